@@ -1,0 +1,185 @@
+"""The clinic calendar: which days are calling days, where a due date moves, calling windows.
+
+This module is the one seam the planner and the sheet ask. Mainland statutory
+holidays and make-up working days come from `chinesecalendar`; a year it does not
+know is planned with ordinary weekends and marked provisional.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+Direction = str  # "later" | "earlier"
+
+# Summer (1 May – 30 Sep) and winter calling windows, from the clinics' callback rules.
+SUMMER_WINDOWS = {"afternoon": (time(14, 30), time(16, 30)), "evening": (time(19, 0), time(20, 0))}
+WINTER_WINDOWS = {"afternoon": (time(14, 0), time(16, 30)), "evening": (time(19, 0), time(20, 0))}
+
+
+@lru_cache(maxsize=4096)
+def _national(d: date) -> str | None:
+    """"rest" on a statutory rest day (weekend days inside a holiday block included),
+    "work" on a make-up working day (调休), "ordinary" otherwise, None where the
+    holiday data does not know the year."""
+    import chinese_calendar
+
+    try:
+        off, name = chinese_calendar.get_holiday_detail(d)
+    except NotImplementedError:
+        return None
+    if off and name:
+        return "rest"
+    if not off and name and d.weekday() >= 5:
+        return "work"
+    return "ordinary"
+
+
+@lru_cache(maxsize=1)
+def last_known_year() -> int:
+    year = date.today().year - 1
+    while _national(date(year + 1, 6, 1)) is not None:
+        year += 1
+    return year
+
+
+@dataclass(frozen=True)
+class ClinicCalendar:
+    # national = false: no mainland holiday schedule (a clinic elsewhere, or for tests)
+    national: bool = True
+    weekends: bool = True
+    closed: frozenset[date] = field(default_factory=frozenset)
+    rest: frozenset[date] = field(default_factory=frozenset)
+    work: frozenset[date] = field(default_factory=frozenset)
+    years: frozenset[int] = field(default_factory=frozenset)
+
+    def knows(self, d: date) -> bool:
+        return not self.national or d.year in self.years or _national(d) is not None
+
+    def is_calling_day(self, d: date) -> bool:
+        if d in self.closed:
+            return False
+        if d.year in self.years:
+            if d in self.rest:
+                return False
+            if d in self.work:
+                return True
+            return self.weekends or d.weekday() < 5
+        national = _national(d) if self.national else None
+        if national == "rest":
+            return False
+        if national == "work":
+            return True
+        return self.weekends or d.weekday() < 5
+
+    def is_provisional(self, d: date) -> bool:
+        """A date whose calling-day status may still change when a schedule is published."""
+        if not self.knows(d):
+            return True
+        # a late-December Saturday of the last known year can still be made a working day
+        last = max(last_known_year(), max(self.years, default=0))
+        return (
+            self.national and not self.weekends and d.year == last and d.month == 12 and d.day >= 20
+            and d.weekday() == 5
+        )
+
+    def move(self, d: date, direction: Direction = "later") -> tuple[date, bool]:
+        """The calling day a due date lands on, and whether that is provisional."""
+        step = timedelta(days=-1 if direction == "earlier" else 1)
+        provisional = self.is_provisional(d)
+        moved = d
+        for _ in range(60):
+            if self.is_calling_day(moved):
+                return moved, provisional or self.is_provisional(moved)
+            moved += step
+            provisional = provisional or self.is_provisional(moved)
+        return d, True
+
+    def windows(self, d: date) -> dict[str, tuple[time, time]]:
+        return SUMMER_WINDOWS if 5 <= d.month <= 9 else WINTER_WINDOWS
+
+    def window_of(self, moment: datetime) -> str | None:
+        """The calling window a moment falls in, if any."""
+        if not self.is_calling_day(moment.date()):
+            return None
+        for name, (start, end) in self.windows(moment.date()).items():
+            if start <= moment.time() <= end:
+                return name
+        return None
+
+    def next_window_start(self, moment: datetime) -> tuple[datetime, str]:
+        """The start of the next calling window strictly after the window `moment` is in."""
+        d = moment.date()
+        for _ in range(60):
+            if self.is_calling_day(d):
+                for name, (start, _end) in sorted(self.windows(d).items(), key=lambda w: w[1]):
+                    begins = datetime.combine(d, start)
+                    if begins > moment:
+                        return begins, name
+            d += timedelta(days=1)
+        raise ValueError("no calling day within 60 days")
+
+
+MAINLAND = ClinicCalendar()
+EVERY_DAY = ClinicCalendar(national=False)
+
+
+def load_calendar(path: Path | None) -> ClinicCalendar:
+    """The clinic's calendar file (see SPEC's CLI contract); none means the defaults."""
+    if path is None or not path.exists():
+        return MAINLAND
+    from followup_cli.errors import FollowupError
+    from followup_cli.i18n import t
+
+    def fail(where: str, reason: str) -> FollowupError:
+        return FollowupError(t("rules.error", path=path, where=where, reason=reason))
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise FollowupError(t("rules.toml", path=path, reason=e)) from None
+    unknown = set(data) - {"national", "weekends", "closed", "years"}
+    if unknown:
+        raise fail(sorted(unknown)[0], "unknown key (national, weekends, closed, years)")
+    for key in ("national", "weekends"):
+        if not isinstance(data.get(key, True), bool):
+            raise fail(key, "expected true or false")
+    weekends = data.get("weekends", True)
+
+    def days(where: str, value: object) -> frozenset[date]:
+        if not isinstance(value, list):
+            raise fail(where, 'expected a list of dates like ["2026-12-24"]')
+        out = set()
+        for i, item in enumerate(value):
+            try:
+                out.add(item if isinstance(item, date) else date.fromisoformat(str(item)))
+            except ValueError:
+                raise fail(f"{where}[{i}]", f"{item!r} is not a date YYYY-MM-DD") from None
+        return frozenset(out)
+
+    closed = days("closed", data.get("closed", []))
+    rest: set[date] = set()
+    work: set[date] = set()
+    years = set()
+    raw_years = data.get("years", {})
+    if not isinstance(raw_years, dict):
+        raise fail("years", "expected tables like [years.2027]")
+    for key, table in raw_years.items():
+        if not (isinstance(key, str) and key.isdigit() and len(key) == 4):
+            raise fail(f"years.{key}", "a year is four digits")
+        if not isinstance(table, dict) or set(table) - {"rest", "work"}:
+            raise fail(f"years.{key}", "expected rest = [...] and work = [...]")
+        year = int(key)
+        for name, bucket in (("rest", rest), ("work", work)):
+            got = days(f"years.{key}.{name}", table.get(name, []))
+            wrong = sorted(d for d in got if d.year != year)
+            if wrong:
+                raise fail(f"years.{key}.{name}", f"{wrong[0]} is not in {year}")
+            bucket.update(got)
+        years.add(year)
+    return ClinicCalendar(national=data.get("national", True), weekends=weekends, closed=closed,
+                          rest=frozenset(rest),
+                          work=frozenset(work), years=frozenset(years))

@@ -1,0 +1,103 @@
+"""The root command. It owns the ledger and language options, registers one module per
+command, and turns the library's errors into one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ROOT_OPTIONS = ("--db", "--rules", "--calendar", "--lang")
+
+
+def hoist_root_options(argv: list[str]) -> list[str]:
+    """`followup due --today --db x.db` works like `followup --db x.db due --today`."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":
+            rest.extend(argv[i:])
+            break
+        name = token.split("=", 1)[0]
+        if name in ROOT_OPTIONS and rest:
+            if "=" in token:
+                front.append(token)
+            else:
+                front.extend(argv[i:i + 2])
+                i += 1
+        else:
+            rest.append(token)
+        i += 1
+    return front + rest
+
+
+def build_app():  # noqa: ANN201 - typer is imported lazily
+    import typer
+
+    from followup_cli.commands import due, import_visits, init, log, report, rules
+    from followup_cli.commands.state import root_callback
+
+    app = typer.Typer(
+        name="followup", help=_help(), no_args_is_help=True, add_completion=False,
+        pretty_exceptions_show_locals=False, rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root_callback)
+    init.register(app)
+    import_visits.register(app)
+    due.register(app)
+    log.register(app)
+    report.register(app)
+    rules.register(app)
+    return app
+
+
+def _help() -> str:
+    return ("Patient callbacks (回访) for clinics: plan them from visit exports, work the "
+            "daily call sheet, log every call, report the month.")
+
+
+def run(argv: list[str]) -> int:
+    """Run the CLI on `argv`; return the exit code. Never raises for what a user can cause."""
+    from followup_cli import __version__
+
+    if argv in (["--version"], ["-V"]):
+        sys.stdout.write(f"followup {__version__}\n")
+        return 0
+    import typer
+    from typer._click.exceptions import ClickException, UsageError  # typer vendors click
+
+    from followup_cli.errors import FollowupError
+    from followup_cli.i18n import t
+
+    try:
+        app = build_app()
+        result = app(args=hoist_root_options(argv), prog_name="followup", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except FollowupError as e:
+        sys.stderr.write(f"followup: {e}\n")
+        return e.exit_code
+    except typer.Exit as e:
+        return int(e.exit_code or 0)
+    except typer.Abort:
+        return 1
+    except ClickException as e:
+        e.show()
+        return 2 if isinstance(e, UsageError) else e.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except SystemExit as e:  # rich exits this way when the reader closed the pipe
+        return e.code if isinstance(e.code, int) else 1
+    except Exception as e:
+        if os.environ.get("FOLLOWUP_DEBUG"):
+            raise
+        # the exception's text can hold a patient's name or phone: name only its type
+        sys.stderr.write(f"followup: {t('error.internal', kind=type(e).__name__)}\n")
+        return 1
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))

@@ -1,0 +1,72 @@
+"""followup import visits FILE"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from followup_cli.commands.state import check_choice, parse_day, state
+from followup_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Import data into the ledger / 导入数据到台账.",
+                        no_args_is_help=True)
+    group.command("visits")(import_visits_cli)
+    app.add_typer(group, name="import")
+
+
+def import_visits_cli(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A visit export, .csv or .xlsx.")],
+    map_: Annotated[list[str] | None, typer.Option(
+        "--map", help="HEADER=column for a header followup does not know, e.g. "
+        "--map 预约到院时间=visit_date (repeatable; or [import.map] in followup.toml).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count, write nothing.")]
+    = False,
+    skip_bad: Annotated[Path | None, typer.Option(
+        "--skip-bad", help="Import the good rows; write the bad ones, with the reason, to "
+        "this CSV.", dir_okay=False)] = None,
+    day: Annotated[str | None, typer.Option(
+        "--date", help="Import as of this day (YYYY-MM-DD), for loading history: backfill is "
+        "measured from it.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Import visits from a clinic's export and plan their callbacks.
+
+    导入就诊记录并生成回访计划。Re-importing the same file changes nothing.
+    """
+    from followup_cli import clock
+    from followup_cli.importer import import_visits, parse_map
+    from followup_cli.render import emit_json
+
+    check_choice("--format", fmt, ("table", "json"))
+    st = state(ctx)
+    as_of = parse_day(day) if day else clock.today()
+    stored = st.config().get("import", {}).get("map", {})
+    user_map = parse_map([f"{k}={v}" for k, v in stored.items()] + list(map_ or []))
+    rules, cal = st.rule_pack(), st.clinic_calendar()
+    conn = st.open(create=True)
+    try:
+        summary = import_visits(conn, file, rules, cal, as_of, user_map=user_map,
+                                dry_run=dry_run, skip_bad=skip_bad)
+    finally:
+        conn.close()
+    if fmt == "json":
+        emit_json(summary.as_dict())
+    else:
+        typer.echo(t("import.summary", path=file.name, **{
+            k: getattr(summary, k) for k in ("added", "updated", "unchanged", "patients_added",
+                                             "patients_updated", "tasks", "backfill",
+                                             "cancelled")}))
+        if summary.no_callback:
+            typer.echo(t("import.no_callback", count=summary.no_callback))
+        if summary.general:
+            projects = "、".join(f"{p} ({n})" for p, n in sorted(summary.general.items()))
+            typer.echo(t("import.general", projects=projects))
+        if summary.dry_run:
+            typer.echo(t("import.dry_run"))
+    if summary.bad and skip_bad is not None and not dry_run:
+        typer.echo(t("import.skipped_to", count=len(summary.bad), path=skip_bad), err=True)

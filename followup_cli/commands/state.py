@@ -1,0 +1,131 @@
+"""What every command shares: the root options, the ledger, rules, calendar and clinic
+configuration found next to the ledger, and the date options."""
+
+from __future__ import annotations
+
+import sqlite3
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from followup_cli.errors import FollowupError
+from followup_cli.i18n import LANGS, set_lang, t
+
+
+@dataclass
+class State:
+    db: Path | None = None
+    rules: Path | None = None
+    calendar: Path | None = None
+
+    @property
+    def ledger_path(self) -> Path:
+        from followup_cli.ledger import default_path
+
+        return self.db or default_path()
+
+    def beside_ledger(self, name: str) -> Path:
+        return self.ledger_path.parent / name
+
+    def open(self, *, create: bool = False) -> sqlite3.Connection:
+        from followup_cli.ledger import open_ledger
+
+        path = self.ledger_path
+        if not create and not path.exists():
+            raise FollowupError(t("ledger.empty", path=path))
+        return open_ledger(path, create_dirs=create)
+
+    def rule_pack(self):  # noqa: ANN201
+        from followup_cli.rules import load_rules
+
+        clinic = self.rules or self.beside_ledger("rules.toml")
+        return load_rules(clinic if (self.rules or clinic.exists()) else None)
+
+    def clinic_calendar(self):  # noqa: ANN201
+        from followup_cli.calendar import load_calendar
+
+        path = self.calendar or self.beside_ledger("calendar.toml")
+        if self.calendar and not path.exists():
+            raise FollowupError(t("rules.no_file", path=path))
+        return load_calendar(path)
+
+    def config(self) -> dict[str, Any]:
+        """followup.toml next to the ledger: the clinic's stored settings."""
+        path = self.beside_ledger("followup.toml")
+        if not path.exists():
+            return {}
+        try:
+            return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise FollowupError(t("rules.toml", path=path, reason=e)) from None
+
+    def min_note(self) -> int:
+        value = self.config().get("calls", {}).get("min_note_chars", 20)
+        if not isinstance(value, int) or value < 0:
+            path = self.beside_ledger("followup.toml")
+            raise FollowupError(t("rules.error", path=path, where="calls.min_note_chars",
+                                  reason="expected a whole number"))
+        return value
+
+
+def root_callback(
+    ctx: typer.Context,
+    db: Annotated[Path | None, typer.Option(
+        "--db", help="The ledger file / 台账文件 (else $FOLLOWUP_DB, else "
+        "~/.local/share/followup/ledger.db).", dir_okay=False)] = None,
+    rules: Annotated[Path | None, typer.Option(
+        "--rules", help="The clinic's rules file / 诊所规则文件 (else rules.toml next to the "
+        "ledger).", dir_okay=False)] = None,
+    calendar: Annotated[Path | None, typer.Option(
+        "--calendar", help="The clinic calendar file / 诊所日历文件 (else calendar.toml next "
+        "to the ledger).", dir_okay=False)] = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="zh or en (else $FOLLOWUP_LANG, else the locale).")] = None,
+    version: Annotated[bool, typer.Option("--version", "-V", help="Show the version.")] = False,
+) -> None:
+    """Patient callbacks (回访) for clinics: plan them from visit exports, work the daily
+    call sheet, log every call, report the month."""
+    if lang is not None and lang not in LANGS:
+        raise FollowupError(t("error.bad_choice", option="--lang", value=lang,
+                              choices="/".join(LANGS)))
+    set_lang(lang)
+    if version:
+        from followup_cli import __version__
+
+        typer.echo(f"followup {__version__}")
+        raise typer.Exit(0)
+    ctx.obj = State(db=db, rules=rules, calendar=calendar)
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, State) else State()
+
+
+def parse_day(value: str, option: str = "--date") -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise FollowupError(t("log.date", option=option, value=value)) from None
+
+
+def the_day(today: bool, day: str | None) -> date:
+    """`--date D` stands in for today wherever `--today` is accepted."""
+    from followup_cli import clock
+
+    if day:
+        return parse_day(day)
+    if today:
+        return clock.today()
+    raise FollowupError(t("due.need_date"))
+
+
+def check_choice(option: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise FollowupError(t("error.bad_choice", option=option, value=value,
+                              choices="/".join(choices)))
+    return value

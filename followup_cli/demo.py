@@ -1,0 +1,184 @@
+"""A realistic synthetic clinic, generated relative to a given day: patients with Chinese
+names, seven months of visits across every category of the default pack, and the calls a
+callback team would have made, logged through the same code as `followup log`.
+
+Everything here is invented: names from common characters, phone numbers at random.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TypeVar
+
+from followup_cli.calendar import ClinicCalendar
+from followup_cli.calls import log_call
+from followup_cli.importer import ImportSummary, Visit, derive_visit_id, write_visits
+from followup_cli.ledger import transaction
+from followup_cli.rules import RulePack
+from followup_cli.sheet import by_patient, due_tasks
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力婷晓雪琳欣怡佳梦"
+    "晨雨思涵子轩浩宇一鸣诗琪雅婧嘉欣凯瑞博文俊豪梓萱若曦昕悦"
+)
+PROJECTS = {
+    "surgery": ["双眼皮", "隆鼻", "吸脂", "隆胸", "面部提升", "眼袋去除", "开眼角"],
+    "hair": ["植发", "毛发移植", "FUE植发", "发际线种植", "眉毛种植"],
+    "medium": ["光子嫩肤", "热玛吉", "玻尿酸", "肉毒素", "水光针", "超声刀"],
+    "low": ["基础护肤", "深层清洁", "补水护理"],
+    "optometry": ["配镜", "验光配镜", "角膜塑形", "OK镜复配"],
+    "obstetrics": ["顺产", "剖宫产", "产后修复"],
+    "general": ["健康体检", "洗牙", "口腔检查", "中医调理"],
+}
+DEPARTMENTS = {
+    "surgery": ("整形外科", ["吴医生", "郑医生", "王医生"]),
+    "hair": ("植发中心", ["钱医生", "周医生"]),
+    "medium": ("皮肤科", ["孙医生", "李医生", "赵医生"]),
+    "low": ("皮肤科", ["孙医生", "李医生"]),
+    "optometry": ("眼视光", ["卫医生", "蒋医生"]),
+    "obstetrics": ("产科", ["沈医生", "韩医生"]),
+    "general": ("综合门诊", ["许医生", "何医生"]),
+}
+CONSULTANTS = ["林咨询", "马咨询", "陈咨询", "黄咨询"]
+AGENTS = ["王芳", "李娜", "张伟", "刘洋"]
+TIERS = [(None, 15), ("普通", 58), ("水晶卡", 14), ("金卡", 9), ("钻石卡", 4)]
+CATEGORY_MIX = [("surgery", 20), ("hair", 10), ("medium", 30), ("low", 14), ("optometry", 10),
+                ("obstetrics", 8), ("general", 8)]
+KIND_MIX = [("treated", 72), ("consult", 14), ("no_show", 7), ("course_end", 7)]
+OUTCOME_MIX = [("reached", 720), ("no_answer", 120), ("busy", 40), ("switched_off", 30),
+               ("callback_requested", 30), ("declined", 30), ("wrong_number", 5),
+               ("do_not_call", 3), ("complaint", 5)]
+NOTES = [
+    "患者反馈恢复顺利，肿胀已明显消退，已提醒按时复查并注意饮食清淡。",
+    "已告知换药时间与注意事项，患者表示清楚，对医生的操作很满意。",
+    "患者询问疤痕护理方法，已说明使用祛疤产品的时间和方式，无其他不适。",
+    "患者说有轻微淤青，已解释属正常现象，一般一到两周消退，请勿热敷。",
+    "提醒拆线时间和到院路线，患者确认会按约前来，对前台服务也满意。",
+    "患者对效果满意，愿意推荐朋友来院，询问了下一次疗程的时间安排。",
+    "家属代接，转告患者恢复良好，已约好下周到院复查，并留下方便时段。",
+    "患者表示目前不方便多说，简单确认无明显不适，已告知有问题随时来电。",
+    "询问佩戴适应情况，患者说前两天有些头晕，现已适应，已提醒三个月复查。",
+    "产后恢复情况良好，宝宝喂养正常，已提醒四十二天产后复查的时间。",
+]
+
+
+@dataclass
+class DemoCounts:
+    patients: int = 0
+    visits: int = 0
+    attempts: int = 0
+
+
+T = TypeVar("T")
+
+
+def _pick(rng: random.Random, weighted: Sequence[tuple[T, int]]) -> T:
+    items, weights = zip(*weighted, strict=True)
+    return rng.choices(items, weights)[0]
+
+
+def _phone(rng: random.Random) -> str:
+    return rng.choice(["13", "15", "17", "18", "19"]) + str(rng.randint(0, 9)) + \
+        f"{rng.randint(0, 99_999_999):08d}"
+
+
+def generate_visits(rng: random.Random, today: date, patients: int) -> dict[date, list[Visit]]:
+    """Visits per day over the last seven months, today's included."""
+    start = today - timedelta(days=212)
+    days = [start + timedelta(days=i) for i in range((today - start).days + 1)]
+    by_day: dict[date, list[Visit]] = {d: [] for d in days}
+    for n in range(patients):
+        pid = f"D{n + 1:05d}"
+        name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2, 2))))
+        phone = _phone(rng)
+        tier = _pick(rng, TIERS)
+        birthday = (date(rng.randint(1960, 2006), 1, 1) + timedelta(days=rng.randint(0, 364))
+                    if rng.random() < 0.7 else None)
+        visit_day = rng.choice(days)
+        kind = _pick(rng, KIND_MIX)
+        category = _pick(rng, CATEGORY_MIX)
+        if kind == "course_end":
+            category = "medium"
+        plans = [(visit_day, kind, category)]
+        if kind == "consult" and rng.random() < 0.35:
+            plans.append((visit_day + timedelta(days=rng.randint(4, 25)), "treated", category))
+        elif rng.random() < 0.25:
+            plans.append((visit_day + timedelta(days=rng.randint(20, 120)), "treated",
+                          _pick(rng, CATEGORY_MIX)))
+        for day, kind, category in plans:
+            if day > today:
+                continue
+            project = rng.choice(PROJECTS[category])
+            department, doctors = DEPARTMENTS[category]
+            risk = "high" if category == "medium" and rng.random() < 0.05 else None
+            clock = f"{rng.randint(9, 17):02d}:{rng.choice(('00', '15', '30', '45'))}"
+            by_day[day].append(Visit(
+                line=0, patient_id=pid, name=name, phone=phone, visit_date=day,
+                visit_time=clock, project=project, kind=kind,
+                visit_id=derive_visit_id(pid, day, clock, project), department=department,
+                doctor=rng.choice(doctors), consultant=rng.choice(CONSULTANTS), risk=risk,
+                birthday=birthday, vip_tier=tier, no_callback=rng.random() < 0.01,
+            ))
+    return by_day
+
+
+def build_demo(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, today: date,
+               *, patients: int = 3000, seed: int = 2026) -> DemoCounts:
+    """Fill an empty ledger day by day: each day's visits enter the ledger that day, and the
+    team works that day's sheet, until yesterday. Today's sheet is left to the user."""
+    rng = random.Random(seed)
+    counts = DemoCounts(patients=patients)
+    with transaction(conn):
+        for day, visits in sorted(generate_visits(rng, today, patients).items()):
+            visits.sort(key=lambda v: v.visit_time or "")
+            write_visits(conn, visits, rules, cal, day, ImportSummary(path="demo"))
+            counts.visits += len(visits)
+            if day < today and cal.is_calling_day(day):
+                counts.attempts += _work_the_sheet(conn, rules, cal, day, rng)
+    return counts
+
+
+def _work_the_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, day: date,
+                    rng: random.Random) -> int:
+    calls = 0
+    windows = cal.windows(day)
+    for tasks in by_patient(due_tasks(conn, day, rules)):
+        if rng.random() < 0.06:
+            continue  # a busy day: this one stays on the sheet, overdue tomorrow
+        window = max((t["window"] for t in tasks), key=("any", "afternoon", "evening").index)
+        start, end = windows["evening" if window == "evening" else "afternoon"]
+        retry = min((t["next_try_at"] for t in tasks if t["next_try_at"]), default=None)
+        begin = datetime.combine(day, start)
+        if retry:
+            begin = max(begin, datetime.fromisoformat(retry))
+        span = (datetime.combine(day, end) - begin).total_seconds() // 60
+        if span < 1:
+            continue
+        when = begin + timedelta(minutes=rng.randint(0, int(span)))
+        outcome = str(_pick(rng, OUTCOME_MIX))
+        at = None
+        if outcome == "callback_requested":
+            nxt, _ = cal.move(day + timedelta(days=rng.randint(1, 3)), "later")
+            at = datetime.combine(nxt, time(rng.choice((14, 15, 19)), 30))
+        scored = outcome in ("reached", "complaint")
+        log_call(
+            conn, cal, outcome=outcome, when=when, agent=rng.choice(AGENTS),
+            patient_id=tasks[0]["patient_id"],
+            note=rng.choice(NOTES) if outcome in ("reached", "complaint") else "",
+            satisfaction=_pick(rng, [(5, 50), (4, 30), (3, 12), (2, 5), (1, 3)])
+            if scored and rng.random() < 0.9 else None,
+            nps=_pick(rng, [(10, 30), (9, 25), (8, 20), (7, 10), (6, 8), (3, 7)])
+            if scored and rng.random() < 0.7 else None,
+            at=at,
+        )
+        calls += 1
+    return calls

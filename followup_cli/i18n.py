@@ -1,0 +1,248 @@
+"""User-facing text in Chinese and English.
+
+The language is `--lang`, else `FOLLOWUP_LANG`, else the locale, else Chinese.
+Every key has both texts; `tests/test_i18n.py` fails when one is missing.
+"""
+
+from __future__ import annotations
+
+import os
+
+LANGS = ("zh", "en")
+_lang: str | None = None
+
+
+def set_lang(lang: str | None) -> None:
+    global _lang
+    _lang = lang
+
+
+def current() -> str:
+    if _lang:
+        return _lang
+    env = os.environ.get("FOLLOWUP_LANG", "")
+    if env in LANGS:
+        return env
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value.startswith("en"):
+            return "en"
+        if value.startswith("zh"):
+            return "zh"
+    return "zh"
+
+
+def t(key: str, **values: object) -> str:
+    zh, en = MESSAGES[key]
+    text = en if current() == "en" else zh
+    return text.format(**values) if values else text
+
+
+def pick(pair: dict[str, str]) -> str:
+    """The text of a {zh, en} table from rule data, in the current language."""
+    return pair.get(current()) or pair.get("zh") or next(iter(pair.values()), "")
+
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # ledger
+    "ledger.not_sqlite": ("{path} 不是 followup 台账（不是 SQLite 文件）",
+                          "{path} is not a followup ledger (not an SQLite file)"),
+    "ledger.newer": ("{path} 的台账版本 {found} 比本程序 ({known}) 新，请升级 followup",
+                     "{path} has ledger schema {found}, newer than this followup ({known}): "
+                     "upgrade followup"),
+    "ledger.no_dir": ("台账目录不存在：{path}", "the ledger's folder does not exist: {path}"),
+    "ledger.empty": ("台账 {path} 里还没有就诊记录。先运行 followup import visits 文件，"
+                     "或 followup init --demo 试用演示数据",
+                     "the ledger {path} has no visits yet: run followup import visits FILE, "
+                     "or followup init --demo to try the demo clinic"),
+    # init
+    "init.created": ("已创建台账 {path}", "created the ledger {path}"),
+    "init.exists": ("台账 {path} 已存在", "the ledger {path} already exists"),
+    "init.demo_refused": ("台账 {path} 已有数据；演示数据只写入空台账"
+                          "（换一个 --db，或加 --force 覆盖）",
+                          "the ledger {path} already holds data; the demo goes only into an "
+                          "empty ledger (use another --db, or --force to replace it)"),
+    "init.demo_done": ("演示台账已生成：{patients} 位患者，{visits} 次就诊，{tasks} 个回访任务，"
+                       "{attempts} 次通话记录（{path}）",
+                       "demo ledger ready: {patients} patients, {visits} visits, {tasks} callback "
+                       "tasks, {attempts} logged calls ({path})"),
+    # import
+    "import.no_file": ("找不到文件：{path}", "file not found: {path}"),
+    "import.bad_format": ("{path}：不支持的文件类型（支持 .csv 和 .xlsx）",
+                          "{path}: unsupported file type (use .csv or .xlsx)"),
+    "import.empty": ("{path}：文件是空的，没有表头", "{path}: the file is empty, no header row"),
+    "import.encoding": ("{path} 第 {line} 行：无法识别的文字编码（支持 UTF-8 和 GB18030）",
+                        "{path} line {line}: unreadable text encoding (UTF-8 and GB18030 "
+                        "are supported)"),
+    "import.xlsx": ("{path}：无法读取 Excel 文件（{reason}）",
+                    "{path}: cannot read the Excel file ({reason})"),
+    "import.missing": ("{path}：缺少必需的列 {columns}。文件中的表头：{headers}。"
+                       "如果其中某列就是所需的列，请加上：{fix}",
+                       "{path}: required column(s) missing: {columns}. Headers found: {headers}. "
+                       "If one of them is the column needed, add: {fix}"),
+    "import.bad_map": ("--map {value}：格式应为 表头=列名，列名为 {columns} 之一",
+                       "--map {value}: expected HEADER=column, column one of {columns}"),
+    "import.map_missing": ("{path}：--map 指定的表头“{header}”不在文件中。文件中的表头：{headers}",
+                           "{path}: the --map header '{header}' is not in the file. "
+                           "Headers found: {headers}"),
+    "import.dup_header": ("{path}：列 {column} 出现了两次（表头 {a} 和 {b}）",
+                          "{path}: column {column} appears twice (headers {a} and {b})"),
+    "import.bad_rows": ("{path}：{count} 行无法导入，文件中的任何内容都未写入。"
+                        "修正后重试，或用 --skip-bad 坏行.csv 只导入正确的行：",
+                        "{path}: {count} row(s) cannot be imported; nothing of the file was "
+                        "written. Fix them and retry, or use --skip-bad BAD.csv to import the "
+                        "good rows only:"),
+    "import.more_bad": ("……另有 {count} 行错误", "… and {count} more bad row(s)"),
+    "import.row_error": ("{path} 第 {line} 行，列“{column}”：{reason}",
+                         "{path} line {line}, column '{column}': {reason}"),
+    "import.skipped_to": ("{count} 行错误未导入，已写入 {path}",
+                          "{count} bad row(s) not imported, written to {path}"),
+    "import.summary": ("{path}：新增就诊 {added}，更新 {updated}，未变 {unchanged}；"
+                       "新增患者 {patients_added}，更新患者 {patients_updated}；"
+                       "新增回访任务 {tasks}（其中补录 {backfill}），"
+                       "转化后取消的咨询回访 {cancelled}",
+                       "{path}: visits added {added}, updated {updated}, unchanged {unchanged}; "
+                       "patients added {patients_added}, updated {patients_updated}; "
+                       "callback tasks planned {tasks} (backfill {backfill}), consult tasks "
+                       "cancelled by conversion {cancelled}"),
+    "import.dry_run": ("（试运行：未写入任何内容）", "(dry run: nothing was written)"),
+    "import.general": ("以下项目未匹配任何规则，按 general（通用）回访：{projects}",
+                       "these projects match no rule and get the general plan: {projects}"),
+    "import.no_callback": ("{count} 次就诊标记为无需回访，未安排回访",
+                           "{count} visit(s) marked no-callback, nothing planned"),
+    # row reasons
+    "row.required": ("必填，但为空", "required, but empty"),
+    "row.date": ("无法识别的日期（支持 2026-10-01、2026/10/1、2026年10月1日 或 Excel 日期序号）",
+                 "not a date (use 2026-10-01, 2026/10/1, 2026年10月1日 or an Excel date "
+                 "number)"),
+    "row.phone": ("不是有效的大陆手机号或座机号", "not a mainland mobile or landline number"),
+    "row.status": ("无法识别的状态（应为 成交/未成交/未到诊/疗程结束 等）",
+                   "unknown status (expected 成交/未成交/未到诊/疗程结束 or treated/consult/"
+                   "no_show/course_end)"),
+    "row.yesno": ("应为 是/否、Y/N 或 1/0", "expected 是/否, Y/N or 1/0"),
+    "row.risk": ("风险等级应为 高/中/低 或 high/medium/low",
+                 "risk must be 高/中/低 or high/medium/low"),
+    "row.too_long": ("内容过长（超过 {limit} 个字符）", "too long (more than {limit} characters)"),
+    "row.conflict": ("同一单号在文件中出现两次且内容不同（另见第 {line} 行）",
+                     "the same visit id appears twice in the file with different content "
+                     "(see also line {line})"),
+    "row.columns": ("列数与表头不符", "the number of cells does not match the header"),
+    # rules
+    "rules.toml": ("{path}：TOML 语法错误：{reason}", "{path}: TOML syntax error: {reason}"),
+    "rules.error": ("{path}：{where}：{reason}", "{path}: {where}: {reason}"),
+    "rules.ok": ("{path}：规则有效，共 {count} 个类别", "{path}: valid, {count} categories"),
+    "rules.no_file": ("找不到规则文件：{path}", "rules file not found: {path}"),
+    "rules.col.id": ("类别", "Category"),
+    "rules.col.kind": ("就诊类型", "Visit kind"),
+    "rules.col.match": ("匹配项目", "Matches"),
+    "rules.col.touchpoints": ("回访节点（偏移 时段 节假日→后移/←前移 目的）",
+                              "Touchpoints (offset window holiday →later/←earlier purpose)"),
+    # due
+    "due.need_date": ("请给出 --today 或 --date YYYY-MM-DD", "give --today or --date YYYY-MM-DD"),
+    "due.empty": ("{date} 没有需要回访的患者", "nobody to call on {date}"),
+    "due.title": ("{date} 回访清单：{patients} 位患者，{tasks} 个任务",
+                  "Call sheet {date}: {patients} patients, {tasks} tasks"),
+    "due.provisional": ("注意：{count} 个任务的日期属于节假日数据未知的年份，"
+                        "暂按普通周末安排（标记为“暂定”）",
+                        "note: {count} task date(s) fall in a year without holiday data and "
+                        "were planned with ordinary weekends (marked provisional)"),
+    "due.bad_category": ("未知的类别 {value}；可选：{choices}",
+                         "unknown category {value}; one of: {choices}"),
+    "due.col.patient": ("患者", "Patient"),
+    "due.col.visit": ("项目 / 医生", "Project / doctor"),
+    "due.col.why": ("回访事由", "Why call"),
+    "due.col.overdue": ("逾期", "Overdue"),
+    "due.col.tasks": ("任务号", "Tasks"),
+    "due.days_since": ("就诊后第 {days} 天", "day {days} after the visit"),
+    "due.overdue_days": ("{days} 天", "{days} d"),
+    "due.attempts": ("（已拨 {n} 次）", "({n} tries)"),
+    "due.provisional_mark": ("（暂定）", "(provisional)"),
+    "window.any": ("全天可拨（回访时段内）", "Any calling window"),
+    "window.afternoon": ("下午时段", "Afternoon window"),
+    "window.evening": ("晚间时段", "Evening window"),
+    # log
+    "log.need_target": ("请给出任务编号或 --patient 患者编号（只能二选一）",
+                        "give a TASK_ID or --patient PATIENT_ID (one of them)"),
+    "log.no_task": ("没有编号为 {task_id} 的任务", "there is no task {task_id}"),
+    "log.task_closed": ("任务 {task_id} 已是“{status}”状态（{by}，{at}），不能再登记通话",
+                        "task {task_id} is already {status} (by {by} at {at}); nothing to log"),
+    "log.at_not_calling_day": ("--at {at} 不是回访日（节假日或休息日）；下一个回访日是 {next}",
+                               "--at {at} is not a calling day (holiday or closure); the next "
+                               "calling day is {next}"),
+    "status.open": ("待回访", "open"),
+    "status.done": ("已完成", "done"),
+    "status.unreachable": ("无法联系", "unreachable"),
+    "status.cancelled": ("已取消", "cancelled"),
+    "status.backfill": ("补录", "backfill"),
+    "log.no_patient": ("没有患者编号为 {patient_id} 的患者", "there is no patient {patient_id}"),
+    "log.nothing_due": ("患者 {patient_id} 在 {date} 的清单上没有任务",
+                        "patient {patient_id} has no task on the sheet of {date}"),
+    "log.bad_outcome": ("未知的通话结果 {value}；可选：{choices}",
+                        "unknown outcome {value}; one of: {choices}"),
+    "log.note_short": ("接通后需要至少 {min} 个字的回访记录（现在 {length} 个字）",
+                       "a reached call needs a note of at least {min} characters (got {length})"),
+    "log.need_at": ("改约需要 --at 回电时间（如 2026-11-23T15:00）",
+                    "callback_requested needs --at, the time to call back (e.g. 2026-11-23T15:00)"),
+    "log.at_past": ("--at {at} 早于通话时间 {when}",
+                    "--at {at} is before the call itself ({when})"),
+    "log.score_not_reached": ("只有接通的通话才能给满意度或 NPS 评分",
+                              "satisfaction and NPS apply only to a call that reached the patient"),
+    "log.satisfaction": ("满意度应为 1–5 的整数", "satisfaction must be a whole number 1–5"),
+    "log.nps": ("NPS 应为 0–10 的整数", "NPS must be a whole number 0–10"),
+    "log.datetime": ("{option} {value}：时间格式应为 2026-11-23T15:00 或 2026-11-23 15:00",
+                     "{option} {value}: expected a time like 2026-11-23T15:00 or 2026-11-23 15:00"),
+    "log.date": ("{option} {value}：日期格式应为 YYYY-MM-DD",
+                 "{option} {value}: expected YYYY-MM-DD"),
+    "log.do_not_call": ("患者 {patient_id} 已设为勿扰，不能再回访",
+                        "patient {patient_id} is marked do-not-call"),
+    "log.logged": ("已登记通话 #{attempt_id}（{outcome}），涉及任务 {tasks}",
+                   "logged call #{attempt_id} ({outcome}) for task(s) {tasks}"),
+    "log.effect.done": ("任务已完成", "task(s) done"),
+    "log.effect.retry": ("将在 {at} 再次拨打（第 {attempts}/{limit} 次未接通）",
+                         "will retry at {at} (failed attempt {attempts} of {limit})"),
+    "log.effect.unreachable": ("已 {limit} 次未接通，任务标记为“无法联系”，建议发送短信",
+                               "{limit} failed attempts: task(s) unreachable; send an SMS instead"),
+    "log.effect.callback": ("将在 {at} 按约回电", "will call back at {at} as asked"),
+    "log.effect.do_not_call": ("患者已设为勿扰：取消了 {count} 个待办任务，以后不再安排回访",
+                               "patient marked do-not-call: {count} pending task(s) cancelled, "
+                               "none will be planned again"),
+    "log.effect.wrong_number": ("号码标记为错误：该患者的任务暂离清单，待更新号码",
+                                "number marked wrong: the patient's tasks leave the sheet until "
+                                "a new number arrives"),
+    "log.effect.complaint": ("已记录投诉并完成任务；请跟进投诉处理",
+                             "complaint recorded and the task done; follow the complaint up"),
+    "log.outside_window": ("提示：{when} 不在回访时段内",
+                           "note: {when} is outside every calling window"),
+    # report
+    "report.bad_month": ("--month {value}：格式应为 YYYY-MM", "--month {value}: expected YYYY-MM"),
+    "report.title": ("{month} 回访月报", "Callback report {month}"),
+    "report.col.figure": ("指标", "Figure"),
+    "report.col.value": ("本月", "This month"),
+    "report.col.previous": ("上月", "Last month"),
+    "report.col.change": ("变化", "Change"),
+    "report.col.agent": ("回访专员", "Agent"),
+    "report.col.category": ("类别", "Category"),
+    "report.by_agent": ("按回访专员", "By agent"),
+    "report.by_category": ("按类别", "By category"),
+    "report.satisfaction": ("满意度分布", "Satisfaction"),
+    "figure.due": ("应回访", "Due"),
+    "figure.done": ("已完成", "Done"),
+    "figure.on_time": ("按时完成", "On time"),
+    "figure.completion_rate": ("完成率", "Completion rate"),
+    "figure.on_time_rate": ("及时率", "On-time rate"),
+    "figure.missed": ("漏访", "Missed"),
+    "figure.unreachable": ("无法联系", "Unreachable"),
+    "figure.attempts": ("拨打次数", "Calls"),
+    "figure.reached": ("接通", "Reached"),
+    "figure.reach_rate": ("接通率", "Reach rate"),
+    "figure.satisfaction_mean": ("平均满意度", "Satisfaction (mean)"),
+    "figure.nps": ("NPS", "NPS"),
+    "figure.complaints_opened": ("新增投诉", "Complaints opened"),
+    "figure.complaints_closed": ("结案投诉", "Complaints closed"),
+    "figure.conversions": ("咨询转化", "Consult conversions"),
+    # generic
+    "error.internal": ("内部错误（{kind}）。台账未被改动到一半；请把这条信息报告给维护者",
+                       "internal error ({kind}). The ledger is not half-written; please report "
+                       "this to the maintainers"),
+    "error.bad_choice": ("{option} {value}：可选 {choices}", "{option} {value}: one of {choices}"),
+}

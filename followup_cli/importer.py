@@ -1,0 +1,654 @@
+"""Visit exports in, as clinics really export them: CSV (UTF-8, UTF-8 with BOM, GB18030)
+or .xlsx, Chinese headers, four date notations, phones in any punctuation.
+
+`import_visits` reads a file, checks every row, and writes the good ones with their
+callback plans in one transaction: a file with a bad row writes nothing unless the
+caller asked to skip bad rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from followup_cli import planning
+from followup_cli.calendar import ClinicCalendar
+from followup_cli.errors import FollowupError
+from followup_cli.i18n import t
+from followup_cli.ledger import transaction
+from followup_cli.rules import RulePack
+
+# canonical column -> (required, recognised headers)
+COLUMNS: dict[str, tuple[bool, tuple[str, ...]]] = {
+    "patient_id": (True, ("客户编号", "患者ID", "患者编号", "档案号", "会员号", "门诊号",
+                          "病历号", "客户ID")),
+    "name": (True, ("姓名", "客户姓名", "患者姓名", "顾客姓名")),
+    "phone": (True, ("电话", "手机", "手机号", "手机号码", "联系电话", "电话号码", "联系方式")),
+    "visit_date": (True, ("就诊日期", "到诊日期", "治疗日期", "日期", "就诊时间", "到诊时间",
+                          "治疗时间", "消费日期")),
+    "project": (True, ("项目", "治疗项目", "消费项目", "项目名称", "就诊项目")),
+    "status": (False, ("状态", "到诊状态", "成交状态", "就诊状态")),
+    "visit_id": (False, ("单号", "就诊号", "流水号", "就诊单号", "订单号")),
+    "department": (False, ("科室", "就诊科室")),
+    "doctor": (False, ("医生", "主治医生", "接待医生", "治疗医生", "手术医生")),
+    "consultant": (False, ("咨询师", "现场咨询", "网络咨询", "咨询顾问")),
+    "risk": (False, ("风险等级", "风险")),
+    "birthday": (False, ("生日", "出生日期")),
+    "vip_tier": (False, ("会员等级", "卡级", "会员卡级")),
+    "no_callback": (False, ("无需回访", "不回访")),
+    # yes/no kind columns some systems export instead of a status
+    "arrived": (False, ("是否到诊", "是否到院")),
+    "converted": (False, ("是否成交", "是否消费", "是否治疗")),
+}
+REQUIRED = [c for c, (req, _) in COLUMNS.items() if req]
+MAX_FIELD = 200
+MAX_BAD_SHOWN = 20
+
+KIND_WORDS = {
+    "treated": ("成交", "已成交", "消费", "已消费", "治疗", "已治疗", "手术", "已手术", "treated"),
+    "consult": ("未成交", "咨询", "仅咨询", "咨询未成交", "consult"),
+    "no_show": ("未到诊", "未到", "爽约", "未到院", "no_show", "no-show", "noshow"),
+    "course_end": ("疗程结束", "疗程完成", "course_end"),
+}
+_KIND = {w.casefold(): k for k, words in KIND_WORDS.items() for w in words}
+_YES = {"是", "y", "yes", "1", "true", "√", "✓", "有"}
+_NO = {"否", "n", "no", "0", "false", "×", "无"}
+_RISK = {"高": "high", "中": "medium", "低": "low", "high": "high", "medium": "medium",
+         "low": "low", "高风险": "high", "中风险": "medium", "低风险": "low"}
+_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?$"
+)
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
+_PHONE_PUNCT = re.compile(r"[\s\-‐–—().（）]")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{9,11}$")
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One clean row of an export."""
+
+    line: int
+    patient_id: str
+    name: str
+    phone: str
+    visit_date: date
+    visit_time: str | None
+    project: str
+    kind: str
+    visit_id: str
+    department: str | None = None
+    doctor: str | None = None
+    consultant: str | None = None
+    risk: str | None = None
+    birthday: date | None = None
+    vip_tier: str | None = None
+    no_callback: bool = False
+
+
+@dataclass(frozen=True)
+class BadRow:
+    line: int
+    column: str
+    reason: str
+    cells: tuple[str, ...]
+
+
+class RowError(Exception):
+    def __init__(self, column: str, reason: str):
+        self.column, self.reason = column, reason
+
+
+@dataclass
+class ImportSummary:
+    path: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    patients_added: int = 0
+    patients_updated: int = 0
+    tasks: int = 0
+    backfill: int = 0
+    cancelled: int = 0
+    no_callback: int = 0
+    general: dict[str, int] = field(default_factory=dict)
+    bad: list[BadRow] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.path, "visits_added": self.added, "visits_updated": self.updated,
+            "visits_unchanged": self.unchanged, "patients_added": self.patients_added,
+            "patients_updated": self.patients_updated, "tasks_planned": self.tasks,
+            "tasks_backfill": self.backfill, "consult_tasks_cancelled": self.cancelled,
+            "no_callback_visits": self.no_callback, "general_projects": self.general,
+            "bad_rows": len(self.bad), "dry_run": self.dry_run,
+        }
+
+
+# --- values ----------------------------------------------------------------------
+
+def normalise_phone(value: str) -> str:
+    value = value.strip()
+    if value.endswith(".0") and value[:-2].isdigit():  # a number cell read as a float
+        value = value[:-2]
+    digits = _PHONE_PUNCT.sub("", value)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("861"):
+        digits = digits[2:]
+    if _MOBILE.match(digits) or _LANDLINE.match(digits):
+        return digits
+    raise ValueError("phone")
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: the first three and last four digits (last two for short numbers)."""
+    keep = 4 if len(phone) >= 11 else 2
+    return phone[:3] + "*" * max(len(phone) - 3 - keep, 1) + phone[-keep:]
+
+
+def parse_date(value: Any) -> tuple[date, str | None]:
+    """A date, and the time of day if the cell had one ("HH:MM" or "HH:MM:SS")."""
+    if isinstance(value, datetime):
+        has_time = value.time() != datetime.min.time()
+        return value.date(), value.strftime("%H:%M:%S") if has_time else None
+    if isinstance(value, date):
+        return value, None
+    if isinstance(value, (int, float)):
+        return _from_serial(float(value))
+    text = str(value).strip()
+    m = _DATE.match(text)
+    if m:
+        y, mo, d, hh, mm, ss = m.groups()
+        day = date(int(y), int(mo), int(d))
+        if hh is None:
+            return day, None
+        clock = datetime(2000, 1, 1, int(hh), int(mm), int(ss or 0))
+        return day, clock.strftime("%H:%M:%S" if ss else "%H:%M")
+    m = _COMPACT_DATE.match(text)
+    if m:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), None
+    if _SERIAL.match(text):
+        return _from_serial(float(text))
+    raise ValueError("date")
+
+
+def _from_serial(serial: float) -> tuple[date, str | None]:
+    if not 1 <= serial < 2958466:
+        raise ValueError("date")
+    moment = datetime.combine(EXCEL_EPOCH, datetime.min.time()) + timedelta(days=serial)
+    seconds = round((serial % 1) * 86400)
+    return moment.date(), (
+        (datetime.min + timedelta(seconds=seconds)).strftime("%H:%M") if seconds else None
+    )
+
+
+def parse_yes_no(value: str) -> bool | None:
+    folded = value.strip().casefold()
+    if not folded:
+        return None
+    if folded in _YES:
+        return True
+    if folded in _NO:
+        return False
+    raise ValueError("yesno")
+
+
+# --- reading files -----------------------------------------------------------------
+
+def _norm_header(header: str) -> str:
+    return re.sub(r"\s+", "", str(header)).lstrip("\ufeff").casefold()
+
+
+def read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+    """The header row and an iterator of (file line, cells)."""
+    if not path.is_file():
+        raise FollowupError(t("import.no_file", path=path))
+    suffix = path.suffix.casefold()
+    if suffix in (".csv", ".txt"):
+        return _read_csv(path)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        return _read_xlsx(path)
+    raise FollowupError(t("import.bad_format", path=path))
+
+
+def _sniff_encoding(path: Path) -> str:
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        # the last character may be cut in half by the 64 KiB read: ignore only that
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as e:
+        if e.start >= len(head) - 3 and e.reason == "unexpected end of data":
+            return "utf-8"
+    return "gb18030"
+
+
+def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+    encoding = _sniff_encoding(path)
+    handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by rows()
+    reader = csv.reader(handle)
+    try:
+        header = next(reader, None)
+    except UnicodeDecodeError:
+        handle.close()
+        raise FollowupError(t("import.encoding", path=path, line=1)) from None
+    except csv.Error as e:
+        handle.close()
+        raise FollowupError(t("import.row_error", path=path, line=1, column="-",
+                              reason=str(e))) from None
+    if not header or not any(h.strip() for h in header):
+        handle.close()
+        raise FollowupError(t("import.empty", path=path))
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        with handle:
+            start = reader.line_num + 1
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except UnicodeDecodeError:
+                    raise FollowupError(t("import.encoding", path=path, line=start)) from None
+                except csv.Error as e:
+                    raise FollowupError(t("import.row_error", path=path, line=start,
+                                          column="-", reason=str(e))) from None
+                if any(c.strip() for c in cells):
+                    yield start, cells
+                start = reader.line_num + 1
+
+    return header, rows()
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        rows = iter(sheet.iter_rows())
+        header = next(rows, None)
+    except Exception as e:  # calamine raises its own types for every kind of damage
+        raise FollowupError(t("import.xlsx", path=path, reason=type(e).__name__)) from None
+    if not header or not any(str(h).strip() for h in header):
+        raise FollowupError(t("import.empty", path=path))
+
+    def cells() -> Iterator[tuple[int, list[Any]]]:
+        for line, row in enumerate(rows, start=2):
+            if any(str(c).strip() for c in row):
+                yield line, [_xlsx_cell(c) for c in row]
+
+    return [str(h) for h in header], cells()
+
+
+def _xlsx_cell(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # phones and ids come back as floats
+    if isinstance(value, (date, datetime)):
+        return value
+    return "" if value is None else str(value)
+
+
+# --- headers -----------------------------------------------------------------------
+
+def parse_map(items: Iterable[str]) -> dict[str, str]:
+    """`--map 预约到院时间=visit_date` items into {normalised header: column}."""
+    out: dict[str, str] = {}
+    for item in items:
+        header, sep, column = item.partition("=")
+        column = column.strip()
+        if not sep or not header.strip() or column not in COLUMNS:
+            raise FollowupError(t("import.bad_map", value=item, columns=", ".join(COLUMNS)))
+        out[_norm_header(header)] = column
+    return out
+
+
+def map_headers(path: Path, headers: list[str], user_map: dict[str, str]) -> dict[str, list[int]]:
+    """Canonical column -> the header indexes that feed it."""
+    known = {_norm_header(a): c for c, (_, aliases) in COLUMNS.items() for a in aliases}
+    known.update({c.casefold(): c for c in COLUMNS})
+    found = {_norm_header(h) for h in headers}
+    for header in user_map:
+        if header not in found:
+            raise FollowupError(t("import.map_missing", path=path, header=header,
+                                  headers="、".join(h for h in headers if h.strip())))
+    known.update(user_map)
+    mapping: dict[str, list[int]] = {}
+    for i, header in enumerate(headers):
+        column = known.get(_norm_header(header))
+        if column is None:
+            continue
+        if mapping.get(column) and column != "converted":
+            first = headers[mapping[column][0]]
+            raise FollowupError(t("import.dup_header", path=path, column=column, a=first,
+                                  b=header))
+        mapping.setdefault(column, []).append(i)
+    missing = [c for c in REQUIRED if c not in mapping]
+    if missing:
+        unknown = [h for h in headers if h.strip() and _norm_header(h) not in known]
+        example = unknown[0] if unknown else "表头"
+        fix = " ".join(f"--map {example if i == 0 else '…'}={c}" for i, c in enumerate(missing))
+        raise FollowupError(t("import.missing", path=path, columns=", ".join(missing),
+                              headers="、".join(h for h in headers if h.strip()), fix=fix))
+    return mapping
+
+
+# --- rows --------------------------------------------------------------------------
+
+def parse_row(line: int, cells: list[Any], headers: list[str],
+              mapping: dict[str, list[int]], as_of: date) -> Visit:
+    """A clean Visit, or RowError naming the column (the file's own header) and why."""
+    if len(cells) > len(headers) and any(str(c).strip() for c in cells[len(headers):]):
+        raise RowError("-", t("row.columns"))
+
+    def raw(column: str) -> tuple[Any, str]:
+        idx = mapping.get(column)
+        if not idx:
+            return "", column
+        i = idx[0]
+        value = cells[i] if i < len(cells) else ""
+        if isinstance(value, str):
+            value = value.strip()
+            if len(value) > MAX_FIELD:
+                raise RowError(headers[i], t("row.too_long", limit=MAX_FIELD))
+        return value, headers[i]
+
+    def text(column: str) -> str | None:
+        value, _ = raw(column)
+        return str(value) if value not in ("", None) else None
+
+    def required(column: str) -> Any:
+        value, header = raw(column)
+        if value in ("", None):
+            raise RowError(header, t("row.required"))
+        return value
+
+    patient_id = str(required("patient_id"))
+    name = str(required("name"))
+    phone_value = required("phone")
+    try:
+        phone = normalise_phone(str(phone_value))
+    except ValueError:
+        raise RowError(raw("phone")[1], t("row.phone")) from None
+    date_value = required("visit_date")
+    try:
+        visit_date, visit_time = parse_date(date_value)
+    except ValueError:
+        raise RowError(raw("visit_date")[1], t("row.date")) from None
+    if not date(1990, 1, 1) <= visit_date <= as_of + timedelta(days=1):
+        raise RowError(raw("visit_date")[1], t("row.date"))
+    project = str(required("project"))
+    kind = _kind(cells, headers, mapping, raw)
+    risk_text = text("risk")
+    risk = None
+    if risk_text:
+        risk = _RISK.get(risk_text.casefold())
+        if risk is None:
+            raise RowError(raw("risk")[1], t("row.risk"))
+    birthday = None
+    birthday_value, birthday_header = raw("birthday")
+    if birthday_value not in ("", None):
+        try:
+            birthday = parse_date(birthday_value)[0]
+        except ValueError:
+            raise RowError(birthday_header, t("row.date")) from None
+        if not date(1900, 1, 1) <= birthday <= as_of:
+            raise RowError(birthday_header, t("row.date"))
+    no_callback = False
+    if text("no_callback"):
+        try:
+            no_callback = bool(parse_yes_no(str(text("no_callback"))))
+        except ValueError:
+            raise RowError(raw("no_callback")[1], t("row.yesno")) from None
+    visit_id = text("visit_id") or derive_visit_id(patient_id, visit_date, visit_time, project)
+    return Visit(
+        line=line, patient_id=patient_id, name=name, phone=phone, visit_date=visit_date,
+        visit_time=visit_time, project=project, kind=kind, visit_id=visit_id,
+        department=text("department"), doctor=text("doctor"), consultant=text("consultant"),
+        risk=risk, birthday=birthday, vip_tier=text("vip_tier"), no_callback=no_callback,
+    )
+
+
+def _kind(cells: list[Any], headers: list[str], mapping: dict[str, list[int]], raw: Any) -> str:
+    status, header = raw("status")
+    if status:
+        kind = _KIND.get(str(status).casefold())
+        if kind is None:
+            raise RowError(header, t("row.status"))
+        return kind
+    arrived_value, arrived_header = raw("arrived")
+    try:
+        arrived = parse_yes_no(str(arrived_value))
+    except ValueError:
+        raise RowError(arrived_header, t("row.yesno")) from None
+    if arrived is False:
+        return "no_show"
+    if "converted" not in mapping and arrived is None:
+        return "treated"
+    for i in mapping.get("converted", []):
+        value = cells[i] if i < len(cells) else ""
+        try:
+            if parse_yes_no(str(value)):
+                return "treated"
+        except ValueError:
+            raise RowError(headers[i], t("row.yesno")) from None
+    return "consult"
+
+
+def derive_visit_id(patient_id: str, visit_date: date, visit_time: str | None,
+                    project: str) -> str:
+    """A stable id for exports without one: the same row always gets the same id."""
+    key = "\x1f".join((patient_id, visit_date.isoformat(), visit_time or "", project))
+    return "V" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+# --- writing -----------------------------------------------------------------------
+
+_VISIT_FIELDS = ("patient_id", "visit_date", "visit_time", "project", "kind", "category",
+                 "risk", "department", "doctor", "consultant", "no_callback")
+_PLAN_FIELDS = ("visit_date", "kind", "category", "no_callback")
+
+
+def import_visits(
+    conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCalendar, as_of: date,
+    *, user_map: dict[str, str] | None = None, dry_run: bool = False,
+    skip_bad: Path | None = None,
+) -> ImportSummary:
+    """Import one export file as of day `as_of`. All or nothing, unless `skip_bad`."""
+    headers, rows = read_table(path)
+    mapping = map_headers(path, headers, user_map or {})
+    summary = ImportSummary(path=str(path), dry_run=dry_run)
+    seen: dict[str, tuple[int, tuple[Any, ...]]] = {}
+
+    def visits() -> Iterator[Visit]:
+        for line, cells in rows:
+            try:
+                visit = parse_row(line, cells, headers, mapping, as_of)
+                signature = _signature(visit)
+                earlier = seen.get(visit.visit_id)
+                if earlier is not None:
+                    if earlier[1] == signature:
+                        continue  # the same row twice in one export
+                    raise RowError(headers[mapping["visit_id"][0]] if "visit_id" in mapping
+                                   else "visit_id", t("row.conflict", line=earlier[0]))
+                seen[visit.visit_id] = (line, signature)
+            except RowError as e:
+                summary.bad.append(BadRow(line, e.column, e.reason,
+                                          tuple(str(c) for c in cells)))
+                continue
+            yield visit
+
+    try:
+        with transaction(conn):
+            write_visits(conn, visits(), rules, cal, as_of, summary)
+            if summary.bad and skip_bad is None:
+                raise _Rollback
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    if summary.bad and skip_bad is None:
+        raise FollowupError(_bad_rows_message(path, summary.bad))
+    if summary.bad and skip_bad is not None and not dry_run:
+        write_bad_rows(skip_bad, headers, summary.bad)
+    return summary
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _signature(v: Visit) -> tuple[Any, ...]:
+    return (v.patient_id, v.visit_date, v.visit_time, v.project, v.kind, v.risk, v.no_callback)
+
+
+def _bad_rows_message(path: Path, bad: list[BadRow]) -> str:
+    lines = [t("import.bad_rows", path=path, count=len(bad))]
+    for row in bad[:MAX_BAD_SHOWN]:
+        lines.append("  " + t("import.row_error", path=path.name, line=row.line,
+                                column=row.column, reason=row.reason))
+    if len(bad) > MAX_BAD_SHOWN:
+        lines.append("  " + t("import.more_bad", count=len(bad) - MAX_BAD_SHOWN))
+    return "\n".join(lines)
+
+
+def write_bad_rows(path: Path, headers: list[str], bad: list[BadRow]) -> None:
+    """The rows that were not imported, with where and why, for the clinic to fix."""
+    from followup_cli.render import safe_cell
+
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["line", "column", "reason", *headers])
+        for row in bad:
+            writer.writerow([row.line, row.column, row.reason,
+                             *(safe_cell(c) for c in row.cells)])
+
+
+def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RulePack,
+                 cal: ClinicCalendar, as_of: date, summary: ImportSummary) -> None:
+    """Upsert patients and visits, plan new and changed visits, settle conversions.
+
+    Runs inside the caller's transaction.
+    """
+    stamp = as_of.isoformat()
+    count = planning.PlanCount()
+    touched: set[str] = set()
+    for v in visits:
+        category = rules.categorise(v.kind, v.project, v.risk)
+        _upsert_patient(conn, v, stamp, summary)
+        touched.add(v.patient_id)
+        values = {
+            "patient_id": v.patient_id, "visit_date": v.visit_date.isoformat(),
+            "visit_time": v.visit_time, "project": v.project, "kind": v.kind,
+            "category": None if v.no_callback else category, "risk": v.risk,
+            "department": v.department, "doctor": v.doctor, "consultant": v.consultant,
+            "no_callback": int(v.no_callback),
+        }
+        old = conn.execute("SELECT * FROM visits WHERE visit_id = ?", (v.visit_id,)).fetchone()
+        if old is None:
+            conn.execute(
+                f"INSERT INTO visits (visit_id, {', '.join(_VISIT_FIELDS)}, entered_on, "
+                f"updated_at) VALUES (?, {', '.join('?' * len(_VISIT_FIELDS))}, ?, ?)",
+                (v.visit_id, *values.values(), stamp, stamp),
+            )
+            summary.added += 1
+            replan = True
+        elif all(old[k] == values[k] for k in _VISIT_FIELDS):
+            summary.unchanged += 1
+            continue
+        else:
+            replan = any(old[k] != values[k] for k in _PLAN_FIELDS)
+            conn.execute(
+                f"UPDATE visits SET {', '.join(f'{k} = ?' for k in _VISIT_FIELDS)}, "
+                "updated_at = ? WHERE visit_id = ?",
+                (*values.values(), stamp, v.visit_id),
+            )
+            summary.updated += 1
+            if replan:
+                # planned tasks nobody has called yet are re-derived; called ones stay
+                conn.execute(
+                    "DELETE FROM tasks WHERE visit_id = ? AND attempts = 0 "
+                    "AND status IN ('open', 'backfill')", (v.visit_id,))
+        if v.no_callback:
+            summary.no_callback += 1
+            continue
+        if v.kind == "treated" and category == rules.fallback:
+            summary.general[v.project] = summary.general.get(v.project, 0) + 1
+        if replan and not _do_not_call(conn, v.patient_id):
+            tasks = planning.plan_from(v.visit_date, v.visit_id, rules.categories[category], cal)
+            planning.store(conn, v.patient_id, v.visit_id, tasks, as_of, count)
+    birthdays = planning.plan_birthdays(conn, rules, cal, as_of, (as_of.year, as_of.year + 1),
+                                        touched)
+    summary.tasks = count.planned + birthdays.planned
+    summary.backfill = count.backfill + birthdays.backfill
+    summary.cancelled = settle_conversions(conn, touched, stamp)
+
+
+def _do_not_call(conn: sqlite3.Connection, patient_id: str) -> bool:
+    row = conn.execute("SELECT do_not_call FROM patients WHERE patient_id = ?",
+                       (patient_id,)).fetchone()
+    return bool(row and row[0])
+
+
+def _upsert_patient(conn: sqlite3.Connection, v: Visit, stamp: str,
+                    summary: ImportSummary) -> None:
+    old = conn.execute("SELECT name, phone, birthday, vip_tier FROM patients "
+                       "WHERE patient_id = ?", (v.patient_id,)).fetchone()
+    birthday = v.birthday.isoformat() if v.birthday else None
+    if old is None:
+        conn.execute(
+            "INSERT INTO patients (patient_id, name, phone, birthday, vip_tier, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (v.patient_id, v.name, v.phone, birthday, v.vip_tier, stamp, stamp))
+        summary.patients_added += 1
+        return
+    # an empty cell in a later export does not wipe what the ledger knows
+    new = (v.name, v.phone, birthday or old["birthday"], v.vip_tier or old["vip_tier"])
+    if tuple(old) == new:
+        return
+    conn.execute(
+        "UPDATE patients SET name = ?, phone = ?, birthday = ?, vip_tier = ?, updated_at = ?, "
+        "phone_bad = CASE WHEN phone = ? THEN phone_bad ELSE 0 END WHERE patient_id = ?",
+        (*new, stamp, v.phone, v.patient_id))
+    summary.patients_updated += 1
+
+
+def settle_conversions(conn: sqlite3.Connection, patient_ids: Iterable[str], stamp: str) -> int:
+    """A later treated visit converts the patient's earlier consults: their pending
+    tasks are cancelled. Returns the number of tasks cancelled."""
+    cancelled = 0
+    for pid in patient_ids:
+        consults = conn.execute(
+            "SELECT c.visit_id, (SELECT v.visit_id FROM visits v WHERE v.patient_id = "
+            "c.patient_id AND v.kind = 'treated' AND v.visit_date > c.visit_date "
+            "ORDER BY v.visit_date, v.visit_id LIMIT 1) AS by_visit FROM visits c "
+            "WHERE c.patient_id = ? AND c.kind = 'consult' AND c.converted_by IS NULL",
+            (pid,)).fetchall()
+        for consult in consults:
+            if consult["by_visit"] is None:
+                continue
+            conn.execute("UPDATE visits SET converted_by = ?, updated_at = ? WHERE visit_id = ?",
+                         (consult["by_visit"], stamp, consult["visit_id"]))
+            cur = conn.execute(
+                "UPDATE tasks SET status = 'cancelled', status_reason = 'converted' "
+                "WHERE visit_id = ? AND status = 'open'", (consult["visit_id"],))
+            cancelled += cur.rowcount
+    return cancelled

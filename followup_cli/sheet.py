@@ -1,0 +1,125 @@
+"""The call sheet of a day: the stored tasks that are due, overdue or retried that day."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from followup_cli.i18n import pick
+from followup_cli.importer import mask_phone
+from followup_cli.rules import RulePack
+
+WINDOW_ORDER = {"any": 0, "afternoon": 1, "evening": 2}
+
+# Open tasks on the sheet of day :d. A task shows from its due day until it expires
+# (is missed); a retried or rescheduled task shows from the day of its next try.
+# Two bounded range scans, each on a partial index: cost grows with the sheet, not
+# with the ledger.
+_ON_SHEET = """
+SELECT task_id FROM tasks
+ WHERE status = 'open' AND due_date <= :d AND due_date > :oldest AND expires_on > :d
+   AND (next_try_at IS NULL OR next_try_at < :next_day)
+UNION
+SELECT task_id FROM tasks
+ WHERE status = 'open' AND next_try_at IS NOT NULL AND next_try_at < :next_day
+   AND expires_on > :d
+"""
+
+_DETAILS = f"""
+SELECT t.task_id, t.patient_id, t.visit_id, t.category, t.touchpoint, t.seq, t.nominal_date,
+       t.due_date, t.window, t.expires_on, t.provisional, t.attempts, t.next_try_at, t.agent,
+       p.name, p.phone, p.vip_tier, v.project, v.visit_date, v.doctor, v.consultant
+  FROM tasks t
+  JOIN patients p ON p.patient_id = t.patient_id
+  LEFT JOIN visits v ON v.visit_id = t.visit_id
+ WHERE t.task_id IN ({_ON_SHEET})
+   AND p.do_not_call = 0 AND p.phone_bad = 0
+"""
+
+
+def sheet_params(day: date) -> dict[str, str]:
+    from followup_cli.planning import MISSED_AFTER_DAYS
+
+    return {
+        "d": day.isoformat(),
+        "next_day": (day + timedelta(days=1)).isoformat(),
+        "oldest": (day - timedelta(days=MISSED_AFTER_DAYS + 1)).isoformat(),
+    }
+
+
+def due_tasks(conn: sqlite3.Connection, day: date, rules: RulePack, *,
+              agent: str | None = None, category: str | None = None,
+              reveal: bool = False) -> list[dict[str, Any]]:
+    """One record per task on the sheet of `day`, in calling order."""
+    sql = _DETAILS
+    params: dict[str, Any] = sheet_params(day)
+    if category:
+        sql += " AND t.category = :category"
+        params["category"] = category
+    if agent:
+        sql += " AND (t.agent = :agent OR t.agent IS NULL)"
+        params["agent"] = agent
+    records = [_record(row, day, rules, reveal) for row in conn.execute(sql, params)]
+    records.sort(key=lambda r: (-r["overdue_days"], WINDOW_ORDER[r["window"]],
+                                r["patient_id"], r["seq"]))
+    return records
+
+
+def _record(row: sqlite3.Row, day: date, rules: RulePack, reveal: bool) -> dict[str, Any]:
+    due = date.fromisoformat(row["due_date"])
+    window = row["window"]
+    if row["next_try_at"]:
+        window = _window_at(datetime.fromisoformat(row["next_try_at"]), rules, window)
+    category = rules.categories.get(row["category"])
+    purpose = row["touchpoint"]
+    if category is not None:
+        for tp in category.touchpoints:
+            if tp.id == row["touchpoint"]:
+                purpose = pick(tp.purpose)
+    visit_date = row["visit_date"]
+    return {
+        "task_id": row["task_id"],
+        "patient_id": row["patient_id"],
+        "visit_id": row["visit_id"],
+        "category": row["category"],
+        "touchpoint": row["touchpoint"],
+        "purpose": purpose,
+        "due_date": row["due_date"],
+        "window": window,
+        "overdue_days": max((day - due).days, 0),
+        "attempts": row["attempts"],
+        "provisional": bool(row["provisional"]),
+        "next_try_at": row["next_try_at"],
+        "name": row["name"],
+        "phone": row["phone"] if reveal else mask_phone(row["phone"]),
+        "vip_tier": row["vip_tier"],
+        "project": row["project"],
+        "visit_date": visit_date,
+        "days_since_visit": (day - date.fromisoformat(visit_date)).days if visit_date else None,
+        "doctor": row["doctor"],
+        "consultant": row["consultant"],
+        "agent": row["agent"],
+        "seq": row["seq"],
+    }
+
+
+def _window_at(moment: datetime, rules: RulePack, planned: str) -> str:
+    """A retry keeps an evening-only touchpoint in the evening; otherwise it goes in the
+    window its next try opens in."""
+    if planned != "any":
+        return planned
+    return "evening" if moment.hour >= 18 else "afternoon" if moment.hour >= 12 else "any"
+
+
+def by_patient(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Group a sheet's task records into one entry per patient, keeping the order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        groups.setdefault(record["patient_id"], []).append(record)
+    return list(groups.values())
+
+
+def patient_window(tasks: list[dict[str, Any]]) -> str:
+    """One call settles every task, so the patient is called in the narrowest window."""
+    return max((t["window"] for t in tasks), key=WINDOW_ORDER.__getitem__)

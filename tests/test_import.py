@@ -1,0 +1,264 @@
+"""The importer on exports shaped like real clinics' files."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import HEADER, write_export
+
+from followup_cli.importer import mask_phone, normalise_phone, parse_date
+
+ROWS = [
+    "A001,C1001,周晓雯,138 1234 5678,2026/11/1,双眼皮,成交,整形外科,吴医生,林咨询,,1994/3/12,金卡,",
+    "A002,C1002,郑浩,+86 139-2345-6789,2026年11月1日,植发,成交,植发中心,钱医生,林咨询,,,普通,",
+    "A003,C1003,冯雪,13734567890,2026-11-02,光子嫩肤,成交,皮肤科,孙医生,马咨询,,,水晶卡,",
+    "A004,C1004,陈思琪,13645678901,2026-11-02,隆鼻,未成交,整形外科,吴医生,马咨询,,,,",
+    "A005,C1009,朱婷,13190123456,2026-11-05,吸脂,未到诊,整形外科,吴医生,林咨询,,,,",
+    "A006,C1004,陈思琪,13645678901,2026-11-06,隆鼻,成交,整形外科,吴医生,马咨询,,,,",
+    "A007,C1011,尤佳,18612345678,46332,健康体检,成交,体检中心,许医生,,,,,",
+    "A008,C1013,何伟,18834567890,2026-11-07,玻尿酸,成交,注射美容科,吕医生,林咨询,,,,是",
+    "A009,C1007,韩梅,13378901234,2026-11-04,水光针,成交,皮肤科,孙医生,马咨询,高,,,",
+]
+
+
+def dump(db: Path) -> dict[str, list[dict]]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return {table: [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY 1")]
+                for table in ("patients", "visits", "tasks", "attempts")}
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.db"
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8-sig", "utf-8"])
+def test_import_chinese_export(cli, tmp_path: Path, db: Path, encoding: str) -> None:
+    export = write_export(tmp_path / "visits.csv", ROWS, encoding=encoding)
+    result = cli("import", "visits", str(export), "--date", "2026-11-08", "--format", "json")
+    assert result.code == 0, result.err
+    summary = result.json()
+    assert summary == {
+        "file": str(export), "visits_added": 9, "visits_updated": 0, "visits_unchanged": 0,
+        "patients_added": 8, "patients_updated": 0, "tasks_planned": 44, "tasks_backfill": 15,
+        "consult_tasks_cancelled": 2, "no_callback_visits": 1,
+        "general_projects": {"健康体检": 1}, "bad_rows": 0, "dry_run": False,
+    }
+    data = dump(db)
+    phones = {p["patient_id"]: p["phone"] for p in data["patients"]}
+    assert phones["C1001"] == "13812345678" and phones["C1002"] == "13923456789"
+    visits = {v["visit_id"]: v for v in data["visits"]}
+    assert visits["A007"]["visit_date"] == "2026-11-06"     # Excel serial date
+    assert visits["A002"]["visit_date"] == "2026-11-01"     # 2026年11月1日
+    assert visits["A009"]["category"] == "surgery"          # 高 moves 水光针 to surgery
+    assert visits["A009"]["risk"] == "high"
+    assert visits["A008"]["category"] is None               # 无需回访: nothing planned
+    assert visits["A004"]["converted_by"] == "A006"         # the consult converted by A006
+    consult_tasks = [t for t in data["tasks"] if t["visit_id"] == "A004"]
+    assert [(t["touchpoint"], t["status"], t["status_reason"]) for t in consult_tasks] == [
+        ("3d", "cancelled", "converted"), ("1m", "cancelled", "converted")]
+    assert not [t for t in data["tasks"] if t["visit_id"] == "A008"]
+    birthdays = [(t["plan_key"], t["due_date"]) for t in data["tasks"]
+                 if t["category"] == "birthday"]
+    assert birthdays == [("birthday/C1001/2027/0d", "2027-03-12")]
+
+
+def test_reimport_changes_nothing(cli, tmp_path: Path, db: Path) -> None:
+    export = write_export(tmp_path / "visits.csv", ROWS)
+    assert cli("import", "visits", str(export), "--date", "2026-11-08").code == 0
+    before = dump(db)
+    again = cli("import", "visits", str(export), "--date", "2026-11-08", "--format", "json")
+    assert again.code == 0
+    assert again.json()["visits_unchanged"] == 9
+    assert again.json()["tasks_planned"] == 0
+    assert dump(db) == before
+
+
+def test_corrected_row_updates_the_patient_only(cli, tmp_path: Path, db: Path) -> None:
+    export = write_export(tmp_path / "visits.csv", ROWS)
+    cli("import", "visits", str(export), "--date", "2026-11-08")
+    before = dump(db)
+    fixed = [ROWS[0].replace("周晓雯", "周晓文").replace("138 1234 5678", "13900001111"), *ROWS[1:]]
+    export2 = write_export(tmp_path / "fixed.csv", fixed)
+    result = cli("import", "visits", str(export2), "--date", "2026-11-08", "--format", "json")
+    assert result.json()["patients_updated"] == 1
+    assert result.json()["visits_added"] == 0 and result.json()["tasks_planned"] == 0
+    after = dump(db)
+    assert after["tasks"] == before["tasks"] and after["visits"] == before["visits"]
+    patient = next(p for p in after["patients"] if p["patient_id"] == "C1001")
+    assert (patient["name"], patient["phone"]) == ("周晓文", "13900001111")
+
+
+def test_a_bad_row_writes_nothing(cli, tmp_path: Path, db: Path) -> None:
+    rows = [*ROWS[:3], "A010,C2000,王五,12345,2026-11-03,双眼皮,成交,,,,,,,",
+            "A011,C2001,赵六,13800002222,2026-13-45,双眼皮,成交,,,,,,,",
+            "A012,,钱七,13800003333,2026-11-03,双眼皮,成交,,,,,,,"]
+    export = write_export(tmp_path / "visits.csv", rows)
+    result = cli("import", "visits", str(export), "--date", "2026-11-08")
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err.splitlines() == [
+        f"followup: {export}: 3 row(s) cannot be imported; nothing of the file was written. "
+        "Fix them and retry, or use --skip-bad BAD.csv to import the good rows only:",
+        "  visits.csv line 5, column '手机号': not a mainland mobile or landline number",
+        "  visits.csv line 6, column '到诊日期': not a date (use 2026-10-01, 2026/10/1, "
+        "2026年10月1日 or an Excel date number)",
+        "  visits.csv line 7, column '客户编号': required, but empty",
+    ]
+    assert "12345" not in result.err            # no personal data in messages
+    assert all(rows == [] for rows in dump(db).values())
+
+
+def test_skip_bad_imports_the_good_rows(cli, tmp_path: Path, db: Path) -> None:
+    rows = [*ROWS[:2], "A010,C2000,王五,12345,2026-11-03,双眼皮,成交,,,,,,,"]
+    export = write_export(tmp_path / "visits.csv", rows)
+    bad = tmp_path / "bad.csv"
+    result = cli("import", "visits", str(export), "--date", "2026-11-08", "--skip-bad", str(bad))
+    assert result.code == 0
+    assert len(dump(db)["visits"]) == 2
+    lines = bad.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "line,column,reason," + HEADER
+    assert lines[1].startswith("4,手机号,not a mainland mobile or landline number,A010,C2000,王五")
+    assert oct(bad.stat().st_mode & 0o777) == "0o600"
+
+
+def test_dry_run_writes_nothing(cli, tmp_path: Path, db: Path) -> None:
+    export = write_export(tmp_path / "visits.csv", ROWS)
+    result = cli("import", "visits", str(export), "--date", "2026-11-08", "--dry-run")
+    assert result.code == 0
+    assert "visits added 9" in result.out and "(dry run: nothing was written)" in result.out
+    assert all(rows == [] for rows in dump(db).values())
+
+
+def test_missing_column_lists_headers_and_the_fix(cli, tmp_path: Path) -> None:
+    header = "客户编号,客户姓名,手机号,预约到院时间,治疗项目"
+    export = write_export(tmp_path / "v.csv", ["C1,张三,13800001111,2026-11-01,双眼皮"],
+                          header=header)
+    result = cli("import", "visits", str(export))
+    assert result.code == 2
+    assert result.err == (
+        f"followup: {export}: required column(s) missing: visit_date. Headers found: "
+        "客户编号、客户姓名、手机号、预约到院时间、治疗项目. If one of them is the column needed, "
+        "add: --map 预约到院时间=visit_date\n")
+    fixed = cli("import", "visits", str(export), "--date", "2026-11-02", "--map",
+                "预约到院时间=visit_date", "--format", "json")
+    assert fixed.code == 0 and fixed.json()["visits_added"] == 1
+
+
+def test_map_stored_in_the_clinic_config(cli, tmp_path: Path) -> None:
+    (tmp_path / "followup.toml").write_text('[import.map]\n"预约到院时间" = "visit_date"\n',
+                                            encoding="utf-8")
+    export = write_export(tmp_path / "v.csv", ["C1,张三,13800001111,2026-11-01,双眼皮"],
+                          header="客户编号,客户姓名,手机号,预约到院时间,治疗项目")
+    assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+
+
+@pytest.mark.parametrize(("arrived", "converted", "kind"), [
+    ("否", "", "no_show"), ("是", "是", "treated"), ("是", "否", "consult"),
+    ("Y", "N", "consult"), ("1", "1", "treated"), ("0", "1", "no_show"),
+])
+def test_yes_no_kind_columns(cli, tmp_path: Path, db: Path, arrived: str, converted: str,
+                             kind: str) -> None:
+    export = write_export(tmp_path / "v.csv", [f"C1,张三,13800001111,2026-11-01,隆鼻,{arrived},"
+                                               f"{converted}"],
+                          header="档案号,姓名,电话,日期,项目,是否到诊,是否成交")
+    assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+    assert dump(db)["visits"][0]["kind"] == kind
+
+
+def test_xlsx_with_dates_and_numeric_phones(cli, tmp_path: Path, db: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["客户编号", "姓名", "手机号", "就诊日期", "项目", "状态"])
+    sheet.append(["C1", "张三", 13800001111, date(2026, 11, 1), "双眼皮", "成交"])
+    sheet.append(["C2", "李四", "+86 139 0000 2222", "2026/11/2", "配镜", "已消费"])
+    book.save(tmp_path / "v.xlsx")
+    result = cli("import", "visits", str(tmp_path / "v.xlsx"), "--date", "2026-11-03",
+                 "--format", "json")
+    assert result.code == 0, result.err
+    data = dump(db)
+    assert [(p["patient_id"], p["phone"]) for p in data["patients"]] == [
+        ("C1", "13800001111"), ("C2", "13900002222")]
+    assert [(v["patient_id"], v["visit_date"], v["category"]) for v in data["visits"]] == [
+        ("C1", "2026-11-01", "surgery"), ("C2", "2026-11-02", "optometry")]
+
+
+def test_gb18030_only_characters(cli, tmp_path: Path, db: Path) -> None:
+    # 䶮 is in GB18030 but not in GBK
+    export = write_export(tmp_path / "v.csv", ["A1,C1,刘䶮,13800001111,2026-11-01,双眼皮,成交,,,,,,,"])
+    assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+    assert dump(db)["patients"][0]["name"] == "刘䶮"
+
+
+def test_derived_visit_ids_are_stable(cli, tmp_path: Path, db: Path) -> None:
+    export = write_export(tmp_path / "v.csv", ["C1,张三,13800001111,2026-11-01 10:30,双眼皮"],
+                          header="客户编号,姓名,电话,到诊日期,项目")
+    cli("import", "visits", str(export), "--date", "2026-11-02")
+    again = cli("import", "visits", str(export), "--date", "2026-11-02", "--format", "json")
+    assert again.json()["visits_unchanged"] == 1
+    visit = dump(db)["visits"][0]
+    assert visit["visit_id"].startswith("V") and visit["visit_time"] == "10:30"
+
+
+@pytest.mark.parametrize(("raw", "phone"), [
+    ("138 1234 5678", "13812345678"), ("+86 139-2345-6789", "13923456789"),
+    ("008613912345678", "13912345678"), ("8613912345678", "13912345678"),
+    ("010-12345678", "01012345678"), ("(0755) 1234-5678", "075512345678"),
+    ("13812345678.0", "13812345678"),
+])
+def test_phone_normalisation(raw: str, phone: str) -> None:
+    assert normalise_phone(raw) == phone
+
+
+@pytest.mark.parametrize("raw", ["12345", "2381234567", "1381234567", "abc", "+1 212 555 0100"])
+def test_bad_phones(raw: str) -> None:
+    with pytest.raises(ValueError):
+        normalise_phone(raw)
+
+
+def test_mask() -> None:
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("01012345678") == "010****5678"
+
+
+@pytest.mark.parametrize(("raw", "parsed"), [
+    ("2026-10-01", (date(2026, 10, 1), None)), ("2026/10/1", (date(2026, 10, 1), None)),
+    ("2026年10月1日", (date(2026, 10, 1), None)), ("20261001", (date(2026, 10, 1), None)),
+    ("46296", (date(2026, 10, 1), None)), ("46296.5", (date(2026, 10, 1), "12:00")),
+    ("2026-10-01 09:30", (date(2026, 10, 1), "09:30")),
+    ("2026/10/1 9:05:07", (date(2026, 10, 1), "09:05:07")),
+])
+def test_dates(raw: str, parsed: tuple) -> None:
+    assert parse_date(raw) == parsed
+
+
+@pytest.mark.parametrize("raw", ["2026-02-30", "yesterday", "10/01/2026", "1"])
+def test_bad_dates(raw: str) -> None:
+    with pytest.raises(ValueError):
+        parse_date(raw)
+
+
+def test_sample_export_from_shared(cli) -> None:
+    sample = Path(__file__).resolve().parents[2] / "shared" / "samples" / "visits-sample.csv"
+    if not sample.exists():
+        pytest.skip("shared/ is not beside this checkout")
+    result = cli("import", "visits", str(sample), "--date", "2026-11-08", "--format", "json")
+    assert result.code == 0, result.err
+    assert result.json()["visits_added"] == 14 and result.json()["patients_added"] == 13
+
+
+def test_example_export_in_data(cli) -> None:
+    example = Path(__file__).resolve().parents[1] / "data" / "visits-example.csv"
+    result = cli("import", "visits", str(example), "--date", "2026-11-20", "--format", "json")
+    assert result.code == 0, result.err
+    summary = result.json()
+    assert (summary["visits_added"], summary["patients_added"], summary["bad_rows"]) == (48, 48, 0)
+    assert summary["general_projects"] == {"健康体检": 1, "口腔检查": 2}

@@ -12,7 +12,7 @@ from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 from followup_cli.ledger import transaction
-from followup_cli.sheet import _ON_SHEET, sheet_params
+from followup_cli.sheet import ON_SHEET, sheet_params
 
 OUTCOMES: dict[str, tuple[str, ...]] = {
     "reached": ("已接通", "接通", "已回访"),
@@ -130,7 +130,7 @@ def _targets(conn: sqlite3.Connection, day: date, task_id: int | None,
     if patient["do_not_call"]:
         raise FollowupError(t("log.do_not_call", patient_id=patient_id))
     on_sheet = [r[0] for r in conn.execute(
-        f"SELECT task_id FROM tasks WHERE patient_id = :pid AND task_id IN ({_ON_SHEET})",
+        f"SELECT t.task_id FROM tasks t WHERE t.patient_id = :pid AND {ON_SHEET}",
         {**sheet_params(day), "pid": patient_id})]
     ids = sorted(set(on_sheet) | ({task_id} if task_id is not None else set()))
     if not ids:

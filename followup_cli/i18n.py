@@ -153,7 +153,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "due.col.why": ("回访事由", "Why call"),
     "due.col.overdue": ("逾期", "Overdue"),
     "due.col.tasks": ("任务号", "Tasks"),
-    "due.days_since": ("就诊后第 {days} 天", "day {days} after the visit"),
+    "due.days_since": ("就诊后第 {days} 天", "visit day +{days}"),
     "due.overdue_days": ("{days} 天", "{days} d"),
     "due.attempts": ("（已拨 {n} 次）", "({n} tries)"),
     "due.provisional_mark": ("（暂定）", "(provisional)"),

@@ -12,18 +12,20 @@ from followup_cli.rules import RulePack
 
 WINDOW_ORDER = {"any": 0, "afternoon": 1, "evening": 2}
 
-# Open tasks on the sheet of day :d. A task shows from its due day until it expires
-# (is missed); a retried or rescheduled task shows from the day of its next try.
-# Two bounded range scans, each on a partial index: cost grows with the sheet, not
-# with the ledger.
-_ON_SHEET = """
-SELECT task_id FROM tasks
- WHERE status = 'open' AND due_date <= :d AND due_date > :oldest AND expires_on > :d
-   AND (next_try_at IS NULL OR next_try_at < :next_day)
+# On the sheet of day :d: an open task from its due day until it expires (is missed);
+# a retried or rescheduled task from the day of its next try.
+ON_SHEET = """t.status = 'open' AND t.expires_on > :d
+   AND (t.next_try_at < :next_day OR (t.next_try_at IS NULL AND t.due_date <= :d))"""
+
+# The whole sheet as two bounded range scans, each on a partial index, so its cost grows
+# with the sheet, not with the ledger. A task without a next try expires at most
+# MISSED_AFTER_DAYS + 1 days after its due day, which bounds the first scan.
+_ON_SHEET = f"""
+SELECT t.task_id FROM tasks t
+ WHERE t.status = 'open' AND t.due_date <= :d AND t.due_date > :oldest AND {ON_SHEET}
 UNION
-SELECT task_id FROM tasks
- WHERE status = 'open' AND next_try_at IS NOT NULL AND next_try_at < :next_day
-   AND expires_on > :d
+SELECT t.task_id FROM tasks t
+ WHERE t.status = 'open' AND t.next_try_at < :next_day AND {ON_SHEET}
 """
 
 _DETAILS = f"""

@@ -88,6 +88,7 @@ def _m001() -> None:
         planned_on TEXT NOT NULL
     );
     CREATE INDEX tasks_open_due ON tasks(due_date) WHERE status = 'open';
+    CREATE INDEX tasks_open_retry ON tasks(next_try_at) WHERE status = 'open';
     CREATE INDEX tasks_patient ON tasks(patient_id, status);
     CREATE INDEX tasks_visit ON tasks(visit_id);
     CREATE INDEX tasks_due ON tasks(due_date);

@@ -1,0 +1,92 @@
+"""The ledger file: migrations from every older schema, refusal of newer ones."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from followup_cli.errors import LedgerError
+from followup_cli.ledger import open_ledger, transaction
+from followup_cli.ledger.migrations import LATEST, STEPS, migrate
+
+# Rows written by each schema version, as that version's code would have written them.
+# A new migration adds the fixture of the version before it was applied, if needed.
+FIXTURES: dict[int, list[str]] = {
+    1: [
+        "INSERT INTO patients VALUES ('P1', '周晓雯', '13812345678', 0, '1994-03-12', '金卡', 0,"
+        " '2026-11-01', '2026-11-01')",
+        "INSERT INTO visits VALUES ('V1', 'P1', '2026-11-01', NULL, '双眼皮', 'treated',"
+        " 'surgery', NULL, '整形外科', '吴医生', '林咨询', 0, NULL, '2026-11-01', '2026-11-01')",
+        "INSERT INTO tasks (task_id, plan_key, patient_id, visit_id, category, touchpoint, seq,"
+        " nominal_date, due_date, window, expires_on, status, planned_on) VALUES (1, 'V1/0d',"
+        " 'P1', 'V1', 'surgery', '0d', 0, '2026-11-01', '2026-11-01', 'evening', '2026-11-02',"
+        " 'done', '2026-11-01')",
+        "INSERT INTO attempts VALUES (1, 'P1', '2026-11-01T19:10:00', '2026-11-01T19:11:00',"
+        " '王芳', 'reached', '患者反馈恢复顺利，肿胀已明显消退，已提醒按时复查', 5, 9, NULL)",
+        "INSERT INTO attempt_tasks VALUES (1, 1)",
+    ],
+}
+TABLES = ("patients", "visits", "tasks", "attempts", "attempt_tasks")
+
+
+def rows(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
+    return {t: [tuple(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY 1")]
+            for t in TABLES}
+
+
+@pytest.mark.parametrize("version", range(1, LATEST + 1))
+def test_every_older_schema_migrates_without_losing_a_row(tmp_path: Path, version: int) -> None:
+    assert set(FIXTURES) >= set(range(1, LATEST + 1)), "a schema version has no fixture rows"
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    stop = STEPS[version][0] if version < LATEST else None
+    migrate(conn, stop_before=stop)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == version
+    for statement in FIXTURES[version]:
+        conn.execute(statement)
+    before = rows(conn)
+    conn.close()
+    upgraded = open_ledger(db)
+    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == LATEST
+    after = rows(upgraded)
+    for table in TABLES:
+        assert len(after[table]) == len(before[table])
+    assert [r[0] for r in upgraded.execute("SELECT name FROM _sqlite_migrations")] == [
+        name for name, _ in STEPS]
+
+
+def test_reopening_applies_nothing(tmp_path: Path) -> None:
+    open_ledger(tmp_path / "l.db").close()
+    conn = open_ledger(tmp_path / "l.db")
+    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == LATEST
+
+
+def test_a_newer_ledger_is_refused(tmp_path: Path) -> None:
+    conn = open_ledger(tmp_path / "l.db")
+    conn.execute(f"PRAGMA user_version = {LATEST + 1}")
+    conn.close()
+    with pytest.raises(LedgerError, match="newer than this followup"):
+        open_ledger(tmp_path / "l.db")
+
+
+def test_pragmas(tmp_path: Path) -> None:
+    conn = open_ledger(tmp_path / "l.db")
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO visits (visit_id, patient_id, visit_date, project, kind, "
+                      "entered_on, updated_at) VALUES ('V', 'nobody', '2026-11-01', 'x', "
+                      "'treated', 'x', 'x')")
+
+
+def test_nested_transaction_rolls_back_only_the_inner_part(tmp_path: Path) -> None:
+    conn = open_ledger(tmp_path / "l.db")
+    with transaction(conn):
+        conn.execute("INSERT INTO settings VALUES ('a', '1')")
+        with pytest.raises(RuntimeError), transaction(conn):
+            conn.execute("INSERT INTO settings VALUES ('b', '2')")
+            raise RuntimeError
+    assert [r[0] for r in conn.execute("SELECT key FROM settings")] == ["a"]

@@ -8,16 +8,23 @@ know is planned with ordinary weekends and marked provisional.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 Direction = str  # "later" | "earlier"
 
+Windows = dict[str, tuple[time, time]]
+WINDOW_NAMES = ("afternoon", "evening")
 # Summer (1 May – 30 Sep) and winter calling windows, from the clinics' callback rules.
-SUMMER_WINDOWS = {"afternoon": (time(14, 30), time(16, 30)), "evening": (time(19, 0), time(20, 0))}
-WINTER_WINDOWS = {"afternoon": (time(14, 0), time(16, 30)), "evening": (time(19, 0), time(20, 0))}
+SUMMER_WINDOWS: Windows = {"afternoon": (time(14, 30), time(16, 30)),
+                           "evening": (time(19, 0), time(20, 0))}
+WINTER_WINDOWS: Windows = {"afternoon": (time(14, 0), time(16, 30)),
+                           "evening": (time(19, 0), time(20, 0))}
+SUMMER = ((5, 1), (9, 30))
 
 
 @lru_cache(maxsize=4096)
@@ -55,6 +62,9 @@ class ClinicCalendar:
     rest: frozenset[date] = field(default_factory=frozenset)
     work: frozenset[date] = field(default_factory=frozenset)
     years: frozenset[int] = field(default_factory=frozenset)
+    summer: tuple[tuple[int, int], tuple[int, int]] = SUMMER
+    summer_windows: Windows = field(default_factory=lambda: dict(SUMMER_WINDOWS))
+    winter_windows: Windows = field(default_factory=lambda: dict(WINTER_WINDOWS))
 
     def knows(self, d: date) -> bool:
         return not self.national or d.year in self.years or _national(d) is not None
@@ -98,8 +108,12 @@ class ClinicCalendar:
             provisional = provisional or self.is_provisional(moved)
         return d, True
 
-    def windows(self, d: date) -> dict[str, tuple[time, time]]:
-        return SUMMER_WINDOWS if 5 <= d.month <= 9 else WINTER_WINDOWS
+    def windows(self, d: date) -> Windows:
+        first, last = self.summer
+        return self.summer_windows if first <= (d.month, d.day) <= last else self.winter_windows
+
+    def unknown_years(self, days: Iterable[date]) -> list[int]:
+        return sorted({d.year for d in days if not self.knows(d)})
 
     def window_of(self, moment: datetime) -> str | None:
         """The calling window a moment falls in, if any."""
@@ -141,9 +155,10 @@ def load_calendar(path: Path | None) -> ClinicCalendar:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise FollowupError(t("rules.toml", path=path, reason=e)) from None
-    unknown = set(data) - {"national", "weekends", "closed", "years"}
+    unknown = set(data) - {"national", "weekends", "closed", "years", "windows"}
     if unknown:
-        raise fail(sorted(unknown)[0], "unknown key (national, weekends, closed, years)")
+        raise fail(sorted(unknown)[0], "unknown key (national, weekends, closed, years, "
+                                       "windows)")
     for key in ("national", "weekends"):
         if not isinstance(data.get(key, True), bool):
             raise fail(key, "expected true or false")
@@ -180,6 +195,46 @@ def load_calendar(path: Path | None) -> ClinicCalendar:
                 raise fail(f"years.{key}.{name}", f"{wrong[0]} is not in {year}")
             bucket.update(got)
         years.add(year)
+    windows = _windows(data.get("windows", {}), fail)
     return ClinicCalendar(national=data.get("national", True), weekends=weekends, closed=closed,
-                          rest=frozenset(rest),
+                          **windows, rest=frozenset(rest),
                           work=frozenset(work), years=frozenset(years))
+
+
+def _windows(raw: Any, fail: Any) -> dict[str, Any]:
+    """[windows] summer = ["05-01", "09-30"], [windows.summer_hours] afternoon = "14:30-16:30"…"""
+    if not isinstance(raw, dict):
+        raise fail("windows", "expected a table")
+    unknown = set(raw) - {"summer", "summer_hours", "winter_hours"}
+    if unknown:
+        raise fail(f"windows.{sorted(unknown)[0]}",
+                   "unknown key (summer, summer_hours, winter_hours)")
+    out: dict[str, Any] = {}
+    if "summer" in raw:
+        span = raw["summer"]
+        try:
+            first, last = ((int(p[:2]), int(p[3:])) for p in span)
+            date(2024, *first), date(2024, *last)  # noqa: B018 - validates month and day
+        except (TypeError, ValueError):
+            raise fail("windows.summer", 'expected ["MM-DD", "MM-DD"], e.g. ["05-01", '
+                                         '"09-30"]') from None
+        out["summer"] = (first, last)
+    for key, field_name, default in (("summer_hours", "summer_windows", SUMMER_WINDOWS),
+                                     ("winter_hours", "winter_windows", WINTER_WINDOWS)):
+        if key not in raw:
+            continue
+        table = raw[key]
+        if not isinstance(table, dict) or set(table) - set(WINDOW_NAMES):
+            raise fail(f"windows.{key}", "expected afternoon = \"HH:MM-HH:MM\" and "
+                                         "evening = \"HH:MM-HH:MM\"")
+        hours = dict(default)
+        for name, value in table.items():
+            try:
+                start, end = (time.fromisoformat(p.strip()) for p in str(value).split("-"))
+            except ValueError:
+                raise fail(f"windows.{key}.{name}", f"{value!r} is not HH:MM-HH:MM") from None
+            if start >= end:
+                raise fail(f"windows.{key}.{name}", "the window ends before it starts")
+            hours[name] = (start, end)
+        out[field_name] = hours
+    return out

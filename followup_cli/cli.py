@@ -35,7 +35,15 @@ def hoist_root_options(argv: list[str]) -> list[str]:
 def build_app():  # noqa: ANN201 - typer is imported lazily
     import typer
 
-    from followup_cli.commands import due, import_visits, init, log, report, rules
+    from followup_cli.commands import (
+        clinic_calendar,
+        due,
+        import_visits,
+        init,
+        log,
+        report,
+        rules,
+    )
     from followup_cli.commands.state import root_callback
 
     app = typer.Typer(
@@ -50,6 +58,7 @@ def build_app():  # noqa: ANN201 - typer is imported lazily
     log.register(app)
     report.register(app)
     rules.register(app)
+    clinic_calendar.register(app)
     return app
 
 

@@ -105,6 +105,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "patients added {patients_added}, updated {patients_updated}; "
                        "callback tasks planned {tasks} (backfill {backfill}), consult tasks "
                        "cancelled by conversion {cancelled}"),
+    "import.replanned": ("{count} 个暂定回访已按新的节假日安排改期",
+                         "{count} provisional call(s) moved to their day under the holidays "
+                         "now known"),
     "import.dry_run": ("（试运行：未写入任何内容）", "(dry run: nothing was written)"),
     "import.general": ("以下项目未匹配任何规则，按 general（通用）回访：{projects}",
                        "these projects match no rule and get the general plan: {projects}"),
@@ -142,10 +145,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "due.empty": ("{date} 没有需要回访的患者", "nobody to call on {date}"),
     "due.title": ("{date} 回访清单：{patients} 位患者，{tasks} 个任务",
                   "Call sheet {date}: {patients} patients, {tasks} tasks"),
-    "due.provisional": ("注意：{count} 个任务的日期属于节假日数据未知的年份，"
-                        "暂按普通周末安排（标记为“暂定”）",
-                        "note: {count} task date(s) fall in a year without holiday data and "
-                        "were planned with ordinary weekends (marked provisional)"),
+    "due.provisional": ("注意：{count} 个任务的日期暂定（{years} 年的法定节假日安排未知，"
+                        "暂按普通周末安排）。安排公布后写入 calendar.toml 的 [years.{years}]，"
+                        "再运行 followup calendar replan",
+                        "note: {count} task date(s) are provisional: the public holidays of "
+                        "{years} are not known yet, so ordinary weekends were assumed. When the "
+                        "schedule is published, add it to calendar.toml as [years.{years}] and "
+                        "run followup calendar replan"),
+    "due.in_window": ("现在是{window}（至 {end}）；下一个时段 {next_window} {next} 开始",
+                      "now in the {window} (until {end}); the next, {next_window}, opens at "
+                      "{next}"),
+    "due.no_window": ("现在不在回访时段内；下一个时段 {next_window} {next} 开始",
+                      "outside every calling window now; the next, {next_window}, opens at "
+                      "{next}"),
     "due.bad_category": ("未知的类别 {value}；可选：{choices}",
                          "unknown category {value}; one of: {choices}"),
     "due.col.patient": ("患者", "Patient"),
@@ -157,9 +169,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "due.overdue_days": ("{days} 天", "{days} d"),
     "due.attempts": ("（已拨 {n} 次）", "({n} tries)"),
     "due.provisional_mark": ("（暂定）", "(provisional)"),
-    "window.any": ("全天可拨（回访时段内）", "Any calling window"),
-    "window.afternoon": ("下午时段", "Afternoon window"),
-    "window.evening": ("晚间时段", "Evening window"),
+    "window.any": ("任一回访时段", "any calling window"),
+    "window.afternoon": ("下午时段", "afternoon window"),
+    "window.evening": ("晚间时段", "evening window"),
     # log
     "log.need_target": ("请给出任务编号或 --patient 患者编号（只能二选一）",
                         "give a TASK_ID or --patient PATIENT_ID (one of them)"),
@@ -240,9 +252,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "figure.complaints_opened": ("新增投诉", "Complaints opened"),
     "figure.complaints_closed": ("结案投诉", "Complaints closed"),
     "figure.conversions": ("咨询转化", "Consult conversions"),
+    "calendar.unknown": ("{year} 年的法定节假日安排未知：按普通周末显示。"
+                         "安排公布后写入 calendar.toml 的 [years.{year}]",
+                         "the public holidays of {year} are not known: shown with ordinary "
+                         "weekends. When published, add them to calendar.toml as [years.{year}]"),
+    "calendar.title": ("{year} 年回访日历", "Calling days {year}"),
+    "calendar.legend": ("休 = 法定休息日　班 = 调休上班日（可回访）　"
+                        "停 = 诊所停诊　末 = 周末不回访",
+                        "R = statutory rest day   W = make-up working day (calling day)   "
+                        "C = clinic closed   - = weekend off"),
+    "calendar.windows": ("回访时段：夏季 {summer}；冬季 {winter}",
+                         "Calling windows: summer {summer}; winter {winter}"),
+    "calendar.ok": ("{path}：有效。停诊日 {closed} 天；自定义年份 {years}；周末回访：{weekends}",
+                    "{path}: valid. {closed} closure day(s); years given: {years}; weekends "
+                    "are calling days: {weekends}"),
+    "calendar.yes": ("是", "yes"),
+    "calendar.no": ("否", "no"),
+    "calendar.moved": ("{count} 个未完成的回访改了日期", "{count} open call(s) moved"),
+    "calendar.col.old": ("原日期", "Was"),
+    "calendar.col.new": ("新日期", "Now"),
     # generic
     "error.internal": ("内部错误（{kind}）。台账未被改动到一半；请把这条信息报告给维护者",
                        "internal error ({kind}). The ledger is not half-written; please report "
                        "this to the maintainers"),
+    "error.time": ("{option} {value}：时间格式应为 HH:MM", "{option} {value}: expected HH:MM"),
     "error.bad_choice": ("{option} {value}：可选 {choices}", "{option} {value}: one of {choices}"),
 }

@@ -122,6 +122,8 @@ class ImportSummary:
     backfill: int = 0
     cancelled: int = 0
     no_callback: int = 0
+    replanned: int = 0
+    provisional: list[date] = field(default_factory=list)
     general: dict[str, int] = field(default_factory=dict)
     bad: list[BadRow] = field(default_factory=list)
     dry_run: bool = False
@@ -133,6 +135,7 @@ class ImportSummary:
             "patients_updated": self.patients_updated, "tasks_planned": self.tasks,
             "tasks_backfill": self.backfill, "consult_tasks_cancelled": self.cancelled,
             "no_callback_visits": self.no_callback, "general_projects": self.general,
+            "provisional_tasks": len(self.provisional), "replanned": self.replanned,
             "bad_rows": len(self.bad), "dry_run": self.dry_run,
         }
 
@@ -597,7 +600,10 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
             planning.store(conn, v.patient_id, v.visit_id, tasks, as_of, count)
     birthdays = planning.plan_birthdays(conn, rules, cal, as_of, (as_of.year, as_of.year + 1),
                                         touched)
+    # a year's holidays may have been added since: provisional dates get their real day
+    summary.replanned = len(planning.replan(conn, cal, as_of, upcoming=False))
     summary.tasks = count.planned + birthdays.planned
+    summary.provisional = count.provisional + birthdays.provisional
     summary.backfill = count.backfill + birthdays.backfill
     summary.cancelled = settle_conversions(conn, touched, stamp)
 

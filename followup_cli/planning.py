@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -30,6 +30,7 @@ class PlannedTask:
     nominal_date: date
     due_date: date
     window: str
+    move: str
     expires_on: date
     provisional: bool
 
@@ -61,7 +62,7 @@ def plan_from(start: date, key: str, category: Category, cal: ClinicCalendar) ->
         later = [d for _, _, _, d, _ in moved if d > due]
         tasks.append(PlannedTask(
             plan_key=f"{key}/{tp.id}", category=category.id, touchpoint=tp.id, seq=seq,
-            nominal_date=nominal, due_date=due, window=tp.window,
+            nominal_date=nominal, due_date=due, window=tp.window, move=tp.move,
             expires_on=expiry(due, min(later) if later else None), provisional=provisional,
         ))
     return tasks
@@ -88,8 +89,8 @@ def plan_birthday(
 
 _INSERT = """
 INSERT OR IGNORE INTO tasks (plan_key, patient_id, visit_id, category, touchpoint, seq,
-    nominal_date, due_date, window, expires_on, provisional, status, planned_on)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    nominal_date, due_date, window, move, expires_on, provisional, status, planned_on)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -97,6 +98,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 class PlanCount:
     planned: int = 0
     backfill: int = 0
+    provisional: list[date] = field(default_factory=list)
 
 
 def store(
@@ -108,12 +110,14 @@ def store(
         status = "backfill" if task.backfill(as_of) else "open"
         cur = conn.execute(_INSERT, (
             task.plan_key, patient_id, visit_id, task.category, task.touchpoint, task.seq,
-            task.nominal_date.isoformat(), task.due_date.isoformat(), task.window,
+            task.nominal_date.isoformat(), task.due_date.isoformat(), task.window, task.move,
             task.expires_on.isoformat(), int(task.provisional), status, as_of.isoformat(),
         ))
         if cur.rowcount:
             count.planned += 1
             count.backfill += status == "backfill"
+            if task.provisional and status == "open":
+                count.provisional.append(task.due_date)
 
 
 def plan_birthdays(
@@ -145,3 +149,67 @@ def plan_birthdays(
                      if not t.backfill(as_of)]
             store(conn, row["patient_id"], None, tasks, as_of, count)
     return count
+
+
+# --- re-planning when the calendar changes ------------------------------------------
+
+@dataclass(frozen=True)
+class Moved:
+    task_id: int
+    patient_id: str
+    category: str
+    touchpoint: str
+    old_due: str
+    new_due: str
+    provisional: bool
+
+
+def replan(conn: sqlite3.Connection, cal: ClinicCalendar, today: date, *,
+           upcoming: bool = True) -> list[Moved]:
+    """Move open tasks whose calling day the calendar now puts elsewhere.
+
+    Provisional tasks are always re-checked (a year's schedule was added); with
+    `upcoming`, so is every open task not yet due (a closure day, weekends switched off).
+    Done, missed and cancelled calls are history and never move. Runs inside the
+    caller's transaction.
+    """
+    sql = ("SELECT task_id, patient_id, visit_id, category, touchpoint, nominal_date, due_date, "
+           "move, provisional FROM tasks WHERE status = 'open' AND provisional = 1")
+    rows = conn.execute(sql).fetchall()
+    if upcoming:
+        seen = {r["task_id"] for r in rows}
+        rows += [r for r in conn.execute(
+            sql.replace("provisional = 1", "due_date >= ?"), (today.isoformat(),))
+            if r["task_id"] not in seen]
+    moved: list[Moved] = []
+    visits: set[str] = set()
+    for row in rows:
+        due, provisional = cal.move(date.fromisoformat(row["nominal_date"]), row["move"])
+        if due.isoformat() == row["due_date"] and provisional == bool(row["provisional"]):
+            continue
+        conn.execute("UPDATE tasks SET due_date = ?, provisional = ? WHERE task_id = ?",
+                     (due.isoformat(), int(provisional), row["task_id"]))
+        moved.append(Moved(row["task_id"], row["patient_id"], row["category"],
+                           row["touchpoint"], row["due_date"], due.isoformat(), provisional))
+        if row["visit_id"] is None:  # a birthday: nothing else in its plan
+            conn.execute("UPDATE tasks SET expires_on = ? WHERE task_id = ?",
+                         (expiry(due, None).isoformat(), row["task_id"]))
+        else:
+            visits.add(row["visit_id"])
+    for visit_id in sorted(visits):
+        _refresh_expiry(conn, visit_id)
+    return moved
+
+
+def _refresh_expiry(conn: sqlite3.Connection, visit_id: str) -> None:
+    """Expiry follows the due dates of the visit's other calls (see `expiry`)."""
+    tasks = conn.execute("SELECT task_id, due_date, status, next_try_at FROM tasks "
+                         "WHERE visit_id = ?", (visit_id,)).fetchall()
+    dues = [date.fromisoformat(t["due_date"]) for t in tasks]
+    for t in tasks:
+        if t["status"] != "open" or t["next_try_at"]:
+            continue
+        due = date.fromisoformat(t["due_date"])
+        later = [d for d in dues if d > due]
+        conn.execute("UPDATE tasks SET expires_on = ? WHERE task_id = ?",
+                     (expiry(due, min(later) if later else None).isoformat(), t["task_id"]))

@@ -125,3 +125,14 @@ def by_patient(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 def patient_window(tasks: list[dict[str, Any]]) -> str:
     """One call settles every task, so the patient is called in the narrowest window."""
     return max((t["window"] for t in tasks), key=WINDOW_ORDER.__getitem__)
+
+
+def callable_at(records: list[dict[str, Any]], moment: datetime,
+                window: str | None) -> list[dict[str, Any]]:
+    """The part of a sheet that may be called at `moment`, inside calling window `window`:
+    tasks for any window or this one, whose retry or requested callback time has come."""
+    if window is None:
+        return []
+    now = moment.isoformat(timespec="seconds")
+    return [r for r in records
+            if r["window"] in ("any", window) and (r["next_try_at"] or "") <= now]

@@ -49,7 +49,9 @@ def test_import_chinese_export(cli, tmp_path: Path, db: Path, encoding: str) -> 
         "file": str(export), "visits_added": 9, "visits_updated": 0, "visits_unchanged": 0,
         "patients_added": 8, "patients_updated": 0, "tasks_planned": 44, "tasks_backfill": 15,
         "consult_tasks_cancelled": 2, "no_callback_visits": 1,
-        "general_projects": {"健康体检": 1}, "bad_rows": 0, "dry_run": False,
+        "general_projects": {"健康体检": 1},
+        # the 3-, 6- and 12-month calls and a birthday in 2027, whose holidays are unknown
+        "provisional_tasks": 10, "replanned": 0, "bad_rows": 0, "dry_run": False,
     }
     data = dump(db)
     phones = {p["patient_id"]: p["phone"] for p in data["patients"]}

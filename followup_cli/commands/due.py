@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
 
-from followup_cli.commands.state import check_choice, state, the_day
+from followup_cli.commands.state import check_choice, parse_time, state, the_day
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 
@@ -31,18 +32,33 @@ def due_cli(
     category: Annotated[str | None, typer.Option("--category", help="Only this category.")]
     = None,
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    now: Annotated[bool, typer.Option(
+        "--now", help="Only what may be called right now; says when the next window opens.")]
+    = False,
+    at_time: Annotated[str | None, typer.Option(
+        "--time", help="With --date: only what may be called at this time (HH:MM).")] = None,
 ) -> None:
     """Show the call sheet: who to call today, why, and in which window.
 
     显示回访清单：今天给谁打电话、为什么、在哪个时段。
     """
     from followup_cli import planning
+    from followup_cli.commands.state import warn_provisional
     from followup_cli.ledger import get_setting, set_setting, transaction
     from followup_cli.render import FORMATS, emit_csv, emit_json, warn
-    from followup_cli.sheet import due_tasks
+    from followup_cli.sheet import callable_at, due_tasks
 
     check_choice("--format", fmt, FORMATS)
-    sheet_day = the_day(today, day)
+    moment = None
+    if now:
+        from followup_cli import clock
+
+        moment = clock.now()
+        sheet_day = moment.date()
+    else:
+        sheet_day = the_day(today, day)
+        if at_time is not None:
+            moment = datetime.combine(sheet_day, parse_time(at_time))
     st = state(ctx)
     rules, cal = st.rule_pack(), st.clinic_calendar()
     if category is not None and category not in rules.categories:
@@ -60,9 +76,15 @@ def due_cli(
         records = due_tasks(conn, sheet_day, rules, agent=agent, category=category)
     finally:
         conn.close()
-    provisional = sum(r["provisional"] for r in records)
-    if provisional:
-        warn(t("due.provisional", count=provisional))
+    if moment is not None:
+        window = cal.window_of(moment)
+        records = callable_at(records, moment, window)
+        opens, name = cal.next_window_start(moment)
+        key = "due.in_window" if window else "due.no_window"
+        end = cal.windows(moment.date())[window][1].strftime("%H:%M") if window else ""
+        warn(t(key, window=t(f"window.{window}") if window else "", end=end,
+               next=opens.strftime("%Y-%m-%d %H:%M"), next_window=t(f"window.{name}")))
+    warn_provisional(cal, [date.fromisoformat(r["due_date"]) for r in records if r["provisional"]])
     if fmt == "json":
         emit_json([{k: r[k] for k in JSON_FIELDS} for r in records])
     elif fmt == "csv":
@@ -89,8 +111,8 @@ def render_sheet(records: list[dict[str, Any]], day: str) -> None:
         groups.setdefault(patient_window(tasks), []).append(tasks)
     number = 0
     for window in sorted(groups, key=WINDOW_ORDER.__getitem__):
-        table = Table(title=t(f"window.{window}"), title_justify="left", show_lines=True,
-                      expand=False)
+        table = Table(title=t(f"window.{window}").capitalize(), title_justify="left",
+                      show_lines=True, expand=False)
         table.add_column("#", justify="right", no_wrap=True)
         table.add_column(t("due.col.patient"), overflow="fold")
         table.add_column(t("due.col.visit"), overflow="fold")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from followup_cli.commands.state import check_choice, parse_day, state
+from followup_cli.commands.state import check_choice, parse_day, state, warn_provisional
 from followup_cli.i18n import t
 
 
@@ -68,5 +68,8 @@ def import_visits_cli(
             typer.echo(t("import.general", projects=projects))
         if summary.dry_run:
             typer.echo(t("import.dry_run"))
+    if summary.replanned:
+        typer.echo(t("import.replanned", count=summary.replanned))
+    warn_provisional(cal, summary.provisional)
     if summary.bad and skip_bad is not None and not dry_run:
         typer.echo(t("import.skipped_to", count=len(summary.bad), path=skip_bad), err=True)

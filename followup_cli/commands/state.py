@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -111,6 +111,24 @@ def parse_day(value: str, option: str = "--date") -> date:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise FollowupError(t("log.date", option=option, value=value)) from None
+
+
+def parse_time(value: str, option: str = "--time") -> time:
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        raise FollowupError(t("error.time", option=option, value=value)) from None
+
+
+def warn_provisional(cal: Any, days: list[date]) -> None:
+    """Once per command that shows dates: which of them may still move, and why."""
+    if not days:
+        return
+    from followup_cli.render import warn
+
+    years = cal.unknown_years(days)
+    warn(t("due.provisional", count=len(days),
+           years=", ".join(map(str, years)) or str(max(days).year)))
 
 
 def the_day(today: bool, day: str | None) -> date:

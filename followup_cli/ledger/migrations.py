@@ -76,6 +76,7 @@ def _m001() -> None:
         nominal_date TEXT NOT NULL,
         due_date TEXT NOT NULL,
         window TEXT NOT NULL CHECK (window IN ('any', 'afternoon', 'evening')),
+        move TEXT NOT NULL DEFAULT 'later' CHECK (move IN ('later', 'earlier')),
         expires_on TEXT NOT NULL,
         provisional INTEGER NOT NULL DEFAULT 0,
         status TEXT NOT NULL
@@ -89,6 +90,7 @@ def _m001() -> None:
     );
     CREATE INDEX tasks_open_due ON tasks(due_date) WHERE status = 'open';
     CREATE INDEX tasks_open_retry ON tasks(next_try_at) WHERE status = 'open';
+    CREATE INDEX tasks_provisional ON tasks(due_date) WHERE status = 'open' AND provisional = 1;
     CREATE INDEX tasks_patient ON tasks(patient_id, status);
     CREATE INDEX tasks_visit ON tasks(visit_id);
     CREATE INDEX tasks_due ON tasks(due_date);

@@ -1,0 +1,181 @@
+"""followup calendar show | check | replan"""
+
+from __future__ import annotations
+
+import calendar as month_grid
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from followup_cli.commands.state import check_choice, state
+from followup_cli.i18n import current, t
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="The clinic calendar: holidays, closures, calling windows / "
+                        "诊所日历：节假日、停诊日、回访时段.", no_args_is_help=True)
+    group.command("show")(show_cli)
+    group.command("check")(check_cli)
+    group.command("replan")(replan_cli)
+    app.add_typer(group, name="calendar")
+
+
+def day_kind(cal: Any, d: date) -> str:
+    """calling | rest (statutory) | work (make-up working day) | closed | weekend."""
+    from followup_cli.calendar import _national
+
+    if d in cal.closed:
+        return "closed"
+    if cal.is_calling_day(d):
+        national = _national(d) if cal.national and d.year not in cal.years else None
+        is_work = d in cal.work or national == "work"
+        return "work" if is_work and d.weekday() >= 5 else "calling"
+    if d in cal.rest or (cal.national and _national(d) == "rest"):
+        return "rest"
+    return "weekend"
+
+
+def show_cli(
+    ctx: typer.Context,
+    year: Annotated[int | None, typer.Option("--year", help="The year (default: this year).")]
+    = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Print a year's calling days as month grids, rest and make-up days marked.
+
+    按月显示一年的回访日，标出法定休息日和调休上班日。
+    """
+    from followup_cli import clock
+    from followup_cli.render import emit_json, warn
+
+    check_choice("--format", fmt, ("table", "json"))
+    cal = state(ctx).clinic_calendar()
+    year = year or clock.today().year
+    days = [date(year, m, d) for m in range(1, 13)
+            for d in range(1, month_grid.monthrange(year, m)[1] + 1)]
+    kinds = {d: day_kind(cal, d) for d in days}
+    known = cal.knows(date(year, 6, 1))
+    if not known:
+        warn(t("calendar.unknown", year=year))
+    if fmt == "json":
+        emit_json({"year": year, "known": known, "weekends": cal.weekends,
+                   "days": {d.isoformat(): k for d, k in kinds.items() if k != "calling"}})
+        return
+    _render_year(year, kinds, cal)
+
+
+MARKS = {"rest": ("休", "R"), "work": ("班", "W"), "closed": ("停", "C"), "weekend": ("末", "-")}
+STYLES = {"rest": "bold red", "work": "bold green", "closed": "bold yellow", "weekend": "dim"}
+
+
+def _render_year(year: int, kinds: dict[date, str], cal: Any) -> None:
+    from rich.columns import Columns
+    from rich.table import Table
+    from rich.text import Text
+
+    from followup_cli.render import console
+
+    zh = current() == "zh"
+    heads = "一二三四五六日" if zh else ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
+    months = []
+    for month in range(1, 13):
+        table = Table(title=f"{year}-{month:02d}", show_edge=False, pad_edge=False,
+                      box=None, padding=(0, 0))
+        for head in heads:
+            table.add_column(head, justify="right", width=5)
+        for week in month_grid.Calendar().monthdatescalendar(year, month):
+            cells = []
+            for d in week:
+                if d.month != month:
+                    cells.append(Text(""))
+                    continue
+                kind = kinds[d]
+                mark = MARKS[kind][0 if zh else 1] if kind != "calling" else ""
+                cells.append(Text(f"{d.day}{mark}", style=STYLES.get(kind, "")))
+            table.add_row(*cells)
+        months.append(table)
+    out = console()
+    windows = cal.windows(date(year, 7, 1)), cal.windows(date(year, 1, 1))
+    out.print(t("calendar.title", year=year))
+    out.print(Columns(months, padding=(1, 3)))
+    out.print(t("calendar.legend"))
+    out.print(t("calendar.windows", summer=_hours(windows[0]), winter=_hours(windows[1])))
+
+
+def _hours(windows: dict[str, Any]) -> str:
+    return ", ".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in windows.values())
+
+
+def check_cli(
+    ctx: typer.Context,
+    file: Annotated[Path | None, typer.Argument(
+        help="A calendar file (default: --calendar, else calendar.toml next to the ledger).")]
+    = None,
+) -> None:
+    """Validate a clinic calendar file; errors name the key that is wrong.
+
+    校验诊所日历文件，错误会指出出错的键。
+    """
+    from followup_cli.calendar import load_calendar
+    from followup_cli.errors import FollowupError
+
+    st = state(ctx)
+    path = file or st.calendar or st.beside_ledger("calendar.toml")
+    if not path.exists():
+        raise FollowupError(t("rules.no_file", path=path))
+    cal = load_calendar(path)
+    years = ", ".join(str(y) for y in sorted(cal.years)) or "-"
+    typer.echo(t("calendar.ok", path=path, closed=len(cal.closed), years=years,
+                 weekends=t("calendar.yes" if cal.weekends else "calendar.no")))
+
+
+def replan_cli(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would move; move "
+                                          "nothing.")] = False,
+    day: Annotated[str | None, typer.Option("--date", help="As of this day (default today).")]
+    = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Move open calls to the right day after the calendar changed (a year's holidays
+    added, a closure day, weekends off). Calls already made never move.
+
+    日历变更后重新安排未完成的回访日期；已完成的回访不会变动。
+    """
+    from followup_cli import clock
+    from followup_cli.commands.state import parse_day
+    from followup_cli.ledger import transaction
+    from followup_cli.planning import replan
+    from followup_cli.render import emit_json, emit_table
+
+    check_choice("--format", fmt, ("table", "json"))
+    st = state(ctx)
+    cal = st.clinic_calendar()
+    today = parse_day(day) if day else clock.today()
+    conn = st.open()
+    try:
+        with transaction(conn):
+            moved = replan(conn, cal, today)
+            if dry_run:
+                raise _DryRun  # rolls the transaction back
+    except _DryRun:
+        pass
+    finally:
+        conn.close()
+    rows = [m.__dict__ for m in moved]
+    if fmt == "json":
+        emit_json({"moved": rows, "dry_run": dry_run})
+        return
+    typer.echo(t("calendar.moved", count=len(moved)) + (" " + t("import.dry_run")
+                                                         if dry_run else ""))
+    if rows:
+        emit_table(rows, [("task_id", "#"), ("patient_id", t("due.col.patient")),
+                          ("category", t("rules.col.id")), ("touchpoint", "·"),
+                          ("old_due", t("calendar.col.old")), ("new_due", t("calendar.col.new")),
+                          ("provisional", t("due.provisional_mark"))])
+
+
+class _DryRun(Exception):
+    pass

@@ -219,3 +219,11 @@ def test_attempts_are_append_only(cli, ledger: Path) -> None:
         conn.execute("UPDATE attempts SET outcome = 'reached'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("DELETE FROM attempts")
+
+
+def test_logging_outside_the_windows_is_allowed_but_warned(cli, ledger: Path) -> None:
+    result = cli("log", "--patient", "C3", "-o", "no_answer", "--when", "2026-11-04T11:00")
+    assert result.code == 0
+    assert result.err == "note: 2026-11-04 11:00 is outside every calling window\n"
+    # the retry goes to the next window that opens: this afternoon
+    assert result.out.splitlines()[1] == "will retry at 2026-11-04 14:00 (failed attempt 1 of 3)"

@@ -118,6 +118,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "row.date": ("无法识别的日期（支持 2026-10-01、2026/10/1、2026年10月1日 或 Excel 日期序号）",
                  "not a date (use 2026-10-01, 2026/10/1, 2026年10月1日 or an Excel date "
                  "number)"),
+    "row.future": ("日期晚于导入日 {as_of}（导入历史数据时请用 --date 指定导入日）",
+                   "the date is after the import day {as_of} (to load history, give --date)"),
     "row.phone": ("不是有效的大陆手机号或座机号", "not a mainland mobile or landline number"),
     "row.status": ("无法识别的状态（应为 成交/未成交/未到诊/疗程结束 等）",
                    "unknown status (expected 成交/未成交/未到诊/疗程结束 or treated/consult/"

@@ -395,7 +395,9 @@ def parse_row(line: int, cells: list[Any], headers: list[str],
         visit_date, visit_time = parse_date(date_value)
     except ValueError:
         raise RowError(raw("visit_date")[1], t("row.date")) from None
-    if not date(1990, 1, 1) <= visit_date <= as_of + timedelta(days=1):
+    if visit_date > as_of:
+        raise RowError(raw("visit_date")[1], t("row.future", as_of=as_of.isoformat()))
+    if visit_date < date(1990, 1, 1):
         raise RowError(raw("visit_date")[1], t("row.date"))
     project = str(required("project"))
     kind = _kind(cells, headers, mapping, raw)
@@ -412,7 +414,9 @@ def parse_row(line: int, cells: list[Any], headers: list[str],
             birthday = parse_date(birthday_value)[0]
         except ValueError:
             raise RowError(birthday_header, t("row.date")) from None
-        if not date(1900, 1, 1) <= birthday <= as_of:
+        if birthday > as_of:
+            raise RowError(birthday_header, t("row.future", as_of=as_of.isoformat()))
+        if birthday < date(1900, 1, 1):
             raise RowError(birthday_header, t("row.date"))
     no_callback = False
     if text("no_callback"):

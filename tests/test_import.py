@@ -264,3 +264,12 @@ def test_example_export_in_data(cli) -> None:
     summary = result.json()
     assert (summary["visits_added"], summary["patients_added"], summary["bad_rows"]) == (48, 48, 0)
     assert summary["general_projects"] == {"健康体检": 1, "口腔检查": 2}
+
+
+def test_a_visit_after_the_import_day(cli, tmp_path: Path) -> None:
+    export = write_export(tmp_path / "v.csv", ["A1,C1,周晓雯,13812345678,2026-11-20,双眼皮,成交,,,,,,,"])
+    result = cli("import", "visits", str(export), "--date", "2026-11-19")
+    assert result.code == 2
+    assert result.err.splitlines()[1] == (
+        "  v.csv line 2, column '到诊日期': the date is after the import day 2026-11-19 (to load "
+        "history, give --date)")

@@ -164,17 +164,19 @@ def replan_cli(
         pass
     finally:
         conn.close()
-    rows = [m.__dict__ for m in moved]
+    rows = [{**m.__dict__, "provisional": m.provisional} for m in moved]
     if fmt == "json":
         emit_json({"moved": rows, "dry_run": dry_run})
         return
     typer.echo(t("calendar.moved", count=len(moved)) + (" " + t("import.dry_run")
                                                          if dry_run else ""))
     if rows:
-        emit_table(rows, [("task_id", "#"), ("patient_id", t("due.col.patient")),
-                          ("category", t("rules.col.id")), ("touchpoint", "·"),
-                          ("old_due", t("calendar.col.old")), ("new_due", t("calendar.col.new")),
-                          ("provisional", t("due.provisional_mark"))])
+        mark = t("due.provisional_mark")
+        emit_table([{**r, "provisional": mark if r["provisional"] else ""} for r in rows],
+                   [("task_id", "#"), ("patient_id", t("due.col.patient")),
+                    ("category", t("rules.col.id")), ("touchpoint", "·"),
+                    ("old_due", t("calendar.col.old")), ("new_due", t("calendar.col.new")),
+                    ("provisional", mark)])
 
 
 class _DryRun(Exception):

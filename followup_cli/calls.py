@@ -1,5 +1,6 @@
-"""Logging a call: the attempt is appended to the call log and its outcome decides what
-happens to every task of the patient on that day's sheet."""
+"""Logging a call: the attempt is appended to the call log, and the state of every task it
+settled is replayed from that task's calls as they stand. Corrections (amend, void) are
+appended too; the original stays, and the same replay gives the corrected state."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from followup_cli import complaints
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
@@ -32,6 +34,7 @@ FAILED = frozenset({"no_answer", "busy", "switched_off"})
 # outcomes that settle the task
 DONE = frozenset({"reached", "declined", "complaint"})
 SCORED = frozenset({"reached", "complaint"})
+NOTED = frozenset({"reached", "complaint"})
 MAX_FAILED_ATTEMPTS = 3
 MIN_NOTE_CHARS = 20
 
@@ -45,6 +48,7 @@ class CallResult:
     effect: str
     effect_values: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    complaint_id: int | None = None
 
 
 def parse_outcome(value: str) -> str:
@@ -62,7 +66,7 @@ def note_length(note: str) -> int:
 
 def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,
              at: datetime | None, when: datetime, min_note: int) -> None:
-    if outcome == "reached" and note_length(note) < min_note:
+    if outcome in NOTED and note_length(note) < min_note:
         raise FollowupError(t("log.note_short", min=min_note, length=note_length(note)))
     if (satisfaction is not None or nps is not None) and outcome not in SCORED:
         raise FollowupError(t("log.score_not_reached"))
@@ -77,35 +81,43 @@ def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,
             raise FollowupError(t("log.at_past", at=_fmt(at), when=_fmt(when)))
 
 
+def _check_callback_day(cal: ClinicCalendar, outcome: str, at: datetime | None) -> None:
+    if outcome == "callback_requested" and at is not None and not cal.is_calling_day(at.date()):
+        nxt, _ = cal.move(at.date(), "later")
+        raise FollowupError(t("log.at_not_calling_day", at=_fmt(at), next=nxt.isoformat()))
+
+
 def log_call(
     conn: sqlite3.Connection, cal: ClinicCalendar, *, outcome: str, when: datetime, agent: str,
     task_id: int | None = None, patient_id: str | None = None, note: str = "",
     satisfaction: int | None = None, nps: int | None = None, at: datetime | None = None,
     logged_at: datetime | None = None, min_note: int = MIN_NOTE_CHARS,
+    complaint_category: str = "other", severity: str = "medium",
 ) -> CallResult:
-    """Record one call and apply its outcome to the patient's tasks on the sheet of the
-    call's day (and to `task_id` itself). All of it lands, or none of it."""
+    """Record one call and settle every task of the patient on the sheet of the call's day
+    (and `task_id` itself). All of it lands, or none of it."""
     if (task_id is None) == (patient_id is None):
         raise FollowupError(t("log.need_target"))
     outcome = parse_outcome(outcome)
     validate(outcome, note, satisfaction, nps, at, when, min_note)
-    if outcome == "callback_requested" and at is not None and not cal.is_calling_day(at.date()):
-        nxt, _ = cal.move(at.date(), "later")
-        raise FollowupError(t("log.at_not_calling_day", at=_fmt(at), next=nxt.isoformat()))
+    _check_callback_day(cal, outcome, at)
     with transaction(conn):
         patient_id, task_ids = _targets(conn, when.date(), task_id, patient_id)
         cur = conn.execute(
             "INSERT INTO attempts (patient_id, called_at, logged_at, agent, outcome, note, "
-            "satisfaction, nps, callback_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "satisfaction, nps, callback_at, logged_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (patient_id, _iso(when), _iso(logged_at or when), agent, outcome, note.strip(),
-             satisfaction, nps, _iso(at) if at else None))
+             satisfaction, nps, _iso(at) if at else None, agent))
         attempt_id = int(cur.lastrowid or 0)
         conn.executemany("INSERT INTO attempt_tasks (attempt_id, task_id) VALUES (?, ?)",
                          [(attempt_id, tid) for tid in task_ids])
-        conn.executemany("UPDATE tasks SET attempts = attempts + 1, agent = ? WHERE task_id = ?",
-                         [(agent, tid) for tid in task_ids])
         result = CallResult(attempt_id, patient_id, outcome, task_ids, "done")
-        _apply(conn, cal, result, when, at)
+        if outcome == "complaint":
+            result.complaint_id = complaints.open_case(
+                conn, patient_id=patient_id, attempt_id=attempt_id, category=complaint_category,
+                severity=severity, note=note.strip(), agent=agent, at=when)
+        settle(conn, cal, patient_id, task_ids, when)
+        _describe(conn, result, at)
     if cal.window_of(when) is None:
         result.warnings.append(t("log.outside_window", when=_fmt(when)))
     return result
@@ -120,7 +132,7 @@ def _targets(conn: sqlite3.Connection, day: date, task_id: int | None,
             raise FollowupError(t("log.no_task", task_id=task_id))
         if task["status"] != "open":
             raise FollowupError(t("log.task_closed", task_id=task_id,
-                                  status=_status_text(task["status"]),
+                                  status=t(f"status.{task['status']}"),
                                   by=task["agent"] or "-", at=task["done_at"] or "-"))
         patient_id = str(task["patient_id"])
     patient = conn.execute("SELECT do_not_call FROM patients WHERE patient_id = ?",
@@ -138,77 +150,261 @@ def _targets(conn: sqlite3.Connection, day: date, task_id: int | None,
     return str(patient_id), ids
 
 
-def _status_text(status: str) -> str:
-    return t(f"status.{status}")
+# --- the state of a task, replayed from its calls ------------------------------------
+
+def replay(task: dict[str, Any], calls: list[sqlite3.Row], cal: ClinicCalendar,
+           do_not_call: bool) -> dict[str, Any]:
+    """A task's state from its plan and its calls as they stand, in the order made."""
+    state = {"status": "open", "status_reason": None, "attempts": 0, "next_try_at": None,
+             "done_at": None, "agent": None, "expires_on": task["base_expires_on"]}
+    failures = 0
+    for call in calls:
+        state["attempts"] += 1
+        state["agent"] = call["agent"]
+        if state["status"] != "open":
+            continue
+        outcome, called = call["outcome"], datetime.fromisoformat(call["called_at"])
+        if outcome in DONE:
+            state.update(status="done", done_at=call["called_at"], next_try_at=None)
+        elif outcome in FAILED:
+            failures += 1
+            if failures >= MAX_FAILED_ATTEMPTS:
+                state.update(status="unreachable", status_reason="failed_attempts",
+                             next_try_at=None)
+            else:
+                state["next_try_at"] = _iso(retry_at(cal, called, task["window"]))
+        elif outcome == "callback_requested" and call["callback_at"]:
+            back = datetime.fromisoformat(call["callback_at"])
+            state["next_try_at"] = call["callback_at"]
+            state["expires_on"] = max(state["expires_on"],
+                                      (back.date() + timedelta(days=1)).isoformat())
+        elif outcome == "do_not_call":
+            state.update(status="cancelled", status_reason="do_not_call", next_try_at=None)
+    if state["status"] == "open" and do_not_call:
+        state.update(status="cancelled", status_reason="do_not_call", next_try_at=None)
+    state["failures"] = failures
+    return state
 
 
-def _apply(conn: sqlite3.Connection, cal: ClinicCalendar, result: CallResult,
-           when: datetime, at: datetime | None) -> None:
-    outcome, ids = result.outcome, result.task_ids
-    marks = ",".join("?" * len(ids))
-    if outcome in DONE:
-        conn.execute(f"UPDATE tasks SET status = 'done', done_at = ?, next_try_at = NULL "
-                     f"WHERE task_id IN ({marks})", (_iso(when), *ids))
-        result.effect = "complaint" if outcome == "complaint" else "done"
-    elif outcome in FAILED:
-        _retry(conn, cal, result, when)
-    elif outcome == "callback_requested" and at is not None:
-        conn.execute(
-            f"UPDATE tasks SET next_try_at = ?, expires_on = max(expires_on, ?) "
-            f"WHERE task_id IN ({marks})",
-            (_iso(at), (at.date() + timedelta(days=1)).isoformat(), *ids))
-        result.effect, result.effect_values = "callback", {"at": _fmt(at)}
-    elif outcome == "do_not_call":
-        conn.execute("UPDATE patients SET do_not_call = 1 WHERE patient_id = ?",
-                     (result.patient_id,))
-        cur = conn.execute(
-            "UPDATE tasks SET status = 'cancelled', status_reason = 'do_not_call' "
-            "WHERE patient_id = ? AND status = 'open'", (result.patient_id,))
-        result.effect, result.effect_values = "do_not_call", {"count": cur.rowcount}
-    elif outcome == "wrong_number":
-        conn.execute("UPDATE patients SET phone_bad = 1 WHERE patient_id = ?",
-                     (result.patient_id,))
-        result.effect = "wrong_number"
-
-
-def _retry(conn: sqlite3.Connection, cal: ClinicCalendar, result: CallResult,
-           when: datetime) -> None:
-    """A failed call comes back in the next calling window; the third failure ends it."""
-    failed_counts = dict(conn.execute(
-        f"SELECT at.task_id, count(*) FROM attempt_tasks at JOIN attempts a "
-        f"ON a.attempt_id = at.attempt_id WHERE at.task_id IN "
-        f"({','.join('?' * len(result.task_ids))}) AND a.outcome IN "
-        f"('no_answer', 'busy', 'switched_off') GROUP BY at.task_id",
-        result.task_ids).fetchall())
-    worst = max(failed_counts.values(), default=1)
-    next_at, _ = cal.next_window_start(when)
-    for tid in result.task_ids:
-        if failed_counts.get(tid, 0) >= MAX_FAILED_ATTEMPTS:
-            conn.execute("UPDATE tasks SET status = 'unreachable', status_reason = "
-                         "'failed_attempts', next_try_at = NULL WHERE task_id = ?", (tid,))
-        else:
-            window = conn.execute("SELECT window FROM tasks WHERE task_id = ?",
-                                  (tid,)).fetchone()[0]
-            retry_at = next_at if window == "any" else _next_in(cal, when, window)
-            conn.execute("UPDATE tasks SET next_try_at = ? WHERE task_id = ?",
-                         (_iso(retry_at), tid))
-            next_at = min(next_at, retry_at)
-    if worst >= MAX_FAILED_ATTEMPTS:
-        result.effect = "unreachable"
-        result.effect_values = {"limit": MAX_FAILED_ATTEMPTS}
-    else:
-        result.effect = "retry"
-        result.effect_values = {"at": _fmt(next_at), "attempts": worst,
-                                "limit": MAX_FAILED_ATTEMPTS}
-
-
-def _next_in(cal: ClinicCalendar, when: datetime, window: str) -> datetime:
+def retry_at(cal: ClinicCalendar, when: datetime, window: str) -> datetime:
+    """The next calling window after a failed call; an evening-only call waits for an
+    evening."""
     moment = when
     for _ in range(200):
         moment, name = cal.next_window_start(moment)
-        if name == window:
+        if window == "any" or name == window:
             return moment
     return moment
+
+
+def recompute(conn: sqlite3.Connection, cal: ClinicCalendar, task_id: int) -> dict[str, Any]:
+    task = conn.execute("SELECT t.*, p.do_not_call FROM tasks t JOIN patients p "
+                        "ON p.patient_id = t.patient_id WHERE t.task_id = ?",
+                        (task_id,)).fetchone()
+    # history or another decision (a conversion, a reopened complaint) keeps its status
+    kept = task["status"] == "backfill" or (
+        task["status"] == "cancelled" and task["status_reason"] != "do_not_call")
+    calls = conn.execute(
+        "SELECT c.* FROM calls c JOIN attempt_tasks at ON at.attempt_id = c.attempt_id "
+        "WHERE at.task_id = ? ORDER BY c.called_at, c.attempt_id", (task_id,)).fetchall()
+    state = replay(dict(task), calls, cal, bool(task["do_not_call"]))
+    if kept:
+        state.update(status=task["status"], status_reason=task["status_reason"])
+    conn.execute(
+        "UPDATE tasks SET status = ?, status_reason = ?, attempts = ?, next_try_at = ?, "
+        "done_at = ?, agent = ?, expires_on = ? WHERE task_id = ?",
+        (state["status"], state["status_reason"], state["attempts"], state["next_try_at"],
+         state["done_at"], state["agent"], state["expires_on"], task_id))
+    return state
+
+
+def settle(conn: sqlite3.Connection, cal: ClinicCalendar, patient_id: str,
+           task_ids: list[int], now: datetime) -> None:
+    """Bring the patient's flags and the given tasks in line with the calls as they stand."""
+    affected = set(task_ids) | refresh_patient(conn, patient_id, now)
+    for tid in sorted(affected):
+        recompute(conn, cal, tid)
+
+
+def refresh_patient(conn: sqlite3.Connection, patient_id: str, now: datetime) -> set[int]:
+    """do_not_call and phone_bad follow the latest call or event that decides them.
+    Returns the tasks whose state may have changed with them."""
+    last = {r["outcome"]: r["at"] for r in conn.execute(
+        "SELECT outcome, max(called_at) AS at FROM calls WHERE patient_id = ? "
+        "AND outcome IN ('do_not_call', 'wrong_number') GROUP BY outcome", (patient_id,))}
+    events = {r["action"]: r["at"] for r in conn.execute(
+        "SELECT action, max(at) AS at FROM patient_events WHERE patient_id = ? "
+        "GROUP BY action", (patient_id,))}
+    stop = last.get("do_not_call")
+    do_not_call = bool(stop and stop > (events.get("allow_calls") or ""))
+    wrong = last.get("wrong_number")
+    phone_bad = bool(wrong and wrong > (events.get("phone_changed") or ""))
+    old = conn.execute("SELECT do_not_call FROM patients WHERE patient_id = ?",
+                       (patient_id,)).fetchone()
+    conn.execute("UPDATE patients SET do_not_call = ?, phone_bad = ? WHERE patient_id = ?",
+                 (int(do_not_call), int(phone_bad), patient_id))
+    if bool(old["do_not_call"]) == do_not_call:
+        return set()
+    # the flag changed: every pending (or do-not-call-cancelled) task of the patient follows
+    return {r[0] for r in conn.execute(
+        "SELECT task_id FROM tasks WHERE patient_id = ? AND (status = 'open' OR "
+        "(status = 'cancelled' AND status_reason = 'do_not_call'))", (patient_id,))}
+
+
+def _describe(conn: sqlite3.Connection, result: CallResult, at: datetime | None) -> None:
+    rows = conn.execute(
+        f"SELECT status, next_try_at FROM tasks WHERE task_id IN "
+        f"({','.join('?' * len(result.task_ids))})", result.task_ids).fetchall()
+    outcome = result.outcome
+    if outcome in DONE:
+        result.effect = "complaint" if outcome == "complaint" else "done"
+        if result.complaint_id:
+            result.effect_values = {"id": result.complaint_id}
+    elif outcome in FAILED:
+        if any(r["status"] == "unreachable" for r in rows):
+            result.effect, result.effect_values = "unreachable", {"limit": MAX_FAILED_ATTEMPTS}
+        else:
+            failures = max(_failures(conn, tid) for tid in result.task_ids)
+            next_try = min(r["next_try_at"] for r in rows if r["next_try_at"])
+            result.effect = "retry"
+            result.effect_values = {"at": _fmt(datetime.fromisoformat(next_try)),
+                                    "attempts": failures, "limit": MAX_FAILED_ATTEMPTS}
+    elif outcome == "callback_requested" and at is not None:
+        result.effect, result.effect_values = "callback", {"at": _fmt(at)}
+    elif outcome == "do_not_call":
+        count = conn.execute("SELECT count(*) FROM tasks WHERE patient_id = ? AND status = "
+                             "'cancelled' AND status_reason = 'do_not_call'",
+                             (result.patient_id,)).fetchone()[0]
+        result.effect, result.effect_values = "do_not_call", {"count": count}
+    elif outcome == "wrong_number":
+        result.effect = "wrong_number"
+
+
+def _failures(conn: sqlite3.Connection, task_id: int) -> int:
+    return int(conn.execute(
+        "SELECT count(*) FROM calls c JOIN attempt_tasks at ON at.attempt_id = c.attempt_id "
+        "WHERE at.task_id = ? AND c.outcome IN ('no_answer', 'busy', 'switched_off')",
+        (task_id,)).fetchone()[0])
+
+
+# --- corrections -------------------------------------------------------------------
+
+def correct(
+    conn: sqlite3.Connection, cal: ClinicCalendar, attempt_id: int, *, agent: str,
+    reason: str, now: datetime, void: bool = False, outcome: str | None = None,
+    note: str | None = None, satisfaction: int | None = None, nps: int | None = None,
+    at: datetime | None = None, when: datetime | None = None,
+    min_note: int = MIN_NOTE_CHARS,
+) -> CallResult:
+    """Amend or void a logged call by appending a correction; the original stays."""
+    if not reason.strip():
+        raise FollowupError(t("log.need_reason"))
+    with transaction(conn):
+        original = conn.execute("SELECT * FROM attempts WHERE attempt_id = ?",
+                                (attempt_id,)).fetchone()
+        if original is None or original["correction"] is not None:
+            raise FollowupError(t("log.no_attempt", id=attempt_id))
+        current = conn.execute("SELECT * FROM calls WHERE attempt_id = ?",
+                               (attempt_id,)).fetchone()
+        if current is None:
+            raise FollowupError(t("log.voided", id=attempt_id))
+        new = dict(current)
+        if not void:
+            if outcome is not None:
+                new["outcome"] = parse_outcome(outcome)
+                if new["outcome"] not in SCORED:
+                    new["satisfaction"] = new["nps"] = None
+                if new["outcome"] != "callback_requested":
+                    new["callback_at"] = None
+            for key, value in (("note", note), ("satisfaction", satisfaction), ("nps", nps),
+                               ("callback_at", _iso(at) if at else None),
+                               ("called_at", _iso(when) if when else None)):
+                if value is not None:
+                    new[key] = value
+            called = datetime.fromisoformat(new["called_at"])
+            back = datetime.fromisoformat(new["callback_at"]) if new["callback_at"] else None
+            validate(new["outcome"], new["note"], new["satisfaction"], new["nps"], back,
+                     called, min_note)
+            _check_callback_day(cal, new["outcome"], back)
+        cur = conn.execute(
+            "INSERT INTO attempts (patient_id, called_at, logged_at, agent, outcome, note, "
+            "satisfaction, nps, callback_at, corrects, correction, reason, logged_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (original["patient_id"], new["called_at"], _iso(now), new["agent"],
+             new["outcome"], new["note"], new["satisfaction"], new["nps"], new["callback_at"],
+             attempt_id, "void" if void else "amend", reason.strip(), agent))
+        correction_id = int(cur.lastrowid or 0)
+        _follow_complaint(conn, attempt_id, current["outcome"],
+                          None if void else new["outcome"], agent, now, reason, new)
+        task_ids = [r[0] for r in conn.execute(
+            "SELECT task_id FROM attempt_tasks WHERE attempt_id = ?", (attempt_id,))]
+        settle(conn, cal, original["patient_id"], task_ids, now)
+    return CallResult(correction_id, original["patient_id"],
+                      "void" if void else new["outcome"], task_ids,
+                      "voided" if void else "amended", {"id": attempt_id})
+
+
+def _follow_complaint(conn: sqlite3.Connection, attempt_id: int, was: str, now_is: str | None,
+                      agent: str, at: datetime, reason: str, call: dict[str, Any]) -> None:
+    """A call that is no longer a complaint voids its case; one that now is opens one."""
+    case = conn.execute("SELECT complaint_id, status FROM complaints WHERE attempt_id = ?",
+                        (attempt_id,)).fetchone()
+    if was == "complaint" and now_is != "complaint" and case and case["status"] != "void":
+        conn.execute("UPDATE complaints SET status = 'void' WHERE complaint_id = ?",
+                     (case["complaint_id"],))
+        conn.execute("INSERT INTO complaint_events (complaint_id, at, agent, action, note) "
+                     "VALUES (?, ?, ?, 'void', ?)", (case["complaint_id"], _iso(at), agent,
+                                                     reason))
+    elif now_is == "complaint" and was != "complaint":
+        complaints.open_case(conn, patient_id=call["patient_id"], attempt_id=attempt_id,
+                             category="other", severity="medium", note=call["note"],
+                             agent=agent, at=datetime.fromisoformat(call["called_at"]))
+
+
+# --- patient-level decisions ---------------------------------------------------------
+
+def allow_calls(conn: sqlite3.Connection, cal: ClinicCalendar, patient_id: str, *, agent: str,
+                reason: str, now: datetime) -> int:
+    """Undo do-not-call, on the record: who and why. Returns the tasks reopened."""
+    if not reason.strip():
+        raise FollowupError(t("log.need_reason"))
+    with transaction(conn):
+        patient = _patient(conn, patient_id)
+        if not patient["do_not_call"]:
+            raise FollowupError(t("patient.not_dnc", patient_id=patient_id))
+        conn.execute("INSERT INTO patient_events (patient_id, at, agent, action, reason) "
+                     "VALUES (?, ?, ?, 'allow_calls', ?)", (patient_id, _iso(now), agent,
+                                                            reason.strip()))
+        affected = refresh_patient(conn, patient_id, now)
+        for tid in sorted(affected):
+            recompute(conn, cal, tid)
+        return sum(1 for tid in affected if conn.execute(
+            "SELECT status FROM tasks WHERE task_id = ?", (tid,)).fetchone()[0] == "open")
+
+
+def set_phone(conn: sqlite3.Connection, patient_id: str, phone: str, *, agent: str,
+              now: datetime) -> None:
+    """A new number for the patient: their tasks come back to the sheet."""
+    from followup_cli.importer import normalise_phone
+
+    try:
+        number = normalise_phone(phone)
+    except ValueError:
+        raise FollowupError(t("row.phone")) from None
+    with transaction(conn):
+        _patient(conn, patient_id)
+        conn.execute("UPDATE patients SET phone = ?, updated_at = ? WHERE patient_id = ?",
+                     (number, now.date().isoformat(), patient_id))
+        conn.execute("INSERT INTO patient_events (patient_id, at, agent, action, reason) "
+                     "VALUES (?, ?, ?, 'phone_changed', '')", (patient_id, _iso(now), agent))
+        refresh_patient(conn, patient_id, now)
+
+
+def _patient(conn: sqlite3.Connection, patient_id: str) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM patients WHERE patient_id = ?", (patient_id,)).fetchone()
+    if row is None:
+        raise FollowupError(t("log.no_patient", patient_id=patient_id))
+    return row
 
 
 def _iso(moment: datetime) -> str:

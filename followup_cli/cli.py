@@ -29,7 +29,15 @@ def hoist_root_options(argv: list[str]) -> list[str]:
         else:
             rest.append(token)
         i += 1
-    return front + rest
+    out = front + rest
+    # `followup patient C1004` is `followup patient show C1004`
+    from followup_cli.commands.patient import SUBCOMMANDS
+
+    at = len(front)
+    if (len(out) > at + 1 and out[at] == "patient" and not out[at + 1].startswith("-")
+            and out[at + 1] not in SUBCOMMANDS):
+        out.insert(at + 1, "show")
+    return out
 
 
 def build_app():  # noqa: ANN201 - typer is imported lazily
@@ -37,10 +45,12 @@ def build_app():  # noqa: ANN201 - typer is imported lazily
 
     from followup_cli.commands import (
         clinic_calendar,
+        complaint,
         due,
         import_visits,
         init,
         log,
+        patient,
         report,
         rules,
     )
@@ -59,6 +69,8 @@ def build_app():  # noqa: ANN201 - typer is imported lazily
     report.register(app)
     rules.register(app)
     clinic_calendar.register(app)
+    complaint.register(app)
+    patient.register(app)
     return app
 
 

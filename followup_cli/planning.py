@@ -89,8 +89,9 @@ def plan_birthday(
 
 _INSERT = """
 INSERT OR IGNORE INTO tasks (plan_key, patient_id, visit_id, category, touchpoint, seq,
-    nominal_date, due_date, window, move, expires_on, provisional, status, planned_on)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    nominal_date, due_date, window, move, expires_on, base_expires_on, provisional, status,
+    planned_on, complaint_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -104,6 +105,7 @@ class PlanCount:
 def store(
     conn: sqlite3.Connection, patient_id: str, visit_id: str | None,
     tasks: Iterable[PlannedTask], as_of: date, count: PlanCount,
+    complaint_id: int | None = None,
 ) -> None:
     """Insert the tasks not yet in the ledger (a plan key is planned once)."""
     for task in tasks:
@@ -111,7 +113,8 @@ def store(
         cur = conn.execute(_INSERT, (
             task.plan_key, patient_id, visit_id, task.category, task.touchpoint, task.seq,
             task.nominal_date.isoformat(), task.due_date.isoformat(), task.window, task.move,
-            task.expires_on.isoformat(), int(task.provisional), status, as_of.isoformat(),
+            task.expires_on.isoformat(), task.expires_on.isoformat(), int(task.provisional),
+            status, as_of.isoformat(), complaint_id,
         ))
         if cur.rowcount:
             count.planned += 1
@@ -191,9 +194,10 @@ def replan(conn: sqlite3.Connection, cal: ClinicCalendar, today: date, *,
                      (due.isoformat(), int(provisional), row["task_id"]))
         moved.append(Moved(row["task_id"], row["patient_id"], row["category"],
                            row["touchpoint"], row["due_date"], due.isoformat(), provisional))
-        if row["visit_id"] is None:  # a birthday: nothing else in its plan
-            conn.execute("UPDATE tasks SET expires_on = ? WHERE task_id = ?",
-                         (expiry(due, None).isoformat(), row["task_id"]))
+        if row["visit_id"] is None:  # a birthday or complaint follow-up: no visit plan
+            conn.execute("UPDATE tasks SET expires_on = ?, base_expires_on = ? "
+                         "WHERE task_id = ?", (*[expiry(due, None).isoformat()] * 2,
+                                               row["task_id"]))
         else:
             visits.add(row["visit_id"])
     for visit_id in sorted(visits):
@@ -211,5 +215,6 @@ def _refresh_expiry(conn: sqlite3.Connection, visit_id: str) -> None:
             continue
         due = date.fromisoformat(t["due_date"])
         later = [d for d in dues if d > due]
-        conn.execute("UPDATE tasks SET expires_on = ? WHERE task_id = ?",
-                     (expiry(due, min(later) if later else None).isoformat(), t["task_id"]))
+        expires = expiry(due, min(later) if later else None).isoformat()
+        conn.execute("UPDATE tasks SET expires_on = ?, base_expires_on = ? WHERE task_id = ?",
+                     (expires, expires, t["task_id"]))

@@ -1,4 +1,4 @@
-"""followup log (TASK_ID | --patient PATIENT_ID) --outcome O"""
+"""followup log (TASK_ID | --patient PATIENT_ID) --outcome O, and corrections."""
 
 from __future__ import annotations
 
@@ -28,12 +28,13 @@ def log_cli(
     patient: Annotated[str | None, typer.Option(
         "--patient", help="Or the patient called: settles their tasks on the day's sheet.")]
     = None,
-    outcome: Annotated[str, typer.Option(
+    outcome: Annotated[str | None, typer.Option(
         "--outcome", "-o", help="reached/已接通, no_answer/未接, busy/占线, switched_off/关机, "
         "wrong_number/空号, callback_requested/改约, declined/拒访, do_not_call/勿扰, "
-        "complaint/投诉.")] = "",
-    note: Annotated[str, typer.Option("--note", "-n", help="What was said (≥ 20 characters "
-                                      "when reached).")] = "",
+        "complaint/投诉.")] = None,
+    note: Annotated[str | None, typer.Option(
+        "--note", "-n", help="What was said (≥ 20 characters when reached or a complaint).")]
+    = None,
     satisfaction: Annotated[int | None, typer.Option("--satisfaction", help="1–5.")] = None,
     nps: Annotated[int | None, typer.Option("--nps", help="0–10: would they recommend us.")]
     = None,
@@ -43,31 +44,59 @@ def log_cli(
         "--agent", help="Who called (else $FOLLOWUP_AGENT, else the login name).")] = None,
     when: Annotated[str | None, typer.Option(
         "--when", help="When the call happened (default: now), clinic-local.")] = None,
+    complaint_category: Annotated[str, typer.Option(
+        "--complaint-category", help="complaint: service/服务, result/效果, attitude/态度, "
+        "price/价格, safety/安全, environment/环境, other/其他.")] = "other",
+    severity: Annotated[str, typer.Option(
+        "--severity", help="complaint: low/一般, medium/较重, high/严重.")] = "medium",
+    amend: Annotated[int | None, typer.Option(
+        "--amend", help="Correct logged call ATTEMPT_ID with the options given (and --reason)."
+    )] = None,
+    void: Annotated[int | None, typer.Option(
+        "--void", help="Withdraw logged call ATTEMPT_ID (with --reason); it stays on record.")]
+    = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why a call is amended or voided.")]
+    = "",
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Record a call's outcome; the ledger decides what happens next.
 
-    登记一次回访通话的结果；系统据此安排下一步。
+    登记一次回访通话的结果；系统据此安排下一步。--amend/--void 更正已登记的通话（原记录保留）。
     """
     from followup_cli import clock
-    from followup_cli.calls import log_call, parse_datetime
+    from followup_cli.calls import correct, log_call, parse_datetime
+    from followup_cli.complaints import parse_category, parse_severity
     from followup_cli.errors import FollowupError
     from followup_cli.render import emit_json, warn
 
     check_choice("--format", fmt, ("table", "json"))
-    if not outcome:
-        raise FollowupError(t("log.bad_outcome", value="''", choices="reached, no_answer, …"))
     st = state(ctx)
     now = clock.now()
-    called = parse_datetime(when, "--when") if when else now
+    called = parse_datetime(when, "--when") if when else None
     callback = parse_datetime(at, "--at") if at else None
+    who = agent or default_agent()
     cal = st.clinic_calendar()
+    if amend is not None and void is not None:
+        raise FollowupError(t("log.amend_or_void"))
+    correcting = amend if amend is not None else void
+    if correcting is not None and (task_id is not None or patient is not None):
+        raise FollowupError(t("log.amend_or_void"))
+    if correcting is None and not outcome:
+        raise FollowupError(t("log.bad_outcome", value="''", choices="reached, no_answer, …"))
     conn = st.open()
     try:
-        result = log_call(
-            conn, cal, outcome=outcome, when=called, agent=agent or default_agent(),
-            task_id=task_id, patient_id=patient, note=note, satisfaction=satisfaction,
-            nps=nps, at=callback, logged_at=now, min_note=st.min_note())
+        if correcting is not None:
+            result = correct(conn, cal, correcting, agent=who, reason=reason, now=now,
+                             void=void is not None, outcome=outcome, note=note,
+                             satisfaction=satisfaction, nps=nps, at=callback, when=called,
+                             min_note=st.min_note())
+        else:
+            result = log_call(
+                conn, cal, outcome=str(outcome), when=called or now, agent=who,
+                task_id=task_id, patient_id=patient, note=note or "",
+                satisfaction=satisfaction, nps=nps, at=callback, logged_at=now,
+                min_note=st.min_note(), complaint_category=parse_category(complaint_category),
+                severity=parse_severity(severity))
     finally:
         conn.close()
     for message in result.warnings:
@@ -75,8 +104,11 @@ def log_cli(
     if fmt == "json":
         emit_json({"attempt_id": result.attempt_id, "patient_id": result.patient_id,
                    "outcome": result.outcome, "task_ids": result.task_ids,
-                   "effect": result.effect, **result.effect_values})
+                   "effect": result.effect, **result.effect_values,
+                   **({"complaint_id": result.complaint_id} if result.complaint_id else {})})
         return
-    typer.echo(t("log.logged", attempt_id=result.attempt_id, outcome=result.outcome,
-                 tasks=", ".join(map(str, result.task_ids))))
-    typer.echo(t(f"log.effect.{result.effect}", **result.effect_values))
+    if correcting is None:
+        typer.echo(t("log.logged", attempt_id=result.attempt_id, outcome=result.outcome,
+                     tasks=", ".join(map(str, result.task_ids))))
+    typer.echo(t(f"log.effect.{result.effect}", **result.effect_values,
+                 correction=result.attempt_id))

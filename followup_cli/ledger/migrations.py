@@ -124,6 +124,97 @@ def _m001() -> None:
     """
 
 
+@step("m002_complaints_and_corrections")
+def _m002() -> None:
+    """
+    -- Why: a complaint call opens a case with deadlines counted from its opening; a
+    -- wrong log is corrected by appending an amendment or a void that points at the
+    -- original (which stays); do-not-call and phone changes are patient events with
+    -- who and why. Complaint calls logged before cases existed each open a case now.
+    ALTER TABLE attempts ADD COLUMN corrects INTEGER REFERENCES attempts(attempt_id);
+    ALTER TABLE attempts ADD COLUMN correction TEXT CHECK (correction IN ('amend', 'void'));
+    ALTER TABLE attempts ADD COLUMN reason TEXT;
+    ALTER TABLE attempts ADD COLUMN logged_by TEXT;
+    CREATE INDEX attempts_corrects ON attempts(corrects);
+    -- the calls as they stand: originals, with their latest amendment, less the voided
+    CREATE VIEW calls AS
+    SELECT a.attempt_id, a.patient_id,
+           coalesce(m.called_at, a.called_at) AS called_at,
+           coalesce(m.agent, a.agent) AS agent,
+           coalesce(m.outcome, a.outcome) AS outcome,
+           coalesce(m.note, a.note) AS note,
+           CASE WHEN m.attempt_id IS NULL THEN a.satisfaction ELSE m.satisfaction END
+               AS satisfaction,
+           CASE WHEN m.attempt_id IS NULL THEN a.nps ELSE m.nps END AS nps,
+           CASE WHEN m.attempt_id IS NULL THEN a.callback_at ELSE m.callback_at END
+               AS callback_at,
+           m.attempt_id AS amended_by
+      FROM attempts a
+      LEFT JOIN attempts m ON m.attempt_id = (
+           SELECT max(x.attempt_id) FROM attempts x
+            WHERE x.corrects = a.attempt_id AND x.correction = 'amend')
+     WHERE a.correction IS NULL
+       AND NOT EXISTS (SELECT 1 FROM attempts v
+                        WHERE v.corrects = a.attempt_id AND v.correction = 'void');
+    -- the expiry a task was planned with, before any callback extended it
+    ALTER TABLE tasks ADD COLUMN base_expires_on TEXT;
+    UPDATE tasks SET base_expires_on = expires_on;
+    CREATE TABLE complaints (
+        complaint_id INTEGER PRIMARY KEY,
+        patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+        attempt_id INTEGER NOT NULL REFERENCES attempts(attempt_id),
+        category TEXT NOT NULL,
+        severity TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high')),
+        note TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        acknowledged_at TEXT,
+        resolved_at TEXT,
+        closed_at TEXT,
+        status TEXT NOT NULL
+            CHECK (status IN ('open', 'acknowledged', 'resolved', 'closed', 'void'))
+    );
+    CREATE INDEX complaints_status ON complaints(status);
+    CREATE INDEX complaints_patient ON complaints(patient_id);
+    CREATE INDEX complaints_opened ON complaints(opened_at);
+    CREATE TABLE complaint_events (
+        event_id INTEGER PRIMARY KEY,
+        complaint_id INTEGER NOT NULL REFERENCES complaints(complaint_id),
+        at TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        action TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX complaint_events_case ON complaint_events(complaint_id);
+    CREATE TABLE patient_events (
+        event_id INTEGER PRIMARY KEY,
+        patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+        at TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        action TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        attempt_id INTEGER REFERENCES attempts(attempt_id)
+    );
+    CREATE INDEX patient_events_patient ON patient_events(patient_id);
+    CREATE TRIGGER complaint_events_append_only_update BEFORE UPDATE ON complaint_events
+    BEGIN SELECT RAISE(ABORT, 'complaint events are append-only'); END;
+    CREATE TRIGGER complaint_events_append_only_delete BEFORE DELETE ON complaint_events
+    BEGIN SELECT RAISE(ABORT, 'complaint events are append-only'); END;
+    CREATE TRIGGER patient_events_append_only_update BEFORE UPDATE ON patient_events
+    BEGIN SELECT RAISE(ABORT, 'patient events are append-only'); END;
+    CREATE TRIGGER patient_events_append_only_delete BEFORE DELETE ON patient_events
+    BEGIN SELECT RAISE(ABORT, 'patient events are append-only'); END;
+    ALTER TABLE tasks ADD COLUMN complaint_id INTEGER REFERENCES complaints(complaint_id);
+    CREATE INDEX tasks_complaint ON tasks(complaint_id);
+    INSERT INTO complaints (patient_id, attempt_id, category, severity, note, agent, opened_at,
+                            status)
+        SELECT patient_id, attempt_id, 'other', 'medium', note, agent, called_at, 'open'
+          FROM attempts WHERE outcome = 'complaint' ORDER BY attempt_id;
+    INSERT INTO complaint_events (complaint_id, at, agent, action, note)
+        SELECT complaint_id, opened_at, agent, 'open', note FROM complaints;
+    """
+
+
 LATEST = len(STEPS)
 
 

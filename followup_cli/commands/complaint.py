@@ -1,0 +1,148 @@
+"""followup complaint list | show | ack | resolve | close | reopen"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from followup_cli.commands.state import check_choice, state
+from followup_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Complaint cases and their deadlines / 投诉单及处理时限.",
+                        no_args_is_help=True)
+    group.command("list")(list_cli)
+    group.command("show")(show_cli)
+    for action, text in (("ack", "Acknowledge a case (within 24 h of opening). 确认投诉。"),
+                         ("resolve", "Record the solution (within 48 h). 给出解决方案。"),
+                         ("close", "Close a remedied case (within 72 h); plans the follow-up "
+                                   "calls at 2 days and 1 month. 结案并安排回访。"),
+                         ("reopen", "Reopen a case that was closed. 重新打开投诉单。")):
+        group.command(action, help=text)(_stepper(action))
+    app.add_typer(group, name="complaint")
+
+
+def list_cli(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Closed and void cases too.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
+    """List complaint cases, the most urgent deadline first.
+
+    列出投诉单，最紧急的排在前面。
+    """
+    from followup_cli import clock
+    from followup_cli.complaints import list_cases
+    from followup_cli.render import FORMATS, emit_csv, emit_json
+
+    check_choice("--format", fmt, FORMATS)
+    conn = state(ctx).open()
+    try:
+        cases = list_cases(conn, clock.now(), include_closed=all_)
+    finally:
+        conn.close()
+    if fmt == "json":
+        emit_json(cases)
+    elif fmt == "csv":
+        emit_csv([{k: v for k, v in c.items() if k != "deadlines"} for c in cases])
+    else:
+        render_cases(cases)
+
+
+def render_cases(cases: list[dict[str, Any]], title: str | None = None) -> None:
+    from rich.table import Table
+
+    from followup_cli.complaints import time_left
+    from followup_cli.render import console
+
+    out = console()
+    if not cases:
+        out.print(t("complaint.none_open"))
+        return
+    table = Table(title=title or t("complaint.title", count=len(cases)), title_justify="left")
+    for key in ("id", "patient", "status", "category", "next", "left"):
+        table.add_column(t(f"complaint.col.{key}"), overflow="fold")
+    for c in cases:
+        left = ""
+        if c["minutes_left"] is not None:
+            left = time_left(c["minutes_left"])
+        if c["breached"]:
+            left = (left + " " if left else "") + t("complaint.breached")
+        table.add_row(f"#{c['complaint_id']}", c["patient_id"],
+                      t(f"complaint.status.{c['status']}"),
+                      f"{t('complaint.category.' + c['category'])} · "
+                      f"{t('complaint.severity.' + c['severity'])}",
+                      (t(f"complaint.step.{c['next_step']}") + " " + c["next_due_at"][5:16]
+                       .replace("T", " ")) if c["next_step"] else "", left)
+    out.print(table)
+
+
+def show_cli(
+    ctx: typer.Context,
+    complaint_id: Annotated[int, typer.Argument(help="The case number.")],
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Show one case: the complaint, each deadline met or broken, and its history.
+
+    显示一张投诉单：内容、各时限是否达成、处理记录。
+    """
+    from followup_cli import clock
+    from followup_cli.complaints import events, get_case, summary
+    from followup_cli.render import emit_json, emit_table
+
+    check_choice("--format", fmt, ("table", "json"))
+    conn = state(ctx).open()
+    try:
+        case = summary(get_case(conn, complaint_id), clock.now())
+        case["events"] = events(conn, complaint_id)
+    finally:
+        conn.close()
+    if fmt == "json":
+        emit_json(case)
+        return
+    render_cases([case], title=f"#{complaint_id} {case['note']}")
+    emit_table([{"step": t(f"complaint.step.{step}"), "due": d["due_at"].replace("T", " "),
+                 "state": t(f"complaint.state.{d['state']}")}
+                for step, d in case["deadlines"].items()],
+               [("step", t("complaint.col.next")), ("due", t("complaint.col.due")),
+                ("state", t("complaint.col.status"))])
+    emit_table(case["events"], [("at", t("complaint.col.at")), ("agent", t("report.col.agent")),
+                                ("action", t("complaint.col.action")),
+                                ("note", t("complaint.col.note"))])
+
+
+def _stepper(action: str):  # noqa: ANN202 - builds one command per case action
+    def step(
+        ctx: typer.Context,
+        complaint_id: Annotated[int, typer.Argument(help="The case number.")],
+        note: Annotated[str, typer.Option("--note", "-n", help="What was done or decided.")]
+        = "",
+        agent: Annotated[str | None, typer.Option("--agent", help="Who acted.")] = None,
+        when: Annotated[str | None, typer.Option(
+            "--when", help="When it was done (default: now), clinic-local.")] = None,
+    ) -> None:
+        from followup_cli import clock
+        from followup_cli.calls import parse_datetime
+        from followup_cli.commands.log import default_agent
+        from followup_cli.complaints import act, summary
+        from followup_cli.ledger import transaction
+
+        st = state(ctx)
+        now = clock.now()
+        at = parse_datetime(when, "--when") if when else now
+        rules, cal = st.rule_pack(), st.clinic_calendar()
+        conn = st.open()
+        try:
+            with transaction(conn):
+                case = act(conn, complaint_id, action, agent=agent or default_agent(), at=at,
+                           note=note, rules=rules, cal=cal)
+            shown = summary(case, now)
+        finally:
+            conn.close()
+        typer.echo(t(f"complaint.done.{action}", id=complaint_id))
+        if shown["breached"]:
+            typer.echo(t("complaint.breached_note"), err=True)
+
+    return step

@@ -1,0 +1,175 @@
+"""followup patient PATIENT_ID | set-phone | allow-calls | bad-phones"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from followup_cli.commands.state import check_choice, state
+from followup_cli.i18n import t
+
+SUBCOMMANDS = ("show", "set-phone", "allow-calls", "bad-phones")
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="A patient's history and decisions / 患者档案与回访记录. "
+                        "followup patient ID is followup patient show ID.",
+                        no_args_is_help=True)
+    group.command("show")(show_cli)
+    group.command("set-phone")(set_phone_cli)
+    group.command("allow-calls")(allow_calls_cli)
+    group.command("bad-phones")(bad_phones_cli)
+    app.add_typer(group, name="patient")
+
+
+def show_cli(
+    ctx: typer.Context,
+    patient_id: Annotated[str, typer.Argument(help="The patient's id (客户编号).")],
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    day: Annotated[str | None, typer.Option("--date", help="As of this day (default today).")]
+    = None,
+) -> None:
+    """A patient's timeline: visits, calls planned and what became of them, calls made
+    with notes and agents, complaint cases.
+
+    患者时间线：就诊、回访计划及结果、通话记录、投诉单。
+    """
+    from followup_cli import clock
+    from followup_cli.commands.state import parse_day
+    from followup_cli.patients import timeline
+    from followup_cli.render import emit_json
+
+    check_choice("--format", fmt, ("table", "json"))
+    conn = state(ctx).open()
+    try:
+        history = timeline(conn, patient_id, parse_day(day) if day else clock.today())
+    finally:
+        conn.close()
+    if fmt == "json":
+        emit_json(history)
+    else:
+        render(history)
+
+
+def render(history: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from followup_cli.render import console
+
+    out = console()
+    p = history["patient"]
+    flags = [t("patient.flag.do_not_call")] if p["do_not_call"] else []
+    flags += [t("patient.flag.phone_bad")] if p["phone_bad"] else []
+    out.print(f"{p['name']}  {p['patient_id']}  {p['phone']}  {p['vip_tier'] or ''}  "
+              f"{p['birthday'] or ''}  {' '.join(flags)}".rstrip())
+    table = Table(show_lines=False, title_justify="left")
+    for key in ("when", "what", "detail"):
+        table.add_column(t(f"patient.col.{key}"), overflow="fold")
+    rows: list[tuple[str, str, str]] = []
+    for v in history["visits"]:
+        detail = " · ".join(filter(None, (v["project"], v["doctor"], v["consultant"],
+                                          t(f"kind.{v['kind']}"))))
+        if v["converted_by"]:
+            detail += " → " + t("patient.converted", visit=v["converted_by"])
+        rows.append((v["visit_date"], t("patient.visit") + " " + v["visit_id"], detail))
+    for task in history["tasks"]:
+        reason = f" ({task['status_reason']})" if task["status_reason"] else ""
+        rows.append((task["due_date"], t("patient.task") + f" #{task['task_id']}",
+                     f"{task['category']} {task['touchpoint']} · "
+                     f"{t('state.' + task['state'])}{reason}"))
+    for c in history["calls"]:
+        what = t("patient.call") + f" #{c['attempt_id']}"
+        if c["correction"]:
+            what = t(f"patient.{c['correction']}") + f" #{c['attempt_id']} → #{c['corrects']}"
+        scores = " ".join(filter(None, (f"★{c['satisfaction']}" if c["satisfaction"] else "",
+                                        f"NPS {c['nps']}" if c["nps"] is not None else "")))
+        detail = " · ".join(filter(None, (c["agent"], c["outcome"], scores, c["note"],
+                                          c["reason"])))
+        rows.append((c["called_at"].replace("T", " ")[:16], what, detail))
+    for case in history["complaints"]:
+        rows.append((case["opened_at"].replace("T", " ")[:16],
+                     t("patient.complaint") + f" #{case['complaint_id']}",
+                     f"{t('complaint.status.' + case['status'])} · {case['note']}"))
+    for e in history["events"]:
+        rows.append((e["at"].replace("T", " ")[:16], t(f"patient.event.{e['action']}"),
+                     " · ".join(filter(None, (e["agent"], e["reason"])))))
+    for row in sorted(rows, key=lambda r: r[0]):
+        table.add_row(*row)
+    out.print(table)
+
+
+def set_phone_cli(
+    ctx: typer.Context,
+    patient_id: Annotated[str, typer.Argument(help="The patient's id.")],
+    phone: Annotated[str, typer.Argument(help="The new number.")],
+    agent: Annotated[str | None, typer.Option("--agent", help="Who changed it.")] = None,
+) -> None:
+    """Give a patient a new phone number; calls held for a wrong number come back.
+
+    更新患者电话；因号码错误暂停的回访恢复。
+    """
+    from followup_cli import clock
+    from followup_cli.calls import set_phone
+    from followup_cli.commands.log import default_agent
+
+    conn = state(ctx).open()
+    try:
+        set_phone(conn, patient_id, phone, agent=agent or default_agent(), now=clock.now())
+    finally:
+        conn.close()
+    typer.echo(t("patient.phone_set", patient_id=patient_id))
+
+
+def allow_calls_cli(
+    ctx: typer.Context,
+    patient_id: Annotated[str, typer.Argument(help="The patient's id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why calls are allowed again.")] = "",
+    agent: Annotated[str | None, typer.Option("--agent", help="Who decided.")] = None,
+) -> None:
+    """Undo do-not-call for a patient, recording who and why.
+
+    撤销勿扰标记（记录操作人和原因）。
+    """
+    from followup_cli import clock
+    from followup_cli.calls import allow_calls
+    from followup_cli.commands.log import default_agent
+
+    st = state(ctx)
+    cal = st.clinic_calendar()
+    conn = st.open()
+    try:
+        reopened = allow_calls(conn, cal, patient_id, agent=agent or default_agent(),
+                               reason=reason, now=clock.now())
+    finally:
+        conn.close()
+    typer.echo(t("patient.allowed", patient_id=patient_id, count=reopened))
+
+
+def bad_phones_cli(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
+    """The fix-the-number list: patients whose number was reported wrong.
+
+    待更正号码清单：号码被报错误的患者。
+    """
+    from followup_cli.patients import bad_phones
+    from followup_cli.render import FORMATS, emit_csv, emit_json, emit_table
+
+    check_choice("--format", fmt, FORMATS)
+    conn = state(ctx).open()
+    try:
+        rows = bad_phones(conn)
+    finally:
+        conn.close()
+    if fmt == "json":
+        emit_json(rows)
+    elif fmt == "csv":
+        emit_csv(rows)
+    else:
+        emit_table(rows, [("patient_id", "ID"), ("name", t("due.col.patient")),
+                          ("phone", t("patient.col.phone")),
+                          ("reported_at", t("patient.col.reported")),
+                          ("waiting", t("patient.col.waiting"))],
+                   title=t("patient.bad_phones", count=len(rows)))

@@ -1,0 +1,70 @@
+"""One patient's history: visits, planned calls and what became of them, the calls made,
+complaint cases and decisions about the patient, in time order."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime
+from typing import Any
+
+from followup_cli.complaints import summary
+from followup_cli.errors import FollowupError
+from followup_cli.i18n import t
+from followup_cli.importer import mask_phone
+
+
+def timeline(conn: sqlite3.Connection, patient_id: str, today: date, *,
+             reveal: bool = False) -> dict[str, Any]:
+    patient = conn.execute("SELECT * FROM patients WHERE patient_id = ?",
+                           (patient_id,)).fetchone()
+    if patient is None:
+        raise FollowupError(t("log.no_patient", patient_id=patient_id))
+    info = dict(patient)
+    info["phone"] = info["phone"] if reveal else mask_phone(info["phone"])
+    visits = [dict(r) for r in conn.execute(
+        "SELECT visit_id, visit_date, visit_time, project, kind, category, risk, department, "
+        "doctor, consultant, no_callback, converted_by, entered_on FROM visits "
+        "WHERE patient_id = ? ORDER BY visit_date, visit_id", (patient_id,))]
+    tasks = []
+    for r in conn.execute(
+            "SELECT task_id, visit_id, complaint_id, category, touchpoint, nominal_date, "
+            "due_date, window, expires_on, provisional, status, status_reason, attempts, "
+            "next_try_at, agent, done_at FROM tasks WHERE patient_id = ? "
+            "ORDER BY due_date, task_id", (patient_id,)):
+        task = dict(r)
+        task["state"] = task_state(task, today)
+        tasks.append(task)
+    calls = [dict(r) for r in conn.execute(
+        "SELECT a.attempt_id, a.called_at, a.logged_at, a.agent, a.outcome, a.note, "
+        "a.satisfaction, a.nps, a.callback_at, a.corrects, a.correction, a.reason, "
+        "a.logged_by, (SELECT group_concat(task_id) FROM attempt_tasks x "
+        "WHERE x.attempt_id = a.attempt_id) AS task_ids FROM attempts a "
+        "WHERE a.patient_id = ? ORDER BY a.called_at, a.attempt_id", (patient_id,))]
+    now = datetime.combine(today, datetime.max.time()).replace(microsecond=0)
+    cases = [summary(c, now) for c in conn.execute(
+        "SELECT * FROM complaints WHERE patient_id = ? ORDER BY complaint_id", (patient_id,))]
+    events = [dict(r) for r in conn.execute(
+        "SELECT at, agent, action, reason, attempt_id FROM patient_events "
+        "WHERE patient_id = ? ORDER BY at, event_id", (patient_id,))]
+    return {"patient": info, "visits": visits, "tasks": tasks, "calls": calls,
+            "complaints": cases, "events": events}
+
+
+def task_state(task: dict[str, Any], today: date) -> str:
+    """What a task is, seen today: open tasks become missed once they expire."""
+    if task["status"] == "open":
+        if task["expires_on"] <= today.isoformat():
+            return "missed"
+        return "due" if task["due_date"] <= today.isoformat() else "planned"
+    return str(task["status"])
+
+
+def bad_phones(conn: sqlite3.Connection, *, reveal: bool = False) -> list[dict[str, Any]]:
+    """Patients whose number was reported wrong, with the calls waiting on a new one."""
+    rows = conn.execute(
+        "SELECT p.patient_id, p.name, p.phone, (SELECT max(called_at) FROM calls c WHERE "
+        "c.patient_id = p.patient_id AND c.outcome = 'wrong_number') AS reported_at, "
+        "(SELECT count(*) FROM tasks t WHERE t.patient_id = p.patient_id AND t.status = "
+        "'open') AS waiting FROM patients p WHERE p.phone_bad = 1 ORDER BY reported_at")
+    return [{**dict(r), "phone": r["phone"] if reveal else mask_phone(r["phone"])}
+            for r in rows]

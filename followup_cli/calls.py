@@ -112,6 +112,7 @@ def log_call(
         conn.executemany("INSERT INTO attempt_tasks (attempt_id, task_id) VALUES (?, ?)",
                          [(attempt_id, tid) for tid in task_ids])
         result = CallResult(attempt_id, patient_id, outcome, task_ids, "done")
+        _record_decision(conn, patient_id, outcome, attempt_id, agent, logged_at or when)
         if outcome == "complaint":
             result.complaint_id = complaints.open_case(
                 conn, patient_id=patient_id, attempt_id=attempt_id, category=complaint_category,
@@ -226,19 +227,32 @@ def settle(conn: sqlite3.Connection, cal: ClinicCalendar, patient_id: str,
         recompute(conn, cal, tid)
 
 
+def _record_decision(conn: sqlite3.Connection, patient_id: str, outcome: str,
+                     attempt_id: int, agent: str, at: datetime) -> None:
+    """A call that decides something about the patient is also a patient event, so that
+    decisions follow the order they were recorded in."""
+    if outcome in ("do_not_call", "wrong_number"):
+        conn.execute("INSERT INTO patient_events (patient_id, at, agent, action, attempt_id) "
+                     "VALUES (?, ?, ?, ?, ?)", (patient_id, _iso(at), agent, outcome,
+                                                attempt_id))
+
+
+def _latest(conn: sqlite3.Connection, patient_id: str, by_call: str, undo: str) -> bool:
+    """Whether the latest recorded event of the pair (by_call, undo) is by_call. An event
+    made by a call counts only while that call, as it stands, still says so."""
+    row = conn.execute(
+        "SELECT e.action FROM patient_events e LEFT JOIN calls c ON c.attempt_id = "
+        "e.attempt_id WHERE e.patient_id = ? AND e.action IN (?, ?) AND (e.attempt_id IS "
+        "NULL OR c.outcome = e.action) ORDER BY e.event_id DESC LIMIT 1",
+        (patient_id, by_call, undo)).fetchone()
+    return bool(row and row[0] == by_call)
+
+
 def refresh_patient(conn: sqlite3.Connection, patient_id: str, now: datetime) -> set[int]:
-    """do_not_call and phone_bad follow the latest call or event that decides them.
+    """do_not_call and phone_bad follow the latest recorded decision about them.
     Returns the tasks whose state may have changed with them."""
-    last = {r["outcome"]: r["at"] for r in conn.execute(
-        "SELECT outcome, max(called_at) AS at FROM calls WHERE patient_id = ? "
-        "AND outcome IN ('do_not_call', 'wrong_number') GROUP BY outcome", (patient_id,))}
-    events = {r["action"]: r["at"] for r in conn.execute(
-        "SELECT action, max(at) AS at FROM patient_events WHERE patient_id = ? "
-        "GROUP BY action", (patient_id,))}
-    stop = last.get("do_not_call")
-    do_not_call = bool(stop and stop > (events.get("allow_calls") or ""))
-    wrong = last.get("wrong_number")
-    phone_bad = bool(wrong and wrong > (events.get("phone_changed") or ""))
+    do_not_call = _latest(conn, patient_id, "do_not_call", "allow_calls")
+    phone_bad = _latest(conn, patient_id, "wrong_number", "phone_changed")
     old = conn.execute("SELECT do_not_call FROM patients WHERE patient_id = ?",
                        (patient_id,)).fetchone()
     conn.execute("UPDATE patients SET do_not_call = ?, phone_bad = ? WHERE patient_id = ?",
@@ -334,6 +348,9 @@ def correct(
              new["outcome"], new["note"], new["satisfaction"], new["nps"], new["callback_at"],
              attempt_id, "void" if void else "amend", reason.strip(), agent))
         correction_id = int(cur.lastrowid or 0)
+        if not void and new["outcome"] != current["outcome"]:
+            _record_decision(conn, original["patient_id"], new["outcome"], attempt_id, agent,
+                             now)
         _follow_complaint(conn, attempt_id, current["outcome"],
                           None if void else new["outcome"], agent, now, reason, new)
         task_ids = [r[0] for r in conn.execute(

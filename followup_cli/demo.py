@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
+from followup_cli import complaints
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.calls import log_call
 from followup_cli.importer import ImportSummary, Visit, derive_visit_id, write_visits
@@ -137,14 +138,41 @@ def build_demo(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, t
     team works that day's sheet, until yesterday. Today's sheet is left to the user."""
     rng = random.Random(seed)
     counts = DemoCounts(patients=patients)
+    steps: dict[date, list[tuple[datetime, int, str]]] = {}
     with transaction(conn):
         for day, visits in sorted(generate_visits(rng, today, patients).items()):
             visits.sort(key=lambda v: v.visit_time or "")
             write_visits(conn, visits, rules, cal, day, ImportSummary(path="demo"))
             counts.visits += len(visits)
+            # today's steps are the user's to take: cases still in progress stay open
+            for at, case_id, action in sorted(steps.pop(day, []) if day < today else []):
+                complaints.act(conn, case_id, action, agent="客服主管", at=at,
+                               note=STEP_NOTES[action], rules=rules, cal=cal)
             if day < today and cal.is_calling_day(day):
                 counts.attempts += _work_the_sheet(conn, rules, cal, day, rng)
+                _schedule_complaints(conn, day, rng, steps)
     return counts
+
+
+STEP_NOTES = {
+    "ack": "已致电患者致歉并确认诉求，约定由主治医生复诊评估。",
+    "resolve": "医生复诊后给出处理方案：免费复查并加做一次护理，患者同意。",
+    "close": "方案已执行完毕，患者表示认可，投诉结案。",
+}
+
+
+def _schedule_complaints(conn: sqlite3.Connection, day: date, rng: random.Random,
+                         steps: dict[date, list[tuple[datetime, int, str]]]) -> None:
+    """The supervisor works the day's new cases: mostly within the deadlines, not always."""
+    for case_id, opened_at in conn.execute(
+            "SELECT complaint_id, opened_at FROM complaints WHERE opened_at >= ? AND "
+            "opened_at < ?", (day.isoformat(), (day + timedelta(days=1)).isoformat())):
+        at = datetime.fromisoformat(opened_at)
+        late = rng.random() < 0.15
+        for action, hours in (("ack", (1, 30 if late else 20)), ("resolve", (2, 30)),
+                              ("close", (2, 30))):
+            at += timedelta(hours=rng.randint(*hours), minutes=rng.randint(0, 59))
+            steps.setdefault(at.date(), []).append((at, case_id, action))
 
 
 def _work_the_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, day: date,
@@ -178,7 +206,8 @@ def _work_the_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalend
             if scored and rng.random() < 0.9 else None,
             nps=_pick(rng, [(10, 30), (9, 25), (8, 20), (7, 10), (6, 8), (3, 7)])
             if scored and rng.random() < 0.7 else None,
-            at=at,
+            at=at, complaint_category=rng.choice(("service", "result", "attitude", "price")),
+            severity=_pick(rng, [("low", 5), ("medium", 4), ("high", 1)]),
         )
         calls += 1
     return calls

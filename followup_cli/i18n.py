@@ -154,6 +154,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{years} are not known yet, so ordinary weekends were assumed. When the "
                         "schedule is published, add it to calendar.toml as [years.{years}] and "
                         "run followup calendar replan"),
+    "due.fix_numbers": ("{count} 位患者的号码有误，回访暂停：followup patient bad-phones",
+                        "{count} patient(s) wait for a correct number: followup patient "
+                        "bad-phones"),
     "due.in_window": ("现在是{window}（至 {end}）；下一个时段 {next_window} {next} 开始",
                       "now in the {window} (until {end}); the next, {next_window}, opens at "
                       "{next}"),

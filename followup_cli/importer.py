@@ -476,7 +476,7 @@ _PLAN_FIELDS = ("visit_date", "kind", "category", "no_callback")
 def import_visits(
     conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCalendar, as_of: date,
     *, user_map: dict[str, str] | None = None, dry_run: bool = False,
-    skip_bad: Path | None = None,
+    skip_bad: Path | None = None, now: datetime | None = None,
 ) -> ImportSummary:
     """Import one export file as of day `as_of`. All or nothing, unless `skip_bad`."""
     headers, rows = read_table(path)
@@ -504,7 +504,7 @@ def import_visits(
 
     try:
         with transaction(conn):
-            write_visits(conn, visits(), rules, cal, as_of, summary)
+            write_visits(conn, visits(), rules, cal, as_of, summary, now)
             if summary.bad and skip_bad is None:
                 raise _Rollback
             if dry_run:
@@ -550,17 +550,21 @@ def write_bad_rows(path: Path, headers: list[str], bad: list[BadRow]) -> None:
 
 
 def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RulePack,
-                 cal: ClinicCalendar, as_of: date, summary: ImportSummary) -> None:
+                 cal: ClinicCalendar, as_of: date, summary: ImportSummary,
+                 now: datetime | None = None) -> None:
     """Upsert patients and visits, plan new and changed visits, settle conversions.
 
-    Runs inside the caller's transaction.
+    `now` is when the export entered the ledger (default: the end of `as_of`). Runs
+    inside the caller's transaction.
     """
     stamp = as_of.isoformat()
+    entered_at = (now or datetime.combine(as_of, datetime.max.time())).isoformat(
+        timespec="seconds")
     count = planning.PlanCount()
     touched: set[str] = set()
     for v in visits:
         category = rules.categorise(v.kind, v.project, v.risk)
-        _upsert_patient(conn, v, stamp, summary)
+        _upsert_patient(conn, v, stamp, entered_at, summary)
         touched.add(v.patient_id)
         values = {
             "patient_id": v.patient_id, "visit_date": v.visit_date.isoformat(),
@@ -618,7 +622,7 @@ def _do_not_call(conn: sqlite3.Connection, patient_id: str) -> bool:
     return bool(row and row[0])
 
 
-def _upsert_patient(conn: sqlite3.Connection, v: Visit, stamp: str,
+def _upsert_patient(conn: sqlite3.Connection, v: Visit, stamp: str, entered_at: str,
                     summary: ImportSummary) -> None:
     old = conn.execute("SELECT name, phone, birthday, vip_tier FROM patients "
                        "WHERE patient_id = ?", (v.patient_id,)).fetchone()
@@ -635,9 +639,13 @@ def _upsert_patient(conn: sqlite3.Connection, v: Visit, stamp: str,
     if tuple(old) == new:
         return
     conn.execute(
-        "UPDATE patients SET name = ?, phone = ?, birthday = ?, vip_tier = ?, updated_at = ?, "
-        "phone_bad = CASE WHEN phone = ? THEN phone_bad ELSE 0 END WHERE patient_id = ?",
-        (*new, stamp, v.phone, v.patient_id))
+        "UPDATE patients SET name = ?, phone = ?, birthday = ?, vip_tier = ?, updated_at = ? "
+        "WHERE patient_id = ?", (*new, stamp, v.patient_id))
+    if v.phone != old["phone"]:
+        # a new number from the clinic's system: calls held for a wrong number come back
+        conn.execute("INSERT INTO patient_events (patient_id, at, agent, action, reason) "
+                     "VALUES (?, ?, 'import', 'phone_changed', '')", (v.patient_id, entered_at))
+        conn.execute("UPDATE patients SET phone_bad = 0 WHERE patient_id = ?", (v.patient_id,))
     summary.patients_updated += 1
 
 

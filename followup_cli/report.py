@@ -4,7 +4,7 @@ and cancelled left out) and the calls made in it."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from followup_cli.calls import FAILED, MIN_NOTE_CHARS, REACHED, note_length
@@ -83,11 +83,11 @@ def month_report(conn: sqlite3.Connection, month: str, today: date, *,
         "WHERE due_date >= :start AND due_date < :end "
         "AND status NOT IN ('backfill', 'cancelled')", span).fetchall()
     calls = conn.execute(
-        "SELECT attempt_id, agent, outcome, note, satisfaction, nps FROM attempts "
+        "SELECT attempt_id, agent, outcome, note, satisfaction, nps FROM calls "
         "WHERE called_at >= :start AND called_at < :end", span).fetchall()
     conversions = conn.execute(
         f"""SELECT c.visit_id, c.consultant,
-                   (SELECT a.agent FROM attempts a JOIN attempt_tasks at
+                   (SELECT a.agent FROM calls a JOIN attempt_tasks at
                        ON at.attempt_id = a.attempt_id JOIN tasks t ON t.task_id = at.task_id
                      WHERE t.visit_id = c.visit_id AND a.outcome IN
                            ({','.join(repr(o) for o in sorted(REACHED))})
@@ -101,9 +101,7 @@ def month_report(conn: sqlite3.Connection, month: str, today: date, *,
     report: dict[str, Any] = {"month": month, "as_of": today.isoformat()}
     report.update(_task_figures(tasks, today))
     report.update(_call_figures(calls, min_note))
-    # complaint cases and their closing arrive with the complaint workflow; until then
-    # no case can have been closed
-    report["complaints_closed"] = 0
+    report.update(complaint_figures(conn, start, end, today))
     report["conversions"] = len(converted)
     report["by_agent"] = _by(tasks, calls, converted, "agent", today, min_note)
     report["by_category"] = {
@@ -121,6 +119,34 @@ def month_report(conn: sqlite3.Connection, month: str, today: date, *,
             for k in HEADLINE
         }
     return report
+
+
+def complaint_figures(conn: sqlite3.Connection, start: date, end: date,
+                      today: date) -> dict[str, Any]:
+    """Cases opened and closed in the month, each deadline of the month's cases met or
+    broken, and the cases still open when the month ended."""
+    from followup_cli.complaints import deadlines
+
+    month_end = datetime.combine(min(end - timedelta(days=1), today), datetime.max.time())
+    span = {"start": start.isoformat(), "end": end.isoformat()}
+    opened = conn.execute("SELECT * FROM complaints WHERE status != 'void' AND "
+                          "opened_at >= :start AND opened_at < :end", span).fetchall()
+    # closed in the month, even if reopened since: the close is on the case's record
+    closed = conn.execute(
+        "SELECT count(DISTINCT e.complaint_id) FROM complaint_events e JOIN complaints c "
+        "ON c.complaint_id = e.complaint_id WHERE c.status != 'void' AND e.action = 'close' "
+        "AND e.at >= :start AND e.at < :end", span).fetchone()[0]
+    still_open = conn.execute(
+        "SELECT count(*) FROM complaints WHERE status != 'void' AND opened_at < :end AND "
+        "(closed_at IS NULL OR closed_at >= :end)", span).fetchone()[0]
+    states: dict[str, dict[str, int]] = {
+        step: {"met": 0, "broken": 0, "pending": 0, "overdue": 0}
+        for step in ("acknowledge", "resolve", "close")}
+    for case in opened:
+        for mark in deadlines(case):
+            states[mark.step][mark.state(month_end.replace(microsecond=0))] += 1
+    return {"complaints_opened": len(opened), "complaints_closed": closed,
+            "complaints_open_at_month_end": still_open, "complaint_deadlines": states}
 
 
 def _by(tasks: list[sqlite3.Row], calls: list[sqlite3.Row], converted: list[sqlite3.Row],

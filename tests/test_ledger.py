@@ -28,6 +28,9 @@ FIXTURES: dict[int, list[str]] = {
         "INSERT INTO attempt_tasks VALUES (1, 1)",
         "INSERT INTO attempts VALUES (2, 'P1', '2026-11-02T15:00:00', '2026-11-02T15:01:00',"
         " '李娜', 'complaint', '患者对术后肿胀时间过长不满，要求医生回电说明', NULL, NULL, NULL)",
+        "INSERT INTO attempts VALUES (3, 'P1', '2026-11-03T15:00:00', '2026-11-03T15:00:00',"
+        " '李娜', 'do_not_call', '', NULL, NULL, NULL)",
+        "UPDATE patients SET do_not_call = 1",
     ],
 }
 TABLES = ("patients", "visits", "tasks", "attempts", "attempt_tasks")
@@ -63,6 +66,8 @@ def test_every_older_schema_migrates_without_losing_a_row(tmp_path: Path, versio
         assert [tuple(r) for r in upgraded.execute("SELECT patient_id, attempt_id, status, "
                                                    "opened_at FROM complaints")] == [
             ("P1", 2, "open", "2026-11-02T15:00:00")]
+        assert [tuple(r) for r in upgraded.execute("SELECT action, attempt_id FROM "
+                                                   "patient_events")] == [("do_not_call", 3)]
 
 
 def test_reopening_applies_nothing(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
 import typer
@@ -74,6 +74,15 @@ def due_cli(
                                         range(sheet_day.year, sheet_day.year + 2))
                 set_setting(conn, "birthdays_planned_through", str(sheet_day.year + 1))
         records = due_tasks(conn, sheet_day, rules, agent=agent, category=category)
+        if fmt == "table":
+            from followup_cli import clock
+            from followup_cli.complaints import open_cases
+
+            shift = moment or (clock.now() if sheet_day == clock.today()
+                               else datetime.combine(sheet_day, time(9, 0)))
+            cases = open_cases(conn, shift)
+            to_fix = conn.execute("SELECT count(*) FROM patients WHERE phone_bad = 1 "
+                                  "AND do_not_call = 0").fetchone()[0]
     finally:
         conn.close()
     if moment is not None:
@@ -90,7 +99,13 @@ def due_cli(
     elif fmt == "csv":
         emit_csv(records, JSON_FIELDS)
     else:
+        from followup_cli.commands.complaint import render_cases
+
+        if cases:
+            render_cases(cases)
         render_sheet(records, sheet_day.isoformat())
+        if to_fix:
+            warn(t("due.fix_numbers", count=to_fix))
 
 
 def render_sheet(records: list[dict[str, Any]], day: str) -> None:

@@ -51,7 +51,8 @@ def import_visits_cli(
     conn = st.open(create=True)
     try:
         summary = import_visits(conn, file, rules, cal, as_of, user_map=user_map,
-                                dry_run=dry_run, skip_bad=skip_bad)
+                                dry_run=dry_run, skip_bad=skip_bad,
+                                now=None if day else clock.now())
     finally:
         conn.close()
     if fmt == "json":

@@ -212,6 +212,9 @@ def _m002() -> None:
           FROM attempts WHERE outcome = 'complaint' ORDER BY attempt_id;
     INSERT INTO complaint_events (complaint_id, at, agent, action, note)
         SELECT complaint_id, opened_at, agent, 'open', note FROM complaints;
+    INSERT INTO patient_events (patient_id, at, agent, action, attempt_id)
+        SELECT patient_id, logged_at, agent, outcome, attempt_id FROM attempts
+         WHERE outcome IN ('do_not_call', 'wrong_number') ORDER BY attempt_id;
     """
 
 

@@ -1,0 +1,250 @@
+"""Every outcome's effect on the ledger and the next sheet; complaint cases and their
+deadlines; corrections that keep the original; the patient's timeline."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import write_export
+
+NOTE = "患者反馈恢复顺利，肿胀明显消退，已提醒按时换药并清淡饮食。"
+COMPLAINT = "患者对术后肿胀时间过长不满意，要求主治医生当面解释原因。"
+ROWS = [
+    # surgery on 2 Nov: 1d 11-03, 2d 11-04, 3d 11-05, 6d 11-08, 7d 11-09
+    "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,整形外科,吴医生,林咨询,,,,",
+    # no-show on 2 Nov: 1d 11-03, on the sheet until 11-10
+    "A2,C2,朱婷,13190123456,2026-11-02,吸脂,未到诊,整形外科,吴医生,林咨询,,,,",
+]
+
+
+@pytest.fixture
+def ledger(cli, tmp_path: Path) -> Path:
+    export = write_export(tmp_path / "visits.csv", ROWS)
+    assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+    return tmp_path / "ledger.db"
+
+
+def on_sheet(cli, day: str) -> set[tuple[str, str]]:
+    result = cli("due", "--date", day, "--format", "json")
+    assert result.code == 0, result.err
+    return {(r["patient_id"], r["touchpoint"]) for r in result.json()}
+
+
+def query(db: Path, sql: str, *params) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return [tuple(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def test_wrong_number_holds_calls_until_a_new_number(cli, ledger: Path, tmp_path: Path) -> None:
+    assert cli("log", "--patient", "C2", "-o", "空号", "--when", "2026-11-03T15:00").code == 0
+    assert ("C2", "1d") not in on_sheet(cli, "2026-11-04")
+    listed = cli("patient", "bad-phones", "--format", "json").json()
+    assert [(r["patient_id"], r["phone"], r["waiting"]) for r in listed] == [
+        ("C2", "131****3456", 1)]
+    assert "1 patient(s) wait for a correct number" in cli("due", "--date", "2026-11-04").err
+    assert cli("patient", "set-phone", "C2", "139 0000 1111").code == 0
+    assert ("C2", "1d") in on_sheet(cli, "2026-11-04")
+    assert cli("patient", "bad-phones", "--format", "json").json() == []
+    # a later wrong number, then a new phone from the clinic's own export
+    cli("log", "--patient", "C2", "-o", "wrong_number", "--when", "2026-11-04T15:00")
+    assert ("C2", "1d") not in on_sheet(cli, "2026-11-05")
+    export = write_export(tmp_path / "fixed.csv",
+                          [ROWS[1].replace("13190123456", "13700002222")])
+    assert cli("import", "visits", str(export), "--date", "2026-11-05").code == 0
+    assert ("C2", "1d") in on_sheet(cli, "2026-11-05")
+
+
+def test_do_not_call_is_undone_only_with_who_and_why(cli, ledger: Path) -> None:
+    cli("log", "--patient", "C1", "-o", "勿扰", "--when", "2026-11-03T15:00")
+    assert not {p for p, _ in on_sheet(cli, "2026-11-04")} & {"C1"}
+    refused = cli("patient", "allow-calls", "C1")
+    assert (refused.code, refused.err) == (2, "followup: give the reason with --reason\n")
+    allowed = cli("patient", "allow-calls", "C1", "--reason", "患者来电要求恢复回访",
+                  "--agent", "主管")
+    assert allowed.code == 0
+    # 1d was settled by the call itself; the calls not yet due come back
+    assert ("C1", "2d") in on_sheet(cli, "2026-11-04")
+    events = query(ledger, "SELECT agent, action, reason FROM patient_events")
+    assert events == [("tester", "do_not_call", ""),
+                      ("主管", "allow_calls", "患者来电要求恢复回访")]
+    again = cli("patient", "allow-calls", "C1", "--reason", "x")
+    assert again.code == 2 and "not marked do-not-call" in again.err
+
+
+def complaint_at(cli, when: str) -> int:
+    result = cli("log", "--patient", "C1", "-o", "投诉", "--note", COMPLAINT, "--when", when,
+                 "--complaint-category", "效果", "--severity", "严重", "--format", "json")
+    assert result.code == 0, result.err
+    return result.json()["complaint_id"]
+
+
+@pytest.mark.parametrize(("ack_at", "state"), [
+    ("2026-11-04T14:59", "met"),       # 23:59 after the opening
+    ("2026-11-04T15:00", "met"),       # exactly 24 h
+    ("2026-11-04T15:01", "broken"),    # 24:01
+])
+def test_complaint_acknowledgement_deadline_edges(cli, ledger: Path, ack_at: str,
+                                                  state: str) -> None:
+    case = complaint_at(cli, "2026-11-03T15:00")
+    assert cli("complaint", "ack", str(case), "--note", "已致电致歉", "--when", ack_at).code == 0
+    shown = cli("complaint", "show", str(case), "--format", "json").json()
+    assert shown["deadlines"]["acknowledge"] == {"due_at": "2026-11-04T15:00:00",
+                                                 "state": state}
+    assert (shown["category"], shown["severity"], shown["status"]) == (
+        "result", "high", "acknowledged")
+
+
+def test_complaint_case_lifecycle(cli, ledger: Path) -> None:
+    case = complaint_at(cli, "2026-11-03T15:00")
+    # the complaint call reached the patient and settled the day's task
+    assert query(ledger, "SELECT status FROM tasks WHERE patient_id = 'C1' AND touchpoint = "
+                         "'1d'") == [("done",)]
+    listed = cli("complaint", "list", "--format", "json").json()
+    assert [(c["complaint_id"], c["next_step"], c["next_due_at"]) for c in listed] == [
+        (case, "acknowledge", "2026-11-04T15:00:00")]
+    table = cli("due", "--date", "2026-11-04")
+    assert table.out.startswith("Open complaints: 1 (first)")
+    skip = cli("complaint", "reopen", str(case), "--note", "x")
+    assert skip.code == 2 and "cannot reopen it" in skip.err
+    assert cli("complaint", "ack", str(case), "--note", "已致电致歉",
+               "--when", "2026-11-04T09:00").code == 0
+    assert cli("complaint", "resolve", str(case), "--note", "复诊后免费修复",
+               "--when", "2026-11-05T10:00").code == 0
+    closed = cli("complaint", "close", str(case), "--note", "患者认可，结案",
+                 "--when", "2026-11-06T14:00")
+    assert closed.code == 0
+    shown = cli("complaint", "show", str(case), "--format", "json").json()
+    assert {k: v["state"] for k, v in shown["deadlines"].items()} == {
+        "acknowledge": "met", "resolve": "met", "close": "met"}
+    assert [e["action"] for e in shown["events"]] == ["open", "ack", "resolve", "close"]
+    follow_ups = query(ledger, "SELECT category, touchpoint, due_date, status FROM tasks "
+                               "WHERE complaint_id = ? ORDER BY due_date", case)
+    assert follow_ups == [("complaint", "2d", "2026-11-08", "open"),
+                          ("complaint", "1m", "2026-12-06", "open")]
+    assert ("C1", "2d") in on_sheet(cli, "2026-11-08")
+    assert cli("complaint", "list", "--format", "json").json() == []
+    # reopened: the follow-ups wait for the next close
+    assert cli("complaint", "reopen", str(case), "--note", "患者再次来电不满").code == 0
+    assert query(ledger, "SELECT status, status_reason FROM tasks WHERE complaint_id = ?",
+                 case) == [("cancelled", "reopened")] * 2
+    report = cli("report", "--month", "2026-11", "--date", "2026-11-30", "--format",
+                 "json").json()
+    assert (report["complaints_opened"], report["complaints_closed"],
+            report["complaints_open_at_month_end"]) == (1, 1, 1)
+
+
+def test_a_resolve_without_an_ack_acknowledges_late(cli, ledger: Path) -> None:
+    case = complaint_at(cli, "2026-11-03T15:00")
+    cli("complaint", "resolve", str(case), "--note", "方案", "--when", "2026-11-05T10:00")
+    shown = cli("complaint", "show", str(case), "--format", "json").json()
+    assert shown["acknowledged_at"] == "2026-11-05T10:00:00"
+    assert shown["deadlines"]["acknowledge"]["state"] == "broken"
+
+
+def test_complaint_deadline_broken_in_the_report(cli, ledger: Path) -> None:
+    case = complaint_at(cli, "2026-11-03T15:00")
+    cli("complaint", "ack", str(case), "--note", "已致电致歉", "--when", "2026-11-04T10:00")
+    cli("complaint", "resolve", str(case), "--note", "方案", "--when", "2026-11-05T15:30")
+    report = cli("report", "--month", "2026-11", "--date", "2026-11-30", "--format",
+                 "json").json()
+    assert report["complaint_deadlines"] == {
+        "acknowledge": {"met": 1, "broken": 0, "pending": 0, "overdue": 0},
+        "resolve": {"met": 0, "broken": 1, "pending": 0, "overdue": 0},
+        "close": {"met": 0, "broken": 0, "pending": 0, "overdue": 1},
+    }
+
+
+def test_amend_keeps_the_original_and_recomputes(cli, ledger: Path) -> None:
+    logged = cli("log", "--patient", "C2", "-o", "reached", "--note", NOTE, "--satisfaction",
+                 "5", "--when", "2026-11-03T15:00", "--format", "json").json()
+    attempt = logged["attempt_id"]
+    assert ("C2", "1d") not in on_sheet(cli, "2026-11-04")
+    amended = cli("log", "--amend", str(attempt), "-o", "no_answer", "--reason",
+                  "误点了接通，实际未接")
+    assert amended.code == 0, amended.err
+    assert amended.out == f"call #{attempt} amended (correction #{attempt + 1}; the original " \
+                          "stays)\n"
+    # the original row is untouched; the task is retried as a no-answer would be
+    assert query(ledger, "SELECT outcome, satisfaction FROM attempts WHERE attempt_id = ?",
+                 attempt) == [("reached", 5)]
+    assert query(ledger, "SELECT outcome, satisfaction FROM calls") == [("no_answer", None)]
+    assert query(ledger, "SELECT status, attempts, next_try_at FROM tasks WHERE patient_id = "
+                         "'C2'") == [("open", 1, "2026-11-03T19:00:00")]
+    assert ("C2", "1d") in on_sheet(cli, "2026-11-04")
+    report = cli("report", "--month", "2026-11", "--date", "2026-11-04", "--format",
+                 "json").json()
+    assert (report["attempts"], report["reached"], report["satisfaction_mean"]) == (1, 0, None)
+
+
+def test_void_keeps_the_original(cli, ledger: Path) -> None:
+    attempt = cli("log", "--patient", "C2", "-o", "reached", "--note", NOTE, "--when",
+                  "2026-11-03T15:00", "--format", "json").json()["attempt_id"]
+    assert cli("log", "--void", str(attempt)).code == 2       # a reason is required
+    voided = cli("log", "--void", str(attempt), "--reason", "记错了患者")
+    assert voided.code == 0
+    assert query(ledger, "SELECT attempt_id, correction, corrects, reason, logged_by FROM "
+                         "attempts ORDER BY attempt_id") == [
+        (attempt, None, None, None, "tester"), (attempt + 1, "void", attempt, "记错了患者",
+                                                "tester")]
+    assert query(ledger, "SELECT count(*) FROM calls") == [(0,)]
+    assert query(ledger, "SELECT status, attempts FROM tasks WHERE patient_id = 'C2'") == [
+        ("open", 0)]
+    again = cli("log", "--void", str(attempt), "--reason", "again")
+    assert (again.code, again.err) == (2, f"followup: call #{attempt} is already voided\n")
+    nested = cli("log", "--amend", str(attempt + 1), "-o", "busy", "--reason", "x")
+    assert nested.code == 2 and "cannot itself be corrected" in nested.err
+
+
+def test_voiding_a_do_not_call_brings_the_calls_back(cli, ledger: Path) -> None:
+    attempt = cli("log", "--patient", "C1", "-o", "do_not_call", "--when", "2026-11-03T15:00",
+                  "--format", "json").json()["attempt_id"]
+    assert query(ledger, "SELECT do_not_call FROM patients WHERE patient_id = 'C1'") == [(1,)]
+    assert cli("log", "--void", str(attempt), "--reason", "打错了电话").code == 0
+    assert query(ledger, "SELECT do_not_call FROM patients WHERE patient_id = 'C1'") == [(0,)]
+    assert ("C1", "1d") in on_sheet(cli, "2026-11-03")
+    assert ("C1", "2d") in on_sheet(cli, "2026-11-04")
+
+
+def test_amending_a_complaint_away_voids_its_case(cli, ledger: Path) -> None:
+    case = complaint_at(cli, "2026-11-03T15:00")
+    attempt = query(ledger, "SELECT attempt_id FROM complaints")[0][0]
+    assert cli("log", "--amend", str(attempt), "-o", "reached", "--reason",
+               "患者只是咨询，不是投诉").code == 0
+    assert query(ledger, "SELECT status FROM complaints WHERE complaint_id = ?", case) == [
+        ("void",)]
+    assert cli("complaint", "list", "--format", "json").json() == []
+
+
+def test_patient_timeline(cli, ledger: Path) -> None:
+    cli("log", "--patient", "C1", "-o", "no_answer", "--when", "2026-11-03T15:00")
+    cli("log", "--patient", "C1", "-o", "reached", "--note", NOTE, "--when",
+        "2026-11-03T19:10", "--agent", "王芳")
+    history = cli("patient", "C1", "--date", "2026-11-06", "--format", "json")
+    assert history.code == 0, history.err
+    data = history.json()
+    assert data["patient"]["phone"] == "138****5678"
+    assert [v["visit_id"] for v in data["visits"]] == ["A1"]
+    assert [(t["touchpoint"], t["state"]) for t in data["tasks"]][:5] == [
+        ("0d", "missed"), ("1d", "done"), ("2d", "missed"), ("3d", "due"),
+        ("6d", "planned")]
+    assert [(c["outcome"], c["agent"]) for c in data["calls"]] == [
+        ("no_answer", "tester"), ("reached", "王芳")]
+    table = cli("patient", "C1", "--date", "2026-11-06")
+    assert table.code == 0 and "周晓雯" in table.out and "王芳" in table.out
+    assert cli("patient", "C404").code == 2
+
+
+def test_outcomes_accept_chinese_aliases(cli, ledger: Path) -> None:
+    result = cli("log", "--patient", "C2", "-o", "占线", "--when", "2026-11-03T15:00",
+                 "--format", "json")
+    assert result.json()["outcome"] == "busy"
+    declined = cli("log", "--patient", "C2", "-o", "拒访", "--when", "2026-11-03T19:05",
+                   "--format", "json")
+    assert declined.json()["effect"] == "done"
+    assert query(ledger, "SELECT status, attempts FROM tasks WHERE patient_id = 'C2'") == [
+        ("done", 2)]

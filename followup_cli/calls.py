@@ -51,6 +51,14 @@ class CallResult:
     complaint_id: int | None = None
 
 
+def outcome_label(outcome: str) -> str:
+    """The outcome as an agent says it: 已接通 in Chinese, reached in English."""
+    from followup_cli.i18n import current
+
+    aliases = OUTCOMES.get(outcome)
+    return aliases[0] if aliases and current() == "zh" else outcome
+
+
 def parse_outcome(value: str) -> str:
     outcome = _ALIASES.get(value.strip()) or _ALIASES.get(value.strip().casefold())
     if outcome is None:

@@ -20,7 +20,7 @@ def hoist_root_options(argv: list[str]) -> list[str]:
             rest.extend(argv[i:])
             break
         name = token.split("=", 1)[0]
-        if name in ROOT_OPTIONS and rest:
+        if name in ROOT_OPTIONS:
             if "=" in token:
                 front.append(token)
             else:

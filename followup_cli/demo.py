@@ -70,6 +70,12 @@ NOTES = [
     "询问佩戴适应情况，患者说前两天有些头晕，现已适应，已提醒三个月复查。",
     "产后恢复情况良好，宝宝喂养正常，已提醒四十二天产后复查的时间。",
 ]
+COMPLAINT_NOTES = [
+    "患者认为术后肿胀消退太慢，担心效果不理想，要求主治医生尽快回电说明情况。",
+    "患者反映到院复查时等候时间过长，前台态度冷淡，对服务流程不满意。",
+    "患者对收费明细有疑问，认为部分项目事先没有说明清楚，要求给出解释。",
+    "患者觉得两侧效果不对称，情绪较激动，希望尽快安排医生面诊评估。",
+]
 
 
 @dataclass
@@ -201,7 +207,8 @@ def _work_the_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalend
         log_call(
             conn, cal, outcome=outcome, when=when, agent=rng.choice(AGENTS),
             patient_id=tasks[0]["patient_id"],
-            note=rng.choice(NOTES) if outcome in ("reached", "complaint") else "",
+            note=(rng.choice(COMPLAINT_NOTES) if outcome == "complaint"
+                  else rng.choice(NOTES) if outcome == "reached" else ""),
             satisfaction=_pick(rng, [(5, 50), (4, 30), (3, 12), (2, 5), (1, 3)])
             if scored and rng.random() < 0.9 else None,
             nps=_pick(rng, [(10, 30), (9, 25), (8, 20), (7, 10), (6, 8), (3, 7)])

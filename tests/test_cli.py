@@ -243,3 +243,12 @@ def test_demo_ledger_has_a_sheet_today(cli, tmp_path: Path) -> None:
     refused = cli("--db", str(real), "init", "--demo")
     assert refused.code == 2 and "already holds data" in refused.err
     assert os.path.getsize(real) > 0
+
+
+def test_patient_shorthand_after_root_options() -> None:
+    assert hoist_root_options(["--db", "x.db", "patient", "C1"]) == [
+        "--db", "x.db", "patient", "show", "C1"]
+    assert hoist_root_options(["patient", "C1", "--lang", "en"]) == [
+        "--lang", "en", "patient", "show", "C1"]
+    assert hoist_root_options(["patient", "set-phone", "C1", "13800001111"]) == [
+        "patient", "set-phone", "C1", "13800001111"]

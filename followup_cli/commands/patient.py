@@ -55,6 +55,7 @@ def show_cli(
 def render(history: dict[str, Any]) -> None:
     from rich.table import Table
 
+    from followup_cli.calls import outcome_label
     from followup_cli.render import console
 
     out = console()
@@ -84,8 +85,8 @@ def render(history: dict[str, Any]) -> None:
             what = t(f"patient.{c['correction']}") + f" #{c['attempt_id']} → #{c['corrects']}"
         scores = " ".join(filter(None, (f"★{c['satisfaction']}" if c["satisfaction"] else "",
                                         f"NPS {c['nps']}" if c["nps"] is not None else "")))
-        detail = " · ".join(filter(None, (c["agent"], c["outcome"], scores, c["note"],
-                                          c["reason"])))
+        detail = " · ".join(filter(None, (c["agent"], outcome_label(c["outcome"]), scores,
+                                          c["note"], c["reason"])))
         rows.append((c["called_at"].replace("T", " ")[:16], what, detail))
     for case in history["complaints"]:
         rows.append((case["opened_at"].replace("T", " ")[:16],

@@ -248,3 +248,16 @@ def test_outcomes_accept_chinese_aliases(cli, ledger: Path) -> None:
     assert declined.json()["effect"] == "done"
     assert query(ledger, "SELECT status, attempts FROM tasks WHERE patient_id = 'C2'") == [
         ("done", 2)]
+
+
+def test_minimum_note_length_is_a_clinic_setting(cli, ledger: Path, tmp_path: Path) -> None:
+    short = "恢复良好，已提醒复查"
+    assert cli("log", "--patient", "C2", "-o", "reached", "--note", short,
+               "--when", "2026-11-03T15:00").code == 2
+    (tmp_path / "followup.toml").write_text("[calls]\nmin_note_chars = 8\n", encoding="utf-8")
+    assert cli("log", "--patient", "C2", "-o", "reached", "--note", short,
+               "--when", "2026-11-03T15:00").code == 0
+    # the report counts notes under the clinic's minimum
+    report = cli("report", "--month", "2026-11", "--date", "2026-11-04", "--format",
+                 "json").json()
+    assert report["notes_short"] == 0

@@ -53,6 +53,7 @@ def build_app():  # noqa: ANN201 - typer is imported lazily
         patient,
         report,
         rules,
+        script,
     )
     from followup_cli.commands.state import root_callback
 
@@ -71,6 +72,7 @@ def build_app():  # noqa: ANN201 - typer is imported lazily
     clinic_calendar.register(app)
     complaint.register(app)
     patient.register(app)
+    script.register(app)
     return app
 
 

@@ -68,6 +68,22 @@ def due_tasks(conn: sqlite3.Connection, day: date, rules: RulePack, *,
     return records
 
 
+def task_record(conn: sqlite3.Connection, task_id: int, day: date,
+                rules: RulePack) -> dict[str, Any] | None:
+    """One task as a sheet record (whether or not it is on a sheet), with the date of the
+    next call planned for the same visit."""
+    row = conn.execute(_DETAILS.split(" WHERE t.task_id IN")[0] + " WHERE t.task_id = ?",
+                       (task_id,)).fetchone()
+    if row is None:
+        return None
+    record = _record(row, day, rules, reveal=False)
+    nxt = conn.execute(
+        "SELECT min(due_date) FROM tasks WHERE visit_id = ? AND due_date > ? AND status = "
+        "'open'", (row["visit_id"], row["due_date"])).fetchone()[0] if row["visit_id"] else None
+    record["next_due"] = nxt
+    return record
+
+
 def _record(row: sqlite3.Row, day: date, rules: RulePack, reveal: bool) -> dict[str, Any]:
     due = date.fromisoformat(row["due_date"])
     window = row["window"]

@@ -55,13 +55,45 @@ def show_cli(
 
 
 def check_cli(
-    file: Annotated[Path, typer.Argument(help="A clinic rules file (TOML).")],
+    ctx: typer.Context,
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="Rules or scripts files (TOML); default: rules.toml and scripts.toml next to "
+        "the ledger.")] = None,
 ) -> None:
-    """Validate a rules file; errors name the table and key that are wrong.
+    """Validate a rules or scripts file; errors name the table and key that are wrong, and
+    every touchpoint must have a script in both languages.
 
-    校验规则文件，错误会指出出错的表和键。
+    校验规则或话术文件，错误会指出出错的表和键；每个回访节点都必须有中英文话术。
     """
-    from followup_cli.rules import load_rules
+    import tomllib
 
-    pack = load_rules(file)
-    typer.echo(t("rules.ok", path=file, count=len(pack.categories)))
+    from followup_cli.errors import FollowupError
+    from followup_cli.rules import load_rules
+    from followup_cli.scripts import load_scripts, missing
+
+    st = state(ctx)
+    if not files:
+        files = [p for p in (st.beside_ledger("rules.toml"), st.beside_ledger("scripts.toml"))
+                 if p.exists()]
+    rules_file = next((f for f in files if not _is_scripts(f, tomllib)), None)
+    pack = load_rules(rules_file) if rules_file else st.rule_pack()
+    if rules_file:
+        typer.echo(t("rules.ok", path=rules_file, count=len(pack.categories)))
+    scripts_files: list[Path | None] = [f for f in files if _is_scripts(f, tomllib)]
+    for scripts_file in scripts_files or [None]:
+        scripts = load_scripts(scripts_file)
+        shown = scripts_file or "scripts.toml"
+        lacking = missing(scripts, pack)
+        if lacking:
+            raise FollowupError(t("script.missing", path=shown, touchpoints=", ".join(lacking)))
+        if scripts_file:
+            typer.echo(t("script.ok", path=shown, count=len(scripts.touchpoints)))
+
+
+def _is_scripts(path: Path, tomllib) -> bool:  # noqa: ANN001
+    """A scripts file has [common], [worries] or [touchpoints]; a rules file has none."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return False  # let the rules loader report it with its location
+    return bool({"common", "worries", "touchpoints"} & set(data))

@@ -53,6 +53,16 @@ class State:
             raise FollowupError(t("rules.no_file", path=path))
         return load_calendar(path)
 
+    def call_scripts(self):  # noqa: ANN201
+        from followup_cli.scripts import load_scripts
+
+        own = self.beside_ledger("scripts.toml")
+        return load_scripts(own if own.exists() else None)
+
+    def clinic_name(self) -> str | None:
+        name = self.config().get("clinic", {}).get("name")
+        return name if isinstance(name, str) and name.strip() else None
+
     def config(self) -> dict[str, Any]:
         """followup.toml next to the ledger: the clinic's stored settings."""
         path = self.beside_ledger("followup.toml")

@@ -1,0 +1,121 @@
+"""Call scripts (话术): data in rules/scripts.toml, overridden by a clinic's scripts.toml
+next to the ledger; filled with the patient's details for one task."""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from followup_cli.errors import FollowupError
+from followup_cli.i18n import LANGS, t
+from followup_cli.rules import RulePack
+
+DEFAULT_PATH = Path(__file__).parent / "rules" / "scripts.toml"
+COMMON = ("greeting", "identity", "closing", "not_convenient")
+PLACEHOLDERS = {"name", "project", "doctor", "days", "next", "clinic", "agent"}
+Text = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Scripts:
+    common: dict[str, Text]
+    worries: dict[str, Text]
+    touchpoints: dict[tuple[str, str], tuple[tuple[Text, ...], tuple[str, ...]]]
+
+
+def load_scripts(clinic_file: Path | None = None) -> Scripts:
+    data = _read(DEFAULT_PATH)
+    path = DEFAULT_PATH
+    if clinic_file is not None:
+        path = clinic_file
+        own = _read(clinic_file)
+        for key in own:
+            if key not in ("common", "worries", "touchpoints"):
+                raise _fail(path, key, "unknown table (common, worries, touchpoints)")
+        for key in ("common", "worries"):
+            data[key] = {**data.get(key, {}), **own.get(key, {})}
+        touchpoints = {c: dict(v) for c, v in data.get("touchpoints", {}).items()}
+        for category, table in own.get("touchpoints", {}).items():
+            touchpoints.setdefault(category, {}).update(table)
+        data["touchpoints"] = touchpoints
+    return _build(data, path)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise FollowupError(t("rules.no_file", path=path)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise FollowupError(t("rules.toml", path=path, reason=e)) from None
+
+
+def _fail(path: Path, where: str, reason: str) -> FollowupError:
+    return FollowupError(t("rules.error", path=path, where=where, reason=reason))
+
+
+def _text(path: Path, where: str, value: Any) -> Text:
+    if not isinstance(value, dict) or set(value) != set(LANGS) or not all(
+            isinstance(v, str) and v.strip() for v in value.values()):
+        raise _fail(path, where, 'expected { zh = "…", en = "…" }, both languages')
+    for lang, text in value.items():
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+        except ValueError as e:
+            raise _fail(path, f"{where}.{lang}", f"broken placeholder: {e}") from None
+        unknown = names - PLACEHOLDERS
+        if unknown:
+            raise _fail(path, f"{where}.{lang}", f"unknown placeholder {{{sorted(unknown)[0]}}} "
+                        f"(known: {', '.join(sorted(PLACEHOLDERS))})")
+    return dict(value)
+
+
+def _build(data: dict[str, Any], path: Path) -> Scripts:
+    common = {k: _text(path, f"common.{k}", data.get("common", {}).get(k)) for k in COMMON}
+    worries = {k: _text(path, f"worries.{k}", v) for k, v in data.get("worries", {}).items()}
+    touchpoints = {}
+    for category, table in data.get("touchpoints", {}).items():
+        for tp, raw in table.items():
+            where = f"touchpoints.{category}.{tp}"
+            if not isinstance(raw, dict) or set(raw) - {"questions", "worries"}:
+                raise _fail(path, where, "expected questions = [...] and worries = [...]")
+            questions = raw.get("questions", [])
+            if not isinstance(questions, list) or not questions:
+                raise _fail(path, f"{where}.questions", "at least one question")
+            named = raw.get("worries", [])
+            for i, key in enumerate(named):
+                if key not in worries:
+                    raise _fail(path, f"{where}.worries[{i}]", f"'{key}' is not in [worries]")
+            touchpoints[(category, tp)] = (
+                tuple(_text(path, f"{where}.questions[{i}]", q) for i, q in enumerate(questions)),
+                tuple(named))
+    return Scripts(common=common, worries=worries, touchpoints=touchpoints)
+
+
+def missing(scripts: Scripts, rules: RulePack) -> list[str]:
+    """Touchpoints of the rules that have no script."""
+    return [f"{c.id}.{tp.id}" for c in rules.categories.values() for tp in c.touchpoints
+            if (c.id, tp.id) not in scripts.touchpoints]
+
+
+def fill(text: Text, lang: str, values: dict[str, Any]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), text[lang])
+
+
+def script_for(scripts: Scripts, category: str, touchpoint: str, lang: str,
+               values: dict[str, Any]) -> dict[str, Any]:
+    """The whole script of one call, filled, in the order an agent uses it."""
+    questions, worry_keys = scripts.touchpoints.get((category, touchpoint), ((), ()))
+    return {
+        "greeting": fill(scripts.common["greeting"], lang, values),
+        "identity": fill(scripts.common["identity"], lang, values),
+        "purpose": values.get("purpose", ""),
+        "questions": [fill(q, lang, values) for q in questions],
+        "worries": {key: fill(scripts.worries[key], lang, values) for key in worry_keys},
+        "closing": fill(scripts.common["closing"], lang, values),
+        "not_convenient": fill(scripts.common["not_convenient"], lang, values),
+    }

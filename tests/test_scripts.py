@@ -1,0 +1,92 @@
+"""Call scripts: complete for the default pack in both languages, validated, filled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import write_export
+
+from followup_cli.rules import load_rules
+from followup_cli.scripts import DEFAULT_PATH, load_scripts, missing, script_for
+
+RULES = load_rules()
+SCRIPTS = load_scripts()
+
+
+@pytest.mark.parametrize(("category", "touchpoint"), [
+    (c.id, tp.id) for c in RULES.categories.values() for tp in c.touchpoints])
+def test_every_touchpoint_has_a_script_in_both_languages(category: str,
+                                                         touchpoint: str) -> None:
+    questions, _ = SCRIPTS.touchpoints[(category, touchpoint)]
+    assert questions
+    for lang in ("zh", "en"):
+        filled = script_for(SCRIPTS, category, touchpoint, lang, {
+            "name": "周晓雯", "project": "双眼皮", "doctor": "吴医生", "days": 6,
+            "next": "2026-12-01", "clinic": "美丽诊所", "agent": "王芳"})
+        text = " ".join([filled["greeting"], *filled["questions"], *filled["worries"].values(),
+                         filled["closing"]])
+        assert "{" not in text, text
+        assert "周晓雯" in filled["greeting"] and "美丽诊所" in filled["greeting"]
+
+
+def test_a_missing_script_is_reported(cli, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[categories.dental]\nkind = "treated"\nmatch = ["种植牙"]\n'
+                     'touchpoints = [{ offset = "1d", purpose = "术后次日" }]\n',
+                     encoding="utf-8")
+    assert missing(SCRIPTS, load_rules(rules)) == ["dental.1d"]
+    result = cli("rules", "check", str(rules))
+    assert result.code == 2
+    assert result.err == "followup: scripts.toml: these touchpoints have no script: dental.1d\n"
+    scripts = tmp_path / "scripts.toml"
+    scripts.write_text('[touchpoints.dental."1d"]\nquestions = [{ zh = "{name}您好，种植牙术后'
+                       '感觉如何？", en = "{name}, how do you feel after the implant?" }]\n',
+                       encoding="utf-8")
+    both = cli("rules", "check", str(rules), str(scripts))
+    assert both.code == 0, both.err
+    assert both.out.splitlines()[-1] == f"{scripts}: valid scripts for 36 touchpoints"
+    assert cli("rules", "check").code == 0     # the files next to the ledger
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[common]\ngreeting = { zh = "您好{nmae}" , en = "Hi {name}" }',
+     "common.greeting.zh: unknown placeholder {nmae}"),
+    ('[common]\ngreeting = { zh = "您好" }', "common.greeting: expected { zh = \"…\", en = \"…\" }"),
+    ('[touchpoints.surgery."1d"]\nquestions = []', "touchpoints.surgery.1d.questions: at least"),
+    ('[touchpoints.surgery."1d"]\nquestions = [{ zh = "a", en = "b" }]\nworries = ["pain"]',
+     "touchpoints.surgery.1d.worries[0]: 'pain' is not in [worries]"),
+])
+def test_scripts_errors_are_located(cli, tmp_path: Path, text: str, message: str) -> None:
+    bad = tmp_path / "scripts.toml"
+    bad.write_text(text, encoding="utf-8")
+    result = cli("rules", "check", str(bad))
+    assert result.code == 2
+    assert result.err.startswith(f"followup: {bad}: {message}")
+
+
+def test_script_command_fills_the_patient(cli, tmp_path: Path) -> None:
+    (tmp_path / "followup.toml").write_text('[clinic]\nname = "美丽诊所"\n', encoding="utf-8")
+    export = write_export(tmp_path / "v.csv", [
+        "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,整形外科,吴医生,林咨询,,,,"])
+    cli("import", "visits", str(export), "--date", "2026-11-02")
+    [task] = [r for r in cli("due", "--date", "2026-11-08", "--format", "json").json()
+              if r["touchpoint"] == "6d"]
+    result = cli("script", str(task["task_id"]), "--date", "2026-11-08", "--format", "json")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert data["greeting"] == ("Hello, am I speaking with 周晓雯? This is tester from 美丽诊所's "
+                                "patient care team. Do you have two or three minutes for a "
+                                "short follow-up call?")
+    assert data["identity"] == "To protect your privacy, may I confirm: you had 双眼皮 with us " \
+                               "6 days ago?"
+    assert data["purpose"] == "Day 6: stitch-removal reminder"
+    assert list(data["worries"]) == ["scars"]
+    assert "2026-11-09" in data["closing"]         # the next call of the visit: day 7
+    chinese = cli("--lang", "zh", "script", str(task["task_id"]))
+    assert "提醒您明天是拆线的时间" in chinese.out
+    assert cli("script", "999").code == 2
+
+
+def test_the_default_file_is_shipped() -> None:
+    assert DEFAULT_PATH.exists()

@@ -56,7 +56,7 @@ CATEGORY_MIX = [("surgery", 20), ("hair", 10), ("medium", 30), ("low", 14), ("op
                 ("obstetrics", 8), ("general", 8)]
 KIND_MIX = [("treated", 72), ("consult", 14), ("no_show", 7), ("course_end", 7)]
 OUTCOME_MIX = [("reached", 720), ("no_answer", 120), ("busy", 40), ("switched_off", 30),
-               ("callback_requested", 30), ("declined", 30), ("wrong_number", 5),
+               ("callback_requested", 30), ("declined", 30), ("wrong_number", 2),
                ("do_not_call", 3), ("complaint", 5)]
 NOTES = [
     "患者反馈恢复顺利，肿胀已明显消退，已提醒按时复查并注意饮食清淡。",

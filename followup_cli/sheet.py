@@ -152,3 +152,17 @@ def callable_at(records: list[dict[str, Any]], moment: datetime,
     now = moment.isoformat(timespec="seconds")
     return [r for r in records
             if r["window"] in ("any", window) and (r["next_try_at"] or "") <= now]
+
+
+def patient_context(conn: sqlite3.Connection, patient_ids: list[str]) -> dict[str, Any]:
+    """What an agent should know before dialling: the last call and its note, and any
+    complaint case still open."""
+    out: dict[str, Any] = {pid: {"last_call": None, "complaints": []} for pid in patient_ids}
+    for pid in patient_ids:
+        out[pid]["last_call"] = conn.execute(
+            "SELECT called_at, agent, outcome, note FROM calls WHERE patient_id = ? "
+            "ORDER BY called_at DESC, attempt_id DESC LIMIT 1", (pid,)).fetchone()
+        out[pid]["complaints"] = [r[0] for r in conn.execute(
+            "SELECT complaint_id FROM complaints WHERE patient_id = ? AND status IN "
+            "('open', 'acknowledged', 'resolved')", (pid,))]
+    return out

@@ -46,7 +46,7 @@ def due_cli(
     from followup_cli.commands.state import warn_provisional
     from followup_cli.ledger import get_setting, set_setting, transaction
     from followup_cli.render import FORMATS, emit_csv, emit_json, warn
-    from followup_cli.sheet import callable_at, due_tasks
+    from followup_cli.sheet import callable_at, due_tasks, patient_context
 
     check_choice("--format", fmt, FORMATS)
     moment = None
@@ -83,6 +83,7 @@ def due_cli(
             cases = open_cases(conn, shift)
             to_fix = conn.execute("SELECT count(*) FROM patients WHERE phone_bad = 1 "
                                   "AND do_not_call = 0").fetchone()[0]
+            context = patient_context(conn, sorted({r["patient_id"] for r in records}))
     finally:
         conn.close()
     if moment is not None:
@@ -103,15 +104,33 @@ def due_cli(
 
         if cases:
             render_cases(cases)
-        render_sheet(records, sheet_day.isoformat())
+        render_sheet(records, sheet_day.isoformat(), context, prompts(st, records))
         if to_fix:
             warn(t("due.fix_numbers", count=to_fix))
 
 
-def render_sheet(records: list[dict[str, Any]], day: str) -> None:
+def prompts(st: Any, records: list[dict[str, Any]]) -> dict[int, str]:
+    """The first question of each task's script: the prompt printed on the sheet."""
+    from followup_cli.i18n import current
+
+    scripts = st.call_scripts()
+    lang = current()
+    out = {}
+    for r in records:
+        questions, _ = scripts.touchpoints.get((r["category"], r["touchpoint"]), ((), ()))
+        if questions:
+            out[r["task_id"]] = questions[0][lang].replace("{name}", r["name"]).replace(
+                "{project}", r["project"] or "").replace("{doctor}", r["doctor"] or "")
+    return out
+
+
+def render_sheet(records: list[dict[str, Any]], day: str,
+                 context: dict[str, Any] | None = None,
+                 prompt: dict[int, str] | None = None) -> None:
     """One row per patient, grouped by calling window, overdue first within each."""
     from rich.table import Table
 
+    from followup_cli.calls import outcome_label
     from followup_cli.render import console
     from followup_cli.sheet import WINDOW_ORDER, by_patient, patient_window
 
@@ -137,18 +156,32 @@ def render_sheet(records: list[dict[str, Any]], day: str) -> None:
         for tasks in groups[window]:
             number += 1
             first = next((task for task in tasks if task["visit_id"]), tasks[0])
+            about = (context or {}).get(first["patient_id"], {})
             who = f"{first['name']}\n{first['phone']}"
             if first["vip_tier"]:
                 who += f"\n{first['vip_tier']}"
+            for case_id in about.get("complaints", []):
+                who += "\n" + t("due.complaint_mark", id=case_id)
             visit = "\n".join(filter(None, (
-                first["project"], first["doctor"],
+                first["project"], first["doctor"], first["consultant"],
                 t("due.days_since", days=first["days_since_visit"])
                 if first["days_since_visit"] is not None else None)))
-            why = "\n".join(
-                ("▸" if len(tasks) > 1 else "") + task["purpose"] + (f" {t('due.provisional_mark')}"
-                                          if task["provisional"] else "")
-                + (f" {t('due.attempts', n=task['attempts'])}" if task["attempts"] else "")
-                for task in tasks)
+            lines = []
+            for task in tasks:
+                line = ("▸" if len(tasks) > 1 else "") + task["purpose"]
+                if task["provisional"]:
+                    line += f" {t('due.provisional_mark')}"
+                if task["attempts"]:
+                    line += f" {t('due.attempts', n=task['attempts'])}"
+                lines.append(line)
+                if prompt and task["task_id"] in prompt:
+                    lines.append(f"[dim]“{prompt[task['task_id']]}”[/dim]")
+            last = about.get("last_call")
+            if last is not None:
+                lines.append(t("due.last_call", at=last["called_at"][:10], agent=last["agent"],
+                               outcome=outcome_label(last["outcome"]),
+                               note=(last["note"] or "")[:40]))
+            why = "\n".join(lines)
             overdue = max(task["overdue_days"] for task in tasks)
             table.add_row(str(number), who, visit, why,
                           t("due.overdue_days", days=overdue) if overdue else "",

@@ -44,6 +44,7 @@ def build_app():  # noqa: ANN201 - typer is imported lazily
     import typer
 
     from followup_cli.commands import (
+        audit,
         clinic_calendar,
         complaint,
         due,
@@ -73,6 +74,7 @@ def build_app():  # noqa: ANN201 - typer is imported lazily
     complaint.register(app)
     patient.register(app)
     script.register(app)
+    audit.register(app)
     return app
 
 

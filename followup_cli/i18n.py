@@ -343,6 +343,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "{path}: these touchpoints have no script: {touchpoints}"),
     "script.ok": ("{path}：话术有效，覆盖 {count} 个回访节点",
                   "{path}: valid scripts for {count} touchpoints"),
+    "audit.title": ("完整号码调阅记录", "Full phone numbers shown"),
+    "audit.col.action": ("操作", "Command"),
+    "audit.col.what": ("患者（人数：编号）", "Patients (count: ids)"),
     # report
     "report.bad_month": ("--month {value}：格式应为 YYYY-MM", "--month {value}: expected YYYY-MM"),
     "report.title": ("{month} 回访月报", "Callback report {month}"),

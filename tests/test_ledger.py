@@ -11,6 +11,8 @@ from followup_cli.errors import LedgerError
 from followup_cli.ledger import open_ledger, transaction
 from followup_cli.ledger.migrations import LATEST, STEPS, migrate
 
+ATTEMPT = ("INSERT INTO attempts (attempt_id, patient_id, called_at, logged_at, agent, outcome, "
+           "note, satisfaction, nps) VALUES ({0}, 'P1', {1}, {1}, {2}, {3}, {4}, {5}, {6})")
 # Rows written by each schema version, as that version's code would have written them.
 # A new migration adds the fixture of the version before it was applied, if needed.
 FIXTURES: dict[int, list[str]] = {
@@ -23,22 +25,40 @@ FIXTURES: dict[int, list[str]] = {
         " nominal_date, due_date, window, expires_on, status, planned_on) VALUES (1, 'V1/0d',"
         " 'P1', 'V1', 'surgery', '0d', 0, '2026-11-01', '2026-11-01', 'evening', '2026-11-02',"
         " 'done', '2026-11-01')",
-        "INSERT INTO attempts VALUES (1, 'P1', '2026-11-01T19:10:00', '2026-11-01T19:11:00',"
-        " '王芳', 'reached', '患者反馈恢复顺利，肿胀已明显消退，已提醒按时复查', 5, 9, NULL)",
+        *(ATTEMPT.format(*row) for row in (
+            (1, "'2026-11-01T19:10:00'", "'王芳'", "'reached'",
+             "'患者反馈恢复顺利，肿胀已明显消退，已提醒按时复查'", 5, 9),
+            (2, "'2026-11-02T15:00:00'", "'李娜'", "'complaint'",
+             "'患者对术后肿胀时间过长不满，要求医生回电说明'", "NULL", "NULL"),
+            (3, "'2026-11-03T15:00:00'", "'李娜'", "'do_not_call'", "''", "NULL", "NULL"))),
         "INSERT INTO attempt_tasks VALUES (1, 1)",
-        "INSERT INTO attempts VALUES (2, 'P1', '2026-11-02T15:00:00', '2026-11-02T15:01:00',"
-        " '李娜', 'complaint', '患者对术后肿胀时间过长不满，要求医生回电说明', NULL, NULL, NULL)",
-        "INSERT INTO attempts VALUES (3, 'P1', '2026-11-03T15:00:00', '2026-11-03T15:00:00',"
-        " '李娜', 'do_not_call', '', NULL, NULL, NULL)",
         "UPDATE patients SET do_not_call = 1",
     ],
 }
-TABLES = ("patients", "visits", "tasks", "attempts", "attempt_tasks")
+# version 2: complaint cases, their events, patient events and corrections
+FIXTURES[2] = [
+    *FIXTURES[1],
+    "UPDATE tasks SET base_expires_on = expires_on",
+    "INSERT INTO complaints (complaint_id, patient_id, attempt_id, category, severity, note, "
+    "agent, opened_at, acknowledged_at, status) VALUES (1, 'P1', 2, 'result', 'high', '不满', "
+    "'李娜', '2026-11-02T15:00:00', '2026-11-02T18:00:00', 'acknowledged')",
+    "INSERT INTO complaint_events (complaint_id, at, agent, action, note) VALUES "
+    "(1, '2026-11-02T15:00:00', '李娜', 'open', '不满'), "
+    "(1, '2026-11-02T18:00:00', '主管', 'ack', '已致歉')",
+    "INSERT INTO patient_events (patient_id, at, agent, action, attempt_id) VALUES "
+    "('P1', '2026-11-03T15:00:00', '李娜', 'do_not_call', 3)",
+    "INSERT INTO attempts (attempt_id, patient_id, called_at, logged_at, agent, outcome, note, "
+    "corrects, correction, reason, logged_by) VALUES (4, 'P1', '2026-11-01T19:10:00', "
+    "'2026-11-04T09:00:00', '王芳', 'no_answer', '', 1, 'amend', '误点', '主管')",
+]
+TABLES = ("patients", "visits", "tasks", "attempts", "attempt_tasks", "complaints",
+          "complaint_events", "patient_events")
 
 
 def rows(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     return {t: [tuple(r) for r in conn.execute(f"SELECT * FROM {t} ORDER BY 1")]
-            for t in TABLES}
+            for t in TABLES if t in present}
 
 
 def test_every_older_schema_has_fixture_rows() -> None:
@@ -58,8 +78,8 @@ def test_every_older_schema_migrates_without_losing_a_row(tmp_path: Path, versio
     upgraded = open_ledger(db)
     assert upgraded.execute("PRAGMA user_version").fetchone()[0] == LATEST
     after = rows(upgraded)
-    for table in TABLES:
-        assert len(after[table]) == len(before[table])
+    for table in before:
+        assert len(after[table]) == len(before[table]), table
     assert [r[0] for r in upgraded.execute("SELECT name FROM _sqlite_migrations")] == [
         name for name, _ in STEPS]
     if version < 2:  # complaint calls logged before cases existed each opened one

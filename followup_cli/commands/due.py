@@ -37,6 +37,10 @@ def due_cli(
     = False,
     at_time: Annotated[str | None, typer.Option(
         "--time", help="With --date: only what may be called at this time (HH:MM).")] = None,
+    reveal: Annotated[bool, typer.Option(
+        "--reveal", help="Show phone numbers in full; recorded in the audit log.")] = False,
+    agent_name: Annotated[str | None, typer.Option(
+        "--as", help="Who is looking, for the audit log (else $FOLLOWUP_AGENT).")] = None,
 ) -> None:
     """Show the call sheet: who to call today, why, and in which window.
 
@@ -73,7 +77,16 @@ def due_cli(
                 planning.plan_birthdays(conn, rules, cal, sheet_day,
                                         range(sheet_day.year, sheet_day.year + 2))
                 set_setting(conn, "birthdays_planned_through", str(sheet_day.year + 1))
-        records = due_tasks(conn, sheet_day, rules, agent=agent, category=category)
+        records = due_tasks(conn, sheet_day, rules, agent=agent, category=category,
+                            reveal=reveal)
+        if reveal:
+            from followup_cli import audit, clock
+            from followup_cli.commands.log import default_agent
+
+            audit.record(conn, agent=agent_name or agent or default_agent(),
+                         action=f"due --date {sheet_day.isoformat()} --reveal",
+                         patient_ids=sorted({r["patient_id"] for r in records}),
+                         at=clock.now())
         if fmt == "table":
             from followup_cli import clock
             from followup_cli.complaints import open_cases

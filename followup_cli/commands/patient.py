@@ -29,6 +29,9 @@ def show_cli(
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     day: Annotated[str | None, typer.Option("--date", help="As of this day (default today).")]
     = None,
+    reveal: Annotated[bool, typer.Option(
+        "--reveal", help="Show the phone number in full; recorded in the audit log.")] = False,
+    agent: Annotated[str | None, typer.Option("--agent", help="Who is looking.")] = None,
 ) -> None:
     """A patient's timeline: visits, calls planned and what became of them, calls made
     with notes and agents, complaint cases.
@@ -43,7 +46,15 @@ def show_cli(
     check_choice("--format", fmt, ("table", "json"))
     conn = state(ctx).open()
     try:
-        history = timeline(conn, patient_id, parse_day(day) if day else clock.today())
+        history = timeline(conn, patient_id, parse_day(day) if day else clock.today(),
+                           reveal=reveal)
+        if reveal:
+            from followup_cli import audit
+            from followup_cli.commands.log import default_agent
+
+            audit.record(conn, agent=agent or default_agent(),
+                         action=f"patient {patient_id} --reveal", patient_ids=[patient_id],
+                         at=clock.now())
     finally:
         conn.close()
     if fmt == "json":

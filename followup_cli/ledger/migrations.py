@@ -218,6 +218,26 @@ def _m002() -> None:
     """
 
 
+@step("m003_audit")
+def _m003() -> None:
+    """
+    -- Why: phone numbers are masked everywhere; showing them in full is an explicit
+    -- option, and each time it is used the ledger records who, when and what.
+    CREATE TABLE audit (
+        audit_id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        action TEXT NOT NULL,
+        what TEXT NOT NULL
+    );
+    CREATE INDEX audit_at ON audit(at);
+    CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    """
+
+
 LATEST = len(STEPS)
 
 

@@ -1,0 +1,44 @@
+"""followup audit"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from followup_cli.commands.state import check_choice, state
+from followup_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audit")(audit_cli)
+
+
+def audit_cli(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option("--since", help="From this day (YYYY-MM-DD).")]
+    = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
+    """Who was shown full phone numbers, when, and whose.
+
+    查看完整电话号码的调阅记录：谁、何时、哪些患者。
+    """
+    from followup_cli.audit import entries
+    from followup_cli.commands.state import parse_day
+    from followup_cli.render import FORMATS, emit_csv, emit_json, emit_table
+
+    check_choice("--format", fmt, FORMATS)
+    conn = state(ctx).open()
+    try:
+        rows = entries(conn, since=parse_day(since, "--since").isoformat() if since else None)
+    finally:
+        conn.close()
+    if fmt == "json":
+        emit_json(rows)
+    elif fmt == "csv":
+        emit_csv(rows)
+    else:
+        emit_table(rows, [("audit_id", "#"), ("at", t("complaint.col.at")),
+                          ("agent", t("report.col.agent")), ("action", t("audit.col.action")),
+                          ("what", t("audit.col.what"))], title=t("audit.title"))

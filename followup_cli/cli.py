@@ -44,6 +44,7 @@ def build_app():  # noqa: ANN201 - typer is imported lazily
     import typer
 
     from followup_cli.commands import (
+        assign,
         audit,
         clinic_calendar,
         complaint,
@@ -75,6 +76,7 @@ def build_app():  # noqa: ANN201 - typer is imported lazily
     patient.register(app)
     script.register(app)
     audit.register(app)
+    assign.register(app)
     return app
 
 

@@ -346,6 +346,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.title": ("完整号码调阅记录", "Full phone numbers shown"),
     "audit.col.action": ("操作", "Command"),
     "audit.col.what": ("患者（人数：编号）", "Patients (count: ids)"),
+    "assign.agents": ("请用 --agents 给出值班专员，如 --agents 王芳,李娜,张伟（不重复）",
+                      "give the agents on shift with --agents, e.g. --agents 王芳,李娜,张伟 "
+                      "(no repeats)"),
+    "assign.need_to": ("--move 需要 --to 专员", "--move needs --to AGENT"),
+    "assign.moved": ("{date}：患者 {patient_id} 已分给 {agent}",
+                     "{date}: patient {patient_id} moved to {agent}"),
+    "assign.title": ("{date} 分配结果", "Shares for {date}"),
+    "assign.col.patients": ("患者（通话）", "Patients (calls)"),
     # report
     "report.bad_month": ("--month {value}：格式应为 YYYY-MM", "--month {value}: expected YYYY-MM"),
     "report.title": ("{month} 回访月报", "Callback report {month}"),

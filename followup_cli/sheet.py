@@ -60,7 +60,9 @@ def due_tasks(conn: sqlite3.Connection, day: date, rules: RulePack, *,
         sql += " AND t.category = :category"
         params["category"] = category
     if agent:
-        sql += " AND (t.agent = :agent OR t.agent IS NULL)"
+        # the agent's share of the day, and whatever nobody was given
+        sql += (" AND coalesce((SELECT a.agent FROM assignments a WHERE a.day = :d AND "
+                "a.patient_id = t.patient_id), :agent) = :agent")
         params["agent"] = agent
     records = [_record(row, day, rules, reveal) for row in conn.execute(sql, params)]
     records.sort(key=lambda r: (-r["overdue_days"], WINDOW_ORDER[r["window"]],

@@ -51,8 +51,14 @@ FIXTURES[2] = [
     "corrects, correction, reason, logged_by) VALUES (4, 'P1', '2026-11-01T19:10:00', "
     "'2026-11-04T09:00:00', '王芳', 'no_answer', '', 1, 'amend', '误点', '主管')",
 ]
+# version 3: the audit log
+FIXTURES[3] = [
+    *FIXTURES[2],
+    "INSERT INTO audit (at, agent, action, what) VALUES ('2026-11-05T10:00:00', '主管', "
+    "'due --date 2026-11-05 --reveal', '1: P1')",
+]
 TABLES = ("patients", "visits", "tasks", "attempts", "attempt_tasks", "complaints",
-          "complaint_events", "patient_events")
+          "complaint_events", "patient_events", "audit")
 
 
 def rows(conn: sqlite3.Connection) -> dict[str, list[tuple]]:

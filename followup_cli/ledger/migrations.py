@@ -238,6 +238,25 @@ def _m003() -> None:
     """
 
 
+@step("m004_assignments")
+def _m004() -> None:
+    """
+    -- Why: the supervisor shares each day's sheet among the agents on shift; a patient is
+    -- on exactly one agent's share that day (the primary key), and a manual move stays
+    -- when the day is re-shared.
+    CREATE TABLE assignments (
+        day TEXT NOT NULL,
+        patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+        agent TEXT NOT NULL,
+        manual INTEGER NOT NULL DEFAULT 0,
+        assigned_at TEXT NOT NULL,
+        assigned_by TEXT NOT NULL,
+        PRIMARY KEY (day, patient_id)
+    );
+    CREATE INDEX assignments_agent ON assignments(day, agent);
+    """
+
+
 LATEST = len(STEPS)
 
 

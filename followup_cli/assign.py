@@ -1,0 +1,77 @@
+"""Sharing a day's sheet among the agents on shift."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from datetime import date, datetime
+
+from followup_cli.errors import FollowupError
+from followup_cli.i18n import t
+from followup_cli.ledger import transaction
+
+
+def share(patients: list[str], agents: list[str], previous: dict[str, str],
+          fixed: dict[str, str]) -> dict[str, str]:
+    """patient -> agent: balanced by calls, a patient kept with the agent who called them
+    before when that agent has room, manual moves (`fixed`) kept. Deterministic."""
+    target = -(-len(patients) // len(agents)) if agents else 0
+    load: Counter[str] = Counter({a: 0 for a in agents})
+    out: dict[str, str] = {}
+    for pid, agent in fixed.items():
+        if pid in patients:
+            out[pid] = agent
+            load[agent] += 1
+    rest = [p for p in sorted(patients) if p not in out]
+    for pid in rest:
+        agent = previous.get(pid)
+        if agent in load and load[agent] < target:
+            out[pid] = agent
+            load[agent] += 1
+    for pid in rest:
+        if pid not in out:
+            agent = min(agents, key=lambda a: (load[a], agents.index(a)))
+            out[pid] = agent
+            load[agent] += 1
+    return out
+
+
+def assign_day(conn: sqlite3.Connection, day: date, patients: list[str], agents: list[str], *,
+               by: str, now: datetime) -> dict[str, str]:
+    agents = [a.strip() for a in agents if a.strip()]
+    if not agents or len(set(agents)) != len(agents):
+        raise FollowupError(t("assign.agents"))
+    with transaction(conn):
+        fixed = {r[0]: r[1] for r in conn.execute(
+            "SELECT patient_id, agent FROM assignments WHERE day = ? AND manual = 1",
+            (day.isoformat(),))}
+        previous = {r[0]: r[1] for r in conn.execute(
+            "SELECT patient_id, agent FROM calls c WHERE called_at = (SELECT max(called_at) "
+            "FROM calls x WHERE x.patient_id = c.patient_id)")}
+        plan = share(patients, agents, previous, fixed)
+        conn.execute("DELETE FROM assignments WHERE day = ? AND manual = 0", (day.isoformat(),))
+        conn.executemany(
+            "INSERT OR IGNORE INTO assignments (day, patient_id, agent, manual, assigned_at, "
+            "assigned_by) VALUES (?, ?, ?, 0, ?, ?)",
+            [(day.isoformat(), pid, agent, now.isoformat(timespec="seconds"), by)
+             for pid, agent in sorted(plan.items())])
+    return plan
+
+
+def move(conn: sqlite3.Connection, day: date, patient_id: str, agent: str, *, by: str,
+         now: datetime) -> None:
+    with transaction(conn):
+        if conn.execute("SELECT 1 FROM patients WHERE patient_id = ?",
+                        (patient_id,)).fetchone() is None:
+            raise FollowupError(t("log.no_patient", patient_id=patient_id))
+        conn.execute(
+            "INSERT INTO assignments (day, patient_id, agent, manual, assigned_at, assigned_by) "
+            "VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT(day, patient_id) DO UPDATE SET "
+            "agent = excluded.agent, manual = 1, assigned_at = excluded.assigned_at, "
+            "assigned_by = excluded.assigned_by",
+            (day.isoformat(), patient_id, agent, now.isoformat(timespec="seconds"), by))
+
+
+def assigned(conn: sqlite3.Connection, day: date) -> dict[str, str]:
+    return {r[0]: r[1] for r in conn.execute(
+        "SELECT patient_id, agent FROM assignments WHERE day = ?", (day.isoformat(),))}

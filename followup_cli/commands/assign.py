@@ -1,0 +1,67 @@
+"""followup assign --agents A,B,C | --move PATIENT --to AGENT"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated
+
+import typer
+
+from followup_cli.commands.state import state, the_day
+from followup_cli.errors import FollowupError
+from followup_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    app.command("assign")(assign_cli)
+
+
+def assign_cli(
+    ctx: typer.Context,
+    agents: Annotated[str | None, typer.Option(
+        "--agents", help="The agents on shift, comma-separated: 王芳,李娜,张伟.")] = None,
+    move_patient: Annotated[str | None, typer.Option(
+        "--move", help="Move this patient to another agent's share.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="With --move: the agent.")] = None,
+    day: Annotated[str | None, typer.Option("--date", help="The day (default today).")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who shares (for the record).")]
+    = None,
+) -> None:
+    """Share the day's sheet among the agents on shift, balanced by calls; a patient stays
+    with the agent who called them before. Then: followup due --agent NAME.
+
+    把当天的回访清单分给值班的回访专员：按通话量均衡，老患者优先分给上次联系的专员。
+    """
+    from followup_cli import clock
+    from followup_cli.assign import assign_day, move
+    from followup_cli.commands.log import default_agent
+    from followup_cli.render import emit_table
+    from followup_cli.sheet import due_tasks
+
+    sheet_day = the_day(day is None, day)
+    st = state(ctx)
+    who = by or default_agent()
+    conn = st.open()
+    try:
+        if move_patient is not None:
+            if not to:
+                raise FollowupError(t("assign.need_to"))
+            move(conn, sheet_day, move_patient, to, by=who, now=clock.now())
+            typer.echo(t("assign.moved", patient_id=move_patient, agent=to,
+                         date=sheet_day.isoformat()))
+            return
+        if not agents:
+            raise FollowupError(t("assign.agents"))
+        records = due_tasks(conn, sheet_day, st.rule_pack())
+        names = agents.split(",")
+        plan = assign_day(conn, sheet_day, sorted({r["patient_id"] for r in records}), names,
+                          by=who, now=clock.now())
+    finally:
+        conn.close()
+    calls = Counter(plan.values())
+    tasks = Counter(plan[r["patient_id"]] for r in records)
+    emit_table([{"agent": a.strip(), "patients": calls[a.strip()], "tasks": tasks[a.strip()]}
+                for a in names],
+               [("agent", t("report.col.agent")), ("patients", t("assign.col.patients")),
+                ("tasks", t("due.col.tasks"))],
+               title=t("assign.title", date=sheet_day.isoformat()))

@@ -1,0 +1,73 @@
+"""Sharing the day's sheet among agents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import write_export
+
+from followup_cli.assign import share
+
+NOTE = "患者反馈恢复顺利，肿胀明显消退，已提醒按时换药并清淡饮食。"
+
+
+def test_share_is_balanced_and_keeps_previous_callers() -> None:
+    patients = [f"P{i}" for i in range(7)]
+    plan = share(patients, ["王芳", "李娜", "张伟"], {"P5": "张伟", "P6": "张伟", "P0": "赵六"},
+                 {})
+    assert sorted(plan) == patients                        # everyone, once
+    loads = sorted(list(plan.values()).count(a) for a in ("王芳", "李娜", "张伟"))
+    assert loads == [2, 2, 3]
+    assert plan["P5"] == plan["P6"] == "张伟"
+    assert share(patients, ["王芳", "李娜", "张伟"], {"P5": "张伟"}, {}) == share(
+        patients, ["王芳", "李娜", "张伟"], {"P5": "张伟"}, {})     # stable
+
+
+def test_manual_moves_are_kept() -> None:
+    plan = share(["P1", "P2"], ["王芳", "李娜"], {}, {"P2": "王芳"})
+    assert plan["P2"] == "王芳"
+
+
+@pytest.fixture
+def day_sheet(cli, tmp_path: Path) -> list[str]:
+    rows = [f"A{i},C{i},患者{i},1380000{i:04d},2026-11-02,双眼皮,成交,,,,,,," for i in range(10)]
+    export = write_export(tmp_path / "v.csv", rows)
+    assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+    return [f"C{i}" for i in range(10)]
+
+
+def test_assign_and_due_per_agent(cli, day_sheet: list[str]) -> None:
+    # 王芳 called C3 before: she keeps C3 on the next day's share
+    assert cli("log", "--patient", "C3", "-o", "reached", "--note", NOTE, "--agent", "王芳",
+               "--when", "2026-11-02T19:10").code == 0
+    result = cli("assign", "--agents", "王芳,李娜,张伟", "--date", "2026-11-03")
+    assert result.code == 0, result.err
+    shares = {a: {r["patient_id"] for r in cli("due", "--date", "2026-11-03", "--agent", a,
+                                               "--format", "json").json()}
+              for a in ("王芳", "李娜", "张伟")}
+    assert "C3" in shares["王芳"]
+    assert set().union(*shares.values()) == set(day_sheet)
+    assert sum(len(s) for s in shares.values()) == len(day_sheet)   # no patient twice
+    assert sorted(len(s) for s in shares.values()) == [3, 3, 4]
+    moved = cli("assign", "--move", "C3", "--to", "张伟", "--date", "2026-11-03")
+    assert moved.code == 0
+    assert "C3" in {r["patient_id"] for r in cli("due", "--date", "2026-11-03", "--agent", "张伟",
+                                                  "--format", "json").json()}
+    again = cli("assign", "--agents", "王芳,李娜,张伟", "--date", "2026-11-03")
+    assert again.code == 0
+    assert "C3" in {r["patient_id"] for r in cli("due", "--date", "2026-11-03", "--agent", "张伟",
+                                                  "--format", "json").json()}
+
+
+def test_unassigned_patients_are_visible_to_all(cli, day_sheet: list[str]) -> None:
+    cli("assign", "--move", "C1", "--to", "王芳", "--date", "2026-11-03")
+    li_na = {r["patient_id"] for r in cli("due", "--date", "2026-11-03", "--agent", "李娜",
+                                          "--format", "json").json()}
+    assert li_na == set(day_sheet) - {"C1"}
+
+
+def test_assign_needs_agents(cli, day_sheet: list[str]) -> None:
+    assert cli("assign", "--date", "2026-11-03").code == 2
+    assert cli("assign", "--agents", "王芳,王芳", "--date", "2026-11-03").code == 2
+    assert cli("assign", "--move", "C1", "--date", "2026-11-03").code == 2

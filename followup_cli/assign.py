@@ -24,10 +24,10 @@ def share(patients: list[str], agents: list[str], previous: dict[str, str],
             load[agent] += 1
     rest = [p for p in sorted(patients) if p not in out]
     for pid in rest:
-        agent = previous.get(pid)
-        if agent in load and load[agent] < target:
-            out[pid] = agent
-            load[agent] += 1
+        before = previous.get(pid)
+        if before is not None and before in load and load[before] < target:
+            out[pid] = before
+            load[before] += 1
     for pid in rest:
         if pid not in out:
             agent = min(agents, key=lambda a: (load[a], agents.index(a)))

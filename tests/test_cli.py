@@ -54,7 +54,7 @@ def test_usage_errors_exit_2(cli) -> None:
     assert cli("due", "--date", "2026-13-01").err == (
         "followup: --date 2026-13-01: expected YYYY-MM-DD\n")
     assert cli("due", "--today", "--format", "xml").err == (
-        "followup: --format xml: one of table/json/csv\n")
+        "followup: --format xml: one of table/json/csv/html/xlsx\n")
     assert cli("report", "--month", "2026-13").err == (
         "followup: --month 2026-13: expected YYYY-MM\n")
     assert cli("no-such-command").code == 2

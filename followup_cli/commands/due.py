@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import redirect_stdout
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -31,7 +33,11 @@ def due_cli(
     = None,
     category: Annotated[str | None, typer.Option("--category", help="Only this category.")]
     = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    fmt: Annotated[str, typer.Option(
+        "--format", help="table, json, csv, html (printable A4) or xlsx.")] = "table",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-O", help="Write to this file (needed for html and xlsx); created "
+        "readable by you only.", dir_okay=False)] = None,
     now: Annotated[bool, typer.Option(
         "--now", help="Only what may be called right now; says when the next window opens.")]
     = False,
@@ -49,10 +55,12 @@ def due_cli(
     from followup_cli import planning
     from followup_cli.commands.state import warn_provisional
     from followup_cli.ledger import get_setting, set_setting, transaction
-    from followup_cli.render import FORMATS, emit_csv, emit_json, warn
+    from followup_cli.render import FORMATS, warn
     from followup_cli.sheet import callable_at, due_tasks, patient_context
 
-    check_choice("--format", fmt, FORMATS)
+    check_choice("--format", fmt, (*FORMATS, "html", "xlsx"))
+    if fmt in ("html", "xlsx") and output is None:
+        raise FollowupError(t("print.need_output", fmt=fmt))
     moment = None
     if now:
         from followup_cli import clock
@@ -87,7 +95,7 @@ def due_cli(
                          action=f"due --date {sheet_day.isoformat()} --reveal",
                          patient_ids=sorted({r["patient_id"] for r in records}),
                          at=clock.now())
-        if fmt == "table":
+        if fmt in ("table", "html"):
             from followup_cli import clock
             from followup_cli.complaints import open_cases
 
@@ -108,10 +116,32 @@ def due_cli(
         warn(t(key, window=t(f"window.{window}") if window else "", end=end,
                next=opens.strftime("%Y-%m-%d %H:%M"), next_window=t(f"window.{name}")))
     warn_provisional(cal, [date.fromisoformat(r["due_date"]) for r in records if r["provisional"]])
-    if fmt == "json":
-        emit_json([{k: r[k] for k in JSON_FIELDS} for r in records])
-    elif fmt == "csv":
-        emit_csv(records, JSON_FIELDS)
+    if output is not None and fmt in ("json", "csv"):
+        from followup_cli.printing import private_file
+
+        with private_file(output, "w") as f, redirect_stdout(f):
+            if fmt == "csv":
+                f.write("\ufeff")  # utf-8-sig: Excel then reads the Chinese right
+            _emit(fmt, records)
+        warn(t("print.written", path=output))
+    elif fmt in ("json", "csv"):
+        _emit(fmt, records)
+    elif fmt == "xlsx" and output is not None:
+        from followup_cli.printing import write_xlsx
+
+        write_xlsx(output, records, sheet_day.isoformat())
+        warn(t("print.written", path=output))
+    elif fmt == "html" and output is not None:
+        from followup_cli.printing import private_file, sheet_html
+
+        page = sheet_html(in_calling_order(records),
+                          title=t("due.title", date=sheet_day.isoformat(),
+                                  patients=len({r["patient_id"] for r in records}),
+                                  tasks=len(records)),
+                          scripts=filled_scripts(st, records), context=context, cases=cases)
+        with private_file(output) as f:
+            f.write(page)
+        warn(t("print.written", path=output))
     else:
         from followup_cli.commands.complaint import render_cases
 
@@ -120,6 +150,33 @@ def due_cli(
         render_sheet(records, sheet_day.isoformat(), context, prompts(st, records))
         if to_fix:
             warn(t("due.fix_numbers", count=to_fix))
+
+
+def _emit(fmt: str, records: list[dict[str, Any]]) -> None:
+    from followup_cli.render import emit_csv, emit_json
+
+    if fmt == "json":
+        emit_json([{k: r[k] for k in JSON_FIELDS} for r in records])
+    else:
+        emit_csv(records, JSON_FIELDS)
+
+
+def in_calling_order(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Patients grouped by the window they are called in, then in sheet order."""
+    from followup_cli.sheet import WINDOW_ORDER, by_patient, patient_window
+
+    return sorted(by_patient(records), key=lambda tasks: WINDOW_ORDER[patient_window(tasks)])
+
+
+def filled_scripts(st: Any, records: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    from followup_cli.commands.log import default_agent
+    from followup_cli.commands.script import script_values
+    from followup_cli.i18n import current
+    from followup_cli.scripts import script_for
+
+    scripts, clinic, agent = st.call_scripts(), st.clinic_name(), default_agent()
+    return {r["task_id"]: script_for(scripts, r["category"], r["touchpoint"], current(),
+                                     script_values(r, clinic, agent)) for r in records}
 
 
 def prompts(st: Any, records: list[dict[str, Any]]) -> dict[int, str]:

@@ -166,7 +166,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "due.bad_category": ("未知的类别 {value}；可选：{choices}",
                          "unknown category {value}; one of: {choices}"),
     "due.col.patient": ("患者", "Patient"),
-    "due.col.visit": ("项目 / 医生 / 咨询师", "Project / doctor / consultant"),
+    "due.col.visit": ("就诊", "Visit"),
     "due.col.why": ("回访事由", "Why call"),
     "due.col.overdue": ("逾期", "Overdue"),
     "due.col.tasks": ("任务号", "Tasks"),

@@ -51,6 +51,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "{path} has ledger schema {found}, newer than this followup ({known}): "
                      "upgrade followup"),
     "ledger.no_dir": ("台账目录不存在：{path}", "the ledger's folder does not exist: {path}"),
+    "ledger.one_only": ("只有 report 可以给多个 --db（集团报表）；其他命令只用一个台账",
+                        "only report takes several --db (a group report); other commands work "
+                        "on one ledger"),
     "ledger.empty": ("台账 {path} 里还没有就诊记录。先运行 followup import visits 文件，"
                      "或 followup init --demo 试用演示数据",
                      "the ledger {path} has no visits yet: run followup import visits FILE, "
@@ -402,6 +405,82 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "figure.complaints_opened": ("新增投诉", "Complaints opened"),
     "figure.complaints_closed": ("结案投诉", "Complaints closed"),
     "figure.conversions": ("咨询转化", "Consult conversions"),
+    "figure.conversion_rate": ("咨询转化率", "Conversion rate"),
+    "figure.notes_short": ("记录过短", "Notes too short"),
+    "figure.late_plans": ("计划晚建", "Plans made late"),
+    "report.col.project": ("项目", "Project"),
+    "report.col.branch": ("分院", "Branch"),
+    "report.by_branch": ("按分院", "By branch"),
+    "report.col.doctor": ("医生", "Doctor"),
+    "report.col.consultant": ("咨询师", "Consultant"),
+    "report.by_project": ("按项目", "By project"),
+    "report.by_doctor": ("按医生", "By doctor"),
+    "report.by_consultant": ("按咨询师", "By consultant"),
+    "report.period_title": ("{start} 至 {end} 回访报告", "Callback report {start} to {end}"),
+    "report.need_period": ("请给出 --month YYYY-MM，或 --from 和 --to",
+                           "give --month YYYY-MM, or --from and --to"),
+    "report.bad_period": ("--to 早于 --from", "--to is before --from"),
+    "explain.title": ("各项指标的计算方法", "How each figure is computed"),
+    "explain.due": ("应回访：报告期内（截至今天）到期的回访任务数；补录和已取消（转化、勿扰、投诉重开）的不计。",
+                    "Due: callback tasks whose due day falls in the period, up to today; "
+                    "backfill and cancelled tasks (converted, do-not-call, reopened complaint) "
+                    "are left out."),
+    "explain.done": ("已完成：上述任务中已完成的（接通、拒访、投诉都算完成）。",
+                     "Done: those tasks that were completed (reached, declined or complaint)."),
+    "explain.on_time": ("按时完成：在到期日当天或之前完成的。", "On time: done on or before the due day."),
+    "explain.completion_rate": ("完成率 = 已完成 ÷ 应回访。", "Completion rate = done ÷ due."),
+    "explain.on_time_rate": ("及时率 = 按时完成 ÷ 应回访。", "On-time rate = on time ÷ due."),
+    "explain.missed": ("漏访：未完成且已过期的任务（同一次就诊的下一个节点到期，或逾期超过 7 天）。",
+                       "Missed: not done and past expiry (the next touchpoint of the same visit "
+                       "became due, or 7 days overdue)."),
+    "explain.unreachable": ("无法联系：连续 3 次未接通（未接、占线、关机）的任务。",
+                            "Unreachable: tasks with 3 failed calls (no answer, busy, switched "
+                            "off)."),
+    "explain.attempts": ("拨打次数：报告期内拨出的电话（按通话时间），作废的不计，更正以最新为准。",
+                         "Calls: calls made in the period (by call time); voided calls left out, "
+                         "amended calls as amended."),
+    "explain.reached": ("接通：有人接听的电话（已接通、拒访、改约、勿扰、投诉）。",
+                        "Reached: calls someone answered (reached, declined, callback "
+                        "requested, do-not-call, complaint)."),
+    "explain.reach_rate": ("接通率 = 接通 ÷ 拨打次数。", "Reach rate = reached ÷ calls."),
+    "explain.satisfaction_mean": ("平均满意度：报告期内打出的 1–5 分的平均值。",
+                                  "Satisfaction: the mean of the 1–5 scores given in the period."),
+    "explain.nps": ("NPS = 9–10 分人数占比 − 0–6 分人数占比（×100，范围 −100 到 100）。",
+                    "NPS = % of 9–10 answers minus % of 0–6 answers (−100 to 100)."),
+    "explain.complaints_opened": ("新增投诉：报告期内开立的投诉单（作废的不计）。",
+                                  "Complaints opened: cases opened in the period (void ones "
+                                  "left out)."),
+    "explain.complaints_closed": ("结案投诉：报告期内有结案记录的投诉单（之后重开的也算）。",
+                                  "Complaints closed: cases with a close in the period (even if "
+                                  "reopened since)."),
+    "explain.conversions": ("咨询转化：咨询未成交的就诊，在一次接通的回访后 30 天内成交，且成交日在报告期内；计入该回访专员。",
+                            "Conversions: consult visits converted in the period by a treated "
+                            "visit within 30 days after a reached callback; credited to that "
+                            "call's agent."),
+    "explain.conversion_rate": ("咨询转化率 = 咨询转化 ÷ 报告期内接通过回访的咨询就诊数。",
+                                "Conversion rate = conversions ÷ consult visits with a reached "
+                                "callback in the period."),
+    "explain.notes_short": ("记录过短：已接通但回访记录少于最低字数（默认 20 字，汉字每字算 1）。",
+                            "Notes too short: reached calls whose note is under the minimum "
+                            "(20 characters by default, a Chinese character counts as one)."),
+    "explain.late_plans": ("计划晚建：报告期内的就诊，在就诊后超过 1 天才录入台账（制度要求治疗当天就有回访计划）。",
+                           "Plans made late: visits of the period that entered the ledger more "
+                           "than a day after the visit (the plan should exist on the day)."),
+    "explain.satisfaction_distribution": ("满意度分布：1–5 各分值的人数。",
+                                          "Satisfaction distribution: how many gave each score "
+                                          "1–5."),
+    "explain.complaint_deadlines": ("投诉时限：报告期内开立的投诉单，24 小时确认、48 小时给方案、72 小时结案，各自按时/超时完成/进行中/超时未完成。",
+                                    "Complaint deadlines: for cases opened in the period, "
+                                    "acknowledge in 24 h, solution in 48 h, close in 72 h: each "
+                                    "met, broken, pending or overdue."),
+    "explain.complaints_open_at_month_end": ("期末未结案：报告期结束时仍未结案的投诉单。",
+                                             "Open at the end: cases not closed when the "
+                                             "period ended."),
+    "explain.breakdowns": ("分项：按回访专员（最后拨打的人）、类别、项目、医生、咨询师分别计算同样的指标。",
+                           "Breakdowns: the same figures per agent (who last called), category, "
+                           "project, doctor and consultant."),
+    "explain.change": ("变化：与上一个月（或之前同样天数）相比。",
+                       "Change: against the month (or the same number of days) before."),
     "calendar.unknown": ("{year} 年的法定节假日安排未知：按普通周末显示。"
                          "安排公布后写入 calendar.toml 的 [years.{year}]",
                          "the public holidays of {year} are not known: shown with ordinary "

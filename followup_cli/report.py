@@ -1,5 +1,6 @@
-"""The supervisor's month report: over the tasks due in the month up to today (backfill
-and cancelled left out) and the calls made in it."""
+"""The supervisor's report over a period (a month by default): over the tasks due in it up
+to today (backfill and cancelled left out) and the calls made in it. Every figure is
+defined in EXPLAINED, which `followup report --explain` prints."""
 
 from __future__ import annotations
 
@@ -13,8 +14,13 @@ from followup_cli.i18n import t
 
 HEADLINE = ("due", "done", "on_time", "completion_rate", "on_time_rate", "missed", "unreachable",
             "attempts", "reached", "reach_rate", "satisfaction_mean", "nps",
-            "complaints_opened", "complaints_closed", "conversions")
+            "complaints_opened", "complaints_closed", "conversions", "conversion_rate",
+            "notes_short", "late_plans")
+BREAKDOWNS = ("agent", "category", "project", "doctor", "consultant")
 CONVERSION_DAYS = 30
+# the figures `--explain` defines, in the order it prints them
+EXPLAINED = (*HEADLINE, "satisfaction_distribution", "complaint_deadlines",
+             "complaints_open_at_month_end", "breakdowns", "change")
 
 
 def parse_month(value: str) -> tuple[date, date]:
@@ -28,9 +34,12 @@ def parse_month(value: str) -> tuple[date, date]:
     return start, end
 
 
-def previous_month(value: str) -> str:
-    start, _ = parse_month(value)
-    return f"{start.year - (start.month == 1)}-{(start.month - 2) % 12 + 1:02d}"
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The month before a month; otherwise the same number of days just before."""
+    if start.day == 1 and end.day == 1 and (end - start).days in range(28, 32):
+        before = start - timedelta(days=1)
+        return before.replace(day=1), start
+    return start - (end - start), start
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -65,27 +74,92 @@ def _call_figures(rows: list[sqlite3.Row], min_note: int) -> dict[str, Any]:
         "satisfaction_mean": round(sum(scores) / len(scores), 2) if scores else None,
         "satisfaction_distribution": {str(k): scores.count(k) for k in range(1, 6)},
         "nps": nps, "nps_responses": len(nps_scores),
-        "complaints_opened": sum(r["outcome"] == "complaint" for r in rows),
+        "nps_promoters": sum(s >= 9 for s in nps_scores),
+        "nps_detractors": sum(s <= 6 for s in nps_scores),
         "notes_short": sum(r["outcome"] == "reached" and note_length(r["note"]) < min_note
                            for r in rows),
     }
 
 
-def month_report(conn: sqlite3.Connection, month: str, today: date, *,
-                 min_note: int = MIN_NOTE_CHARS, compare: bool = True) -> dict[str, Any]:
-    """Every figure of the month, per agent and per category, and the change against the
-    month before."""
+def month_report(conn: sqlite3.Connection, month: str, today: date, **kw: Any) -> dict[str, Any]:
     start, end = parse_month(month)
-    # a month still running is reported up to today: tomorrow's tasks are not late yet
-    span = {"start": start.isoformat(), "end": min(end, today + timedelta(days=1)).isoformat()}
+    report = period_report(conn, start, end, today, **kw)
+    report["month"] = month
+    return report
+
+
+def period_report(conn: sqlite3.Connection, start: date, end: date, today: date, *,
+                  min_note: int = MIN_NOTE_CHARS, agent: str | None = None,
+                  category: str | None = None, compare: bool = True) -> dict[str, Any]:
+    """Every figure of [start, end), per agent, category, project, doctor and consultant,
+    and the change against the period before."""
+    # a period still running is reported up to today: tomorrow's tasks are not late yet
+    span: dict[str, Any] = {"start": start.isoformat(),
+                            "end": min(end, today + timedelta(days=1)).isoformat(),
+                            "agent": agent, "category": category}
     tasks = conn.execute(
-        "SELECT task_id, category, status, due_date, done_at, expires_on, agent FROM tasks "
-        "WHERE due_date >= :start AND due_date < :end "
-        "AND status NOT IN ('backfill', 'cancelled')", span).fetchall()
+        "SELECT t.task_id, t.category, t.status, t.due_date, t.done_at, t.expires_on, t.agent,"
+        " v.project, v.doctor, v.consultant FROM tasks t LEFT JOIN visits v ON v.visit_id = "
+        "t.visit_id WHERE t.due_date >= :start AND t.due_date < :end "
+        "AND t.status NOT IN ('backfill', 'cancelled') "
+        "AND (:agent IS NULL OR t.agent = :agent) "
+        "AND (:category IS NULL OR t.category = :category)", span).fetchall()
     calls = conn.execute(
-        "SELECT attempt_id, agent, outcome, note, satisfaction, nps FROM calls "
-        "WHERE called_at >= :start AND called_at < :end", span).fetchall()
-    conversions = conn.execute(
+        "SELECT c.attempt_id, c.agent, c.outcome, c.note, c.satisfaction, c.nps FROM calls c "
+        "WHERE c.called_at >= :start AND c.called_at < :end "
+        "AND (:agent IS NULL OR c.agent = :agent) AND (:category IS NULL OR EXISTS ("
+        "SELECT 1 FROM attempt_tasks x JOIN tasks y ON y.task_id = x.task_id "
+        "WHERE x.attempt_id = c.attempt_id AND y.category = :category))", span).fetchall()
+    converted = _conversions(conn, span)
+    consults_reached = conn.execute(
+        f"""SELECT count(DISTINCT t.visit_id) FROM calls c
+              JOIN attempt_tasks x ON x.attempt_id = c.attempt_id
+              JOIN tasks t ON t.task_id = x.task_id
+             WHERE t.category = 'consult' AND c.called_at >= :start AND c.called_at < :end
+               AND c.outcome IN ({','.join(repr(o) for o in sorted(REACHED))})
+               AND (:agent IS NULL OR c.agent = :agent)""", span).fetchone()[0]
+    late = conn.execute(
+        "SELECT count(*) FROM visits WHERE visit_date >= :start AND visit_date < :end AND "
+        "entered_on > date(visit_date, '+1 day') AND category IS NOT NULL", span).fetchone()[0]
+
+    report: dict[str, Any] = {"from": start.isoformat(), "to": (end - timedelta(days=1))
+                              .isoformat(), "as_of": today.isoformat(),
+                              "filters": {"agent": agent, "category": category}}
+    report.update(_task_figures(tasks, today))
+    report.update(_call_figures(calls, min_note))
+    report.update(complaint_figures(conn, start, end, today))
+    report["conversions"] = len(converted)
+    report["consults_reached"] = consults_reached
+    report["conversion_rate"] = _rate(len(converted), consults_reached)
+    report["late_plans"] = late
+    by_agent = {}
+    for name in sorted({r["agent"] for r in tasks if r["agent"]} |
+                       {r["agent"] for r in calls if r["agent"]}):
+        figures = _task_figures([r for r in tasks if r["agent"] == name], today)
+        figures.update(_call_figures([r for r in calls if r["agent"] == name], min_note))
+        figures["conversions"] = sum(c["agent"] == name for c in converted)
+        by_agent[name] = figures
+    report["by_agent"] = by_agent
+    for key in BREAKDOWNS[1:]:
+        report[f"by_{key}"] = {
+            name: _task_figures([r for r in tasks if r[key] == name], today)
+            for name in sorted({r[key] for r in tasks if r[key]})}
+    if compare:
+        before = period_report(conn, *previous_period(start, end), today, min_note=min_note,
+                               agent=agent, category=category, compare=False)
+        report["previous"] = {k: before[k] for k in HEADLINE}
+        report["change"] = {
+            k: (round(report[k] - before[k], 4)
+                if isinstance(report[k], (int, float)) and isinstance(before[k], (int, float))
+                else None)
+            for k in HEADLINE}
+    return report
+
+
+def _conversions(conn: sqlite3.Connection, span: dict[str, Any]) -> list[sqlite3.Row]:
+    """Consult visits converted in the period by a treated visit within 30 days after a
+    reached callback on the consult, credited to that call's agent."""
+    rows = conn.execute(
         f"""SELECT c.visit_id, c.consultant,
                    (SELECT a.agent FROM calls a JOIN attempt_tasks at
                        ON at.attempt_id = a.attempt_id JOIN tasks t ON t.task_id = at.task_id
@@ -96,42 +170,21 @@ def month_report(conn: sqlite3.Connection, month: str, today: date, *,
                      ORDER BY a.called_at DESC LIMIT 1) AS agent
               FROM visits c JOIN visits v ON v.visit_id = c.converted_by
              WHERE v.visit_date >= :start AND v.visit_date < :end""", span).fetchall()
-    converted = [c for c in conversions if c["agent"] is not None]
-
-    report: dict[str, Any] = {"month": month, "as_of": today.isoformat()}
-    report.update(_task_figures(tasks, today))
-    report.update(_call_figures(calls, min_note))
-    report.update(complaint_figures(conn, start, end, today))
-    report["conversions"] = len(converted)
-    report["by_agent"] = _by(tasks, calls, converted, "agent", today, min_note)
-    report["by_category"] = {
-        category: _task_figures([r for r in tasks if r["category"] == category], today)
-        for category in sorted({r["category"] for r in tasks})
-    }
-    if compare:
-        before = month_report(conn, previous_month(month), today, min_note=min_note,
-                              compare=False)
-        report["previous"] = {k: before[k] for k in HEADLINE}
-        report["change"] = {
-            k: (round(report[k] - before[k], 4)
-                if isinstance(report[k], (int, float)) and isinstance(before[k], (int, float))
-                else None)
-            for k in HEADLINE
-        }
-    return report
+    agent = span.get("agent")
+    return [r for r in rows if r["agent"] is not None and (agent is None or r["agent"] == agent)]
 
 
 def complaint_figures(conn: sqlite3.Connection, start: date, end: date,
                       today: date) -> dict[str, Any]:
-    """Cases opened and closed in the month, each deadline of the month's cases met or
-    broken, and the cases still open when the month ended."""
+    """Cases opened and closed in the period, each deadline of the period's cases met or
+    broken, and the cases still open when the period ended."""
     from followup_cli.complaints import deadlines
 
-    month_end = datetime.combine(min(end - timedelta(days=1), today), datetime.max.time())
+    period_end = datetime.combine(min(end - timedelta(days=1), today), datetime.max.time())
     span = {"start": start.isoformat(), "end": end.isoformat()}
     opened = conn.execute("SELECT * FROM complaints WHERE status != 'void' AND "
                           "opened_at >= :start AND opened_at < :end", span).fetchall()
-    # closed in the month, even if reopened since: the close is on the case's record
+    # closed in the period, even if reopened since: the close is on the case's record
     closed = conn.execute(
         "SELECT count(DISTINCT e.complaint_id) FROM complaint_events e JOIN complaints c "
         "ON c.complaint_id = e.complaint_id WHERE c.status != 'void' AND e.action = 'close' "
@@ -144,18 +197,41 @@ def complaint_figures(conn: sqlite3.Connection, start: date, end: date,
         for step in ("acknowledge", "resolve", "close")}
     for case in opened:
         for mark in deadlines(case):
-            states[mark.step][mark.state(month_end.replace(microsecond=0))] += 1
+            states[mark.step][mark.state(period_end.replace(microsecond=0))] += 1
     return {"complaints_opened": len(opened), "complaints_closed": closed,
             "complaints_open_at_month_end": still_open, "complaint_deadlines": states}
 
 
-def _by(tasks: list[sqlite3.Row], calls: list[sqlite3.Row], converted: list[sqlite3.Row],
-        key: str, today: date, min_note: int) -> dict[str, Any]:
-    names = sorted({r[key] for r in tasks if r[key]} | {r[key] for r in calls if r[key]})
-    out = {}
-    for name in names:
-        figures = _task_figures([r for r in tasks if r[key] == name], today)
-        figures.update(_call_figures([r for r in calls if r[key] == name], min_note))
-        figures["conversions"] = sum(c["agent"] == name for c in converted)
-        out[name] = figures
-    return out
+SUMMED = ("due", "done", "on_time", "missed", "unreachable", "attempts", "reached", "failed",
+          "nps_responses", "nps_promoters", "nps_detractors", "notes_short",
+          "complaints_opened", "complaints_closed", "complaints_open_at_month_end",
+          "conversions", "consults_reached", "late_plans")
+
+
+def group_report(branches: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A clinic group: each branch's ledger reported on its own, then added up. Rates and
+    means are recomputed from the summed counts, never averaged."""
+    first = next(iter(branches.values()))
+    total: dict[str, Any] = {k: first[k] for k in ("from", "to", "as_of", "filters")}
+    if "month" in first:
+        total["month"] = first["month"]
+    for key in SUMMED:
+        total[key] = sum(r[key] for r in branches.values())
+    dist = {str(k): sum(r["satisfaction_distribution"][str(k)] for r in branches.values())
+            for k in range(1, 6)}
+    scored = sum(dist.values())
+    total["satisfaction_distribution"] = dist
+    total["satisfaction_mean"] = (round(sum(int(k) * n for k, n in dist.items()) / scored, 2)
+                                  if scored else None)
+    total["nps"] = (round(100 * (total["nps_promoters"] - total["nps_detractors"])
+                          / total["nps_responses"], 1) if total["nps_responses"] else None)
+    total["completion_rate"] = _rate(total["done"], total["due"])
+    total["on_time_rate"] = _rate(total["on_time"], total["due"])
+    total["reach_rate"] = _rate(total["reached"], total["attempts"])
+    total["conversion_rate"] = _rate(total["conversions"], total["consults_reached"])
+    total["complaint_deadlines"] = {
+        step: {state: sum(r["complaint_deadlines"][step][state] for r in branches.values())
+               for state in ("met", "broken", "pending", "overdue")}
+        for step in ("acknowledge", "resolve", "close")}
+    total["by_branch"] = {name: {k: r[k] for k in HEADLINE} for name, r in branches.items()}
+    return total

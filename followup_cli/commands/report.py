@@ -1,7 +1,9 @@
-"""followup report --month YYYY-MM"""
+"""followup report --month YYYY-MM | --from D --to D"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
@@ -11,8 +13,10 @@ from followup_cli.i18n import t
 
 AGENT_COLUMNS = ("done", "on_time_rate", "attempts", "reach_rate", "satisfaction_mean", "nps",
                  "conversions")
-CATEGORY_COLUMNS = ("due", "done", "on_time", "completion_rate", "on_time_rate", "missed",
-                    "unreachable")
+TASK_COLUMNS = ("due", "done", "on_time", "completion_rate", "on_time_rate", "missed",
+                "unreachable")
+BRANCH_COLUMNS = ("due", "completion_rate", "on_time_rate", "reach_rate", "satisfaction_mean",
+                  "nps", "complaints_opened")
 
 
 def register(app: typer.Typer) -> None:
@@ -21,29 +25,63 @@ def register(app: typer.Typer) -> None:
 
 def report_cli(
     ctx: typer.Context,
-    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")] = "",
+    month: Annotated[str | None, typer.Option("--month", help="The month, YYYY-MM.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="Or a period: first day.")]
+    = None,
+    end: Annotated[str | None, typer.Option("--to", help="…and last day (included).")] = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Only this agent.")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="Only this category.")]
+    = None,
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     day: Annotated[str | None, typer.Option(
         "--date", help="Report as of this day instead of today (YYYY-MM-DD).")] = None,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Print how each figure is computed, and stop.")] = False,
 ) -> None:
-    """The supervisor's month report: completion, on-time, reach, satisfaction, NPS.
+    """The supervisor's report: completion, on-time, reach, satisfaction, NPS, complaints
+    and their deadlines, conversions; per agent, category, project, doctor, consultant;
+    several --db report a clinic group, branch by branch.
 
-    主管月报：完成率、及时率、接通率、满意度、NPS。
+    主管报表：完成率、及时率、接通率、满意度、NPS、投诉时限、咨询转化；可按专员、类别、
+    项目、医生、咨询师分项；给多个 --db 即为集团（各分院）报表。
     """
     from followup_cli import clock
     from followup_cli.commands.state import parse_day
+    from followup_cli.errors import FollowupError
+    from followup_cli.ledger import default_path, open_ledger
     from followup_cli.render import FORMATS, emit_csv, emit_json
-    from followup_cli.report import month_report, parse_month
+    from followup_cli.report import group_report, parse_month, period_report
 
+    if explain:
+        print_explanations()
+        return
     check_choice("--format", fmt, FORMATS)
-    parse_month(month)
+    if month:
+        first, after = parse_month(month)
+    elif start and end:
+        first, after = parse_day(start, "--from"), parse_day(end, "--to") + timedelta(days=1)
+        if after <= first:
+            raise FollowupError(t("report.bad_period"))
+    else:
+        raise FollowupError(t("report.need_period"))
     st = state(ctx)
-    conn = st.open()
-    try:
-        as_of = parse_day(day) if day else clock.today()
-        report = month_report(conn, month, as_of, min_note=st.min_note())
-    finally:
-        conn.close()
+    as_of = parse_day(day) if day else clock.today()
+    reports = {}
+    for path in st.dbs or [default_path()]:
+        if not path.exists():
+            raise FollowupError(t("ledger.empty", path=path))
+        # each branch keeps its own settings next to its ledger
+        branch = replace(st, dbs=[path])
+        conn = open_ledger(path)
+        try:
+            reports[path.stem] = period_report(conn, first, after, as_of,
+                                               min_note=branch.min_note(), agent=agent,
+                                               category=category)
+        finally:
+            conn.close()
+        if month:
+            reports[path.stem]["month"] = month
+    report = group_report(reports) if len(reports) > 1 else next(iter(reports.values()))
     if fmt == "json":
         emit_json(report)
     elif fmt == "csv":
@@ -52,15 +90,25 @@ def report_cli(
         render(report)
 
 
+def print_explanations() -> None:
+    from followup_cli.report import EXPLAINED
+
+    typer.echo(t("explain.title"))
+    for key in EXPLAINED:
+        typer.echo(f"- {t('explain.' + key)}")
+
+
 def csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row for the clinic, then one per agent and per category."""
+    """One row for the whole, then one per branch, agent, category, project, doctor."""
     headline = {k: v for k, v in report.items()
-                if not isinstance(v, dict) and k not in ("month", "as_of")}
-    rows = [{"month": report["month"], "scope": "all", "name": "", **headline}]
-    for scope in ("agent", "category"):
-        for name, figures in report[f"by_{scope}"].items():
-            rows.append({"month": report["month"], "scope": scope, "name": name,
-                         **{k: figures.get(k) for k in headline}})
+                if not isinstance(v, dict) and k not in ("month", "as_of", "from", "to")}
+    period = report.get("month") or f"{report['from']}..{report['to']}"
+    rows = [{"period": period, "scope": "all", "name": "", **headline}]
+    for key, value in report.items():
+        if key.startswith("by_"):
+            for name, figures in value.items():
+                rows.append({"period": period, "scope": key[3:], "name": name,
+                             **{k: figures.get(k) for k in headline}})
     return rows
 
 
@@ -79,31 +127,37 @@ def render(report: dict[str, Any]) -> None:
     from followup_cli.report import HEADLINE
 
     out = console()
-    table = Table(title=t("report.title", month=report["month"]), title_justify="left")
+    title = (t("report.title", month=report["month"]) if report.get("month")
+             else t("report.period_title", start=report["from"], end=report["to"]))
+    table = Table(title=title, title_justify="left")
     table.add_column(t("report.col.figure"))
     table.add_column(t("report.col.value"), justify="right")
-    table.add_column(t("report.col.previous"), justify="right")
-    table.add_column(t("report.col.change"), justify="right")
+    compared = "change" in report
+    if compared:
+        table.add_column(t("report.col.previous"), justify="right")
+        table.add_column(t("report.col.change"), justify="right")
     for key in HEADLINE:
-        change = report["change"][key]
-        shown = "—" if change is None else (
-            f"{change * 100:+.1f} pt" if key.endswith("_rate") else f"{change:+g}")
-        table.add_row(t(f"figure.{key}"), _show(report[key], key),
-                      _show(report["previous"][key], key), shown)
+        row = [t(f"figure.{key}"), _show(report[key], key)]
+        if compared:
+            change = report["change"][key]
+            row += [_show(report["previous"][key], key), "—" if change is None else (
+                f"{change * 100:+.1f} pt" if key.endswith("_rate") else f"{change:+g}")]
+        table.add_row(*row)
     out.print(table)
     dist = report["satisfaction_distribution"]
     total = sum(dist.values())
     if total:
         bars = Table(title=t("report.satisfaction"), title_justify="left", show_header=False)
-        bars.add_column()
-        bars.add_column()
-        bars.add_column(justify="right")
+        for _ in range(3):
+            bars.add_column()
         for score in "54321":
-            n = dist[score]
-            bars.add_row(score, "█" * round(30 * n / total), str(n))
+            bars.add_row(score, "█" * round(30 * dist[score] / total), str(dist[score]))
         out.print(bars)
-    for scope, columns in (("agent", AGENT_COLUMNS), ("category", CATEGORY_COLUMNS)):
-        rows = report[f"by_{scope}"]
+    sections = [("branch", BRANCH_COLUMNS), ("agent", AGENT_COLUMNS),
+                ("category", TASK_COLUMNS), ("project", TASK_COLUMNS),
+                ("doctor", TASK_COLUMNS), ("consultant", TASK_COLUMNS)]
+    for scope, columns in sections:
+        rows = report.get(f"by_{scope}")
         if not rows:
             continue
         table = Table(title=t(f"report.by_{scope}"), title_justify="left")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,15 +18,18 @@ from followup_cli.i18n import LANGS, set_lang, t
 
 @dataclass
 class State:
-    db: Path | None = None
+    dbs: list[Path] = field(default_factory=list)
     rules: Path | None = None
     calendar: Path | None = None
 
     @property
     def ledger_path(self) -> Path:
+        """The one ledger a command works on; several --db are for group reports only."""
         from followup_cli.ledger import default_path
 
-        return self.db or default_path()
+        if len(self.dbs) > 1:
+            raise FollowupError(t("ledger.one_only"))
+        return self.dbs[0] if self.dbs else default_path()
 
     def beside_ledger(self, name: str) -> Path:
         return self.ledger_path.parent / name
@@ -84,9 +87,10 @@ class State:
 
 def root_callback(
     ctx: typer.Context,
-    db: Annotated[Path | None, typer.Option(
+    db: Annotated[list[Path] | None, typer.Option(
         "--db", help="The ledger file / 台账文件 (else $FOLLOWUP_DB, else "
-        "~/.local/share/followup/ledger.db).", dir_okay=False)] = None,
+        "~/.local/share/followup/ledger.db). report takes several, one per branch.",
+        dir_okay=False)] = None,
     rules: Annotated[Path | None, typer.Option(
         "--rules", help="The clinic's rules file / 诊所规则文件 (else rules.toml next to the "
         "ledger).", dir_okay=False)] = None,
@@ -108,7 +112,7 @@ def root_callback(
 
         typer.echo(f"followup {__version__}")
         raise typer.Exit(0)
-    ctx.obj = State(db=db, rules=rules, calendar=calendar)
+    ctx.obj = State(dbs=list(db or []), rules=rules, calendar=calendar)
 
 
 def state(ctx: typer.Context) -> State:

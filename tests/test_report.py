@@ -1,0 +1,99 @@
+"""The supervisor's report: periods, filters, breakdowns, definitions, clinic groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import write_export
+
+NOTE = "患者反馈恢复顺利，肿胀明显消退，已提醒按时换药并清淡饮食。"
+
+
+def branch(cli, tmp_path: Path, name: str, rows: list[str], calls: list[tuple]) -> Path:
+    db = tmp_path / f"{name}.db"
+    export = write_export(tmp_path / f"{name}.csv", rows)
+    assert cli("--db", str(db), "import", "visits", str(export), "--date", "2026-11-02").code == 0
+    for patient, outcome, when, *scores in calls:
+        args = ["--db", str(db), "log", "--patient", patient, "-o", outcome, "--when", when,
+                "--agent", "王芳"]
+        if outcome == "reached":
+            args += ["--note", NOTE, "--satisfaction", str(scores[0]), "--nps", str(scores[1])]
+        assert cli(*args).code == 0
+    return db
+
+
+@pytest.fixture
+def two_branches(cli, tmp_path: Path) -> tuple[Path, Path]:
+    north = branch(cli, tmp_path, "north", [
+        "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,整形外科,吴医生,林咨询,,,,",
+        "A2,C2,冯雪,13734567890,2026-11-02,光子嫩肤,成交,皮肤科,孙医生,马咨询,,,,"],
+        [("C1", "reached", "2026-11-03T15:00", 5, 10), ("C2", "no_answer", "2026-11-03T15:05"),
+         ("C2", "reached", "2026-11-03T19:10", 4, 9)])
+    south = branch(cli, tmp_path, "south", [
+        # entered the ledger on 2 Nov for a 30 Oct visit: a plan made late
+        "B1,S1,郑浩,13923456789,2026-10-30,植发,成交,植发中心,钱医生,林咨询,,,,"],
+        [("S1", "reached", "2026-11-02T15:00", 2, 3)])
+    return north, south
+
+
+def test_two_branches_sum_to_the_group(cli, two_branches: tuple[Path, Path]) -> None:
+    north, south = two_branches
+    args = ["report", "--from", "2026-10-28", "--to", "2026-11-03", "--date", "2026-11-03",
+            "--format", "json"]
+    one = {p.stem: cli("--db", str(p), *args).json() for p in (north, south)}
+    group = cli("--db", str(north), "--db", str(south), *args).json()
+    for key in ("due", "done", "attempts", "reached", "complaints_opened", "late_plans"):
+        assert group[key] == one["north"][key] + one["south"][key], key
+    assert (one["north"]["attempts"], one["south"]["attempts"]) == (3, 1)
+    assert group["reach_rate"] == 0.75                      # 3 of 4 calls, not a mean of rates
+    assert group["satisfaction_mean"] == round((5 + 4 + 2) / 3, 2)
+    # promoters 10 and 9, one detractor 3: (2 - 1) / 3
+    assert group["nps"] == 33.3
+    assert group["late_plans"] == 1 and one["south"]["late_plans"] == 1
+    assert set(group["by_branch"]) == {"north", "south"}
+    assert group["by_branch"]["north"]["attempts"] == 3
+    table = cli("--db", str(north), "--db", str(south), *args[:-2])
+    assert table.code == 0 and "By branch" in table.out
+
+
+def test_several_ledgers_only_for_reports(cli, two_branches: tuple[Path, Path]) -> None:
+    north, south = two_branches
+    result = cli("--db", str(north), "--db", str(south), "due", "--today")
+    assert result.code == 2 and "only report takes several --db" in result.err
+
+
+def test_filters_and_breakdowns(cli, two_branches: tuple[Path, Path]) -> None:
+    north, _ = two_branches
+    base = ["--db", str(north), "report", "--month", "2026-11", "--date", "2026-11-03",
+            "--format", "json"]
+    data = cli(*base).json()
+    assert set(data["by_project"]) == {"双眼皮", "光子嫩肤"}
+    assert set(data["by_doctor"]) == {"吴医生", "孙医生"}
+    assert set(data["by_consultant"]) == {"林咨询", "马咨询"}
+    assert data["by_doctor"]["吴医生"]["done"] == 1
+    only = cli(*base, "--category", "medium").json()
+    assert only["filters"] == {"agent": None, "category": "medium"}
+    assert (only["attempts"], only["reached"]) == (2, 1)
+    assert set(only["by_category"]) == {"medium"}
+    nobody = cli(*base, "--agent", "李娜").json()
+    assert (nobody["attempts"], nobody["due"]) == (0, 0)
+
+
+def test_period_errors(cli, two_branches: tuple[Path, Path]) -> None:
+    north, _ = two_branches
+    assert cli("--db", str(north), "report").err == (
+        "followup: give --month YYYY-MM, or --from and --to\n")
+    assert cli("--db", str(north), "report", "--from", "2026-11-05", "--to",
+               "2026-11-01").err == "followup: --to is before --from\n"
+
+
+@pytest.mark.parametrize(("lang", "line"), [
+    ("en", "- Completion rate = done ÷ due."),
+    ("zh", "- 完成率 = 已完成 ÷ 应回访。"),
+])
+def test_explain(cli, lang: str, line: str) -> None:
+    result = cli("--lang", lang, "report", "--explain")
+    assert result.code == 0
+    assert line in result.out.splitlines()
+    assert len(result.out.splitlines()) == 24

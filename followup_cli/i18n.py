@@ -409,6 +409,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "figure.notes_short": ("记录过短", "Notes too short"),
     "figure.late_plans": ("计划晚建", "Plans made late"),
     "report.col.project": ("项目", "Project"),
+    "report.chart.agents": ("各专员完成率与接通率", "Completion and reach by agent"),
+    "report.chart.complaints": ("投诉处理时限", "Complaints against their deadlines"),
+    "report.chart.trend": ("近 6 个月趋势", "The last 6 months"),
+    "report.see_explain": ("各项指标的计算方法见 followup report --explain；每个数字都可以用 followup patient 追溯到具体患者。",
+                           "How each figure is computed: followup report --explain. Every number "
+                           "can be traced to patients with followup patient."),
     "report.col.branch": ("分院", "Branch"),
     "report.by_branch": ("按分院", "By branch"),
     "report.col.doctor": ("医生", "Doctor"),

@@ -97,3 +97,51 @@ def test_explain(cli, lang: str, line: str) -> None:
     assert result.code == 0
     assert line in result.out.splitlines()
     assert len(result.out.splitlines()) == 24
+
+
+def test_html_report_in_a_browser(cli, two_branches: tuple[Path, Path], tmp_path: Path) -> None:
+    from test_print import to_pdf
+
+    north, _ = two_branches
+    out = tmp_path / "report.html"
+    result = cli("--db", str(north), "report", "--month", "2026-11", "--date", "2026-11-03",
+                 "--format", "html", "-O", str(out))
+    assert result.code == 0, result.err
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    assert out.read_text(encoding="utf-8").count("<img alt=") == 4   # agents, satisfaction,
+    pdf = tmp_path / "report.pdf"                                     # complaints, trend
+    to_pdf(out, pdf, tmp_path)
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(pdf)
+    assert sum(len(page.images) for page in reader.pages) == 4
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Completion rate" in text and "王芳" in text
+
+
+def test_xlsx_report_has_charts(cli, two_branches: tuple[Path, Path], tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    north, _ = two_branches
+    out = tmp_path / "report.xlsx"
+    assert cli("--db", str(north), "report", "--month", "2026-11", "--date", "2026-11-03",
+               "--format", "xlsx", "-O", str(out)).code == 0
+    book = load_workbook(out)
+    assert book.sheetnames[:3] == ["summary", "agent", "category"]
+    summary = {row[0]: row[1] for row in book["summary"].iter_rows(min_row=2, values_only=True)}
+    json_report = cli("--db", str(north), "report", "--month", "2026-11", "--date",
+                      "2026-11-03", "--format", "json").json()
+    assert summary["Calls"] == json_report["attempts"] == 3
+    assert summary["Reach rate"] == json_report["reach_rate"]
+    assert len(book["agent"]._charts) == 1 and len(book["trend"]._charts) == 1
+
+
+def test_nps_with_promoters_passives_and_detractors(cli, tmp_path: Path) -> None:
+    rows = [f"A{i},C{i},患者{i},1380000000{i},2026-11-02,双眼皮,成交,,,,,,," for i in range(5)]
+    calls = [(f"C{i}", "reached", f"2026-11-03T15:0{i}", 4, nps)
+             for i, nps in enumerate((10, 9, 8, 7, 3))]
+    db = branch(cli, tmp_path, "clinic", rows, calls)
+    data = cli("--db", str(db), "report", "--month", "2026-11", "--date", "2026-11-03",
+               "--format", "json").json()
+    # promoters 10, 9 (40%); passives 8, 7; detractor 3 (20%): NPS 20
+    assert (data["nps_promoters"], data["nps_detractors"], data["nps_responses"]) == (2, 1, 5)
+    assert data["nps"] == 20.0

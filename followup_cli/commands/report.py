@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -32,7 +33,11 @@ def report_cli(
     agent: Annotated[str | None, typer.Option("--agent", help="Only this agent.")] = None,
     category: Annotated[str | None, typer.Option("--category", help="Only this category.")]
     = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    fmt: Annotated[str, typer.Option(
+        "--format", help="table, json, csv, html (to print, with charts) or xlsx.")] = "table",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-O", help="The file for html and xlsx; created readable by you only.",
+        dir_okay=False)] = None,
     day: Annotated[str | None, typer.Option(
         "--date", help="Report as of this day instead of today (YYYY-MM-DD).")] = None,
     explain: Annotated[bool, typer.Option(
@@ -55,7 +60,9 @@ def report_cli(
     if explain:
         print_explanations()
         return
-    check_choice("--format", fmt, FORMATS)
+    check_choice("--format", fmt, (*FORMATS, "html", "xlsx"))
+    if fmt in ("html", "xlsx") and output is None:
+        raise FollowupError(t("print.need_output", fmt=fmt))
     if month:
         first, after = parse_month(month)
     elif start and end:
@@ -82,12 +89,44 @@ def report_cli(
         if month:
             reports[path.stem]["month"] = month
     report = group_report(reports) if len(reports) > 1 else next(iter(reports.values()))
-    if fmt == "json":
+    if fmt in ("html", "xlsx") and output is not None:
+        from followup_cli import report_files
+        from followup_cli.render import warn
+
+        trend = _trend(st, first, as_of, agent, category) if month and len(reports) == 1 else []
+        writer = report_files.write_html if fmt == "html" else report_files.write_xlsx
+        writer(output, report, trend)
+        warn(t("print.written", path=output))
+    elif fmt == "json":
         emit_json(report)
     elif fmt == "csv":
         emit_csv(csv_rows(report))
     else:
         render(report)
+
+
+def _trend(st: Any, first: Any, as_of: Any, agent: str | None,
+           category: str | None) -> list[dict[str, Any]]:
+    """The headline rates of the six months ending with this one."""
+    from followup_cli.report import parse_month, period_report
+
+    months = []
+    year, month = first.year, first.month
+    for _ in range(6):
+        months.append(f"{year}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    conn = st.open()
+    try:
+        out = []
+        for label in reversed(months):
+            start, end = parse_month(label)
+            figures = period_report(conn, start, end, as_of, min_note=st.min_note(),
+                                    agent=agent, category=category, compare=False)
+            out.append({"label": label, **{k: figures[k] for k in (
+                "completion_rate", "on_time_rate", "reach_rate")}})
+        return out
+    finally:
+        conn.close()
 
 
 def print_explanations() -> None:

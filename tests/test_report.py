@@ -145,3 +145,19 @@ def test_nps_with_promoters_passives_and_detractors(cli, tmp_path: Path) -> None
     # promoters 10, 9 (40%); passives 8, 7; detractor 3 (20%): NPS 20
     assert (data["nps_promoters"], data["nps_detractors"], data["nps_responses"]) == (2, 1, 5)
     assert data["nps"] == 20.0
+
+
+def test_csv_carries_the_same_figures_as_json(cli, two_branches: tuple[Path, Path]) -> None:
+    north, _ = two_branches
+    base = ["--db", str(north), "report", "--month", "2026-11", "--date", "2026-11-03"]
+    data = cli(*base, "--format", "json").json()
+    rows = cli(*base, "--format", "csv").csv()
+    whole = rows[0]
+    assert (whole["period"], whole["scope"]) == ("2026-11", "all")
+    for key in ("due", "done", "on_time", "missed", "attempts", "reached", "conversions",
+                "late_plans", "complaints_opened"):
+        assert int(whole[key]) == data[key], key
+    for key in ("completion_rate", "reach_rate", "satisfaction_mean"):
+        assert float(whole[key]) == data[key], key
+    agents = {r["name"]: r for r in rows if r["scope"] == "agent"}
+    assert int(agents["王芳"]["attempts"]) == data["by_agent"]["王芳"]["attempts"]

@@ -49,6 +49,7 @@ def build_app():  # noqa: ANN201 - typer is imported lazily
         clinic_calendar,
         complaint,
         due,
+        health,
         import_visits,
         init,
         log,
@@ -77,6 +78,7 @@ def build_app():  # noqa: ANN201 - typer is imported lazily
     script.register(app)
     audit.register(app)
     assign.register(app)
+    health.register(app)
     return app
 
 

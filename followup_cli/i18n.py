@@ -378,6 +378,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "xlsx.consultant": ("咨询师", "Consultant"),
     "xlsx.vip_tier": ("会员等级", "VIP tier"),
     "xlsx.outcome": ("结果", "Outcome"),
+    "backup.same": ("备份文件不能是台账本身", "the backup cannot be the ledger itself"),
+    "backup.done": ("已备份到 {path}（仅本人可读）", "backed up to {path} (readable by you only)"),
+    "doctor.ok": ("台账正常：{patients} 位患者，{visits} 次就诊，{tasks} 个任务，{attempts} 条通话记录，{complaints} 张投诉单",
+                  "the ledger is sound: {patients} patients, {visits} visits, {tasks} tasks, "
+                  "{attempts} logged calls, {complaints} complaint cases"),
+    "doctor.bad": ("台账有问题（{patients} 位患者，{visits} 次就诊，{tasks} 个任务，{attempts} 条通话记录，{complaints} 张投诉单）：",
+                   "the ledger has problems ({patients} patients, {visits} visits, {tasks} "
+                   "tasks, {attempts} logged calls, {complaints} complaint cases):"),
+    "doctor.integrity": ("完整性检查失败", "integrity check failed"),
+    "doctor.foreign_keys": ("外键不一致", "foreign keys broken"),
+    "doctor.orphan_tasks": ("找不到所属就诊的任务", "tasks with no visit"),
+    "doctor.tasks_disagreeing_with_calls": ("状态与通话记录不符的任务", "tasks whose state disagrees with their calls"),
+    "doctor.notices": ("提示：{provisional_open_tasks} 个暂定日期的任务；{phones_to_fix} 个待更正号码",
+                       "notices: {provisional_open_tasks} open task(s) on provisional dates; "
+                       "{phones_to_fix} number(s) to fix"),
     # report
     "report.bad_month": ("--month {value}：格式应为 YYYY-MM", "--month {value}: expected YYYY-MM"),
     "report.title": ("{month} 回访月报", "Callback report {month}"),

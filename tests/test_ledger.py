@@ -129,3 +129,18 @@ def test_nested_transaction_rolls_back_only_the_inner_part(tmp_path: Path) -> No
             conn.execute("INSERT INTO settings VALUES ('b', '2')")
             raise RuntimeError
     assert [r[0] for r in conn.execute("SELECT key FROM settings")] == ["a"]
+
+
+def test_an_older_ledger_is_copied_before_the_upgrade(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    migrate(conn, stop_before=STEPS[1][0])
+    for statement in FIXTURES[1]:
+        conn.execute(statement)
+    conn.close()
+    open_ledger(db).close()
+    copy = tmp_path / f"old.db.before-v{LATEST}.bak"
+    assert oct(copy.stat().st_mode & 0o777) == "0o600"
+    kept = sqlite3.connect(copy)
+    assert kept.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert kept.execute("SELECT count(*) FROM attempts").fetchone()[0] == 3

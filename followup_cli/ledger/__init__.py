@@ -57,6 +57,16 @@ def open_ledger(path: Path | str, *, create_dirs: bool = False) -> sqlite3.Conne
         conn.close()
         raise LedgerError(t("ledger.newer", path=path, found=version, known=LATEST))
     if version < LATEST:
+        if version > 0:
+            # an older ledger with data: keep a copy of it as it was before upgrading
+            copy = path.with_name(f"{path.name}.before-v{LATEST}.bak")
+            fd = os.open(copy, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+            os.close(fd)
+            dest = sqlite3.connect(copy)
+            try:
+                conn.backup(dest)
+            finally:
+                dest.close()
         migrate(conn)
     for suffix in ("-wal", "-shm"):
         side = Path(str(path) + suffix)

@@ -1,0 +1,73 @@
+"""followup backup FILE | followup doctor"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from followup_cli.commands.state import check_choice, state
+from followup_cli.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    app.command("backup")(backup_cli)
+    app.command("doctor")(doctor_cli)
+
+
+def backup_cli(
+    ctx: typer.Context,
+    target: Annotated[Path, typer.Argument(help="Where to write the copy.", dir_okay=False)],
+) -> None:
+    """Copy the ledger safely while others keep working (SQLite online backup).
+
+    在他人继续使用时安全地备份台账。
+    """
+    from followup_cli.errors import FollowupError
+    from followup_cli.health import backup
+
+    st = state(ctx)
+    if target.resolve() == st.ledger_path.resolve():
+        raise FollowupError(t("backup.same"))
+    if not target.parent.exists():
+        raise FollowupError(t("ledger.no_dir", path=target.parent))
+    conn = st.open()
+    try:
+        backup(conn, target)
+    finally:
+        conn.close()
+    typer.echo(t("backup.done", path=target))
+
+
+def doctor_cli(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Check the ledger: integrity, foreign keys, orphan tasks, tasks whose state disagrees
+    with their calls; list provisional dates and numbers to fix. Exit code 1 if wrong.
+
+    检查台账：完整性、外键、孤立任务、与通话记录不符的任务；列出暂定日期和待更正号码。
+    """
+    from followup_cli import clock
+    from followup_cli.health import check
+    from followup_cli.render import emit_json
+
+    check_choice("--format", fmt, ("table", "json"))
+    st = state(ctx)
+    cal = st.clinic_calendar()
+    conn = st.open()
+    try:
+        result = check(conn, cal, clock.today())
+    finally:
+        conn.close()
+    if fmt == "json":
+        emit_json(result)
+    else:
+        typer.echo(t("doctor.ok" if result["ok"] else "doctor.bad", **result["counts"]))
+        for name, detail in result["problems"].items():
+            typer.echo(f"  ✗ {t('doctor.' + name)}: {detail}")
+        notices = result["notices"]
+        typer.echo(t("doctor.notices", **notices))
+    if not result["ok"]:
+        raise typer.Exit(1)

@@ -562,6 +562,8 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
         timespec="seconds")
     count = planning.PlanCount()
     touched: set[str] = set()
+    # every visit of one day in one category has the same plan: compute it once
+    plans: dict[tuple[date, str], list[planning.PlannedTask]] = {}
     for v in visits:
         category = rules.categorise(v.kind, v.project, v.risk)
         _upsert_patient(conn, v, stamp, entered_at, summary)
@@ -604,8 +606,12 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
         if v.kind == "treated" and category == rules.fallback:
             summary.general[v.project] = summary.general.get(v.project, 0) + 1
         if replan and not _do_not_call(conn, v.patient_id):
-            tasks = planning.plan_from(v.visit_date, v.visit_id, rules.categories[category], cal)
-            planning.store(conn, v.patient_id, v.visit_id, tasks, as_of, count)
+            tasks = plans.get((v.visit_date, category))
+            if tasks is None:
+                tasks = planning.plan_from(v.visit_date, "", rules.categories[category], cal)
+                plans[(v.visit_date, category)] = tasks
+            planning.store(conn, v.patient_id, v.visit_id, tasks, as_of, count,
+                           key=v.visit_id, fresh=old is None)
     birthdays = planning.plan_birthdays(conn, rules, cal, as_of, (as_of.year, as_of.year + 1),
                                         touched)
     # a year's holidays may have been added since: provisional dates get their real day

@@ -105,21 +105,30 @@ class PlanCount:
 def store(
     conn: sqlite3.Connection, patient_id: str, visit_id: str | None,
     tasks: Iterable[PlannedTask], as_of: date, count: PlanCount,
-    complaint_id: int | None = None,
+    complaint_id: int | None = None, key: str | None = None, fresh: bool = False,
 ) -> None:
-    """Insert the tasks not yet in the ledger (a plan key is planned once)."""
+    """Insert the tasks not yet in the ledger (a plan key is planned once). `key` replaces
+    the plan key's prefix (plans are shared between visits of one day); `fresh` says none
+    of them can exist yet (a new visit), so they go in with one statement."""
+    tasks = list(tasks)
+    rows = []
     for task in tasks:
         status = "backfill" if task.backfill(as_of) else "open"
-        cur = conn.execute(_INSERT, (
-            task.plan_key, patient_id, visit_id, task.category, task.touchpoint, task.seq,
-            task.nominal_date.isoformat(), task.due_date.isoformat(), task.window, task.move,
-            task.expires_on.isoformat(), task.expires_on.isoformat(), int(task.provisional),
-            status, as_of.isoformat(), complaint_id,
-        ))
-        if cur.rowcount:
+        rows.append(((f"{key}/{task.touchpoint}" if key else task.plan_key), patient_id,
+                     visit_id, task.category, task.touchpoint, task.seq,
+                     task.nominal_date.isoformat(), task.due_date.isoformat(), task.window,
+                     task.move, task.expires_on.isoformat(), task.expires_on.isoformat(),
+                     int(task.provisional), status, as_of.isoformat(), complaint_id))
+    if fresh:
+        conn.executemany(_INSERT, rows)
+        inserted = [True] * len(rows)
+    else:
+        inserted = [bool(conn.execute(_INSERT, row).rowcount) for row in rows]
+    for row, task, new in zip(rows, tasks, inserted, strict=True):
+        if new:
             count.planned += 1
-            count.backfill += status == "backfill"
-            if task.provisional and status == "open":
+            count.backfill += row[13] == "backfill"
+            if task.provisional and row[13] == "open":
                 count.provisional.append(task.due_date)
 
 

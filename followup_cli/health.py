@@ -1,27 +1,12 @@
-"""Backups and the ledger's health check."""
+"""The ledger's health check."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from followup_cli.calendar import ClinicCalendar
-
-
-def backup(conn: sqlite3.Connection, target: Path) -> None:
-    """SQLite's online backup: a consistent copy even while agents keep logging."""
-    tmp = target.with_name(target.name + ".partial")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    os.close(fd)
-    dest = sqlite3.connect(tmp)
-    try:
-        conn.backup(dest)
-    finally:
-        dest.close()
-    os.replace(tmp, target)  # a half-written backup never carries the final name
 
 
 def check(conn: sqlite3.Connection, cal: ClinicCalendar, today: date) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -538,10 +537,11 @@ def _bad_rows_message(path: Path, bad: list[BadRow]) -> str:
 
 def write_bad_rows(path: Path, headers: list[str], bad: list[BadRow]) -> None:
     """The rows that were not imported, with where and why, for the clinic to fix."""
+    from followup_cli.printing import private_file
     from followup_cli.render import safe_cell
 
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with open(fd, "w", encoding="utf-8-sig", newline="") as f:
+    with private_file(path) as f:
+        f.write("\ufeff")  # utf-8-sig: Excel then reads the Chinese right
         writer = csv.writer(f)
         writer.writerow(["line", "column", "reason", *headers])
         for row in bad:

@@ -43,7 +43,7 @@ def private_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
         with os.fdopen(fd, mode) as f:
             yield f
     else:
-        with os.fdopen(fd, mode, encoding="utf-8") as f:
+        with os.fdopen(fd, mode, encoding="utf-8", newline="") as f:
             yield f
 
 

@@ -61,5 +61,16 @@ def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]
     console().print(table)
 
 
+def emit_rows(fmt: str, rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]],
+              title: str | None = None) -> None:
+    """A list of plain rows in the chosen format: JSON, CSV, or a table of `columns`."""
+    if fmt == "json":
+        emit_json(list(rows))
+    elif fmt == "csv":
+        emit_csv(rows)
+    else:
+        emit_table(rows, columns, title=title)
+
+
 def warn(message: str) -> None:
     sys.stderr.write(message + "\n")

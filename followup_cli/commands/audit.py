@@ -26,7 +26,7 @@ def audit_cli(
     """
     from followup_cli.audit import entries
     from followup_cli.commands.state import parse_day
-    from followup_cli.render import FORMATS, emit_csv, emit_json, emit_table
+    from followup_cli.render import FORMATS, emit_rows
 
     check_choice("--format", fmt, FORMATS)
     conn = state(ctx).open()
@@ -34,11 +34,6 @@ def audit_cli(
         rows = entries(conn, since=parse_day(since, "--since").isoformat() if since else None)
     finally:
         conn.close()
-    if fmt == "json":
-        emit_json(rows)
-    elif fmt == "csv":
-        emit_csv(rows)
-    else:
-        emit_table(rows, [("audit_id", "#"), ("at", t("complaint.col.at")),
+    emit_rows(fmt, rows, [("audit_id", "#"), ("at", t("complaint.col.at")),
                           ("agent", t("report.col.agent")), ("action", t("audit.col.action")),
                           ("what", t("audit.col.what"))], title=t("audit.title"))

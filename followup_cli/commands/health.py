@@ -25,7 +25,7 @@ def backup_cli(
     在他人继续使用时安全地备份台账。
     """
     from followup_cli.errors import FollowupError
-    from followup_cli.health import backup
+    from followup_cli.ledger import copy_to
 
     st = state(ctx)
     if target.resolve() == st.ledger_path.resolve():
@@ -34,7 +34,7 @@ def backup_cli(
         raise FollowupError(t("ledger.no_dir", path=target.parent))
     conn = st.open()
     try:
-        backup(conn, target)
+        copy_to(conn, target)
     finally:
         conn.close()
     typer.echo(t("backup.done", path=target))

@@ -167,7 +167,7 @@ def bad_phones_cli(
     待更正号码清单：号码被报错误的患者。
     """
     from followup_cli.patients import bad_phones
-    from followup_cli.render import FORMATS, emit_csv, emit_json, emit_table
+    from followup_cli.render import FORMATS, emit_rows
 
     check_choice("--format", fmt, FORMATS)
     conn = state(ctx).open()
@@ -175,12 +175,7 @@ def bad_phones_cli(
         rows = bad_phones(conn)
     finally:
         conn.close()
-    if fmt == "json":
-        emit_json(rows)
-    elif fmt == "csv":
-        emit_csv(rows)
-    else:
-        emit_table(rows, [("patient_id", "ID"), ("name", t("due.col.patient")),
+    emit_rows(fmt, rows, [("patient_id", "ID"), ("name", t("due.col.patient")),
                           ("phone", t("patient.col.phone")),
                           ("reported_at", t("patient.col.reported")),
                           ("waiting", t("patient.col.waiting"))],

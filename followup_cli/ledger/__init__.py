@@ -59,20 +59,28 @@ def open_ledger(path: Path | str, *, create_dirs: bool = False) -> sqlite3.Conne
     if version < LATEST:
         if version > 0:
             # an older ledger with data: keep a copy of it as it was before upgrading
-            copy = path.with_name(f"{path.name}.before-v{LATEST}.bak")
-            fd = os.open(copy, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-            os.close(fd)
-            dest = sqlite3.connect(copy)
-            try:
-                conn.backup(dest)
-            finally:
-                dest.close()
+            copy_to(conn, path.with_name(f"{path.name}.before-v{LATEST}.bak"))
         migrate(conn)
     for suffix in ("-wal", "-shm"):
         side = Path(str(path) + suffix)
         if side.exists():
             os.chmod(side, 0o600)
     return conn
+
+
+def copy_to(conn: sqlite3.Connection, target: Path) -> None:
+    """SQLite's online backup into a file readable by its owner only: consistent while
+    others keep writing, and renamed into place so a half-written copy never carries
+    the final name."""
+    partial = target.with_name(target.name + ".partial")
+    fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    os.close(fd)
+    dest = sqlite3.connect(partial)
+    try:
+        conn.backup(dest)
+    finally:
+        dest.close()
+    os.replace(partial, target)
 
 
 @contextmanager

@@ -7,7 +7,6 @@ know is planned with ordinary weekends and marked provisional.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -151,10 +150,9 @@ def load_calendar(path: Path | None) -> ClinicCalendar:
     def fail(where: str, reason: str) -> FollowupError:
         return FollowupError(t("rules.error", path=path, where=where, reason=reason))
 
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise FollowupError(t("rules.toml", path=path, reason=e)) from None
+    from followup_cli.files import read_toml
+
+    data = read_toml(path)
     unknown = set(data) - {"national", "weekends", "closed", "years", "windows"}
     if unknown:
         raise fail(sorted(unknown)[0], "unknown key (national, weekends, closed, years, "

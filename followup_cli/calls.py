@@ -142,7 +142,7 @@ def _targets(conn: sqlite3.Connection, day: date, task_id: int | None,
         if task["status"] != "open":
             raise FollowupError(t("log.task_closed", task_id=task_id,
                                   status=t(f"status.{task['status']}"),
-                                  by=task["agent"] or "-", at=task["done_at"] or "-"))
+                                  by=task["agent"] or "-", at=_short(task["done_at"])))
         patient_id = str(task["patient_id"])
     patient = conn.execute("SELECT do_not_call FROM patients WHERE patient_id = ?",
                            (patient_id,)).fetchone()
@@ -155,8 +155,20 @@ def _targets(conn: sqlite3.Connection, day: date, task_id: int | None,
         {**sheet_params(day), "pid": patient_id})]
     ids = sorted(set(on_sheet) | ({task_id} if task_id is not None else set()))
     if not ids:
-        raise FollowupError(t("log.nothing_due", patient_id=patient_id, date=day.isoformat()))
+        raise _nothing_due(conn, str(patient_id), day)
     return str(patient_id), ids
+
+
+def _nothing_due(conn: sqlite3.Connection, patient_id: str, day: date) -> FollowupError:
+    """Nothing left on the patient's sheet: if someone settled it that day, say who and when."""
+    last = conn.execute(
+        "SELECT agent, called_at FROM calls WHERE patient_id = ? AND called_at >= ? "
+        "AND called_at < ? ORDER BY called_at DESC, attempt_id DESC LIMIT 1",
+        (patient_id, day.isoformat(), (day + timedelta(days=1)).isoformat())).fetchone()
+    if last is not None:
+        return FollowupError(t("log.settled_today", patient_id=patient_id, by=last["agent"],
+                               at=_short(last["called_at"])))
+    return FollowupError(t("log.nothing_due", patient_id=patient_id, date=day.isoformat()))
 
 
 # --- the state of a task, replayed from its calls ------------------------------------
@@ -430,6 +442,11 @@ def _patient(conn: sqlite3.Connection, patient_id: str) -> sqlite3.Row:
     if row is None:
         raise FollowupError(t("log.no_patient", patient_id=patient_id))
     return row
+
+
+def _short(stamp: str | None) -> str:
+    """'2026-11-03T16:00:00' as '2026-11-03 16:00' for messages."""
+    return stamp.replace("T", " ")[:16] if stamp else "-"
 
 
 def _iso(moment: datetime) -> str:

@@ -118,6 +118,13 @@ def run(argv: list[str]) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except UnicodeEncodeError:  # bytes from the shell that are not UTF-8 reached the ledger
+        sys.stderr.write(f"followup: {t('error.not_utf8')}\n")
+        return 2
+    except OSError as e:  # a file the user named: missing folder, no permission, disk full
+        reason = e.strerror or type(e).__name__
+        sys.stderr.write(f"followup: {t('file.os_error', path=e.filename or '-', reason=reason)}\n")
+        return 2
     except SystemExit as e:  # rich exits this way when the reader closed the pipe
         return e.code if isinstance(e.code, int) else 1
     except Exception as e:

@@ -139,6 +139,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rules.toml": ("{path}：TOML 语法错误：{reason}", "{path}: TOML syntax error: {reason}"),
     "rules.error": ("{path}：{where}：{reason}", "{path}: {where}: {reason}"),
     "rules.ok": ("{path}：规则有效，共 {count} 个类别", "{path}: valid, {count} categories"),
+    "error.not_utf8": ("命令行参数里有不是 UTF-8 的字符：请检查终端的编码设置（应为 UTF-8）",
+                       "an argument holds characters that are not UTF-8: check the terminal's "
+                       "encoding (it should be UTF-8)"),
+    "file.empty": ("需要一个文件名（不能为空）", "a file name is needed (not empty)"),
+    "file.os_error": ("{path}：{reason}", "{path}: {reason}"),
+    "file.unreadable": ("{path}：无法读取（{reason}）", "{path}: cannot be read ({reason})"),
     "rules.no_file": ("找不到规则文件：{path}", "rules file not found: {path}"),
     "rules.col.id": ("类别", "Category"),
     "rules.col.kind": ("就诊类型", "Visit kind"),
@@ -199,6 +205,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "log.no_patient": ("没有患者编号为 {patient_id} 的患者", "there is no patient {patient_id}"),
     "log.nothing_due": ("患者 {patient_id} 在 {date} 的清单上没有任务",
                         "patient {patient_id} has no task on the sheet of {date}"),
+    "log.settled_today": ("患者 {patient_id} 今天的回访已由 {by} 在 {at} 登记，清单上没有剩下的任务",
+                          "patient {patient_id}'s calls for the day were already logged by {by} "
+                          "at {at}; nothing left to log"),
     "log.bad_outcome": ("未知的通话结果 {value}；可选：{choices}",
                         "unknown outcome {value}; one of: {choices}"),
     "log.note_short": ("接通后需要至少 {min} 个字的回访记录（现在 {length} 个字）",

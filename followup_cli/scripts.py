@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,12 +45,9 @@ def load_scripts(clinic_file: Path | None = None) -> Scripts:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise FollowupError(t("rules.no_file", path=path)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise FollowupError(t("rules.toml", path=path, reason=e)) from None
+    from followup_cli.files import read_toml
+
+    return read_toml(path)
 
 
 def _fail(path: Path, where: str, reason: str) -> FollowupError:

@@ -97,3 +97,294 @@ def test_random_exports_never_break_anything(tmp_path: Path, rows, header) -> No
     assert code in (0, 2)
     if code == 2 and db.exists():
         assert counts(db) == (0, 0)
+
+
+LOGGER = """
+import sys
+from followup_cli.cli import run
+db, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    run(["--db", db, "--lang", "en", "log", "--patient", f"Q{i:06d}", "-o", "reached",
+         "--note", "患者恢复良好，已提醒按时复查并注意饮食。", "--agent", "killed",
+         "--when", "2026-11-03T16:00"])
+"""
+
+
+def attempts_state(db: Path) -> dict[str, int]:
+    """Calls per patient; every call is linked to the tasks it settled."""
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        unlinked = conn.execute("SELECT count(*) FROM attempts a WHERE NOT EXISTS "
+                                "(SELECT 1 FROM attempt_tasks l WHERE l.attempt_id = "
+                                "a.attempt_id)").fetchone()[0]
+        assert unlinked == 0
+        return dict(conn.execute("SELECT patient_id, count(*) FROM attempts GROUP BY 1"))
+    finally:
+        conn.close()
+
+
+def test_logs_killed_at_any_moment(tmp_path: Path) -> None:
+    """SIGKILL a run of `followup log` calls at random moments: each call is in the ledger
+    whole (with the tasks it settled) or not at all; `doctor` finds every task's state equal
+    to a replay of its calls; logging again completes the run, nothing twice."""
+    db = tmp_path / "log.db"
+    n = 300
+    assert run(["--db", str(db), "import", "visits", str(big_export(tmp_path / "v.csv", n)),
+                "--date", "2026-11-03"]) == 0
+    cmd = [sys.executable, "-c", LOGGER, str(db), str(n)]
+    rng = random.Random(11)
+    logged = []
+    for _ in range(8):
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.6, 2.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        per_patient = attempts_state(db)
+        assert set(per_patient.values()) <= {1}, "a call was logged twice"
+        assert run(["--db", str(db), "doctor"]) == 0
+        logged.append(len(per_patient))
+    assert logged[0] > 0 and logged[-1] < n, f"the kills did not land mid-run: {logged}"
+    assert subprocess.run(cmd, capture_output=True).returncode == 0
+    per_patient = attempts_state(db)
+    assert len(per_patient) == n and set(per_patient.values()) == {1}
+    assert run(["--db", str(db), "doctor"]) == 0
+
+
+def due_dates(db: Path) -> list[tuple[int, str, str, int]]:
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return conn.execute("SELECT task_id, due_date, expires_on, provisional FROM tasks "
+                            "ORDER BY task_id").fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_replan_killed_at_any_moment(tmp_path: Path) -> None:
+    """Weekends switched off moves about ten thousand calls; SIGKILL the replan at random
+    moments while it runs: every task's due date is all as before or all as after."""
+    import datetime as dt
+    import shutil
+
+    pristine = tmp_path / "pristine.db"
+    export = tmp_path / "spread.csv"
+    rows = [f"K{i:06d},Q{i:06d},患者{i},139{i:08d},{dt.date(2026, 10, 1) + dt.timedelta(i % 60)},"
+            "双眼皮,成交" for i in range(12000)]
+    export.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    assert run(["--db", str(pristine), "import", "visits", str(export), "--date",
+                "2026-11-30"]) == 0
+    calendar = tmp_path / "calendar.toml"
+    calendar.write_text("weekends = false\n", encoding="utf-8")
+    before = due_dates(pristine)
+    db = tmp_path / "replan.db"
+
+    def replan(db: Path) -> list[str]:
+        return [sys.executable, "-m", "followup_cli", "--db", str(db), "--calendar",
+                str(calendar), "calendar", "replan", "--date", "2026-11-02", "--format", "json"]
+
+    def fresh() -> None:
+        for extra in ("-wal", "-shm"):
+            Path(f"{db}{extra}").unlink(missing_ok=True)
+        shutil.copyfile(pristine, db)
+
+    fresh()
+    started = time.perf_counter()
+    assert subprocess.run(replan(db), capture_output=True).returncode == 0
+    whole = time.perf_counter() - started
+    after = due_dates(db)
+    assert sum(row != was for row, was in zip(after, before, strict=True)) > 5000
+    started = time.perf_counter()   # the same process up to its transaction
+    assert subprocess.run([*replan(db)[:-5], "check"]).returncode == 0
+    startup = time.perf_counter() - started
+    rng = random.Random(5)
+    killed_midway = 0
+    for _ in range(8):
+        fresh()
+        proc = subprocess.Popen(replan(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(startup + rng.uniform(0.1, 0.9) * max(whole - startup, 0.05))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        state = due_dates(db)
+        assert state in (before, after)
+        killed_midway += state == before
+    assert killed_midway >= 3, "the kills did not land while the replan was running"
+    assert subprocess.run(replan(db), capture_output=True).returncode == 0
+    assert due_dates(db) == after
+
+
+# --- rules and calendar files ----------------------------------------------------------
+
+DEFAULT_RULES = (Path(__file__).resolve().parents[1] / "followup_cli" / "rules"
+                 / "default.toml").read_text(encoding="utf-8")
+CALENDAR = """weekends = true
+closed = ["2026-12-24"]
+[years.2027]
+rest = ["2027-01-01", "2027-02-06"]
+work = ["2027-02-20"]
+[windows]
+summer = ["05-01", "09-30"]
+[windows.summer_hours]
+afternoon = "14:30-16:30"
+evening = "19:00-20:00"
+[windows.winter_hours]
+afternoon = "14:00-16:30"
+evening = "19:00-20:00"
+"""
+HOSTILE_VALUES = ['""', "0", "-1", "1e309", "true", "[]", "{}", '"-3d"', '"99999m"', '"0d"',
+                  '"夜间"', '"later "', '["x", 1]', '{ zh = 1 }', '"2026-02-30"', '"25:00-26:00"',
+                  '"16:30-14:00"', '"13-01"', '[["2027-01-01"]]', '"\\u0000"', '"x" ', "nan"]
+
+
+def mutated(text: str, data: st.DataObject) -> str:
+    """A real file with some values swapped for hostile ones, or cut short, or garbled."""
+    lines = text.splitlines()
+    how = data.draw(st.sampled_from(["values", "cut", "lines"]))
+    if how == "cut":
+        return text[:data.draw(st.integers(0, len(text)))]
+    if how == "lines":
+        picks = data.draw(st.lists(st.integers(0, len(lines) - 1), max_size=6))
+        return "\n".join(line for i, line in enumerate(lines) if i not in picks)
+    assigned = [i for i, line in enumerate(lines) if " = " in line and not line.startswith("#")]
+    for i in data.draw(st.lists(st.sampled_from(assigned), min_size=1, max_size=4)):
+        key = lines[i].split(" = ", 1)[0]
+        lines[i] = f"{key} = {data.draw(st.sampled_from(HOSTILE_VALUES))}"
+    return "\n".join(lines) + "\n"
+
+
+def no_traceback(code: int, err: str, name: str) -> None:
+    assert code in (0, 2), (code, err)
+    assert "Traceback" not in err
+    if code == 2:
+        assert name in err, err   # the message says which file
+
+
+@settings(max_examples=50, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_broken_rules_files_are_refused_cleanly(tmp_path: Path, capsys, data) -> None:  # noqa: ANN001
+    path = tmp_path / "fuzz-rules.toml"
+    if data.draw(st.booleans()):
+        path.write_text(mutated(DEFAULT_RULES, data), encoding="utf-8")
+    else:
+        path.write_bytes(data.draw(st.binary(max_size=300)))
+    db = tmp_path / "rules.db"
+    if db.exists():
+        os.remove(db)
+    example = Path(__file__).resolve().parents[1] / "data" / "visits-example.csv"
+    capsys.readouterr()
+    code = run(["--db", str(db), "--rules", str(path), "import", "visits", str(example),
+                "--date", "2026-12-31"])
+    no_traceback(code, capsys.readouterr().err, path.name)
+    if code == 2 and db.exists():
+        assert counts(db) == (0, 0)
+    code = run(["--db", str(db), "rules", "check", str(path)])
+    no_traceback(code, capsys.readouterr().err, path.name)
+
+
+@settings(max_examples=50, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_broken_calendar_files_are_refused_cleanly(tmp_path: Path, capsys, data) -> None:  # noqa: ANN001
+    path = tmp_path / "fuzz-calendar.toml"
+    if data.draw(st.booleans()):
+        path.write_text(mutated(CALENDAR, data), encoding="utf-8")
+    else:
+        path.write_bytes(data.draw(st.binary(max_size=300)))
+    db = tmp_path / "calendar.db"
+    if not db.exists():   # one small clinic for all examples, planned with the default calendar
+        example = Path(__file__).resolve().parents[1] / "data" / "visits-example.csv"
+        assert run(["--db", str(db), "import", "visits", str(example), "--date",
+                    "2026-12-31"]) == 0
+    capsys.readouterr()
+    for args in (["calendar", "check", str(path)], ["due", "--date", "2026-11-03"],
+                 ["calendar", "show", "--year", "2027", "--format", "json"],
+                 ["calendar", "replan", "--date", "2026-11-03"]):
+        code = run(["--db", str(db), "--calendar", str(path), *args])
+        no_traceback(code, capsys.readouterr().err, path.name)
+
+
+# --- every command's options ------------------------------------------------------------
+
+def leaf_commands() -> list[tuple[list[str], list[tuple[str, bool]], int]]:
+    """(command path, [(option, is_flag)], number of arguments) for every command."""
+    import typer
+
+    from followup_cli.cli import build_app
+
+    found = []
+
+    def walk(cmd, path: list[str]) -> None:  # noqa: ANN001
+        subs = getattr(cmd, "commands", None)
+        if subs:
+            for name, sub in subs.items():
+                walk(sub, [*path, name])
+            return
+        opts = [(p.opts[0], bool(getattr(p, "is_flag", False))) for p in cmd.params
+                if p.param_type_name == "option" and p.opts[0] not in ("--help", "--demo")]
+        args = sum(1 for p in cmd.params if p.param_type_name == "argument")
+        found.append((path, opts, args))
+
+    walk(typer.main.get_command(build_app()), [])
+    return found
+
+
+COMMANDS = leaf_commands()
+OPTION_VALUES = st.one_of(st.sampled_from([
+    "", "0", "-1", "1", "7", "100000000000000000000", "2026-11-03", "2026-02-30", "2026-11",
+    "2026-13", "9999-12-31", "0001-01-01", "today", "16:30", "25:61", "2026-11-03T16:00",
+    "json", "csv", "table", "html", "xlsx", "zh", "en", "reached", "no_answer", "投诉",
+    "P000001", "C000001", "1,2,3", "a=b", "预约=visit_date", "x" * 300, "'); DROP TABLE tasks;--",
+    "out.html", "out.xlsx", "sheet.csv", "nowhere/file.db", "张三", "-", "--",
+]), st.text(st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]),
+                       max_size=12))   # argv holds no NUL; non-UTF-8 bytes: test below
+
+
+def test_every_command_is_fuzzed() -> None:
+    names = {" ".join(path) for path, _, _ in COMMANDS}
+    assert {"due", "log", "report", "import visits", "calendar replan", "complaint close",
+            "assign", "backup", "doctor", "patient show"} <= names
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_options_on_any_command_fail_cleanly(tmp_path: Path, capsys, monkeypatch,  # noqa: ANN001
+                                                 data) -> None:
+    """Random options with random values on every command: exit 0, 1 (a check that found
+    something) or 2 with a message; never an internal error (FOLLOWUP_DEBUG re-raises it)."""
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "options.db"
+    if not db.exists():
+        assert run(["--db", str(db), "init", "--demo", "--patients", "60"]) == 0
+    monkeypatch.setenv("FOLLOWUP_DEBUG", "1")
+    path, opts, nargs = data.draw(st.sampled_from(COMMANDS))
+    root = data.draw(st.lists(st.sampled_from(["--lang", "--rules", "--calendar"]), unique=True,
+                              max_size=2))
+    argv = ["--db", str(db), *path]
+    for option in root:   # root options go anywhere on the line
+        argv[2:2] = [option, data.draw(OPTION_VALUES)]
+    for option, is_flag in data.draw(st.lists(st.sampled_from(opts), max_size=4,
+                                              unique=True)) if opts else []:
+        argv += [option] if is_flag else [option, data.draw(OPTION_VALUES)]
+    argv += [data.draw(OPTION_VALUES) for _ in range(data.draw(st.integers(0, nargs + 1)))]
+    capsys.readouterr()
+    code = run(argv)
+    err = capsys.readouterr().err
+    assert code in (0, 1, 2), (argv, code, err)
+    assert "Traceback" not in err and "internal error" not in err, (argv, err)
+    if code == 2:
+        assert err.strip(), argv
+
+
+def test_arguments_that_are_not_utf8(tmp_path: Path) -> None:
+    """A terminal set to GBK sends bytes that are not UTF-8: a clean message, exit 2."""
+    db = tmp_path / "bytes.db"
+    assert run(["--db", str(db), "init"]) == 0
+    for args in ([b"patient", "张三".encode("gbk")], [b"due", b"--date", b"\xff"],
+                 [b"import", b"visits", "患者.csv".encode("gbk")],
+                 [b"log", b"--patient", b"\xc4\xe3", b"-o", b"reached"]):
+        result = subprocess.run([sys.executable, b"-m", b"followup_cli", b"--db", bytes(db),
+                                 *args], capture_output=True)
+        assert result.returncode == 2, (args, result.stderr)
+        assert b"Traceback" not in result.stderr and result.stderr.startswith(b"followup: ")

@@ -114,7 +114,7 @@ def test_reached_settles_every_task_of_the_day(cli, ledger: Path) -> None:
     again = cli("log", str(day[0]["task_id"]), "-o", "reached", "--note", NOTE)
     assert again.code == 2
     assert again.err.startswith(f"followup: task {day[0]['task_id']} is already done "
-                                "(by tester at 2026-11-05T15:00:00)")
+                                "(by tester at 2026-11-05 15:00)")
 
 
 def test_no_answer_retries_then_unreachable(cli, ledger: Path) -> None:

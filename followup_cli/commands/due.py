@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from followup_cli.commands.state import check_choice, parse_time, state, the_day
+from followup_cli.commands.state import a_file, check_choice, parse_time, state, the_day
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 
@@ -37,7 +37,7 @@ def due_cli(
         "--format", help="table, json, csv, html (printable A4) or xlsx.")] = "table",
     output: Annotated[Path | None, typer.Option(
         "--output", "-O", help="Write to this file (needed for html and xlsx); created "
-        "readable by you only.", dir_okay=False)] = None,
+        "readable by you only.", dir_okay=False, callback=a_file)] = None,
     now: Annotated[bool, typer.Option(
         "--now", help="Only what may be called right now; says when the next window opens.")]
     = False,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from followup_cli.commands.state import check_choice, state
+from followup_cli.commands.state import a_file, check_choice, state
 from followup_cli.i18n import t
 
 
@@ -18,7 +18,8 @@ def register(app: typer.Typer) -> None:
 
 def backup_cli(
     ctx: typer.Context,
-    target: Annotated[Path, typer.Argument(help="Where to write the copy.", dir_okay=False)],
+    target: Annotated[Path, typer.Argument(help="Where to write the copy.", dir_okay=False,
+                                              callback=a_file)],
 ) -> None:
     """Copy the ledger safely while others keep working (SQLite online backup).
 

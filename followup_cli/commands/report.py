@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from followup_cli.commands.state import check_choice, state
+from followup_cli.commands.state import a_file, check_choice, state
 from followup_cli.i18n import t
 
 AGENT_COLUMNS = ("done", "on_time_rate", "attempts", "reach_rate", "satisfaction_mean", "nps",
@@ -37,7 +37,7 @@ def report_cli(
         "--format", help="table, json, csv, html (to print, with charts) or xlsx.")] = "table",
     output: Annotated[Path | None, typer.Option(
         "--output", "-O", help="The file for html and xlsx; created readable by you only.",
-        dir_okay=False)] = None,
+        dir_okay=False, callback=a_file)] = None,
     day: Annotated[str | None, typer.Option(
         "--date", help="Report as of this day instead of today (YYYY-MM-DD).")] = None,
     explain: Annotated[bool, typer.Option(

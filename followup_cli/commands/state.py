@@ -4,7 +4,6 @@ configuration found next to the ledger, and the date options."""
 from __future__ import annotations
 
 import sqlite3
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -71,10 +70,9 @@ class State:
         path = self.beside_ledger("followup.toml")
         if not path.exists():
             return {}
-        try:
-            return tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise FollowupError(t("rules.toml", path=path, reason=e)) from None
+        from followup_cli.files import read_toml
+
+        return read_toml(path)
 
     def min_note(self) -> int:
         value = self.config().get("calls", {}).get("min_note_chars", 20)
@@ -85,18 +83,26 @@ class State:
         return value
 
 
+def a_file(value: Any) -> Any:
+    """Typer callback for file parameters: '' would silently mean the current directory."""
+    for path in value if isinstance(value, list) else [value]:
+        if path is not None and str(path) in ("", "."):
+            raise typer.BadParameter(t("file.empty"))
+    return value
+
+
 def root_callback(
     ctx: typer.Context,
     db: Annotated[list[Path] | None, typer.Option(
         "--db", help="The ledger file / 台账文件 (else $FOLLOWUP_DB, else "
         "~/.local/share/followup/ledger.db). report takes several, one per branch.",
-        dir_okay=False)] = None,
+        dir_okay=False, callback=a_file)] = None,
     rules: Annotated[Path | None, typer.Option(
         "--rules", help="The clinic's rules file / 诊所规则文件 (else rules.toml next to the "
-        "ledger).", dir_okay=False)] = None,
+        "ledger).", dir_okay=False, callback=a_file)] = None,
     calendar: Annotated[Path | None, typer.Option(
         "--calendar", help="The clinic calendar file / 诊所日历文件 (else calendar.toml next "
-        "to the ledger).", dir_okay=False)] = None,
+        "to the ledger).", dir_okay=False, callback=a_file)] = None,
     lang: Annotated[str | None, typer.Option(
         "--lang", help="zh or en (else $FOLLOWUP_LANG, else the locale).")] = None,
     version: Annotated[bool, typer.Option("--version", "-V", help="Show the version.")] = False,

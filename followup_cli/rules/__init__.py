@@ -4,7 +4,6 @@ frozen dataclasses. Validation names the file, the table and the key that is wro
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,16 +98,9 @@ def load_rules(clinic_file: Path | None = None) -> RulePack:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise FollowupError(t("rules.no_file", path=path)) from None
-    except UnicodeDecodeError:
-        raise FollowupError(t("rules.toml", path=path, reason="not UTF-8")) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise FollowupError(t("rules.toml", path=path, reason=e)) from None
+    from followup_cli.files import read_toml
+
+    return read_toml(path)
 
 
 def _fail(path: Path, where: str, reason: str) -> FollowupError:

@@ -40,24 +40,22 @@ def hoist_root_options(argv: list[str]) -> list[str]:
     return out
 
 
-def build_app():  # noqa: ANN201 - typer is imported lazily
+# command name -> the module that registers it, in the order `followup --help` lists them
+COMMANDS = {
+    "init": "init", "due": "due", "log": "log", "report": "report", "script": "script",
+    "audit": "audit", "assign": "assign", "backup": "health", "doctor": "health",
+    "import": "import_visits", "rules": "rules", "calendar": "clinic_calendar",
+    "complaint": "complaint", "patient": "patient",
+}
+
+
+def build_app(command: str | None = None):  # noqa: ANN201 - typer is imported lazily
+    """The CLI; with `command`, only that command is registered (a call sheet should not
+    pay for building the other thirty commands)."""
+    import importlib
+
     import typer
 
-    from followup_cli.commands import (
-        assign,
-        audit,
-        clinic_calendar,
-        complaint,
-        due,
-        health,
-        import_visits,
-        init,
-        log,
-        patient,
-        report,
-        rules,
-        script,
-    )
     from followup_cli.commands.state import root_callback
 
     app = typer.Typer(
@@ -66,20 +64,20 @@ def build_app():  # noqa: ANN201 - typer is imported lazily
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(root_callback)
-    init.register(app)
-    import_visits.register(app)
-    due.register(app)
-    log.register(app)
-    report.register(app)
-    rules.register(app)
-    clinic_calendar.register(app)
-    complaint.register(app)
-    patient.register(app)
-    script.register(app)
-    audit.register(app)
-    assign.register(app)
-    health.register(app)
+    modules = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(
+        COMMANDS.values()))
+    for name in modules:
+        importlib.import_module(f"followup_cli.commands.{name}").register(app)
     return app
+
+
+def the_command(argv: list[str]) -> str | None:
+    """The command word of an argv whose root options were hoisted; None if a flag (such as
+    --help) comes first."""
+    i = 0
+    while i < len(argv) and argv[i].split("=", 1)[0] in ROOT_OPTIONS:
+        i += 1 if "=" in argv[i] else 2
+    return argv[i] if i < len(argv) and not argv[i].startswith("-") else None
 
 
 def _help() -> str:
@@ -101,8 +99,9 @@ def run(argv: list[str]) -> int:
     from followup_cli.i18n import t
 
     try:
-        app = build_app()
-        result = app(args=hoist_root_options(argv), prog_name="followup", standalone_mode=False)
+        args = hoist_root_options(argv)
+        app = build_app(the_command(args))
+        result = app(args=args, prog_name="followup", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except FollowupError as e:
         sys.stderr.write(f"followup: {e}\n")

@@ -252,3 +252,36 @@ def test_patient_shorthand_after_root_options() -> None:
         "--lang", "en", "patient", "show", "C1"]
     assert hoist_root_options(["patient", "set-phone", "C1", "13800001111"]) == [
         "patient", "set-phone", "C1", "13800001111"]
+
+
+def test_only_the_command_asked_for_is_built() -> None:
+    from followup_cli.cli import COMMANDS, the_command
+
+    assert the_command(["--db", "x.db", "due", "--today"]) == "due"
+    assert the_command(["--db=x.db", "--lang", "en", "log", "7"]) == "log"
+    assert the_command(["--help"]) is None and the_command([]) is None
+    import typer
+
+    names = set(typer.main.get_command(build_app("calendar")).commands)
+    assert names == {"calendar"}
+    assert set(typer.main.get_command(build_app(None)).commands) == set(COMMANDS)
+
+
+def test_the_call_sheet_does_not_load_what_it_does_not_need(tmp_path: Path) -> None:
+    """rich, openpyxl, sqlite-utils, matplotlib, dateutil's parser and the other commands
+    are loaded only by the commands that use them."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "light.db"
+    assert subprocess.run([sys.executable, "-m", "followup_cli", "--db", str(db), "init"],
+                          capture_output=True).returncode == 0
+    probe = ("import sys, io, contextlib\nfrom followup_cli.cli import run\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             f"    code = run(['--db', {str(db)!r}, 'due', '--date', '2026-11-23', '--format', "
+             "'json'])\nprint(code, sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('rich', 'openpyxl', 'sqlite_utils', 'matplotlib', 'numpy', 'python_calamine') "
+             "or m in ('dateutil.parser', 'followup_cli.commands.report', "
+             "'followup_cli.commands.log')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.stdout.split(" ", 1) == ["0", "[]\n"], out.stdout + out.stderr

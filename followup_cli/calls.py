@@ -261,9 +261,9 @@ def _latest(conn: sqlite3.Connection, patient_id: str, by_call: str, undo: str) 
     """Whether the latest recorded event of the pair (by_call, undo) is by_call. An event
     made by a call counts only while that call, as it stands, still says so."""
     row = conn.execute(
-        "SELECT e.action FROM patient_events e LEFT JOIN calls c ON c.attempt_id = "
-        "e.attempt_id WHERE e.patient_id = ? AND e.action IN (?, ?) AND (e.attempt_id IS "
-        "NULL OR c.outcome = e.action) ORDER BY e.event_id DESC LIMIT 1",
+        "SELECT e.action FROM patient_events e WHERE e.patient_id = ? AND e.action IN (?, ?) "
+        "AND (e.attempt_id IS NULL OR (SELECT c.outcome FROM calls c WHERE c.attempt_id = "
+        "e.attempt_id) = e.action) ORDER BY e.event_id DESC LIMIT 1",
         (patient_id, by_call, undo)).fetchone()
     return bool(row and row[0] == by_call)
 

@@ -19,13 +19,14 @@ ON_SHEET = """t.status = 'open' AND t.expires_on > :d
 
 # The whole sheet as two bounded range scans, each on a partial index, so its cost grows
 # with the sheet, not with the ledger. A task without a next try expires at most
-# MISSED_AFTER_DAYS + 1 days after its due day, which bounds the first scan.
+# MISSED_AFTER_DAYS + 1 days after its due day, which bounds the first scan; the second
+# reads the retried tasks not yet expired (tasks_open_retry is by expiry).
 _ON_SHEET = f"""
 SELECT t.task_id FROM tasks t
  WHERE t.status = 'open' AND t.due_date <= :d AND t.due_date > :oldest AND {ON_SHEET}
 UNION
 SELECT t.task_id FROM tasks t
- WHERE t.status = 'open' AND t.next_try_at < :next_day AND {ON_SHEET}
+ WHERE t.status = 'open' AND t.next_try_at IS NOT NULL AND t.expires_on > :d AND {ON_SHEET}
 """
 
 _DETAILS = f"""

@@ -57,8 +57,14 @@ FIXTURES[3] = [
     "INSERT INTO audit (at, agent, action, what) VALUES ('2026-11-05T10:00:00', '主管', "
     "'due --date 2026-11-05 --reveal', '1: P1')",
 ]
+# version 4: the day's shares
+FIXTURES[4] = [
+    *FIXTURES[3],
+    "INSERT INTO assignments VALUES ('2026-11-05', 'P1', '王芳', 0, '2026-11-05T08:30:00', "
+    "'主管')",
+]
 TABLES = ("patients", "visits", "tasks", "attempts", "attempt_tasks", "complaints",
-          "complaint_events", "patient_events", "audit")
+          "complaint_events", "patient_events", "audit", "assignments")
 
 
 def rows(conn: sqlite3.Connection) -> dict[str, list[tuple]]:

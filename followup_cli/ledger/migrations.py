@@ -257,6 +257,24 @@ def _m004() -> None:
     """
 
 
+@step("m005_report_indexes")
+def _m005() -> None:
+    """
+    -- Why: the month report at clinic-group scale (issue 8). Visits by date serve late
+    -- plans and conversions, a conversion is found from the converting visit, complaint
+    -- events by date serve closes in a month; without them each report scanned the whole
+    -- ledger. The retry index now holds only open tasks that have a next try, by expiry:
+    -- the sheet's second scan reads the retries still in flight, not every task ever
+    -- retried and then missed.
+    CREATE INDEX visits_date ON visits(visit_date);
+    CREATE INDEX visits_converted ON visits(converted_by) WHERE converted_by IS NOT NULL;
+    CREATE INDEX complaint_events_at ON complaint_events(at);
+    DROP INDEX tasks_open_retry;
+    CREATE INDEX tasks_open_retry ON tasks(expires_on)
+        WHERE status = 'open' AND next_try_at IS NOT NULL;
+    """
+
+
 LATEST = len(STEPS)
 
 

@@ -422,7 +422,7 @@ def allow_calls(conn: sqlite3.Connection, cal: ClinicCalendar, patient_id: str, 
 def set_phone(conn: sqlite3.Connection, patient_id: str, phone: str, *, agent: str,
               now: datetime) -> None:
     """A new number for the patient: their tasks come back to the sheet."""
-    from followup_cli.importer import normalise_phone
+    from followup_cli.phones import normalise_phone
 
     try:
         number = normalise_phone(phone)

@@ -7,6 +7,7 @@ import os
 import sys
 
 ROOT_OPTIONS = ("--db", "--rules", "--calendar", "--lang")
+PATIENT_SUBCOMMANDS = ("show", "set-phone", "allow-calls", "bad-phones")
 
 
 def hoist_root_options(argv: list[str]) -> list[str]:
@@ -31,11 +32,9 @@ def hoist_root_options(argv: list[str]) -> list[str]:
         i += 1
     out = front + rest
     # `followup patient C1004` is `followup patient show C1004`
-    from followup_cli.commands.patient import SUBCOMMANDS
-
     at = len(front)
     if (len(out) > at + 1 and out[at] == "patient" and not out[at + 1].startswith("-")
-            and out[at + 1] not in SUBCOMMANDS):
+            and out[at + 1] not in PATIENT_SUBCOMMANDS):
         out.insert(at + 1, "show")
     return out
 

@@ -23,6 +23,7 @@ from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 from followup_cli.ledger import transaction
+from followup_cli.phones import mask_phone, normalise_phone  # noqa: F401 - re-exported
 from followup_cli.rules import RulePack
 
 # canonical column -> (required, recognised headers)
@@ -68,9 +69,6 @@ _DATE = re.compile(
 )
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
-_PHONE_PUNCT = re.compile(r"[\s\-‐–—().（）]")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{9,11}$")
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
@@ -140,28 +138,6 @@ class ImportSummary:
 
 
 # --- values ----------------------------------------------------------------------
-
-def normalise_phone(value: str) -> str:
-    value = value.strip()
-    if value.endswith(".0") and value[:-2].isdigit():  # a number cell read as a float
-        value = value[:-2]
-    digits = _PHONE_PUNCT.sub("", value)
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    elif len(digits) == 13 and digits.startswith("861"):
-        digits = digits[2:]
-    if _MOBILE.match(digits) or _LANDLINE.match(digits):
-        return digits
-    raise ValueError("phone")
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678: the first three and last four digits (last two for short numbers)."""
-    keep = 4 if len(phone) >= 11 else 2
-    return phone[:3] + "*" * max(len(phone) - 3 - keep, 1) + phone[-keep:]
-
 
 def parse_date(value: Any) -> tuple[date, str | None]:
     """A date, and the time of day if the cell had one ("HH:MM" or "HH:MM:SS")."""

@@ -10,7 +10,7 @@ from typing import Any
 from followup_cli.complaints import summary
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
-from followup_cli.importer import mask_phone
+from followup_cli.phones import mask_phone
 
 
 def timeline(conn: sqlite3.Connection, patient_id: str, today: date, *,

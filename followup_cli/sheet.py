@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from followup_cli.i18n import pick
-from followup_cli.importer import mask_phone
+from followup_cli.phones import mask_phone
 from followup_cli.rules import RulePack
 
 WINDOW_ORDER = {"any": 0, "afternoon": 1, "evening": 2}

@@ -9,8 +9,6 @@ import typer
 from followup_cli.commands.state import check_choice, state
 from followup_cli.i18n import t
 
-SUBCOMMANDS = ("show", "set-phone", "allow-calls", "bad-phones")
-
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="A patient's history and decisions / 患者档案与回访记录. "

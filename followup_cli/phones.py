@@ -1,0 +1,31 @@
+"""Phone numbers: as clinics type them in, and as a sheet shows them (masked)."""
+
+from __future__ import annotations
+
+import re
+
+_PHONE_PUNCT = re.compile(r"[\s\-‐–—().（）]")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{9,11}$")
+
+
+def normalise_phone(value: str) -> str:
+    value = value.strip()
+    if value.endswith(".0") and value[:-2].isdigit():  # a number cell read as a float
+        value = value[:-2]
+    digits = _PHONE_PUNCT.sub("", value)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("861"):
+        digits = digits[2:]
+    if _MOBILE.match(digits) or _LANDLINE.match(digits):
+        return digits
+    raise ValueError("phone")
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: the first three and last four digits (last two for short numbers)."""
+    keep = 4 if len(phone) >= 11 else 2
+    return phone[:3] + "*" * max(len(phone) - 3 - keep, 1) + phone[-keep:]

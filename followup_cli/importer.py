@@ -525,13 +525,16 @@ def write_bad_rows(path: Path, headers: list[str], bad: list[BadRow]) -> None:
                              *(safe_cell(c) for c in row.cells)])
 
 
+CHUNK = 500  # visits looked up together: one query for their patients, one for the visits
+
+
 def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RulePack,
                  cal: ClinicCalendar, as_of: date, summary: ImportSummary,
                  now: datetime | None = None) -> None:
     """Upsert patients and visits, plan new and changed visits, settle conversions.
 
     `now` is when the export entered the ledger (default: the end of `as_of`). Runs
-    inside the caller's transaction.
+    inside the caller's transaction. Visits are read as a stream, CHUNK at a time.
     """
     stamp = as_of.isoformat()
     entered_at = (now or datetime.combine(as_of, datetime.max.time())).isoformat(
@@ -539,10 +542,52 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
     count = planning.PlanCount()
     touched: set[str] = set()
     # every visit of one day in one category has the same plan: compute it once
-    plans: dict[tuple[date, str], list[planning.PlannedTask]] = {}
+    plans: dict[tuple[date, str], planning.StoredPlan] = {}
+    categories: dict[tuple[str, str, str | None], str] = {}   # a clinic has few projects
+    chunk: list[Visit] = []
     for v in visits:
-        category = rules.categorise(v.kind, v.project, v.risk)
-        _upsert_patient(conn, v, stamp, entered_at, summary)
+        chunk.append(v)
+        if len(chunk) == CHUNK:
+            _write_chunk(conn, chunk, rules, cal, as_of, summary, stamp, entered_at, count,
+                         touched, plans, categories)
+            chunk = []
+    _write_chunk(conn, chunk, rules, cal, as_of, summary, stamp, entered_at, count, touched,
+                 plans, categories)
+    birthdays = planning.plan_birthdays(conn, rules, cal, as_of, (as_of.year, as_of.year + 1),
+                                        touched)
+    # a year's holidays may have been added since: provisional dates get their real day
+    summary.replanned = len(planning.replan(conn, cal, as_of, upcoming=False))
+    summary.tasks = count.planned + birthdays.planned
+    summary.provisional = count.provisional + birthdays.provisional
+    summary.backfill = count.backfill + birthdays.backfill
+    summary.cancelled = settle_conversions(conn, touched, stamp)
+
+
+def _known(conn: sqlite3.Connection, sql: str, keys: set[str]) -> dict[str, sqlite3.Row]:
+    found = conn.execute(sql.format(", ".join("?" * len(keys))), tuple(keys)).fetchall()
+    return {row[0]: row for row in found}
+
+
+def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
+                 cal: ClinicCalendar, as_of: date, summary: ImportSummary, stamp: str,
+                 entered_at: str, count: planning.PlanCount, touched: set[str],
+                 plans: dict[tuple[date, str], planning.StoredPlan],
+                 categories: dict[tuple[str, str, str | None], str]) -> None:
+    if not chunk:
+        return
+    patients: dict[str, Any] = _known(
+        conn, "SELECT patient_id, name, phone, birthday, vip_tier, do_not_call FROM patients "
+        "WHERE patient_id IN ({})", {v.patient_id for v in chunk})
+    known_visits: dict[str, Any] = _known(
+        conn, "SELECT * FROM visits WHERE visit_id IN ({})", {v.visit_id for v in chunk})
+    new_tasks: list[tuple[Any, ...]] = []   # tasks of new visits, inserted after them
+    for v in chunk:
+        category = categories.get((v.kind, v.project, v.risk))
+        if category is None:
+            category = categories[(v.kind, v.project, v.risk)] = rules.categorise(
+                v.kind, v.project, v.risk)
+        patients[v.patient_id] = _upsert_patient(conn, v, patients.get(v.patient_id), stamp,
+                                                 entered_at, summary)
         touched.add(v.patient_id)
         values = {
             "patient_id": v.patient_id, "visit_date": v.visit_date.isoformat(),
@@ -551,13 +596,14 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
             "department": v.department, "doctor": v.doctor, "consultant": v.consultant,
             "no_callback": int(v.no_callback),
         }
-        old = conn.execute("SELECT * FROM visits WHERE visit_id = ?", (v.visit_id,)).fetchone()
+        old = known_visits.get(v.visit_id)
         if old is None:
             conn.execute(
                 f"INSERT INTO visits (visit_id, {', '.join(_VISIT_FIELDS)}, entered_on, "
                 f"updated_at) VALUES (?, {', '.join('?' * len(_VISIT_FIELDS))}, ?, ?)",
                 (v.visit_id, *values.values(), stamp, stamp),
             )
+            known_visits[v.visit_id] = values
             summary.added += 1
             replan = True
         elif all(old[k] == values[k] for k in _VISIT_FIELDS):
@@ -570,6 +616,7 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
                 "updated_at = ? WHERE visit_id = ?",
                 (*values.values(), stamp, v.visit_id),
             )
+            known_visits[v.visit_id] = values
             summary.updated += 1
             if replan:
                 # planned tasks nobody has called yet are re-derived; called ones stay
@@ -581,33 +628,23 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
             continue
         if v.kind == "treated" and category == rules.fallback:
             summary.general[v.project] = summary.general.get(v.project, 0) + 1
-        if replan and not _do_not_call(conn, v.patient_id):
-            tasks = plans.get((v.visit_date, category))
-            if tasks is None:
-                tasks = planning.plan_from(v.visit_date, "", rules.categories[category], cal)
-                plans[(v.visit_date, category)] = tasks
-            planning.store(conn, v.patient_id, v.visit_id, tasks, as_of, count,
-                           key=v.visit_id, fresh=old is None)
-    birthdays = planning.plan_birthdays(conn, rules, cal, as_of, (as_of.year, as_of.year + 1),
-                                        touched)
-    # a year's holidays may have been added since: provisional dates get their real day
-    summary.replanned = len(planning.replan(conn, cal, as_of, upcoming=False))
-    summary.tasks = count.planned + birthdays.planned
-    summary.provisional = count.provisional + birthdays.provisional
-    summary.backfill = count.backfill + birthdays.backfill
-    summary.cancelled = settle_conversions(conn, touched, stamp)
+        if replan and not patients[v.patient_id]["do_not_call"]:
+            plan = plans.get((v.visit_date, category))
+            if plan is None:
+                plan = plans[(v.visit_date, category)] = planning.StoredPlan(
+                    planning.plan_from(v.visit_date, "", rules.categories[category], cal), as_of)
+            if old is None:
+                new_tasks.extend(plan.rows(v.patient_id, v.visit_id))
+                plan.count_into(count)
+            else:
+                planning.store(conn, v.patient_id, v.visit_id, plan.tasks, as_of, count,
+                               key=v.visit_id)
+    conn.executemany(planning.INSERT_TASK, new_tasks)
 
 
-def _do_not_call(conn: sqlite3.Connection, patient_id: str) -> bool:
-    row = conn.execute("SELECT do_not_call FROM patients WHERE patient_id = ?",
-                       (patient_id,)).fetchone()
-    return bool(row and row[0])
-
-
-def _upsert_patient(conn: sqlite3.Connection, v: Visit, stamp: str, entered_at: str,
-                    summary: ImportSummary) -> None:
-    old = conn.execute("SELECT name, phone, birthday, vip_tier FROM patients "
-                       "WHERE patient_id = ?", (v.patient_id,)).fetchone()
+def _upsert_patient(conn: sqlite3.Connection, v: Visit, old: Any, stamp: str,
+                    entered_at: str, summary: ImportSummary) -> dict[str, Any]:
+    """Insert or update the visit's patient; returns the patient as the ledger now has it."""
     birthday = v.birthday.isoformat() if v.birthday else None
     if old is None:
         conn.execute(
@@ -615,11 +652,14 @@ def _upsert_patient(conn: sqlite3.Connection, v: Visit, stamp: str, entered_at: 
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (v.patient_id, v.name, v.phone, birthday, v.vip_tier, stamp, stamp))
         summary.patients_added += 1
-        return
+        return {"name": v.name, "phone": v.phone, "birthday": birthday,
+                "vip_tier": v.vip_tier, "do_not_call": 0}
     # an empty cell in a later export does not wipe what the ledger knows
     new = (v.name, v.phone, birthday or old["birthday"], v.vip_tier or old["vip_tier"])
-    if tuple(old) == new:
-        return
+    now_known = {"name": new[0], "phone": new[1], "birthday": new[2], "vip_tier": new[3],
+                 "do_not_call": old["do_not_call"]}
+    if (old["name"], old["phone"], old["birthday"], old["vip_tier"]) == new:
+        return now_known
     conn.execute(
         "UPDATE patients SET name = ?, phone = ?, birthday = ?, vip_tier = ?, updated_at = ? "
         "WHERE patient_id = ?", (*new, stamp, v.patient_id))
@@ -629,6 +669,7 @@ def _upsert_patient(conn: sqlite3.Connection, v: Visit, stamp: str, entered_at: 
                      "VALUES (?, ?, 'import', 'phone_changed', '')", (v.patient_id, entered_at))
         conn.execute("UPDATE patients SET phone_bad = 0 WHERE patient_id = ?", (v.patient_id,))
     summary.patients_updated += 1
+    return now_known
 
 
 def settle_conversions(conn: sqlite3.Connection, patient_ids: Iterable[str], stamp: str) -> int:

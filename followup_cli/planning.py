@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
@@ -87,7 +88,7 @@ def plan_birthday(
 
 # --- storing plans -----------------------------------------------------------------
 
-_INSERT = """
+INSERT_TASK = _INSERT = """
 INSERT OR IGNORE INTO tasks (plan_key, patient_id, visit_id, category, touchpoint, seq,
     nominal_date, due_date, window, move, expires_on, base_expires_on, provisional, status,
     planned_on, complaint_id)
@@ -100,6 +101,32 @@ class PlanCount:
     planned: int = 0
     backfill: int = 0
     provisional: list[date] = field(default_factory=list)
+
+
+class StoredPlan:
+    """One plan shared by every visit of a day and category, its task rows rendered once;
+    `rows` gives a new visit's rows (plan key: the visit id and the touchpoint)."""
+
+    def __init__(self, tasks: list[PlannedTask], as_of: date):
+        self.tasks = tasks
+        planned_on = as_of.isoformat()
+        self._tails = [
+            (task.category, task.touchpoint, task.seq, task.nominal_date.isoformat(),
+             task.due_date.isoformat(), task.window, task.move, task.expires_on.isoformat(),
+             task.expires_on.isoformat(), int(task.provisional),
+             "backfill" if task.backfill(as_of) else "open", planned_on, None)
+            for task in tasks]
+        self._backfill = sum(tail[10] == "backfill" for tail in self._tails)
+        self._provisional = [task.due_date for task, tail in zip(tasks, self._tails, strict=True)
+                             if task.provisional and tail[10] == "open"]
+
+    def rows(self, patient_id: str, visit_id: str) -> list[tuple[Any, ...]]:
+        return [(f"{visit_id}/{tail[1]}", patient_id, visit_id, *tail) for tail in self._tails]
+
+    def count_into(self, count: PlanCount) -> None:
+        count.planned += len(self._tails)
+        count.backfill += self._backfill
+        count.provisional.extend(self._provisional)
 
 
 def store(

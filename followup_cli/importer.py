@@ -457,13 +457,14 @@ def import_visits(
     headers, rows = read_table(path)
     mapping = map_headers(path, headers, user_map or {})
     summary = ImportSummary(path=str(path), dry_run=dry_run)
-    seen: dict[str, tuple[int, tuple[Any, ...]]] = {}
+    # visit id -> (file line, hash of the row): a million visits fit in a few dozen MB
+    seen: dict[str, tuple[int, int]] = {}
 
     def visits() -> Iterator[Visit]:
         for line, cells in rows:
             try:
                 visit = parse_row(line, cells, headers, mapping, as_of)
-                signature = _signature(visit)
+                signature = hash(_signature(visit))
                 earlier = seen.get(visit.visit_id)
                 if earlier is not None:
                     if earlier[1] == signature:
@@ -540,7 +541,6 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
     entered_at = (now or datetime.combine(as_of, datetime.max.time())).isoformat(
         timespec="seconds")
     count = planning.PlanCount()
-    touched: set[str] = set()
     # every visit of one day in one category has the same plan: compute it once
     plans: dict[tuple[date, str], planning.StoredPlan] = {}
     categories: dict[tuple[str, str, str | None], str] = {}   # a clinic has few projects
@@ -549,18 +549,15 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
         chunk.append(v)
         if len(chunk) == CHUNK:
             _write_chunk(conn, chunk, rules, cal, as_of, summary, stamp, entered_at, count,
-                         touched, plans, categories)
+                         plans, categories)
             chunk = []
-    _write_chunk(conn, chunk, rules, cal, as_of, summary, stamp, entered_at, count, touched,
-                 plans, categories)
-    birthdays = planning.plan_birthdays(conn, rules, cal, as_of, (as_of.year, as_of.year + 1),
-                                        touched)
+    _write_chunk(conn, chunk, rules, cal, as_of, summary, stamp, entered_at, count, plans,
+                 categories)
     # a year's holidays may have been added since: provisional dates get their real day
     summary.replanned = len(planning.replan(conn, cal, as_of, upcoming=False))
-    summary.tasks = count.planned + birthdays.planned
-    summary.provisional = count.provisional + birthdays.provisional
-    summary.backfill = count.backfill + birthdays.backfill
-    summary.cancelled = settle_conversions(conn, touched, stamp)
+    summary.tasks = count.planned
+    summary.provisional = count.provisional
+    summary.backfill = count.backfill
 
 
 def _known(conn: sqlite3.Connection, sql: str, keys: set[str]) -> dict[str, sqlite3.Row]:
@@ -570,11 +567,14 @@ def _known(conn: sqlite3.Connection, sql: str, keys: set[str]) -> dict[str, sqli
 
 def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
                  cal: ClinicCalendar, as_of: date, summary: ImportSummary, stamp: str,
-                 entered_at: str, count: planning.PlanCount, touched: set[str],
+                 entered_at: str, count: planning.PlanCount,
                  plans: dict[tuple[date, str], planning.StoredPlan],
                  categories: dict[tuple[str, str, str | None], str]) -> None:
+    """A chunk of visits, then the birthdays and conversions of its patients (a patient
+    seen again in a later chunk is looked at again then, with all their visits)."""
     if not chunk:
         return
+    touched: set[str] = set()
     patients: dict[str, Any] = _known(
         conn, "SELECT patient_id, name, phone, birthday, vip_tier, do_not_call FROM patients "
         "WHERE patient_id IN ({})", {v.patient_id for v in chunk})
@@ -640,6 +640,12 @@ def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
                 planning.store(conn, v.patient_id, v.visit_id, plan.tasks, as_of, count,
                                key=v.visit_id)
     conn.executemany(planning.INSERT_TASK, new_tasks)
+    birthdays = planning.plan_birthdays(conn, rules, cal, as_of, (as_of.year, as_of.year + 1),
+                                        sorted(touched))
+    count.planned += birthdays.planned
+    count.backfill += birthdays.backfill
+    count.provisional.extend(birthdays.provisional)
+    summary.cancelled += settle_conversions(conn, sorted(touched), stamp)
 
 
 def _upsert_patient(conn: sqlite3.Connection, v: Visit, old: Any, stamp: str,

@@ -457,26 +457,29 @@ def import_visits(
     headers, rows = read_table(path)
     mapping = map_headers(path, headers, user_map or {})
     summary = ImportSummary(path=str(path), dry_run=dry_run)
-    # visit id -> (file line, hash of the row): a million visits fit in a few dozen MB
-    seen: dict[str, tuple[int, int]] = {}
+    id_column = headers[mapping["visit_id"][0]] if "visit_id" in mapping else "visit_id"
 
-    def visits() -> Iterator[Visit]:
+    def parsed() -> Iterator[tuple[Visit, list[Any]]]:
         for line, cells in rows:
             try:
-                visit = parse_row(line, cells, headers, mapping, as_of)
-                signature = hash(_signature(visit))
-                earlier = seen.get(visit.visit_id)
-                if earlier is not None:
-                    if earlier[1] == signature:
-                        continue  # the same row twice in one export
-                    raise RowError(headers[mapping["visit_id"][0]] if "visit_id" in mapping
-                                   else "visit_id", t("row.conflict", line=earlier[0]))
-                seen[visit.visit_id] = (line, signature)
+                yield parse_row(line, cells, headers, mapping, as_of), cells
             except RowError as e:
                 summary.bad.append(BadRow(line, e.column, e.reason,
                                           tuple(str(c) for c in cells)))
-                continue
-            yield visit
+
+    def visits() -> Iterator[Visit]:
+        """Each visit once: the same row twice is read once, the same visit id with other
+        values is a bad row. The ids seen so far wait in a temporary table, not in memory."""
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_seen (visit_id TEXT PRIMARY KEY, "
+                     "line INTEGER NOT NULL, signature INTEGER NOT NULL) WITHOUT ROWID")
+        conn.execute("DELETE FROM temp.import_seen")
+        batch: list[tuple[Visit, list[Any]]] = []
+        for item in parsed():
+            batch.append(item)
+            if len(batch) == CHUNK:
+                yield from _first_seen(conn, batch, id_column, summary)
+                batch = []
+        yield from _first_seen(conn, batch, id_column, summary)
 
     try:
         with transaction(conn):
@@ -487,11 +490,37 @@ def import_visits(
                 raise _Rollback
     except _Rollback:
         pass
+    summary.bad.sort(key=lambda row: row.line)
     if summary.bad and skip_bad is None:
         raise FollowupError(_bad_rows_message(path, summary.bad))
     if summary.bad and skip_bad is not None and not dry_run:
         write_bad_rows(skip_bad, headers, summary.bad)
     return summary
+
+
+def _first_seen(conn: sqlite3.Connection, batch: list[tuple[Visit, list[Any]]],
+                id_column: str, summary: ImportSummary) -> Iterator[Visit]:
+    ids = {v.visit_id for v, _ in batch}
+    if not ids:
+        return
+    seen: dict[str, tuple[int, int]] = {
+        row[0]: (row[1], row[2]) for row in conn.execute(
+            f"SELECT visit_id, line, signature FROM temp.import_seen WHERE visit_id IN "
+            f"({', '.join('?' * len(ids))})", tuple(ids))}
+    fresh: list[tuple[str, int, int]] = []
+    for visit, cells in batch:
+        signature = hash(_signature(visit))
+        earlier = seen.get(visit.visit_id)
+        if earlier is None:
+            seen[visit.visit_id] = (visit.line, signature)
+            fresh.append((visit.visit_id, visit.line, signature))
+            yield visit
+        elif earlier[1] != signature:
+            summary.bad.append(BadRow(visit.line, id_column,
+                                      t("row.conflict", line=earlier[0]),
+                                      tuple(str(c) for c in cells)))
+        # else: the same row twice in one export
+    conn.executemany("INSERT INTO temp.import_seen VALUES (?, ?, ?)", fresh)
 
 
 class _Rollback(Exception):

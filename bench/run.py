@@ -10,7 +10,7 @@ For each size it writes a visit export (bench/generate.py) and measures, each as
   due json   `due --date TODAY --format json` on a worked ledger (bench/generate.py ledger:
              the same last year at every size, so the same sheet; older history grows)
   due table  the same as the table an agent reads
-  log        one reached call on a patient of today's sheet
+  log        one reached call on a patient of today's sheet (2 x --runs patients)
   report     `report --month` of this month, JSON
   version    `followup --version`
 and then how each figure grows from the smallest size to the largest. Exports and worked
@@ -120,6 +120,8 @@ def measure(n: int, today: date, runs: int, import_runs: int) -> dict[str, float
         Path(f"{fresh}{extra}").unlink(missing_ok=True)
     work = DATA / f"work-{n}.db"
     shutil.copyfile(worked, work)
+    with open(work, "rb+") as f:   # else the first commits pay for flushing the whole copy
+        os.fsync(f.fileno())
     day = today.isoformat()
     db = ["--db", str(work)]
     sheet = json.loads(subprocess.run(followup(*db, "due", "--date", day, "--format", "json"),
@@ -131,7 +133,7 @@ def measure(n: int, today: date, runs: int, import_runs: int) -> dict[str, float
     patients = sorted({row["patient_id"] for row in sheet})
     logs = [timed(followup(*db, "log", "--patient", pid, "-o", "reached", "--note", NOTE,
                            "--satisfaction", "5", "--when", f"{day}T15:00"), env)
-            for pid in patients[1:runs + 2]]
+            for pid in patients[1:2 * runs + 2]]   # a call each for 2 x runs patients
     figures["log_ms"] = statistics.median(logs[1:])
     figures["report_ms"] = median(followup(*db, "report", "--month", day[:7], "--date", day,
                                            "--format", "json"), env, runs)

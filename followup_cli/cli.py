@@ -88,7 +88,9 @@ def run(argv: list[str]) -> int:
     """Run the CLI on `argv`; return the exit code. Never raises for what a user can cause."""
     from followup_cli import __version__
 
-    if argv in (["--version"], ["-V"]):
+    if argv[-1:] in (["--version"], ["-V"]) and the_command(argv[:-1]) is None and all(
+            a.split("=", 1)[0] in ROOT_OPTIONS or argv[i - 1] in ROOT_OPTIONS
+            for i, a in enumerate(argv[:-1])):   # `followup [--db X …] --version`
         sys.stdout.write(f"followup {__version__}\n")
         return 0
     import typer

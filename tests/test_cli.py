@@ -285,3 +285,10 @@ def test_the_call_sheet_does_not_load_what_it_does_not_need(tmp_path: Path) -> N
              "'followup_cli.commands.log')))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert out.stdout.split(" ", 1) == ["0", "[]\n"], out.stdout + out.stderr
+
+
+def test_version_with_root_options(cli) -> None:  # noqa: ANN001
+    for args in (["--version"], ["-V"], ["--db", "x.db", "--version"], ["--lang=en", "-V"]):
+        result = cli(*args)
+        assert result.code == 0 and result.out.startswith("followup "), args
+    assert cli("due", "--version").code == 2

@@ -70,13 +70,19 @@ def build_app(command: str | None = None):  # noqa: ANN201 - typer is imported l
     return app
 
 
-def the_command(argv: list[str]) -> str | None:
-    """The command word of an argv whose root options were hoisted; None if a flag (such as
-    --help) comes first."""
+def after_root_options(argv: list[str]) -> list[str]:
+    """What follows the leading root options (`--db X`, `--lang=en` …)."""
     i = 0
     while i < len(argv) and argv[i].split("=", 1)[0] in ROOT_OPTIONS:
         i += 1 if "=" in argv[i] else 2
-    return argv[i] if i < len(argv) and not argv[i].startswith("-") else None
+    return argv[i:]
+
+
+def the_command(argv: list[str]) -> str | None:
+    """The command word of an argv whose root options were hoisted; None if a flag (such as
+    --help) comes first."""
+    rest = after_root_options(argv)
+    return rest[0] if rest and not rest[0].startswith("-") else None
 
 
 def _help() -> str:
@@ -88,9 +94,7 @@ def run(argv: list[str]) -> int:
     """Run the CLI on `argv`; return the exit code. Never raises for what a user can cause."""
     from followup_cli import __version__
 
-    if argv[-1:] in (["--version"], ["-V"]) and the_command(argv[:-1]) is None and all(
-            a.split("=", 1)[0] in ROOT_OPTIONS or argv[i - 1] in ROOT_OPTIONS
-            for i, a in enumerate(argv[:-1])):   # `followup [--db X …] --version`
+    if after_root_options(argv) in (["--version"], ["-V"]):   # no need to load typer
         sys.stdout.write(f"followup {__version__}\n")
         return 0
     import typer

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from followup_cli import planning
 from followup_cli.calendar import ClinicCalendar
@@ -25,6 +25,8 @@ from followup_cli.i18n import t
 from followup_cli.ledger import transaction
 from followup_cli.phones import mask_phone, normalise_phone  # noqa: F401 - re-exported
 from followup_cli.rules import RulePack
+
+T = TypeVar("T")
 
 # canonical column -> (required, recognised headers)
 COLUMNS: dict[str, tuple[bool, tuple[str, ...]]] = {
@@ -473,13 +475,8 @@ def import_visits(
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_seen (visit_id TEXT PRIMARY KEY, "
                      "line INTEGER NOT NULL, signature INTEGER NOT NULL) WITHOUT ROWID")
         conn.execute("DELETE FROM temp.import_seen")
-        batch: list[tuple[Visit, list[Any]]] = []
-        for item in parsed():
-            batch.append(item)
-            if len(batch) == CHUNK:
-                yield from _first_seen(conn, batch, id_column, summary)
-                batch = []
-        yield from _first_seen(conn, batch, id_column, summary)
+        for batch in chunks(parsed(), CHUNK):
+            yield from _first_seen(conn, batch, id_column, summary)
 
     try:
         with transaction(conn):
@@ -501,8 +498,6 @@ def import_visits(
 def _first_seen(conn: sqlite3.Connection, batch: list[tuple[Visit, list[Any]]],
                 id_column: str, summary: ImportSummary) -> Iterator[Visit]:
     ids = {v.visit_id for v, _ in batch}
-    if not ids:
-        return
     seen: dict[str, tuple[int, int]] = {
         row[0]: (row[1], row[2]) for row in conn.execute(
             f"SELECT visit_id, line, signature FROM temp.import_seen WHERE visit_id IN "
@@ -558,6 +553,18 @@ def write_bad_rows(path: Path, headers: list[str], bad: list[BadRow]) -> None:
 CHUNK = 500  # visits looked up together: one query for their patients, one for the visits
 
 
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of `size` items (the last one shorter), read as the items come."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RulePack,
                  cal: ClinicCalendar, as_of: date, summary: ImportSummary,
                  now: datetime | None = None) -> None:
@@ -573,15 +580,9 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
     # every visit of one day in one category has the same plan: compute it once
     plans: dict[tuple[date, str], planning.StoredPlan] = {}
     categories: dict[tuple[str, str, str | None], str] = {}   # a clinic has few projects
-    chunk: list[Visit] = []
-    for v in visits:
-        chunk.append(v)
-        if len(chunk) == CHUNK:
-            _write_chunk(conn, chunk, rules, cal, as_of, summary, stamp, entered_at, count,
-                         plans, categories)
-            chunk = []
-    _write_chunk(conn, chunk, rules, cal, as_of, summary, stamp, entered_at, count, plans,
-                 categories)
+    for chunk in chunks(visits, CHUNK):
+        _write_chunk(conn, chunk, rules, cal, as_of, summary, stamp, entered_at, count, plans,
+                     categories)
     # a year's holidays may have been added since: provisional dates get their real day
     summary.replanned = len(planning.replan(conn, cal, as_of, upcoming=False))
     summary.tasks = count.planned
@@ -601,8 +602,6 @@ def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
                  categories: dict[tuple[str, str, str | None], str]) -> None:
     """A chunk of visits, then the birthdays and conversions of its patients (a patient
     seen again in a later chunk is looked at again then, with all their visits)."""
-    if not chunk:
-        return
     touched: set[str] = set()
     patients: dict[str, Any] = _known(
         conn, "SELECT patient_id, name, phone, birthday, vip_tier, do_not_call FROM patients "

@@ -222,6 +222,7 @@ def test_a_replan_killed_at_any_moment(tmp_path: Path) -> None:
 
 # --- rules and calendar files ----------------------------------------------------------
 
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "visits-example.csv"
 DEFAULT_RULES = (Path(__file__).resolve().parents[1] / "followup_cli" / "rules"
                  / "default.toml").read_text(encoding="utf-8")
 CALENDAR = """weekends = true
@@ -259,6 +260,15 @@ def mutated(text: str, data: st.DataObject) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_fuzzed(path: Path, real: str, data: st.DataObject) -> Path:
+    """Half the time a real file mutated, half the time random bytes."""
+    if data.draw(st.booleans()):
+        path.write_text(mutated(real, data), encoding="utf-8")
+    else:
+        path.write_bytes(data.draw(st.binary(max_size=300)))
+    return path
+
+
 def no_traceback(code: int, err: str, name: str) -> None:
     assert code in (0, 2), (code, err)
     assert "Traceback" not in err
@@ -270,17 +280,12 @@ def no_traceback(code: int, err: str, name: str) -> None:
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_broken_rules_files_are_refused_cleanly(tmp_path: Path, capsys, data) -> None:  # noqa: ANN001
-    path = tmp_path / "fuzz-rules.toml"
-    if data.draw(st.booleans()):
-        path.write_text(mutated(DEFAULT_RULES, data), encoding="utf-8")
-    else:
-        path.write_bytes(data.draw(st.binary(max_size=300)))
+    path = write_fuzzed(tmp_path / "fuzz-rules.toml", DEFAULT_RULES, data)
     db = tmp_path / "rules.db"
     if db.exists():
         os.remove(db)
-    example = Path(__file__).resolve().parents[1] / "data" / "visits-example.csv"
     capsys.readouterr()
-    code = run(["--db", str(db), "--rules", str(path), "import", "visits", str(example),
+    code = run(["--db", str(db), "--rules", str(path), "import", "visits", str(EXAMPLE),
                 "--date", "2026-12-31"])
     no_traceback(code, capsys.readouterr().err, path.name)
     if code == 2 and db.exists():
@@ -293,15 +298,10 @@ def test_broken_rules_files_are_refused_cleanly(tmp_path: Path, capsys, data) ->
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_broken_calendar_files_are_refused_cleanly(tmp_path: Path, capsys, data) -> None:  # noqa: ANN001
-    path = tmp_path / "fuzz-calendar.toml"
-    if data.draw(st.booleans()):
-        path.write_text(mutated(CALENDAR, data), encoding="utf-8")
-    else:
-        path.write_bytes(data.draw(st.binary(max_size=300)))
+    path = write_fuzzed(tmp_path / "fuzz-calendar.toml", CALENDAR, data)
     db = tmp_path / "calendar.db"
     if not db.exists():   # one small clinic for all examples, planned with the default calendar
-        example = Path(__file__).resolve().parents[1] / "data" / "visits-example.csv"
-        assert run(["--db", str(db), "import", "visits", str(example), "--date",
+        assert run(["--db", str(db), "import", "visits", str(EXAMPLE), "--date",
                     "2026-12-31"]) == 0
     capsys.readouterr()
     for args in (["calendar", "check", str(path)], ["due", "--date", "2026-11-03"],

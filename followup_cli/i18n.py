@@ -321,6 +321,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "patient.void": ("作废", "void"),
     "patient.complaint": ("投诉", "complaint"),
     "patient.converted": ("已转化（{visit}）", "converted by {visit}"),
+    "patient.backfill": ("导入前已过期的回访 {count} 个（补录，不计入统计）",
+                         "{count} calls already past when the visit came in (backfill, left out of the figures)"),
     "patient.flag.do_not_call": ("【勿扰】", "[do not call]"),
     "patient.flag.phone_bad": ("【号码错误】", "[wrong number]"),
     "patient.event.allow_calls": ("撤销勿扰", "calls allowed again"),

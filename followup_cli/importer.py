@@ -601,72 +601,86 @@ def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
                  plans: dict[tuple[date, str], planning.StoredPlan],
                  categories: dict[tuple[str, str, str | None], str]) -> None:
     """A chunk of visits, then the birthdays and conversions of its patients (a patient
-    seen again in a later chunk is looked at again then, with all their visits)."""
+    seen again in a later chunk is looked at again then, with all their visits). New
+    patients, new visits and their tasks go in with one statement each."""
     touched: set[str] = set()
     patients: dict[str, Any] = _known(
         conn, "SELECT patient_id, name, phone, birthday, vip_tier, do_not_call FROM patients "
         "WHERE patient_id IN ({})", {v.patient_id for v in chunk})
     known_visits: dict[str, Any] = _known(
         conn, "SELECT * FROM visits WHERE visit_id IN ({})", {v.visit_id for v in chunk})
+    new_patients: dict[str, tuple[Any, ...]] = {}
+    new_visits: list[tuple[Any, ...]] = []
     new_tasks: list[tuple[Any, ...]] = []   # tasks of new visits, inserted after them
+
+    def add_new_patients() -> None:
+        conn.executemany(_INSERT_PATIENT, new_patients.values())
+        new_patients.clear()
+
     for v in chunk:
         category = categories.get((v.kind, v.project, v.risk))
         if category is None:
             category = categories[(v.kind, v.project, v.risk)] = rules.categorise(
                 v.kind, v.project, v.risk)
-        patients[v.patient_id] = _upsert_patient(conn, v, patients.get(v.patient_id), stamp,
-                                                 entered_at, summary)
+        if v.patient_id in new_patients:
+            add_new_patients()   # the same new patient again: update the row that is in
+        old_patient = patients.get(v.patient_id)
+        if old_patient is None:
+            birthday = v.birthday.isoformat() if v.birthday else None
+            new_patients[v.patient_id] = (v.patient_id, v.name, v.phone, birthday, v.vip_tier,
+                                          stamp, stamp)
+            summary.patients_added += 1
+            patients[v.patient_id] = {"name": v.name, "phone": v.phone, "birthday": birthday,
+                                      "vip_tier": v.vip_tier, "do_not_call": 0}
+        else:
+            patients[v.patient_id] = _update_patient(conn, v, old_patient, stamp, entered_at,
+                                                     summary)
         touched.add(v.patient_id)
-        values = {
-            "patient_id": v.patient_id, "visit_date": v.visit_date.isoformat(),
-            "visit_time": v.visit_time, "project": v.project, "kind": v.kind,
-            "category": None if v.no_callback else category, "risk": v.risk,
-            "department": v.department, "doctor": v.doctor, "consultant": v.consultant,
-            "no_callback": int(v.no_callback),
-        }
+        no_callback = v.no_callback
+        values = (v.patient_id, v.visit_date.isoformat(), v.visit_time, v.project, v.kind,
+                  None if no_callback else category, v.risk, v.department, v.doctor,
+                  v.consultant, int(no_callback))
+        plan = None
+        if not no_callback and not patients[v.patient_id]["do_not_call"]:
+            plan = plans.get((v.visit_date, category))
+            if plan is None:
+                plan = plans[(v.visit_date, category)] = planning.StoredPlan(
+                    planning.plan_from(v.visit_date, "", rules.categories[category], cal), as_of)
         old = known_visits.get(v.visit_id)
         if old is None:
-            conn.execute(
-                f"INSERT INTO visits (visit_id, {', '.join(_VISIT_FIELDS)}, entered_on, "
-                f"updated_at) VALUES (?, {', '.join('?' * len(_VISIT_FIELDS))}, ?, ?)",
-                (v.visit_id, *values.values(), stamp, stamp),
-            )
-            known_visits[v.visit_id] = values
             summary.added += 1
-            replan = True
-        elif all(old[k] == values[k] for k in _VISIT_FIELDS):
+            backfill = 0
+            if plan is not None:
+                new_tasks.extend(plan.rows(v.patient_id, v.visit_id))
+                plan.count_into(count)
+                backfill = plan.backfill
+            new_visits.append((v.visit_id, *values, backfill, stamp, stamp))
+        elif tuple(old[k] for k in _VISIT_FIELDS) == values:
             summary.unchanged += 1
             continue
         else:
-            replan = any(old[k] != values[k] for k in _PLAN_FIELDS)
-            conn.execute(
-                f"UPDATE visits SET {', '.join(f'{k} = ?' for k in _VISIT_FIELDS)}, "
-                "updated_at = ? WHERE visit_id = ?",
-                (*values.values(), stamp, v.visit_id),
-            )
-            known_visits[v.visit_id] = values
+            add_new_patients()   # the visit may now belong to a patient new in this chunk
             summary.updated += 1
+            replan = any(old[k] != values[i] for i, k in enumerate(_VISIT_FIELDS)
+                         if k in _PLAN_FIELDS)
+            backfill = old["backfill"]
             if replan:
                 # planned tasks nobody has called yet are re-derived; called ones stay
                 conn.execute(
                     "DELETE FROM tasks WHERE visit_id = ? AND attempts = 0 "
                     "AND status IN ('open', 'backfill')", (v.visit_id,))
-        if v.no_callback:
+                backfill = 0 if plan is None else planning.store(
+                    conn, v.patient_id, v.visit_id, plan.tasks, as_of, count, key=v.visit_id)
+            conn.execute(
+                f"UPDATE visits SET {', '.join(f'{k} = ?' for k in _VISIT_FIELDS)}, "
+                "backfill = ?, updated_at = ? WHERE visit_id = ?",
+                (*values, backfill, stamp, v.visit_id))
+        if no_callback:
             summary.no_callback += 1
-            continue
-        if v.kind == "treated" and category == rules.fallback:
+        elif v.kind == "treated" and category == rules.fallback:
             summary.general[v.project] = summary.general.get(v.project, 0) + 1
-        if replan and not patients[v.patient_id]["do_not_call"]:
-            plan = plans.get((v.visit_date, category))
-            if plan is None:
-                plan = plans[(v.visit_date, category)] = planning.StoredPlan(
-                    planning.plan_from(v.visit_date, "", rules.categories[category], cal), as_of)
-            if old is None:
-                new_tasks.extend(plan.rows(v.patient_id, v.visit_id))
-                plan.count_into(count)
-            else:
-                planning.store(conn, v.patient_id, v.visit_id, plan.tasks, as_of, count,
-                               key=v.visit_id)
+    add_new_patients()
+    conn.executemany(_INSERT_VISIT, new_visits)
     conn.executemany(planning.INSERT_TASK, new_tasks)
     birthdays = planning.plan_birthdays(conn, rules, cal, as_of, (as_of.year, as_of.year + 1),
                                         sorted(touched))
@@ -676,20 +690,18 @@ def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
     summary.cancelled += settle_conversions(conn, sorted(touched), stamp)
 
 
-def _upsert_patient(conn: sqlite3.Connection, v: Visit, old: Any, stamp: str,
+_INSERT_PATIENT = ("INSERT INTO patients (patient_id, name, phone, birthday, vip_tier, "
+                   "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+_INSERT_VISIT = (f"INSERT INTO visits (visit_id, {', '.join(_VISIT_FIELDS)}, backfill, "
+                 f"entered_on, updated_at) VALUES (?{', ?' * (len(_VISIT_FIELDS) + 3)})")
+
+
+def _update_patient(conn: sqlite3.Connection, v: Visit, old: Any, stamp: str,
                     entered_at: str, summary: ImportSummary) -> dict[str, Any]:
-    """Insert or update the visit's patient; returns the patient as the ledger now has it."""
-    birthday = v.birthday.isoformat() if v.birthday else None
-    if old is None:
-        conn.execute(
-            "INSERT INTO patients (patient_id, name, phone, birthday, vip_tier, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (v.patient_id, v.name, v.phone, birthday, v.vip_tier, stamp, stamp))
-        summary.patients_added += 1
-        return {"name": v.name, "phone": v.phone, "birthday": birthday,
-                "vip_tier": v.vip_tier, "do_not_call": 0}
-    # an empty cell in a later export does not wipe what the ledger knows
-    new = (v.name, v.phone, birthday or old["birthday"], v.vip_tier or old["vip_tier"])
+    """Update a known patient from a visit row; returns the patient as the ledger now has
+    it. An empty cell in a later export does not wipe what the ledger knows."""
+    new = (v.name, v.phone, v.birthday.isoformat() if v.birthday else old["birthday"],
+           v.vip_tier or old["vip_tier"])
     now_known = {"name": new[0], "phone": new[1], "birthday": new[2], "vip_tier": new[3],
                  "do_not_call": old["do_not_call"]}
     if (old["name"], old["phone"], old["birthday"], old["vip_tier"]) == new:
@@ -706,17 +718,19 @@ def _upsert_patient(conn: sqlite3.Connection, v: Visit, old: Any, stamp: str,
     return now_known
 
 
-def settle_conversions(conn: sqlite3.Connection, patient_ids: Iterable[str], stamp: str) -> int:
+def settle_conversions(conn: sqlite3.Connection, patient_ids: Iterable[str],
+                       stamp: str) -> int:
     """A later treated visit converts the patient's earlier consults: their pending
     tasks are cancelled. Returns the number of tasks cancelled."""
     cancelled = 0
-    for pid in patient_ids:
+    for batch in chunks(patient_ids, CHUNK):
         consults = conn.execute(
             "SELECT c.visit_id, (SELECT v.visit_id FROM visits v WHERE v.patient_id = "
             "c.patient_id AND v.kind = 'treated' AND v.visit_date > c.visit_date "
             "ORDER BY v.visit_date, v.visit_id LIMIT 1) AS by_visit FROM visits c "
-            "WHERE c.patient_id = ? AND c.kind = 'consult' AND c.converted_by IS NULL",
-            (pid,)).fetchall()
+            f"WHERE c.patient_id IN ({', '.join('?' * len(batch))}) AND c.kind = 'consult' "
+            "AND c.converted_by IS NULL ORDER BY c.patient_id, c.visit_date, c.visit_id",
+            batch).fetchall()
         for consult in consults:
             if consult["by_visit"] is None:
                 continue

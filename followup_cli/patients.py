@@ -23,7 +23,7 @@ def timeline(conn: sqlite3.Connection, patient_id: str, today: date, *,
     info["phone"] = info["phone"] if reveal else mask_phone(info["phone"])
     visits = [dict(r) for r in conn.execute(
         "SELECT visit_id, visit_date, visit_time, project, kind, category, risk, department, "
-        "doctor, consultant, no_callback, converted_by, entered_on FROM visits "
+        "doctor, consultant, no_callback, converted_by, backfill, entered_on FROM visits "
         "WHERE patient_id = ? ORDER BY visit_date, visit_id", (patient_id,))]
     tasks = []
     for r in conn.execute(

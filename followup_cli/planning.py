@@ -105,58 +105,59 @@ class PlanCount:
 
 class StoredPlan:
     """One plan shared by every visit of a day and category, its task rows rendered once;
-    `rows` gives a new visit's rows (plan key: the visit id and the touchpoint)."""
+    `rows` gives a new visit's rows (plan key: the visit id and the touchpoint). Calls
+    already past when the visit came in are not rows: `backfill` counts them."""
 
     def __init__(self, tasks: list[PlannedTask], as_of: date):
         self.tasks = tasks
         planned_on = as_of.isoformat()
+        kept = [task for task in tasks if not task.backfill(as_of)]
+        self.backfill = len(tasks) - len(kept)
         self._tails = [
             (task.category, task.touchpoint, task.seq, task.nominal_date.isoformat(),
              task.due_date.isoformat(), task.window, task.move, task.expires_on.isoformat(),
-             task.expires_on.isoformat(), int(task.provisional),
-             "backfill" if task.backfill(as_of) else "open", planned_on, None)
-            for task in tasks]
-        self._backfill = sum(tail[10] == "backfill" for tail in self._tails)
-        self._provisional = [task.due_date for task, tail in zip(tasks, self._tails, strict=True)
-                             if task.provisional and tail[10] == "open"]
+             task.expires_on.isoformat(), int(task.provisional), "open", planned_on, None)
+            for task in kept]
+        self._provisional = [task.due_date for task in kept if task.provisional]
 
     def rows(self, patient_id: str, visit_id: str) -> list[tuple[Any, ...]]:
         return [(f"{visit_id}/{tail[1]}", patient_id, visit_id, *tail) for tail in self._tails]
 
     def count_into(self, count: PlanCount) -> None:
-        count.planned += len(self._tails)
-        count.backfill += self._backfill
+        count.planned += len(self.tasks)
+        count.backfill += self.backfill
         count.provisional.extend(self._provisional)
 
 
 def store(
     conn: sqlite3.Connection, patient_id: str, visit_id: str | None,
     tasks: Iterable[PlannedTask], as_of: date, count: PlanCount,
-    complaint_id: int | None = None, key: str | None = None, fresh: bool = False,
-) -> None:
+    complaint_id: int | None = None, key: str | None = None,
+) -> int:
     """Insert the tasks not yet in the ledger (a plan key is planned once). `key` replaces
-    the plan key's prefix (plans are shared between visits of one day); `fresh` says none
-    of them can exist yet (a new visit), so they go in with one statement."""
-    tasks = list(tasks)
-    rows = []
+    the plan key's prefix (plans are shared between visits of one day). A task already
+    past being missed on `as_of` is backfill: counted, not stored. Returns the number of
+    backfill tasks, for the visit's record."""
+    backfill = 0
     for task in tasks:
-        status = "backfill" if task.backfill(as_of) else "open"
-        rows.append(((f"{key}/{task.touchpoint}" if key else task.plan_key), patient_id,
-                     visit_id, task.category, task.touchpoint, task.seq,
-                     task.nominal_date.isoformat(), task.due_date.isoformat(), task.window,
-                     task.move, task.expires_on.isoformat(), task.expires_on.isoformat(),
-                     int(task.provisional), status, as_of.isoformat(), complaint_id))
-    if fresh:
-        conn.executemany(_INSERT, rows)
-        inserted = [True] * len(rows)
-    else:
-        inserted = [bool(conn.execute(_INSERT, row).rowcount) for row in rows]
-    for row, task, new in zip(rows, tasks, inserted, strict=True):
+        plan_key = f"{key}/{task.touchpoint}" if key else task.plan_key
+        if task.backfill(as_of):
+            if conn.execute("SELECT 1 FROM tasks WHERE plan_key = ?", (plan_key,)).fetchone():
+                continue   # called before the visit changed: the row stays what it is
+            backfill += 1
+            continue
+        new = conn.execute(_INSERT, (
+            plan_key, patient_id, visit_id, task.category, task.touchpoint, task.seq,
+            task.nominal_date.isoformat(), task.due_date.isoformat(), task.window, task.move,
+            task.expires_on.isoformat(), task.expires_on.isoformat(), int(task.provisional),
+            "open", as_of.isoformat(), complaint_id)).rowcount
         if new:
             count.planned += 1
-            count.backfill += row[13] == "backfill"
-            if task.provisional and row[13] == "open":
+            if task.provisional:
                 count.provisional.append(task.due_date)
+    count.planned += backfill
+    count.backfill += backfill
+    return backfill
 
 
 def plan_birthdays(
@@ -175,9 +176,13 @@ def plan_birthdays(
         return count
     sql = ("SELECT patient_id, birthday, vip_tier FROM patients "
            "WHERE birthday IS NOT NULL AND do_not_call = 0")
-    rows = conn.execute(sql).fetchall() if patient_ids is None else [
-        r for pid in patient_ids for r in conn.execute(sql + " AND patient_id = ?", (pid,))
-    ]
+    if patient_ids is None:
+        rows = conn.execute(sql).fetchall()
+    else:
+        ids = list(patient_ids)
+        rows = [r for i in range(0, len(ids), 500) for r in conn.execute(
+            f"{sql} AND patient_id IN ({', '.join('?' * len(ids[i:i + 500]))}) "
+            "ORDER BY patient_id", ids[i:i + 500])]
     years = list(years)
     for row in rows:
         if not rules.birthday_applies(row["vip_tier"]):

@@ -72,6 +72,31 @@ def test_import_chinese_export(cli, tmp_path: Path, db: Path, encoding: str) -> 
     assert birthdays == [("birthday/C1001/2027/0d", "2027-03-12")]
 
 
+def test_backfill_is_a_count_per_visit(cli, tmp_path: Path, db: Path) -> None:
+    """Calls already past when history comes in are counted on the visit, not stored as
+    tasks; a corrected visit date re-derives the count with the plan."""
+    export = write_export(tmp_path / "visits.csv", ROWS)
+    assert cli("import", "visits", str(export), "--date", "2026-11-08").code == 0
+    data = dump(db)
+    assert not [t for t in data["tasks"] if t["status"] == "backfill"]
+    visits = {v["visit_id"]: v for v in data["visits"]}
+    assert sum(v["backfill"] for v in visits.values()) == 15
+    # the surgery of 1 November: its calls of days 0, 1, 2, 3 and 6 were past on the 8th
+    assert visits["A001"]["backfill"] == 5
+    assert [t["touchpoint"] for t in data["tasks"] if t["visit_id"] == "A001"] == [
+        "7d", "1m", "3m", "6m"]
+    shown = cli("patient", "C1001", "--date", "2026-11-08", "--format", "json")
+    assert [v["backfill"] for v in shown.json()["visits"]] == [5]
+    assert "(backfill, left out" in cli("--lang", "en", "patient", "C1001").out
+    moved = write_export(tmp_path / "moved.csv", [ROWS[0].replace("2026/11/1", "2026/11/7")])
+    result = cli("import", "visits", str(moved), "--date", "2026-11-08", "--format", "json")
+    assert result.json()["tasks_backfill"] == 1
+    data = dump(db)
+    assert next(v for v in data["visits"] if v["visit_id"] == "A001")["backfill"] == 1
+    assert [t["touchpoint"] for t in data["tasks"] if t["visit_id"] == "A001"][:2] == [
+        "1d", "2d"]
+
+
 def test_reimport_changes_nothing(cli, tmp_path: Path, db: Path) -> None:
     export = write_export(tmp_path / "visits.csv", ROWS)
     assert cli("import", "visits", str(export), "--date", "2026-11-08").code == 0

@@ -63,6 +63,18 @@ FIXTURES[4] = [
     "INSERT INTO assignments VALUES ('2026-11-05', 'P1', '王芳', 0, '2026-11-05T08:30:00', "
     "'主管')",
 ]
+# version 5: history imported before backfill was a count: past calls stored as task rows
+FIXTURES[5] = [
+    *FIXTURES[4],
+    "INSERT INTO visits VALUES ('V0', 'P1', '2025-01-06', NULL, '双眼皮', 'treated', 'surgery',"
+    " NULL, '整形外科', '吴医生', '林咨询', 0, NULL, '2026-11-01', '2026-11-01')",
+    *(f"INSERT INTO tasks (task_id, plan_key, patient_id, visit_id, category, touchpoint, seq,"
+      f" nominal_date, due_date, window, expires_on, status, planned_on) VALUES ({n}, 'V0/{tp}',"
+      f" 'P1', 'V0', 'surgery', '{tp}', {n - 2}, '2025-01-0{n}', '2025-01-0{n}', 'any',"
+      f" '2025-01-0{n + 1}', 'backfill', '2026-11-01')" for n, tp in ((2, "0d"), (3, "1d"),
+                                                                       (4, "2d"))),
+    "INSERT INTO attempt_tasks VALUES (2, 4)",   # a call logged against one: it stays a row
+]
 TABLES = ("patients", "visits", "tasks", "attempts", "attempt_tasks", "complaints",
           "complaint_events", "patient_events", "audit", "assignments")
 
@@ -86,12 +98,22 @@ def test_every_older_schema_migrates_without_losing_a_row(tmp_path: Path, versio
     for statement in FIXTURES[version]:
         conn.execute(statement)
     before = rows(conn)
+    counted = conn.execute("SELECT count(*) FROM tasks WHERE status = 'backfill' AND task_id "
+                           "NOT IN (SELECT task_id FROM attempt_tasks)").fetchone()[0]
     conn.close()
     upgraded = open_ledger(db)
     assert upgraded.execute("PRAGMA user_version").fetchone()[0] == LATEST
     after = rows(upgraded)
     for table in before:
-        assert len(after[table]) == len(before[table]), table
+        # backfill rows no call refers to became their visit's count (migration 006)
+        lost = counted if table == "tasks" else 0
+        assert len(after[table]) == len(before[table]) - lost, table
+    assert upgraded.execute("SELECT coalesce(sum(backfill), 0) FROM visits").fetchone()[0] \
+        == counted
+    if version == 5:
+        assert counted == 2
+        assert [tuple(r) for r in upgraded.execute(
+            "SELECT task_id, status FROM tasks WHERE visit_id = 'V0'")] == [(4, "backfill")]
     assert [r[0] for r in upgraded.execute("SELECT name FROM _sqlite_migrations")] == [
         name for name, _ in STEPS]
     if version < 2:  # complaint calls logged before cases existed each opened one

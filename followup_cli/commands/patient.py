@@ -82,6 +82,8 @@ def render(history: dict[str, Any]) -> None:
                                           t(f"kind.{v['kind']}"))))
         if v["converted_by"]:
             detail += " → " + t("patient.converted", visit=v["converted_by"])
+        if v["backfill"]:
+            detail += " · " + t("patient.backfill", count=v["backfill"])
         rows.append((v["visit_date"], t("patient.visit") + " " + v["visit_id"], detail))
     for task in history["tasks"]:
         reason = f" ({task['status_reason']})" if task["status_reason"] else ""

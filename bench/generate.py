@@ -182,7 +182,7 @@ def build_ledger(db: Path, export: Path, today: date) -> dict[str, int]:
     """A ledger as a team leaves it: each day's visits imported that day (as the clinic
     does), then that day's calls logged, up to yesterday; today's sheet is still to work."""
     from followup_cli.calendar import load_calendar
-    from followup_cli.importer import ImportSummary, map_headers, parse_row, read_table
+    from followup_cli.importer import ImportSummary, RowParser, map_headers, read_table
     from followup_cli.importer import write_visits as store_visits
     from followup_cli.ledger import open_ledger, transaction
     from followup_cli.rules import load_rules
@@ -190,7 +190,7 @@ def build_ledger(db: Path, export: Path, today: date) -> dict[str, int]:
     rules, cal = load_rules(None), load_calendar(None)
     conn = open_ledger(db)
     headers, rows = read_table(export)
-    mapping = map_headers(export, headers, {})
+    parse_row = RowParser(headers, map_headers(export, headers, {}), today)
     rng = random.Random(7)
     counts = {"visits": 0, "attempts": 0, "done": 0, "unreachable": 0, "missed": 0,
               "complaints": 0}
@@ -204,7 +204,7 @@ def build_ledger(db: Path, export: Path, today: date) -> dict[str, int]:
 
     day, batch = None, []
     for line, cells in rows:
-        visit = parse_row(line, cells, headers, mapping, today)
+        visit = parse_row(line, cells)
         if visit.visit_date != day and batch:
             assert day is not None
             work(day, batch)

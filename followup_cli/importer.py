@@ -74,7 +74,7 @@ _SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)   # not frozen: slow to build, and built for every row
 class Visit:
     """One clean row of an export."""
 
@@ -332,108 +332,117 @@ def map_headers(path: Path, headers: list[str], user_map: dict[str, str]) -> dic
 
 # --- rows --------------------------------------------------------------------------
 
-def parse_row(line: int, cells: list[Any], headers: list[str],
-              mapping: dict[str, list[int]], as_of: date) -> Visit:
-    """A clean Visit, or RowError naming the column (the file's own header) and why."""
-    if len(cells) > len(headers) and any(str(c).strip() for c in cells[len(headers):]):
-        raise RowError("-", t("row.columns"))
+# the cells a row is read from, in the order they are checked
+_READ = ("patient_id", "name", "phone", "visit_date", "project", "status", "arrived", "risk",
+         "birthday", "no_callback", "visit_id", "department", "doctor", "consultant",
+         "vip_tier")
+_EARLIEST_VISIT, _EARLIEST_BIRTHDAY = date(1990, 1, 1), date(1900, 1, 1)
 
-    def raw(column: str) -> tuple[Any, str]:
-        idx = mapping.get(column)
-        if not idx:
-            return "", column
-        i = idx[0]
-        value = cells[i] if i < len(cells) else ""
-        if isinstance(value, str):
-            value = value.strip()
-            if len(value) > MAX_FIELD:
-                raise RowError(headers[i], t("row.too_long", limit=MAX_FIELD))
-        return value, headers[i]
 
-    def text(column: str) -> str | None:
-        value, _ = raw(column)
-        return str(value) if value not in ("", None) else None
+class RowParser:
+    """Turns a file's rows into clean Visits, or RowError naming the column (the file's own
+    header) and why. Where each column is, is worked out once per file."""
 
-    def required(column: str) -> Any:
-        value, header = raw(column)
-        if value in ("", None):
-            raise RowError(header, t("row.required"))
-        return value
+    def __init__(self, headers: list[str], mapping: dict[str, list[int]], as_of: date):
+        self.headers, self.as_of, self.width = headers, as_of, len(headers)
+        self.columns = [(c, mapping[c][0]) for c in _READ if mapping.get(c)]
+        self.header = {c: headers[mapping[c][0]] if mapping.get(c) else c for c in COLUMNS}
+        self.converted = mapping.get("converted", [])
+        self.yes_no_kind = "converted" in mapping
+        self.dates: dict[str, tuple[date, str | None]] = {}   # a file has few distinct days
 
-    patient_id = str(required("patient_id"))
-    name = str(required("name"))
-    phone_value = required("phone")
-    try:
-        phone = normalise_phone(str(phone_value))
-    except ValueError:
-        raise RowError(raw("phone")[1], t("row.phone")) from None
-    date_value = required("visit_date")
-    try:
-        visit_date, visit_time = parse_date(date_value)
-    except ValueError:
-        raise RowError(raw("visit_date")[1], t("row.date")) from None
-    if visit_date > as_of:
-        raise RowError(raw("visit_date")[1], t("row.future", as_of=as_of.isoformat()))
-    if visit_date < date(1990, 1, 1):
-        raise RowError(raw("visit_date")[1], t("row.date"))
-    project = str(required("project"))
-    kind = _kind(cells, headers, mapping, raw)
-    risk_text = text("risk")
-    risk = None
-    if risk_text:
-        risk = _RISK.get(risk_text.casefold())
-        if risk is None:
-            raise RowError(raw("risk")[1], t("row.risk"))
-    birthday = None
-    birthday_value, birthday_header = raw("birthday")
-    if birthday_value not in ("", None):
+    def __call__(self, line: int, cells: list[Any]) -> Visit:
+        n = len(cells)
+        if n > self.width and any(str(c).strip() for c in cells[self.width:]):
+            raise RowError("-", t("row.columns"))
+        cell: dict[str, Any] = {}
+        for column, i in self.columns:
+            value = cells[i] if i < n else ""
+            if isinstance(value, str):
+                value = value.strip()
+                if len(value) > MAX_FIELD:
+                    raise RowError(self.headers[i], t("row.too_long", limit=MAX_FIELD))
+            if value not in ("", None):
+                cell[column] = value
+        for column in REQUIRED:
+            if column not in cell:
+                raise RowError(self.header[column], t("row.required"))
         try:
-            birthday = parse_date(birthday_value)[0]
+            phone = normalise_phone(str(cell["phone"]))
         except ValueError:
-            raise RowError(birthday_header, t("row.date")) from None
-        if birthday > as_of:
-            raise RowError(birthday_header, t("row.future", as_of=as_of.isoformat()))
-        if birthday < date(1900, 1, 1):
-            raise RowError(birthday_header, t("row.date"))
-    no_callback = False
-    if text("no_callback"):
+            raise RowError(self.header["phone"], t("row.phone")) from None
+        visit_date, visit_time = self.date(cell["visit_date"], "visit_date", _EARLIEST_VISIT)
+        birthday = None
+        if "birthday" in cell:
+            birthday = self.date(cell["birthday"], "birthday", _EARLIEST_BIRTHDAY)[0]
+        patient_id, project = str(cell["patient_id"]), str(cell["project"])
+        risk = None
+        if "risk" in cell:
+            risk = _RISK.get(str(cell["risk"]).casefold())
+            if risk is None:
+                raise RowError(self.header["risk"], t("row.risk"))
+        no_callback = False
+        if "no_callback" in cell:
+            no_callback = bool(self.yes_no(cell, "no_callback"))
+        visit_id = cell.get("visit_id")
+        return Visit(
+            line=line, patient_id=patient_id, name=str(cell["name"]), phone=phone,
+            visit_date=visit_date, visit_time=visit_time, project=project,
+            kind=self.kind(cells, cell),
+            visit_id=str(visit_id) if visit_id is not None else derive_visit_id(
+                patient_id, visit_date, visit_time, project),
+            department=_text(cell, "department"), doctor=_text(cell, "doctor"),
+            consultant=_text(cell, "consultant"), risk=risk, birthday=birthday,
+            vip_tier=_text(cell, "vip_tier"), no_callback=no_callback,
+        )
+
+    def date(self, value: Any, column: str, earliest: date) -> tuple[date, str | None]:
+        """A date cell, not after the import day nor before `earliest`."""
+        parsed = self.dates.get(value) if isinstance(value, str) else None
+        if parsed is None:
+            try:
+                parsed = parse_date(value)
+            except ValueError:
+                raise RowError(self.header[column], t("row.date")) from None
+            if isinstance(value, str) and len(self.dates) < 100_000:
+                self.dates[value] = parsed
+        if parsed[0] > self.as_of:
+            raise RowError(self.header[column], t("row.future", as_of=self.as_of.isoformat()))
+        if parsed[0] < earliest:
+            raise RowError(self.header[column], t("row.date"))
+        return parsed
+
+    def yes_no(self, cell: dict[str, Any], column: str) -> bool | None:
         try:
-            no_callback = bool(parse_yes_no(str(text("no_callback"))))
+            return parse_yes_no(str(cell.get(column, "")))
         except ValueError:
-            raise RowError(raw("no_callback")[1], t("row.yesno")) from None
-    visit_id = text("visit_id") or derive_visit_id(patient_id, visit_date, visit_time, project)
-    return Visit(
-        line=line, patient_id=patient_id, name=name, phone=phone, visit_date=visit_date,
-        visit_time=visit_time, project=project, kind=kind, visit_id=visit_id,
-        department=text("department"), doctor=text("doctor"), consultant=text("consultant"),
-        risk=risk, birthday=birthday, vip_tier=text("vip_tier"), no_callback=no_callback,
-    )
+            raise RowError(self.header[column], t("row.yesno")) from None
+
+    def kind(self, cells: list[Any], cell: dict[str, Any]) -> str:
+        """From the status column, or from yes/no columns (arrived? converted?)."""
+        if "status" in cell:
+            kind = _KIND.get(str(cell["status"]).casefold())
+            if kind is None:
+                raise RowError(self.header["status"], t("row.status"))
+            return kind
+        arrived = self.yes_no(cell, "arrived")
+        if arrived is False:
+            return "no_show"
+        if not self.yes_no_kind and arrived is None:
+            return "treated"
+        for i in self.converted:
+            value = cells[i] if i < len(cells) else ""
+            try:
+                if parse_yes_no(str(value)):
+                    return "treated"
+            except ValueError:
+                raise RowError(self.headers[i], t("row.yesno")) from None
+        return "consult"
 
 
-def _kind(cells: list[Any], headers: list[str], mapping: dict[str, list[int]], raw: Any) -> str:
-    status, header = raw("status")
-    if status:
-        kind = _KIND.get(str(status).casefold())
-        if kind is None:
-            raise RowError(header, t("row.status"))
-        return kind
-    arrived_value, arrived_header = raw("arrived")
-    try:
-        arrived = parse_yes_no(str(arrived_value))
-    except ValueError:
-        raise RowError(arrived_header, t("row.yesno")) from None
-    if arrived is False:
-        return "no_show"
-    if "converted" not in mapping and arrived is None:
-        return "treated"
-    for i in mapping.get("converted", []):
-        value = cells[i] if i < len(cells) else ""
-        try:
-            if parse_yes_no(str(value)):
-                return "treated"
-        except ValueError:
-            raise RowError(headers[i], t("row.yesno")) from None
-    return "consult"
+def _text(cell: dict[str, Any], column: str) -> str | None:
+    value = cell.get(column)
+    return None if value is None else str(value)
 
 
 def derive_visit_id(patient_id: str, visit_date: date, visit_time: str | None,
@@ -462,9 +471,10 @@ def import_visits(
     id_column = headers[mapping["visit_id"][0]] if "visit_id" in mapping else "visit_id"
 
     def parsed() -> Iterator[tuple[Visit, list[Any]]]:
+        parse_row = RowParser(headers, mapping, as_of)
         for line, cells in rows:
             try:
-                yield parse_row(line, cells, headers, mapping, as_of), cells
+                yield parse_row(line, cells), cells
             except RowError as e:
                 summary.bad.append(BadRow(line, e.column, e.reason,
                                           tuple(str(c) for c in cells)))
@@ -480,7 +490,8 @@ def import_visits(
 
     try:
         with transaction(conn):
-            write_visits(conn, visits(), rules, cal, as_of, summary, now)
+            write_visits(conn, visits(), rules, cal, as_of, summary, now,
+                         bulk=_is_bulk(conn, path))
             if summary.bad and skip_bad is None:
                 raise _Rollback
             if dry_run:
@@ -493,6 +504,17 @@ def import_visits(
     if summary.bad and skip_bad is not None and not dry_run:
         write_bad_rows(skip_bad, headers, summary.bad)
     return summary
+
+
+BULK_ROWS = 20_000   # an export this large, and larger than the ledger, is a bulk load
+
+
+def _is_bulk(conn: sqlite3.Connection, path: Path) -> bool:
+    """History coming into a new or small ledger: cheaper to build the visits' indexes
+    once at the end than to update them a row at a time. A CSV row is ~100 bytes."""
+    rows = path.stat().st_size // 100
+    ledger = conn.execute("SELECT coalesce(max(rowid), 0) FROM visits").fetchone()[0]
+    return rows >= BULK_ROWS and rows > ledger
 
 
 def _first_seen(conn: sqlite3.Connection, batch: list[tuple[Visit, list[Any]]],
@@ -567,11 +589,14 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RulePack,
                  cal: ClinicCalendar, as_of: date, summary: ImportSummary,
-                 now: datetime | None = None) -> None:
-    """Upsert patients and visits, plan new and changed visits, settle conversions.
+                 now: datetime | None = None, *, bulk: bool = False) -> None:
+    """Upsert patients and visits, plan new and changed visits, then plan the birthdays
+    and settle the conversions of every patient the visits touched.
 
     `now` is when the export entered the ledger (default: the end of `as_of`). Runs
-    inside the caller's transaction. Visits are read as a stream, CHUNK at a time.
+    inside the caller's transaction. Visits are read as a stream, CHUNK at a time; the
+    patients touched wait in a temporary table. `bulk` drops the visits' secondary
+    indexes while the rows go in and builds them again after (same transaction).
     """
     stamp = as_of.isoformat()
     entered_at = (now or datetime.combine(as_of, datetime.max.time())).isoformat(
@@ -580,9 +605,29 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
     # every visit of one day in one category has the same plan: compute it once
     plans: dict[tuple[date, str], planning.StoredPlan] = {}
     categories: dict[tuple[str, str, str | None], str] = {}   # a clinic has few projects
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_touched "
+                 "(patient_id TEXT PRIMARY KEY) WITHOUT ROWID")
+    conn.execute("DELETE FROM temp.import_touched")
+    # a ledger with no visits yet: a visit id can only repeat inside the file (seen there)
+    empty = conn.execute("SELECT 1 FROM visits LIMIT 1").fetchone() is None
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'visits' "
+        "AND sql IS NOT NULL").fetchall() if bulk else []
+    for name, _ in indexes:
+        conn.execute(f"DROP INDEX {name}")
     for chunk in chunks(visits, CHUNK):
         _write_chunk(conn, chunk, rules, cal, as_of, summary, stamp, entered_at, count, plans,
-                     categories)
+                     categories, empty)
+    for _, sql in indexes:
+        conn.execute(sql)
+    touched = conn.execute("SELECT patient_id FROM temp.import_touched ORDER BY patient_id")
+    for patient_ids in chunks((row[0] for row in touched), CHUNK):
+        birthdays = planning.plan_birthdays(conn, rules, cal, as_of,
+                                            (as_of.year, as_of.year + 1), patient_ids)
+        count.planned += birthdays.planned
+        count.backfill += birthdays.backfill
+        count.provisional.extend(birthdays.provisional)
+        summary.cancelled += settle_conversions(conn, patient_ids, stamp)
     # a year's holidays may have been added since: provisional dates get their real day
     summary.replanned = len(planning.replan(conn, cal, as_of, upcoming=False))
     summary.tasks = count.planned
@@ -599,15 +644,14 @@ def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
                  cal: ClinicCalendar, as_of: date, summary: ImportSummary, stamp: str,
                  entered_at: str, count: planning.PlanCount,
                  plans: dict[tuple[date, str], planning.StoredPlan],
-                 categories: dict[tuple[str, str, str | None], str]) -> None:
-    """A chunk of visits, then the birthdays and conversions of its patients (a patient
-    seen again in a later chunk is looked at again then, with all their visits). New
-    patients, new visits and their tasks go in with one statement each."""
+                 categories: dict[tuple[str, str, str | None], str], empty: bool) -> None:
+    """A chunk of visits: new patients, new visits and their tasks go in with one
+    statement each; the patients are noted as touched."""
     touched: set[str] = set()
     patients: dict[str, Any] = _known(
         conn, "SELECT patient_id, name, phone, birthday, vip_tier, do_not_call FROM patients "
         "WHERE patient_id IN ({})", {v.patient_id for v in chunk})
-    known_visits: dict[str, Any] = _known(
+    known_visits: dict[str, Any] = {} if empty else _known(
         conn, "SELECT * FROM visits WHERE visit_id IN ({})", {v.visit_id for v in chunk})
     new_patients: dict[str, tuple[Any, ...]] = {}
     new_visits: list[tuple[Any, ...]] = []
@@ -682,12 +726,8 @@ def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
     add_new_patients()
     conn.executemany(_INSERT_VISIT, new_visits)
     conn.executemany(planning.INSERT_TASK, new_tasks)
-    birthdays = planning.plan_birthdays(conn, rules, cal, as_of, (as_of.year, as_of.year + 1),
-                                        sorted(touched))
-    count.planned += birthdays.planned
-    count.backfill += birthdays.backfill
-    count.provisional.extend(birthdays.provisional)
-    summary.cancelled += settle_conversions(conn, sorted(touched), stamp)
+    conn.executemany("INSERT OR IGNORE INTO temp.import_touched VALUES (?)",
+                     ((pid,) for pid in touched))
 
 
 _INSERT_PATIENT = ("INSERT INTO patients (patient_id, name, phone, birthday, vip_tier, "

@@ -298,3 +298,42 @@ def test_a_visit_after_the_import_day(cli, tmp_path: Path) -> None:
     assert result.err.splitlines()[1] == (
         "  v.csv line 2, column '到诊日期': the date is after the import day 2026-11-19 (to load "
         "history, give --date)")
+
+
+@pytest.mark.parametrize("chunk, bulk_rows", [(2, 10**9), (500, 0), (3, 0)])
+def test_chunks_and_bulk_loads_give_the_same_ledger(cli, tmp_path: Path, monkeypatch,
+                                                     chunk: int, bulk_rows: int) -> None:
+    """Small chunks split one patient's visits (a consult converted in a later chunk); a
+    bulk load rebuilds the visits' indexes after the rows. The ledger must be the same."""
+    from followup_cli import importer
+
+    # C1009 again, with a new number, in the same chunk as their first visit
+    first = write_export(tmp_path / "visits.csv", [
+        *ROWS, "A011,C1009,朱婷,13190000000,2026-11-06,吸脂,成交,整形外科,吴医生,林咨询,,,,"])
+    moved = write_export(tmp_path / "moved.csv", [
+        ROWS[0].replace("2026/11/1", "2026/11/7"), ROWS[3].replace("未成交", "成交"),
+        "A010,C1099,林新,13512345678,2026-11-07,双眼皮,成交,整形外科,吴医生,林咨询,,,金卡,"])
+
+    def load(db: Path) -> tuple[dict, list]:
+        for export in (first, moved):
+            assert cli("--db", str(db), "import", "visits", str(export), "--date",
+                       "2026-11-08").code == 0
+        conn = sqlite3.connect(db)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                               "ORDER BY name").fetchall()
+        conn.close()
+        data = dump(db)
+        for task in data["tasks"]:
+            task.pop("task_id")   # numbered in the order the rows went in
+        data["tasks"].sort(key=lambda task: task["plan_key"])
+        return data, indexes
+
+    expected = load(tmp_path / "one-chunk.db")
+    monkeypatch.setattr(importer, "CHUNK", chunk)
+    monkeypatch.setattr(importer, "BULK_ROWS", bulk_rows)
+    assert load(tmp_path / "other.db") == expected
+    visits = {v["visit_id"]: v for v in expected[0]["visits"]}
+    assert visits["A004"]["converted_by"] == "A006" and visits["A001"]["backfill"] == 1
+    phones = {p["patient_id"]: p["phone"] for p in expected[0]["patients"]}
+    assert phones["C1009"] == "13190000000"

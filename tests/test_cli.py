@@ -213,6 +213,7 @@ def test_rules_show_and_check(cli, tmp_path: Path) -> None:
      "categories.surgery.touchpoints[0].ofset: unknown key"),
     ('[categories.x]\nkind = "vip"\ntouchpoints = []', "categories.x.kind: 'vip' is not one of"),
     ('[matching]\norder = ["hair", "nope"]', "matching.order: 'nope' is not a category"),
+    ('[matching]\norder = []', "matching.order: empty"),   # found by the fuzz test
     ("[categories.surgery\n", "TOML syntax error"),
 ])
 def test_rules_check_points_at_the_key(cli, tmp_path: Path, text: str, message: str) -> None:
@@ -267,24 +268,26 @@ def test_only_the_command_asked_for_is_built() -> None:
     assert set(typer.main.get_command(build_app(None)).commands) == set(COMMANDS)
 
 
-def test_the_call_sheet_does_not_load_what_it_does_not_need(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_the_call_sheet_does_not_load_what_it_does_not_need(tmp_path: Path, fmt: str) -> None:
     """rich, openpyxl, sqlite-utils, matplotlib, dateutil's parser and the other commands
-    are loaded only by the commands that use them."""
+    are loaded only by the commands that use them; the sheet's table is drawn without rich."""
     import subprocess
     import sys
 
     db = tmp_path / "light.db"
-    assert subprocess.run([sys.executable, "-m", "followup_cli", "--db", str(db), "init"],
-                          capture_output=True).returncode == 0
+    assert subprocess.run([sys.executable, "-m", "followup_cli", "--db", str(db), "init",
+                           "--demo", "--patients", "60"], capture_output=True).returncode == 0
+    others = "'followup_cli.commands.report', " + (
+        "'followup_cli.commands.log'" if fmt == "json" else "")
     probe = ("import sys, io, contextlib\nfrom followup_cli.cli import run\n"
-             "with contextlib.redirect_stdout(io.StringIO()):\n"
-             f"    code = run(['--db', {str(db)!r}, 'due', '--date', '2026-11-23', '--format', "
-             "'json'])\nprint(code, sorted(m for m in sys.modules if m.split('.')[0] in "
-             "('rich', 'openpyxl', 'sqlite_utils', 'matplotlib', 'numpy', 'python_calamine') "
-             "or m in ('dateutil.parser', 'followup_cli.commands.report', "
-             "'followup_cli.commands.log')))")
+             "out = io.StringIO()\nwith contextlib.redirect_stdout(out):\n"
+             f"    code = run(['--db', {str(db)!r}, 'due', '--today', '--format', {fmt!r}])\n"
+             "print(code, len(out.getvalue()) > 500, sorted(m for m in sys.modules if "
+             "m.split('.')[0] in ('rich', 'openpyxl', 'sqlite_utils', 'matplotlib', 'numpy', "
+             f"'python_calamine') or m in ('dateutil.parser', {others})))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert out.stdout.split(" ", 1) == ["0", "[]\n"], out.stdout + out.stderr
+    assert out.stdout.split(" ", 2) == ["0", "True", "[]\n"], out.stdout + out.stderr
 
 
 def test_version_with_root_options(cli) -> None:  # noqa: ANN001

@@ -70,3 +70,55 @@ def test_sheet_in_english(cli, ledger: None) -> None:
     result = cli("due", "--date", "2026-11-03")
     assert result.code == 0
     assert "\n".join(line.rstrip() for line in result.out.splitlines()) + "\n" == EN
+
+
+def test_a_long_line_wraps_at_spaces_and_chinese_folds() -> None:
+    from followup_cli.grid import cell_width, wrap
+
+    assert cell_width("周晓雯 ab") == 9 and cell_width("“x”") == 3
+    assert wrap("“How did you sleep? Is the swelling or pain worse than yesterday?”", 45) == (
+        "“How did you sleep? Is the swelling or pain", "worse than yesterday?”")
+    assert wrap("术后第一天恢复情况良好", 7) == ("术后第", "一天恢", "复情况", "良好")
+    # a word wider than the column starts on its own line and is folded there
+    assert wrap("ok abcdefghij", 4) == ("ok", "abcd", "efgh", "ij")
+
+
+def test_columns_give_way_widest_first() -> None:
+    from followup_cli.grid import fit
+
+    assert fit([5, 20, 60], [False, True, True], 50) == [5, 20, 25]
+    assert fit([5, 30, 30], [False, True, True], 45) == [5, 20, 20]
+    assert fit([10, 10], [False, False], 16) == [8, 8]   # nothing foldable: all give way
+    assert fit([5, 20, 60], [False, True, True], 200) == [5, 20, 60]
+
+
+def test_table_fits_the_terminal_and_colours_only_when_asked(monkeypatch) -> None:
+    from followup_cli.grid import Column, Dim, cell_width, draw, use_colour
+
+    columns = [Column("#", right=True, fold=False), Column("患者"), Column("回访事由")]
+    rows = [("1", ["周晓雯", "138****5678"],
+             ["术后第1天：恢复情况", Dim("“昨晚休息得怎么样？肿胀和疼痛比昨天有加重吗？”")])]
+    plain = draw(columns, rows, title="任一回访时段", lines_between=True, width=40,
+                 colour=False)
+    lines = plain.splitlines()
+    assert lines[0] == "任一回访时段"
+    assert {cell_width(line) for line in lines[1:]} == {40}
+    assert "\x1b[" not in plain
+    coloured = draw(columns, rows, width=40, colour=True)
+    assert "\x1b[2m“昨晚" in coloured and "\x1b[1m患者\x1b[0m" in coloured
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert use_colour() is False
+
+
+def test_the_sheet_prints_notes_as_written_and_fills_prompts(cli, tmp_path: Path) -> None:
+    export = write_export(tmp_path / "v.csv", [
+        "B1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,整形外科,吴医生,林咨询,,,,",
+        "B2,C2,郑浩,13923456789,2026-10-01,体检,成交,体检中心,钱医生,,,1990-11-03,金卡,"])
+    assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+    note = "[red]说明天[/red] 再打"   # rich would have read this as markup and hidden it
+    assert cli("log", "--patient", "C1", "-o", "no_answer", "--note", note,
+               "--when", "2026-11-02T19:30").code == 0
+    sheet = cli("--lang", "zh", "due", "--date", "2026-11-03").out
+    assert "[red]说明天[/red]" in sheet
+    assert "生日" in sheet and "{clinic}" not in sheet and "本院" in sheet

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -52,31 +53,29 @@ def list_cli(
 
 
 def render_cases(cases: list[dict[str, Any]], title: str | None = None) -> None:
-    from rich.table import Table
-
+    """Open cases as a table; drawn above the call sheet, so without rich."""
     from followup_cli.complaints import time_left
-    from followup_cli.render import console
+    from followup_cli.grid import Column, draw, paragraph
 
-    out = console()
     if not cases:
-        out.print(t("complaint.none_open"))
+        sys.stdout.write(paragraph(t("complaint.none_open")))
         return
-    table = Table(title=title or t("complaint.title", count=len(cases)), title_justify="left")
-    for key in ("id", "patient", "status", "category", "next", "left"):
-        table.add_column(t(f"complaint.col.{key}"), overflow="fold")
+    rows = []
     for c in cases:
         left = ""
         if c["minutes_left"] is not None:
             left = time_left(c["minutes_left"])
         if c["breached"]:
             left = (left + " " if left else "") + t("complaint.breached")
-        table.add_row(f"#{c['complaint_id']}", c["patient_id"],
-                      t(f"complaint.status.{c['status']}"),
-                      f"{t('complaint.category.' + c['category'])} · "
-                      f"{t('complaint.severity.' + c['severity'])}",
-                      (t(f"complaint.step.{c['next_step']}") + " " + c["next_due_at"][5:16]
-                       .replace("T", " ")) if c["next_step"] else "", left)
-    out.print(table)
+        rows.append((f"#{c['complaint_id']}", c["patient_id"],
+                     t(f"complaint.status.{c['status']}"),
+                     f"{t('complaint.category.' + c['category'])} · "
+                     f"{t('complaint.severity.' + c['severity'])}",
+                     (t(f"complaint.step.{c['next_step']}") + " " + c["next_due_at"][5:16]
+                      .replace("T", " ")) if c["next_step"] else "", left))
+    columns = [Column(t(f"complaint.col.{key}"))
+               for key in ("id", "patient", "status", "category", "next", "left")]
+    sys.stdout.write(draw(columns, rows, title=title or t("complaint.title", count=len(cases))))
 
 
 def show_cli(

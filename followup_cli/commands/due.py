@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from contextlib import redirect_stdout
 from datetime import date, datetime, time
 from pathlib import Path
@@ -180,17 +181,19 @@ def filled_scripts(st: Any, records: list[dict[str, Any]]) -> dict[int, dict[str
 
 
 def prompts(st: Any, records: list[dict[str, Any]]) -> dict[int, str]:
-    """The first question of each task's script: the prompt printed on the sheet."""
+    """The first question of each task's script, filled as `followup script` fills it:
+    the prompt printed on the sheet."""
+    from followup_cli.commands.log import default_agent
+    from followup_cli.commands.script import script_values
     from followup_cli.i18n import current
+    from followup_cli.scripts import fill
 
-    scripts = st.call_scripts()
-    lang = current()
+    scripts, clinic, agent, lang = st.call_scripts(), st.clinic_name(), default_agent(), current()
     out = {}
     for r in records:
         questions, _ = scripts.touchpoints.get((r["category"], r["touchpoint"]), ((), ()))
         if questions:
-            out[r["task_id"]] = questions[0][lang].replace("{name}", r["name"]).replace(
-                "{project}", r["project"] or "").replace("{doctor}", r["doctor"] or "")
+            out[r["task_id"]] = fill(questions[0], lang, script_values(r, clinic, agent))
     return out
 
 
@@ -198,41 +201,34 @@ def render_sheet(records: list[dict[str, Any]], day: str,
                  context: dict[str, Any] | None = None,
                  prompt: dict[int, str] | None = None) -> None:
     """One row per patient, grouped by calling window, overdue first within each."""
-    from rich.table import Table
-
     from followup_cli.calls import outcome_label
-    from followup_cli.render import console
+    from followup_cli.grid import Column, Dim, draw, paragraph
     from followup_cli.sheet import WINDOW_ORDER, by_patient, patient_window
 
-    out = console()
+    write = sys.stdout.write
     patients = by_patient(records)
     if not patients:
-        out.print(t("due.empty", date=day))
+        write(paragraph(t("due.empty", date=day)))
         return
-    out.print(t("due.title", date=day, patients=len(patients), tasks=len(records)))
+    write(paragraph(t("due.title", date=day, patients=len(patients), tasks=len(records))))
     groups: dict[str, list[list[dict[str, Any]]]] = {}
     for tasks in patients:
         groups.setdefault(patient_window(tasks), []).append(tasks)
+    columns = (Column("#", right=True, fold=False), Column(t("due.col.patient")),
+               Column(t("due.col.visit")), Column(t("due.col.why")),
+               Column(t("due.col.overdue"), right=True, fold=False), Column(t("due.col.tasks")))
     number = 0
     for window in sorted(groups, key=WINDOW_ORDER.__getitem__):
-        table = Table(title=t(f"window.{window}").capitalize(), title_justify="left",
-                      show_lines=True, expand=False)
-        table.add_column("#", justify="right", no_wrap=True)
-        table.add_column(t("due.col.patient"), overflow="fold")
-        table.add_column(t("due.col.visit"), overflow="fold")
-        table.add_column(t("due.col.why"), overflow="fold", ratio=3)
-        table.add_column(t("due.col.overdue"), justify="right", no_wrap=True)
-        table.add_column(t("due.col.tasks"), overflow="fold")
+        rows = []
         for tasks in groups[window]:
             number += 1
             first = next((task for task in tasks if task["visit_id"]), tasks[0])
             about = (context or {}).get(first["patient_id"], {})
-            who = f"{first['name']}\n{first['phone']}"
+            who = [first["name"], first["phone"]]
             if first["vip_tier"]:
-                who += f"\n{first['vip_tier']}"
-            for case_id in about.get("complaints", []):
-                who += "\n" + t("due.complaint_mark", id=case_id)
-            visit = "\n".join(filter(None, (
+                who.append(first["vip_tier"])
+            who += [t("due.complaint_mark", id=case_id) for case_id in about.get("complaints", [])]
+            visit = list(filter(None, (
                 first["project"], first["doctor"], first["consultant"],
                 t("due.days_since", days=first["days_since_visit"])
                 if first["days_since_visit"] is not None else None)))
@@ -245,15 +241,14 @@ def render_sheet(records: list[dict[str, Any]], day: str,
                     line += f" {t('due.attempts', n=task['attempts'])}"
                 lines.append(line)
                 if prompt and task["task_id"] in prompt:
-                    lines.append(f"[dim]“{prompt[task['task_id']]}”[/dim]")
+                    lines.append(Dim(f"“{prompt[task['task_id']]}”"))
             last = about.get("last_call")
             if last is not None:
                 lines.append(t("due.last_call", at=last["called_at"][:10], agent=last["agent"],
                                outcome=outcome_label(last["outcome"]),
                                note=(last["note"] or "")[:40]))
-            why = "\n".join(lines)
             overdue = max(task["overdue_days"] for task in tasks)
-            table.add_row(str(number), who, visit, why,
-                          t("due.overdue_days", days=overdue) if overdue else "",
-                          ",".join(str(task["task_id"]) for task in tasks))
-        out.print(table)
+            rows.append((str(number), who, visit, lines,
+                         t("due.overdue_days", days=overdue) if overdue else "",
+                         ",".join(str(task["task_id"]) for task in tasks)))
+        write(draw(columns, rows, title=t(f"window.{window}").capitalize(), lines_between=True))

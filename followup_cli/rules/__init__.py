@@ -213,6 +213,8 @@ def _build(data: dict[str, Any], path: Path, sources: tuple[str, ...]) -> RulePa
         raise _fail(path, "categories", "no categories")
     categories = {cid: _category(path, cid, raw) for cid, raw in raw_categories.items()}
     order = _str_list(path, "matching.order", data.get("matching", {}).get("order"))
+    if not order:
+        raise _fail(path, "matching.order", "empty: the last category takes every other project")
     for cid in order:
         if cid not in categories:
             raise _fail(path, "matching.order", f"'{cid}' is not a category")

@@ -157,6 +157,12 @@ def callable_at(records: list[dict[str, Any]], moment: datetime,
             if r["window"] in ("any", window) and (r["next_try_at"] or "") <= now]
 
 
+def numbers_to_fix(conn: sqlite3.Connection) -> int:
+    """Patients whose calls wait for a correct number: the reminder under the sheet."""
+    return int(conn.execute("SELECT count(*) FROM patients WHERE phone_bad = 1 "
+                            "AND do_not_call = 0").fetchone()[0])
+
+
 def patient_context(conn: sqlite3.Connection, patient_ids: list[str]) -> dict[str, Any]:
     """What an agent should know before dialling: the last call and its note, and any
     complaint case still open."""

@@ -75,6 +75,10 @@ FIXTURES[5] = [
                                                                        (4, "2d"))),
     "INSERT INTO attempt_tasks VALUES (2, 4)",   # a call logged against one: it stays a row
 ]
+# version 6: a patient whose number was reported wrong (migration 007 indexes them)
+FIXTURES[6] = [*(s.replace("'2026-11-01', '2026-11-01')", "'2026-11-01', '2026-11-01', 0)")
+                 if s.startswith("INSERT INTO visits") else s for s in FIXTURES[4]),
+               "UPDATE patients SET phone_bad = 1"]   # visits gained backfill in 006
 TABLES = ("patients", "visits", "tasks", "attempts", "attempt_tasks", "complaints",
           "complaint_events", "patient_events", "audit", "assignments")
 

@@ -15,7 +15,7 @@ from followup_cli.cli import run
 from followup_cli.ledger import open_ledger
 from followup_cli.report import month_report
 from followup_cli.rules import load_rules
-from followup_cli.sheet import due_tasks
+from followup_cli.sheet import due_tasks, numbers_to_fix, patient_context
 
 GROWING = ("patients", "visits", "tasks", "attempts", "attempt_tasks", "complaints",
            "complaint_events", "patient_events", "audit", "assignments")
@@ -49,7 +49,12 @@ def scans(db: Path, sql: str) -> list[str]:
 
 def test_the_call_sheet_reads_only_its_own_rows(ledger: Path) -> None:
     rules = load_rules(None)
-    queries = statements(ledger, lambda conn: due_tasks(conn, DAY, rules))
+    def work(conn: sqlite3.Connection) -> None:   # what `due` runs for the table
+        rows = due_tasks(conn, DAY, rules)
+        patient_context(conn, sorted({r["patient_id"] for r in rows}))
+        numbers_to_fix(conn)
+
+    queries = statements(ledger, work)
     assert any("tasks_open" in " ".join(
         r[3] for r in sqlite3.connect(ledger).execute(f"EXPLAIN QUERY PLAN {q}")) for q in queries)
     for sql in queries:

@@ -57,7 +57,7 @@ def due_cli(
     from followup_cli.commands.state import warn_provisional
     from followup_cli.ledger import get_setting, set_setting, transaction
     from followup_cli.render import FORMATS, warn
-    from followup_cli.sheet import callable_at, due_tasks, patient_context
+    from followup_cli.sheet import callable_at, due_tasks, numbers_to_fix, patient_context
 
     check_choice("--format", fmt, (*FORMATS, "html", "xlsx"))
     if fmt in ("html", "xlsx") and output is None:
@@ -103,8 +103,7 @@ def due_cli(
             shift = moment or (clock.now() if sheet_day == clock.today()
                                else datetime.combine(sheet_day, time(9, 0)))
             cases = open_cases(conn, shift)
-            to_fix = conn.execute("SELECT count(*) FROM patients WHERE phone_bad = 1 "
-                                  "AND do_not_call = 0").fetchone()[0]
+            to_fix = numbers_to_fix(conn)
             context = patient_context(conn, sorted({r["patient_id"] for r in records}))
     finally:
         conn.close()

@@ -127,10 +127,15 @@ def state(ctx: typer.Context) -> State:
 
 
 def parse_day(value: str, option: str = "--date") -> date:
+    """A day the ledger can plan around: years 1900-9000 (a year later is a typo, and
+    the plan's month steps would run past the calendar's end)."""
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise FollowupError(t("log.date", option=option, value=value)) from None
+    if not 1900 <= day.year <= 9000:
+        raise FollowupError(t("log.date", option=option, value=value))
+    return day
 
 
 def parse_time(value: str, option: str = "--time") -> time:

@@ -609,7 +609,7 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
                  "(patient_id TEXT PRIMARY KEY) WITHOUT ROWID")
     conn.execute("DELETE FROM temp.import_touched")
     # a ledger with no visits yet: a visit id can only repeat inside the file (seen there)
-    empty = conn.execute("SELECT 1 FROM visits LIMIT 1").fetchone() is None
+    empty = conn.execute("SELECT max(rowid) IS NULL FROM visits").fetchone()[0]
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'visits' "
         "AND sql IS NOT NULL").fetchall() if bulk else []
@@ -627,7 +627,7 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
         count.planned += birthdays.planned
         count.backfill += birthdays.backfill
         count.provisional.extend(birthdays.provisional)
-        summary.cancelled += settle_conversions(conn, patient_ids, stamp)
+    summary.cancelled = settle_conversions(conn, stamp)
     # a year's holidays may have been added since: provisional dates get their real day
     summary.replanned = len(planning.replan(conn, cal, as_of, upcoming=False))
     summary.tasks = count.planned
@@ -758,26 +758,27 @@ def _update_patient(conn: sqlite3.Connection, v: Visit, old: Any, stamp: str,
     return now_known
 
 
-def settle_conversions(conn: sqlite3.Connection, patient_ids: Iterable[str],
-                       stamp: str) -> int:
-    """A later treated visit converts the patient's earlier consults: their pending
-    tasks are cancelled. Returns the number of tasks cancelled."""
-    cancelled = 0
-    for batch in chunks(patient_ids, CHUNK):
-        consults = conn.execute(
-            "SELECT c.visit_id, (SELECT v.visit_id FROM visits v WHERE v.patient_id = "
-            "c.patient_id AND v.kind = 'treated' AND v.visit_date > c.visit_date "
-            "ORDER BY v.visit_date, v.visit_id LIMIT 1) AS by_visit FROM visits c "
-            f"WHERE c.patient_id IN ({', '.join('?' * len(batch))}) AND c.kind = 'consult' "
-            "AND c.converted_by IS NULL ORDER BY c.patient_id, c.visit_date, c.visit_id",
-            batch).fetchall()
-        for consult in consults:
-            if consult["by_visit"] is None:
-                continue
-            conn.execute("UPDATE visits SET converted_by = ?, updated_at = ? WHERE visit_id = ?",
-                         (consult["by_visit"], stamp, consult["visit_id"]))
-            cur = conn.execute(
-                "UPDATE tasks SET status = 'cancelled', status_reason = 'converted' "
-                "WHERE visit_id = ? AND status = 'open'", (consult["visit_id"],))
-            cancelled += cur.rowcount
-    return cancelled
+def settle_conversions(conn: sqlite3.Connection, stamp: str) -> int:
+    """A later treated visit converts the earlier consults of the patients in
+    temp.import_touched: each consult records its earliest later treatment and its pending
+    tasks are cancelled. Returns the number of tasks cancelled. Set-based: a bulk load
+    settles hundreds of thousands of consults."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_converted (visit_id TEXT PRIMARY "
+                 "KEY, by_visit TEXT) WITHOUT ROWID")
+    conn.execute("DELETE FROM temp.import_converted")
+    # CROSS JOIN: from the touched patients to their visits, never a scan of every visit
+    conn.execute(
+        "INSERT INTO temp.import_converted SELECT c.visit_id, "
+        "(SELECT v.visit_id FROM visits v WHERE v.patient_id = c.patient_id "
+        "AND v.kind = 'treated' AND v.visit_date > c.visit_date "
+        "ORDER BY v.visit_date, v.visit_id LIMIT 1) "
+        "FROM temp.import_touched touched CROSS JOIN visits c "
+        "ON c.patient_id = touched.patient_id "
+        "WHERE c.kind = 'consult' AND c.converted_by IS NULL")
+    conn.execute("DELETE FROM temp.import_converted WHERE by_visit IS NULL")
+    conn.execute("UPDATE visits SET updated_at = ?, converted_by = (SELECT by_visit FROM "
+                 "temp.import_converted x WHERE x.visit_id = visits.visit_id) "
+                 "WHERE visit_id IN (SELECT visit_id FROM temp.import_converted)", (stamp,))
+    return conn.execute(
+        "UPDATE tasks SET status = 'cancelled', status_reason = 'converted' WHERE status = "
+        "'open' AND visit_id IN (SELECT visit_id FROM temp.import_converted)").rowcount

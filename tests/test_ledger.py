@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -79,6 +80,8 @@ FIXTURES[5] = [
 FIXTURES[6] = [*(s.replace("'2026-11-01', '2026-11-01')", "'2026-11-01', '2026-11-01', 0)")
                  if s.startswith("INSERT INTO visits") else s for s in FIXTURES[4]),
                "UPDATE patients SET phone_bad = 1"]   # visits gained backfill in 006
+# version 7: nothing new to write (migration 008 rewrites CHECK constraints in place)
+FIXTURES[7] = [*FIXTURES[6], "UPDATE complaints SET severity = 'medium', status = 'resolved'"]
 TABLES = ("patients", "visits", "tasks", "attempts", "attempt_tasks", "complaints",
           "complaint_events", "patient_events", "audit", "assignments")
 
@@ -176,3 +179,54 @@ def test_an_older_ledger_is_copied_before_the_upgrade(tmp_path: Path) -> None:
     kept = sqlite3.connect(copy)
     assert kept.execute("PRAGMA user_version").fetchone()[0] == 1
     assert kept.execute("SELECT count(*) FROM attempts").fetchone()[0] == 3
+
+
+# (table, column, a value the CHECK must refuse, the columns a row needs besides it)
+REFUSED = [
+    ("visits", "kind", "bogus", "visit_id, patient_id, visit_date, project, entered_on, "
+     "updated_at", "'V9', 'P1', '2026-11-01', 'x', 'x', 'x'"),
+    ("visits", "risk", "severe", "visit_id, patient_id, visit_date, project, kind, entered_on, "
+     "updated_at", "'V9', 'P1', '2026-11-01', 'x', 'treated', 'x', 'x'"),
+    ("tasks", "status", "lost", "plan_key, patient_id, category, touchpoint, seq, nominal_date, "
+     "due_date, window, expires_on, planned_on", "'k', 'P1', 'c', 't', 0, 'd', 'd', 'any', "
+     "'d', 'd'"),
+    ("tasks", "window", "night", "plan_key, patient_id, category, touchpoint, seq, "
+     "nominal_date, due_date, status, expires_on, planned_on", "'k', 'P1', 'c', 't', 0, 'd', "
+     "'d', 'open', 'd', 'd'"),
+    ("complaints", "severity", "huge", "patient_id, attempt_id, category, note, agent, "
+     "opened_at, status", "'P1', 1, 'c', 'n', 'a', 'x', 'open'"),
+    ("complaints", "status", "gone", "patient_id, attempt_id, category, severity, note, agent, "
+     "opened_at", "'P1', 1, 'c', 'low', 'n', 'a', 'x'"),
+]
+
+
+def test_checks_still_refuse_after_migration_008(tmp_path: Path) -> None:
+    """008 edits the tables' text in place: an older ledger's CHECKs must refuse what they
+    refused before, on this connection and on one opened before the upgrade."""
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    migrate(conn, stop_before=STEPS[7][0])
+    for statement in FIXTURES[7]:
+        conn.execute(statement)
+    before = rows(conn)
+    upgraded = open_ledger(db)
+    assert upgraded.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert rows(upgraded) == before
+    for other in (upgraded, conn):   # conn read the schema before the edit
+        for table, column, bad, columns, values in REFUSED:
+            with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+                other.execute(f"INSERT INTO {table} ({columns}, {column}) "
+                              f"VALUES ({values}, '{bad}')")
+    edited = upgraded.execute("SELECT sql FROM sqlite_master WHERE name = 'visits'").fetchone()
+    assert "kind = 'treated' OR" in edited[0]
+
+
+def test_no_check_lists_more_than_two_constants(tmp_path: Path) -> None:
+    """SQLite builds a temporary b-tree for such a list on every row written (issue 8):
+    new CHECKs compare with = and OR."""
+    conn = open_ledger(tmp_path / "l.db")
+    lists = [(name, m.group(0)) for name, sql in conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        for m in re.finditer(r"CHECK\s*\([^()]*\bIN\s*\(([^)]*)\)", sql)
+        if m.group(1).count(",") >= 2]
+    assert lists == []

@@ -29,12 +29,14 @@ SELECT t.task_id FROM tasks t
  WHERE t.status = 'open' AND t.next_try_at IS NOT NULL AND t.expires_on > :d AND {ON_SHEET}
 """
 
+# CROSS JOIN keeps the sheet's tasks the outer loop: else SQLite may walk every callable
+# patient through patients_phone_bad (migration 007) and look for tasks of each
 _DETAILS = f"""
 SELECT t.task_id, t.patient_id, t.visit_id, t.category, t.touchpoint, t.seq, t.nominal_date,
        t.due_date, t.window, t.expires_on, t.provisional, t.attempts, t.next_try_at, t.agent,
        p.name, p.phone, p.vip_tier, v.project, v.visit_date, v.doctor, v.consultant
   FROM tasks t
-  JOIN patients p ON p.patient_id = t.patient_id
+  CROSS JOIN patients p ON p.patient_id = t.patient_id
   LEFT JOIN visits v ON v.visit_id = t.visit_id
  WHERE t.task_id IN ({_ON_SHEET})
    AND p.do_not_call = 0 AND p.phone_bad = 0

@@ -4,7 +4,7 @@ grows with the ledger, so the sheet, a call and the report cost what their own r
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -118,3 +118,85 @@ def test_a_days_import_reads_only_its_patients(ledger: Path, day: date, tmp_path
     assert any("import_converted" in s for s in dml)
     for sql in dml:
         assert scans(conn, sql) == [], sql
+
+
+def grow(db: Path, patients: int, day: date) -> None:
+    """Years of history that is over: patients with an old visit, its call done and logged."""
+    old = (day - timedelta(days=800)).isoformat()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN")
+    for i in range(patients):
+        pid, vid = f"OLD{i:05d}", f"VOLD{i:05d}"
+        conn.execute("INSERT INTO patients (patient_id, name, phone, created_at, updated_at) "
+                     "VALUES (?, '赵敏', '13900000000', ?, ?)", (pid, old, old))
+        conn.execute("INSERT INTO visits (visit_id, patient_id, visit_date, project, kind, "
+                     "category, entered_on, updated_at) VALUES (?, ?, ?, '双眼皮', 'treated', "
+                     "'surgery', ?, ?)", (vid, pid, old, old, old))
+        task = conn.execute(
+            "INSERT INTO tasks (plan_key, patient_id, visit_id, category, touchpoint, seq, "
+            "nominal_date, due_date, window, expires_on, status, planned_on, attempts) VALUES "
+            "(?, ?, ?, 'surgery', '1m', 0, ?, ?, 'any', ?, 'done', ?, 1)",
+            (f"{vid}/1m", pid, vid, old, old, old, old)).lastrowid
+        attempt = conn.execute(
+            "INSERT INTO attempts (patient_id, called_at, logged_at, agent, outcome, note) "
+            "VALUES (?, ?, ?, '王芳', 'reached', '恢复良好')",
+            (pid, f"{old}T15:00:00", f"{old}T15:00:00")).lastrowid
+        conn.execute("INSERT INTO attempt_tasks VALUES (?, ?)", (attempt, task))
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def vm_steps(db: Path, work) -> int:  # noqa: ANN001
+    """SQLite virtual-machine steps the work cost: a count, not a timing."""
+    conn = open_ledger(db)
+    steps = [0]
+
+    def tick() -> int:
+        steps[0] += 1
+        return 0
+
+    conn.set_progress_handler(tick, 1)
+    work(conn)
+    conn.close()
+    return steps[0]
+
+
+def test_the_hot_paths_cost_the_same_on_a_ledger_with_years_more_history(
+        ledger: Path, day: date, tmp_path: Path) -> None:
+    """Issue 8's promise, counted: 4,000 more patients whose care is over must not change
+    what the sheet, a call, the month report or a day's import read (an index that is searched but not
+    selective passes the plan tests above; this catches it)."""
+    rules, cal = load_rules(None), load_calendar(None)
+    conn = sqlite3.connect(ledger)
+    conn.row_factory = sqlite3.Row
+    patient = due_tasks(conn, day, rules)[-1]["patient_id"]
+    conn.close()
+
+    def sheet(conn: sqlite3.Connection) -> None:
+        rows = due_tasks(conn, day, rules)
+        patient_context(conn, sorted({r["patient_id"] for r in rows}))
+        numbers_to_fix(conn)
+
+    def call(conn: sqlite3.Connection) -> None:
+        log_call(conn, cal, outcome="no_answer", when=datetime.combine(day, time(16)),
+                 agent="plan", patient_id=patient)
+
+    def report(conn: sqlite3.Connection) -> None:
+        month_report(conn, day.isoformat()[:7], day)
+
+    export = tmp_path / "today.csv"
+    export.write_text("单号,客户编号,姓名,手机,就诊日期,项目,状态\n"
+                      f"Q1,NEW1,周晓雯,13812345678,{day - timedelta(days=3)},玻尿酸,咨询\n"
+                      f"Q2,NEW1,周晓雯,13812345678,{day},玻尿酸,成交\n", encoding="utf-8")
+
+    def day_import(conn: sqlite3.Connection) -> None:
+        import_visits(conn, export, rules, cal, day)
+
+    for work in (sheet, call, report, day_import):
+        small, big = tmp_path / "small.db", tmp_path / "big.db"
+        small.write_bytes(ledger.read_bytes())
+        big.write_bytes(ledger.read_bytes())
+        grow(big, 4000, day)
+        before, after = vm_steps(small, work), vm_steps(big, work)
+        assert before > 0, (work.__name__, before, after)
+        assert after <= before * 1.1 + 20, (work.__name__, before, after)

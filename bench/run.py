@@ -144,6 +144,17 @@ def measure(n: int, today: date, runs: int, import_runs: int) -> dict[str, float
     return figures
 
 
+def yardstick(env: dict[str, str], runs: int) -> str:
+    """How fast this machine is today, to compare figures taken on different days: the
+    same kind of machine has measured up to 2x apart between sessions."""
+    loop = [sys.executable, "-c", "sum(i * i for i in range(10 ** 7))"]
+    bare = median([sys.executable, "-c", "pass"], env, runs)
+    typer = median([sys.executable, "-c", "import typer"], env, runs)
+    cpu = median(loop, env, 3) - bare
+    return (f"yardstick: bare python {bare:.0f} ms, import typer {typer:.0f} ms, "
+            f"10M-step Python loop {cpu:.0f} ms")
+
+
 ROWS = [("import_visits_s", "import, visits/s", "{:,.0f}"),
         ("import_peak_mb", "import, peak MB", "{:.0f}"),
         ("ledger_mb", "worked ledger, MB", "{:.0f}"),
@@ -176,6 +187,7 @@ def main() -> int:
     print(f"followup benchmark: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, SQLite {__import__('sqlite3').sqlite_version}; "
           f"medians of {args.runs} runs; today = {args.today}", flush=True)
+    print(yardstick(dict(os.environ), args.runs), flush=True)
     results = []
     for n in sizes:
         print(f"{n:,} visits …", flush=True)

@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 
 _PHONE_PUNCT = re.compile(r"[\s\-‐–—().（）]")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{9,11}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_LANDLINE = re.compile(r"^0[0-9]{9,11}$")
+# typed with a Chinese input method: full-width digits and plus sign
+_FULLWIDTH = str.maketrans("０１２３４５６７８９＋", "0123456789+")
 
 
 def normalise_phone(value: str) -> str:
     value = value.strip()
+    if (len(value) == 11 and value.isascii() and value.isdigit() and value[0] == "1"
+            and value[1] in "3456789"):
+        return value   # a mobile number as most exports have it
+    value = value.translate(_FULLWIDTH)
     if value.endswith(".0") and value[:-2].isdigit():  # a number cell read as a float
         value = value[:-2]
     digits = _PHONE_PUNCT.sub("", value)

@@ -240,12 +240,14 @@ def test_derived_visit_ids_are_stable(cli, tmp_path: Path, db: Path) -> None:
     ("008613912345678", "13912345678"), ("8613912345678", "13912345678"),
     ("010-12345678", "01012345678"), ("(0755) 1234-5678", "075512345678"),
     ("13812345678.0", "13812345678"),
+    ("１３８１２３４５６７８", "13812345678"), ("＋８６ １３９-２３４５-６７８９", "13923456789"),
 ])
 def test_phone_normalisation(raw: str, phone: str) -> None:
     assert normalise_phone(raw) == phone
 
 
-@pytest.mark.parametrize("raw", ["12345", "2381234567", "1381234567", "abc", "+1 212 555 0100"])
+@pytest.mark.parametrize("raw", ["12345", "2381234567", "1381234567", "abc", "+1 212 555 0100",
+                                 "138١٢٣٤٥٦٧٨"])   # other scripts' digits are not phone digits
 def test_bad_phones(raw: str) -> None:
     with pytest.raises(ValueError):
         normalise_phone(raw)

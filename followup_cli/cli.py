@@ -97,27 +97,17 @@ def run(argv: list[str]) -> int:
     if after_root_options(argv) in (["--version"], ["-V"]):   # no need to load typer
         sys.stdout.write(f"followup {__version__}\n")
         return 0
-    import typer
-    from typer._click.exceptions import ClickException, UsageError  # typer vendors click
-
     from followup_cli.errors import FollowupError
     from followup_cli.i18n import t
 
     try:
-        args = hoist_root_options(argv)
-        app = build_app(the_command(args))
-        result = app(args=args, prog_name="followup", standalone_mode=False)
-        return result if isinstance(result, int) else 0
+        from followup_cli.fastpath import run_fast
+
+        code = run_fast(argv)   # a plain `due` or `log` line: no typer to load
+        return _run_typer(argv) if code is None else code
     except FollowupError as e:
         sys.stderr.write(f"followup: {e}\n")
         return e.exit_code
-    except typer.Exit as e:
-        return int(e.exit_code or 0)
-    except typer.Abort:
-        return 1
-    except ClickException as e:
-        e.show()
-        return 2 if isinstance(e, UsageError) else e.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -137,6 +127,25 @@ def run(argv: list[str]) -> int:
         # the exception's text can hold a patient's name or phone: name only its type
         sys.stderr.write(f"followup: {t('error.internal', kind=type(e).__name__)}\n")
         return 1
+
+
+def _run_typer(argv: list[str]) -> int:
+    """The whole CLI, read by typer; typer's own exits and usage errors become codes."""
+    import typer
+    from typer._click.exceptions import ClickException, UsageError  # typer vendors click
+
+    try:
+        args = hoist_root_options(argv)
+        app = build_app(the_command(args))
+        result = app(args=args, prog_name="followup", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except typer.Exit as e:
+        return int(e.exit_code or 0)
+    except typer.Abort:
+        return 1
+    except ClickException as e:
+        e.show()
+        return 2 if isinstance(e, UsageError) else e.exit_code
 
 
 def main() -> None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
-
-import typer
+from typing import TYPE_CHECKING, Annotated
 
 from followup_cli.commands.state import check_choice, state
 from followup_cli.i18n import t
+from followup_cli.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import typer
+else:   # loaded on first use: due and log run without it (followup_cli/lazy.py)
+    typer = lazy_module("typer")
 
 
 def register(app: typer.Typer) -> None:
@@ -108,7 +112,7 @@ def log_cli(
                    **({"complaint_id": result.complaint_id} if result.complaint_id else {})})
         return
     if correcting is None:
-        typer.echo(t("log.logged", attempt_id=result.attempt_id, outcome=result.outcome,
-                     tasks=", ".join(map(str, result.task_ids))))
-    typer.echo(t(f"log.effect.{result.effect}", **result.effect_values,
-                 correction=result.attempt_id))
+        print(t("log.logged", attempt_id=result.attempt_id, outcome=result.outcome,
+                tasks=", ".join(map(str, result.task_ids))))
+    print(t(f"log.effect.{result.effect}", **result.effect_values,
+            correction=result.attempt_id))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-import typer
+from typing import TYPE_CHECKING, Annotated, Any
 
 from followup_cli.commands.state import check_choice, state
 from followup_cli.i18n import current, t
+from followup_cli.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import typer
+else:   # loaded on first use: due and log run without it (followup_cli/lazy.py)
+    typer = lazy_module("typer")
 
 
 def register(app: typer.Typer) -> None:

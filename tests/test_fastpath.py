@@ -1,0 +1,157 @@
+"""`due` and `log` read without typer (followup_cli/fastpath.py) must mean exactly what
+typer would have made of the same line: same options, same values, same output, same
+ledger afterwards."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
+
+from followup_cli import fastpath
+from followup_cli.cli import build_app, run
+
+NOTE = "患者反馈恢复顺利，已提醒按时复查并注意饮食清淡，无其他不适。"
+LEFT_TO_TYPER: dict[str, set[str]] = {"due": {"--output", "-O"}, "log": set()}
+
+
+def typer_options(command: str) -> dict[str, tuple[str, str]]:
+    """Each option of `command` as typer declares it: option -> (parameter, kind)."""
+    import typer
+    from typer._click import types
+    from typer.models import TyperPath
+
+    group = typer.main.get_command(build_app(command))
+    params = group.commands[command].params + group.params   # type: ignore[attr-defined]
+    out: dict[str, tuple[str, str]] = {}
+    for param in params:
+        if param.param_type_name == "argument":
+            continue
+        kind = (fastpath.FLAG if param.is_flag else fastpath.INT
+                if isinstance(param.type, types.IntParamType) else fastpath.PATH
+                if isinstance(param.type, TyperPath) else fastpath.TEXT)
+        for option in param.opts + param.secondary_opts:
+            out[option] = (str(param.name), kind)
+    return out
+
+
+@pytest.mark.parametrize("command", ["due", "log"])
+def test_the_tables_are_typers_own(command: str) -> None:
+    declared = typer_options(command)
+    options, argument = fastpath.COMMANDS[command]
+    for option, spec in {**options, **fastpath.ROOT}.items():
+        assert declared.get(option) == spec, option
+    unread = set(declared) - set(options) - set(fastpath.ROOT)
+    assert unread == LEFT_TO_TYPER[command] | {"--version", "-V"}
+
+
+@pytest.mark.parametrize("argv", [
+    ["due", "--help"], ["due", "-h"], ["due", "--today", "--today"], ["due", "--bogus"],
+    ["due", "--date"], ["due", "--date", "--today"], ["due", "--today=1"], ["due", "extra"],
+    ["due", "--output", "x.csv", "--today"], ["--db", ".", "due", "--today"],
+    ["--db", "a.db", "--db", "b.db", "due", "--today"], ["log", "-oreached"],
+    ["log", "1", "2"], ["log", "x"], ["log", "--satisfaction", "five"],
+    ["log", "--note", "-x"], ["log", "--", "1"], ["report", "--month", "2026-11"],
+    ["--today"], [],
+])
+def test_unusual_lines_are_left_to_typer(argv: list[str], tmp_path: Path) -> None:
+    (tmp_path / "folder").mkdir()
+    assert fastpath.parse(argv) is None
+    assert fastpath.parse(["--db", str(tmp_path / "folder"), "due", "--today"]) is None
+
+
+def test_plain_lines_are_read_here() -> None:
+    assert fastpath.parse(["due", "--date=2026-11-23", "--format", "json", "--lang", "en"]) == (
+        "due", {"lang": "en"}, {"day": "2026-11-23", "fmt": "json"})
+    assert fastpath.parse(["--db", "l.db", "log", "12", "-o", "reached", "--nps", "9"]) == (
+        "log", {"db": Path("l.db")}, {"task_id": 12, "outcome": "reached", "nps": 9})
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, int]:
+    """A demo ledger, a patient on its sheet and one of their tasks."""
+    db = tmp_path_factory.mktemp("fast") / "demo.db"
+    assert run(["--db", str(db), "init", "--demo", "--patients", "80"]) == 0
+    conn = sqlite3.connect(db)
+    day = conn.execute("SELECT value FROM settings WHERE key = 'demo'").fetchone()[0]
+    patient, task = conn.execute(
+        "SELECT patient_id, task_id FROM tasks WHERE status = 'open' AND due_date = ? "
+        "ORDER BY task_id LIMIT 1", (day,)).fetchone()
+    conn.close()
+    return db, patient, task
+
+
+LINES = [
+    ["due", "--date", "{day}", "--format", "json"],
+    ["due", "--date={day}", "--lang", "zh"],
+    ["due", "--date", "{day}", "--format", "csv", "--category", "surgery"],
+    ["due", "--date", "{day}", "--time", "19:30", "--format", "json"],
+    ["due", "--date", "{day}", "--reveal", "--as", "主管", "--format", "json"],
+    ["due", "--date", "{day}", "--agent", "王芳", "--format", "json"],
+    ["due", "--date", "{day}", "--format", "yaml"],
+    ["due", "--date", "2026-13-40"],
+    ["due", "--date", "{day}", "--category", "nosuch"],
+    ["due"],
+    ["--lang", "fr", "due", "--today"],
+    ["log", "--patient", "{patient}", "-o", "reached", "--note", NOTE, "--satisfaction", "5",
+     "--when", "{day}T15:00"],
+    ["log", "{task}", "--outcome", "no_answer", "--when", "{day}T15:05", "--format", "json"],
+    ["log", "--patient", "{patient}", "-o", "callback_requested", "--at", "{day}T19:30",
+     "--when", "{day}T15:10", "--agent", "李娜"],
+    ["log", "--patient", "{patient}", "-o", "reached", "--note", "短", "--when", "{day}T15:20"],
+    ["log", "--patient", "NOBODY", "-o", "reached", "--note", NOTE],
+    ["log", "--patient", "{patient}", "-o", "maybe"],
+    ["log", "--amend", "1", "--reason", "误点", "-o", "busy"],
+    ["log", "--void", "999999", "--reason", "x"],
+]
+
+
+@pytest.mark.parametrize("line", LINES, ids=lambda line: " ".join(line)[:60])
+def test_the_same_line_means_the_same_either_way(line: list[str], demo, tmp_path: Path,
+                                                  capsys, monkeypatch) -> None:  # noqa: ANN001
+    db, patient, task = demo
+    conn = sqlite3.connect(db)
+    day = conn.execute("SELECT value FROM settings WHERE key = 'demo'").fetchone()[0]
+    conn.close()
+    argv = [a.format(day=day, patient=patient, task=task) for a in line]
+    assert fastpath.parse(argv) is not None   # else this compares typer with itself
+    from followup_cli import clock
+
+    moment = datetime.combine(date.fromisoformat(day), time(16, 30))
+    monkeypatch.setattr(clock, "now", lambda: moment)   # logged_at: the same second for both
+    outcomes = []
+    for fast in (True, False):
+        copy = tmp_path / f"{fast}.db"
+        shutil.copyfile(db, copy)
+        monkeypatch.setenv("FOLLOWUP_DB", str(copy))
+        if not fast:
+            monkeypatch.setattr(fastpath, "parse", lambda argv: None)
+        capsys.readouterr()
+        code = run(argv)
+        out, err = capsys.readouterr()
+        ledger = sqlite3.connect(copy)
+        rows = [tuple(r) for table in ("attempts", "tasks", "audit", "complaints")
+                for r in ledger.execute(f"SELECT * FROM {table} ORDER BY 1")]
+        ledger.close()
+        outcomes.append((code, out, err, rows))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] in (0, 2)
+
+
+@pytest.mark.parametrize("line", [["due", "--today", "--format", "json"], ["due", "--today"],
+                                  ["log", "--patient", "NOBODY", "-o", "busy"]])
+def test_the_agents_commands_do_not_load_typer(line: list[str], demo) -> None:  # noqa: ANN001
+    db = demo[0]
+    probe = ("import sys, io, contextlib\nfrom followup_cli.cli import run\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             f"    code = run(['--db', {str(db)!r}, *{line!r}])\n"
+             "print(code, sorted(m for m in sys.modules if m.startswith('typer.')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    code, loaded = out.stdout.split(" ", 1)
+    assert loaded.strip() == "[]", out.stdout + out.stderr
+    assert code in ("0", "2")

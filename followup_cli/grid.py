@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -134,7 +133,19 @@ def paragraph(text: str, width: int | None = None) -> str:
 
 
 def terminal_width() -> int:
-    return shutil.get_terminal_size((80, 24)).columns
+    """$COLUMNS, else the terminal's width, else 80: shutil.get_terminal_size's rule,
+    without loading shutil (and the compression modules it loads) for one number."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    return columns or 80
 
 
 def use_colour() -> bool:

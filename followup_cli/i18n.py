@@ -13,13 +13,20 @@ _lang: str | None = None
 
 
 def set_lang(lang: str | None) -> None:
+    """--lang, or None: read the environment again (every command starts here)."""
     global _lang
     _lang = lang
 
 
 def current() -> str:
+    global _lang
     if _lang:
         return _lang
+    _lang = _from_environment()   # t() runs hundreds of times for one sheet
+    return _lang
+
+
+def _from_environment() -> str:
     env = os.environ.get("FOLLOWUP_LANG", "")
     if env in LANGS:
         return env

@@ -20,9 +20,12 @@ def register(app: typer.Typer) -> None:
 
 
 def default_agent() -> str:
+    agent = os.environ.get("FOLLOWUP_AGENT")
+    if agent:
+        return agent
     import getpass
 
-    return os.environ.get("FOLLOWUP_AGENT") or getpass.getuser()
+    return getpass.getuser()
 
 
 def log_cli(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -339,3 +340,59 @@ def test_chunks_and_bulk_loads_give_the_same_ledger(cli, tmp_path: Path, monkeyp
     assert visits["A004"]["converted_by"] == "A006" and visits["A001"]["backfill"] == 1
     phones = {p["patient_id"]: p["phone"] for p in expected[0]["patients"]}
     assert phones["C1009"] == "13190000000"
+
+
+def test_a_second_process_reads_a_large_file_the_same(cli, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """A large CSV is read and checked by a forked process (importer.PROCESS_BYTES): the
+    same summary, the same bad rows in the same order, the same messages, the same ledger
+    as reading it here; and its errors still name the file and line."""
+    from followup_cli import importer
+
+    rows = [*ROWS, ROWS[0],                                           # the same row twice
+            ROWS[2].replace("光子嫩肤", "热玛吉"),                     # A003 again, changed
+            "B001,C2001,吕静,1234,2026-11-03,双眼皮,成交,,,,,,,",        # a bad phone
+            "B002,C2002,施雨,13912340000,2026-11-31,双眼皮,成交,,,,,,,",  # no such day
+            "B003,C2003,苏婉,13912340001,2026-11-03 14:30,双眼皮,成交,,,,,,,"]
+    rows += [f"D{i:04d},P{i % 37:04d},魏然,139{i:08d},2026-10-{1 + i % 28:02d},植发,"
+             f"{'未成交' if i % 3 else '成交'},,,,,,," for i in range(4500)]  # several messages
+    export = write_export(tmp_path / "big.csv", rows)
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(export.read_bytes()[:-200] + b"\xff\xfe\xfa\r\n")
+    no_name = write_export(tmp_path / "no-name.csv", ROWS[:1],
+                           header=HEADER.replace("客户姓名", "备注"))
+
+    def run_all(name: str) -> list:
+        db = tmp_path / f"{name}.db"
+        seen = []
+        for args in (["--skip-bad", str(tmp_path / f"{name}-bad.csv"), "--format", "json"],
+                     []):   # again: every visit is known now, and the bad rows refuse it
+            result = cli("--db", str(db), "import", "visits", str(export), "--date",
+                         "2026-11-08", *args)
+            seen.append((result.code, result.out.replace(name, "N"), result.err.replace(name, "N")))
+        for path in (broken, no_name):
+            result = cli("--db", str(db), "import", "visits", str(path), "--date", "2026-11-08")
+            seen.append((result.code, result.out, result.err.replace(str(path), "F")))
+        data = dump(db)
+        for task in data["tasks"]:
+            task.pop("task_id")
+        data["tasks"].sort(key=lambda task: task["plan_key"])
+        return [seen, data, (tmp_path / f"{name}-bad.csv").read_text(encoding="utf-8-sig")]
+
+    monkeypatch.setattr(importer, "PROCESS_BYTES", 10 ** 12)
+    here = run_all("here")
+    forked: list[bool] = []
+    real = importer._read_in_a_second_process
+    monkeypatch.setattr(importer, "_read_in_a_second_process",
+                        lambda *a: forked.append(True) or real(*a))
+    monkeypatch.setattr(importer, "PROCESS_BYTES", 0)
+    monkeypatch.setattr(importer, "SENT", 700)
+    forked_run = run_all("forked")
+    for step, (a, b) in enumerate(zip(forked_run[0], here[0], strict=True)):
+        assert a == b, step
+    assert forked_run[1] == here[1] and forked_run[2] == here[2]
+    assert len(forked) == 4
+    (code, out, _), (again, _, err), (enc, _, enc_err), (hdr, _, hdr_err) = here[0]
+    assert code == 0 and json.loads(out)["bad_rows"] == 3
+    assert again == 2 and "A003" not in err and "line 12" in err   # the conflicting row
+    assert enc == 2 and "F" in enc_err and "line" in enc_err
+    assert hdr == 2 and "name" in hdr_err

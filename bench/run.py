@@ -66,16 +66,19 @@ def peak_import(ledger: Path, export: Path, env: dict[str, str]) -> tuple[float,
     for extra in ("", "-wal", "-shm"):
         Path(f"{ledger}{extra}").unlink(missing_ok=True)
     started = time.perf_counter()
-    process = subprocess.Popen(followup("--db", str(ledger), "import", "visits", str(export),
-                                        "--date", env["BENCH_TODAY"]),
-                               stdout=subprocess.DEVNULL, env=env)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, sum(_rss_kb(pid) for pid in (process.pid, *_children(process.pid))))
-        time.sleep(0.02)
-    seconds = time.perf_counter() - started
-    if process.returncode != 0:
-        raise SystemExit(f"import of {export} failed")
+    with open(DATA / "import-stderr.txt", "w+") as err:
+        process = subprocess.Popen(followup(
+            "--db", str(ledger), "import", "visits", str(export), "--date",
+            env["BENCH_TODAY"]), stdout=subprocess.DEVNULL, stderr=err, env=env)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, sum(_rss_kb(pid) for pid in (process.pid,
+                                                          *_children(process.pid))))
+            time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        if process.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"import of {export} failed: {err.read()[-500:]}")
     return seconds, peak / 1024
 
 

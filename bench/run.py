@@ -1,6 +1,6 @@
 """How followup's cost grows with the ledger: 10 k, 100 k and 1 M visits.
 
-    python bench/run.py                         # 10k, 100k, 1M (about 25 min here)
+    python bench/run.py                         # 10k, 100k, 1M (about 20 min the first time)
     python bench/run.py --sizes 10000,100000    # smaller
     python bench/run.py --runs 9                # more runs per median
 

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.rules import Category, RulePack, Touchpoint
 
@@ -42,6 +40,11 @@ class PlannedTask:
 
 def nominal_date(start: date, tp: Touchpoint) -> date:
     """Always counted from the visit date itself: chained month steps drift."""
+    if not tp.months:
+        return start + timedelta(days=tp.days)
+    # loaded here: the call sheet imports this module but plans nothing (~5 ms to load)
+    from dateutil.relativedelta import relativedelta
+
     return start + relativedelta(months=tp.months) + timedelta(days=tp.days)
 
 

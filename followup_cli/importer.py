@@ -713,6 +713,8 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
     conn.execute("DELETE FROM temp.import_touched")
     # a ledger with no visits yet: a visit id can only repeat inside the file (seen there)
     empty = conn.execute("SELECT max(rowid) IS NULL FROM visits").fetchone()[0]
+    # nor patients: every patient at the end is one this import touched
+    touch_all = conn.execute("SELECT max(rowid) IS NULL FROM patients").fetchone()[0]
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'visits' "
         "AND sql IS NOT NULL").fetchall() if bulk else []
@@ -720,9 +722,11 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
         conn.execute(f"DROP INDEX {name}")
     for chunk in chunks(visits, CHUNK):
         _write_chunk(conn, chunk, rules, cal, as_of, summary, stamp, entered_at, count, plans,
-                     categories, empty)
+                     categories, empty, note_touched=not touch_all)
     for _, sql in indexes:
         conn.execute(sql)
+    if touch_all:
+        conn.execute("INSERT INTO temp.import_touched SELECT patient_id FROM patients")
     touched = conn.execute("SELECT patient_id FROM temp.import_touched ORDER BY patient_id")
     for patient_ids in chunks((row[0] for row in touched), CHUNK):
         birthdays = planning.plan_birthdays(conn, rules, cal, as_of,
@@ -747,9 +751,11 @@ def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
                  cal: ClinicCalendar, as_of: date, summary: ImportSummary, stamp: str,
                  entered_at: str, count: planning.PlanCount,
                  plans: dict[tuple[date, str], planning.StoredPlan],
-                 categories: dict[tuple[str, str, str | None], str], empty: bool) -> None:
+                 categories: dict[tuple[str, str, str | None], str], empty: bool, *,
+                 note_touched: bool = True) -> None:
     """A chunk of visits: new patients, new visits and their tasks go in with one
-    statement each; the patients are noted as touched."""
+    statement each; the patients are noted as touched (unless `note_touched` is off: a
+    ledger's first import touches every patient, noted once at the end)."""
     touched: set[str] = set()
     patients: dict[str, Any] = _known(
         conn, "SELECT patient_id, name, phone, birthday, vip_tier, do_not_call FROM patients "
@@ -829,8 +835,9 @@ def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
     add_new_patients()
     conn.executemany(_INSERT_VISIT, new_visits)
     conn.executemany(planning.INSERT_TASK, new_tasks)
-    conn.executemany("INSERT OR IGNORE INTO temp.import_touched VALUES (?)",
-                     ((pid,) for pid in touched))
+    if note_touched:
+        conn.executemany("INSERT OR IGNORE INTO temp.import_touched VALUES (?)",
+                         ((pid,) for pid in touched))
 
 
 _INSERT_PATIENT = ("INSERT INTO patients (patient_id, name, phone, birthday, vip_tier, "

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -521,6 +522,7 @@ def unique_visits(conn: sqlite3.Connection, rows: Iterable[tuple[int, list[Any]]
         yield from _first_seen(conn, batch, id_column, bad)
 
 
+_fields = attrgetter(*Visit.__slots__)   # a Visit as a tuple, in Visit(*fields) order
 PROCESS_BYTES = 2_000_000   # a CSV this large (~20 k rows) is read by a second process
 SENT = 2_000                # visits a message from the reading process carries
 
@@ -557,6 +559,11 @@ def _read_in_a_second_process(
             raise RuntimeError(f"the reading process failed: {got[1]}")
         return got
 
+    def stop() -> None:
+        reader.terminate()
+        reader.join()
+        receive.close()
+
     def visits() -> Iterator[Visit]:
         try:
             while (got := message())[0] == "rows":
@@ -564,16 +571,12 @@ def _read_in_a_second_process(
                 for fields in got[1]:
                     yield Visit(*fields)
         finally:
-            reader.terminate()
-            reader.join()
-            receive.close()
+            stop()
 
     try:
         headers = message()[1]
     except BaseException:
-        reader.terminate()
-        reader.join()
-        receive.close()
+        stop()
         raise
     return headers, visits()
 
@@ -591,9 +594,7 @@ def _reader(send: Any, path: Path, user_map: dict[str, str], as_of: date) -> Non
         batch: list[tuple[Any, ...]] = []
         for v in unique_visits(conn, rows, RowParser(headers, mapping, as_of),
                                _id_column(headers, mapping), bad):
-            batch.append((v.line, v.patient_id, v.name, v.phone, v.visit_date, v.visit_time,
-                          v.project, v.kind, v.visit_id, v.department, v.doctor,
-                          v.consultant, v.risk, v.birthday, v.vip_tier, v.no_callback))
+            batch.append(_fields(v))
             if len(batch) == SENT:
                 send.send(("rows", batch, bad))
                 batch, bad = [], []
@@ -632,9 +633,8 @@ def _first_seen(conn: sqlite3.Connection, batch: list[tuple[Visit, list[Any]]],
             fresh.append((visit.visit_id, visit.line, signature))
             yield visit
         elif earlier[1] != signature:
-            bad.append(BadRow(visit.line, id_column,
-                                      t("row.conflict", line=earlier[0]),
-                                      tuple(str(c) for c in cells)))
+            bad.append(BadRow(visit.line, id_column, t("row.conflict", line=earlier[0]),
+                              tuple(str(c) for c in cells)))
         # else: the same row twice in one export
     conn.executemany("INSERT INTO temp.import_seen VALUES (?, ?, ?)", fresh)
 

@@ -1,9 +1,9 @@
 """Modules loaded on first use.
 
 Importing typer costs more than drawing the call sheet (90-130 ms on the 2-core bench
-machine). The modules that `due` and `log` run through bind `typer` lazily: the name is
-there for typer to read their signatures when it builds the CLI, and the module is loaded
-only when something reads an attribute of it. followup_cli.fastpath runs those two
+machine). The modules that `due` and `log` run through take `typer` from here: the name
+is there for typer to read their signatures when it builds the CLI, and the module is
+loaded only when something reads an attribute of it. followup_cli.fastpath runs those two
 commands without ever doing so.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 
 def lazy_module(name: str) -> ModuleType:
@@ -28,3 +29,9 @@ def lazy_module(name: str) -> ModuleType:
     sys.modules[name] = module
     loader.exec_module(module)
     return module
+
+
+if TYPE_CHECKING:
+    import typer as typer
+else:
+    typer = lazy_module("typer")

@@ -6,17 +6,12 @@ import sys
 from contextlib import redirect_stdout
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from followup_cli.commands.state import a_file, check_choice, parse_time, state, the_day
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
-from followup_cli.lazy import lazy_module
-
-if TYPE_CHECKING:
-    import typer
-else:   # loaded on first use: due and log run without it (followup_cli/lazy.py)
-    typer = lazy_module("typer")
+from followup_cli.lazy import typer  # loaded on first use: due and log run without it
 
 JSON_FIELDS = ("task_id", "patient_id", "visit_id", "category", "touchpoint", "purpose",
                "due_date", "window", "overdue_days", "attempts", "provisional", "next_try_at",

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from followup_cli.commands.state import check_choice, state
 from followup_cli.i18n import current, t
-from followup_cli.lazy import lazy_module
-
-if TYPE_CHECKING:
-    import typer
-else:   # loaded on first use: due and log run without it (followup_cli/lazy.py)
-    typer = lazy_module("typer")
+from followup_cli.lazy import typer  # loaded on first use: due and log run without it
 
 
 def register(app: typer.Typer) -> None:

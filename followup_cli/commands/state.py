@@ -7,16 +7,11 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import LANGS, set_lang, t
-from followup_cli.lazy import lazy_module
-
-if TYPE_CHECKING:
-    import typer
-else:   # loaded on first use: due and log run without it (followup_cli/lazy.py)
-    typer = lazy_module("typer")
+from followup_cli.lazy import typer  # loaded on first use: due and log run without it
 
 
 @dataclass

@@ -8,11 +8,10 @@ know is planned with ordinary weekends and marked provisional.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 Direction = str  # "later" | "earlier"
 
@@ -52,18 +51,17 @@ def last_known_year() -> int:
     return year
 
 
-@dataclass(frozen=True)
-class ClinicCalendar:
+class ClinicCalendar(NamedTuple):
     # national = false: no mainland holiday schedule (a clinic elsewhere, or for tests)
     national: bool = True
     weekends: bool = True
-    closed: frozenset[date] = field(default_factory=frozenset)
-    rest: frozenset[date] = field(default_factory=frozenset)
-    work: frozenset[date] = field(default_factory=frozenset)
-    years: frozenset[int] = field(default_factory=frozenset)
+    closed: frozenset[date] = frozenset()
+    rest: frozenset[date] = frozenset()
+    work: frozenset[date] = frozenset()
+    years: frozenset[int] = frozenset()
     summer: tuple[tuple[int, int], tuple[int, int]] = SUMMER
-    summer_windows: Windows = field(default_factory=lambda: dict(SUMMER_WINDOWS))
-    winter_windows: Windows = field(default_factory=lambda: dict(WINTER_WINDOWS))
+    summer_windows: Windows = SUMMER_WINDOWS   # read, never changed: shared is safe
+    winter_windows: Windows = WINTER_WINDOWS
 
     def knows(self, d: date) -> bool:
         return not self.national or d.year in self.years or _national(d) is not None

@@ -5,7 +5,6 @@ appended too; the original stays, and the same replay gives the corrected state.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -39,16 +38,22 @@ MAX_FAILED_ATTEMPTS = 3
 MIN_NOTE_CHARS = 20
 
 
-@dataclass
 class CallResult:
-    attempt_id: int
-    patient_id: str
-    outcome: str
-    task_ids: list[int]
-    effect: str
-    effect_values: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    complaint_id: int | None = None
+    """What one logged call did: its id, the tasks it settled, and what happens next."""
+
+    __slots__ = ("attempt_id", "patient_id", "outcome", "task_ids", "effect",
+                 "effect_values", "warnings", "complaint_id")
+
+    def __init__(self, attempt_id: int, patient_id: str, outcome: str, task_ids: list[int],
+                 effect: str, effect_values: dict[str, Any] | None = None):
+        self.attempt_id = attempt_id
+        self.patient_id = patient_id
+        self.outcome = outcome
+        self.task_ids = task_ids
+        self.effect = effect
+        self.effect_values = effect_values or {}
+        self.warnings: list[str] = []
+        self.complaint_id: int | None = None
 
 
 def outcome_label(outcome: str) -> str:

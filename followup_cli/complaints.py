@@ -5,9 +5,8 @@ Deadlines run on the clock and never move. Closing plans the follow-up calls."""
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from followup_cli import planning
 from followup_cli.calendar import ClinicCalendar
@@ -122,8 +121,7 @@ def get_case(conn: sqlite3.Connection, case_id: int) -> sqlite3.Row:
     return case
 
 
-@dataclass(frozen=True)
-class Deadline:
+class Deadline(NamedTuple):
     step: str
     due_at: datetime
     done_at: datetime | None

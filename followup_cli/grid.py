@@ -14,16 +14,15 @@ import re
 import sys
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 
 class Dim(str):
     """A line of a cell printed faint on a colour terminal (a script prompt)."""
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     header: str
     right: bool = False     # numbers line up on the right
     fold: bool = True       # False: never wrapped (short numbers)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.rules import Category, RulePack, Touchpoint
@@ -20,8 +19,7 @@ from followup_cli.rules import Category, RulePack, Touchpoint
 MISSED_AFTER_DAYS = 7
 
 
-@dataclass(frozen=True)
-class PlannedTask:
+class PlannedTask(NamedTuple):
     plan_key: str
     category: str
     touchpoint: str
@@ -99,11 +97,15 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
-@dataclass
 class PlanCount:
-    planned: int = 0
-    backfill: int = 0
-    provisional: list[date] = field(default_factory=list)
+    """Tasks planned, calls already past when their visit came in, provisional due dates."""
+
+    __slots__ = ("planned", "backfill", "provisional")
+
+    def __init__(self) -> None:
+        self.planned = 0
+        self.backfill = 0
+        self.provisional: list[date] = []
 
 
 class StoredPlan:
@@ -200,8 +202,7 @@ def plan_birthdays(
 
 # --- re-planning when the calendar changes ------------------------------------------
 
-@dataclass(frozen=True)
-class Moved:
+class Moved(NamedTuple):
     task_id: int
     patient_id: str
     category: str

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import LANGS, t
@@ -19,8 +18,7 @@ PLACEHOLDERS = {"name", "project", "doctor", "days", "next", "clinic", "agent"}
 Text = dict[str, str]
 
 
-@dataclass(frozen=True)
-class Scripts:
+class Scripts(NamedTuple):
     common: dict[str, Text]
     worries: dict[str, Text]
     touchpoints: dict[tuple[str, str], tuple[tuple[Text, ...], tuple[str, ...]]]

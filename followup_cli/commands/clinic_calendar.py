@@ -164,7 +164,7 @@ def replan_cli(
         pass
     finally:
         conn.close()
-    rows = [{**m.__dict__, "provisional": m.provisional} for m in moved]
+    rows = [m._asdict() for m in moved]
     if fmt == "json":
         emit_json({"moved": rows, "dry_run": dry_run})
         return

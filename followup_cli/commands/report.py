@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -78,7 +77,7 @@ def report_cli(
         if not path.exists():
             raise FollowupError(t("ledger.empty", path=path))
         # each branch keeps its own settings next to its ledger
-        branch = replace(st, dbs=[path])
+        branch = st.branch(path)
         conn = open_ledger(path)
         try:
             reports[path.stem] = period_report(conn, first, after, as_of,

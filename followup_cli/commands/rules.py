@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -36,7 +35,9 @@ def show_cli(
     if fmt == "json":
         emit_json({"sources": list(pack.sources), "order": list(pack.order),
                    "risk": pack.risk_to_category, "tiers": list(pack.tiers),
-                   "categories": {cid: asdict(c) for cid, c in pack.categories.items()}})
+                   "categories": {cid: {**c._asdict(),
+                                        "touchpoints": [tp._asdict() for tp in c.touchpoints]}
+                                  for cid, c in pack.categories.items()}})
         return
     table = Table(title=" + ".join(pack.sources), title_justify="left", show_lines=True)
     for key in ("id", "kind", "match", "touchpoints"):

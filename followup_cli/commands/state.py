@@ -4,7 +4,6 @@ configuration found next to the ledger, and the date options."""
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,11 +13,20 @@ from followup_cli.i18n import LANGS, set_lang, t
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
 
 
-@dataclass
 class State:
-    dbs: list[Path] = field(default_factory=list)
-    rules: Path | None = None
-    calendar: Path | None = None
+    """The root options: the ledger(s), and the clinic's rules and calendar files if given."""
+
+    __slots__ = ("dbs", "rules", "calendar")
+
+    def __init__(self, dbs: list[Path] | None = None, rules: Path | None = None,
+                 calendar: Path | None = None):
+        self.dbs = dbs or []
+        self.rules = rules
+        self.calendar = calendar
+
+    def branch(self, path: Path) -> State:
+        """The same options on one ledger of several (a group report's branch)."""
+        return State([path], self.rules, self.calendar)
 
     @property
     def ledger_path(self) -> Path:

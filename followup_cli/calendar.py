@@ -7,11 +7,14 @@ know is planned with ordinary weekends and marked provisional.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from followup_cli.files import StrPath
 
 Direction = str  # "later" | "earlier"
 
@@ -138,9 +141,9 @@ MAINLAND = ClinicCalendar()
 EVERY_DAY = ClinicCalendar(national=False)
 
 
-def load_calendar(path: Path | None) -> ClinicCalendar:
+def load_calendar(path: StrPath | None) -> ClinicCalendar:
     """The clinic's calendar file (see SPEC's CLI contract); none means the defaults."""
-    if path is None or not path.exists():
+    if path is None or not os.path.exists(path):
         return MAINLAND
     from followup_cli.errors import FollowupError
     from followup_cli.i18n import t

@@ -11,7 +11,6 @@ its usual messages. tests/test_fastpath.py checks these tables against typer's o
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 FLAG, TEXT, INT, PATH = "flag", "text", "int", "path"
@@ -102,7 +101,7 @@ def _convert(value: str, kind: str) -> Any:
         except ValueError:
             return None
     if kind == PATH:   # typer's Path(dir_okay=False) and followup's a_file refuse these
-        return None if value in ("", ".") or os.path.isdir(value) else Path(value)
+        return None if value in ("", ".") or os.path.isdir(value) else value
     return value
 
 

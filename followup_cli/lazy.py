@@ -32,6 +32,11 @@ def lazy_module(name: str) -> ModuleType:
 
 
 if TYPE_CHECKING:
+    import pathlib as pathlib
+
     import typer as typer
 else:
     typer = lazy_module("typer")
+    # pathlib loads urllib.parse and ipaddress: a sixth of the call sheet. The command
+    # functions name pathlib.Path for typer's options; due and log work on text paths.
+    pathlib = lazy_module("pathlib")

@@ -3,16 +3,19 @@ next to the ledger; filled with the patient's details for one task."""
 
 from __future__ import annotations
 
+import os
 import re
 import string
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import LANGS, t
 from followup_cli.rules import RulePack
 
-DEFAULT_PATH = Path(__file__).parent / "rules" / "scripts.toml"
+if TYPE_CHECKING:
+    from followup_cli.files import StrPath
+
+DEFAULT_PATH = os.path.join(os.path.dirname(__file__), "rules", "scripts.toml")
 COMMON = ("greeting", "identity", "closing", "not_convenient")
 PLACEHOLDERS = {"name", "project", "doctor", "days", "next", "clinic", "agent"}
 Text = dict[str, str]
@@ -24,9 +27,9 @@ class Scripts(NamedTuple):
     touchpoints: dict[tuple[str, str], tuple[tuple[Text, ...], tuple[str, ...]]]
 
 
-def load_scripts(clinic_file: Path | None = None) -> Scripts:
+def load_scripts(clinic_file: StrPath | None = None) -> Scripts:
     data = _read(DEFAULT_PATH)
-    path = DEFAULT_PATH
+    path: StrPath = DEFAULT_PATH
     if clinic_file is not None:
         path = clinic_file
         own = _read(clinic_file)
@@ -42,17 +45,17 @@ def load_scripts(clinic_file: Path | None = None) -> Scripts:
     return _build(data, path)
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: StrPath) -> dict[str, Any]:
     from followup_cli.files import read_toml
 
     return read_toml(path)
 
 
-def _fail(path: Path, where: str, reason: str) -> FollowupError:
+def _fail(path: StrPath, where: str, reason: str) -> FollowupError:
     return FollowupError(t("rules.error", path=path, where=where, reason=reason))
 
 
-def _text(path: Path, where: str, value: Any) -> Text:
+def _text(path: StrPath, where: str, value: Any) -> Text:
     if not isinstance(value, dict) or set(value) != set(LANGS) or not all(
             isinstance(v, str) and v.strip() for v in value.values()):
         raise _fail(path, where, 'expected { zh = "…", en = "…" }, both languages')
@@ -68,7 +71,7 @@ def _text(path: Path, where: str, value: Any) -> Text:
     return dict(value)
 
 
-def _build(data: dict[str, Any], path: Path) -> Scripts:
+def _build(data: dict[str, Any], path: StrPath) -> Scripts:
     common = {k: _text(path, f"common.{k}", data.get("common", {}).get(k)) for k in COMMON}
     worries = {k: _text(path, f"worries.{k}", v) for k, v in data.get("worries", {}).items()}
     touchpoints = {}

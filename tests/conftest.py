@@ -19,6 +19,7 @@ def env_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FOLLOWUP_DB", str(tmp_path / "ledger.db"))
     monkeypatch.setenv("FOLLOWUP_LANG", "en")
     monkeypatch.setenv("FOLLOWUP_AGENT", "tester")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))   # parsed TOML files
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("TERM", "dumb")

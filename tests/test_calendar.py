@@ -220,3 +220,24 @@ def test_due_now_shows_only_the_current_window(cli, tmp_path: Path) -> None:
     assert evening == ["C2", "C1"]
     full = cli("due", "--date", "2026-11-23", "--format", "json").json()
     assert {r["patient_id"]: r["window"] for r in full} == {"C1": "evening", "C2": "any"}
+
+
+def test_the_clinics_clock_is_china_time_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default zone needs no tz database and agrees with it all year; another zone
+    named in FOLLOWUP_TZ is honoured, daylight saving included."""
+    from datetime import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from followup_cli import clock
+
+    monkeypatch.delenv("FOLLOWUP_TZ", raising=False)
+    for month in range(1, 13):
+        moment = dt(2026, month, 15, 12, 0, tzinfo=ZoneInfo("UTC"))
+        assert moment.astimezone(clock.clinic_tz()).replace(tzinfo=None) == \
+            moment.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    monkeypatch.setenv("FOLLOWUP_TZ", "Europe/Berlin")
+    summer = dt(2026, 7, 1, 12, 0, tzinfo=ZoneInfo("UTC")).astimezone(clock.clinic_tz())
+    winter = dt(2026, 1, 1, 12, 0, tzinfo=ZoneInfo("UTC")).astimezone(clock.clinic_tz())
+    assert (summer.hour, winter.hour) == (14, 13)
+    now, here = clock.now(), dt.now(ZoneInfo("Europe/Berlin")).replace(tzinfo=None)
+    assert abs((here - now).total_seconds()) < 5

@@ -205,16 +205,21 @@ def test_a_replan_killed_at_any_moment(tmp_path: Path) -> None:
     assert subprocess.run([*replan(db)[:-5], "check"]).returncode == 0
     startup = time.perf_counter() - started
     rng = random.Random(5)
-    killed_midway = 0
-    for _ in range(8):
+    killed_midway, span = 0, max(whole - startup, 0.05)
+    for _ in range(20):
         fresh()
         proc = subprocess.Popen(replan(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(startup + rng.uniform(0.1, 0.9) * max(whole - startup, 0.05))
+        time.sleep(startup + rng.uniform(0.1, 0.9) * span)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         state = due_dates(db)
         assert state in (before, after)
-        killed_midway += state == before
+        if state == before:
+            killed_midway += 1
+            if killed_midway == 4:
+                break
+        else:   # it ran faster than the first, timed run: aim sooner (a busy machine)
+            span *= 0.7
     assert killed_midway >= 3, "the kills did not land while the replan was running"
     assert subprocess.run(replan(db), capture_output=True).returncode == 0
     assert due_dates(db) == after

@@ -5,6 +5,7 @@ ledger afterwards."""
 from __future__ import annotations
 
 import shutil
+import site
 import sqlite3
 import subprocess
 import sys
@@ -71,7 +72,7 @@ def test_plain_lines_are_read_here() -> None:
     assert fastpath.parse(["due", "--date=2026-11-23", "--format", "json", "--lang", "en"]) == (
         "due", {"lang": "en"}, {"day": "2026-11-23", "fmt": "json"})
     assert fastpath.parse(["--db", "l.db", "log", "12", "-o", "reached", "--nps", "9"]) == (
-        "log", {"db": Path("l.db")}, {"task_id": 12, "outcome": "reached", "nps": 9})
+        "log", {"db": "l.db"}, {"task_id": 12, "outcome": "reached", "nps": 9})
 
 
 @pytest.fixture(scope="module")
@@ -148,12 +149,19 @@ def test_the_same_line_means_the_same_either_way(line: list[str], demo, tmp_path
 @pytest.mark.parametrize("line", [["due", "--today", "--format", "json"], ["due", "--today"],
                                   ["log", "--patient", "NOBODY", "-o", "busy"]])
 def test_the_agents_commands_do_not_load_typer(line: list[str], demo) -> None:  # noqa: ANN001
+    """Nor what costs a command more than its work: dataclasses (it loads inspect) and
+    pathlib (it loads urllib.parse)."""
     db = demo[0]
-    probe = ("import sys, io, contextlib\nfrom followup_cli.cli import run\n"
+    heavy = ("typer.", "inspect", "dataclasses", "urllib.parse")
+    # -S: no site hooks (an editable install's finder loads pathlib before followup runs)
+    where = [str(Path(__file__).resolve().parents[1]), *site.getsitepackages()]
+    probe = (f"import sys, io, contextlib\nsys.path[:0] = {where!r}\n"
+             "before = set(sys.modules)\nfrom followup_cli.cli import run\n"
              "with contextlib.redirect_stdout(io.StringIO()):\n"
              f"    code = run(['--db', {str(db)!r}, *{line!r}])\n"
-             "print(code, sorted(m for m in sys.modules if m.startswith('typer.')))")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+             "print(code, sorted(m for m in set(sys.modules) - before\n"
+             f"                  if m.startswith({heavy!r})))")
+    out = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True)
     code, loaded = out.stdout.split(" ", 1)
     assert loaded.strip() == "[]", out.stdout + out.stderr
     assert code in ("0", "2")

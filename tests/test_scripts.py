@@ -89,4 +89,4 @@ def test_script_command_fills_the_patient(cli, tmp_path: Path) -> None:
 
 
 def test_the_default_file_is_shipped() -> None:
-    assert DEFAULT_PATH.exists()
+    assert Path(DEFAULT_PATH).is_file()

@@ -122,7 +122,7 @@ def check_cli(
     from followup_cli.errors import FollowupError
 
     st = state(ctx)
-    path = file or st.calendar or st.beside_ledger("calendar.toml")
+    path = Path(file or st.calendar or st.beside_ledger("calendar.toml"))
     if not path.exists():
         raise FollowupError(t("rules.no_file", path=path))
     cal = load_calendar(path)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import sys
 from contextlib import redirect_stdout
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Annotated, Any
 
 from followup_cli.commands.state import a_file, check_choice, parse_time, state, the_day
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
-from followup_cli.lazy import typer  # loaded on first use: due and log run without it
+from followup_cli.lazy import pathlib, typer  # loaded on first use: due and log run without
 
 JSON_FIELDS = ("task_id", "patient_id", "visit_id", "category", "touchpoint", "purpose",
                "due_date", "window", "overdue_days", "attempts", "provisional", "next_try_at",
@@ -35,7 +34,7 @@ def due_cli(
     = None,
     fmt: Annotated[str, typer.Option(
         "--format", help="table, json, csv, html (printable A4) or xlsx.")] = "table",
-    output: Annotated[Path | None, typer.Option(
+    output: Annotated[pathlib.Path | None, typer.Option(
         "--output", "-O", help="Write to this file (needed for html and xlsx); created "
         "readable by you only.", dir_okay=False, callback=a_file)] = None,
     now: Annotated[bool, typer.Option(

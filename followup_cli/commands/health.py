@@ -29,7 +29,7 @@ def backup_cli(
     from followup_cli.ledger import copy_to
 
     st = state(ctx)
-    if target.resolve() == st.ledger_path.resolve():
+    if target.resolve() == Path(st.ledger_path).resolve():
         raise FollowupError(t("backup.same"))
     if not target.parent.exists():
         raise FollowupError(t("ledger.no_dir", path=target.parent))

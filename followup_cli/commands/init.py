@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -34,7 +35,7 @@ def init_cli(
     from followup_cli.ledger import get_setting, open_ledger, set_setting
 
     st = state(ctx)
-    path = st.ledger_path
+    path = Path(st.ledger_path)
     if not demo:
         existed = path.exists()
         st.open(create=True).close()

@@ -73,7 +73,7 @@ def report_cli(
     st = state(ctx)
     as_of = parse_day(day) if day else clock.today()
     reports = {}
-    for path in st.dbs or [default_path()]:
+    for path in map(Path, st.dbs or [default_path()]):
         if not path.exists():
             raise FollowupError(t("ledger.empty", path=path))
         # each branch keeps its own settings next to its ledger

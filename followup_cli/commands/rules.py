@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -74,8 +75,8 @@ def check_cli(
 
     st = state(ctx)
     if not files:
-        files = [p for p in (st.beside_ledger("rules.toml"), st.beside_ledger("scripts.toml"))
-                 if p.exists()]
+        files = [Path(p) for p in (st.beside_ledger("rules.toml"),
+                                   st.beside_ledger("scripts.toml")) if os.path.exists(p)]
     rules_file = next((f for f in files if not _is_scripts(f, tomllib)), None)
     pack = load_rules(rules_file) if rules_file else st.rule_pack()
     if rules_file:

@@ -3,14 +3,17 @@ configuration found next to the ledger, and the date options."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import date, time
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import LANGS, set_lang, t
-from followup_cli.lazy import typer  # loaded on first use: due and log run without it
+from followup_cli.lazy import pathlib, typer  # loaded on first use: due and log run without
+
+if TYPE_CHECKING:
+    from followup_cli.files import StrPath
 
 
 class State:
@@ -18,33 +21,33 @@ class State:
 
     __slots__ = ("dbs", "rules", "calendar")
 
-    def __init__(self, dbs: list[Path] | None = None, rules: Path | None = None,
-                 calendar: Path | None = None):
+    def __init__(self, dbs: list[StrPath] | None = None, rules: StrPath | None = None,
+                 calendar: StrPath | None = None):
         self.dbs = dbs or []
         self.rules = rules
         self.calendar = calendar
 
-    def branch(self, path: Path) -> State:
+    def branch(self, path: StrPath) -> State:
         """The same options on one ledger of several (a group report's branch)."""
         return State([path], self.rules, self.calendar)
 
     @property
-    def ledger_path(self) -> Path:
+    def ledger_path(self) -> str:
         """The one ledger a command works on; several --db are for group reports only."""
         from followup_cli.ledger import default_path
 
         if len(self.dbs) > 1:
             raise FollowupError(t("ledger.one_only"))
-        return self.dbs[0] if self.dbs else default_path()
+        return os.fspath(self.dbs[0]) if self.dbs else default_path()
 
-    def beside_ledger(self, name: str) -> Path:
-        return self.ledger_path.parent / name
+    def beside_ledger(self, name: str) -> str:
+        return os.path.join(os.path.dirname(self.ledger_path), name)
 
     def open(self, *, create: bool = False) -> sqlite3.Connection:
         from followup_cli.ledger import open_ledger
 
         path = self.ledger_path
-        if not create and not path.exists():
+        if not create and not os.path.exists(path):
             raise FollowupError(t("ledger.empty", path=path))
         return open_ledger(path, create_dirs=create)
 
@@ -52,13 +55,13 @@ class State:
         from followup_cli.rules import load_rules
 
         clinic = self.rules or self.beside_ledger("rules.toml")
-        return load_rules(clinic if (self.rules or clinic.exists()) else None)
+        return load_rules(clinic if (self.rules or os.path.exists(clinic)) else None)
 
     def clinic_calendar(self):  # noqa: ANN201
         from followup_cli.calendar import load_calendar
 
         path = self.calendar or self.beside_ledger("calendar.toml")
-        if self.calendar and not path.exists():
+        if self.calendar and not os.path.exists(path):
             raise FollowupError(t("rules.no_file", path=path))
         return load_calendar(path)
 
@@ -66,7 +69,7 @@ class State:
         from followup_cli.scripts import load_scripts
 
         own = self.beside_ledger("scripts.toml")
-        return load_scripts(own if own.exists() else None)
+        return load_scripts(own if os.path.exists(own) else None)
 
     def clinic_name(self) -> str | None:
         name = self.config().get("clinic", {}).get("name")
@@ -75,7 +78,7 @@ class State:
     def config(self) -> dict[str, Any]:
         """followup.toml next to the ledger: the clinic's stored settings."""
         path = self.beside_ledger("followup.toml")
-        if not path.exists():
+        if not os.path.exists(path):
             return {}
         from followup_cli.files import read_toml
 
@@ -100,14 +103,14 @@ def a_file(value: Any) -> Any:
 
 def root_callback(
     ctx: typer.Context,
-    db: Annotated[list[Path] | None, typer.Option(
+    db: Annotated[list[pathlib.Path] | None, typer.Option(
         "--db", help="The ledger file / 台账文件 (else $FOLLOWUP_DB, else "
         "~/.local/share/followup/ledger.db). report takes several, one per branch.",
         dir_okay=False, callback=a_file)] = None,
-    rules: Annotated[Path | None, typer.Option(
+    rules: Annotated[pathlib.Path | None, typer.Option(
         "--rules", help="The clinic's rules file / 诊所规则文件 (else rules.toml next to the "
         "ledger).", dir_okay=False, callback=a_file)] = None,
-    calendar: Annotated[Path | None, typer.Option(
+    calendar: Annotated[pathlib.Path | None, typer.Option(
         "--calendar", help="The clinic calendar file / 诊所日历文件 (else calendar.toml next "
         "to the ledger).", dir_okay=False, callback=a_file)] = None,
     lang: Annotated[str | None, typer.Option(

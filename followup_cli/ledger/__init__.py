@@ -10,35 +10,40 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from followup_cli.errors import LedgerError
 from followup_cli.i18n import t
 from followup_cli.ledger.migrations import LATEST, migrate
 
+if TYPE_CHECKING:
+    from followup_cli.files import StrPath
+
 BUSY_TIMEOUT_MS = 10_000
 
 
-def default_path() -> Path:
+def default_path() -> str:
     """`$FOLLOWUP_DB`, else `$XDG_DATA_HOME/followup/ledger.db` (~/.local/share/followup)."""
     env = os.environ.get("FOLLOWUP_DB")
     if env:
-        return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "followup" / "ledger.db"
+        return env
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local",
+                                                           "share")
+    return os.path.join(base, "followup", "ledger.db")
 
 
-def open_ledger(path: Path | str, *, create_dirs: bool = False) -> sqlite3.Connection:
+def open_ledger(path: StrPath, *, create_dirs: bool = False) -> sqlite3.Connection:
     """Open (creating if needed) the ledger at `path`, migrated to the latest schema.
 
     The connection is in autocommit mode: write through `transaction()`.
     """
-    path = Path(path)
-    if not path.parent.exists():
+    path = os.fspath(path)
+    folder = os.path.dirname(path) or "."
+    if not os.path.exists(folder):
         if not create_dirs:
-            raise LedgerError(t("ledger.no_dir", path=path.parent))
-        path.parent.mkdir(parents=True, mode=0o700)
-    if not path.exists():
+            raise LedgerError(t("ledger.no_dir", path=folder))
+        os.makedirs(folder, mode=0o700)
+    if not os.path.exists(path):
         # create it private before SQLite writes a byte of personal data into it
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
@@ -59,20 +64,20 @@ def open_ledger(path: Path | str, *, create_dirs: bool = False) -> sqlite3.Conne
     if version < LATEST:
         if version > 0:
             # an older ledger with data: keep a copy of it as it was before upgrading
-            copy_to(conn, path.with_name(f"{path.name}.before-v{LATEST}.bak"))
+            copy_to(conn, f"{path}.before-v{LATEST}.bak")
         migrate(conn)
     for suffix in ("-wal", "-shm"):
-        side = Path(str(path) + suffix)
-        if side.exists():
+        side = path + suffix
+        if os.path.exists(side):
             os.chmod(side, 0o600)
     return conn
 
 
-def copy_to(conn: sqlite3.Connection, target: Path) -> None:
+def copy_to(conn: sqlite3.Connection, target: StrPath) -> None:
     """SQLite's online backup into a file readable by its owner only: consistent while
     others keep writing, and renamed into place so a half-written copy never carries
     the final name."""
-    partial = target.with_name(target.name + ".partial")
+    partial = f"{os.fspath(target)}.partial"
     fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     os.close(fd)
     dest = sqlite3.connect(partial)

@@ -6,14 +6,17 @@ loads `inspect` and writes each class's methods at start-up, a tenth of `due`'s 
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 
-DEFAULT_PATH = Path(__file__).with_name("default.toml")
+if TYPE_CHECKING:
+    from followup_cli.files import StrPath
+
+DEFAULT_PATH = os.path.join(os.path.dirname(__file__), "default.toml")
 VISIT_KINDS = ("treated", "consult", "no_show", "course_end")
 KINDS = (*VISIT_KINDS, "birthday", "complaint")
 WINDOWS = ("any", "afternoon", "evening")
@@ -84,11 +87,11 @@ class RulePack(NamedTuple):
         return self.tiers.index(tier) >= self.tiers.index(birthday.min_tier)
 
 
-def load_rules(clinic_file: Path | None = None) -> RulePack:
+def load_rules(clinic_file: StrPath | None = None) -> RulePack:
     """The default pack, overridden and extended by a clinic's file if given."""
     data = _read(DEFAULT_PATH)
-    sources = [str(DEFAULT_PATH)]
-    where = DEFAULT_PATH
+    sources = [DEFAULT_PATH]
+    where: StrPath = DEFAULT_PATH
     if clinic_file is not None:
         where = clinic_file
         data = _merge(data, _read(clinic_file), clinic_file)
@@ -96,17 +99,17 @@ def load_rules(clinic_file: Path | None = None) -> RulePack:
     return _build(data, where, tuple(sources))
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: StrPath) -> dict[str, Any]:
     from followup_cli.files import read_toml
 
     return read_toml(path)
 
 
-def _fail(path: Path, where: str, reason: str) -> FollowupError:
+def _fail(path: StrPath, where: str, reason: str) -> FollowupError:
     return FollowupError(t("rules.error", path=path, where=where, reason=reason))
 
 
-def _merge(base: dict[str, Any], clinic: dict[str, Any], path: Path) -> dict[str, Any]:
+def _merge(base: dict[str, Any], clinic: dict[str, Any], path: StrPath) -> dict[str, Any]:
     merged = dict(base)
     for key, value in clinic.items():
         if key == "version":
@@ -127,7 +130,7 @@ def _merge(base: dict[str, Any], clinic: dict[str, Any], path: Path) -> dict[str
     return merged
 
 
-def _text_pair(path: Path, where: str, value: Any) -> dict[str, str]:
+def _text_pair(path: StrPath, where: str, value: Any) -> dict[str, str]:
     if isinstance(value, str):
         return {"zh": value, "en": value}
     if not isinstance(value, dict) or not value or not all(
@@ -137,13 +140,13 @@ def _text_pair(path: Path, where: str, value: Any) -> dict[str, str]:
     return dict(value)
 
 
-def _str_list(path: Path, where: str, value: Any) -> tuple[str, ...]:
+def _str_list(path: StrPath, where: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise _fail(path, where, "expected a list of non-empty texts")
     return tuple(value)
 
 
-def _touchpoint(path: Path, where: str, raw: Any) -> Touchpoint:
+def _touchpoint(path: StrPath, where: str, raw: Any) -> Touchpoint:
     if not isinstance(raw, dict):
         raise _fail(path, where, "expected a table { offset = …, purpose = … }")
     unknown = set(raw) - {"id", "offset", "window", "move", "purpose"}
@@ -173,7 +176,7 @@ def _touchpoint(path: Path, where: str, raw: Any) -> Touchpoint:
     )
 
 
-def _category(path: Path, cid: str, raw: dict[str, Any]) -> Category:
+def _category(path: StrPath, cid: str, raw: dict[str, Any]) -> Category:
     where = f"categories.{cid}"
     if not _ID.match(cid):
         raise _fail(path, where, "a category id is lower-case letters, digits and _")
@@ -203,7 +206,7 @@ def _category(path: Path, cid: str, raw: dict[str, Any]) -> Category:
     )
 
 
-def _build(data: dict[str, Any], path: Path, sources: tuple[str, ...]) -> RulePack:
+def _build(data: dict[str, Any], path: StrPath, sources: tuple[str, ...]) -> RulePack:
     unknown = set(data) - {"version", "matching", "risk", "tiers", "categories"}
     if unknown:
         raise _fail(path, sorted(unknown)[0], "unknown table (matching, risk, tiers, categories)")

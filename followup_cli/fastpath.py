@@ -95,11 +95,12 @@ def parse(argv: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
 
 
 def _convert(value: str, kind: str) -> Any:
-    if kind == INT:
+    if kind == INT:   # typer refuses what SQLite cannot store (state.SQLITE_INT)
         try:
-            return int(value)
+            number = int(value)
         except ValueError:
             return None
+        return number if -(2**63) <= number < 2**63 else None
     if kind == PATH:   # typer's Path(dir_okay=False) and followup's a_file refuse these
         return None if value in ("", ".") or os.path.isdir(value) else value
     return value

@@ -295,3 +295,18 @@ def test_version_with_root_options(cli) -> None:  # noqa: ANN001
         result = cli(*args)
         assert result.code == 0 and result.out.startswith("followup "), args
     assert cli("due", "--version").code == 2
+
+
+@pytest.mark.parametrize("line", [
+    ["log", "{n}", "-o", "reached"], ["log", "--amend", "{n}", "--reason", "typo"],
+    ["log", "--void", "{n}", "--reason", "typo"], ["log", "1", "-o", "reached", "--nps", "{n}"],
+    ["log", "1", "-o", "reached", "--satisfaction", "{n}"], ["complaint", "show", "{n}"],
+    ["script", "{n}"], ["calendar", "show", "--year", "{n}"],
+])
+def test_a_number_too_large_for_the_ledger_is_refused_by_name(cli, line: list[str]) -> None:
+    """A 21-digit id once reached SQLite and came back as an internal error."""
+    assert cli("init").code == 0
+    result = cli(*(part.format(n=10**20) for part in line))
+    assert result.code == 2, result.err
+    assert "100000000000000000000 is not in the range" in result.err
+    assert "internal error" not in result.err

@@ -39,8 +39,8 @@ def day_kind(cal: Any, d: date) -> str:
 
 def show_cli(
     ctx: typer.Context,
-    year: Annotated[int | None, typer.Option("--year", help="The year (default: this year).")]
-    = None,
+    year: Annotated[int | None, typer.Option("--year", help="The year (default: this year).",
+                                             min=1900, max=9000)] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Print a year's calling days as month grids, rest and make-up days marked.

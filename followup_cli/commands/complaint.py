@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any
 
-from followup_cli.commands.state import check_choice, state
+from followup_cli.commands.state import SQLITE_INT, check_choice, state
 from followup_cli.i18n import t
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
 
@@ -79,7 +79,7 @@ def render_cases(cases: list[dict[str, Any]], title: str | None = None) -> None:
 
 def show_cli(
     ctx: typer.Context,
-    complaint_id: Annotated[int, typer.Argument(help="The case number.")],
+    complaint_id: Annotated[int, typer.Argument(help="The case number.", **SQLITE_INT)],
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Show one case: the complaint, each deadline met or broken, and its history.
@@ -114,7 +114,7 @@ def show_cli(
 def _stepper(action: str):  # noqa: ANN202 - builds one command per case action
     def step(
         ctx: typer.Context,
-        complaint_id: Annotated[int, typer.Argument(help="The case number.")],
+        complaint_id: Annotated[int, typer.Argument(help="The case number.", **SQLITE_INT)],
         note: Annotated[str, typer.Option("--note", "-n", help="What was done or decided.")]
         = "",
         agent: Annotated[str | None, typer.Option("--agent", help="Who acted.")] = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Annotated
 
-from followup_cli.commands.state import check_choice, state
+from followup_cli.commands.state import SQLITE_INT, check_choice, state
 from followup_cli.i18n import t
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
 
@@ -25,7 +25,8 @@ def default_agent() -> str:
 
 def log_cli(
     ctx: typer.Context,
-    task_id: Annotated[int | None, typer.Argument(help="The task called (from the sheet).")]
+    task_id: Annotated[int | None, typer.Argument(help="The task called (from the sheet).",
+                                                  **SQLITE_INT)]
     = None,
     patient: Annotated[str | None, typer.Option(
         "--patient", help="Or the patient called: settles their tasks on the day's sheet.")]
@@ -37,8 +38,10 @@ def log_cli(
     note: Annotated[str | None, typer.Option(
         "--note", "-n", help="What was said (≥ 20 characters when reached or a complaint).")]
     = None,
-    satisfaction: Annotated[int | None, typer.Option("--satisfaction", help="1–5.")] = None,
-    nps: Annotated[int | None, typer.Option("--nps", help="0–10: would they recommend us.")]
+    satisfaction: Annotated[int | None, typer.Option("--satisfaction", help="1–5.",
+                                                     **SQLITE_INT)] = None,
+    nps: Annotated[int | None, typer.Option("--nps", help="0–10: would they recommend us.",
+                                            **SQLITE_INT)]
     = None,
     at: Annotated[str | None, typer.Option(
         "--at", help="callback_requested: when to call back, e.g. 2026-11-23T19:30.")] = None,
@@ -52,10 +55,11 @@ def log_cli(
     severity: Annotated[str, typer.Option(
         "--severity", help="complaint: low/一般, medium/较重, high/严重.")] = "medium",
     amend: Annotated[int | None, typer.Option(
-        "--amend", help="Correct logged call ATTEMPT_ID with the options given (and --reason)."
-    )] = None,
+        "--amend", help="Correct logged call ATTEMPT_ID with the options given (and --reason).",
+        **SQLITE_INT)] = None,
     void: Annotated[int | None, typer.Option(
-        "--void", help="Withdraw logged call ATTEMPT_ID (with --reason); it stays on record.")]
+        "--void", help="Withdraw logged call ATTEMPT_ID (with --reason); it stays on record.",
+        **SQLITE_INT)]
     = None,
     reason: Annotated[str, typer.Option("--reason", help="Why a call is amended or voided.")]
     = "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from followup_cli.commands.state import check_choice, state
+from followup_cli.commands.state import SQLITE_INT, check_choice, state
 from followup_cli.i18n import current, t
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
 
@@ -27,7 +27,7 @@ def script_values(record: dict[str, Any], clinic: str | None, agent: str) -> dic
 
 def script_cli(
     ctx: typer.Context,
-    task_id: Annotated[int, typer.Argument(help="The task (from the sheet).")],
+    task_id: Annotated[int, typer.Argument(help="The task (from the sheet).", **SQLITE_INT)],
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     day: Annotated[str | None, typer.Option("--date", help="As of this day (default today).")]
     = None,

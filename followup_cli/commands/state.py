@@ -93,6 +93,11 @@ class State:
         return value
 
 
+# what SQLite can store: a larger number given for an id or a score is refused by typer
+# with the option's name, instead of failing inside the ledger
+SQLITE_INT: dict[str, Any] = {"min": -(2**63), "max": 2**63 - 1}
+
+
 def a_file(value: Any) -> Any:
     """Typer callback for file parameters: '' would silently mean the current directory."""
     for path in value if isinstance(value, list) else [value]:

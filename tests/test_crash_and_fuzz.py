@@ -133,7 +133,7 @@ def test_logs_killed_at_any_moment(tmp_path: Path) -> None:
     whole (with the tasks it settled) or not at all; `doctor` finds every task's state equal
     to a replay of its calls; logging again completes the run, nothing twice."""
     db = tmp_path / "log.db"
-    n = 300
+    n = 1000   # more than a process logs in the half second it may run (~2 ms a call)
     assert run(["--db", str(db), "import", "visits", str(big_export(tmp_path / "v.csv", n)),
                 "--date", "2026-11-03"]) == 0
     cmd = [sys.executable, "-c", LOGGER, str(db), str(n)]

@@ -82,6 +82,8 @@ FIXTURES[6] = [*(s.replace("'2026-11-01', '2026-11-01')", "'2026-11-01', '2026-1
                "UPDATE patients SET phone_bad = 1"]   # visits gained backfill in 006
 # version 7: nothing new to write (migration 008 rewrites CHECK constraints in place)
 FIXTURES[7] = [*FIXTURES[6], "UPDATE complaints SET severity = 'medium', status = 'resolved'"]
+# version 8: nothing new to write (migration 009 adds an index)
+FIXTURES[8] = [*FIXTURES[7], "UPDATE visits SET kind = 'treated' WHERE kind = 'consult'"]
 TABLES = ("patients", "visits", "tasks", "attempts", "attempt_tasks", "complaints",
           "complaint_events", "patient_events", "audit", "assignments")
 

@@ -118,6 +118,11 @@ def test_a_days_import_reads_only_its_patients(ledger: Path, day: date, tmp_path
     assert any("import_converted" in s for s in dml)
     for sql in dml:
         assert scans(conn, sql) == [], sql
+    # each consult's first later treatment: one seek, not its patient's visits sorted
+    settle = next(s for s in dml if s.startswith("INSERT INTO temp.import_converted"))
+    plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {settle}")]
+    assert any("INDEX visits_treated" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
 def grow(db: Path, patients: int, day: date) -> None:

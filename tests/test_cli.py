@@ -214,6 +214,8 @@ def test_rules_show_and_check(cli, tmp_path: Path) -> None:
     ('[categories.x]\nkind = "vip"\ntouchpoints = []', "categories.x.kind: 'vip' is not one of"),
     ('[matching]\norder = ["hair", "nope"]', "matching.order: 'nope' is not a category"),
     ('[matching]\norder = []', "matching.order: empty"),   # found by the fuzz test
+    ('[risk]\nhigh = []', "risk.high: [] is not a category"),   # and this one
+    ('[risk]\nhigh = "nope"', "risk.high: 'nope' is not a category"),
     ("[categories.surgery\n", "TOML syntax error"),
 ])
 def test_rules_check_points_at_the_key(cli, tmp_path: Path, text: str, message: str) -> None:

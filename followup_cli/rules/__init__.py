@@ -230,8 +230,8 @@ def _build(data: dict[str, Any], path: StrPath, sources: tuple[str, ...]) -> Rul
     risk_map: dict[str, str] = {}
     for level in RISKS:
         if level in risk:
-            if risk[level] not in categories:
-                raise _fail(path, f"risk.{level}", f"'{risk[level]}' is not a category")
+            if not isinstance(risk[level], str) or risk[level] not in categories:
+                raise _fail(path, f"risk.{level}", f"{risk[level]!r} is not a category")
             risk_map[level] = risk[level]
     for cid in applies:
         if cid not in categories:

@@ -739,7 +739,7 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
         count.planned += birthdays.planned
         count.backfill += birthdays.backfill
         count.provisional.extend(birthdays.provisional)
-    summary.cancelled = settle_conversions(conn, stamp)
+    summary.cancelled = settle_conversions(conn, stamp, every=touch_all)
     # a year's holidays may have been added since: provisional dates get their real day
     summary.replanned = len(planning.replan(conn, cal, as_of, upcoming=False))
     summary.tasks = count.planned
@@ -873,23 +873,26 @@ def _update_patient(conn: sqlite3.Connection, v: Visit, old: Any, stamp: str,
     return now_known
 
 
-def settle_conversions(conn: sqlite3.Connection, stamp: str) -> int:
+def settle_conversions(conn: sqlite3.Connection, stamp: str, *, every: bool = False) -> int:
     """A later treated visit converts the earlier consults of the patients in
-    temp.import_touched: each consult records its earliest later treatment and its pending
-    tasks are cancelled. Returns the number of tasks cancelled. Set-based: a bulk load
-    settles hundreds of thousands of consults."""
+    temp.import_touched (`every`: of all patients, the ledger's first import): each
+    consult records its earliest later treatment and its pending tasks are cancelled.
+    Returns the number of tasks cancelled. Set-based: a bulk load settles hundreds of
+    thousands of consults."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_converted (visit_id TEXT PRIMARY "
                  "KEY, by_visit TEXT) WITHOUT ROWID")
     conn.execute("DELETE FROM temp.import_converted")
-    # CROSS JOIN: from the touched patients to their visits, never a scan of every visit
+    # CROSS JOIN: from the touched patients to their visits, never a scan of every visit;
+    # but when every patient is touched, one pass over the visits beats a seek per patient
+    consults = ("visits c" if every else
+                "temp.import_touched touched CROSS JOIN visits c "
+                "ON c.patient_id = touched.patient_id")
     conn.execute(
         "INSERT INTO temp.import_converted SELECT c.visit_id, "
         "(SELECT v.visit_id FROM visits v WHERE v.patient_id = c.patient_id "
         "AND v.kind = 'treated' AND v.visit_date > c.visit_date "
         "ORDER BY v.visit_date, v.visit_id LIMIT 1) "
-        "FROM temp.import_touched touched CROSS JOIN visits c "
-        "ON c.patient_id = touched.patient_id "
-        "WHERE c.kind = 'consult' AND c.converted_by IS NULL")
+        f"FROM {consults} WHERE c.kind = 'consult' AND c.converted_by IS NULL")
     conn.execute("DELETE FROM temp.import_converted WHERE by_visit IS NULL")
     conn.execute("UPDATE visits SET updated_at = ?, converted_by = (SELECT by_visit FROM "
                  "temp.import_converted x WHERE x.visit_id = visits.visit_id) "

@@ -11,6 +11,7 @@ import pytest
 from conftest import HEADER, write_export
 
 from followup_cli.importer import mask_phone, normalise_phone, parse_date
+from followup_cli.ledger import get_setting
 
 ROWS = [
     "A001,C1001,周晓雯,138 1234 5678,2026/11/1,双眼皮,成交,整形外科,吴医生,林咨询,,1994/3/12,金卡,",
@@ -396,3 +397,27 @@ def test_a_second_process_reads_a_large_file_the_same(cli, tmp_path: Path, monke
     assert again == 2 and "A003" not in err and "line 12" in err   # the conflicting row
     assert enc == 2 and "F" in enc_err and "line" in enc_err
     assert hdr == 2 and "name" in hdr_err
+
+
+def test_a_first_import_plans_every_birthday_so_the_first_sheet_need_not(
+        cli, tmp_path: Path, db: Path) -> None:
+    """`due` plans all VIP birthdays when its year is not planned yet; after a ledger's
+    first import (every patient planned) the first sheet finds them planned."""
+    export = write_export(tmp_path / "visits.csv", ROWS)
+    assert cli("import", "visits", str(export), "--date", "2026-11-08").code == 0
+    conn = sqlite3.connect(db)
+    assert get_setting(conn, "birthdays_planned_through") == "2027"
+    planned = conn.execute("SELECT plan_key FROM tasks WHERE category = 'birthday'").fetchall()
+    conn.close()
+    assert cli("due", "--date", "2026-11-09", "--format", "json").code == 0
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT plan_key FROM tasks WHERE category = 'birthday'"
+                        ).fetchall() == planned == [("birthday/C1001/2027/0d",)]
+    # an import into a ledger that has patients plans only its own: the setting stays
+    conn.close()
+    later = write_export(tmp_path / "later.csv", [
+        "B1,N1,秦雨,13711112222,2027-01-05,双眼皮,成交,,,,,1990-02-01,VIP,"])
+    assert cli("import", "visits", str(later), "--date", "2027-01-05").code == 0
+    conn = sqlite3.connect(db)
+    assert get_setting(conn, "birthdays_planned_through") == "2027"
+    conn.close()

@@ -149,10 +149,10 @@ def test_the_same_line_means_the_same_either_way(line: list[str], demo, tmp_path
 @pytest.mark.parametrize("line", [["due", "--today", "--format", "json"], ["due", "--today"],
                                   ["log", "--patient", "NOBODY", "-o", "busy"]])
 def test_the_agents_commands_do_not_load_typer(line: list[str], demo) -> None:  # noqa: ANN001
-    """Nor what costs a command more than its work: dataclasses (it loads inspect) and
-    pathlib (it loads urllib.parse)."""
+    """Nor what costs a command more than its work: dataclasses (it loads inspect),
+    pathlib (it loads urllib.parse), the tz database for China's time."""
     db = demo[0]
-    heavy = ("typer.", "inspect", "dataclasses", "urllib.parse")
+    heavy = ("typer.", "inspect", "dataclasses", "urllib.parse", "zoneinfo")
     # -S: no site hooks (an editable install's finder loads pathlib before followup runs)
     where = [str(Path(__file__).resolve().parents[1]), *site.getsitepackages()]
     probe = (f"import sys, io, contextlib\nsys.path[:0] = {where!r}\n"

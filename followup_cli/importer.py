@@ -733,15 +733,17 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
                      categories, empty, note_touched=not touch_all)
     for _, sql in indexes:
         conn.execute(sql)
-    if touch_all:
-        conn.execute("INSERT INTO temp.import_touched SELECT patient_id FROM patients")
-    touched = conn.execute("SELECT patient_id FROM temp.import_touched ORDER BY patient_id")
-    for patient_ids in chunks((row[0] for row in touched), CHUNK):
-        birthdays = planning.plan_birthdays(conn, rules, cal, as_of,
-                                            (as_of.year, as_of.year + 1), patient_ids)
-        count.planned += birthdays.planned
-        count.backfill += birthdays.backfill
-        count.provisional.extend(birthdays.provisional)
+    years = (as_of.year, as_of.year + 1)
+    if touch_all:   # every patient: one pass over them, not a lookup of each
+        birthdays = [planning.plan_birthdays(conn, rules, cal, as_of, years)]
+    else:
+        touched = conn.execute("SELECT patient_id FROM temp.import_touched ORDER BY patient_id")
+        birthdays = [planning.plan_birthdays(conn, rules, cal, as_of, years, patient_ids)
+                     for patient_ids in chunks((row[0] for row in touched), CHUNK)]
+    for planned in birthdays:
+        count.planned += planned.planned
+        count.backfill += planned.backfill
+        count.provisional.extend(planned.provisional)
     if touch_all:
         # every patient's birthdays are now planned through next year, as `due` tops them
         # up: the first sheet after a big first import need not plan them all again

@@ -179,10 +179,12 @@ def plan_birthdays(
         rules.by_kind("birthday")
     except KeyError:
         return count
-    sql = ("SELECT patient_id, birthday, vip_tier FROM patients "
-           "WHERE birthday IS NOT NULL AND do_not_call = 0")
+    # a birthday call is for a tier (rules.birthday_applies): patients without one have none
+    sql = ("SELECT patient_id, birthday, vip_tier FROM patients WHERE birthday IS NOT NULL "
+           "AND do_not_call = 0 AND vip_tier IS NOT NULL AND vip_tier != ''")
+    rows: Iterable[sqlite3.Row]
     if patient_ids is None:
-        rows = conn.execute(sql).fetchall()
+        rows = conn.execute(sql)   # read as the tasks go in: a group's ledger has many VIPs
     else:
         ids = list(patient_ids)
         rows = [r for i in range(0, len(ids), 500) for r in conn.execute(

@@ -26,6 +26,7 @@ from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 from followup_cli.ledger import get_setting, set_setting, transaction
 from followup_cli.phones import mask_phone, normalise_phone  # noqa: F401 - re-exported
+from followup_cli.planning import iso_day
 from followup_cli.rules import RulePack
 
 T = TypeVar("T")
@@ -794,7 +795,7 @@ def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
             add_new_patients()   # the same new patient again: update the row that is in
         old_patient = patients.get(v.patient_id)
         if old_patient is None:
-            birthday = v.birthday.isoformat() if v.birthday else None
+            birthday = iso_day(v.birthday) if v.birthday else None
             new_patients[v.patient_id] = (v.patient_id, v.name, v.phone, birthday, v.vip_tier,
                                           stamp, stamp)
             summary.patients_added += 1
@@ -805,7 +806,7 @@ def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
                                                      summary)
         touched.add(v.patient_id)
         no_callback = v.no_callback
-        values = (v.patient_id, v.visit_date.isoformat(), v.visit_time, v.project, v.kind,
+        values = (v.patient_id, iso_day(v.visit_date), v.visit_time, v.project, v.kind,
                   None if no_callback else category, v.risk, v.department, v.doctor,
                   v.consultant, int(no_callback))
         plan = None
@@ -865,7 +866,7 @@ def _update_patient(conn: sqlite3.Connection, v: Visit, old: Any, stamp: str,
                     entered_at: str, summary: ImportSummary) -> dict[str, Any]:
     """Update a known patient from a visit row; returns the patient as the ledger now has
     it. An empty cell in a later export does not wipe what the ledger knows."""
-    new = (v.name, v.phone, v.birthday.isoformat() if v.birthday else old["birthday"],
+    new = (v.name, v.phone, iso_day(v.birthday) if v.birthday else old["birthday"],
            v.vip_tier or old["vip_tier"])
     now_known = {"name": new[0], "phone": new[1], "birthday": new[2], "vip_tier": new[3],
                  "do_not_call": old["do_not_call"]}

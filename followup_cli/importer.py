@@ -732,6 +732,8 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
     for chunk in chunks(visits, CHUNK):
         _write_chunk(conn, chunk, rules, cal, as_of, summary, stamp, entered_at, count, plans,
                      categories, empty, note_touched=not touch_all)
+    for plan in plans.values():   # the new visits' tasks, counted once per plan
+        plan.count_into(count)
     for _, sql in indexes:
         conn.execute(sql)
     years = (as_of.year, as_of.year + 1)
@@ -820,8 +822,9 @@ def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
             summary.added += 1
             backfill = 0
             if plan is not None:
-                new_tasks.extend(plan.rows(v.patient_id, v.visit_id))
-                plan.count_into(count)
+                if plan.has_rows:
+                    new_tasks.extend(plan.rows(v.patient_id, v.visit_id))
+                plan.uses += 1
                 backfill = plan.backfill
             new_visits.append((v.visit_id, *values, backfill, stamp, stamp))
         elif tuple(old[k] for k in _VISIT_FIELDS) == values:

@@ -116,10 +116,12 @@ class PlanCount:
 class StoredPlan:
     """One plan shared by every visit of a day and category, its task rows rendered once;
     `rows` gives a new visit's rows (plan key: the visit id and the touchpoint). Calls
-    already past when the visit came in are not rows: `backfill` counts them."""
+    already past when the visit came in are not rows: `backfill` counts them. `uses`
+    counts the new visits given the plan; `count_into` adds them all up at the end."""
 
     def __init__(self, tasks: list[PlannedTask], as_of: date):
         self.tasks = tasks
+        self.uses = 0
         planned_on = as_of.isoformat()
         kept = [task for task in tasks if not task.backfill(as_of)]
         self.backfill = len(tasks) - len(kept)
@@ -129,14 +131,15 @@ class StoredPlan:
              task.expires_on.isoformat(), int(task.provisional), "open", planned_on, None)
             for task in kept]
         self._provisional = [task.due_date for task in kept if task.provisional]
+        self.has_rows = bool(self._tails)   # years of history: most plans are all past
 
     def rows(self, patient_id: str, visit_id: str) -> list[tuple[Any, ...]]:
         return [(f"{visit_id}/{tail[1]}", patient_id, visit_id, *tail) for tail in self._tails]
 
     def count_into(self, count: PlanCount) -> None:
-        count.planned += len(self.tasks)
-        count.backfill += self.backfill
-        count.provisional.extend(self._provisional)
+        count.planned += len(self.tasks) * self.uses
+        count.backfill += self.backfill * self.uses
+        count.provisional.extend(self._provisional * self.uses)
 
 
 def store(

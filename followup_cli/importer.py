@@ -788,31 +788,33 @@ def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
         conn.executemany(_INSERT_PATIENT, new_patients.values())
         new_patients.clear()
 
+    fallback = rules.fallback
     for v in chunk:
+        pid = v.patient_id
         category = categories.get((v.kind, v.project, v.risk))
         if category is None:
             category = categories[(v.kind, v.project, v.risk)] = rules.categorise(
                 v.kind, v.project, v.risk)
-        if v.patient_id in new_patients:
+        if pid in new_patients:
             add_new_patients()   # the same new patient again: update the row that is in
-        old_patient = patients.get(v.patient_id)
+        old_patient = patients.get(pid)
         if old_patient is None:
             birthday = iso_day(v.birthday) if v.birthday else None
-            new_patients[v.patient_id] = (v.patient_id, v.name, v.phone, birthday, v.vip_tier,
-                                          stamp, stamp)
+            new_patients[pid] = (pid, v.name, v.phone, birthday, v.vip_tier, stamp, stamp)
             summary.patients_added += 1
-            patients[v.patient_id] = {"name": v.name, "phone": v.phone, "birthday": birthday,
-                                      "vip_tier": v.vip_tier, "do_not_call": 0}
+            patient = patients[pid] = {"name": v.name, "phone": v.phone, "birthday": birthday,
+                                       "vip_tier": v.vip_tier, "do_not_call": 0}
         else:
-            patients[v.patient_id] = _update_patient(conn, v, old_patient, stamp, entered_at,
-                                                     summary)
-        touched.add(v.patient_id)
+            patient = patients[pid] = _update_patient(conn, v, old_patient, stamp, entered_at,
+                                                      summary)
+        if note_touched:
+            touched.add(pid)
         no_callback = v.no_callback
-        values = (v.patient_id, iso_day(v.visit_date), v.visit_time, v.project, v.kind,
+        values = (pid, iso_day(v.visit_date), v.visit_time, v.project, v.kind,
                   None if no_callback else category, v.risk, v.department, v.doctor,
                   v.consultant, int(no_callback))
         plan = None
-        if not no_callback and not patients[v.patient_id]["do_not_call"]:
+        if not no_callback and not patient["do_not_call"]:
             plan = plans.get((v.visit_date, category))
             if plan is None:
                 plan = plans[(v.visit_date, category)] = planning.StoredPlan(
@@ -823,7 +825,7 @@ def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
             backfill = 0
             if plan is not None:
                 if plan.has_rows:
-                    new_tasks.extend(plan.rows(v.patient_id, v.visit_id))
+                    new_tasks.extend(plan.rows(pid, v.visit_id))
                 plan.uses += 1
                 backfill = plan.backfill
             new_visits.append((v.visit_id, *values, backfill, stamp, stamp))
@@ -842,14 +844,14 @@ def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
                     "DELETE FROM tasks WHERE visit_id = ? AND attempts = 0 "
                     "AND status IN ('open', 'backfill')", (v.visit_id,))
                 backfill = 0 if plan is None else planning.store(
-                    conn, v.patient_id, v.visit_id, plan.tasks, as_of, count, key=v.visit_id)
+                    conn, pid, v.visit_id, plan.tasks, as_of, count, key=v.visit_id)
             conn.execute(
                 f"UPDATE visits SET {', '.join(f'{k} = ?' for k in _VISIT_FIELDS)}, "
                 "backfill = ?, updated_at = ? WHERE visit_id = ?",
                 (*values, backfill, stamp, v.visit_id))
         if no_callback:
             summary.no_callback += 1
-        elif v.kind == "treated" and category == rules.fallback:
+        elif v.kind == "treated" and category == fallback:
             summary.general[v.project] = summary.general.get(v.project, 0) + 1
     add_new_patients()
     conn.executemany(_INSERT_VISIT, new_visits)

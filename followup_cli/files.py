@@ -80,8 +80,10 @@ def _remember(where: str, text: str, data: dict[str, Any]) -> None:
     target = cache_file(where)
     partial = f"{target}.{os.getpid()}.partial"
     try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(partial, "w", encoding="utf-8") as f:
+        # the clinic's settings: readable by their owner only, like every file followup writes
+        os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+        fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(content)
         os.replace(partial, target)   # readers see the old entry or the new one, never half
     except OSError:

@@ -35,6 +35,14 @@ def test_a_file_read_twice_is_read_the_second_time_from_the_cache(tmp_path: Path
     assert read_toml(path)["categories"]["eyes"]["label"] == "from the cache"
 
 
+def test_the_cache_is_private_like_every_file_followup_writes(tmp_path: Path) -> None:
+    path = tmp_path / "followup.toml"
+    path.write_text('[clinic]\nname = "丽格医美"\n', encoding="utf-8")
+    read_toml(path)
+    assert entry(path).stat().st_mode & 0o777 == 0o600
+    assert entry(path).parent.stat().st_mode & 0o777 == 0o700
+
+
 def test_an_edited_file_is_read_again_whatever_its_size_and_time(tmp_path: Path) -> None:
     path = tmp_path / "rules.toml"
     path.write_text(RULES, encoding="utf-8")

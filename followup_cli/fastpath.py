@@ -100,7 +100,9 @@ def _convert(value: str, kind: str) -> Any:
             number = int(value)
         except ValueError:
             return None
-        return number if -(2**63) <= number < 2**63 else None
+        from followup_cli.commands.state import SQLITE_INT
+
+        return number if SQLITE_INT["min"] <= number <= SQLITE_INT["max"] else None
     if kind == PATH:   # typer's Path(dir_okay=False) and followup's a_file refuse these
         return None if value in ("", ".") or os.path.isdir(value) else value
     return value

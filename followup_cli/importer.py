@@ -26,7 +26,7 @@ from followup_cli import planning
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
-from followup_cli.ledger import get_setting, set_setting, transaction
+from followup_cli.ledger import transaction
 from followup_cli.phones import mask_phone, normalise_phone  # noqa: F401 - re-exported
 from followup_cli.planning import iso_day
 from followup_cli.rules import RulePack
@@ -766,8 +766,7 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
     if touch_all:
         # every patient's birthdays are now planned through next year, as `due` tops them
         # up: the first sheet after a big first import need not plan them all again
-        through = int(get_setting(conn, "birthdays_planned_through") or 0)
-        set_setting(conn, "birthdays_planned_through", str(max(through, as_of.year + 1)))
+        planning.note_birthdays_planned(conn, as_of.year + 1)
     summary.cancelled = settle_conversions(conn, stamp, every=touch_all)
     # a year's holidays may have been added since: provisional dates get their real day
     summary.replanned = len(planning.replan(conn, cal, as_of, upcoming=False))

@@ -173,6 +173,21 @@ def store(
     return backfill
 
 
+def birthdays_planned_through(conn: sqlite3.Connection) -> int:
+    """The last year every VIP's birthday call is planned for (0: none yet)."""
+    from followup_cli.ledger import get_setting
+
+    return int(get_setting(conn, "birthdays_planned_through") or 0)
+
+
+def note_birthdays_planned(conn: sqlite3.Connection, year: int) -> None:
+    """Every VIP's birthday calls are planned through `year` (never moves back)."""
+    from followup_cli.ledger import set_setting
+
+    set_setting(conn, "birthdays_planned_through",
+                str(max(year, birthdays_planned_through(conn))))
+
+
 def plan_birthdays(
     conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, as_of: date,
     years: Iterable[int], patient_ids: Iterable[str] | None = None,

@@ -53,7 +53,7 @@ def due_cli(
     """
     from followup_cli import planning
     from followup_cli.commands.state import warn_provisional
-    from followup_cli.ledger import get_setting, set_setting, transaction
+    from followup_cli.ledger import transaction
     from followup_cli.render import FORMATS, warn
     from followup_cli.sheet import callable_at, due_tasks, numbers_to_fix, patient_context
 
@@ -78,12 +78,11 @@ def due_cli(
     conn = st.open()
     try:
         # VIP birthdays are planned a year ahead; top the plan up when a new year is reached
-        through = int(get_setting(conn, "birthdays_planned_through") or 0)
-        if through < sheet_day.year + 1:
+        if planning.birthdays_planned_through(conn) < sheet_day.year + 1:
             with transaction(conn):
                 planning.plan_birthdays(conn, rules, cal, sheet_day,
                                         range(sheet_day.year, sheet_day.year + 2))
-                set_setting(conn, "birthdays_planned_through", str(sheet_day.year + 1))
+                planning.note_birthdays_planned(conn, sheet_day.year + 1)
         records = due_tasks(conn, sheet_day, rules, agent=agent, category=category,
                             reveal=reveal)
         if reveal:

@@ -421,3 +421,48 @@ def test_a_first_import_plans_every_birthday_so_the_first_sheet_need_not(
     conn = sqlite3.connect(db)
     assert get_setting(conn, "birthdays_planned_through") == "2027"
     conn.close()
+
+
+def test_a_first_bulk_import_checks_its_references_at_the_end(cli, tmp_path: Path, db: Path,
+                                                               monkeypatch) -> None:  # noqa: ANN001
+    """A ledger's first large import leaves SQLite's per-row reference check off and checks
+    every reference once before it commits: a broken one writes nothing, and the ledger's
+    connection has its check on again afterwards."""
+    from followup_cli import importer
+    from followup_cli.calendar import load_calendar
+    from followup_cli.ledger import open_ledger
+    from followup_cli.rules import load_rules
+
+    monkeypatch.setattr(importer, "BULK_ROWS", 0)
+    export = write_export(tmp_path / "visits.csv", ROWS)
+    # a bug that files patients under other ids: every visit then points nowhere
+    monkeypatch.setattr(importer, "_INSERT_PATIENT",
+                        importer._INSERT_PATIENT.replace("VALUES (?", "VALUES ('x' || ?"))
+    conn = open_ledger(db)
+    with pytest.raises(RuntimeError, match="missing row"):
+        importer.import_visits(conn, export, load_rules(None), load_calendar(None),
+                               date(2026, 11, 8))
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == 0
+    monkeypatch.undo()
+    monkeypatch.setattr(importer, "BULK_ROWS", 0)
+    summary = importer.import_visits(conn, export, load_rules(None), load_calendar(None),
+                                     date(2026, 11, 8))
+    assert summary.added == len(ROWS)
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    importer.check_references(conn)
+    # the check finds each kind of broken reference
+    conn.execute("PRAGMA foreign_keys = OFF")
+    for broken, undo in [
+            ("UPDATE visits SET patient_id = 'nobody' WHERE visit_id = 'A001'",
+             "UPDATE visits SET patient_id = 'C1001' WHERE visit_id = 'A001'"),
+            ("UPDATE visits SET converted_by = 'A999' WHERE visit_id = 'A004'",
+             "UPDATE visits SET converted_by = 'A006' WHERE visit_id = 'A004'"),
+            ("UPDATE tasks SET visit_id = 'A999' WHERE task_id = (SELECT min(task_id) FROM tasks)",
+             "UPDATE tasks SET visit_id = (SELECT min(visit_id) FROM visits) "
+             "WHERE visit_id = 'A999'")]:
+        conn.execute(broken)
+        with pytest.raises(RuntimeError, match="missing row"):
+            importer.check_references(conn)
+        conn.execute(undo)
+    conn.close()

@@ -14,8 +14,8 @@ import hashlib
 import re
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Generator, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from operator import attrgetter
@@ -28,8 +28,8 @@ from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 from followup_cli.ledger import transaction
 from followup_cli.phones import mask_phone, normalise_phone  # noqa: F401 - re-exported
-from followup_cli.planning import iso_day
 from followup_cli.rules import RulePack
+from followup_cli.staging import Staged, Stager, phone_changes_noted, write_staged
 
 T = TypeVar("T")
 
@@ -131,6 +131,15 @@ class ImportSummary:
     general: dict[str, int] = field(default_factory=dict)
     bad: list[BadRow] = field(default_factory=list)
     dry_run: bool = False
+
+    def add(self, other: ImportSummary) -> None:
+        """What another part of the same import counted (the reading process)."""
+        for name in ("added", "updated", "unchanged", "patients_added", "patients_updated",
+                     "tasks", "backfill", "no_callback"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.provisional += other.provisional
+        for project, n in other.general.items():
+            self.general[project] = self.general.get(project, 0) + n
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -459,26 +468,58 @@ def derive_visit_id(patient_id: str, visit_date: date, visit_time: str | None,
 
 # --- writing -----------------------------------------------------------------------
 
-_VISIT_FIELDS = ("patient_id", "visit_date", "visit_time", "project", "kind", "category",
-                 "risk", "department", "doctor", "consultant", "no_callback")
-_PLAN_FIELDS = ("visit_date", "kind", "category", "no_callback")
-
-
 def import_visits(
     conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCalendar, as_of: date,
     *, user_map: dict[str, str] | None = None, dry_run: bool = False,
     skip_bad: Path | None = None, now: datetime | None = None,
 ) -> ImportSummary:
     """Import one export file as of day `as_of`. All or nothing, unless `skip_bad`."""
+    try:
+        return _import(conn, path, rules, cal, as_of, user_map or {}, dry_run, skip_bad, now,
+                       trusting=True)
+    except _SameIdTwice:
+        # a first import trusted the file to name each visit once: it did not (rolled
+        # back); again, the careful way, which tells a repeated row from a conflict
+        return _import(conn, path, rules, cal, as_of, user_map or {}, dry_run, skip_bad, now,
+                       trusting=False)
+
+
+class _SameIdTwice(Exception):
+    pass
+
+
+def _import(conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCalendar,
+            as_of: date, user_map: dict[str, str], dry_run: bool, skip_bad: Path | None,
+            now: datetime | None, *, trusting: bool) -> ImportSummary:
+    """`trusting`: a ledger's first import from a large CSV does not look for a visit id
+    the file has already given (a temporary table of a million ids costs a quarter of
+    the reading); the ledger's key on visit ids then refuses a repeat (_SameIdTwice)."""
     summary = ImportSummary(path=str(path), dry_run=dry_run)
-    read = _read_in_a_second_process if _worth_a_process(path) else _read_here
-    headers, visits = read(conn, path, user_map or {}, as_of, summary.bad)
     bulk = _is_bulk(conn, path)
     at_end = bulk and _is_empty(conn)
+    headers: list[str] = []
+    visits: Iterator[Visit] = iter(())
+    staged: Iterator[Staged] | None = None
     try:
         with references_checked_at_end(conn, at_end), transaction(conn), \
                 without_cycle_collector():
-            write_visits(conn, visits, rules, cal, as_of, summary, now, bulk=bulk)
+            # read inside the transaction: the ledger cannot change under what is decided
+            if not _worth_a_process(path):
+                headers, visits = _read_here(conn, path, user_map, as_of, summary.bad)
+            elif _is_empty(conn, inside=True):
+                # a first import: the reading process decides every row, this one writes
+                stager = Stager(rules, cal, as_of, ImportSummary(path=""), note_touched=False)
+                headers, staged = _stage_in_a_second_process(path, user_map, as_of, summary,
+                                                             stager, trusting)
+            else:
+                headers, visits = _read_in_a_second_process(path, user_map, as_of, summary)
+            try:
+                write_visits(conn, visits, rules, cal, as_of, summary, now, bulk=bulk,
+                             staged=staged)
+            except sqlite3.IntegrityError as e:
+                if trusting and staged is not None and "visits.visit_id" in str(e):
+                    raise _SameIdTwice from None
+                raise
             if at_end:
                 check_references(conn)
             if summary.bad and skip_bad is None:
@@ -487,6 +528,10 @@ def import_visits(
                 raise _Rollback
     except _Rollback:
         pass
+    finally:
+        for source in (visits, staged):
+            if isinstance(source, Generator):
+                source.close()   # a second process still reading is stopped
     summary.bad.sort(key=lambda row: row.line)
     if summary.bad and skip_bad is None:
         raise FollowupError(_bad_rows_message(path, summary.bad))
@@ -508,8 +553,9 @@ def without_cycle_collector() -> Iterator[None]:
             gc.enable()
 
 
-def _is_empty(conn: sqlite3.Connection) -> bool:
-    return not conn.in_transaction and conn.execute(
+def _is_empty(conn: sqlite3.Connection, *, inside: bool = False) -> bool:
+    """No patients, visits or tasks yet; outside a transaction unless `inside`."""
+    return (inside or not conn.in_transaction) and conn.execute(
         "SELECT NOT EXISTS (SELECT 1 FROM patients) AND NOT EXISTS (SELECT 1 FROM visits) "
         "AND NOT EXISTS (SELECT 1 FROM tasks)").fetchone()[0] == 1
 
@@ -585,6 +631,16 @@ def unique_visits(conn: sqlite3.Connection, rows: Iterable[tuple[int, list[Any]]
         yield from _first_seen(conn, batch, id_column, bad)
 
 
+def parsed_visits(rows: Iterable[tuple[int, list[Any]]], parse_row: RowParser,
+                  bad: list[BadRow]) -> Iterator[Visit]:
+    """Every clean visit, repeats and all; bad rows go to `bad`."""
+    for line, cells in rows:
+        try:
+            yield parse_row(line, cells)
+        except RowError as e:
+            bad.append(BadRow(line, e.column, e.reason, tuple(str(c) for c in cells)))
+
+
 _fields = attrgetter(*Visit.__slots__)   # a Visit as a tuple, in Visit(*fields) order
 PROCESS_BYTES = 2_000_000   # a CSV this large (~20 k rows) is read by a second process
 SENT = 2_000                # visits a message from the reading process carries
@@ -598,16 +654,39 @@ def _worth_a_process(path: Path) -> bool:
 
 
 def _read_in_a_second_process(
-        conn: sqlite3.Connection, path: Path, user_map: dict[str, str], as_of: date,
-        bad: list[BadRow]) -> tuple[list[str], Iterator[Visit]]:
+        path: Path, user_map: dict[str, str], as_of: date,
+        summary: ImportSummary) -> tuple[list[str], Iterator[Visit]]:
     """`_read_here`, with the reading, checking and de-duplicating done by a forked
     process that sends the clean visits (and the bad rows) as it goes; the pipe between
     them holds a few messages, so memory stays flat whatever the file's size."""
+    headers, messages = _second_process(path, user_map, as_of, summary, None, False)
+
+    def visits() -> Iterator[Visit]:
+        with closing(messages):
+            for fields in messages:
+                yield Visit(*fields)
+
+    return headers, visits()
+
+
+def _stage_in_a_second_process(
+        path: Path, user_map: dict[str, str], as_of: date, summary: ImportSummary,
+        stager: Stager, trusting: bool) -> tuple[list[str], Iterator[Staged]]:
+    """A first import's rows read, checked and staged by a forked process (`stager`
+    decides there; its counts join `summary` at the end): this one only writes.
+    `trusting`: no look for repeated visit ids (see _import)."""
+    return _second_process(path, user_map, as_of, summary, stager, trusting)
+
+
+def _second_process(path: Path, user_map: dict[str, str], as_of: date, summary: ImportSummary,
+                    stager: Stager | None,
+                    trusting: bool) -> tuple[list[str], Generator[Any, None, None]]:
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    reader = context.Process(target=_reader, args=(send, path, user_map, as_of), daemon=True)
+    reader = context.Process(target=_reader, args=(send, path, user_map, as_of, stager,
+                                                    trusting), daemon=True)
     reader.start()
     send.close()
 
@@ -627,12 +706,13 @@ def _read_in_a_second_process(
         reader.join()
         receive.close()
 
-    def visits() -> Iterator[Visit]:
+    def items() -> Generator[Any, None, None]:
         try:
-            while (got := message())[0] == "rows":
-                bad.extend(got[2])
-                for fields in got[1]:
-                    yield Visit(*fields)
+            while (got := message())[0] == "items":
+                summary.bad.extend(got[2])
+                yield from got[1]
+            if got[1] is not None:
+                summary.add(got[1])
         finally:
             stop()
 
@@ -641,12 +721,14 @@ def _read_in_a_second_process(
     except BaseException:
         stop()
         raise
-    return headers, visits()
+    return headers, items()
 
 
-def _reader(send: Any, path: Path, user_map: dict[str, str], as_of: date) -> None:
-    """The second process: ("headers", …), then ("rows", visits as tuples, bad rows)…,
-    then ("end",); or ("error", message) for what the user can fix, ("crash", type)."""
+def _reader(send: Any, path: Path, user_map: dict[str, str], as_of: date,
+            stager: Stager | None, trusting: bool) -> None:
+    """The second process: ("headers", …), then ("items", visits as tuples or staged
+    chunks, bad rows)…, then ("end", what `stager` counted); or ("error", message) for
+    what the user can fix, ("crash", type)."""
     gc.disable()   # see without_cycle_collector; this process ends with the file
     try:
         conn = sqlite3.connect("")   # a private temporary database for the ids seen
@@ -655,15 +737,29 @@ def _reader(send: Any, path: Path, user_map: dict[str, str], as_of: date) -> Non
         mapping = map_headers(path, headers, user_map)
         send.send(("headers", headers))
         bad: list[BadRow] = []
-        batch: list[tuple[Any, ...]] = []
-        for v in unique_visits(conn, rows, RowParser(headers, mapping, as_of),
-                               _id_column(headers, mapping), bad):
-            batch.append(_fields(v))
-            if len(batch) == SENT:
-                send.send(("rows", batch, bad))
-                batch, bad = [], []
-        send.send(("rows", batch, bad))
-        send.send(("end",))
+        batch: list[Any] = []
+        parse = RowParser(headers, mapping, as_of)
+        visits = (parsed_visits(rows, parse, bad) if trusting else
+                  unique_visits(conn, rows, parse, _id_column(headers, mapping), bad))
+        if stager is None:
+            for v in visits:
+                batch.append(_fields(v))
+                if len(batch) == SENT:
+                    send.send(("items", batch, bad))
+                    batch, bad = [], []
+        else:
+            for chunk in chunks(visits, SENT):
+                send.send(("items", [stager.stage(chunk, frozenset(), {})], bad))
+                bad = []
+        send.send(("items", batch, bad))
+        counted = None
+        if stager is not None:
+            count = planning.PlanCount()
+            stager.count_plans(count)
+            counted = stager.summary
+            counted.tasks, counted.backfill = count.planned, count.backfill
+            counted.provisional = count.provisional
+        send.send(("end", counted))
     except FollowupError as e:
         send.send(("error", str(e)))
     except BaseException as e:  # noqa: BLE001 - reported to the importing process
@@ -757,22 +853,22 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RulePack,
                  cal: ClinicCalendar, as_of: date, summary: ImportSummary,
-                 now: datetime | None = None, *, bulk: bool = False) -> None:
+                 now: datetime | None = None, *, bulk: bool = False,
+                 staged: Iterable[Staged] | None = None) -> None:
     """Upsert patients and visits, plan new and changed visits, then plan the birthdays
     and settle the conversions of every patient the visits touched.
 
     `now` is when the export entered the ledger (default: the end of `as_of`). Runs
-    inside the caller's transaction. Visits are read as a stream, CHUNK at a time; the
-    patients touched wait in a temporary table. `bulk` drops the visits' and patients'
-    secondary indexes while the rows go in and builds them again after (same transaction).
+    inside the caller's transaction. Visits are read as a stream, CHUNK at a time, each
+    chunk staged from the ledger as the chunks before it left it; or `staged` gives the
+    chunks already staged (by the reading process of a first import, which counted them
+    into `summary`). The patients touched wait in a temporary table. `bulk` drops the
+    visits' and patients' secondary indexes while the rows go in and builds them again
+    after (same transaction).
     """
-    stamp = as_of.isoformat()
     entered_at = (now or datetime.combine(as_of, datetime.max.time())).isoformat(
         timespec="seconds")
     count = planning.PlanCount()
-    # every visit of one day in one category has the same plan: compute it once
-    plans: dict[tuple[date, str], planning.StoredPlan] = {}
-    categories: dict[tuple[str, str, str | None], str] = {}   # a clinic has few projects
     # the ids seen and the patients touched wait in temporary tables: give them a page cache
     # of their own (64 MB at most, whatever the file's size) rather than spill to disk
     conn.execute(f"PRAGMA temp.cache_size = -{TEMP_CACHE_KB}")
@@ -783,20 +879,18 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_touched "
                  "(patient_id TEXT PRIMARY KEY) WITHOUT ROWID")
     conn.execute("DELETE FROM temp.import_touched")
-    # a ledger with no visits yet: a visit id can only repeat inside the file (seen there)
-    empty = conn.execute("SELECT max(rowid) IS NULL FROM visits").fetchone()[0]
-    # nor patients: every patient at the end is one this import touched
+    # a ledger with no patients: every patient at the end is one this import touched
     touch_all = conn.execute("SELECT max(rowid) IS NULL FROM patients").fetchone()[0]
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN "
         "('visits', 'patients') AND sql IS NOT NULL").fetchall() if bulk else []
     for name, _ in indexes:
         conn.execute(f"DROP INDEX {name}")
-    for chunk in chunks(visits, CHUNK):
-        _write_chunk(conn, chunk, rules, cal, as_of, summary, stamp, entered_at, count, plans,
-                     categories, empty, note_touched=not touch_all)
-    for plan in plans.values():   # the new visits' tasks, counted once per plan
-        plan.count_into(count)
+    stager = Stager(rules, cal, as_of, summary, note_touched=not touch_all)
+    with phone_changes_noted(conn, entered_at):
+        for chunk in staged if staged is not None else _stage_here(conn, visits, stager):
+            write_staged(conn, chunk, as_of, summary, count)
+    stager.count_plans(count)
     for _, sql in indexes:
         conn.execute(sql)
     years = (as_of.year, as_of.year + 1)
@@ -814,141 +908,30 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
         # every patient's birthdays are now planned through next year, as `due` tops them
         # up: the first sheet after a big first import need not plan them all again
         planning.note_birthdays_planned(conn, as_of.year + 1)
-    summary.cancelled = settle_conversions(conn, stamp, every=touch_all)
+    summary.cancelled = settle_conversions(conn, as_of.isoformat(), every=touch_all)
     # a year's holidays may have been added since: provisional dates get their real day
     summary.replanned = len(planning.replan(conn, cal, as_of, upcoming=False))
-    summary.tasks = count.planned
-    summary.provisional = count.provisional
-    summary.backfill = count.backfill
+    summary.tasks += count.planned
+    summary.provisional += count.provisional
+    summary.backfill += count.backfill
 
 
-def _known(conn: sqlite3.Connection, sql: str, keys: set[str]) -> dict[str, sqlite3.Row]:
-    found = conn.execute(sql.format(", ".join("?" * len(keys))), tuple(keys)).fetchall()
-    return {row[0]: row for row in found}
+def _stage_here(conn: sqlite3.Connection, visits: Iterable[Visit],
+                stager: Stager) -> Iterator[Staged]:
+    """Chunks staged from the ledger: lazily, so each sees the chunks before it written."""
+    # a ledger with no visits yet: a visit id can only repeat inside the file (seen there)
+    empty = conn.execute("SELECT max(rowid) IS NULL FROM visits").fetchone()[0]
+    for chunk in chunks(visits, CHUNK):
+        do_not_call = {row[0] for row in _known(
+            conn, "SELECT patient_id FROM patients WHERE patient_id IN ({}) AND do_not_call",
+            {v.patient_id for v in chunk})}
+        known_visits: dict[str, Any] = {} if empty else {row[0]: row for row in _known(
+            conn, "SELECT * FROM visits WHERE visit_id IN ({})", {v.visit_id for v in chunk})}
+        yield stager.stage(chunk, do_not_call, known_visits)
 
 
-def _write_chunk(conn: sqlite3.Connection, chunk: list[Visit], rules: RulePack,
-                 cal: ClinicCalendar, as_of: date, summary: ImportSummary, stamp: str,
-                 entered_at: str, count: planning.PlanCount,
-                 plans: dict[tuple[date, str], planning.StoredPlan],
-                 categories: dict[tuple[str, str, str | None], str], empty: bool, *,
-                 note_touched: bool = True) -> None:
-    """A chunk of visits: new patients, new visits and their tasks go in with one
-    statement each; the patients are noted as touched (unless `note_touched` is off: a
-    ledger's first import touches every patient, noted once at the end)."""
-    touched: set[str] = set()
-    patients: dict[str, Any] = _known(
-        conn, "SELECT patient_id, name, phone, birthday, vip_tier, do_not_call FROM patients "
-        "WHERE patient_id IN ({})", {v.patient_id for v in chunk})
-    known_visits: dict[str, Any] = {} if empty else _known(
-        conn, "SELECT * FROM visits WHERE visit_id IN ({})", {v.visit_id for v in chunk})
-    new_patients: dict[str, tuple[Any, ...]] = {}
-    new_visits: list[tuple[Any, ...]] = []
-    new_tasks: list[tuple[Any, ...]] = []   # tasks of new visits, inserted after them
-
-    def add_new_patients() -> None:
-        conn.executemany(_INSERT_PATIENT, new_patients.values())
-        new_patients.clear()
-
-    fallback = rules.fallback
-    for v in chunk:
-        pid = v.patient_id
-        category = categories.get((v.kind, v.project, v.risk))
-        if category is None:
-            category = categories[(v.kind, v.project, v.risk)] = rules.categorise(
-                v.kind, v.project, v.risk)
-        if pid in new_patients:
-            add_new_patients()   # the same new patient again: update the row that is in
-        old_patient = patients.get(pid)
-        if old_patient is None:
-            birthday = iso_day(v.birthday) if v.birthday else None
-            new_patients[pid] = (pid, v.name, v.phone, birthday, v.vip_tier, stamp, stamp)
-            summary.patients_added += 1
-            patient = patients[pid] = {"name": v.name, "phone": v.phone, "birthday": birthday,
-                                       "vip_tier": v.vip_tier, "do_not_call": 0}
-        else:
-            patient = patients[pid] = _update_patient(conn, v, old_patient, stamp, entered_at,
-                                                      summary)
-        if note_touched:
-            touched.add(pid)
-        no_callback = v.no_callback
-        values = (pid, iso_day(v.visit_date), v.visit_time, v.project, v.kind,
-                  None if no_callback else category, v.risk, v.department, v.doctor,
-                  v.consultant, int(no_callback))
-        plan = None
-        if not no_callback and not patient["do_not_call"]:
-            plan = plans.get((v.visit_date, category))
-            if plan is None:
-                plan = plans[(v.visit_date, category)] = planning.StoredPlan(
-                    planning.plan_from(v.visit_date, "", rules.categories[category], cal), as_of)
-        old = known_visits.get(v.visit_id)
-        if old is None:
-            summary.added += 1
-            backfill = 0
-            if plan is not None:
-                if plan.has_rows:
-                    new_tasks.extend(plan.rows(pid, v.visit_id))
-                plan.uses += 1
-                backfill = plan.backfill
-            new_visits.append((v.visit_id, *values, backfill, stamp, stamp))
-        elif tuple(old[k] for k in _VISIT_FIELDS) == values:
-            summary.unchanged += 1
-            continue
-        else:
-            add_new_patients()   # the visit may now belong to a patient new in this chunk
-            summary.updated += 1
-            replan = any(old[k] != values[i] for i, k in enumerate(_VISIT_FIELDS)
-                         if k in _PLAN_FIELDS)
-            backfill = old["backfill"]
-            if replan:
-                # planned tasks nobody has called yet are re-derived; called ones stay
-                conn.execute(
-                    "DELETE FROM tasks WHERE visit_id = ? AND attempts = 0 "
-                    "AND status IN ('open', 'backfill')", (v.visit_id,))
-                backfill = 0 if plan is None else planning.store(
-                    conn, pid, v.visit_id, plan.tasks, as_of, count, key=v.visit_id)
-            conn.execute(
-                f"UPDATE visits SET {', '.join(f'{k} = ?' for k in _VISIT_FIELDS)}, "
-                "backfill = ?, updated_at = ? WHERE visit_id = ?",
-                (*values, backfill, stamp, v.visit_id))
-        if no_callback:
-            summary.no_callback += 1
-        elif v.kind == "treated" and category == fallback:
-            summary.general[v.project] = summary.general.get(v.project, 0) + 1
-    add_new_patients()
-    conn.executemany(_INSERT_VISIT, new_visits)
-    conn.executemany(planning.INSERT_TASK, new_tasks)
-    if note_touched:
-        conn.executemany("INSERT OR IGNORE INTO temp.import_touched VALUES (?)",
-                         ((pid,) for pid in touched))
-
-
-_INSERT_PATIENT = ("INSERT INTO patients (patient_id, name, phone, birthday, vip_tier, "
-                   "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-_INSERT_VISIT = (f"INSERT INTO visits (visit_id, {', '.join(_VISIT_FIELDS)}, backfill, "
-                 f"entered_on, updated_at) VALUES (?{', ?' * (len(_VISIT_FIELDS) + 3)})")
-
-
-def _update_patient(conn: sqlite3.Connection, v: Visit, old: Any, stamp: str,
-                    entered_at: str, summary: ImportSummary) -> dict[str, Any]:
-    """Update a known patient from a visit row; returns the patient as the ledger now has
-    it. An empty cell in a later export does not wipe what the ledger knows."""
-    new = (v.name, v.phone, iso_day(v.birthday) if v.birthday else old["birthday"],
-           v.vip_tier or old["vip_tier"])
-    now_known = {"name": new[0], "phone": new[1], "birthday": new[2], "vip_tier": new[3],
-                 "do_not_call": old["do_not_call"]}
-    if (old["name"], old["phone"], old["birthday"], old["vip_tier"]) == new:
-        return now_known
-    conn.execute(
-        "UPDATE patients SET name = ?, phone = ?, birthday = ?, vip_tier = ?, updated_at = ? "
-        "WHERE patient_id = ?", (*new, stamp, v.patient_id))
-    if v.phone != old["phone"]:
-        # a new number from the clinic's system: calls held for a wrong number come back
-        conn.execute("INSERT INTO patient_events (patient_id, at, agent, action, reason) "
-                     "VALUES (?, ?, 'import', 'phone_changed', '')", (v.patient_id, entered_at))
-        conn.execute("UPDATE patients SET phone_bad = 0 WHERE patient_id = ?", (v.patient_id,))
-    summary.patients_updated += 1
-    return now_known
+def _known(conn: sqlite3.Connection, sql: str, keys: set[str]) -> list[Any]:
+    return conn.execute(sql.format(", ".join("?" * len(keys))), tuple(keys)).fetchall()
 
 
 def settle_conversions(conn: sqlite3.Connection, stamp: str, *, every: bool = False) -> int:

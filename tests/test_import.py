@@ -125,6 +125,35 @@ def test_corrected_row_updates_the_patient_only(cli, tmp_path: Path, db: Path) -
     assert (patient["name"], patient["phone"]) == ("周晓文", "13900001111")
 
 
+def test_a_later_export_with_empty_cells_keeps_what_is_known(cli, tmp_path: Path,
+                                                              db: Path) -> None:
+    """A later visit's row with no birthday or card leaves the patient's as they were; a
+    new number is an event and lifts the wrong-number flag; the same details again are
+    not an update."""
+    export = write_export(tmp_path / "visits.csv", ROWS)
+    assert cli("import", "visits", str(export), "--date", "2026-11-08").code == 0
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE patients SET phone_bad = 1 WHERE patient_id = 'C1001'")
+    conn.commit()
+    conn.close()
+    later = write_export(tmp_path / "later.csv", [
+        "B001,C1001,周晓雯,13812345678,2026-11-09,双眼皮,成交,整形外科,吴医生,林咨询,,,,",
+        "B002,C1001,周晓雯,13912345000,2026-11-10,双眼皮,成交,整形外科,吴医生,林咨询,,,,",
+        "B003,C1003,冯雪,13734567890,2026-11-10,光子嫩肤,成交,皮肤科,孙医生,马咨询,,,,"])
+    result = cli("import", "visits", str(later), "--date", "2026-11-10", "--format", "json")
+    assert result.code == 0
+    assert (result.json()["patients_added"], result.json()["patients_updated"]) == (0, 1)
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT birthday, vip_tier, phone, phone_bad FROM patients WHERE "
+                        "patient_id = 'C1001'").fetchone() == ("1994-03-12", "金卡",
+                                                               "13912345000", 0)
+    assert conn.execute("SELECT vip_tier FROM patients WHERE patient_id = 'C1003'"
+                        ).fetchone() == ("水晶卡",)
+    assert conn.execute("SELECT patient_id, action FROM patient_events").fetchall() == [
+        ("C1001", "phone_changed")]
+    conn.close()
+
+
 def test_a_bad_row_writes_nothing(cli, tmp_path: Path, db: Path) -> None:
     rows = [*ROWS[:3], "A010,C2000,王五,12345,2026-11-03,双眼皮,成交,,,,,,,",
             "A011,C2001,赵六,13800002222,2026-13-45,双眼皮,成交,,,,,,,",
@@ -382,16 +411,18 @@ def test_a_second_process_reads_a_large_file_the_same(cli, tmp_path: Path, monke
     monkeypatch.setattr(importer, "PROCESS_BYTES", 10 ** 12)
     here = run_all("here")
     forked: list[bool] = []
-    real = importer._read_in_a_second_process
-    monkeypatch.setattr(importer, "_read_in_a_second_process",
-                        lambda *a: forked.append(True) or real(*a))
+    real = importer._second_process
+    monkeypatch.setattr(importer, "_second_process",
+                        lambda *a: forked.append(a[-2:]) or real(*a))
     monkeypatch.setattr(importer, "PROCESS_BYTES", 0)
     monkeypatch.setattr(importer, "SENT", 700)
     forked_run = run_all("forked")
     for step, (a, b) in enumerate(zip(forked_run[0], here[0], strict=True)):
         assert a == b, step
     assert forked_run[1] == here[1] and forked_run[2] == here[2]
-    assert len(forked) == 4
+    # the first import staged there, trusting the file; it repeats a visit: again, careful
+    assert [(stager is not None, trusting) for stager, trusting in forked] == [
+        (True, True), (True, False), (False, False), (False, False), (False, False)]
     (code, out, _), (again, _, err), (enc, _, enc_err), (hdr, _, hdr_err) = here[0]
     assert code == 0 and json.loads(out)["bad_rows"] == 3
     assert again == 2 and "A003" not in err and "line 12" in err   # the conflicting row
@@ -428,7 +459,7 @@ def test_a_first_bulk_import_checks_its_references_at_the_end(cli, tmp_path: Pat
     """A ledger's first large import leaves SQLite's per-row reference check off and checks
     every reference once before it commits: a broken one writes nothing, and the ledger's
     connection has its check on again afterwards."""
-    from followup_cli import importer
+    from followup_cli import importer, staging
     from followup_cli.calendar import load_calendar
     from followup_cli.ledger import open_ledger
     from followup_cli.rules import load_rules
@@ -436,8 +467,8 @@ def test_a_first_bulk_import_checks_its_references_at_the_end(cli, tmp_path: Pat
     monkeypatch.setattr(importer, "BULK_ROWS", 0)
     export = write_export(tmp_path / "visits.csv", ROWS)
     # a bug that files patients under other ids: every visit then points nowhere
-    monkeypatch.setattr(importer, "_INSERT_PATIENT",
-                        importer._INSERT_PATIENT.replace("VALUES (?", "VALUES ('x' || ?"))
+    monkeypatch.setattr(staging, "UPSERT_PATIENT",
+                        staging.UPSERT_PATIENT.replace("VALUES (?", "VALUES ('x' || ?"))
     conn = open_ledger(db)
     with pytest.raises(RuntimeError, match="missing row"):
         importer.import_visits(conn, export, load_rules(None), load_calendar(None),
@@ -466,3 +497,54 @@ def test_a_first_bulk_import_checks_its_references_at_the_end(cli, tmp_path: Pat
             importer.check_references(conn)
         conn.execute(undo)
     conn.close()
+
+
+def test_a_first_import_staged_by_the_second_process_is_the_same(cli, tmp_path: Path,
+                                                                 monkeypatch) -> None:  # noqa: ANN001
+    """A first import of a large CSV with no repeated visit: the reading process decides
+    every row (patients whose number, birthday or card changes on the way, cells left
+    empty later); the ledger, the summary and the patients' events are the same as when
+    this process decides."""
+    from followup_cli import importer
+
+    rows = []
+    for i in range(3000):
+        p = i % 97
+        phone = f"139{p:04d}{i // 1000:04d}" if p % 5 == 0 else f"139{p:08d}"
+        birthday = f"19{70 + p % 30}-0{1 + p % 9}-1{p % 9}" if i % 4 and p % 3 == 0 else ""
+        vip = ("金卡" if i < 1500 else "钻石卡") if p % 7 == 0 and i % 2 else ""
+        name = "魏然" if p % 11 or i < 2000 else "魏冉"
+        rows.append(f"E{i:05d},P{p:03d},{name},{phone},2026-{1 + i % 10:02d}-{1 + i % 28:02d},"
+                    f"{('植发', '双眼皮', '洗牙', '热玛吉')[i % 4]},"
+                    f"{('成交', '未成交', '未到诊')[i % 3]},,,,,{birthday},{vip},"
+                    f"{'是' if i % 50 == 0 else ''}")
+    export = write_export(tmp_path / "big.csv", rows)
+
+    def load(name: str) -> tuple[str, dict, list]:
+        db = tmp_path / f"{name}.db"
+        result = cli("--db", str(db), "import", "visits", str(export), "--date", "2026-11-08",
+                     "--format", "json")
+        assert result.code == 0, result.err
+        data = dump(db)
+        for task in data["tasks"]:
+            task.pop("task_id")
+        data["tasks"].sort(key=lambda task: task["plan_key"])
+        conn = sqlite3.connect(db)
+        events = conn.execute("SELECT event_id, patient_id, at, agent, action FROM "
+                              "patient_events ORDER BY event_id").fetchall()
+        conn.close()
+        return result.out, data, events
+
+    monkeypatch.setattr(importer, "PROCESS_BYTES", 10 ** 12)
+    here = load("here")
+    staged: list[bool] = []
+    real = importer._second_process
+    monkeypatch.setattr(importer, "_second_process",
+                        lambda *a: staged.append(a[-2] is not None and a[-1]) or real(*a))
+    monkeypatch.setattr(importer, "PROCESS_BYTES", 0)
+    monkeypatch.setattr(importer, "SENT", 700)
+    assert load("forked") == here
+    assert staged == [True]
+    summary = json.loads(here[0])
+    assert summary["patients_added"] == 97 and summary["patients_updated"] > 20
+    assert len(here[2]) > 20   # numbers changed: each change is an event

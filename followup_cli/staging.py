@@ -1,0 +1,188 @@
+"""What a chunk of an export's visits changes in the ledger, decided apart from writing it.
+
+`Stager.stage` turns clean visits into `Staged`: complete rows to insert and the few
+updates. `write_staged` runs the statements. On a ledger's first large import the
+reading process stages (the ledger has nothing it would need to look up) and the
+importing one only writes; otherwise both happen in the importing process, chunk after
+chunk, each chunk staged from the ledger as the chunks before it left it.
+
+A patient is written as an upsert of every visit's row: the first inserts them, a later
+one updates them if it says something new (an empty cell does not wipe what is known).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from followup_cli import planning
+from followup_cli.calendar import ClinicCalendar
+from followup_cli.planning import iso_day
+from followup_cli.rules import RulePack
+
+if TYPE_CHECKING:
+    from followup_cli.importer import ImportSummary, Visit
+
+VISIT_FIELDS = ("patient_id", "visit_date", "visit_time", "project", "kind", "category",
+                "risk", "department", "doctor", "consultant", "no_callback")
+_PLAN_FIELDS = ("visit_date", "kind", "category", "no_callback")
+_REPLAN = tuple(i for i, k in enumerate(VISIT_FIELDS) if k in _PLAN_FIELDS)
+
+# a new number lifts the wrong-number flag: calls held for a wrong number come back
+UPSERT_PATIENT = (
+    "INSERT INTO patients (patient_id, name, phone, birthday, vip_tier, created_at, "
+    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (patient_id) DO UPDATE SET "
+    "name = excluded.name, phone = excluded.phone, "
+    "birthday = coalesce(excluded.birthday, birthday), "
+    "vip_tier = coalesce(excluded.vip_tier, vip_tier), "
+    "phone_bad = CASE WHEN phone IS excluded.phone THEN phone_bad ELSE 0 END, "
+    "updated_at = excluded.updated_at "
+    "WHERE name IS NOT excluded.name OR phone IS NOT excluded.phone "
+    "OR birthday IS NOT coalesce(excluded.birthday, birthday) "
+    "OR vip_tier IS NOT coalesce(excluded.vip_tier, vip_tier)")
+INSERT_VISIT = (f"INSERT INTO visits (visit_id, {', '.join(VISIT_FIELDS)}, backfill, "
+                f"entered_on, updated_at) VALUES (?{', ?' * (len(VISIT_FIELDS) + 3)})")
+UPDATE_VISIT = (f"UPDATE visits SET {', '.join(f'{k} = ?' for k in VISIT_FIELDS)}, "
+                "backfill = ?, updated_at = ? WHERE visit_id = ?")
+
+
+class Staged(NamedTuple):
+    """One chunk's changes, in the order `write_staged` makes them."""
+
+    patients: list[tuple[Any, ...]]         # UPSERT_PATIENT rows, in the export's order
+    new_visits: list[tuple[Any, ...]]       # INSERT_VISIT rows
+    new_tasks: list[tuple[Any, ...]]        # planning.INSERT_TASK rows of the new visits
+    changed_visits: list[tuple[Any, ...]]   # (visit_id, values, replan, plan, backfill)
+    touched: list[tuple[str]]               # (patient_id,) when the ledger had patients
+
+
+class Stager:
+    """Decides chunk after chunk, counting into `summary` what it decided. Visits of one
+    day and category share one plan (`plans`); their tasks are counted at the end
+    (`count_plans`)."""
+
+    def __init__(self, rules: RulePack, cal: ClinicCalendar, as_of: date,
+                 summary: ImportSummary, *, note_touched: bool):
+        self.rules, self.cal, self.as_of, self.summary = rules, cal, as_of, summary
+        self.stamp = as_of.isoformat()
+        self.note_touched = note_touched
+        self.plans: dict[tuple[date, str], planning.StoredPlan] = {}
+        self.categories: dict[tuple[str, str, str | None], str] = {}  # a clinic has few projects
+
+    def stage(self, chunk: list[Visit], do_not_call: set[str] | frozenset[str],
+              known_visits: dict[str, Any]) -> Staged:
+        """`do_not_call`: the chunk's patients who asked not to be called (nothing is
+        planned for them). `known_visits`: the ledger's rows of the chunk's visits."""
+        stamp, summary, plans, categories = self.stamp, self.summary, self.plans, self.categories
+        rules = self.rules
+        fallback = rules.fallback
+        patients: list[tuple[Any, ...]] = []
+        last: dict[str, tuple[Any, ...]] = {}   # a patient's latest row in this chunk
+        new_visits: list[tuple[Any, ...]] = []
+        new_tasks: list[tuple[Any, ...]] = []
+        changed_visits: list[tuple[Any, ...]] = []
+        for v in chunk:
+            pid = v.patient_id
+            row = (pid, v.name, v.phone, iso_day(v.birthday) if v.birthday else None,
+                   v.vip_tier, stamp, stamp)
+            if last.get(pid) != row:   # the same row again would change nothing
+                patients.append(row)
+                last[pid] = row
+            category = categories.get((v.kind, v.project, v.risk))
+            if category is None:
+                category = categories[(v.kind, v.project, v.risk)] = rules.categorise(
+                    v.kind, v.project, v.risk)
+            no_callback = v.no_callback
+            values = (pid, iso_day(v.visit_date), v.visit_time, v.project, v.kind,
+                      None if no_callback else category, v.risk, v.department, v.doctor,
+                      v.consultant, int(no_callback))
+            plan = None
+            if not no_callback and pid not in do_not_call:
+                plan = plans.get((v.visit_date, category))
+                if plan is None:
+                    plan = plans[(v.visit_date, category)] = planning.StoredPlan(
+                        planning.plan_from(v.visit_date, "", rules.categories[category],
+                                           self.cal), self.as_of)
+            old = known_visits.get(v.visit_id)
+            if old is None:
+                summary.added += 1
+                backfill = 0
+                if plan is not None:
+                    if plan.has_rows:
+                        new_tasks.extend(plan.rows(pid, v.visit_id))
+                    plan.uses += 1
+                    backfill = plan.backfill
+                new_visits.append((v.visit_id, *values, backfill, stamp, stamp))
+            elif tuple(old[k] for k in VISIT_FIELDS) == values:
+                summary.unchanged += 1
+                continue
+            else:
+                summary.updated += 1
+                replan = any(old[VISIT_FIELDS[i]] != values[i] for i in _REPLAN)
+                changed_visits.append((v.visit_id, values, replan, plan, old["backfill"]))
+            if no_callback:
+                summary.no_callback += 1
+            elif v.kind == "treated" and category == fallback:
+                summary.general[v.project] = summary.general.get(v.project, 0) + 1
+        touched = [(pid,) for pid in last] if self.note_touched else []
+        return Staged(patients, new_visits, new_tasks, changed_visits, touched)
+
+    def count_plans(self, count: planning.PlanCount) -> None:
+        """The new visits' tasks, counted once per plan."""
+        for plan in self.plans.values():
+            plan.count_into(count)
+            plan.uses = 0
+
+
+@contextmanager
+def phone_changes_noted(conn: sqlite3.Connection, entered_at: str) -> Iterator[None]:
+    """While an import writes: a patient's new number from the clinic's system is an
+    event in their history (a temporary trigger, gone after)."""
+    at = entered_at.replace("'", "''")
+    conn.execute(
+        "CREATE TEMP TRIGGER import_phone_changed AFTER UPDATE OF phone ON main.patients "
+        "WHEN old.phone IS NOT new.phone BEGIN "
+        "INSERT INTO patient_events (patient_id, at, agent, action, reason) "
+        f"VALUES (new.patient_id, '{at}', 'import', "
+        "'phone_changed', ''); "
+        "END")
+    try:
+        yield
+    finally:
+        conn.execute("DROP TRIGGER IF EXISTS temp.import_phone_changed")
+
+
+def write_staged(conn: sqlite3.Connection, staged: Staged, as_of: date,
+                 summary: ImportSummary, count: planning.PlanCount) -> None:
+    """A staged chunk into the ledger, inside `phone_changes_noted`: patients first
+    (visits refer to them), changed visits re-planned, then the new visits and their
+    tasks, one statement each. Counts the patients added and updated into `summary`."""
+    stamp = as_of.isoformat()
+    changes, rows = conn.total_changes, _last_rows(conn)
+    conn.executemany(UPSERT_PATIENT, staged.patients)
+    # patients and events are never deleted: the new ones are the rows past the last
+    # ones before; the other changes were patients updated
+    (patients_now, events_now), (patients_before, events_before) = _last_rows(conn), rows
+    patients, events = patients_now - patients_before, events_now - events_before
+    summary.patients_added += patients
+    summary.patients_updated += conn.total_changes - changes - patients - events
+    for visit_id, values, replan, plan, backfill in staged.changed_visits:
+        if replan:
+            # planned tasks nobody has called yet are re-derived; called ones stay
+            conn.execute("DELETE FROM tasks WHERE visit_id = ? AND attempts = 0 "
+                         "AND status IN ('open', 'backfill')", (visit_id,))
+            backfill = 0 if plan is None else planning.store(
+                conn, values[0], visit_id, plan.tasks, as_of, count, key=visit_id)
+        conn.execute(UPDATE_VISIT, (*values, backfill, stamp, visit_id))
+    conn.executemany(INSERT_VISIT, staged.new_visits)
+    conn.executemany(planning.INSERT_TASK, staged.new_tasks)
+    if staged.touched:
+        conn.executemany("INSERT OR IGNORE INTO temp.import_touched VALUES (?)", staged.touched)
+
+
+def _last_rows(conn: sqlite3.Connection) -> tuple[int, int]:
+    return conn.execute("SELECT (SELECT coalesce(max(rowid), 0) FROM patients), "
+                        "(SELECT coalesce(max(rowid), 0) FROM patient_events)").fetchone()

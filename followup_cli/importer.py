@@ -508,14 +508,15 @@ def _import(conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCa
                 headers, visits = _read_here(conn, path, user_map, as_of, summary.bad)
             elif _is_empty(conn, inside=True):
                 # a first import: the reading process decides every row, this one writes
-                stager = Stager(rules, cal, as_of, ImportSummary(path=""), note_touched=False)
+                stager = Stager(rules, cal, as_of, ImportSummary(path=""), note_touched=False,
+                                rows=_rows_in(path))
                 headers, staged = _stage_in_a_second_process(path, user_map, as_of, summary,
                                                              stager, trusting)
             else:
                 headers, visits = _read_in_a_second_process(path, user_map, as_of, summary)
             try:
                 write_visits(conn, visits, rules, cal, as_of, summary, now, bulk=bulk,
-                             staged=staged)
+                             staged=staged, rows=_rows_in(path))
             except sqlite3.IntegrityError as e:
                 if trusting and staged is not None and "visits.visit_id" in str(e):
                     raise _SameIdTwice from None
@@ -769,10 +770,15 @@ def _reader(send: Any, path: Path, user_map: dict[str, str], as_of: date,
 BULK_ROWS = 20_000   # an export this large, and larger than the ledger, is a bulk load
 
 
+def _rows_in(path: Path) -> int:
+    """About how many rows a file has: a CSV row is ~100 bytes."""
+    return path.stat().st_size // 100
+
+
 def _is_bulk(conn: sqlite3.Connection, path: Path) -> bool:
     """History coming into a new or small ledger: cheaper to build the visits' indexes
-    once at the end than to update them a row at a time. A CSV row is ~100 bytes."""
-    rows = path.stat().st_size // 100
+    once at the end than to update them a row at a time."""
+    rows = _rows_in(path)
     ledger = conn.execute("SELECT coalesce(max(rowid), 0) FROM visits").fetchone()[0]
     return rows >= BULK_ROWS and rows > ledger
 
@@ -854,7 +860,7 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RulePack,
                  cal: ClinicCalendar, as_of: date, summary: ImportSummary,
                  now: datetime | None = None, *, bulk: bool = False,
-                 staged: Iterable[Staged] | None = None) -> None:
+                 staged: Iterable[Staged] | None = None, rows: int = 0) -> None:
     """Upsert patients and visits, plan new and changed visits, then plan the birthdays
     and settle the conversions of every patient the visits touched.
 
@@ -862,9 +868,9 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
     inside the caller's transaction. Visits are read as a stream, CHUNK at a time, each
     chunk staged from the ledger as the chunks before it left it; or `staged` gives the
     chunks already staged (by the reading process of a first import, which counted them
-    into `summary`). The patients touched wait in a temporary table. `bulk` drops the
-    visits' and patients' secondary indexes while the rows go in and builds them again
-    after (same transaction).
+    into `summary`); `rows`: about how many visits come. The patients touched wait in a
+    temporary table. `bulk` drops the visits' and patients' secondary indexes while the
+    rows go in and builds them again after (same transaction).
     """
     entered_at = (now or datetime.combine(as_of, datetime.max.time())).isoformat(
         timespec="seconds")
@@ -886,7 +892,8 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
         "('visits', 'patients') AND sql IS NOT NULL").fetchall() if bulk else []
     for name, _ in indexes:
         conn.execute(f"DROP INDEX {name}")
-    stager = Stager(rules, cal, as_of, summary, note_touched=not touch_all)
+    stager = Stager(rules, cal, as_of, summary, note_touched=not touch_all,
+                    rows=0 if staged is not None else rows)
     with phone_changes_noted(conn, entered_at):
         for chunk in staged if staged is not None else _stage_here(conn, visits, stager):
             write_staged(conn, chunk, as_of, summary, count)

@@ -548,3 +548,34 @@ def test_a_first_import_staged_by_the_second_process_is_the_same(cli, tmp_path: 
     summary = json.loads(here[0])
     assert summary["patients_added"] == 97 and summary["patients_updated"] > 20
     assert len(here[2]) > 20   # numbers changed: each change is an event
+
+
+def test_a_patient_row_is_sent_again_only_when_it_says_something_new() -> None:
+    """The stager drops a patient's row that repeats the last one sent for them (the
+    upsert would change nothing), whichever chunk it is in; a change, and a change back,
+    are sent. With one slot for every patient, rows are sent whenever patients alternate."""
+    from followup_cli.calendar import load_calendar
+    from followup_cli.importer import ImportSummary, Visit
+    from followup_cli.rules import load_rules
+    from followup_cli.staging import Stager
+
+    def visit(i: int, pid: str, phone: str) -> Visit:
+        return Visit(line=i, patient_id=pid, name="周晓雯", phone=phone,
+                     visit_date=date(2026, 11, 1), visit_time=None, project="双眼皮",
+                     kind="treated", visit_id=f"A{i}")
+
+    phones = ["13812345678", "13812345678", "13900000000", "13900000000", "13812345678"]
+    for slots in (100_000, 0):
+        stager = Stager(load_rules(None), load_calendar(None), date(2026, 11, 8),
+                        ImportSummary(path=""), note_touched=False, rows=slots)
+        if not slots:
+            stager.slots, stager.sent = 1, stager.sent[:1]   # every patient in one slot
+        sent = [row[:3] for i, phone in enumerate(phones)
+                for row in stager.stage([visit(i, "C1", phone), visit(i + 10, "C2", "13700000000")],
+                                        frozenset(), {}).patients]
+        expected = [("C1", "周晓雯", "13812345678"), ("C2", "周晓雯", "13700000000"),
+                    ("C1", "周晓雯", "13900000000"), ("C1", "周晓雯", "13812345678")]
+        if slots:
+            assert sent == expected
+        else:
+            assert len(sent) == 2 * len(phones)   # C1 and C2 take the slot in turn

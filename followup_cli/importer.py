@@ -18,7 +18,7 @@ from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -364,8 +364,67 @@ class RowParser:
         self.converted = mapping.get("converted", [])
         self.yes_no_kind = "converted" in mapping
         self.dates: dict[str, tuple[date, str | None]] = {}   # a file has few distinct days
+        # the common row, all text and as wide as the header, read in one go (`_quick`)
+        where = {c: k for k, (c, _) in enumerate(self.columns)}
+        self.at = tuple(where.get(c, -1) for c in _READ)
+        self.cells_of = itemgetter(*(i for _, i in self.columns))
+        self.quick = len(self.columns) > 1 and "arrived" not in where and not self.yes_no_kind
 
     def __call__(self, line: int, cells: list[Any]) -> Visit:
+        """A clean Visit, or RowError. Most rows of a CSV take `_quick`; anything it does
+        not expect is left to `checked`, which names what is wrong."""
+        if self.quick and len(cells) == self.width:
+            try:
+                values = [c.strip() for c in self.cells_of(cells)]
+            except AttributeError:   # not text: a spreadsheet's numbers and dates
+                return self.checked(line, cells)
+            if max(map(len, values)) <= MAX_FIELD:
+                visit = self._quick(line, values)
+                if visit is not None:
+                    return visit
+        return self.checked(line, cells)
+
+    def _quick(self, line: int, values: list[str]) -> Visit | None:
+        """`checked` for a row of stripped text cells, or None where it would say more."""
+        (pid, name, phone, day, project, status, _, risk, birthday, no_callback, visit_id,
+         department, doctor, consultant, vip_tier) = (values[k] if k >= 0 else "" for k in self.at)
+        if not (pid and name and phone and day and project):
+            return None
+        if not (len(phone) == 11 and phone.isascii() and phone.isdigit() and phone[0] == "1"
+                and phone[1] in "3456789"):
+            return None   # not as most exports have it: normalise_phone, in `checked`
+        parsed = self.dates.get(day)
+        if parsed is None or not _EARLIEST_VISIT <= parsed[0] <= self.as_of:
+            return None
+        born = None
+        if birthday:
+            known = self.dates.get(birthday)
+            if known is None or not _EARLIEST_BIRTHDAY <= known[0] <= self.as_of:
+                return None
+            born = known[0]
+        level = None
+        if risk:
+            level = _RISK.get(risk.casefold())
+            if level is None:
+                return None
+        skip = False
+        if no_callback:
+            folded = no_callback.casefold()
+            if folded not in _YES and folded not in _NO:
+                return None
+            skip = folded in _YES
+        kind = "treated"
+        if status:
+            kind = _KIND.get(status.casefold(), "")
+            if not kind:
+                return None
+        visit_date, visit_time = parsed
+        return Visit(line, pid, name, phone, visit_date, visit_time, project, kind,
+                     visit_id or derive_visit_id(pid, visit_date, visit_time, project),
+                     department or None, doctor or None, consultant or None, level, born,
+                     vip_tier or None, skip)
+
+    def checked(self, line: int, cells: list[Any]) -> Visit:
         n = len(cells)
         if n > self.width and any(str(c).strip() for c in cells[self.width:]):
             raise RowError("-", t("row.columns"))

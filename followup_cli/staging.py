@@ -105,9 +105,6 @@ class Stager:
                 category = categories[(v.kind, v.project, v.risk)] = rules.categorise(
                     v.kind, v.project, v.risk)
             no_callback = v.no_callback
-            values = (pid, iso_day(v.visit_date), v.visit_time, v.project, v.kind,
-                      None if no_callback else category, v.risk, v.department, v.doctor,
-                      v.consultant, int(no_callback))
             plan = None
             if not no_callback and pid not in do_not_call:
                 plan = plans.get((v.visit_date, category))
@@ -115,9 +112,11 @@ class Stager:
                     plan = plans[(v.visit_date, category)] = planning.StoredPlan(
                         planning.plan_from(v.visit_date, "", rules.categories[category],
                                            self.cal), self.as_of)
-            old = known_visits.get(v.visit_id)
+            values = (pid, iso_day(v.visit_date), v.visit_time, v.project, v.kind,
+                      None if no_callback else category, v.risk, v.department, v.doctor,
+                      v.consultant, int(no_callback))
+            old = known_visits.get(v.visit_id) if known_visits else None
             if old is None:
-                summary.added += 1
                 backfill = 0
                 if plan is not None:
                     if plan.has_rows:
@@ -136,6 +135,7 @@ class Stager:
                 summary.no_callback += 1
             elif v.kind == "treated" and category == fallback:
                 summary.general[v.project] = summary.general.get(v.project, 0) + 1
+        summary.added += len(new_visits)
         touched = [(pid,) for pid in {v.patient_id for v in chunk}] if self.note_touched else []
         return Staged(patients, new_visits, new_tasks, changed_visits, touched)
 

@@ -579,3 +579,46 @@ def test_a_patient_row_is_sent_again_only_when_it_says_something_new() -> None:
             assert sent == expected
         else:
             assert len(sent) == 2 * len(phones)   # C1 and C2 take the slot in turn
+
+
+def test_the_quick_reading_of_a_row_is_the_careful_one() -> None:
+    """RowParser reads the common CSV row in one go and leaves the rest to `checked`:
+    for every row, clean or not, both give the same visit or the same error."""
+    from followup_cli.importer import RowError, RowParser, map_headers
+
+    headers = HEADER.split(",")
+    parser = RowParser(headers, map_headers(Path("v.csv"), headers, {}), date(2026, 11, 8))
+    assert parser.quick
+    cells = ["A001", "C1001", "周晓雯", "13812345678", "2026-11-01", "双眼皮", "成交", "整形外科",
+             "吴医生", "林咨询", "", "1994-03-12", "金卡", ""]
+    variants: list[list] = [cells]
+    for i, values in enumerate([
+            ["", "A 2"], ["", " C1001 "], ["", "周晓雯 "], ["", "138 1234 5678", "+8613812345678",
+                                                          "12812345678", "1381234567"],
+            ["", "2026/11/1", "2026-11-09", "1989-12-31", "2026-11-01 14:30", "2026-02-30"],
+            ["", " 双眼皮"], ["", "未成交", "未到诊", "疗程结束", "已付款", "treated"],
+            [""], [""], [""], ["高", "低风险", "Medium", "严重"], ["1899-12-31", "2026-11-09", "昨天"],
+            ["普通"], ["是", "否", "Y", "no", "也许"]]):
+        for value in values:
+            variants.append([*cells[:i], value, *cells[i + 1:]])
+    variants += [cells[:-1], [*cells, ""], [*cells, "多余"], [*cells[:5], "长" * 201, *cells[6:]],
+                 [*cells[:3], 13812345678, *cells[4:]]]
+
+    def outcome(read, cells: list) -> object:   # noqa: ANN001
+        try:
+            return read(7, cells)
+        except RowError as e:
+            return (e.column, e.reason)
+
+    def quick(row: list) -> object:
+        if len(row) != parser.width or not all(isinstance(c, str) for c in row):
+            return None
+        values = [c.strip() for c in parser.cells_of(row)]
+        return parser._quick(7, values) if max(map(len, values)) <= 200 else None
+
+    for row in variants:
+        for _ in range(2):   # the second time, its dates are known: more rows go quick
+            careful = outcome(parser.checked, row)
+            assert outcome(parser, row) == careful, row
+            assert quick(row) in (None, careful), row
+    assert sum(quick(row) is not None for row in variants) > 20   # not only the fall-back

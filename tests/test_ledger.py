@@ -139,6 +139,22 @@ def test_reopening_applies_nothing(tmp_path: Path) -> None:
     assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == LATEST
 
 
+def test_creating_a_ledger_loads_neither_numpy_nor_pandas(tmp_path: Path) -> None:
+    """sqlite-utils would import them when installed (~100 ms): kept out of migrating;
+    they still import afterwards, for the report's charts."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from followup_cli.ledger import open_ledger; "
+             f"conn = open_ledger({str(tmp_path / 'l.db')!r}); "
+             "print(sorted(m for m in ('numpy', 'pandas') if m in sys.modules), "
+             "conn.execute('SELECT count(*) FROM _sqlite_migrations').fetchone()[0]); "
+             "import numpy")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["[]", str(LATEST)]
+
+
 def test_a_newer_ledger_is_refused(tmp_path: Path) -> None:
     conn = open_ledger(tmp_path / "l.db")
     conn.execute(f"PRAGMA user_version = {LATEST + 1}")

@@ -9,7 +9,7 @@ never imports sqlite-utils.
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -360,10 +360,9 @@ LATEST = len(STEPS)
 
 def migrate(conn: sqlite3.Connection, *, stop_before: str | None = None) -> None:
     """Apply every pending migration, each in its own transaction."""
-    from sqlite_utils import Database
-    from sqlite_utils.migrations import Migrations
+    database, migrations_of = _sqlite_utils()
 
-    migrations = Migrations("followup")
+    migrations = migrations_of("followup")
     for number, (name, sql) in enumerate(STEPS, start=1):
 
         def apply(db: Database, sql: str = sql, number: int = number) -> None:
@@ -376,7 +375,25 @@ def migrate(conn: sqlite3.Connection, *, stop_before: str | None = None) -> None
             db.execute(f"PRAGMA user_version = {number}")
 
         migrations(name=name)(apply)
-    migrations.apply(Database(conn), stop_before=stop_before)
+    migrations.apply(database(conn), stop_before=stop_before)
+
+
+def _sqlite_utils() -> tuple[type[Database], type[Any]]:
+    """sqlite-utils' Database and Migrations. Its import loads numpy and pandas when they
+    are installed (matplotlib brings numpy: ~100 ms of creating a ledger) only to convert
+    their values, which a ledger never holds: they are kept out of that import."""
+    import sys
+
+    absent = [name for name in ("numpy", "pandas") if name not in sys.modules]
+    for name in absent:
+        sys.modules[name] = None  # type: ignore[assignment]   # "import numpy" fails
+    try:
+        from sqlite_utils import Database
+        from sqlite_utils.migrations import Migrations
+    finally:
+        for name in absent:
+            del sys.modules[name]
+    return Database, Migrations
 
 
 def _statements(script: str) -> list[str]:

@@ -366,8 +366,9 @@ class RowParser:
         self.dates: dict[str, tuple[date, str | None]] = {}   # a file has few distinct days
         # the common row, all text and as wide as the header, read in one go (`_quick`)
         where = {c: k for k, (c, _) in enumerate(self.columns)}
-        self.at = tuple(where.get(c, -1) for c in _READ)
         self.cells_of = itemgetter(*(i for _, i in self.columns))
+        # _READ's values from the mapped cells' values, "" (one past them) for the others
+        self.pick = itemgetter(*(where.get(c, len(self.columns)) for c in _READ))
         self.quick = len(self.columns) > 1 and "arrived" not in where and not self.yes_no_kind
 
     def __call__(self, line: int, cells: list[Any]) -> Visit:
@@ -385,9 +386,11 @@ class RowParser:
         return self.checked(line, cells)
 
     def _quick(self, line: int, values: list[str]) -> Visit | None:
-        """`checked` for a row of stripped text cells, or None where it would say more."""
+        """`checked` for a row's mapped cells, stripped text, or None where it would say
+        more."""
+        values.append("")
         (pid, name, phone, day, project, status, _, risk, birthday, no_callback, visit_id,
-         department, doctor, consultant, vip_tier) = (values[k] if k >= 0 else "" for k in self.at)
+         department, doctor, consultant, vip_tier) = self.pick(values)
         if not (pid and name and phone and day and project):
             return None
         if not (len(phone) == 11 and phone.isascii() and phone.isdigit() and phone[0] == "1"

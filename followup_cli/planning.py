@@ -117,29 +117,54 @@ class StoredPlan:
     """One plan shared by every visit of a day and category, its task rows rendered once;
     `rows` gives a new visit's rows (plan key: the visit id and the touchpoint). Calls
     already past when the visit came in are not rows: `backfill` counts them. `uses`
-    counts the new visits given the plan; `count_into` adds them all up at the end."""
+    counts the new visits given the plan; `count_into` adds them all up at the end.
 
-    def __init__(self, tasks: list[PlannedTask], as_of: date):
-        self.tasks = tasks
+    Most of a history import is visits whose every call is long past: their plan is
+    only counted, its dates worked out if ever asked for (`tasks`)."""
+
+    def __init__(self, start: date, category: Category, cal: ClinicCalendar, as_of: date):
+        self.start, self.category, self.cal = start, category, cal
+        self._tasks: list[PlannedTask] | None = None
         self.uses = 0
-        planned_on = as_of.isoformat()
-        kept = [task for task in tasks if not task.backfill(as_of)]
-        self.backfill = len(tasks) - len(kept)
-        self._tails = [
-            (task.category, task.touchpoint, task.seq, task.nominal_date.isoformat(),
-             task.due_date.isoformat(), task.window, task.move, task.expires_on.isoformat(),
-             task.expires_on.isoformat(), int(task.provisional), "open", planned_on, None)
-            for task in kept]
-        self._provisional = [task.due_date for task in kept if task.provisional]
+        self.size = len(category.touchpoints)
+        self._tails: list[tuple[Any, ...]] = []
+        self._provisional: list[date] = []
+        if start + timedelta(days=_reach(category)) <= as_of:
+            self.backfill = self.size   # every call expired before `as_of`
+        else:
+            planned_on = as_of.isoformat()
+            kept = [task for task in self.tasks if not task.backfill(as_of)]
+            self.backfill = self.size - len(kept)
+            self._tails = [
+                (task.category, task.touchpoint, task.seq, task.nominal_date.isoformat(),
+                 task.due_date.isoformat(), task.window, task.move,
+                 task.expires_on.isoformat(), task.expires_on.isoformat(),
+                 int(task.provisional), "open", planned_on, None)
+                for task in kept]
+            self._provisional = [task.due_date for task in kept if task.provisional]
         self.has_rows = bool(self._tails)   # years of history: most plans are all past
+
+    @property
+    def tasks(self) -> list[PlannedTask]:
+        if self._tasks is None:
+            self._tasks = plan_from(self.start, "", self.category, self.cal)
+        return self._tasks
 
     def rows(self, patient_id: str, visit_id: str) -> list[tuple[Any, ...]]:
         return [(f"{visit_id}/{tail[1]}", patient_id, visit_id, *tail) for tail in self._tails]
 
     def count_into(self, count: PlanCount) -> None:
-        count.planned += len(self.tasks) * self.uses
+        count.planned += self.size * self.uses
         count.backfill += self.backfill * self.uses
         count.provisional.extend(self._provisional * self.uses)
+
+
+def _reach(category: Category) -> int:
+    """Days from a visit after which every call of its plan has expired: a touchpoint's
+    day is at most 31 days a month on, moved at most 59 days to a calling day
+    (ClinicCalendar.move), and expires at most 8 days after it is due (`expiry`)."""
+    last = max((tp.months * 31 + tp.days for tp in category.touchpoints), default=0)
+    return last + 59 + MISSED_AFTER_DAYS + 1 + 1
 
 
 def store(

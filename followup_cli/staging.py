@@ -110,8 +110,7 @@ class Stager:
                 plan = plans.get((v.visit_date, category))
                 if plan is None:
                     plan = plans[(v.visit_date, category)] = planning.StoredPlan(
-                        planning.plan_from(v.visit_date, "", rules.categories[category],
-                                           self.cal), self.as_of)
+                        v.visit_date, rules.categories[category], self.cal, self.as_of)
             values = (pid, iso_day(v.visit_date), v.visit_time, v.project, v.kind,
                       None if no_callback else category, v.risk, v.department, v.doctor,
                       v.consultant, int(no_callback))

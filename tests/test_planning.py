@@ -3,12 +3,12 @@ holiday moves, expiry and backfill."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from followup_cli.calendar import EVERY_DAY, MAINLAND, last_known_year
-from followup_cli.planning import birthday_in, plan_birthday, plan_from
+from followup_cli.planning import StoredPlan, birthday_in, plan_birthday, plan_from
 from followup_cli.rules import load_rules
 
 RULES = load_rules()
@@ -114,3 +114,24 @@ def test_a_year_without_holiday_data_is_provisional() -> None:
                       MAINLAND)
     provisional = {t.touchpoint for t in tasks if t.provisional}
     assert provisional == {"3m", "6m"}
+
+
+@pytest.mark.parametrize("cal", [MAINLAND, EVERY_DAY, MAINLAND._replace(
+    closed=frozenset(date(2026, 1, 1) + timedelta(days=d) for d in range(50)))])
+def test_a_plan_long_past_is_counted_the_same_without_its_dates(cal) -> None:  # noqa: ANN001
+    """A shared plan whose every call expired before the import day is only counted; it
+    counts what working out every date counts, for every category, visit day and
+    calendar (a clinic closed for 50 days included), and its dates come when asked."""
+    as_of = date(2026, 2, 27)   # ten days after the Spring Festival
+    skipped = 0
+    for category in RULES.categories.values():
+        for back in range(0, 700, 2):
+            start = as_of - timedelta(days=back)
+            plan = StoredPlan(start, category, cal, as_of)
+            skipped += plan._tasks is None
+            tasks = plan_from(start, "", category, cal)
+            assert plan.size == len(tasks), (category.id, start)
+            assert plan.backfill == sum(task.backfill(as_of) for task in tasks), (category.id, start)
+            assert plan.has_rows == (plan.backfill < plan.size)
+            assert plan.tasks == tasks
+    assert skipped > 1000

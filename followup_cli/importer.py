@@ -799,7 +799,7 @@ def _reader(send: Any, path: Path, user_map: dict[str, str], as_of: date,
         headers, rows = read_table(path)
         mapping = map_headers(path, headers, user_map)
         send.send(("headers", headers))
-        bad: list[BadRow] = []
+        bad: list[BadRow] = []   # the reading adds to this very list: sent, then emptied
         batch: list[Any] = []
         parse = RowParser(headers, mapping, as_of)
         visits = (parsed_visits(rows, parse, bad) if trusting else
@@ -809,11 +809,12 @@ def _reader(send: Any, path: Path, user_map: dict[str, str], as_of: date,
                 batch.append(_fields(v))
                 if len(batch) == SENT:
                     send.send(("items", batch, bad))
-                    batch, bad = [], []
+                    batch = []
+                    bad.clear()
         else:
             for chunk in chunks(visits, SENT):
                 send.send(("items", [stager.stage(chunk, frozenset(), {})], bad))
-                bad = []
+                bad.clear()
         send.send(("items", batch, bad))
         counted = None
         if stager is not None:

@@ -503,8 +503,8 @@ def test_a_first_import_staged_by_the_second_process_is_the_same(cli, tmp_path: 
                                                                  monkeypatch) -> None:  # noqa: ANN001
     """A first import of a large CSV with no repeated visit: the reading process decides
     every row (patients whose number, birthday or card changes on the way, cells left
-    empty later); the ledger, the summary and the patients' events are the same as when
-    this process decides."""
+    empty later, a bad row skipped); the ledger, the summary, the patients' events and
+    the bad rows' file are the same as when this process decides."""
     from followup_cli import importer
 
     rows = []
@@ -518,12 +518,13 @@ def test_a_first_import_staged_by_the_second_process_is_the_same(cli, tmp_path: 
                     f"{('植发', '双眼皮', '洗牙', '热玛吉')[i % 4]},"
                     f"{('成交', '未成交', '未到诊')[i % 3]},,,,,{birthday},{vip},"
                     f"{'是' if i % 50 == 0 else ''}")
+    rows[1234] = rows[1234].replace(",2026-", ",2027-")   # after the import day: a bad row
     export = write_export(tmp_path / "big.csv", rows)
 
-    def load(name: str) -> tuple[str, dict, list]:
+    def load(name: str) -> tuple[str, dict, list, str]:
         db = tmp_path / f"{name}.db"
         result = cli("--db", str(db), "import", "visits", str(export), "--date", "2026-11-08",
-                     "--format", "json")
+                     "--format", "json", "--skip-bad", str(tmp_path / f"{name}-bad.csv"))
         assert result.code == 0, result.err
         data = dump(db)
         for task in data["tasks"]:
@@ -533,7 +534,8 @@ def test_a_first_import_staged_by_the_second_process_is_the_same(cli, tmp_path: 
         events = conn.execute("SELECT event_id, patient_id, at, agent, action FROM "
                               "patient_events ORDER BY event_id").fetchall()
         conn.close()
-        return result.out, data, events
+        return (result.out.replace(name, "N"), data, events,
+                (tmp_path / f"{name}-bad.csv").read_text(encoding="utf-8-sig"))
 
     monkeypatch.setattr(importer, "PROCESS_BYTES", 10 ** 12)
     here = load("here")
@@ -548,6 +550,7 @@ def test_a_first_import_staged_by_the_second_process_is_the_same(cli, tmp_path: 
     summary = json.loads(here[0])
     assert summary["patients_added"] == 97 and summary["patients_updated"] > 20
     assert len(here[2]) > 20   # numbers changed: each change is an event
+    assert summary["bad_rows"] == 1 and "E01234" in here[3]
 
 
 def test_a_patient_row_is_sent_again_only_when_it_says_something_new() -> None:
@@ -622,3 +625,30 @@ def test_the_quick_reading_of_a_row_is_the_careful_one() -> None:
             assert outcome(parser, row) == careful, row
             assert quick(row) in (None, careful), row
     assert sum(quick(row) is not None for row in variants) > 20   # not only the fall-back
+
+
+@pytest.mark.parametrize("ledger_has_data", [False, True])
+def test_a_bad_row_late_in_a_large_file_still_writes_nothing(cli, tmp_path: Path, monkeypatch,
+                                                             ledger_has_data: bool) -> None:  # noqa: ANN001
+    """The second process sends its bad rows with each message: one far down a large file
+    (after several messages) is reported with its line, and nothing is written, whether
+    that process stages a first import or only reads for a ledger with data."""
+    from followup_cli import importer
+
+    db = tmp_path / "ledger.db"
+    if ledger_has_data:
+        assert cli("--db", str(db), "import", "visits",
+                   str(write_export(tmp_path / "first.csv", ROWS)), "--date", "2026-11-08").code == 0
+    rows = [f"F{i:05d},R{i % 300:04d},魏然,139{i % 300:08d},2026-10-{1 + i % 28:02d},植发,成交,,,,,,,"
+            for i in range(3000)]
+    rows[2890] = rows[2890].replace("2026-10-", "2026-13-")
+    monkeypatch.setattr(importer, "PROCESS_BYTES", 0)
+    monkeypatch.setattr(importer, "SENT", 700)
+    before = dump(db) if ledger_has_data else None
+    result = cli("--db", str(db), "import", "visits",
+                 str(write_export(tmp_path / "big.csv", rows)), "--date", "2026-11-08")
+    assert result.code == 2 and "line 2892" in result.err
+    if ledger_has_data:
+        assert dump(db) == before
+    else:
+        assert dump(db)["visits"] == []

@@ -572,8 +572,8 @@ def _import(conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCa
                 # a first import: the reading process decides every row, this one writes
                 stager = Stager(rules, cal, as_of, ImportSummary(path=""), note_touched=False,
                                 rows=_rows_in(path))
-                headers, staged = _stage_in_a_second_process(path, user_map, as_of, summary,
-                                                             stager, trusting)
+                headers, staged = _second_process(path, user_map, as_of, summary, stager,
+                                                  trusting)
             else:
                 headers, visits = _read_in_a_second_process(path, user_map, as_of, summary)
             try:
@@ -732,18 +732,13 @@ def _read_in_a_second_process(
     return headers, visits()
 
 
-def _stage_in_a_second_process(
-        path: Path, user_map: dict[str, str], as_of: date, summary: ImportSummary,
-        stager: Stager, trusting: bool) -> tuple[list[str], Iterator[Staged]]:
-    """A first import's rows read, checked and staged by a forked process (`stager`
-    decides there; its counts join `summary` at the end): this one only writes.
-    `trusting`: no look for repeated visit ids (see _import)."""
-    return _second_process(path, user_map, as_of, summary, stager, trusting)
-
-
 def _second_process(path: Path, user_map: dict[str, str], as_of: date, summary: ImportSummary,
                     stager: Stager | None,
                     trusting: bool) -> tuple[list[str], Generator[Any, None, None]]:
+    """The file's headers, and what a forked reading process sends as it reads: visits
+    as tuples (`stager` None), or a first import's chunks staged there (`stager` decides;
+    its counts join `summary` at the end), in which case this process only writes.
+    `trusting`: no look for repeated visit ids (see _import)."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")

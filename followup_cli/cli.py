@@ -3,6 +3,7 @@ command, and turns the library's errors into one line on stderr and an exit code
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -91,7 +92,23 @@ def _help() -> str:
 
 
 def run(argv: list[str]) -> int:
-    """Run the CLI on `argv`; return the exit code. Never raises for what a user can cause."""
+    """Run the CLI on `argv`; return the exit code. Never raises for what a user can cause.
+
+    Everything printed passes through `SafeStream`: text from the ledger never reaches the
+    terminal as control characters."""
+    from followup_cli.output.terminal import SafeStream
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
+    try:
+        return _run(argv)
+    finally:
+        with contextlib.suppress(OSError, ValueError):   # the reader went away
+            sys.stdout.flush()
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: list[str]) -> int:
     from followup_cli import __version__
 
     if after_root_options(argv) in (["--version"], ["-V"]):   # no need to load typer

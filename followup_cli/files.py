@@ -40,6 +40,9 @@ def read_toml(path: StrPath, *, missing: str = "rules.no_file") -> dict[str, Any
         raise FollowupError(t("rules.toml", path=path, reason="not UTF-8")) from None
     except OSError as e:   # a directory, no permission
         raise FollowupError(t("file.unreadable", path=path, reason=e.strerror)) from None
+    from followup_cli.output.files import protect
+
+    protect(path)   # a clinic's rules or settings are never an output file
     where = os.path.abspath(path)
     cached = _cached(where, text)
     if cached is not None:

@@ -150,6 +150,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "an argument holds characters that are not UTF-8: check the terminal's "
                        "encoding (it should be UTF-8)"),
     "file.empty": ("需要一个文件名（不能为空）", "a file name is needed (not empty)"),
+    # the one file writer (output/files.py)
+    "file.protected": ("{path}：这是台账、台账的附属文件或正在读取的文件，不能写入；请换一个文件名",
+                       "{path}: this is the ledger, one of its side files or the file being "
+                       "read; not written over: choose another name"),
+    "file.database": ("{path}：这是一个已有的 SQLite 数据库（台账或备份），不能覆盖；请换一个文件名或先自行删除",
+                      "{path}: an existing SQLite database (a ledger or a backup) is never "
+                      "written over: choose another name, or delete it yourself first"),
+    "file.not_written": ("{path}：未写入（{reason}）", "{path}: not written ({reason})"),
+    "file.not_plain": ("{path}：不是普通文件（文件夹、设备或管道），不能写入",
+                       "{path}: not a plain file (a folder, a device or a pipe): not written"),
     "file.os_error": ("{path}：{reason}", "{path}: {reason}"),
     "file.unreadable": ("{path}：无法读取（{reason}）", "{path}: cannot be read ({reason})"),
     "rules.no_file": ("找不到规则文件：{path}", "rules file not found: {path}"),
@@ -375,6 +385,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "{date}: patient {patient_id} moved to {agent}"),
     "assign.title": ("{date} 分配结果", "Shares for {date}"),
     "assign.col.patients": ("患者（通话）", "Patients (calls)"),
+    "print.no_output_for_table": ("--output 用于 json、csv、html 和 xlsx 格式；表格只显示在终端",
+                                  "--output is for json, csv, html and xlsx; a table is shown "
+                                  "on the terminal"),
     "print.need_output": ("--format {fmt} 需要 --output 文件",
                           "--format {fmt} needs --output FILE"),
     "print.written": ("已写入 {path}（仅本人可读）", "written to {path} (readable by you only)"),
@@ -396,7 +409,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "xlsx.consultant": ("咨询师", "Consultant"),
     "xlsx.vip_tier": ("会员等级", "VIP tier"),
     "xlsx.outcome": ("结果", "Outcome"),
-    "backup.same": ("备份文件不能是台账本身", "the backup cannot be the ledger itself"),
     "backup.done": ("已备份到 {path}（仅本人可读）", "backed up to {path} (readable by you only)"),
     "doctor.ok": ("台账正常：{patients} 位患者，{visits} 次就诊，{tasks} 个任务，{attempts} 条通话记录，{complaints} 张投诉单",
                   "the ledger is sound: {patients} patients, {visits} visits, {tasks} tasks, "

@@ -536,6 +536,11 @@ def import_visits(
     skip_bad: Path | None = None, now: datetime | None = None,
 ) -> ImportSummary:
     """Import one export file as of day `as_of`. All or nothing, unless `skip_bad`."""
+    from followup_cli.output.files import check_target, protect
+
+    protect(path)   # neither --skip-bad nor any other output may write over what is read
+    if skip_bad is not None:
+        check_target(skip_bad)   # refused before anything is read or written
     try:
         return _import(conn, path, rules, cal, as_of, user_map or {}, dry_run, skip_bad, now,
                        trusting=True)
@@ -589,6 +594,10 @@ def _import(conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCa
                 raise _Rollback
             if dry_run:
                 raise _Rollback
+            if summary.bad and skip_bad is not None:
+                # before the commit: if the bad rows cannot be written, nothing is imported
+                summary.bad.sort(key=lambda row: row.line)
+                write_bad_rows(skip_bad, headers, summary.bad)
     except _Rollback:
         pass
     finally:
@@ -598,8 +607,6 @@ def _import(conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCa
     summary.bad.sort(key=lambda row: row.line)
     if summary.bad and skip_bad is None:
         raise FollowupError(_bad_rows_message(path, summary.bad))
-    if summary.bad and skip_bad is not None and not dry_run:
-        write_bad_rows(skip_bad, headers, summary.bad)
     return summary
 
 
@@ -883,13 +890,13 @@ def _bad_rows_message(path: Path, bad: list[BadRow]) -> str:
 
 def write_bad_rows(path: Path, headers: list[str], bad: list[BadRow]) -> None:
     """The rows that were not imported, with where and why, for the clinic to fix."""
-    from followup_cli.printing import private_file
+    from followup_cli.output.files import writing
     from followup_cli.render import safe_cell
 
-    with private_file(path) as f:
+    with writing(path) as f:
         f.write("\ufeff")  # utf-8-sig: Excel then reads the Chinese right
         writer = csv.writer(f)
-        writer.writerow(["line", "column", "reason", *headers])
+        writer.writerow(["line", "column", "reason", *(safe_cell(h) for h in headers)])
         for row in bad:
             writer.writerow([row.line, row.column, row.reason,
                              *(safe_cell(c) for c in row.cells)])

@@ -5,14 +5,12 @@ that never splits across pages, the script, boxes to tick, room for the note) an
 from __future__ import annotations
 
 import html
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from followup_cli.calls import OUTCOMES, outcome_label
 from followup_cli.i18n import t
+from followup_cli.output.files import write_workbook
 from followup_cli.render import safe_cell
 
 CSS = """
@@ -32,19 +30,6 @@ h1 { font-size: 15pt; margin: 0 0 4mm; }
 .note { border-bottom: 1px solid #888; height: 7mm; }
 .end { font-size: 7pt; color: #999; text-align: right; }
 """
-
-
-@contextmanager
-def private_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open `path` for writing, created (or truncated) readable by its owner only."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    os.chmod(path, 0o600)
-    if "b" in mode:
-        with os.fdopen(fd, mode) as f:
-            yield f
-    else:
-        with os.fdopen(fd, mode, encoding="utf-8", newline="") as f:
-            yield f
 
 
 def sheet_html(patients: list[list[dict[str, Any]]], *, title: str,
@@ -119,5 +104,4 @@ def write_xlsx(path: Path, records: list[dict[str, Any]], title: str) -> None:
     for r in records:
         sheet.append([safe_cell(r.get(c)) for c in XLSX_COLUMNS] + ["", ""])
     sheet.freeze_panes = "A2"
-    with private_file(path, "wb") as f:
-        book.save(f)
+    write_workbook(path, book)

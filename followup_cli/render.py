@@ -9,27 +9,58 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from followup_cli.output.terminal import clean
+
 FORMATS = ("table", "json", "csv")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """A text cell as a spreadsheet may hold it: control characters neutralised (Excel
+    refuses them), and one it would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str):
+        value = clean(value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 
+# JSON escapes C0 controls itself; DEL and C1 controls are escaped too, so a note holding
+# them is carried whole in the JSON and never reaches a terminal raw
+_JSON_ESCAPE = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
+
+
+def json_text(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2).translate(_JSON_ESCAPE) + "\n"
+
+
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(data))
 
 
 def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
+    write_csv(sys.stdout, rows, columns)
+
+
+def write_csv(out: Any, rows: Sequence[dict[str, Any]],
+              columns: Sequence[str] | None = None) -> None:
     columns = list(columns or (rows[0].keys() if rows else []))
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(columns)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([safe_cell(c) for c in columns])
     for row in rows:
         writer.writerow([_csv_value(safe_cell(row.get(c))) for c in columns])
+
+
+def save(fmt: str, path: Any, data: Any, columns: Sequence[str] | None = None) -> None:
+    """JSON or CSV data as a file (CSV with a BOM, so Excel reads the Chinese right)."""
+    from followup_cli.output.files import writing
+
+    with writing(path) as f:
+        if fmt == "json":
+            f.write(json_text(data))
+        else:
+            f.write("\ufeff")
+            write_csv(f, data, columns)
 
 
 def _csv_value(value: Any) -> Any:
@@ -45,7 +76,9 @@ def _csv_value(value: Any) -> Any:
 def console(stderr: bool = False):  # noqa: ANN201 - rich is imported only when drawing
     from rich.console import Console
 
-    return Console(file=sys.stderr if stderr else sys.stdout, highlight=False)
+    # data is never markup: a patient called "[/]王[b]五" prints as written
+    return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, markup=False,
+                   emoji=False)
 
 
 def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]],

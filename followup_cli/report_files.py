@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from followup_cli.i18n import t
-from followup_cli.printing import private_file
+from followup_cli.output.files import write_workbook, writing
 from followup_cli.render import safe_cell
 from followup_cli.report import HEADLINE
 
@@ -125,7 +125,7 @@ figure {{ margin: 0 0 4mm; break-inside: avoid; }} img {{ max-width: 100%; }}</s
 <table><tr><th>{e(t('report.col.figure'))}</th><th>{e(t('report.col.value'))}</th>
 <th>{e(t('report.col.previous'))}</th></tr>{rows}</table>{images}{sections}
 <p>{e(t('report.see_explain'))}</p></body></html>"""
-    with private_file(path) as f:
+    with writing(path) as f:
         f.write(page)
 
 
@@ -177,5 +177,4 @@ def write_xlsx(path: Path, report: dict[str, Any], trend: list[dict[str, Any]]) 
                       titles_from_data=True)
         line.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(trend) + 1))
         ws.add_chart(line, "E2")
-    with private_file(path, "wb") as f:
-        book.save(f)
+    write_workbook(path, book)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from contextlib import redirect_stdout
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
@@ -60,6 +59,12 @@ def due_cli(
     check_choice("--format", fmt, (*FORMATS, "html", "xlsx"))
     if fmt in ("html", "xlsx") and output is None:
         raise FollowupError(t("print.need_output", fmt=fmt))
+    if output is not None:
+        from followup_cli.output.files import check_target
+
+        if fmt == "table":
+            raise FollowupError(t("print.no_output_for_table"))
+        check_target(output)   # refused before any work: the ledger, a database, a folder
     moment = None
     if now:
         from followup_cli import clock
@@ -114,12 +119,9 @@ def due_cli(
                next=opens.strftime("%Y-%m-%d %H:%M"), next_window=t(f"window.{name}")))
     warn_provisional(cal, [date.fromisoformat(r["due_date"]) for r in records if r["provisional"]])
     if output is not None and fmt in ("json", "csv"):
-        from followup_cli.printing import private_file
+        from followup_cli.render import save
 
-        with private_file(output, "w") as f, redirect_stdout(f):
-            if fmt == "csv":
-                f.write("\ufeff")  # utf-8-sig: Excel then reads the Chinese right
-            _emit(fmt, records)
+        save(fmt, output, [{k: r[k] for k in JSON_FIELDS} for r in records], JSON_FIELDS)
         warn(t("print.written", path=output))
     elif fmt in ("json", "csv"):
         _emit(fmt, records)
@@ -129,15 +131,15 @@ def due_cli(
         write_xlsx(output, records, sheet_day.isoformat())
         warn(t("print.written", path=output))
     elif fmt == "html" and output is not None:
-        from followup_cli.printing import private_file, sheet_html
+        from followup_cli.output.files import write_text
+        from followup_cli.printing import sheet_html
 
         page = sheet_html(in_calling_order(records),
                           title=t("due.title", date=sheet_day.isoformat(),
                                   patients=len({r["patient_id"] for r in records}),
                                   tasks=len(records)),
                           scripts=filled_scripts(st, records), context=context, cases=cases)
-        with private_file(output) as f:
-            f.write(page)
+        write_text(output, page)
         warn(t("print.written", path=output))
     else:
         from followup_cli.commands.complaint import render_cases

@@ -25,17 +25,15 @@ def backup_cli(
 
     在他人继续使用时安全地备份台账。
     """
-    from followup_cli.errors import FollowupError
     from followup_cli.ledger import copy_to
+    from followup_cli.output.files import check_target, protect
 
     st = state(ctx)
-    if target.resolve() == Path(st.ledger_path).resolve():
-        raise FollowupError(t("backup.same"))
-    if not target.parent.exists():
-        raise FollowupError(t("ledger.no_dir", path=target.parent))
+    protect(st.ledger_path)
+    real = check_target(target)   # never the ledger, another ledger or an older backup
     conn = st.open()
     try:
-        copy_to(conn, target)
+        copy_to(conn, real)
     finally:
         conn.close()
     typer.echo(t("backup.done", path=target))

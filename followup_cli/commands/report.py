@@ -62,6 +62,12 @@ def report_cli(
     check_choice("--format", fmt, (*FORMATS, "html", "xlsx"))
     if fmt in ("html", "xlsx") and output is None:
         raise FollowupError(t("print.need_output", fmt=fmt))
+    if output is not None:
+        from followup_cli.output.files import check_target
+
+        if fmt == "table":
+            raise FollowupError(t("print.no_output_for_table"))
+        check_target(output)   # refused before any work: the ledger, a database, a folder
     if month:
         first, after = parse_month(month)
     elif start and end:
@@ -88,13 +94,17 @@ def report_cli(
         if month:
             reports[path.stem]["month"] = month
     report = group_report(reports) if len(reports) > 1 else next(iter(reports.values()))
-    if fmt in ("html", "xlsx") and output is not None:
+    if output is not None:
         from followup_cli import report_files
-        from followup_cli.render import warn
+        from followup_cli.render import save, warn
 
-        trend = _trend(st, first, as_of, agent, category) if month and len(reports) == 1 else []
-        writer = report_files.write_html if fmt == "html" else report_files.write_xlsx
-        writer(output, report, trend)
+        if fmt in ("html", "xlsx"):
+            trend = (_trend(st, first, as_of, agent, category) if month and len(reports) == 1
+                     else [])
+            writer = report_files.write_html if fmt == "html" else report_files.write_xlsx
+            writer(output, report, trend)
+        else:
+            save(fmt, output, report if fmt == "json" else csv_rows(report))
         warn(t("print.written", path=output))
     elif fmt == "json":
         emit_json(report)

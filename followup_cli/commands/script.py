@@ -61,14 +61,19 @@ def script_cli(
         return
     out = console()
     out.print(f"#{task_id} {record['name']} · {record['purpose']}")
-    out.print(f"\n[bold]{t('script.open')}[/bold]\n  {script['greeting']}\n  "
-              f"{script['identity']}")
-    out.print(f"\n[bold]{t('script.ask')}[/bold]")
+
+    def heading(key: str) -> None:
+        out.print()
+        out.print(t(key), style="bold")
+
+    heading("script.open")
+    out.print(f"  {script['greeting']}\n  {script['identity']}")
+    heading("script.ask")
     for question in script["questions"]:
         out.print(f"  ▸{question}")
     if script["worries"]:
-        out.print(f"\n[bold]{t('script.worries')}[/bold]")
+        heading("script.worries")
         for answer in script["worries"].values():
             out.print(f"  ▸{answer}")
-    out.print(f"\n[bold]{t('script.close')}[/bold]\n  {script['closing']}\n  "
-              f"({script['not_convenient']})")
+    heading("script.close")
+    out.print(f"  {script['closing']}\n  ({script['not_convenient']})")

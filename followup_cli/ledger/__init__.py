@@ -6,6 +6,7 @@ sets WAL, foreign keys and a busy timeout, and applies pending migrations.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -37,7 +38,10 @@ def open_ledger(path: StrPath, *, create_dirs: bool = False) -> sqlite3.Connecti
 
     The connection is in autocommit mode: write through `transaction()`.
     """
+    from followup_cli.output.files import protect
+
     path = os.fspath(path)
+    protect(path)   # no output file may ever be written over it
     folder = os.path.dirname(path) or "."
     if not os.path.exists(folder):
         if not create_dirs:
@@ -77,15 +81,28 @@ def copy_to(conn: sqlite3.Connection, target: StrPath) -> None:
     """SQLite's online backup into a file readable by its owner only: consistent while
     others keep writing, and renamed into place so a half-written copy never carries
     the final name."""
-    partial = f"{os.fspath(target)}.partial"
-    fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    import tempfile
+
+    target = os.fspath(target)
+    fd, partial = tempfile.mkstemp(dir=os.path.dirname(target) or ".", suffix=".partial",
+                                   prefix=f".{os.path.basename(target)}.")
     os.close(fd)
-    dest = sqlite3.connect(partial)
     try:
-        conn.backup(dest)
-    finally:
-        dest.close()
-    os.replace(partial, target)
+        dest = sqlite3.connect(partial)
+        try:
+            conn.backup(dest)
+        finally:
+            dest.close()
+        os.replace(partial, target)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.remove(partial)
+        if isinstance(e, (OSError, sqlite3.OperationalError)):   # a full disk
+            from followup_cli.output.files import not_written
+
+            raise LedgerError(not_written(target, e if isinstance(e, OSError)
+                                          else OSError(0, str(e)))) from None
+        raise
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import re
 import sqlite3
 import sys
 from collections.abc import Generator, Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from operator import attrgetter, itemgetter
@@ -694,6 +694,11 @@ def _import(conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCa
                 raise _Rollback
             if dry_run:
                 raise _Rollback
+            summary.bad.sort(key=lambda row: row.line)
+            if summary.bad and skip_bad is not None:
+                # before the ledger commits: a bad rows' file that cannot be written
+                # leaves the ledger as it was, and no part of that file behind
+                _write_whole(skip_bad, headers, _with_cells(path, sheet, summary.bad))
     except _Rollback:
         pass
     finally:
@@ -703,9 +708,19 @@ def _import(conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCa
     summary.bad.sort(key=lambda row: row.line)
     if summary.bad and skip_bad is None:
         raise FollowupError(_bad_rows_message(path, summary.bad))
-    if summary.bad and skip_bad is not None and not dry_run:
-        write_bad_rows(skip_bad, headers, _with_cells(path, sheet, summary.bad))
     return summary
+
+
+def _write_whole(path: Path, headers: list[str], bad: list[BadRow]) -> None:
+    """`write_bad_rows`, leaving no half-written file it created behind."""
+    existed = path.exists()
+    try:
+        write_bad_rows(path, headers, bad)
+    except BaseException:
+        if not existed:
+            with suppress(OSError):
+                path.unlink()
+        raise
 
 
 def _with_cells(path: Path, sheet: str | None, bad: list[BadRow]) -> list[BadRow]:

@@ -894,3 +894,30 @@ def test_no_personal_data_when_the_header_row_is_missing(cli, tmp_path: Path) ->
     result = cli("import", "visits", str(export), "--date", "2026-11-08")
     assert result.code == 2 and "13812345678" not in result.err
     assert "Headers found: 客户编号、姓名、column 3、就诊日期、项目" in result.err
+
+
+def test_a_bad_rows_file_that_cannot_be_written_writes_nothing(cli, tmp_path: Path, db: Path,
+                                                               monkeypatch) -> None:  # noqa: ANN001
+    """--skip-bad into a folder that is not there, or a write that fails half-way: exit 2,
+    the ledger as it was, and no part of the bad rows' file left behind."""
+    from followup_cli import importer
+
+    rows = [*ROWS[:2], "A010,C2000,王五,12345,2026-11-03,双眼皮,成交,,,,,,,"]
+    export = write_export(tmp_path / "visits.csv", rows)
+    result = cli("import", "visits", str(export), "--date", "2026-11-08", "--skip-bad",
+                 str(tmp_path / "no-such-folder" / "bad.csv"))
+    assert result.code == 2 and result.out == ""
+    assert all(rows == [] for rows in dump(db).values())
+    real = importer.write_bad_rows
+
+    def half_then_full_disk(path: Path, headers: list, bad: list) -> None:
+        path.write_text("line,column,reason\n", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(importer, "write_bad_rows", half_then_full_disk)
+    result = cli("import", "visits", str(export), "--date", "2026-11-08", "--skip-bad",
+                 str(tmp_path / "bad.csv"))
+    assert result.code == 2 and "No space left on device" in result.err
+    assert all(rows == [] for rows in dump(db).values())
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("bad")) == []
+    monkeypatch.setattr(importer, "write_bad_rows", real)

@@ -80,12 +80,17 @@ def copy_to(conn: sqlite3.Connection, target: StrPath) -> None:
     partial = f"{os.fspath(target)}.partial"
     fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     os.close(fd)
-    dest = sqlite3.connect(partial)
     try:
-        conn.backup(dest)
-    finally:
-        dest.close()
-    os.replace(partial, target)
+        dest = sqlite3.connect(partial)
+        try:
+            conn.backup(dest)
+        finally:
+            dest.close()
+        os.replace(partial, target)
+    except BaseException:   # a failed or interrupted copy leaves no part of it behind
+        if os.path.exists(partial):
+            os.remove(partial)
+        raise
 
 
 @contextmanager

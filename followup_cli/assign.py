@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
+from followup_cli.ids import normalise_id
 from followup_cli.ledger import transaction
 
 
@@ -60,6 +61,7 @@ def assign_day(conn: sqlite3.Connection, day: date, patients: list[str], agents:
 
 def move(conn: sqlite3.Connection, day: date, patient_id: str, agent: str, *, by: str,
          now: datetime) -> None:
+    patient_id = normalise_id(patient_id)
     with transaction(conn):
         if conn.execute("SELECT 1 FROM patients WHERE patient_id = ?",
                         (patient_id,)).fetchone() is None:

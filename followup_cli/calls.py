@@ -12,6 +12,7 @@ from followup_cli import complaints
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
+from followup_cli.ids import normalise_id
 from followup_cli.ledger import transaction
 from followup_cli.sheet import ON_SHEET, sheet_params
 
@@ -111,6 +112,8 @@ def log_call(
     (and `task_id` itself). All of it lands, or none of it."""
     if (task_id is None) == (patient_id is None):
         raise FollowupError(t("log.need_target"))
+    if patient_id is not None:
+        patient_id = normalise_id(patient_id)
     outcome = parse_outcome(outcome)
     validate(outcome, note, satisfaction, nps, at, when, min_note)
     _check_callback_day(cal, outcome, at)
@@ -408,6 +411,7 @@ def _follow_complaint(conn: sqlite3.Connection, attempt_id: int, was: str, now_i
 def allow_calls(conn: sqlite3.Connection, cal: ClinicCalendar, patient_id: str, *, agent: str,
                 reason: str, now: datetime) -> int:
     """Undo do-not-call, on the record: who and why. Returns the tasks reopened."""
+    patient_id = normalise_id(patient_id)
     if not reason.strip():
         raise FollowupError(t("log.need_reason"))
     with transaction(conn):
@@ -427,6 +431,7 @@ def allow_calls(conn: sqlite3.Connection, cal: ClinicCalendar, patient_id: str, 
 def set_phone(conn: sqlite3.Connection, patient_id: str, phone: str, *, agent: str,
               now: datetime) -> None:
     """A new number for the patient: their tasks come back to the sheet."""
+    patient_id = normalise_id(patient_id)
     from followup_cli.phones import normalise_phone
 
     try:

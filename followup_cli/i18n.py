@@ -121,6 +121,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.dry_run": ("（试运行：未写入任何内容）", "(dry run: nothing was written)"),
     "import.general": ("以下项目未匹配任何规则，按 general（通用）回访：{projects}",
                        "these projects match no rule and get the general plan: {projects}"),
+    # importer hardening: workbooks, headers shown without personal data
+    "import.too_large": ("{path}：这个 Excel 文件解压后过大（{members} 个成员，共 {mb} MB；上限 "
+                         "{limit} MB，大成员的压缩比不超过 100:1），未读取",
+                         "{path}: this workbook would unpack to too much ({members} member(s), "
+                         "{mb} MB; the limits are {limit} MB and 100:1 for a large member): "
+                         "not read"),
+    "import.no_sheet": ("{path}：没有名为“{sheet}”的工作表。工作表：{sheets}",
+                        "{path}: no sheet named '{sheet}'. Sheets: {sheets}"),
+    "import.no_visible_sheet": ("{path}：没有可见的工作表（工作表：{sheets}），请用 --sheet 指定",
+                                "{path}: no visible worksheet (sheets: {sheets}); choose one "
+                                "with --sheet"),
+    "import.not_headers": ("无：第一行不像表头（第 1–{count} 列），文件可能缺少表头行",
+                           "none: the first row does not look like a header row (columns "
+                           "1..{count}); does the file lack its header row?"),
+    "import.column_n": ("第 {n} 列", "column {n}"),
+    "import.a_header": ("表头", "HEADER"),
+    "import.sheet": ("读取的工作表：{sheet}", "sheet read: {sheet}"),
+    "import.ignored": ("未读取的列：{columns}", "columns not read: {columns}"),
     "import.no_callback": ("{count} 次就诊标记为无需回访，未安排回访",
                            "{count} visit(s) marked no-callback, nothing planned"),
     # row reasons
@@ -141,7 +159,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "row.conflict": ("同一单号在文件中出现两次且内容不同（另见第 {line} 行）",
                      "the same visit id appears twice in the file with different content "
                      "(see also line {line})"),
-    "row.columns": ("列数与表头不符", "the number of cells does not match the header"),
+    # importer hardening: rows that disagree, visits that change patient
+    "row.cells": ("这一行有 {cells} 个单元格，表头有 {header} 个（文件可能在写入中途被截断）",
+                  "the row has {cells} cell(s), the header {header} (a file cut off "
+                  "mid-write?)"),
+    "row.moved": ("单号 {visit_id} 在台账中属于患者 {theirs}，这一行却写成患者 {given}：就诊不会"
+                  "换患者（它的回访任务和通话属于 {theirs}），请核对导出",
+                  "visit {visit_id} is patient {theirs}'s in the ledger, but this row gives it "
+                  "to patient {given}: a visit does not change patient (its callbacks and calls "
+                  "are {theirs}'s); check the export"),
     # rules
     "rules.toml": ("{path}：TOML 语法错误：{reason}", "{path}: TOML syntax error: {reason}"),
     "rules.error": ("{path}：{where}：{reason}", "{path}: {where}: {reason}"),

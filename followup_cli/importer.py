@@ -26,6 +26,7 @@ from followup_cli import planning
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
+from followup_cli.ids import normalise_id
 from followup_cli.ledger import transaction
 from followup_cli.phones import mask_phone, normalise_phone  # noqa: F401 - re-exported
 from followup_cli.rules import RulePack
@@ -131,6 +132,8 @@ class ImportSummary:
     general: dict[str, int] = field(default_factory=dict)
     bad: list[BadRow] = field(default_factory=list)
     dry_run: bool = False
+    sheet: str | None = None                              # the workbook's sheet read
+    ignored: list[str] = field(default_factory=list)      # headers of no known column
 
     def add(self, other: ImportSummary) -> None:
         """What another part of the same import counted (the reading process)."""
@@ -149,7 +152,8 @@ class ImportSummary:
             "tasks_backfill": self.backfill, "consult_tasks_cancelled": self.cancelled,
             "no_callback_visits": self.no_callback, "general_projects": self.general,
             "provisional_tasks": len(self.provisional), "replanned": self.replanned,
-            "bad_rows": len(self.bad), "dry_run": self.dry_run,
+            "bad_rows": len(self.bad), "dry_run": self.dry_run, "sheet": self.sheet,
+            "ignored_columns": self.ignored,
         }
 
 
@@ -205,18 +209,25 @@ def parse_yes_no(value: str) -> bool | None:
 # --- reading files -----------------------------------------------------------------
 
 def _norm_header(header: str) -> str:
-    return re.sub(r"\s+", "", str(header)).lstrip("\ufeff").casefold()
+    """A header as it is matched: normalised like an id (ｖｉｓｉｔ＿ｉｄ is visit_id), no
+    spaces inside, case folded."""
+    return re.sub(r"\s+", "", normalise_id(str(header))).casefold()
 
 
-def read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    """The header row and an iterator of (file line, cells)."""
+XLSX = (".xlsx", ".xlsm", ".xls")
+
+
+def read_table(path: Path, sheet: str | None = None
+               ) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+    """The header row and an iterator of (file line, cells); of a workbook, the sheet
+    named `sheet`, else its first visible one (`choose_sheet`)."""
     if not path.is_file():
         raise FollowupError(t("import.no_file", path=path))
     suffix = path.suffix.casefold()
     if suffix in (".csv", ".txt"):
         return _read_csv(path)
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return _read_xlsx(path)
+    if suffix in XLSX:
+        return _read_xlsx(path, sheet)
     raise FollowupError(t("import.bad_format", path=path))
 
 
@@ -272,12 +283,62 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
     return header, rows()
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    from python_calamine import CalamineWorkbook
+# what a workbook may unpack to: a few MB of zip can declare gigabytes of sheet XML,
+# which the reader would hold in memory. Real exports stay far below every limit.
+MAX_UNPACKED = 1 << 30        # 1 GiB, all members together
+MAX_MEMBERS = 10_000
+MAX_RATIO = 100               # unpacked : packed, for a member larger than LARGE_MEMBER
+LARGE_MEMBER = 16 << 20
+
+
+def check_unpacked_size(path: Path) -> None:
+    """Refuse a zip-based workbook whose members declare more than the limits above, before
+    anything is unpacked (the declared sizes are in the zip's directory)."""
+    import zipfile
 
     try:
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        rows = iter(sheet.iter_rows())
+        with zipfile.ZipFile(path) as book:
+            members = book.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return   # not a zip (an .xls) or damaged: the reader says what it finds
+    total = sum(m.file_size for m in members)
+    if len(members) > MAX_MEMBERS or total > MAX_UNPACKED or any(
+            m.file_size > LARGE_MEMBER and m.file_size > MAX_RATIO * max(m.compress_size, 1)
+            for m in members):
+        raise FollowupError(t("import.too_large", path=path, members=len(members),
+                              mb=total >> 20, limit=MAX_UNPACKED >> 20))
+
+
+def choose_sheet(path: Path, sheet: str | None) -> str:
+    """The sheet to read: `sheet`, else the workbook's first visible worksheet (a hidden
+    first sheet is often a template or a lookup list)."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    check_unpacked_size(path)
+    try:
+        with CalamineWorkbook.from_path(str(path)) as book:
+            sheets = book.sheets_metadata
+    except Exception as e:  # calamine raises its own types for every kind of damage
+        raise FollowupError(t("import.xlsx", path=path, reason=type(e).__name__)) from None
+    names = [m.name for m in sheets]
+    if sheet is not None:
+        if sheet not in names:
+            raise FollowupError(t("import.no_sheet", path=path, sheet=sheet,
+                                  sheets="、".join(names)))
+        return sheet
+    for m in sheets:
+        if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet:
+            return str(m.name)
+    raise FollowupError(t("import.no_visible_sheet", path=path, sheets="、".join(names)))
+
+
+def _read_xlsx(path: Path, sheet: str | None
+               ) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+    from python_calamine import CalamineWorkbook
+
+    name = choose_sheet(path, sheet)
+    try:
+        rows = iter(CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).iter_rows())
         header = next(rows, None)
     except Exception as e:  # calamine raises its own types for every kind of damage
         raise FollowupError(t("import.xlsx", path=path, reason=type(e).__name__)) from None
@@ -293,6 +354,8 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
 
 
 def _xlsx_cell(value: Any) -> Any:
+    if isinstance(value, bool):   # a TRUE/FALSE cell: the 1/0 a yes/no column reads
+        return "1" if value else "0"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # phones and ids come back as floats
     if isinstance(value, (date, datetime)):
@@ -319,10 +382,13 @@ def map_headers(path: Path, headers: list[str], user_map: dict[str, str]) -> dic
     known = {_norm_header(a): c for c, (_, aliases) in COLUMNS.items() for a in aliases}
     known.update({c.casefold(): c for c in COLUMNS})
     found = {_norm_header(h) for h in headers}
+    # a first row that has none of the headers followup or --map knows may well be a
+    # patient's row (a file without its header row): none of it is shown
+    is_header_row = bool(found & (known.keys() | user_map.keys()))
     for header in user_map:
         if header not in found:
             raise FollowupError(t("import.map_missing", path=path, header=header,
-                                  headers="、".join(h for h in headers if h.strip())))
+                                  headers=shown_headers(headers, is_header_row)))
     known.update(user_map)
     mapping: dict[str, list[int]] = {}
     for i, header in enumerate(headers):
@@ -336,12 +402,35 @@ def map_headers(path: Path, headers: list[str], user_map: dict[str, str]) -> dic
         mapping.setdefault(column, []).append(i)
     missing = [c for c in REQUIRED if c not in mapping]
     if missing:
-        unknown = [h for h in headers if h.strip() and _norm_header(h) not in known]
-        example = unknown[0] if unknown else "表头"
+        unknown = [h for h in headers if h.strip() and _norm_header(h) not in known
+                   and is_header_row and _header_like(h)]
+        example = unknown[0] if unknown else t("import.a_header")
         fix = " ".join(f"--map {example if i == 0 else '…'}={c}" for i, c in enumerate(missing))
         raise FollowupError(t("import.missing", path=path, columns=", ".join(missing),
-                              headers="、".join(h for h in headers if h.strip()), fix=fix))
+                              headers=shown_headers(headers, is_header_row), fix=fix))
     return mapping
+
+
+def _header_like(header: str) -> bool:
+    """A cell that may be shown as a header: short, and no run of three digits (a phone,
+    a date, an id number are data)."""
+    return len(header) <= 30 and not re.search(r"\d{3}", normalise_id(header))
+
+
+def shown_headers(headers: list[str], is_header_row: bool = True) -> str:
+    """The headers as a message may show them: header-like cells, the others by their
+    column number; of a first row that is no header row, only how many columns it has."""
+    if not is_header_row:
+        return t("import.not_headers", count=len(headers))
+    return "、".join(h if _header_like(h) else t("import.column_n", n=i)
+                    for i, h in enumerate(headers, start=1) if h.strip())
+
+
+def ignored_headers(headers: list[str], mapping: dict[str, list[int]]) -> list[str]:
+    """The file's columns the import does not read, as `shown_headers` shows them."""
+    used = {i for indexes in mapping.values() for i in indexes}
+    return [h if _header_like(h) else t("import.column_n", n=i + 1)
+            for i, h in enumerate(headers) if i not in used and h.strip()]
 
 
 # --- rows --------------------------------------------------------------------------
@@ -351,6 +440,7 @@ _READ = ("patient_id", "name", "phone", "visit_date", "project", "status", "arri
          "birthday", "no_callback", "visit_id", "department", "doctor", "consultant",
          "vip_tier")
 _EARLIEST_VISIT, _EARLIEST_BIRTHDAY = date(1990, 1, 1), date(1900, 1, 1)
+_IDS = ("patient_id", "visit_id")
 
 
 class RowParser:
@@ -391,6 +481,10 @@ class RowParser:
         values.append("")
         (pid, name, phone, day, project, status, _, risk, birthday, no_callback, visit_id,
          department, doctor, consultant, vip_tier) = self.pick(values)
+        if not (pid.isascii() and pid.isprintable()):   # normalise_id's own quick test
+            pid = normalise_id(pid)
+        if not (visit_id.isascii() and visit_id.isprintable()):
+            visit_id = normalise_id(visit_id)
         if not (pid and name and phone and day and project):
             return None
         if not (len(phone) == 11 and phone.isascii() and phone.isdigit() and phone[0] == "1"
@@ -428,16 +522,21 @@ class RowParser:
                      vip_tier or None, skip)
 
     def checked(self, line: int, cells: list[Any]) -> Visit:
+        """A row as wide as the header; one with fewer cells (a file cut off mid-write) is
+        refused, so is one with more unless the extra cells are empty (a trailing comma)."""
         n = len(cells)
-        if n > self.width and any(str(c).strip() for c in cells[self.width:]):
-            raise RowError("-", t("row.columns"))
+        if n < self.width or (n > self.width and any(str(c).strip()
+                                                     for c in cells[self.width:])):
+            raise RowError("-", t("row.cells", cells=n, header=self.width))
         cell: dict[str, Any] = {}
         for column, i in self.columns:
-            value = cells[i] if i < n else ""
+            value = cells[i]
             if isinstance(value, str):
                 value = value.strip()
                 if len(value) > MAX_FIELD:
                     raise RowError(self.headers[i], t("row.too_long", limit=MAX_FIELD))
+            if column in _IDS and value is not None:
+                value = normalise_id(str(value))
             if value not in ("", None):
                 cell[column] = value
         for column in REQUIRED:
@@ -533,22 +632,25 @@ def derive_visit_id(patient_id: str, visit_date: date, visit_time: str | None,
 def import_visits(
     conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCalendar, as_of: date,
     *, user_map: dict[str, str] | None = None, dry_run: bool = False,
-    skip_bad: Path | None = None, now: datetime | None = None,
+    skip_bad: Path | None = None, now: datetime | None = None, sheet: str | None = None,
 ) -> ImportSummary:
-    """Import one export file as of day `as_of`. All or nothing, unless `skip_bad`."""
+    """Import one export file as of day `as_of`. All or nothing, unless `skip_bad`.
+    Of a workbook, the sheet named `sheet`, else its first visible one."""
     from followup_cli.output.files import check_target, protect
 
     protect(path)   # neither --skip-bad nor any other output may write over what is read
     if skip_bad is not None:
         check_target(skip_bad)   # refused before anything is read or written
+    if path.suffix.casefold() in XLSX and path.is_file():
+        sheet = choose_sheet(path, sheet)
     try:
         return _import(conn, path, rules, cal, as_of, user_map or {}, dry_run, skip_bad, now,
-                       trusting=True)
+                       sheet, trusting=True)
     except _SameIdTwice:
         # a first import trusted the file to name each visit once: it did not (rolled
         # back); again, the careful way, which tells a repeated row from a conflict
         return _import(conn, path, rules, cal, as_of, user_map or {}, dry_run, skip_bad, now,
-                       trusting=False)
+                       sheet, trusting=False)
 
 
 class _SameIdTwice(Exception):
@@ -557,11 +659,11 @@ class _SameIdTwice(Exception):
 
 def _import(conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCalendar,
             as_of: date, user_map: dict[str, str], dry_run: bool, skip_bad: Path | None,
-            now: datetime | None, *, trusting: bool) -> ImportSummary:
+            now: datetime | None, sheet: str | None, *, trusting: bool) -> ImportSummary:
     """`trusting`: a ledger's first import from a large CSV does not look for a visit id
     the file has already given (a temporary table of a million ids costs a quarter of
     the reading); the ledger's key on visit ids then refuses a repeat (_SameIdTwice)."""
-    summary = ImportSummary(path=str(path), dry_run=dry_run)
+    summary = ImportSummary(path=str(path), dry_run=dry_run, sheet=sheet)
     bulk = _is_bulk(conn, path)
     at_end = bulk and _is_empty(conn)
     headers: list[str] = []
@@ -572,7 +674,7 @@ def _import(conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCa
                 without_cycle_collector():
             # read inside the transaction: the ledger cannot change under what is decided
             if not _worth_a_process(path):
-                headers, visits = _read_here(conn, path, user_map, as_of, summary.bad)
+                headers, visits = _read_here(conn, path, user_map, as_of, summary.bad, sheet)
             elif _is_empty(conn, inside=True):
                 # a first import: the reading process decides every row, this one writes
                 stager = Stager(rules, cal, as_of, ImportSummary(path=""), note_touched=False,
@@ -581,9 +683,12 @@ def _import(conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCa
                                                   trusting)
             else:
                 headers, visits = _read_in_a_second_process(path, user_map, as_of, summary)
+            mapping = map_headers(path, headers, user_map)
+            summary.ignored = ignored_headers(headers, mapping)
             try:
                 write_visits(conn, visits, rules, cal, as_of, summary, now, bulk=bulk,
-                             staged=staged, rows=_rows_in(path))
+                             staged=staged, rows=_rows_in(path),
+                             patient_column=headers[mapping["patient_id"][0]])
             except sqlite3.IntegrityError as e:
                 if trusting and staged is not None and "visits.visit_id" in str(e):
                     raise _SameIdTwice from None
@@ -594,10 +699,11 @@ def _import(conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCa
                 raise _Rollback
             if dry_run:
                 raise _Rollback
+            summary.bad.sort(key=lambda row: row.line)
             if summary.bad and skip_bad is not None:
-                # before the commit: if the bad rows cannot be written, nothing is imported
-                summary.bad.sort(key=lambda row: row.line)
-                write_bad_rows(skip_bad, headers, summary.bad)
+                # before the ledger commits: a bad rows' file that cannot be written
+                # leaves the ledger as it was (the file is written whole or not at all)
+                write_bad_rows(skip_bad, headers, _with_cells(path, sheet, summary.bad))
     except _Rollback:
         pass
     finally:
@@ -608,6 +714,25 @@ def _import(conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCa
     if summary.bad and skip_bad is None:
         raise FollowupError(_bad_rows_message(path, summary.bad))
     return summary
+
+
+def _with_cells(path: Path, sheet: str | None, bad: list[BadRow]) -> list[BadRow]:
+    """Bad rows found only as they were written (a visit of another patient) carry no
+    cells: read those lines of the file again, for the bad rows' file."""
+    wanted = {row.line for row in bad if not row.cells}
+    if not wanted:
+        return bad
+    found: dict[int, tuple[str, ...]] = {}
+    _, rows = read_table(path, sheet)
+    for line, cells in rows:
+        if line in wanted:
+            found[line] = tuple(str(c) for c in cells)
+            if len(found) == len(wanted):
+                break
+    if isinstance(rows, Generator):
+        rows.close()
+    return [row if row.cells else BadRow(row.line, row.column, row.reason,
+                                         found.get(row.line, ())) for row in bad]
 
 
 @contextmanager
@@ -670,9 +795,9 @@ def check_references(conn: sqlite3.Connection) -> None:
 # --- reading: here, or in a second process for a large CSV --------------------------
 
 def _read_here(conn: sqlite3.Connection, path: Path, user_map: dict[str, str], as_of: date,
-               bad: list[BadRow]) -> tuple[list[str], Iterator[Visit]]:
+               bad: list[BadRow], sheet: str | None) -> tuple[list[str], Iterator[Visit]]:
     """The file's headers and its clean visits, each once; bad rows go to `bad`."""
-    headers, rows = read_table(path)
+    headers, rows = read_table(path, sheet)
     mapping = map_headers(path, headers, user_map)
     return headers, unique_visits(conn, rows, RowParser(headers, mapping, as_of),
                                   _id_column(headers, mapping), bad)
@@ -875,7 +1000,9 @@ class _Rollback(Exception):
 
 
 def _signature(v: Visit) -> tuple[Any, ...]:
-    return (v.patient_id, v.visit_date, v.visit_time, v.project, v.kind, v.risk, v.no_callback)
+    """Everything a row says but where it is: two rows of one visit id that differ in any
+    of it disagree (which one is right is the clinic's to say)."""
+    return _fields(v)[1:]   # all but the line
 
 
 def _bad_rows_message(path: Path, bad: list[BadRow]) -> str:
@@ -925,7 +1052,8 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RulePack,
                  cal: ClinicCalendar, as_of: date, summary: ImportSummary,
                  now: datetime | None = None, *, bulk: bool = False,
-                 staged: Iterable[Staged] | None = None, rows: int = 0) -> None:
+                 staged: Iterable[Staged] | None = None, rows: int = 0,
+                 patient_column: str = "patient_id") -> None:
     """Upsert patients and visits, plan new and changed visits, then plan the birthdays
     and settle the conversions of every patient the visits touched.
 
@@ -935,7 +1063,9 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
     chunks already staged (by the reading process of a first import, which counted them
     into `summary`); `rows`: about how many visits come. The patients touched wait in a
     temporary table. `bulk` drops the visits' and patients' secondary indexes while the
-    rows go in and builds them again after (same transaction).
+    rows go in and builds them again after (same transaction), but for the patients'
+    visits by date, which each patient's row is checked against (staging.UPSERT_PATIENT).
+    A visit the ledger has under another patient is a bad row (of `patient_column`).
     """
     entered_at = (now or datetime.combine(as_of, datetime.max.time())).isoformat(
         timespec="seconds")
@@ -954,7 +1084,8 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
     touch_all = conn.execute("SELECT max(rowid) IS NULL FROM patients").fetchone()[0]
     indexes = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN "
-        "('visits', 'patients') AND sql IS NOT NULL").fetchall() if bulk else []
+        "('visits', 'patients') AND sql IS NOT NULL AND name <> 'visits_patient'"
+    ).fetchall() if bulk else []
     for name, _ in indexes:
         conn.execute(f"DROP INDEX {name}")
     stager = Stager(rules, cal, as_of, summary, note_touched=not touch_all,
@@ -962,6 +1093,9 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
     with phone_changes_noted(conn, entered_at):
         for chunk in staged if staged is not None else _stage_here(conn, visits, stager):
             write_staged(conn, chunk, as_of, summary, count)
+    for line, visit_id, theirs, given in stager.moved:
+        summary.bad.append(BadRow(line, patient_column, t(
+            "row.moved", visit_id=visit_id, theirs=theirs, given=given), ()))
     stager.count_plans(count)
     for _, sql in indexes:
         conn.execute(sql)
@@ -994,12 +1128,15 @@ def _stage_here(conn: sqlite3.Connection, visits: Iterable[Visit],
     # a ledger with no visits yet: a visit id can only repeat inside the file (seen there)
     empty = conn.execute("SELECT max(rowid) IS NULL FROM visits").fetchone()[0]
     for chunk in chunks(visits, CHUNK):
-        do_not_call = {row[0] for row in _known(
-            conn, "SELECT patient_id FROM patients WHERE patient_id IN ({}) AND do_not_call",
-            {v.patient_id for v in chunk})}
+        known_patients = _known(
+            conn, "SELECT patient_id, do_not_call, (SELECT max(visit_date) FROM visits v "
+            "WHERE v.patient_id = p.patient_id) FROM patients p WHERE patient_id IN ({})",
+            {v.patient_id for v in chunk})
+        do_not_call = {row[0] for row in known_patients if row[1]}
+        latest = {row[0]: row[2] for row in known_patients if row[2]}
         known_visits: dict[str, Any] = {} if empty else {row[0]: row for row in _known(
             conn, "SELECT * FROM visits WHERE visit_id IN ({})", {v.visit_id for v in chunk})}
-        yield stager.stage(chunk, do_not_call, known_visits)
+        yield stager.stage(chunk, do_not_call, known_visits, latest)
 
 
 def _known(conn: sqlite3.Connection, sql: str, keys: set[str]) -> list[Any]:

@@ -10,11 +10,13 @@ from typing import Any
 from followup_cli.complaints import summary
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
+from followup_cli.ids import normalise_id
 from followup_cli.phones import mask_phone
 
 
 def timeline(conn: sqlite3.Connection, patient_id: str, today: date, *,
              reveal: bool = False) -> dict[str, Any]:
+    patient_id = normalise_id(patient_id)
     patient = conn.execute("SELECT * FROM patients WHERE patient_id = ?",
                            (patient_id,)).fetchone()
     if patient is None:

@@ -7,7 +7,13 @@ importing one only writes; otherwise both happen in the importing process, chunk
 chunk, each chunk staged from the ledger as the chunks before it left it.
 
 A patient is written as an upsert of every visit's row: the first inserts them, a later
-one updates them if it says something new (an empty cell does not wipe what is known).
+one updates them if it says something new (an empty cell does not wipe what is known)
+and its visit is not older than the patient's latest one: a patient's details are those
+of the row of their latest visit (by visit date, then file order), whatever the order of
+the file (an export sorted newest first) or of the imports.
+
+A visit already in the ledger under another patient is not moved: its tasks and calls
+are that patient's (`Stager.moved`, refused by the importer).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from followup_cli import planning
 from followup_cli.calendar import ClinicCalendar
+from followup_cli.ids import normalise_id
 from followup_cli.planning import iso_day
 from followup_cli.rules import RulePack
 
@@ -41,9 +48,12 @@ UPSERT_PATIENT = (
     "vip_tier = coalesce(excluded.vip_tier, vip_tier), "
     "phone_bad = CASE WHEN phone IS excluded.phone THEN phone_bad ELSE 0 END, "
     "updated_at = excluded.updated_at "
-    "WHERE name IS NOT excluded.name OR phone IS NOT excluded.phone "
+    "WHERE (name IS NOT excluded.name OR phone IS NOT excluded.phone "
     "OR birthday IS NOT coalesce(excluded.birthday, birthday) "
-    "OR vip_tier IS NOT coalesce(excluded.vip_tier, vip_tier)")
+    "OR vip_tier IS NOT coalesce(excluded.vip_tier, vip_tier)) "
+    # the row's visit date: not before any other visit of theirs already in the ledger
+    "AND ? >= coalesce((SELECT max(v.visit_date) FROM visits v WHERE v.patient_id = "
+    "excluded.patient_id AND v.visit_id <> ?), '')")
 INSERT_VISIT = (f"INSERT INTO visits (visit_id, {', '.join(VISIT_FIELDS)}, backfill, "
                 f"entered_on, updated_at) VALUES (?{', ?' * (len(VISIT_FIELDS) + 3)})")
 UPDATE_VISIT = (f"UPDATE visits SET {', '.join(f'{k} = ?' for k in VISIT_FIELDS)}, "
@@ -73,35 +83,59 @@ class Stager:
         # the last row sent of each patient, as a hash of it, in a slot picked by a hash of
         # the patient: the same row again would change nothing, and is not sent (an upsert
         # that finds its patient costs ~8 us: 4 s of a million-visit export). A slot taken
-        # by another patient only means a row sent again; two different rows of one
-        # patient with the same 64-bit hash (Python's, keyed anew in every process) would
-        # drop the second: about one chance in 10^19 a row. 8 bytes a slot, ~4 per row
-        # expected (`rows`), at most 32 MB whatever the file's size.
+        # by another patient only means a row sent again. A slot holds 43 bits of the row's
+        # hash (Python's, keyed anew in every process: two different rows of one patient
+        # alike in them drop the second, about one chance in 10^13 a row), whether that
+        # row was newer than every row seen in the slot before (so the ledger took it:
+        # APPLIED) and the latest visit day seen in the slot (DAY bits, a date ordinal).
+        # 8 bytes a slot, ~4 per row expected (`rows`), at most 32 MB whatever the size.
         self.slots = 1 << min(22, max(10, (4 * rows).bit_length()))
         self.sent = array("q", bytes(8 * self.slots))
         self.plans: dict[tuple[date, str], planning.StoredPlan] = {}
         self.categories: dict[tuple[str, str, str | None], str] = {}  # a clinic has few projects
+        # visits the ledger has under another patient: (line, visit id, theirs, the row's)
+        self.moved: list[tuple[int, str, str, str]] = []
 
     def stage(self, chunk: list[Visit], do_not_call: set[str] | frozenset[str],
-              known_visits: dict[str, Any]) -> Staged:
+              known_visits: dict[str, Any], latest: dict[str, str] | None = None) -> Staged:
         """`do_not_call`: the chunk's patients who asked not to be called (nothing is
-        planned for them). `known_visits`: the ledger's rows of the chunk's visits."""
+        planned for them). `known_visits`: the ledger's rows of the chunk's visits.
+        `latest`: the day of the latest visit the ledger has of the chunk's patients.
+
+        A patient's row is sent only if its visit is not older than their visits before
+        it in the file (this chunk's: the ledger has those of the chunks before, and
+        UPSERT_PATIENT checks them) nor than the ledger's `latest`."""
         stamp, summary, plans, categories = self.stamp, self.summary, self.plans, self.categories
         rules = self.rules
         fallback = rules.fallback
         patients: list[tuple[Any, ...]] = []
+        newest: dict[str, int] = {}   # the chunk's latest visit day of each of its patients
         sent, mask = self.sent, self.slots - 1
         new_visits: list[tuple[Any, ...]] = []
         new_tasks: list[tuple[Any, ...]] = []
         changed_visits: list[tuple[Any, ...]] = []
         for v in chunk:
             pid = v.patient_id
-            row = (pid, v.name, v.phone, iso_day(v.birthday) if v.birthday else None,
-                   v.vip_tier, stamp, stamp)
-            slot, seen = hash(pid) & mask, hash(row) | 1   # 0: an empty slot
-            if sent[slot] != seen:
-                sent[slot] = seen
-                patients.append(row)
+            old = known_visits.get(v.visit_id) if known_visits else None
+            if old is not None and old["patient_id"] != pid:
+                if normalise_id(old["patient_id"]) != pid:
+                    self.moved.append((v.line, v.visit_id, old["patient_id"], pid))
+                    continue
+                pid = old["patient_id"]   # stored before ids were normalised: kept
+            day = v.visit_date.toordinal()
+            if day >= newest.get(pid, 0) and not (latest and day < _ordinal(latest.get(pid))):
+                newest[pid] = day
+                row = (pid, v.name, v.phone, iso_day(v.birthday) if v.birthday else None,
+                       v.vip_tier, stamp, stamp)
+                slot, seen = hash(pid) & mask, hash(row) & _HASH
+                held = sent[slot]
+                top = held & _DAY
+                if held & ~_DAY != seen | APPLIED:   # not the row the ledger has of them
+                    patients.append((*row, iso_day(v.visit_date), v.visit_id))
+                    seen |= APPLIED if day >= top else 0
+                else:
+                    seen |= APPLIED
+                sent[slot] = seen | max(top, day)
             category = categories.get((v.kind, v.project, v.risk))
             if category is None:
                 category = categories[(v.kind, v.project, v.risk)] = rules.categorise(
@@ -116,7 +150,6 @@ class Stager:
             values = (pid, iso_day(v.visit_date), v.visit_time, v.project, v.kind,
                       None if no_callback else category, v.risk, v.department, v.doctor,
                       v.consultant, int(no_callback))
-            old = known_visits.get(v.visit_id) if known_visits else None
             if old is None:
                 backfill = 0
                 if plan is not None:
@@ -125,12 +158,12 @@ class Stager:
                     plan.uses += 1
                     backfill = plan.backfill
                 new_visits.append((v.visit_id, *values, backfill, stamp, stamp))
-            elif tuple(old[k] for k in VISIT_FIELDS) == values:
+            elif (stored := _stored(old)) == values:
                 summary.unchanged += 1
                 continue
             else:
                 summary.updated += 1
-                replan = any(old[VISIT_FIELDS[i]] != values[i] for i in _REPLAN)
+                replan = any(stored[i] != values[i] for i in _REPLAN)
                 changed_visits.append((v.visit_id, values, replan, plan, old["backfill"]))
             if no_callback:
                 summary.no_callback += 1
@@ -145,6 +178,25 @@ class Stager:
         for plan in self.plans.values():
             plan.count_into(count)
             plan.uses = 0
+
+
+_DAY = (1 << 20) - 1          # a date ordinal: up to the year 2870
+APPLIED = 1 << 20
+_HASH = ~((1 << 21) - 1)
+
+
+def _ordinal(day: str | None) -> int:
+    return date.fromisoformat(day).toordinal() if day else 0
+
+
+def _stored(old: Any) -> tuple[Any, ...]:
+    """A visit's VISIT_FIELDS as the ledger has them; a no-callback flag that older
+    versions may have left as the text "True"/"False" read as 1/0."""
+    values = tuple(old[k] for k in VISIT_FIELDS)
+    flag = values[-1]
+    if isinstance(flag, str):
+        values = (*values[:-1], int(flag.strip().casefold() in ("true", "1", "yes")))
+    return values
 
 
 @contextmanager
@@ -181,16 +233,47 @@ def write_staged(conn: sqlite3.Connection, staged: Staged, as_of: date,
     summary.patients_updated += conn.total_changes - changes - patients - events
     for visit_id, values, replan, plan, backfill in staged.changed_visits:
         if replan:
-            # planned tasks nobody has called yet are re-derived; called ones stay
-            conn.execute("DELETE FROM tasks WHERE visit_id = ? AND attempts = 0 "
-                         "AND status IN ('open', 'backfill')", (visit_id,))
+            # planned tasks nobody has called yet are re-derived; called ones stay, and so
+            # do tasks a logged call refers to, even a voided one (the log is append-only)
+            voided = conn.execute(
+                f"SELECT task_id, touchpoint FROM tasks t WHERE {_UNCALLED} AND EXISTS "
+                "(SELECT 1 FROM attempt_tasks x WHERE x.task_id = t.task_id)",
+                (visit_id,)).fetchall()
+            conn.execute(f"DELETE FROM tasks AS t WHERE {_UNCALLED} AND NOT EXISTS "
+                         "(SELECT 1 FROM attempt_tasks x WHERE x.task_id = t.task_id)",
+                         (visit_id,))
             backfill = 0 if plan is None else planning.store(
                 conn, values[0], visit_id, plan.tasks, as_of, count, key=visit_id)
+            if voided:
+                _replan_kept(conn, voided, [] if plan is None else plan.tasks, as_of)
         conn.execute(UPDATE_VISIT, (*values, backfill, stamp, visit_id))
     conn.executemany(INSERT_VISIT, staged.new_visits)
     conn.executemany(planning.INSERT_TASK, staged.new_tasks)
     if staged.touched:
         conn.executemany("INSERT OR IGNORE INTO temp.import_touched VALUES (?)", staged.touched)
+
+
+_UNCALLED = "t.visit_id = ? AND t.attempts = 0 AND t.status IN ('open', 'backfill')"
+
+
+def _replan_kept(conn: sqlite3.Connection, kept: list[Any],
+                 tasks: list[planning.PlannedTask], as_of: date) -> None:
+    """Tasks whose only calls were voided, of a visit re-planned: each takes its
+    touchpoint's new dates, or is cancelled when the new plan has no such call ahead."""
+    ahead = {task.touchpoint: task for task in tasks if not task.backfill(as_of)}
+    for task_id, touchpoint in kept:
+        task = ahead.get(touchpoint)
+        if task is None:
+            conn.execute("UPDATE tasks SET status = 'cancelled', status_reason = 'replanned', "
+                         "next_try_at = NULL WHERE task_id = ?", (task_id,))
+            continue
+        conn.execute(
+            "UPDATE tasks SET category = ?, seq = ?, nominal_date = ?, due_date = ?, "
+            "window = ?, move = ?, expires_on = ?, base_expires_on = ?, provisional = ?, "
+            "status = 'open', next_try_at = NULL, planned_on = ? WHERE task_id = ?",
+            (task.category, task.seq, iso_day(task.nominal_date), iso_day(task.due_date),
+             task.window, task.move, iso_day(task.expires_on), iso_day(task.expires_on),
+             int(task.provisional), iso_day(as_of), task_id))
 
 
 def _last_rows(conn: sqlite3.Connection) -> tuple[int, int]:

@@ -127,6 +127,40 @@ def test_random_exports_never_break_anything(tmp_path: Path, rows, header) -> No
         assert counts(db) == (0, 0)
 
 
+# importer hardening: ids people cannot tell apart, rows cut off, a hidden or bomb workbook
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(noise=st.lists(st.sampled_from(["\ufeff", "\u200b", "\u2060", "\x00", "\x07", " ",
+                                       "\u3000", "\u202e", "\u00ad"]), max_size=4),
+       cut=st.integers(min_value=0, max_value=8))
+def test_hostile_ids_and_cut_rows_fail_cleanly(tmp_path: Path, noise: list[str],
+                                               cut: int) -> None:
+    pid = "".join(noise) + "Ｃ１" + "".join(reversed(noise))
+    cells = ["A1", pid, "张三", "13800001111", "2026-11-01", "双眼皮", "成交"]
+    path = tmp_path / "ids.csv"
+    path.write_text("单号,客户编号,姓名,手机号,就诊日期,项目,状态\n" + ",".join(cells[:7 - cut % 7])
+                    + "\n", encoding="utf-8")
+    db = tmp_path / "ids.db"
+    if db.exists():
+        os.remove(db)
+    code = run(["--db", str(db), "import", "visits", str(path), "--date", "2026-11-02"])
+    assert code == (0 if cut % 7 == 0 else 2)
+    if code == 0:
+        conn = sqlite3.connect(db)
+        assert conn.execute("SELECT patient_id FROM patients").fetchall() == [("C1",)]
+        conn.close()
+
+
+def test_a_zip_bomb_workbook_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        out.writestr("[Content_Types].xml", "<Types/>")
+        out.writestr("xl/worksheets/sheet1.xml", b"<c/>" * (5 << 20))
+    assert run(["--db", str(tmp_path / "b.db"), "import", "visits", str(bomb)]) == 2
+
+
 LOGGER = """
 import sys
 from followup_cli.cli import run

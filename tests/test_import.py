@@ -54,6 +54,7 @@ def test_import_chinese_export(cli, tmp_path: Path, db: Path, encoding: str) -> 
         "general_projects": {"健康体检": 1},
         # the 3-, 6- and 12-month calls and a birthday in 2027, whose holidays are unknown
         "provisional_tasks": 10, "replanned": 0, "bad_rows": 0, "dry_run": False,
+        "sheet": None, "ignored_columns": [],
     }
     data = dump(db)
     phones = {p["patient_id"]: p["phone"] for p in data["patients"]}
@@ -549,7 +550,9 @@ def test_a_first_import_staged_by_the_second_process_is_the_same(cli, tmp_path: 
     assert staged == [True]
     summary = json.loads(here[0])
     assert summary["patients_added"] == 97 and summary["patients_updated"] > 20
-    assert len(here[2]) > 20   # numbers changed: each change is an event
+    # numbers changed: each change a later visit brought is an event (an older visit's
+    # row does not change the patient)
+    assert len(here[2]) > 10
     assert summary["bad_rows"] == 1 and "E01234" in here[3]
 
 
@@ -652,3 +655,254 @@ def test_a_bad_row_late_in_a_large_file_still_writes_nothing(cli, tmp_path: Path
         assert dump(db) == before
     else:
         assert dump(db)["visits"] == []
+
+
+# --- hardening: ids, rows that disagree, workbooks, messages -------------------------
+
+def test_a_visit_never_changes_patient(cli, tmp_path: Path, db: Path) -> None:
+    """A visit re-imported under another patient id is refused (its tasks and calls are
+    the first patient's): the message names the visit, both patients and the line."""
+    assert cli("import", "visits", str(write_export(tmp_path / "v.csv", ROWS)),
+               "--date", "2026-11-08").code == 0
+    before = dump(db)
+    moved = write_export(tmp_path / "moved.csv", [
+        ROWS[1], ROWS[0].replace(",C1001,", ",C1002,")])
+    result = cli("import", "visits", str(moved), "--date", "2026-11-08")
+    assert result.code == 2
+    assert result.err.splitlines()[1:] == [
+        "  moved.csv line 3, column '客户编号': visit A001 is patient C1001's in the ledger, "
+        "but this row gives it to patient C1002: a visit does not change patient (its "
+        "callbacks and calls are C1001's); check the export"]
+    assert dump(db) == before
+    bad = tmp_path / "bad.csv"
+    result = cli("import", "visits", str(moved), "--date", "2026-11-08", "--skip-bad", str(bad),
+                 "--format", "json")
+    assert result.code == 0 and result.json()["bad_rows"] == 1
+    assert bad.read_text(encoding="utf-8-sig").splitlines()[1].startswith(
+        "3,客户编号,\"visit A001 is patient C1001's in the ledger, but this row gives it to "
+        "patient C1002")
+    assert bad.read_text(encoding="utf-8-sig").splitlines()[1].endswith(
+        ",A001,C1002,周晓雯,138 1234 5678,2026/11/1,双眼皮,成交,整形外科,吴医生,林咨询,,1994/3/12,金卡,")
+    assert {v["visit_id"]: v["patient_id"] for v in dump(db)["visits"]}["A001"] == "C1001"
+
+
+def test_ids_are_compared_as_people_see_them(cli, tmp_path: Path, db: Path) -> None:
+    """Full-width digits, a BOM, zero-width and control characters, spaces around: the
+    same id. The ledger stores the normalised id; the commands find it by either."""
+    first = write_export(tmp_path / "v.csv", [
+        "Ａ００１,\ufeffＣ１００１\u200b,周晓雯,13812345678,2026-11-01,双眼皮,成交,,,,,,,"],
+        encoding="utf-8")
+    assert cli("import", "visits", str(first), "--date", "2026-11-08").code == 0
+    data = dump(db)
+    assert [(v["visit_id"], v["patient_id"]) for v in data["visits"]] == [("A001", "C1001")]
+    again = write_export(tmp_path / "again.csv", [
+        " A001\u2060, C1001\x07,周晓雯,13812345678,2026-11-01,双眼皮,成交,,,,,,,"],
+        encoding="utf-8")
+    result = cli("import", "visits", str(again), "--date", "2026-11-08", "--format", "json")
+    assert result.code == 0 and result.json()["visits_unchanged"] == 1
+    assert dump(db) == data
+    shown = cli("patient", "Ｃ１００１\u200b", "--date", "2026-11-08", "--format", "json")
+    assert shown.code == 0 and shown.json()["patient"]["patient_id"] == "C1001"
+    logged = cli("log", "--patient", " C1001\u200b", "--outcome", "no_answer", "--when",
+                 "2026-11-08 15:00")
+    assert logged.code == 0, logged.err
+    assert cli("assign", "--date", "2026-11-08", "--move", "Ｃ１００１", "--to", "小王").code == 0
+
+
+def test_a_header_is_read_like_an_id(cli, tmp_path: Path, db: Path) -> None:
+    """A full-width ｖｉｓｉｔ＿ｉｄ header is visit_id (a re-import does not double the
+    visits); headers followup does not read are listed in the summary."""
+    export = write_export(tmp_path / "v.csv", [
+        "A1,C1,张三,13800001111,2026-11-01,双眼皮,老客户",
+        "A2,C2,李四,13800002222,2026-11-01,双眼皮,"],
+        header="ｖｉｓｉｔ＿ｉｄ,客户编号,姓名,电话,日期,项目,备注", encoding="utf-8")
+    result = cli("import", "visits", str(export), "--date", "2026-11-02")
+    assert result.code == 0
+    assert "columns not read: 备注" in result.out.splitlines()
+    again = cli("import", "visits", str(export), "--date", "2026-11-02", "--format", "json")
+    assert again.json()["visits_unchanged"] == 2 and again.json()["ignored_columns"] == ["备注"]
+    assert [v["visit_id"] for v in dump(db)["visits"]] == ["A1", "A2"]
+
+
+def test_a_reimport_after_a_voided_call_replans(cli, tmp_path: Path, db: Path) -> None:
+    """A visit whose task had a call that was then voided: a corrected visit date re-plans
+    it (no IntegrityError); the task the call refers to stays, with its new dates."""
+    export = write_export(tmp_path / "v.csv", ["A1,C1,张三,13800001111,2026-11-01,双眼皮"],
+                          header="单号,客户编号,姓名,电话,日期,项目")
+    assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+    task = cli("due", "--date", "2026-11-02", "--format", "json").json()[0]
+    assert task["touchpoint"] == "1d"
+    assert cli("log", str(task["task_id"]), "--outcome", "no_answer", "--when",
+               "2026-11-02 15:00").code == 0
+    assert cli("log", "--void", "1", "--reason", "logged on the wrong task").code == 0
+    moved = write_export(tmp_path / "moved.csv", ["A1,C1,张三,13800001111,2026-11-02,双眼皮"],
+                         header="单号,客户编号,姓名,电话,日期,项目")
+    result = cli("import", "visits", str(moved), "--date", "2026-11-02", "--format", "json")
+    assert result.code == 0, result.err
+    assert result.json()["visits_updated"] == 1
+    data = dump(db)
+    kept = next(t for t in data["tasks"] if t["task_id"] == task["task_id"])
+    assert (kept["touchpoint"], kept["due_date"], kept["status"]) == ("1d", "2026-11-03", "open")
+    assert [a["attempt_id"] for a in data["attempts"]] == [1, 2]   # the call and its void
+    assert len([t for t in data["tasks"] if t["touchpoint"] == "1d"]) == 1
+
+
+def test_the_same_visit_twice_with_other_details_is_refused(cli, tmp_path: Path, db: Path) -> None:
+    """The same visit id with another doctor (or phone, or name…) two lines apart: both
+    lines are named; the same row twice is still fine."""
+    rows = [ROWS[0], ROWS[1], ROWS[0].replace("吴医生", "郑医生"), ROWS[1]]
+    result = cli("import", "visits", str(write_export(tmp_path / "v.csv", rows)),
+                 "--date", "2026-11-08")
+    assert result.code == 2
+    assert result.err.splitlines()[1:] == [
+        "  v.csv line 4, column '单号': the same visit id appears twice in the file with "
+        "different content (see also line 2)"]
+    assert all(rows == [] for rows in dump(db).values())
+
+
+def test_a_patient_has_the_details_of_their_latest_visit(cli, tmp_path: Path, db: Path) -> None:
+    """An export sorted newest first: the patient keeps the number of their latest visit;
+    an older export imported afterwards does not bring the old number back."""
+    newest_first = write_export(tmp_path / "v.csv", [
+        "B3,C1,周晓雯,13900000003,2026-11-05,双眼皮,成交,,,,,,,",
+        "B2,C1,周晓雯,13900000002,2026-11-03,双眼皮,成交,,,,,,,",
+        "B1,C1,周晓雯,13900000001,2026-11-01,双眼皮,成交,,,,,,,"])
+    assert cli("import", "visits", str(newest_first), "--date", "2026-11-08").code == 0
+    assert [p["phone"] for p in dump(db)["patients"]] == ["13900000003"]
+    older = write_export(tmp_path / "older.csv", [
+        "B0,C1,周晓文,13900000000,2026-10-01,双眼皮,成交,,,,,,,"])
+    result = cli("import", "visits", str(older), "--date", "2026-11-08", "--format", "json")
+    assert result.json()["visits_added"] == 1 and result.json()["patients_updated"] == 0
+    assert [(p["name"], p["phone"]) for p in dump(db)["patients"]] == [("周晓雯", "13900000003")]
+    newer = write_export(tmp_path / "newer.csv", [
+        "B4,C1,周晓雯,13900000004,2026-11-07,双眼皮,成交,,,,,,,"])
+    assert cli("import", "visits", str(newer), "--date", "2026-11-08").code == 0
+    assert [p["phone"] for p in dump(db)["patients"]] == ["13900000004"]
+
+
+def test_a_row_cut_off_mid_write_is_refused(cli, tmp_path: Path, db: Path) -> None:
+    """Fewer cells than the header (a file cut off mid-write); more cells that hold
+    something: refused with the line. Empty cells past the header are fine."""
+    rows = [ROWS[0], ",".join(ROWS[1].split(",")[:6]), ROWS[2] + ",多余", ROWS[3] + ",,"]
+    result = cli("import", "visits", str(write_export(tmp_path / "v.csv", rows)),
+                 "--date", "2026-11-08")
+    assert result.code == 2
+    assert result.err.splitlines()[1:] == [
+        "  v.csv line 3, column '-': the row has 6 cell(s), the header 14 (a file cut off "
+        "mid-write?)",
+        "  v.csv line 4, column '-': the row has 15 cell(s), the header 14 (a file cut off "
+        "mid-write?)"]
+    assert all(rows == [] for rows in dump(db).values())
+
+
+def test_a_no_callback_flag_stored_as_text_is_read(cli, tmp_path: Path, db: Path) -> None:
+    """A ledger where no-callback flags are the text "True"/"False": a re-import reads
+    them as 1/0 (nothing re-planned); a TRUE cell of a workbook is a yes."""
+    export = write_export(tmp_path / "v.csv", ROWS)
+    assert cli("import", "visits", str(export), "--date", "2026-11-08").code == 0
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE visits SET no_callback = CASE no_callback WHEN 1 THEN 'True' "
+                 "ELSE 'False' END")
+    conn.commit()
+    conn.close()
+    before = dump(db)
+    again = cli("import", "visits", str(export), "--date", "2026-11-08", "--format", "json")
+    assert again.json()["visits_unchanged"] == 9 and again.json()["visits_updated"] == 0
+    assert dump(db) == before
+
+
+def _workbook(path: Path, sheets: list[tuple[str, str, list[list]]]) -> Path:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, state, rows in sheets:
+        sheet = book.create_sheet(title)
+        sheet.sheet_state = state
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_a_hidden_first_sheet_is_not_read(cli, tmp_path: Path, db: Path) -> None:
+    """The first visible sheet is read and named in the summary; --sheet picks another;
+    an unknown name lists the sheets."""
+    header = ["客户编号", "姓名", "手机号", "就诊日期", "项目", "无需回访"]
+    book = _workbook(tmp_path / "v.xlsx", [
+        ("模板", "hidden", [header, ["C9", "样例", 13800009999, "2026-11-01", "双眼皮", False]]),
+        ("就诊", "visible", [header, ["C1", "张三", 13800001111, "2026-11-01", "双眼皮", True]]),
+        ("上月", "visible", [header, ["C2", "李四", 13800002222, "2026-10-01", "配镜", None]])])
+    result = cli("import", "visits", str(book), "--date", "2026-11-02")
+    assert result.code == 0, result.err
+    assert "sheet read: 就诊" in result.out.splitlines()
+    assert [(v["patient_id"], v["no_callback"]) for v in dump(db)["visits"]] == [("C1", 1)]
+    picked = cli("import", "visits", str(book), "--date", "2026-11-02", "--sheet", "上月",
+                 "--format", "json")
+    assert picked.json()["sheet"] == "上月" and picked.json()["visits_added"] == 1
+    unknown = cli("import", "visits", str(book), "--sheet", "本月")
+    assert unknown.code == 2
+    assert unknown.err == f"followup: {book}: no sheet named '本月'. Sheets: 模板、就诊、上月\n"
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(cli, tmp_path: Path, db: Path,
+                                                     monkeypatch) -> None:  # noqa: ANN001
+    """A workbook whose sheet declares far more than it packs (or more than the total
+    limit) is refused from the zip's directory, before anything is unpacked."""
+    import zipfile
+
+    from followup_cli import importer
+
+    good = _workbook(tmp_path / "good.xlsx", [("就诊", "visible", [
+        ["客户编号", "姓名", "手机号", "就诊日期", "项目"],
+        ["C1", "张三", 13800001111, "2026-11-01", "双眼皮"]])])
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(
+            bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        for item in source.infolist():
+            out.writestr(item, source.read(item))
+        out.writestr("xl/worksheets/sheet9.xml", b"<row/>" * (4 << 20))   # 24 MB of it
+    assert bomb.stat().st_size < 1 << 20
+    result = cli("import", "visits", str(bomb), "--date", "2026-11-02")
+    assert result.code == 2
+    assert result.err.startswith(f"followup: {bomb}: this workbook would unpack to too much (")
+    limit = importer.MAX_UNPACKED
+    monkeypatch.setattr(importer, "MAX_UNPACKED", 1000)
+    result = cli("import", "visits", str(good), "--date", "2026-11-02")
+    assert result.code == 2 and "would unpack to too much" in result.err
+    monkeypatch.setattr(importer, "MAX_UNPACKED", limit)
+    assert cli("import", "visits", str(good), "--date", "2026-11-02").code == 0
+    assert len(dump(db)["visits"]) == 1
+
+
+def test_no_personal_data_when_the_header_row_is_missing(cli, tmp_path: Path) -> None:
+    """A CSV without its header row: its first row is a patient's; the message says the
+    first row does not look like headers and shows none of it."""
+    export = write_export(tmp_path / "v.csv", ROWS[1:3], header=ROWS[0])
+    result = cli("import", "visits", str(export), "--date", "2026-11-08")
+    assert result.code == 2
+    assert result.err == (
+        f"followup: {export}: required column(s) missing: patient_id, name, phone, visit_date, "
+        "project. Headers found: none: the first row does not look like a header row (columns "
+        "1..14); does the file lack its header row?. If one of them is the column needed, add: "
+        "--map HEADER=patient_id --map …=name --map …=phone --map …=visit_date --map …=project\n")
+    for private in ("周晓雯", "1234", "5678", "1994"):
+        assert private not in result.err
+    # a header row with a phone pasted into a header cell: that cell is shown by position
+    header = "客户编号,姓名,13812345678,就诊日期,项目"
+    export = write_export(tmp_path / "w.csv", ["C1,张三,13800001111,2026-11-01,双眼皮"],
+                          header=header)
+    result = cli("import", "visits", str(export), "--date", "2026-11-08")
+    assert result.code == 2 and "13812345678" not in result.err
+    assert "Headers found: 客户编号、姓名、column 3、就诊日期、项目" in result.err
+
+
+def test_a_bad_rows_file_that_cannot_be_written_writes_nothing(cli, tmp_path: Path,
+                                                               db: Path) -> None:
+    """--skip-bad into a folder that is not there: exit 2, the ledger as it was (a write
+    that fails half-way: tests/test_safety.py)."""
+    rows = [*ROWS[:2], "A010,C2000,王五,12345,2026-11-03,双眼皮,成交,,,,,,,"]
+    export = write_export(tmp_path / "visits.csv", rows)
+    result = cli("import", "visits", str(export), "--date", "2026-11-08", "--skip-bad",
+                 str(tmp_path / "no-such-folder" / "bad.csv"))
+    assert result.code == 2 and result.out == ""
+    assert all(rows == [] for rows in dump(db).values())

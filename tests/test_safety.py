@@ -142,12 +142,19 @@ sys.exit(run(sys.argv[1:]))
     ["due", "--date", DAY, "--format", "xlsx", "-O"],
     ["report", "--month", "2026-11", "--format", "xlsx", "-O"],
     ["backup"],
+    ["import", "visits", "FILE", "--skip-bad"],
 ])
 def test_a_full_disk_leaves_no_half_file(ledger: Path, tmp_path: Path, args: list[str]) -> None:
     """A file size limit stands in for a full disk: the write fails part-way."""
     out = tmp_path / "out" / "file"
     out.parent.mkdir()
     out.write_text("the old file")
+    if args[0] == "import":   # the bad rows are written before the import commits
+        before = digest(ledger)
+        export = write_export(tmp_path / "more.csv", [
+            f"B{n},D{n},王五,13912345678,{'不是日期' if n % 2 else '2026-11-03'},双眼皮,成交,,,,,,,"
+            for n in range(200)])
+        args = [str(export) if a == "FILE" else a for a in args]
     result = subprocess.run([sys.executable, "-c", FULL, "--db", str(ledger), *args, str(out)],
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
@@ -155,6 +162,8 @@ def test_a_full_disk_leaves_no_half_file(ledger: Path, tmp_path: Path, args: lis
                              f"followup: {out}: not written (disk I/O error)\n")   # SQLite
     assert [p.name for p in out.parent.iterdir()] == ["file"]
     assert out.read_text() == "the old file"
+    if args[0] == "import":
+        assert digest(ledger) == before
 
 
 HOSTILE = {"C1": "\x1b[2J\x1b]0;pwned\x07周\x9b1m晓\rx", "C2": "[/]王[b]五"}

@@ -33,6 +33,9 @@ def import_visits_cli(
         "--date", help="Import as of this day (YYYY-MM-DD), for loading history: backfill is "
         "measured from it.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    sheet: Annotated[str | None, typer.Option(
+        "--sheet", help="The workbook's sheet to read (default: the first visible one).")]
+    = None,
 ) -> None:
     """Import visits from a clinic's export and plan their callbacks.
 
@@ -52,7 +55,7 @@ def import_visits_cli(
     try:
         summary = import_visits(conn, file, rules, cal, as_of, user_map=user_map,
                                 dry_run=dry_run, skip_bad=skip_bad,
-                                now=None if day else clock.now())
+                                now=None if day else clock.now(), sheet=sheet)
     finally:
         conn.close()
     if fmt == "json":
@@ -62,6 +65,10 @@ def import_visits_cli(
             k: getattr(summary, k) for k in ("added", "updated", "unchanged", "patients_added",
                                              "patients_updated", "tasks", "backfill",
                                              "cancelled")}))
+        if summary.sheet is not None:
+            typer.echo(t("import.sheet", sheet=summary.sheet))
+        if summary.ignored:
+            typer.echo(t("import.ignored", columns="、".join(summary.ignored)))
         if summary.no_callback:
             typer.echo(t("import.no_callback", count=summary.no_callback))
         if summary.general:

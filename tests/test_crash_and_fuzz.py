@@ -406,6 +406,11 @@ OPTION_VALUES = st.one_of(st.sampled_from([
     "json", "csv", "table", "html", "xlsx", "zh", "en", "reached", "no_answer", "投诉",
     "P000001", "C000001", "1,2,3", "a=b", "预约=visit_date", "x" * 300, "'); DROP TABLE tasks;--",
     "out.html", "out.xlsx", "sheet.csv", "nowhere/file.db", "张三", "-", "--",
+    # what the hardening issue found: the ledger as an output, invisible and control
+    # characters, values that cannot be real, dates at the ends of the calendar
+    "options.db", "./options.db", "options.db-wal", "/dev/null", ".", "\x1b[2J\x1b]0;x\x07",
+    "[/]王[b]五", "Ｃ０００００１", "\u200b", "\u200b\u200b", "00000000000", "0001-01-01 00:00",
+    "9999-12-31 23:59", "00:00+08:00", "9999-12", "1900-01-01", "9000-12-31",
 ]), st.text(st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]),
                        max_size=12))   # argv holds no NUL; non-UTF-8 bytes: test below
 
@@ -445,6 +450,8 @@ def test_any_options_on_any_command_fail_cleanly(tmp_path: Path, capsys, monkeyp
     assert "Traceback" not in err and "internal error" not in err, (argv, err)
     if code == 2:
         assert err.strip(), argv
+    with open(db, "rb") as f:   # no option ever writes over the ledger
+        assert f.read(16) == b"SQLite format 3\x00", argv
 
 
 def test_arguments_that_are_not_utf8(tmp_path: Path) -> None:

@@ -482,7 +482,17 @@ def test_a_read_only_ledger_says_so(tmp_path: Path) -> None:
     assert result.stderr == (f"followup: the ledger {db} cannot be written (a read-only file "
                              "or folder): nothing was recorded\n")
     assert reading.returncode == 0, reading.stderr   # reading it still works
-    assert sqlite3.connect(db).execute("SELECT count(*) FROM attempts").fetchone()[0] == 0
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM attempts").fetchone()[0] == 0
+    conn.close()   # the last connection removes the -wal and -shm files
+    # a read-only folder: SQLite cannot make the -wal/-shm files it reads through
+    assert _immutable(tmp_path, True)
+    try:
+        result = _followup("--db", str(db), *LOG_C1)
+    finally:
+        _immutable(tmp_path, False)
+    assert (result.returncode, result.stderr) == (2, f"followup: cannot open the ledger {db} "
+                                                     "(or its -wal/-shm files beside it)\n")
 
 
 def test_a_full_disk_loses_nothing_and_says_so(tmp_path: Path) -> None:

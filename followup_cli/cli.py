@@ -114,9 +114,13 @@ def _run(argv: list[str]) -> int:
     if after_root_options(argv) in (["--version"], ["-V"]):   # no need to load typer
         sys.stdout.write(f"followup {__version__}\n")
         return 0
+    import sqlite3
+
+    from followup_cli import ledger
     from followup_cli.errors import FollowupError
     from followup_cli.i18n import t
 
+    ledger.on_wait = lambda: sys.stderr.write(f"followup: {t('ledger.waiting')}\n")
     try:
         from followup_cli.fastpath import run_fast
 
@@ -139,6 +143,11 @@ def _run(argv: list[str]) -> int:
     except SystemExit as e:  # rich exits this way when the reader closed the pipe
         return e.code if isinstance(e.code, int) else 1
     except Exception as e:
+        # a busy, full, read-only or damaged ledger met outside a write transaction
+        known = ledger.explained(e, ledger.last_opened) if isinstance(e, sqlite3.Error) else None
+        if known is not None:
+            sys.stderr.write(f"followup: {known}\n")
+            return 2
         if os.environ.get("FOLLOWUP_DEBUG"):
             raise
         # the exception's text can hold a patient's name or phone: name only its type

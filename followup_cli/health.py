@@ -3,29 +3,79 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from followup_cli.calendar import ClinicCalendar
 
+COUNTED = ("patients", "visits", "tasks", "attempts", "complaints")
+
 
 def check(conn: sqlite3.Connection, cal: ClinicCalendar, today: date) -> dict[str, Any]:
-    """Everything that should be true of a ledger, and what is not."""
-    from followup_cli.calls import replay
+    """Everything that should be true of a ledger, and what is not. A check that cannot
+    read the ledger (a damaged page) is named under "unreadable"; the others still run."""
+    from followup_cli.ledger import chain
 
     problems: dict[str, Any] = {}
-    integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-    if integrity != ["ok"]:
-        problems["integrity"] = integrity[:20]
-    foreign = [dict(zip(("table", "rowid", "parent", "fkid"), r, strict=False))
-               for r in conn.execute("PRAGMA foreign_key_check")]
-    if foreign:
-        problems["foreign_keys"] = foreign[:20]
-    orphans = [r[0] for r in conn.execute(
+
+    def run(name: str, find: Callable[[], Any]) -> Any:
+        try:
+            found = find()
+        except sqlite3.DatabaseError:
+            problems.setdefault("unreadable", []).append(name)
+            return None
+        if found:
+            problems[name] = found
+        return found
+
+    run("integrity", lambda: [r[0] for r in conn.execute("PRAGMA integrity_check")
+                              if r[0] != "ok"][:20])
+    run("foreign_keys", lambda: [
+        dict(zip(("table", "rowid", "parent", "fkid"), r, strict=False))
+        for r in conn.execute("PRAGMA foreign_key_check")][:20])
+    run("orphan_tasks", lambda: [r[0] for r in conn.execute(
         "SELECT task_id FROM tasks WHERE visit_id IS NULL AND complaint_id IS NULL AND "
-        "category != 'birthday'")]
-    if orphans:
-        problems["orphan_tasks"] = orphans[:50]
+        "category != 'birthday' LIMIT 50")])
+    run("tasks_of_another_patient", lambda: [r[0] for r in conn.execute(
+        "SELECT t.task_id FROM tasks t LEFT JOIN visits v ON v.visit_id = t.visit_id "
+        "LEFT JOIN complaints c ON c.complaint_id = t.complaint_id "
+        "WHERE t.patient_id != v.patient_id OR t.patient_id != c.patient_id "
+        "ORDER BY t.task_id LIMIT 50")])
+    run("tasks_disagreeing_with_calls", lambda: _disagreeing(conn, cal))
+    run("triggers", lambda: _triggers_changed(conn))
+    heads: dict[str, Any] = {}
+
+    def chains() -> dict[str, Any]:
+        broken, found = chain.verify(conn)
+        heads.update(found)
+        return broken
+
+    run("chains", chains)
+    notices = {"provisional_open_tasks": _count(conn, "SELECT count(*) FROM tasks WHERE "
+                                                "status = 'open' AND provisional = 1"),
+               "phones_to_fix": _count(conn, "SELECT count(*) FROM patients WHERE "
+                                       "phone_bad = 1")}
+    return {
+        "ok": not problems,
+        "problems": problems,
+        "notices": notices,
+        "counts": {table: _count(conn, f"SELECT count(*) FROM {table}") for table in COUNTED},
+        "chain_heads": heads,
+    }
+
+
+def _count(conn: sqlite3.Connection, sql: str) -> int | str:
+    try:
+        return int(conn.execute(sql).fetchone()[0])
+    except sqlite3.DatabaseError:
+        return "?"
+
+
+def _disagreeing(conn: sqlite3.Connection, cal: ClinicCalendar) -> list[int]:
+    """Tasks whose stored state is not what replaying their calls gives."""
+    from followup_cli.calls import replay
+
     disagree = []
     for task in conn.execute("SELECT t.*, p.do_not_call FROM tasks t JOIN patients p ON "
                              "p.patient_id = t.patient_id WHERE t.attempts > 0 OR "
@@ -41,15 +91,23 @@ def check(conn: sqlite3.Connection, cal: ClinicCalendar, today: date) -> dict[st
         stored = (task["status"], task["attempts"], task["done_at"])
         if stored != (state["status"], state["attempts"], state["done_at"]):
             disagree.append(task["task_id"])
-    if disagree:
-        problems["tasks_disagreeing_with_calls"] = disagree[:50]
-    provisional = conn.execute("SELECT count(*) FROM tasks WHERE status = 'open' AND "
-                               "provisional = 1").fetchone()[0]
-    to_fix = conn.execute("SELECT count(*) FROM patients WHERE phone_bad = 1").fetchone()[0]
-    return {
-        "ok": not problems,
-        "problems": problems,
-        "notices": {"provisional_open_tasks": provisional, "phones_to_fix": to_fix},
-        "counts": {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                   for table in ("patients", "visits", "tasks", "attempts", "complaints")},
-    }
+    return disagree[:50]
+
+
+def _triggers_changed(conn: sqlite3.Connection) -> dict[str, str]:
+    """Triggers missing, altered or added, against a ledger freshly made by the same
+    migrations (they refuse changes to the logs and chain every row)."""
+    from followup_cli.ledger.migrations import migrate
+
+    sql = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+    fresh = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(fresh)
+        want = dict(fresh.execute(sql).fetchall())
+    finally:
+        fresh.close()
+    have = dict(conn.execute(sql).fetchall())
+    changed = {name: "missing" if name not in have else "altered"
+               for name, text in want.items() if have.get(name) != text}
+    changed.update({name: "unexpected" for name in have if name not in want})
+    return dict(sorted(changed.items()))

@@ -65,6 +65,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "或 followup init --demo 试用演示数据",
                      "the ledger {path} has no visits yet: run followup import visits FILE, "
                      "or followup init --demo to try the demo clinic"),
+    # ledger: a file that cannot be a ledger, a ledger that cannot be written (hardening)
+    "ledger.not_a_file": ("{path} 不是普通文件，不能用作台账", "{path} is not a plain file: it "
+                          "cannot be a ledger"),
+    "ledger.waiting": ("正在等待台账：另一个 followup 正在写入（如导入）……",
+                       "waiting for the ledger: another followup is writing (an import?)…"),
+    "ledger.busy": ("台账 {path} 一直被另一个 followup 占用：本次未记录，请稍后重试",
+                    "the ledger {path} stayed busy (another followup is writing): nothing was "
+                    "recorded, try again"),
+    "ledger.full": ("台账 {path} 所在磁盘已满：本次未记录，请腾出空间后重试",
+                    "the disk holding the ledger {path} is full: nothing was recorded; free "
+                    "some space and try again"),
+    "ledger.read_only": ("台账 {path} 不可写（只读文件或目录）：本次未记录",
+                         "the ledger {path} cannot be written (a read-only file or folder): "
+                         "nothing was recorded"),
+    "ledger.cant_open": ("无法打开台账 {path}（或其目录中的 -wal/-shm 文件）",
+                         "cannot open the ledger {path} (or its -wal/-shm files beside it)"),
+    "ledger.io_error": ("读写台账 {path} 时磁盘出错：本次未记录", "a disk error while reading "
+                        "or writing the ledger {path}: nothing was recorded"),
+    "ledger.damaged": ("台账 {path} 已损坏：运行 followup doctor 查看，并从备份恢复",
+                       "the ledger {path} is damaged: run followup doctor, and restore it from "
+                       "a backup"),
     # init
     "init.created": ("已创建台账 {path}", "created the ledger {path}"),
     "init.exists": ("台账 {path} 已存在", "the ledger {path} already exists"),
@@ -446,6 +467,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "doctor.foreign_keys": ("外键不一致", "foreign keys broken"),
     "doctor.orphan_tasks": ("找不到所属就诊的任务", "tasks with no visit"),
     "doctor.tasks_disagreeing_with_calls": ("状态与通话记录不符的任务", "tasks whose state disagrees with their calls"),
+    # doctor: tampering, mixed-up patients and damage (hardening)
+    "doctor.chains": ("通话/事件/审计记录被改动（每本记录第一处）",
+                      "calls, events or audit rows changed behind followup's back (the first "
+                      "row of each log)"),
+    "doctor.triggers": ("保护记录的触发器缺失或被改动", "the triggers that protect the logs "
+                        "are missing or altered"),
+    "doctor.tasks_of_another_patient": ("任务的患者与其就诊的患者不同",
+                                        "tasks whose patient is not their visit's patient"),
+    "doctor.unreadable": ("无法读取（台账损坏）", "could not be read (the ledger is damaged)"),
     "doctor.notices": ("提示：{provisional_open_tasks} 个暂定日期的任务；{phones_to_fix} 个待更正号码",
                        "notices: {provisional_open_tasks} open task(s) on provisional dates; "
                        "{phones_to_fix} number(s) to fix"),

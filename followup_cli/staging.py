@@ -226,11 +226,12 @@ def write_staged(conn: sqlite3.Connection, staged: Staged, as_of: date,
     changes, rows = conn.total_changes, _last_rows(conn)
     conn.executemany(UPSERT_PATIENT, staged.patients)
     # patients and events are never deleted: the new ones are the rows past the last
-    # ones before; the other changes were patients updated
+    # ones before; the other changes were patients updated (an event counts twice: its
+    # trigger writes its entry in the hash chain, ledger/chain.py)
     (patients_now, events_now), (patients_before, events_before) = _last_rows(conn), rows
     patients, events = patients_now - patients_before, events_now - events_before
     summary.patients_added += patients
-    summary.patients_updated += conn.total_changes - changes - patients - events
+    summary.patients_updated += conn.total_changes - changes - patients - 2 * events
     for visit_id, values, replan, plan, backfill in staged.changed_visits:
         if replan:
             # planned tasks nobody has called yet are re-derived; called ones stay, and so

@@ -465,3 +465,116 @@ def test_arguments_that_are_not_utf8(tmp_path: Path) -> None:
                                  *args], capture_output=True)
         assert result.returncode == 2, (args, result.stderr)
         assert b"Traceback" not in result.stderr and result.stderr.startswith(b"followup: ")
+
+
+# A ledger that cannot be one, or cannot be written (issue 9): one line saying so, exit 2,
+# never "internal error", never a hang.
+NOTE = "患者反馈恢复顺利，已提醒按时复查并注意饮食。"
+
+
+def _followup(*args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "followup_cli", "--lang", "en", *args],
+                          capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **env})
+
+
+def _a_ledger(tmp_path: Path) -> Path:
+    db = tmp_path / "l.db"
+    export = tmp_path / "v.csv"
+    export.write_text(f"{HEADER}\nK1,C1,患者,13912345678,2026-11-02,双眼皮,成交\n",
+                      encoding="utf-8")
+    assert run(["--db", str(db), "import", "visits", str(export), "--date", "2026-11-02"]) == 0
+    return db
+
+
+LOG_C1 = ("log", "--patient", "C1", "-o", "reached", "--note", NOTE, "--when",
+          "2026-11-03T15:00")
+
+
+@pytest.mark.parametrize("command", [LOG_C1, ("doctor",), ("due", "--date", "2026-11-03")])
+def test_dev_null_or_a_fifo_is_not_a_ledger(tmp_path: Path, command: tuple[str, ...]) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in ("/dev/null", str(fifo), str(tmp_path)):
+        result = _followup("--db", path, *command, timeout=30)   # a FIFO must not block
+        assert (result.returncode, result.stdout) == (2, ""), (path, result.stderr)
+        if path != str(tmp_path):   # a folder: typer's own "is a directory"
+            assert result.stderr == (f"followup: {path} is not a plain file: it cannot be a "
+                                     "ledger\n")
+    assert not os.path.exists("/dev/null-wal")
+
+
+def _immutable(path: Path, on: bool) -> bool:
+    """chattr +i: even root cannot write the file (where the file system supports it)."""
+    return subprocess.run(["chattr", "+i" if on else "-i", str(path)],
+                          capture_output=True).returncode == 0
+
+
+def test_a_read_only_ledger_says_so(tmp_path: Path) -> None:
+    db = _a_ledger(tmp_path)
+    if not _immutable(db, True):
+        pytest.skip("chattr +i is not available here")
+    try:
+        result = _followup("--db", str(db), *LOG_C1)
+        reading = _followup("--db", str(db), "due", "--date", "2026-11-03")
+    finally:
+        _immutable(db, False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (f"followup: the ledger {db} cannot be written (a read-only file "
+                             "or folder): nothing was recorded\n")
+    assert reading.returncode == 0, reading.stderr   # reading it still works
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM attempts").fetchone()[0] == 0
+    conn.close()   # the last connection removes the -wal and -shm files
+    # a read-only folder: SQLite cannot make the -wal/-shm files it reads through
+    assert _immutable(tmp_path, True)
+    try:
+        result = _followup("--db", str(db), *LOG_C1)
+    finally:
+        _immutable(tmp_path, False)
+    assert (result.returncode, result.stderr) == (2, f"followup: cannot open the ledger {db} "
+                                                     "(or its -wal/-shm files beside it)\n")
+
+
+def test_a_full_disk_loses_nothing_and_says_so(tmp_path: Path) -> None:
+    """The ledger on a file system with no room left (a small tmpfs in a user namespace)."""
+    db = _a_ledger(tmp_path)
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    room = db.stat().st_size + 36 * 1024   # the ledger and its -shm, a few pages more
+    script = (f"mount -t tmpfs -o size={room} tmpfs {disk} && cp {db} {disk}/l.db && "
+              f"{sys.executable} -m followup_cli --lang en --db {disk}/l.db "
+              + " ".join(f"'{a}'" for a in LOG_C1) + f"; echo \"exit $?\"; "
+              f"{sys.executable} -c \"import sqlite3; print(sqlite3.connect('{disk}/l.db')"
+              ".execute('SELECT count(*) FROM attempts').fetchone()[0])\"")
+    try:
+        result = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True,
+                                text=True, timeout=60)
+    except FileNotFoundError:
+        pytest.skip("unshare is not available here")
+    if "mount" in result.stderr or "unshare" in result.stderr:
+        pytest.skip(f"cannot mount a small file system here: {result.stderr}")
+    assert result.stdout.split("\n")[-3:] == ["exit 2", "0", ""], result.stdout + result.stderr
+    assert result.stderr == (f"followup: the disk holding the ledger {disk}/l.db is full: "
+                             "nothing was recorded; free some space and try again\n")
+
+
+def test_a_full_ledger_rolls_back_and_says_so(tmp_path: Path) -> None:
+    """SQLITE_FULL inside a write (here SQLite's own page limit): a LedgerError, nothing
+    written, the connection still usable."""
+    from datetime import datetime
+
+    from followup_cli.calendar import load_calendar
+    from followup_cli.calls import log_call
+    from followup_cli.errors import LedgerError
+    from followup_cli.ledger import open_ledger
+
+    db = _a_ledger(tmp_path)
+    conn = open_ledger(db)
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(LedgerError, match="is full: nothing was recorded"):
+        log_call(conn, load_calendar(None), outcome="reached", note=NOTE * 200, agent="a",
+                 patient_id="C1", when=datetime(2026, 11, 3, 15))
+    assert not conn.in_transaction
+    assert conn.execute("SELECT count(*) FROM attempts").fetchone()[0] == 0

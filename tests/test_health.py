@@ -57,3 +57,114 @@ def test_backup_is_a_private_consistent_copy(cli, ledger: Path, tmp_path: Path) 
     assert backed.execute("SELECT count(*) FROM settings WHERE key = 'uncommitted'"
                           ).fetchone()[0] == 0
     assert cli("backup", str(ledger)).code == 2
+
+
+def _tamper(ledger: Path, *statements: str) -> None:
+    """What someone with the sqlite3 shell could do to the file."""
+    conn = sqlite3.connect(ledger, isolation_level=None)
+    for statement in statements:
+        conn.execute(statement)
+    conn.close()
+
+
+@pytest.mark.parametrize(("statements", "chains", "triggers"), [
+    # a call's note rewritten once the trigger that refused it is gone
+    (["DROP TRIGGER attempts_append_only_update",
+      "UPDATE attempts SET note = '已回访' WHERE attempt_id = 2"],
+     {"attempts": {"row": 2, "problem": "changed"}},
+     {"attempts_append_only_update": "missing"}),
+    # a call's link to its task removed
+    (["DROP TRIGGER attempt_tasks_append_only_delete", "DELETE FROM attempt_tasks "
+      "WHERE attempt_id = 1"],
+     {"attempt_tasks": {"row": "1/2", "problem": "missing"}},
+     {"attempt_tasks_append_only_delete": "missing"}),
+    # a row slipped into the audit log without its chain entry
+    (["DROP TRIGGER audit_chained", "INSERT INTO audit (at, agent, action, what) VALUES "
+      "('2026-11-03T09:00:00', 'x', 'x', 'x')"],
+     {"audit": {"row": 1, "problem": "unchained"}}, {"audit_chained": "missing"}),
+    # a trigger kept by name that no longer refuses anything
+    (["DROP TRIGGER attempts_append_only_delete",
+      "CREATE TRIGGER attempts_append_only_delete BEFORE DELETE ON attempts BEGIN SELECT 1; "
+      "END", "DELETE FROM attempts WHERE attempt_id = 2"],
+     {"attempts": {"row": 2, "problem": "missing"}},
+     {"attempts_append_only_delete": "altered"}),
+])
+def test_doctor_shows_a_log_changed_behind_its_back(cli, ledger: Path, statements: list[str],
+                                                    chains: dict, triggers: dict) -> None:
+    _tamper(ledger, *statements)
+    result = cli("doctor", "--format", "json")
+    assert result.code == 1
+    problems = result.json()["problems"]
+    assert problems["chains"] == chains
+    assert problems["triggers"] == triggers
+    table = cli("doctor")
+    assert table.code == 1
+    assert "✗ the triggers that protect the logs are missing or altered" in table.out
+    assert "✗ calls, events or audit rows changed behind followup's back" in table.out
+
+
+def test_doctor_finds_a_task_of_another_patient(cli, ledger: Path) -> None:
+    conn = sqlite3.connect(ledger)
+    task = conn.execute("SELECT min(task_id) FROM tasks WHERE patient_id = 'C2'").fetchone()[0]
+    conn.execute("UPDATE tasks SET patient_id = 'C1' WHERE task_id = ?", (task,))
+    conn.commit()
+    result = cli("doctor", "--format", "json")
+    assert result.code == 1
+    assert result.json()["problems"] == {"tasks_of_another_patient": [task]}
+
+
+def test_every_writer_chains_its_rows(cli, ledger: Path, tmp_path: Path) -> None:
+    """Calls, corrections, complaints, patient events (also from an import) and the audit
+    log: every row lands in its chain, and doctor finds the ledger sound."""
+    complaint = "患者对术后肿胀时间过长不满，要求医生回电说明情况。"
+    steps = [
+        ("log", "--patient", "C2", "-o", "complaint", "--note", complaint, "--when",
+         "2026-11-04T15:00"),
+        ("complaint", "ack", "1", "--note", "已致歉并安排医生回电"),
+        ("log", "--amend", "1", "--note", NOTE + "补充。", "--reason", "补记"),
+        ("log", "--void", "2", "--reason", "误登记"),
+        ("log", "--patient", "C1", "-o", "do_not_call", "--when", "2026-11-05T15:00"),
+        ("patient", "allow-calls", "C1", "--reason", "患者来电同意回访"),
+        ("patient", "set-phone", "C2", "13700000000"),
+        ("due", "--date", "2026-11-05", "--reveal"),
+    ]
+    for args in steps:
+        result = cli(*args)
+        assert result.code == 0, (args, result.err)
+    export = write_export(tmp_path / "v2.csv", [
+        "A1,C1,周晓雯,13912345678,2026-11-02,双眼皮,成交,,,,,,,"])
+    assert cli("import", "visits", str(export), "--date", "2026-11-06").code == 0
+    conn = sqlite3.connect(ledger)
+    for log in ("attempts", "attempt_tasks", "patient_events", "complaint_events", "audit"):
+        rows = conn.execute(f"SELECT count(*) FROM {log}").fetchone()[0]
+        assert rows > 0, log
+        assert conn.execute("SELECT count(*) FROM chain WHERE log = ?", (log,)
+                            ).fetchone()[0] == rows, log
+    result = cli("doctor", "--format", "json")
+    assert result.code == 0, result.out
+    assert set(result.json()["chain_heads"]) == {"attempts", "attempt_tasks", "patient_events",
+                                                 "complaint_events", "audit"}
+
+
+def test_doctor_reports_a_damaged_page(cli, ledger: Path) -> None:
+    """One page of the tasks table overwritten: doctor says what it could not read."""
+    conn = sqlite3.connect(ledger)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'tasks'").fetchone()[0]
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    with ledger.open("r+b") as f:
+        f.seek((page - 1) * size)
+        f.write(bytes(range(256)) * (size // 256))
+    result = cli("doctor", "--format", "json")
+    assert result.code == 1, result.err
+    problems = result.json()["problems"]
+    assert "tasks_disagreeing_with_calls" in problems["unreadable"]
+    table = cli("doctor")
+    assert table.code == 1 and table.err == ""
+    assert "✗ could not be read (the ledger is damaged)" in table.out
+    # a command that reads the page says the ledger is damaged, not "internal error"
+    result = cli("due", "--date", "2026-11-03")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"followup: the ledger {ledger} is damaged: run followup doctor, and " \
+                         "restore it from a backup\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from followup_cli.errors import LedgerError
-from followup_cli.ledger import open_ledger, transaction
+from followup_cli.ledger import chain, open_ledger, transaction
 from followup_cli.ledger.migrations import LATEST, STEPS, migrate
 
 ATTEMPT = ("INSERT INTO attempts (attempt_id, patient_id, called_at, logged_at, agent, outcome, "
@@ -84,6 +84,13 @@ FIXTURES[6] = [*(s.replace("'2026-11-01', '2026-11-01')", "'2026-11-01', '2026-1
 FIXTURES[7] = [*FIXTURES[6], "UPDATE complaints SET severity = 'medium', status = 'resolved'"]
 # version 8: nothing new to write (migration 009 adds an index)
 FIXTURES[8] = [*FIXTURES[7], "UPDATE visits SET kind = 'treated' WHERE kind = 'consult'"]
+# version 9: more of each log (migration 010 chains them in id order)
+FIXTURES[9] = [
+    *FIXTURES[8],
+    "INSERT INTO attempt_tasks VALUES (4, 1)",
+    "INSERT INTO audit (at, agent, action, what) VALUES ('2026-11-06T10:00:00', '主管', "
+    "'patient show --reveal', '1: P1')",
+]
 TABLES = ("patients", "visits", "tasks", "attempts", "attempt_tasks", "complaints",
           "complaint_events", "patient_events", "audit", "assignments")
 
@@ -125,6 +132,10 @@ def test_every_older_schema_migrates_without_losing_a_row(tmp_path: Path, versio
             "SELECT task_id, status FROM tasks WHERE visit_id = 'V0'")] == [(4, "backfill")]
     assert [r[0] for r in upgraded.execute("SELECT name FROM _sqlite_migrations")] == [
         name for name, _ in STEPS]
+    # every row already logged is chained (migration 010), and the chains verify
+    logged = sum(len(after[log]) for log in chain.LOGS if log in after)
+    assert upgraded.execute("SELECT count(*) FROM chain").fetchone()[0] == logged
+    assert chain.verify(upgraded)[0] == {}
     if version < 2:  # complaint calls logged before cases existed each opened one
         assert [tuple(r) for r in upgraded.execute("SELECT patient_id, attempt_id, status, "
                                                    "opened_at FROM complaints")] == [
@@ -167,7 +178,7 @@ def test_pragmas(tmp_path: Path) -> None:
     conn = open_ledger(tmp_path / "l.db")
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 1_000   # a step: transaction()
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("INSERT INTO visits (visit_id, patient_id, visit_date, project, kind, "
                       "entered_on, updated_at) VALUES ('V', 'nobody', '2026-11-01', 'x', "
@@ -248,3 +259,93 @@ def test_no_check_lists_more_than_two_constants(tmp_path: Path) -> None:
         for m in re.finditer(r"CHECK\s*\([^()]*\bIN\s*\(([^)]*)\)", sql)
         if m.group(1).count(",") >= 2]
     assert lists == []
+
+
+# each log, a row already in it (by its key) and a column to change
+LOGGED = [("attempts", "attempt_id = 1", "note"), ("attempt_tasks", "attempt_id = 1", "task_id"),
+          ("patient_events", "event_id = 1", "reason"),
+          ("complaint_events", "event_id = 1", "note"), ("audit", "audit_id = 1", "what")]
+
+
+def _old_ledger_with_rows(tmp_path: Path) -> Path:
+    db = tmp_path / "l.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    migrate(conn, stop_before=STEPS[9][0])
+    for statement in FIXTURES[9]:
+        conn.execute(statement)
+    conn.close()
+    open_ledger(db).close()
+    return db
+
+
+@pytest.mark.parametrize(("table", "key", "column"), LOGGED)
+def test_a_logged_row_cannot_be_replaced_or_changed(tmp_path: Path, table: str, key: str,
+                                                     column: str) -> None:
+    """INSERT OR REPLACE fires no delete trigger (recursive_triggers is off): a plain
+    sqlite3 connection, even one that registered followup's chain function, is refused."""
+    db = _old_ledger_with_rows(tmp_path)
+    raw = sqlite3.connect(db, isolation_level=None)
+    chain.register(raw)
+    row = raw.execute(f"SELECT * FROM {table} WHERE {key}").fetchone()
+    names = [d[0] for d in raw.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    assert row is not None
+    # a link's key is all of it: replacing it would move it to the end of the table
+    changed = tuple("forged" if name == column and table != "attempt_tasks" else value
+                    for name, value in zip(names, row, strict=True))
+    marks = ", ".join("?" for _ in names)
+    for verb in ("INSERT OR REPLACE", "REPLACE", "INSERT OR IGNORE", "INSERT"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            raw.execute(f"{verb} INTO {table} VALUES ({marks})", changed)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        raw.execute(f"UPDATE {table} SET {column} = {column} WHERE {key}")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        raw.execute(f"DELETE FROM {table} WHERE {key}")
+    assert raw.execute(f"SELECT * FROM {table} WHERE {key}").fetchone() == row
+    for sql in ("UPDATE chain SET hash = 'x'", "DELETE FROM chain",
+                "INSERT OR REPLACE INTO chain SELECT * FROM chain LIMIT 1"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            raw.execute(sql)
+    assert chain.verify(raw)[0] == {}
+
+
+def test_a_client_without_followup_cannot_add_to_a_log(tmp_path: Path) -> None:
+    """The sqlite3 shell has no followup_chain: a row it adds would be unchained."""
+    db = _old_ledger_with_rows(tmp_path)
+    raw = sqlite3.connect(db, isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError, match="followup_chain"):
+        raw.execute("INSERT INTO audit (at, agent, action, what) VALUES ('x', 'x', 'x', 'x')")
+
+
+def test_each_log_is_a_chain_of_hashes(tmp_path: Path) -> None:
+    db = _old_ledger_with_rows(tmp_path)
+    conn = open_ledger(db)
+    with transaction(conn):
+        conn.execute("INSERT INTO audit (at, agent, action, what) VALUES ('a', 'b', 'c', 'd')")
+    entries = [tuple(r) for r in conn.execute("SELECT row_id, hash FROM chain WHERE log = "
+                                             "'audit' ORDER BY seq")]
+    first = chain.link(None, '[1,"2026-11-05T10:00:00","主管","due --date 2026-11-05 --reveal",'
+                             '"1: P1"]')
+    assert entries[0] == (1, first)
+    assert entries[-1] == (3, chain.link(entries[1][1], '[3,"a","b","c","d"]'))
+
+
+def test_a_ledger_someone_else_made_becomes_owner_only(tmp_path: Path) -> None:
+    """An empty file made first with the usual umask (or an older ledger and its -wal left
+    by the sqlite3 shell) is owner-only once followup opens it, and so are its side files."""
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    empty.chmod(0o644)
+    old = tmp_path / "old.db"
+    shell = sqlite3.connect(old)
+    shell.execute("PRAGMA journal_mode = WAL")
+    shell.execute("CREATE TABLE x (y)")   # not yet a ledger: its -wal is left open
+    for path in (old, Path(f"{old}-wal"), Path(f"{old}-shm")):
+        path.chmod(0o644)
+    for db in (empty, old):
+        conn = open_ledger(db)
+        with transaction(conn):
+            conn.execute("INSERT INTO settings VALUES ('k', 'v')")
+        for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            assert oct(path.stat().st_mode & 0o777) == "0o600", path
+        conn.close()
+    shell.close()

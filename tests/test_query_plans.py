@@ -13,7 +13,7 @@ from followup_cli.calendar import load_calendar
 from followup_cli.calls import log_call
 from followup_cli.cli import run
 from followup_cli.importer import import_visits
-from followup_cli.ledger import open_ledger
+from followup_cli.ledger import chain, open_ledger
 from followup_cli.report import month_report
 from followup_cli.rules import load_rules
 from followup_cli.sheet import due_tasks, numbers_to_fix, patient_context
@@ -129,6 +129,7 @@ def grow(db: Path, patients: int, day: date) -> None:
     """Years of history that is over: patients with an old visit, its call done and logged."""
     old = (day - timedelta(days=800)).isoformat()
     conn = sqlite3.connect(db, isolation_level=None)
+    chain.register(conn)   # the call log's triggers chain every call (ledger/chain.py)
     conn.execute("BEGIN")
     for i in range(patients):
         pid, vid = f"OLD{i:05d}", f"VOLD{i:05d}"

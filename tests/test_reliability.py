@@ -78,3 +78,70 @@ def test_two_agents_one_patient_the_second_is_refused_with_who_and_when(tmp_path
         assert conn.execute("SELECT count(*), min(agent) FROM attempts WHERE patient_id = ?",
                             (f"P{i}",)).fetchone() == (1, who)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")   # as a long import does
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.execute("ROLLBACK")
+"""
+
+
+def _while_held(db: Path, seconds: float, *args: str, **env: str
+                ) -> subprocess.CompletedProcess[str]:
+    """Run followup ARGS while another process holds the ledger's write lock."""
+    import os
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), str(seconds)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        return subprocess.run([sys.executable, "-m", "followup_cli", "--db", str(db), "--lang",
+                               "en", *args], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, **env})
+    finally:
+        holder.wait(timeout=60)
+
+
+def _ledger(tmp_path: Path) -> Path:
+    db = tmp_path / "busy.db"
+    export = write_export(tmp_path / "v.csv", [
+        "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,"])
+    assert subprocess.run([sys.executable, "-m", "followup_cli", "--db", str(db), "import",
+                           "visits", str(export), "--date", "2026-11-02"],
+                          capture_output=True).returncode == 0
+    return db
+
+
+NOTE = "患者恢复良好，已提醒按时复查并注意饮食。"
+LOG = ("log", "--patient", "C1", "-o", "reached", "--note", NOTE, "--when", "2026-11-03T15:00")
+
+
+def test_a_call_waits_for_a_long_write_and_is_recorded(tmp_path: Path) -> None:
+    """Issue 2: an import held the ledger longer than the busy timeout and the call was
+    lost. Now `log` (the fast path, no typer) waits, says so, and records the call."""
+    db = _ledger(tmp_path)
+    result = _while_held(db, 2.5, *LOG)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith(
+        "followup: waiting for the ledger: another followup is writing (an import?)…\n")
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM attempts").fetchone()[0] == 1
+
+
+def test_a_write_that_cannot_wait_longer_says_nothing_was_recorded(tmp_path: Path) -> None:
+    """Past the limit ($FOLLOWUP_WAIT_LIMIT, minutes by default): exit 2, nothing written,
+    on the fast path and through typer alike."""
+    db = _ledger(tmp_path)
+    for args in (LOG, ("patient", "set-phone", "C1", "13700000000")):
+        result = _while_held(db, 4, *args, FOLLOWUP_WAIT_LIMIT="1.5")
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == (
+            "followup: waiting for the ledger: another followup is writing (an import?)…\n"
+            f"followup: the ledger {db} stayed busy (another followup is writing): nothing was "
+            "recorded, try again\n")
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM attempts").fetchone()[0] == 0
+    assert conn.execute("SELECT phone FROM patients").fetchone()[0] == "13812345678"

@@ -43,10 +43,13 @@ def doctor_cli(
     ctx: typer.Context,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
-    """Check the ledger: integrity, foreign keys, orphan tasks, tasks whose state disagrees
-    with their calls; list provisional dates and numbers to fix. Exit code 1 if wrong.
+    """Check the ledger: integrity (a damaged page), foreign keys, orphan tasks, tasks of
+    another patient than their visit's, tasks whose state disagrees with their calls, the
+    hash chains of the call, event and audit logs and the triggers that protect them; list
+    provisional dates and numbers to fix. Exit code 1 if wrong.
 
-    检查台账：完整性、外键、孤立任务、与通话记录不符的任务；列出暂定日期和待更正号码。
+    检查台账：完整性（损坏的页）、外键、孤立任务、患者与就诊不符的任务、与通话记录不符的任务、
+    通话/事件/审计记录的哈希链及保护它们的触发器；列出暂定日期和待更正号码。
     """
     from followup_cli import clock
     from followup_cli.health import check

@@ -1,7 +1,9 @@
 """The ledger: one SQLite file holding patients, visits, planned tasks and the call log.
 
-`open_ledger` is the only way in: it creates the file readable by its owner only,
-sets WAL, foreign keys and a busy timeout, and applies pending migrations.
+`open_ledger` is the only way in: it refuses what is not a plain file, keeps the file
+readable by its owner only, sets WAL, foreign keys and a busy timeout, and applies pending
+migrations. `transaction()` is the only way to write: it waits out another followup's
+write, and turns SQLite's "busy", "full", "read-only" into a FollowupError.
 """
 
 from __future__ import annotations
@@ -9,18 +11,35 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterator
+import stat
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from followup_cli.errors import LedgerError
 from followup_cli.i18n import t
+from followup_cli.ledger import chain
 from followup_cli.ledger.migrations import LATEST, migrate
 
 if TYPE_CHECKING:
     from followup_cli.files import StrPath
 
-BUSY_TIMEOUT_MS = 10_000
+# A write waits for another followup's write (an import can hold the ledger for minutes)
+# in steps of BUSY_TIMEOUT_MS, saying so after the first, for at most WAIT_LIMIT_S
+# ($FOLLOWUP_WAIT_LIMIT, in seconds), then gives up having written nothing.
+BUSY_TIMEOUT_MS = 1_000
+WAIT_LIMIT_S = 600.0
+
+
+def _quiet() -> None:
+    pass
+
+
+# what the CLI shows while a write waits (the library itself never prints)
+on_wait: Callable[[], object] = _quiet
+# the ledger opened last, for a message about an error met outside `transaction()`
+last_opened = "-"
 
 
 def default_path() -> str:
@@ -40,7 +59,8 @@ def open_ledger(path: StrPath, *, create_dirs: bool = False) -> sqlite3.Connecti
     """
     from followup_cli.output.files import protect
 
-    path = os.fspath(path)
+    global last_opened
+    path = last_opened = os.fspath(path)
     protect(path)   # no output file may ever be written over it
     folder = os.path.dirname(path) or "."
     if not os.path.exists(folder):
@@ -51,8 +71,10 @@ def open_ledger(path: StrPath, *, create_dirs: bool = False) -> sqlite3.Connecti
         # create it private before SQLite writes a byte of personal data into it
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
+    _check_file(path)
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.row_factory = sqlite3.Row
+    chain.register(conn)
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -61,7 +83,8 @@ def open_ledger(path: StrPath, *, create_dirs: bool = False) -> sqlite3.Connecti
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as e:
         conn.close()
-        raise LedgerError(t("ledger.not_sqlite", path=path)) from e
+        known = None if _code(e) == sqlite3.SQLITE_NOTADB else explained(e, path)
+        raise known or LedgerError(t("ledger.not_sqlite", path=path)) from e
     if version > LATEST:
         conn.close()
         raise LedgerError(t("ledger.newer", path=path, found=version, known=LATEST))
@@ -70,11 +93,30 @@ def open_ledger(path: StrPath, *, create_dirs: bool = False) -> sqlite3.Connecti
             # an older ledger with data: keep a copy of it as it was before upgrading
             copy_to(conn, f"{path}.before-v{LATEST}.bak")
         migrate(conn)
-    for suffix in ("-wal", "-shm"):
-        side = path + suffix
-        if os.path.exists(side):
-            os.chmod(side, 0o600)
+    _owner_only(path)
     return conn
+
+
+def _check_file(path: str) -> None:
+    """A ledger is a plain file: /dev/null would lose every write (and SQLite would put its
+    side files in /dev), a FIFO would block forever, a folder is a typo. A file of ours
+    readable by others (an empty file someone made first) becomes owner-only."""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise LedgerError(t("ledger.not_a_file", path=path))
+    _owner_only(path)
+
+
+def _owner_only(path: str) -> None:
+    """The ledger and its -wal/-shm files readable by their owner only, whoever created
+    them (SQLite gives side files the ledger's mode; older ones may predate that)."""
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            info = os.stat(name)
+            if info.st_uid == os.geteuid() and info.st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except OSError:   # absent, or on a read-only disk: a write will say so
+            pass
 
 
 def copy_to(conn: sqlite3.Connection, target: StrPath) -> None:
@@ -110,8 +152,9 @@ def transaction(conn: sqlite3.Connection, *, immediate: bool = True) -> Iterator
     """One write transaction: all of it lands, or none of it.
 
     IMMEDIATE takes the write lock up front, so two agents logging at once wait for
-    each other (busy timeout) instead of failing half-way with "database is locked".
-    Inside an open transaction it nests as a savepoint.
+    each other instead of failing half-way with "database is locked"; a long import is
+    waited out too (`_begin`). Inside an open transaction it nests as a savepoint.
+    A ledger that is full, read-only or unreadable raises a LedgerError (nothing written).
     """
     if conn.in_transaction:
         conn.execute("SAVEPOINT nested")
@@ -123,13 +166,70 @@ def transaction(conn: sqlite3.Connection, *, immediate: bool = True) -> Iterator
             raise
         conn.execute("RELEASE nested")
         return
-    conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    _begin(conn, immediate)
     try:
         yield
-    except BaseException:
-        conn.execute("ROLLBACK")
+        conn.execute("COMMIT")
+    except BaseException as e:
+        if conn.in_transaction:   # SQLite rolls back by itself on some errors (disk full)
+            conn.execute("ROLLBACK")
+        known = explained(e, _path_of(conn)) if isinstance(e, sqlite3.Error) else None
+        if known is not None:
+            raise known from e
         raise
-    conn.execute("COMMIT")
+
+
+def _begin(conn: sqlite3.Connection, immediate: bool) -> None:
+    """BEGIN, waiting for another writer in steps of the busy timeout, up to the limit."""
+    started = time.monotonic()
+    told = False
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            return
+        except sqlite3.OperationalError as e:
+            if _code(e) != sqlite3.SQLITE_BUSY or time.monotonic() - started >= _wait_limit():
+                known = explained(e, _path_of(conn))
+                if known is None:
+                    raise
+                raise known from e
+        if not told:
+            on_wait()
+            told = True
+
+
+def _wait_limit() -> float:
+    try:
+        return float(os.environ.get("FOLLOWUP_WAIT_LIMIT", WAIT_LIMIT_S))
+    except ValueError:
+        return WAIT_LIMIT_S
+
+
+def _code(e: sqlite3.Error) -> int:
+    return (getattr(e, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
+# SQLite's primary result codes a user can cause (a busy, full, read-only or damaged
+# ledger) -> the message; anything else is followup's bug
+_EXPLAINED = {
+    sqlite3.SQLITE_BUSY: "ledger.busy", sqlite3.SQLITE_FULL: "ledger.full",
+    sqlite3.SQLITE_READONLY: "ledger.read_only", sqlite3.SQLITE_CANTOPEN: "ledger.cant_open",
+    sqlite3.SQLITE_IOERR: "ledger.io_error", sqlite3.SQLITE_CORRUPT: "ledger.damaged",
+    sqlite3.SQLITE_NOTADB: "ledger.damaged", sqlite3.SQLITE_PERM: "ledger.read_only",
+}
+
+
+def explained(e: sqlite3.Error, path: str) -> LedgerError | None:
+    """The LedgerError saying what SQLite's error means for the user, or None."""
+    key = _EXPLAINED.get(_code(e))
+    return None if key is None else LedgerError(t(key, path=path))
+
+
+def _path_of(conn: sqlite3.Connection) -> str:
+    try:
+        return str(conn.execute("PRAGMA database_list").fetchone()[2])
+    except sqlite3.Error:
+        return "-"
 
 
 def get_setting(conn: sqlite3.Connection, key: str) -> str | None:

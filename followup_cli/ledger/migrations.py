@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
+from followup_cli.ledger import chain
+
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
@@ -355,12 +357,131 @@ def _m009() -> None:
     """
 
 
+@step("m010_evident_logs")
+def _m010() -> None:
+    """
+    -- Why: the call log is the clinic's evidence (issue 11). UPDATE and DELETE were refused,
+    -- but INSERT OR REPLACE rewrote a call unseen (SQLite fires no delete trigger for a
+    -- REPLACE unless recursive_triggers is on, which the sqlite3 shell does not set), a
+    -- call's link to a task could be re-pointed, and with the triggers dropped anything
+    -- went while doctor said sound. Now an insert over an existing key is refused, links
+    -- are append-only, and every row of a log gets an entry in `chain` from its own
+    -- trigger: the hash of the log's previous hash and the row's content (ledger/chain.py,
+    -- whose LOGS must list the columns hashed here). doctor verifies the chains and that
+    -- these triggers are as written. The rows already logged are chained in id order.
+    CREATE TABLE chain (
+        seq INTEGER PRIMARY KEY,
+        log TEXT NOT NULL,
+        row_id INTEGER NOT NULL,
+        part INTEGER NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX chain_log ON chain(log, seq);
+    CREATE UNIQUE INDEX chain_row ON chain(log, row_id, part);
+    CREATE TRIGGER chain_append_only_update BEFORE UPDATE ON chain
+    BEGIN SELECT RAISE(ABORT, 'the hash chain is append-only'); END;
+    CREATE TRIGGER chain_append_only_delete BEFORE DELETE ON chain
+    BEGIN SELECT RAISE(ABORT, 'the hash chain is append-only'); END;
+    CREATE TRIGGER chain_no_replace BEFORE INSERT ON chain
+    WHEN EXISTS (SELECT 1 FROM chain WHERE seq = new.seq)
+    BEGIN SELECT RAISE(ABORT, 'the hash chain is append-only'); END;
+    CREATE TRIGGER attempt_tasks_append_only_update BEFORE UPDATE ON attempt_tasks
+    BEGIN SELECT RAISE(ABORT, 'attempts are append-only'); END;
+    CREATE TRIGGER attempts_no_replace BEFORE INSERT ON attempts
+    WHEN EXISTS (SELECT 1 FROM attempts WHERE attempt_id = new.attempt_id)
+    BEGIN SELECT RAISE(ABORT, 'attempts are append-only'); END;
+    CREATE TRIGGER attempt_tasks_no_replace BEFORE INSERT ON attempt_tasks
+    WHEN EXISTS (SELECT 1 FROM attempt_tasks
+                 WHERE attempt_id = new.attempt_id AND task_id = new.task_id)
+    BEGIN SELECT RAISE(ABORT, 'attempts are append-only'); END;
+    CREATE TRIGGER patient_events_no_replace BEFORE INSERT ON patient_events
+    WHEN EXISTS (SELECT 1 FROM patient_events WHERE event_id = new.event_id)
+    BEGIN SELECT RAISE(ABORT, 'patient events are append-only'); END;
+    CREATE TRIGGER complaint_events_no_replace BEFORE INSERT ON complaint_events
+    WHEN EXISTS (SELECT 1 FROM complaint_events WHERE event_id = new.event_id)
+    BEGIN SELECT RAISE(ABORT, 'complaint events are append-only'); END;
+    CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit
+    WHEN EXISTS (SELECT 1 FROM audit WHERE audit_id = new.audit_id)
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER attempts_chained AFTER INSERT ON attempts BEGIN
+        INSERT INTO chain (log, row_id, part, hash) VALUES ('attempts', new.attempt_id, 0,
+            followup_chain((SELECT hash FROM chain WHERE log = 'attempts'
+                            ORDER BY seq DESC LIMIT 1),
+            json_array(new.attempt_id, new.patient_id, new.called_at,
+                       new.logged_at, new.agent, new.outcome, new.note,
+                       new.satisfaction, new.nps, new.callback_at, new.corrects,
+                       new.correction, new.reason, new.logged_by)));
+    END;
+    CREATE TRIGGER attempt_tasks_chained AFTER INSERT ON attempt_tasks BEGIN
+        INSERT INTO chain (log, row_id, part, hash) VALUES ('attempt_tasks', new.attempt_id,
+            new.task_id,
+            followup_chain((SELECT hash FROM chain WHERE log = 'attempt_tasks'
+                            ORDER BY seq DESC LIMIT 1),
+            json_array(new.attempt_id, new.task_id)));
+    END;
+    CREATE TRIGGER patient_events_chained AFTER INSERT ON patient_events BEGIN
+        INSERT INTO chain (log, row_id, part, hash) VALUES ('patient_events',
+            new.event_id, 0,
+            followup_chain((SELECT hash FROM chain WHERE log = 'patient_events'
+                            ORDER BY seq DESC LIMIT 1),
+            json_array(new.event_id, new.patient_id, new.at, new.agent, new.action,
+                       new.reason, new.attempt_id)));
+    END;
+    CREATE TRIGGER complaint_events_chained AFTER INSERT ON complaint_events BEGIN
+        INSERT INTO chain (log, row_id, part, hash) VALUES ('complaint_events',
+            new.event_id, 0,
+            followup_chain((SELECT hash FROM chain WHERE log = 'complaint_events'
+                            ORDER BY seq DESC LIMIT 1),
+            json_array(new.event_id, new.complaint_id, new.at, new.agent,
+                       new.action, new.note)));
+    END;
+    CREATE TRIGGER audit_chained AFTER INSERT ON audit BEGIN
+        INSERT INTO chain (log, row_id, part, hash) VALUES ('audit', new.audit_id, 0,
+            followup_chain((SELECT hash FROM chain WHERE log = 'audit'
+                            ORDER BY seq DESC LIMIT 1),
+            json_array(new.audit_id, new.at, new.agent, new.action, new.what)));
+    END;
+    CREATE TEMP TABLE m010_rows (log TEXT, row_id INTEGER, part INTEGER, content TEXT);
+    CREATE TEMP TRIGGER m010_chain AFTER INSERT ON m010_rows BEGIN
+        INSERT INTO chain (log, row_id, part, hash) VALUES (new.log, new.row_id, new.part,
+            followup_chain((SELECT hash FROM chain WHERE log = new.log
+                            ORDER BY seq DESC LIMIT 1),
+                           new.content));
+    END;
+    INSERT INTO temp.m010_rows (log, row_id, part, content)
+        SELECT 'attempts', attempt_id, 0,
+        json_array(attempt_id, patient_id, called_at, logged_at, agent, outcome,
+                   note, satisfaction, nps, callback_at, corrects, correction,
+                   reason, logged_by)
+        FROM attempts ORDER BY rowid;
+    INSERT INTO temp.m010_rows (log, row_id, part, content)
+        SELECT 'attempt_tasks', attempt_id, task_id,
+        json_array(attempt_id, task_id)
+        FROM attempt_tasks ORDER BY rowid;
+    INSERT INTO temp.m010_rows (log, row_id, part, content)
+        SELECT 'patient_events', event_id, 0,
+        json_array(event_id, patient_id, at, agent, action, reason, attempt_id)
+        FROM patient_events ORDER BY rowid;
+    INSERT INTO temp.m010_rows (log, row_id, part, content)
+        SELECT 'complaint_events', event_id, 0,
+        json_array(event_id, complaint_id, at, agent, action, note)
+        FROM complaint_events ORDER BY rowid;
+    INSERT INTO temp.m010_rows (log, row_id, part, content)
+        SELECT 'audit', audit_id, 0,
+        json_array(audit_id, at, agent, action, what)
+        FROM audit ORDER BY rowid;
+    DROP TRIGGER temp.m010_chain;
+    DROP TABLE temp.m010_rows;
+    """
+
+
 LATEST = len(STEPS)
 
 
 def migrate(conn: sqlite3.Connection, *, stop_before: str | None = None) -> None:
     """Apply every pending migration, each in its own transaction."""
     database, migrations_of = _sqlite_utils()
+    chain.register(conn)   # migration 010 chains the rows already logged
 
     migrations = migrations_of("followup")
     for number, (name, sql) in enumerate(STEPS, start=1):

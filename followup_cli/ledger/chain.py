@@ -1,0 +1,89 @@
+"""Hash chains over the logs a user's work leaves: the calls, the tasks each call settled,
+patient events, complaint events and the audit log.
+
+Every row of these tables has an entry in `chain`, written by the table's AFTER INSERT
+trigger (migration 010) inside the statement that wrote the row: the SHA-256 of the log's
+previous hash and the row's content (SQLite's `json_array` of its columns). The triggers
+call `followup_chain`, which every followup connection registers (`register`): no code
+that writes a row can forget its entry, and a client without the function (the sqlite3
+shell) cannot add a row at all. A row changed, removed or slipped in once the append-only
+triggers are dropped breaks its log's chain at that row: `verify` finds the first.
+
+There is no secret: someone who rewrites a whole chain is caught only by the chain heads
+`doctor` shows, if they were noted somewhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from typing import Any
+
+# log (its table) -> the row's key in `chain` (row_id, part) and the columns hashed, as
+# migration 010's triggers hash them. A migration that adds a column to one of these
+# tables and wants it hashed re-creates the trigger, re-chains the log and changes this.
+LOGS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "attempts": ("attempt_id", "0", (
+        "attempt_id", "patient_id", "called_at", "logged_at", "agent", "outcome", "note",
+        "satisfaction", "nps", "callback_at", "corrects", "correction", "reason",
+        "logged_by")),
+    "attempt_tasks": ("attempt_id", "task_id", ("attempt_id", "task_id")),
+    "patient_events": ("event_id", "0", (
+        "event_id", "patient_id", "at", "agent", "action", "reason", "attempt_id")),
+    "complaint_events": ("event_id", "0", (
+        "event_id", "complaint_id", "at", "agent", "action", "note")),
+    "audit": ("audit_id", "0", ("audit_id", "at", "agent", "action", "what")),
+}
+
+
+def link(previous: str | None, content: str) -> str:
+    """A row's hash: of the hash before it in its log (none for the first) and its content."""
+    return hashlib.sha256(((previous or "") + content).encode()).hexdigest()
+
+
+def register(conn: sqlite3.Connection) -> None:
+    """Let this connection write the logs (their triggers call `followup_chain`)."""
+    conn.create_function("followup_chain", 2, link, deterministic=True)
+
+
+def verify(conn: sqlite3.Connection) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """({log: its first broken row and what is wrong}, {log: the hash at its head})."""
+    broken: dict[str, dict[str, Any]] = {}
+    heads: dict[str, Any] = {}
+    for log, (row_id, part, columns) in LOGS.items():
+        content = ", ".join(f"t.{c}" for c in columns)
+        previous = None
+        matched = 0
+        for entry in conn.execute(
+                f"SELECT c.row_id, c.part, c.hash, t.rowid IS NULL AS gone, "
+                f"json_array({content}) AS content FROM chain c LEFT JOIN {log} t "
+                f"ON t.{row_id} = c.row_id AND {_part('t', part)} = c.part "
+                f"WHERE c.log = ? ORDER BY c.seq", (log,)):
+            entry_row, entry_part, stored, gone, row = entry
+            problem = ("missing" if gone else
+                       "changed" if link(previous, row) != stored else None)
+            if problem:
+                broken[log] = {"row": _key(entry_row, entry_part, part), "problem": problem}
+                break
+            previous = stored
+            matched += 1
+        heads[log] = previous
+        if log in broken:
+            continue
+        if conn.execute(f"SELECT count(*) FROM {log}").fetchone()[0] != matched:
+            stray = conn.execute(
+                f"SELECT t.{row_id} AS row_id, {_part('t', part)} AS part FROM {log} t "
+                f"WHERE NOT EXISTS (SELECT 1 FROM chain c WHERE c.log = ? "
+                f"AND c.row_id = t.{row_id} AND c.part = {_part('t', part)}) "
+                f"ORDER BY t.rowid LIMIT 1", (log,)).fetchone()
+            if stray is not None:
+                broken[log] = {"row": _key(stray[0], stray[1], part), "problem": "unchained"}
+    return broken, heads
+
+
+def _part(alias: str, part: str) -> str:
+    return part if part == "0" else f"{alias}.{part}"
+
+
+def _key(row_id: Any, part: Any, part_column: str) -> Any:
+    return row_id if part_column == "0" else f"{row_id}/{part}"

@@ -457,6 +457,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "xlsx.vip_tier": ("会员等级", "VIP tier"),
     "xlsx.outcome": ("结果", "Outcome"),
     "backup.done": ("已备份到 {path}（仅本人可读）", "backed up to {path} (readable by you only)"),
+    "doctor.word.missing": ("缺失", "missing"),
+    "doctor.word.altered": ("被改动", "altered"),
+    "doctor.word.unexpected": ("多出来的", "not followup's"),
+    "doctor.word.changed": ("内容被改动", "changed"),
+    "doctor.word.unchained": ("不在哈希链中", "not in the chain"),
+    "doctor.row_problem": ("第 {row} 行{problem}", "row {row} {problem}"),
     "doctor.ok": ("台账正常：{patients} 位患者，{visits} 次就诊，{tasks} 个任务，{attempts} 条通话记录，{complaints} 张投诉单",
                   "the ledger is sound: {patients} patients, {visits} visits, {tasks} tasks, "
                   "{attempts} logged calls, {complaints} complaint cases"),

@@ -101,6 +101,10 @@ def test_doctor_shows_a_log_changed_behind_its_back(cli, ledger: Path, statement
     assert table.code == 1
     assert "✗ the triggers that protect the logs are missing or altered" in table.out
     assert "✗ calls, events or audit rows changed behind followup's back" in table.out
+    (log, where), = chains.items()
+    assert f"{log} row {where['row']} " in table.out and "{" not in table.out
+    chinese = cli("--lang", "zh", "doctor").out
+    assert f"{log} 第 {where['row']} 行" in chinese and "missing" not in chinese
 
 
 def test_doctor_finds_a_task_of_another_patient(cli, ledger: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -68,8 +68,25 @@ def doctor_cli(
     else:
         typer.echo(t("doctor.ok" if result["ok"] else "doctor.bad", **result["counts"]))
         for name, detail in result["problems"].items():
-            typer.echo(f"  ✗ {t('doctor.' + name)}: {detail}")
+            typer.echo(f"  ✗ {t('doctor.' + name)}: {shown(detail)}")
         notices = result["notices"]
         typer.echo(t("doctor.notices", **notices))
     if not result["ok"]:
         raise typer.Exit(1)
+
+
+def shown(detail: Any) -> str:
+    """A problem's detail in words: ids, rows and what is wrong with each, in the user's
+    language (a damaged page's own words are SQLite's)."""
+    words = {"missing": t("doctor.word.missing"), "altered": t("doctor.word.altered"),
+             "unexpected": t("doctor.word.unexpected"), "changed": t("doctor.word.changed"),
+             "unchained": t("doctor.word.unchained")}
+    if isinstance(detail, dict) and set(detail) == {"row", "problem"}:
+        return t("doctor.row_problem", row=detail["row"], problem=shown(detail["problem"]))
+    if isinstance(detail, dict):
+        return "; ".join(f"{key} {shown(value)}" for key, value in detail.items())
+    if isinstance(detail, list):
+        return ", ".join(shown(item) for item in detail)
+    if isinstance(detail, str):
+        return words.get(detail, detail)
+    return str(detail)

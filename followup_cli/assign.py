@@ -9,6 +9,7 @@ from datetime import date, datetime
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 from followup_cli.ledger import transaction
+from followup_cli.text import given
 
 
 def share(patients: list[str], agents: list[str], previous: dict[str, str],
@@ -38,7 +39,7 @@ def share(patients: list[str], agents: list[str], previous: dict[str, str],
 
 def assign_day(conn: sqlite3.Connection, day: date, patients: list[str], agents: list[str], *,
                by: str, now: datetime) -> dict[str, str]:
-    agents = [a.strip() for a in agents if a.strip()]
+    agents = [a.strip() for a in agents if given(a)]
     if not agents or len(set(agents)) != len(agents):
         raise FollowupError(t("assign.agents"))
     with transaction(conn):

@@ -24,12 +24,17 @@ EXPLAINED = (*HEADLINE, "satisfaction_distribution", "complaint_deadlines",
 
 
 def parse_month(value: str) -> tuple[date, date]:
-    """'2026-11' -> (first day, first day of the next month)."""
+    """'2026-11' -> (first day, first day of the next month), in clock.in_range."""
+    from followup_cli.clock import FIRST_YEAR, LAST_YEAR, in_range
+
     try:
         year, month = (int(p) for p in value.split("-"))
         start = date(year, month, 1)
     except ValueError:
         raise FollowupError(t("report.bad_month", value=value)) from None
+    if not in_range(start):
+        raise FollowupError(t("clock.year_range", option="--month", value=value,
+                              first=FIRST_YEAR, last=LAST_YEAR))
     end = date(year + month // 12, month % 12 + 1, 1)
     return start, end
 
@@ -39,7 +44,8 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
     if start.day == 1 and end.day == 1 and (end - start).days in range(28, 32):
         before = start - timedelta(days=1)
         return before.replace(day=1), start
-    return start - (end - start), start
+    # a period of millennia: the one before starts with the calendar (nothing is there)
+    return start - min(end - start, start - date.min), start
 
 
 # The calls view reports an amended call at its amended time, which no index can find

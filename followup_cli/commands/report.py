@@ -62,16 +62,16 @@ def report_cli(
     check_choice("--format", fmt, (*FORMATS, "html", "xlsx"))
     if fmt in ("html", "xlsx") and output is None:
         raise FollowupError(t("print.need_output", fmt=fmt))
-    if month:
+    if month is not None:
         first, after = parse_month(month)
-    elif start and end:
+    elif start is not None and end is not None:
         first, after = parse_day(start, "--from"), parse_day(end, "--to") + timedelta(days=1)
         if after <= first:
             raise FollowupError(t("report.bad_period"))
     else:
         raise FollowupError(t("report.need_period"))
     st = state(ctx)
-    as_of = parse_day(day) if day else clock.today()
+    as_of = parse_day(day) if day is not None else clock.today()
     reports = {}
     for path in map(Path, st.dbs or [default_path()]):
         if not path.exists():

@@ -221,3 +221,42 @@ def test_an_unknown_time_zone_is_refused_by_name(cli, tmp_path: Path, monkeypatc
         result = cli(*line)
         assert (result.code, result.err) == (2, f"followup: FOLLOWUP_TZ={zone}: unknown time "
                                                 "zone (e.g. Asia/Shanghai)\n")
+
+
+# --- counts and files too large to be real ---------------------------------------------
+
+def test_a_demo_too_large_is_refused_by_name(cli) -> None:  # noqa: ANN001
+    for size in ("99999999999999999999", "20001"):
+        result = cli("init", "--demo", "--patients", size)
+        assert result.code == 2 and size in result.err
+        assert "is not in the range 10<=x<=20000" in result.err
+
+
+def test_a_shift_of_thousands_of_agents_is_refused(cli, ledger: Path) -> None:
+    names = ",".join(f"agent{i}" for i in range(5000))
+    err = refused(cli, ledger, "assign", "--date", "2026-11-04", "--agents", names)
+    assert err == "followup: --agents: at most 200 agents on a shift (5000 given)\n"
+    shares = cli("assign", "--date", "2026-11-04", "--agents", "王芳,\u200b, ,李娜")
+    assert shares.code == 0 and "\u200b" not in shares.out
+    assert [line.split()[1] for line in shares.out.splitlines() if "│" in line][-2:] == [
+        "王芳", "李娜"]
+
+
+@pytest.mark.parametrize("line", [
+    ["rules", "check", "{big}"], ["--rules", "{big}", "rules", "show"],
+    ["--calendar", "{big}", "due", "--date", "2026-11-04"], ["calendar", "check", "{big}"],
+    ["rules", "check", "/dev/zero"],
+])
+def test_a_settings_file_is_read_at_most_a_megabyte(cli, ledger: Path, tmp_path: Path,  # noqa: ANN001
+                                                     line: list[str]) -> None:
+    big = tmp_path / "big.toml"
+    big.write_text("# padding\n" * 110_000, encoding="utf-8")   # valid TOML, 1.1 MB
+    args = [a.format(big=big) for a in line]
+    shown = next(a for a in args if a.endswith(("big.toml", "/dev/zero")))
+    assert refused(cli, ledger, *args) == (
+        f"followup: {shown}: larger than 1 MB, not a settings file\n")
+
+
+def test_the_clinic_settings_file_too(cli, ledger: Path, tmp_path: Path) -> None:
+    (tmp_path / "followup.toml").write_text("# padding\n" * 110_000, encoding="utf-8")
+    assert "larger than 1 MB" in refused(cli, ledger, "report", "--month", "2026-11")

@@ -224,6 +224,33 @@ SUMMED = ("due", "done", "on_time", "missed", "unreachable", "attempts", "reache
           "conversions", "consults_reached", "late_plans")
 
 
+def branch_labels(paths: list[str], names: list[str | None]) -> list[str]:
+    """Each branch's label: the clinic's own name if its settings give one, else the
+    folder of its ledger (north/ledger.db: north); for ledgers in one folder, the file's
+    name, then both; labels that are still the same are numbered."""
+    import os
+
+    def ways(path: str) -> tuple[str, str, str]:
+        folder = os.path.basename(os.path.dirname(os.path.abspath(path))) or "-"
+        stem = os.path.splitext(os.path.basename(path))[0]
+        return folder, stem, f"{folder}/{stem}"
+
+    labels = [name or ways(path)[0] for path, name in zip(paths, names, strict=True)]
+    for way in (1, 2):
+        clash = {label for label in labels if labels.count(label) > 1}
+        labels = [ways(path)[way] if label in clash and not name else label
+                  for path, name, label in zip(paths, names, labels, strict=True)]
+    repeated = {label for label in labels if labels.count(label) > 1}
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        if label in repeated:
+            seen[label] = seen.get(label, 0) + 1
+            label = f"{label} ({seen[label]})"
+        out.append(label)
+    return out
+
+
 def group_report(branches: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """A clinic group: each branch's ledger reported on its own, then added up. Rates and
     means are recomputed from the summed counts, never averaged."""

@@ -10,6 +10,10 @@ from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 from followup_cli.ids import normalise_id
 from followup_cli.ledger import transaction
+from followup_cli.text import given
+
+# a clinic's callback team on one shift: a list far longer is a pasted file, not a team
+MAX_AGENTS = 200
 
 
 def share(patients: list[str], agents: list[str], previous: dict[str, str],
@@ -17,6 +21,7 @@ def share(patients: list[str], agents: list[str], previous: dict[str, str],
     """patient -> agent: balanced by calls, a patient kept with the agent who called them
     before when that agent has room, manual moves (`fixed`) kept. Deterministic."""
     target = -(-len(patients) // len(agents)) if agents else 0
+    rank = {a: i for i, a in enumerate(agents)}
     load: Counter[str] = Counter({a: 0 for a in agents})
     out: dict[str, str] = {}
     for pid, agent in fixed.items():
@@ -31,17 +36,25 @@ def share(patients: list[str], agents: list[str], previous: dict[str, str],
             load[before] += 1
     for pid in rest:
         if pid not in out:
-            agent = min(agents, key=lambda a: (load[a], agents.index(a)))
+            agent = min(agents, key=lambda a: (load[a], rank[a]))
             out[pid] = agent
             load[agent] += 1
     return out
 
 
+def on_shift(agents: list[str]) -> list[str]:
+    """The agents named, each once, blanks dropped; at most MAX_AGENTS."""
+    names = [a.strip() for a in agents if given(a)]
+    if not names or len(set(names)) != len(names):
+        raise FollowupError(t("assign.agents"))
+    if len(names) > MAX_AGENTS:
+        raise FollowupError(t("assign.too_many", limit=MAX_AGENTS, count=len(names)))
+    return names
+
+
 def assign_day(conn: sqlite3.Connection, day: date, patients: list[str], agents: list[str], *,
                by: str, now: datetime) -> dict[str, str]:
-    agents = [a.strip() for a in agents if a.strip()]
-    if not agents or len(set(agents)) != len(agents):
-        raise FollowupError(t("assign.agents"))
+    agents = on_shift(agents)
     with transaction(conn):
         fixed = {r[0]: r[1] for r in conn.execute(
             "SELECT patient_id, agent FROM assignments WHERE day = ? AND manual = 1",

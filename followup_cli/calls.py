@@ -8,13 +8,14 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from followup_cli import complaints
+from followup_cli import clock, complaints
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 from followup_cli.ids import normalise_id
 from followup_cli.ledger import transaction
 from followup_cli.sheet import ON_SHEET, sheet_params
+from followup_cli.text import given, visible_length
 
 OUTCOMES: dict[str, tuple[str, ...]] = {
     "reached": ("已接通", "接通", "已回访"),
@@ -74,8 +75,9 @@ def parse_outcome(value: str) -> str:
 
 
 def note_length(note: str) -> int:
-    """Characters as a reader counts them: a Chinese character is one, spaces are none."""
-    return sum(1 for ch in note if not ch.isspace())
+    """Characters as a reader counts them: a Chinese character is one, spaces and
+    invisible characters are none."""
+    return visible_length(note)
 
 
 def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,
@@ -115,6 +117,8 @@ def log_call(
     if patient_id is not None:
         patient_id = normalise_id(patient_id)
     outcome = parse_outcome(outcome)
+    if logged_at is not None:   # a call is logged once made
+        clock.not_future(when, logged_at, "--when")
     validate(outcome, note, satisfaction, nps, at, when, min_note)
     _check_callback_day(cal, outcome, at)
     with transaction(conn):
@@ -339,8 +343,10 @@ def correct(
     min_note: int = MIN_NOTE_CHARS,
 ) -> CallResult:
     """Amend or void a logged call by appending a correction; the original stays."""
-    if not reason.strip():
+    if not given(reason):
         raise FollowupError(t("log.need_reason"))
+    if when is not None:
+        clock.not_future(when, now, "--when")
     with transaction(conn):
         original = conn.execute("SELECT * FROM attempts WHERE attempt_id = ?",
                                 (attempt_id,)).fetchone()
@@ -412,7 +418,7 @@ def allow_calls(conn: sqlite3.Connection, cal: ClinicCalendar, patient_id: str, 
                 reason: str, now: datetime) -> int:
     """Undo do-not-call, on the record: who and why. Returns the tasks reopened."""
     patient_id = normalise_id(patient_id)
-    if not reason.strip():
+    if not given(reason):
         raise FollowupError(t("log.need_reason"))
     with transaction(conn):
         patient = _patient(conn, patient_id)
@@ -468,11 +474,19 @@ def _fmt(moment: datetime) -> str:
 
 
 def parse_datetime(value: str, option: str) -> datetime:
-    """Clinic-local ISO 8601: 2026-11-23T15:00 or 2026-11-23 15:00, seconds optional."""
+    """Clinic-local ISO 8601: 2026-11-23T15:00 or 2026-11-23 15:00, seconds optional; a
+    year the ledger can plan around (clock.in_range)."""
+    from followup_cli.clock import FIRST_YEAR, LAST_YEAR, in_range
+
+    if not value.strip():
+        raise FollowupError(t("error.empty_value", option=option))
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
         raise FollowupError(t("log.datetime", option=option, value=value)) from None
     if moment.tzinfo is not None:
         raise FollowupError(t("log.datetime", option=option, value=value))
+    if not in_range(moment.date()):
+        raise FollowupError(t("clock.year_range", option=option, value=value,
+                              first=FIRST_YEAR, last=LAST_YEAR))
     return moment

@@ -8,11 +8,12 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from followup_cli import planning
+from followup_cli import clock, planning
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 from followup_cli.rules import RulePack
+from followup_cli.text import given
 
 DEADLINES = (("acknowledge", "acknowledged_at", timedelta(hours=24)),
              ("resolve", "resolved_at", timedelta(hours=48)),
@@ -73,14 +74,18 @@ def _event(conn: sqlite3.Connection, case_id: int, at: datetime, agent: str, act
 
 
 def act(conn: sqlite3.Connection, case_id: int, action: str, *, agent: str, at: datetime,
-        note: str, rules: RulePack, cal: ClinicCalendar) -> sqlite3.Row:
-    """Acknowledge, resolve, close or reopen a case; runs inside the caller's transaction."""
+        note: str, rules: RulePack, cal: ClinicCalendar,
+        now: datetime | None = None) -> sqlite3.Row:
+    """Acknowledge, resolve, close or reopen a case; runs inside the caller's transaction.
+    With `now`, a step dated after it is refused (a step is recorded once taken)."""
+    if now is not None:
+        clock.not_future(at, now, "--when")
     case = get_case(conn, case_id)
     allowed, status = TRANSITIONS[action]
     if case["status"] not in allowed:
         raise FollowupError(t("complaint.bad_step", id=case_id, action=action,
                               status=t(f"complaint.status.{case['status']}")))
-    if not note.strip():
+    if not given(note):
         raise FollowupError(t("complaint.need_note"))
     if at < datetime.fromisoformat(case["opened_at"]):
         raise FollowupError(t("complaint.before_open", at=_iso(at), opened=case["opened_at"]))

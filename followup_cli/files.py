@@ -28,18 +28,24 @@ if TYPE_CHECKING:
     # pathlib costs a sixth of the call sheet to load (it loads urllib and ipaddress)
     StrPath = str | PathLike[str]
 
+# the clinic's rules, scripts, calendar and settings are a few kilobytes: a file far
+# larger is the wrong file (or /dev/zero, which would be read for ever)
+MAX_TOML_CHARS = 1 << 20
+
 
 def read_toml(path: StrPath, *, missing: str = "rules.no_file") -> dict[str, Any]:
     """The file's tables; `missing` is the message key for a file that is not there."""
     try:
         with open(path, encoding="utf-8-sig") as f:
-            text = f.read()
+            text = f.read(MAX_TOML_CHARS + 1)
     except FileNotFoundError:
         raise FollowupError(t(missing, path=path)) from None
     except UnicodeDecodeError:
         raise FollowupError(t("rules.toml", path=path, reason="not UTF-8")) from None
     except OSError as e:   # a directory, no permission
         raise FollowupError(t("file.unreadable", path=path, reason=e.strerror)) from None
+    if len(text) > MAX_TOML_CHARS:
+        raise FollowupError(t("file.too_large", path=path, limit="1 MB"))
     from followup_cli.output.files import protect
 
     protect(path)   # a clinic's rules or settings are never an output file

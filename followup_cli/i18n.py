@@ -391,6 +391,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "patient.flag.phone_bad": ("【号码错误】", "[wrong number]"),
     "patient.event.allow_calls": ("撤销勿扰", "calls allowed again"),
     "patient.event.phone_changed": ("更新号码", "phone changed"),
+    "patient.event.do_not_call": ("设为勿扰", "do not call"),
+    "patient.event.wrong_number": ("号码错误", "wrong number"),
     "patient.phone_set": ("患者 {patient_id} 的号码已更新", "patient {patient_id}: phone updated"),
     "patient.allowed": ("患者 {patient_id} 已撤销勿扰，恢复 {count} 个回访任务",
                         "patient {patient_id} may be called again; {count} task(s) reopened"),
@@ -619,4 +621,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "this to the maintainers"),
     "error.time": ("{option} {value}：时间格式应为 HH:MM", "{option} {value}: expected HH:MM"),
     "error.bad_choice": ("{option} {value}：可选 {choices}", "{option} {value}: one of {choices}"),
+    # input validation: values that cannot be real (dates, times, sizes, counts, ledgers)
+    "error.empty_value": ("{option} 不能为空：请给出值，或不用这个选项",
+                          "{option} is empty: give a value or leave the option out"),
+    "clock.bad_tz": ("FOLLOWUP_TZ={name}：未知的时区（例如 Asia/Shanghai）",
+                     "FOLLOWUP_TZ={name}: unknown time zone (e.g. Asia/Shanghai)"),
+    "clock.future": ("{option} {value} 晚于现在（{now}）：只能登记已经发生的事",
+                     "{option} {value} is in the future (now {now}): only what has happened "
+                     "can be recorded"),
+    "clock.year_range": ("{option} {value}：年份应在 {first} 到 {last} 之间",
+                         "{option} {value}: the year must be {first} to {last}"),
+    "file.too_large": ("{path}：文件超过 {limit}，不是设置文件",
+                       "{path}: larger than {limit}, not a settings file"),
+    "assign.too_many": ("--agents：一个班最多 {limit} 位专员（现在 {count} 位）",
+                        "--agents: at most {limit} agents on a shift ({count} given)"),
+    "report.same_ledger": ("{first} 和 {second} 是同一个台账：每个分院只能给一次 --db",
+                           "{first} and {second} are the same ledger: give each branch's "
+                           "--db once"),
 }

@@ -213,6 +213,30 @@ def note_birthdays_planned(conn: sqlite3.Connection, year: int) -> None:
                 str(max(year, birthdays_planned_through(conn))))
 
 
+# a sheet looked at years ahead plans the birthdays of every year up to it, at most this
+# many years at once; further ahead, only the years looked at, and the mark stays put
+MAX_BIRTHDAY_YEARS = 10
+
+
+def top_up_birthdays(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar,
+                     day: date, today: date) -> None:
+    """Before the sheet of `day`: every VIP's birthday planned through the next year,
+    without skipping a year between the mark and `day` (a year skipped would never be
+    planned: the mark only moves forward). Runs inside the caller's transaction."""
+    through = birthdays_planned_through(conn)
+    last = day.year + 1
+    if through >= last:
+        return
+    as_of = min(day, today)   # birthdays between today and a day ahead are still to come
+    # years before as_of's are past being missed (a late-December one runs into January)
+    first = max(through + 1, as_of.year - 1) if through else as_of.year
+    if last - first + 1 > MAX_BIRTHDAY_YEARS:
+        plan_birthdays(conn, rules, cal, as_of, range(day.year, last + 1))
+        return
+    plan_birthdays(conn, rules, cal, as_of, range(first, last + 1))
+    note_birthdays_planned(conn, last)
+
+
 def plan_birthdays(
     conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, as_of: date,
     years: Iterable[int], patient_ids: Iterable[str] | None = None,

@@ -24,12 +24,17 @@ EXPLAINED = (*HEADLINE, "satisfaction_distribution", "complaint_deadlines",
 
 
 def parse_month(value: str) -> tuple[date, date]:
-    """'2026-11' -> (first day, first day of the next month)."""
+    """'2026-11' -> (first day, first day of the next month), in clock.in_range."""
+    from followup_cli.clock import FIRST_YEAR, LAST_YEAR, in_range
+
     try:
         year, month = (int(p) for p in value.split("-"))
         start = date(year, month, 1)
     except ValueError:
         raise FollowupError(t("report.bad_month", value=value)) from None
+    if not in_range(start):
+        raise FollowupError(t("clock.year_range", option="--month", value=value,
+                              first=FIRST_YEAR, last=LAST_YEAR))
     end = date(year + month // 12, month % 12 + 1, 1)
     return start, end
 
@@ -39,7 +44,8 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
     if start.day == 1 and end.day == 1 and (end - start).days in range(28, 32):
         before = start - timedelta(days=1)
         return before.replace(day=1), start
-    return start - (end - start), start
+    # a period of millennia: the one before starts with the calendar (nothing is there)
+    return start - min(end - start, start - date.min), start
 
 
 # The calls view reports an amended call at its amended time, which no index can find
@@ -216,6 +222,33 @@ SUMMED = ("due", "done", "on_time", "missed", "unreachable", "attempts", "reache
           "nps_responses", "nps_promoters", "nps_detractors", "notes_short",
           "complaints_opened", "complaints_closed", "complaints_open_at_month_end",
           "conversions", "consults_reached", "late_plans")
+
+
+def branch_labels(paths: list[str], names: list[str | None]) -> list[str]:
+    """Each branch's label: the clinic's own name if its settings give one, else the
+    folder of its ledger (north/ledger.db: north); for ledgers in one folder, the file's
+    name, then both; labels that are still the same are numbered."""
+    import os
+
+    def ways(path: str) -> tuple[str, str, str]:
+        folder = os.path.basename(os.path.dirname(os.path.abspath(path))) or "-"
+        stem = os.path.splitext(os.path.basename(path))[0]
+        return folder, stem, f"{folder}/{stem}"
+
+    labels = [name or ways(path)[0] for path, name in zip(paths, names, strict=True)]
+    for way in (1, 2):
+        clash = {label for label in labels if labels.count(label) > 1}
+        labels = [ways(path)[way] if label in clash and not name else label
+                  for path, name, label in zip(paths, names, labels, strict=True)]
+    repeated = {label for label in labels if labels.count(label) > 1}
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        if label in repeated:
+            seen[label] = seen.get(label, 0) + 1
+            label = f"{label} ({seen[label]})"
+        out.append(label)
+    return out
 
 
 def group_report(branches: dict[str, dict[str, Any]]) -> dict[str, Any]:

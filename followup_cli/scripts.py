@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import LANGS, t
 from followup_cli.rules import RulePack
+from followup_cli.text import given
 
 if TYPE_CHECKING:
     from followup_cli.files import StrPath
@@ -57,7 +58,7 @@ def _fail(path: StrPath, where: str, reason: str) -> FollowupError:
 
 def _text(path: StrPath, where: str, value: Any) -> Text:
     if not isinstance(value, dict) or set(value) != set(LANGS) or not all(
-            isinstance(v, str) and v.strip() for v in value.values()):
+            isinstance(v, str) and given(v) for v in value.values()):
         raise _fail(path, where, 'expected { zh = "…", en = "…" }, both languages')
     for lang, text in value.items():
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -138,7 +138,8 @@ def test_calendar_commands(cli, tmp_path: Path) -> None:
     assert cli("calendar", "check", str(tmp_path / "none.toml")).code == 2
 
 
-def test_unknown_year_then_the_clinic_adds_it(cli, tmp_path: Path) -> None:
+def test_unknown_year_then_the_clinic_adds_it(cli, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """A 3-month call in the first year nobody knows is provisional and warned about; once
     the clinic types that year's schedule in, replan moves it and clears the flag."""
     year = last_known_year() + 1
@@ -156,6 +157,9 @@ def test_unknown_year_then_the_clinic_adds_it(cli, tmp_path: Path) -> None:
         ("3m", True), ("3m", True)]
     assert "provisional" in sheet.err
     # C2's call is made on the provisional day: it is history and must not move
+    from followup_cli import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime.combine(three_months, time(16, 0)))
     done = cli("log", "--patient", "C2", "-o", "reached", "--note",
                "患者恢复良好，鼻部形态自然，已提醒半年复查拍照。", "--when",
                f"{three_months.isoformat()}T15:00")

@@ -411,6 +411,9 @@ OPTION_VALUES = st.one_of(st.sampled_from([
     "options.db", "./options.db", "options.db-wal", "/dev/null", ".", "\x1b[2J\x1b]0;x\x07",
     "[/]王[b]五", "Ｃ０００００１", "\u200b", "\u200b\u200b", "00000000000", "0001-01-01 00:00",
     "9999-12-31 23:59", "00:00+08:00", "9999-12", "1900-01-01", "9000-12-31",
+    # values that cannot be real (the hardening issue, items 7-9)
+    "0001-01-01T00:00", "9999-12-31 23:59", "2099-01-01T10:00", "00:00+08:00", "9999-12",
+    "1900-01-01", "9000-12-31", "\u200b\ufeff", "00000000000", "/dev/zero",
 ]), st.text(st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]),
                        max_size=12))   # argv holds no NUL; non-UTF-8 bytes: test below
 
@@ -578,3 +581,61 @@ def test_a_full_ledger_rolls_back_and_says_so(tmp_path: Path) -> None:
                  patient_id="C1", when=datetime(2026, 11, 3, 15))
     assert not conn.in_transaction
     assert conn.execute("SELECT count(*) FROM attempts").fetchone()[0] == 0
+# --- values a user can type that cannot be real (tests/test_input.py has the details) ----
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("hostile") / "demo.db"
+    assert run(["--db", str(db), "init", "--demo", "--patients", "60"]) == 0
+    return db
+
+
+HOSTILE_LINES = [
+    ["log", "1", "-o", "no_answer", "--when", "0001-01-01"],
+    ["log", "1", "-o", "no_answer", "--when", "2099-01-01T10:00"],
+    ["log", "1", "-o", "no_answer", "--when", ""],
+    ["log", "1", "-o", "callback_requested", "--at", "9999-12-31T23:59"],
+    ["log", "--void", "1", "--reason", "\u200b\u200b"],
+    ["due", "--date", "2026-11-03", "--time", "00:00+08:00"],
+    ["due", "--date", "0001-01-01"], ["due", "--date", "9999-12-31"],
+    ["report", "--month", "9999-12"], ["report", "--month", "0001-01"],
+    ["complaint", "close", "1", "--note", "x", "--when", "9999-12-31 23:59"],
+    ["complaint", "ack", "1", "--note", "\u200b", "--when", "2026-11-03 10:00"],
+    ["init", "--demo", "--patients", "99999999999999999999"],
+    ["init", "--demo", "--patients", "999999999"],
+    ["assign", "--agents", ",".join(f"agent{i}" for i in range(5000))],
+    ["assign", "--move", "P", "--to", "\u200b"],
+    ["rules", "check", "/dev/zero"], ["--rules", "/dev/zero", "rules", "show"],
+    ["--calendar", "/dev/zero", "due", "--today"], ["calendar", "check", "/dev/zero"],
+    ["patient", "set-phone", "P000001", "00000000000"],
+]
+
+
+@pytest.mark.parametrize("line", HOSTILE_LINES, ids=lambda line: " ".join(line)[:50])
+def test_values_that_cannot_be_real_are_refused(small_demo: Path, line: list[str], capsys,  # noqa: ANN001
+                                                monkeypatch) -> None:  # noqa: ANN001
+    """Each once crashed (internal error), hung, or was taken as real; now a message and
+    exit 2, quickly, and the ledger as it was."""
+    monkeypatch.setenv("FOLLOWUP_DEBUG", "1")   # an internal error re-raises
+    before = small_demo.read_bytes()
+    started = time.perf_counter()
+    capsys.readouterr()
+    code = run(["--db", str(small_demo), *line])
+    err = capsys.readouterr().err
+    assert code == 2 and err.strip(), (code, err)
+    assert time.perf_counter() - started < 10
+    assert small_demo.read_bytes() == before
+
+
+def test_the_timeline_of_every_patient_with_decisions(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """`patient ID` once crashed for every patient with a wrong-number or do-not-call call."""
+    db = tmp_path / "demo.db"
+    assert run(["--db", str(db), "init", "--demo", "--patients", "400"]) == 0
+    conn = sqlite3.connect(db)
+    patients = [r[0] for r in conn.execute("SELECT DISTINCT patient_id FROM patient_events")]
+    conn.close()
+    assert patients
+    for patient in patients:
+        for lang in ("zh", "en"):
+            assert run(["--db", str(db), "--lang", lang, "patient", patient]) == 0, patient
+    capsys.readouterr()

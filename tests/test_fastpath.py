@@ -111,6 +111,14 @@ LINES = [
     ["log", "--patient", "{patient}", "-o", "maybe"],
     ["log", "--amend", "1", "--reason", "误点", "-o", "busy"],
     ["log", "--void", "999999", "--reason", "x"],
+    # values that cannot be real are refused the same way by both readers
+    ["log", "{task}", "-o", "no_answer", "--when", ""],
+    ["log", "{task}", "-o", "no_answer", "--when=2099-01-01T10:00"],
+    ["log", "{task}", "-o", "no_answer", "--when", "0001-01-01"],
+    ["log", "--patient", "{patient}", "-o", "callback_requested", "--at", "9999-12-31T23:59"],
+    ["log", "--void", "1", "--reason", "\u200b\ufeff"],
+    ["due", "--date", "{day}", "--time", "00:00+08:00"],
+    ["due", "--date", ""],
 ]
 
 
@@ -144,6 +152,22 @@ def test_the_same_line_means_the_same_either_way(line: list[str], demo, tmp_path
         outcomes.append((code, out, err, rows))
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][0] in (0, 2)
+
+
+@pytest.mark.parametrize("line", [["due", "--today"], ["log", "--patient", "P", "-o", "busy"]])
+def test_an_unknown_time_zone_either_way(line: list[str], demo, capsys,  # noqa: ANN001
+                                         monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("FOLLOWUP_DB", str(demo[0]))
+    monkeypatch.setenv("FOLLOWUP_TZ", "garbage")
+    assert fastpath.parse(line) is not None
+    outcomes = []
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(fastpath, "parse", lambda argv: None)
+        capsys.readouterr()
+        outcomes.append((run(line), *capsys.readouterr()))
+    assert outcomes[0] == outcomes[1] == (
+        2, "", "followup: FOLLOWUP_TZ=garbage: unknown time zone (e.g. Asia/Shanghai)\n")
 
 
 @pytest.mark.parametrize("line", [["due", "--today", "--format", "json"], ["due", "--today"],

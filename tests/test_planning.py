@@ -135,3 +135,40 @@ def test_a_plan_long_past_is_counted_the_same_without_its_dates(cal) -> None:  #
             assert plan.has_rows == (plan.backfill < plan.size)
             assert plan.tasks == tasks
     assert skipped > 1000
+
+
+# --- VIP birthdays: looking ahead never skips a year ---------------------------------------
+
+def birthday_years(db) -> list[int]:  # noqa: ANN001
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return sorted(int(r[0][:4]) for r in conn.execute(
+            "SELECT nominal_date FROM tasks WHERE category = 'birthday'"))
+    finally:
+        conn.close()
+
+
+def test_a_sheet_years_ahead_plans_every_birthday_in_between(cli, tmp_path,  # noqa: ANN001
+                                                             monkeypatch) -> None:  # noqa: ANN001
+    """`due --date 2030-06-01` once planned 2030-31 and moved the mark there: the
+    birthdays of 2028 and 2029 were never planned, nor 2030's before June."""
+    from datetime import datetime
+
+    from conftest import write_export
+
+    from followup_cli import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 4, 16, 0))
+    export = write_export(tmp_path / "vip.csv", [
+        "A1,C1,周晓雯,13812345678,2026-11-02,光子嫩肤,成交,,,,,1990-03-15,金卡,"])
+    assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+    assert birthday_years(tmp_path / "ledger.db") == [2027]
+    assert cli("due", "--date", "2030-06-01").code == 0
+    assert birthday_years(tmp_path / "ledger.db") == [2027, 2028, 2029, 2030, 2031]
+    # far ahead: the years looked at, and the gap is still planned when it is reached
+    assert cli("due", "--date", "2099-06-01").code == 0
+    assert birthday_years(tmp_path / "ledger.db")[-2:] == [2099, 2100]
+    assert cli("due", "--date", "2035-06-01").code == 0
+    assert birthday_years(tmp_path / "ledger.db") == [*range(2027, 2037), 2099, 2100]

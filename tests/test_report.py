@@ -161,3 +161,46 @@ def test_csv_carries_the_same_figures_as_json(cli, two_branches: tuple[Path, Pat
         assert float(whole[key]) == data[key], key
     agents = {r["name"]: r for r in rows if r["scope"] == "agent"}
     assert int(agents["王芳"]["attempts"]) == data["by_agent"]["王芳"]["attempts"]
+
+
+def folder_branch(cli, tmp_path: Path, folder: str, row: str) -> Path:  # noqa: ANN001
+    """A branch as clinics keep them: its own folder, its ledger called ledger.db."""
+    (tmp_path / folder).mkdir()
+    db = tmp_path / folder / "ledger.db"
+    export = write_export(tmp_path / f"{folder}.csv", [row])
+    assert cli("--db", str(db), "import", "visits", str(export), "--date", "2026-11-02").code == 0
+    return db
+
+
+GROUP = ["report", "--from", "2026-10-28", "--to", "2026-11-03", "--date", "2026-11-03",
+         "--format", "json"]
+
+
+def test_branches_whose_ledgers_have_one_name(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    """north/ledger.db and south/ledger.db were both 'ledger': south's figures replaced
+    north's. Branches are their folders, or the clinic's name from its settings."""
+    north = folder_branch(cli, tmp_path, "north",
+                          "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,")
+    south = folder_branch(cli, tmp_path, "south",
+                          "B1,S1,郑浩,13923456789,2026-11-02,光子嫩肤,成交,,,,,,,")
+    one = {p.parent.name: cli("--db", str(p), *GROUP).json()["due"] for p in (north, south)}
+    group = cli("--db", str(north), "--db", str(south), *GROUP).json()
+    assert {name: b["due"] for name, b in group["by_branch"].items()} == one
+    assert group["due"] == one["north"] + one["south"]
+    (tmp_path / "south" / "followup.toml").write_text('[clinic]\nname = "南城分院"\n',
+                                                      encoding="utf-8")
+    group = cli("--db", str(north), "--db", str(south), *GROUP).json()
+    assert list(group["by_branch"]) == ["north", "南城分院"]
+
+
+def test_one_ledger_twice_is_refused(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    north = folder_branch(cli, tmp_path, "north",
+                          "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,")
+    (tmp_path / "alias").mkdir()
+    link = tmp_path / "alias" / "ledger.db"
+    link.symlink_to(north)
+    for again in (link, tmp_path / "north" / ".." / "north" / "ledger.db"):
+        result = cli("--db", str(north), "--db", str(again), *GROUP)
+        assert (result.code, result.out, result.err) == (
+            2, "", f"followup: {north} and {again} are the same ledger: give each branch's "
+                   "--db once\n")

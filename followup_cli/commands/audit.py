@@ -31,7 +31,8 @@ def audit_cli(
     check_choice("--format", fmt, FORMATS)
     conn = state(ctx).open()
     try:
-        rows = entries(conn, since=parse_day(since, "--since").isoformat() if since else None)
+        rows = entries(conn, since=parse_day(since, "--since").isoformat()
+                       if since is not None else None)
     finally:
         conn.close()
     emit_rows(fmt, rows, [("audit_id", "#"), ("at", t("complaint.col.at")),

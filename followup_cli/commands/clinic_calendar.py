@@ -153,7 +153,7 @@ def replan_cli(
     check_choice("--format", fmt, ("table", "json"))
     st = state(ctx)
     cal = st.clinic_calendar()
-    today = parse_day(day) if day else clock.today()
+    today = parse_day(day) if day is not None else clock.today()
     conn = st.open()
     try:
         with transaction(conn):

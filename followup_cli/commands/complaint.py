@@ -129,13 +129,13 @@ def _stepper(action: str):  # noqa: ANN202 - builds one command per case action
 
         st = state(ctx)
         now = clock.now()
-        at = parse_datetime(when, "--when") if when else now
+        at = parse_datetime(when, "--when") if when is not None else now
         rules, cal = st.rule_pack(), st.clinic_calendar()
         conn = st.open()
         try:
             with transaction(conn):
                 case = act(conn, complaint_id, action, agent=agent or default_agent(), at=at,
-                           note=note, rules=rules, cal=cal)
+                           note=note, rules=rules, cal=cal, now=now)
             shown = summary(case, now)
         finally:
             conn.close()

@@ -84,10 +84,10 @@ def due_cli(
     try:
         # VIP birthdays are planned a year ahead; top the plan up when a new year is reached
         if planning.birthdays_planned_through(conn) < sheet_day.year + 1:
+            from followup_cli import clock
+
             with transaction(conn):
-                planning.plan_birthdays(conn, rules, cal, sheet_day,
-                                        range(sheet_day.year, sheet_day.year + 2))
-                planning.note_birthdays_planned(conn, sheet_day.year + 1)
+                planning.top_up_birthdays(conn, rules, cal, sheet_day, clock.today())
         records = due_tasks(conn, sheet_day, rules, agent=agent, category=category,
                             reveal=reveal)
         if reveal:

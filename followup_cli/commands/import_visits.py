@@ -47,7 +47,7 @@ def import_visits_cli(
 
     check_choice("--format", fmt, ("table", "json"))
     st = state(ctx)
-    as_of = parse_day(day) if day else clock.today()
+    as_of = parse_day(day) if day is not None else clock.today()
     stored = st.config().get("import", {}).get("map", {})
     user_map = parse_map([f"{k}={v}" for k, v in stored.items()] + list(map_ or []))
     rules, cal = st.rule_pack(), st.clinic_calendar()
@@ -55,7 +55,7 @@ def import_visits_cli(
     try:
         summary = import_visits(conn, file, rules, cal, as_of, user_map=user_map,
                                 dry_run=dry_run, skip_bad=skip_bad,
-                                now=None if day else clock.now(), sheet=sheet)
+                                now=None if day is not None else clock.now(), sheet=sheet)
     finally:
         conn.close()
     if fmt == "json":

@@ -12,6 +12,9 @@ from followup_cli.commands.state import state
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 
+# a demo of 3,000 patients takes ten seconds to build; this many, about a minute
+MAX_DEMO_PATIENTS = 20_000
+
 
 def register(app: typer.Typer) -> None:
     app.command("init")(init_cli)
@@ -22,8 +25,8 @@ def init_cli(
     demo: Annotated[bool, typer.Option(
         "--demo", help="Fill the ledger with a synthetic clinic generated relative to today.")]
     = False,
-    patients: Annotated[int, typer.Option("--patients", help="Demo size in patients.", min=10)]
-    = 3000,
+    patients: Annotated[int, typer.Option("--patients", help="Demo size in patients.", min=10,
+                                          max=MAX_DEMO_PATIENTS)] = 3000,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing ledger's data "
                                         "with the demo.")] = False,
 ) -> None:

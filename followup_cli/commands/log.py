@@ -78,8 +78,8 @@ def log_cli(
     check_choice("--format", fmt, ("table", "json"))
     st = state(ctx)
     now = clock.now()
-    called = parse_datetime(when, "--when") if when else None
-    callback = parse_datetime(at, "--at") if at else None
+    called = parse_datetime(when, "--when") if when is not None else None
+    callback = parse_datetime(at, "--at") if at is not None else None
     who = agent or default_agent()
     cal = st.clinic_calendar()
     if amend is not None and void is not None:

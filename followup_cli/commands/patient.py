@@ -44,7 +44,7 @@ def show_cli(
     check_choice("--format", fmt, ("table", "json"))
     conn = state(ctx).open()
     try:
-        history = timeline(conn, patient_id, parse_day(day) if day else clock.today(),
+        history = timeline(conn, patient_id, parse_day(day) if day is not None else clock.today(),
                            reveal=reveal)
         if reveal:
             from followup_cli import audit

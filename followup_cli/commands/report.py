@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -54,7 +55,7 @@ def report_cli(
     from followup_cli.errors import FollowupError
     from followup_cli.ledger import default_path, open_ledger
     from followup_cli.render import FORMATS, emit_csv, emit_json
-    from followup_cli.report import group_report, parse_month, period_report
+    from followup_cli.report import branch_labels, group_report, parse_month, period_report
 
     if explain:
         print_explanations()
@@ -68,31 +69,30 @@ def report_cli(
         if fmt == "table":
             raise FollowupError(t("print.no_output_for_table"))
         check_target(output)   # refused before any work: the ledger, a database, a folder
-    if month:
+    if month is not None:
         first, after = parse_month(month)
-    elif start and end:
+    elif start is not None and end is not None:
         first, after = parse_day(start, "--from"), parse_day(end, "--to") + timedelta(days=1)
         if after <= first:
             raise FollowupError(t("report.bad_period"))
     else:
         raise FollowupError(t("report.need_period"))
     st = state(ctx)
-    as_of = parse_day(day) if day else clock.today()
+    as_of = parse_day(day) if day is not None else clock.today()
+    paths = branches(list(map(Path, st.dbs or [default_path()])))
+    # each branch keeps its own settings next to its ledger
+    labels = branch_labels(list(map(str, paths)), [st.branch(p).clinic_name() for p in paths])
     reports = {}
-    for path in map(Path, st.dbs or [default_path()]):
-        if not path.exists():
-            raise FollowupError(t("ledger.empty", path=path))
-        # each branch keeps its own settings next to its ledger
-        branch = st.branch(path)
+    for label, path in zip(labels, paths, strict=True):
         conn = open_ledger(path)
         try:
-            reports[path.stem] = period_report(conn, first, after, as_of,
-                                               min_note=branch.min_note(), agent=agent,
-                                               category=category)
+            reports[label] = period_report(conn, first, after, as_of,
+                                           min_note=st.branch(path).min_note(), agent=agent,
+                                           category=category)
         finally:
             conn.close()
         if month:
-            reports[path.stem]["month"] = month
+            reports[label]["month"] = month
     report = group_report(reports) if len(reports) > 1 else next(iter(reports.values()))
     if output is not None:
         from followup_cli import report_files
@@ -112,6 +112,23 @@ def report_cli(
         emit_csv(csv_rows(report))
     else:
         render(report)
+
+
+def branches(paths: list[Path]) -> list[Path]:
+    """The ledgers of a group report, each there and each once: one file reached by two
+    names (a symlink, a hard link, `./x` and `x`) would be counted twice."""
+    from followup_cli.errors import FollowupError
+
+    seen: dict[tuple[int, int], Path] = {}
+    for path in paths:
+        try:
+            info = os.stat(os.path.realpath(path))
+        except FileNotFoundError:
+            raise FollowupError(t("ledger.empty", path=path)) from None
+        first = seen.setdefault((info.st_dev, info.st_ino), path)
+        if first is not path:
+            raise FollowupError(t("report.same_ledger", first=first, second=path))
+    return paths
 
 
 def _trend(st: Any, first: Any, as_of: Any, agent: str | None,

@@ -67,8 +67,6 @@ def check_cli(
 
     校验规则或话术文件，错误会指出出错的表和键；每个回访节点都必须有中英文话术。
     """
-    import tomllib
-
     from followup_cli.errors import FollowupError
     from followup_cli.rules import load_rules
     from followup_cli.scripts import load_scripts, missing
@@ -77,11 +75,11 @@ def check_cli(
     if not files:
         files = [Path(p) for p in (st.beside_ledger("rules.toml"),
                                    st.beside_ledger("scripts.toml")) if os.path.exists(p)]
-    rules_file = next((f for f in files if not _is_scripts(f, tomllib)), None)
+    rules_file = next((f for f in files if not _is_scripts(f)), None)
     pack = load_rules(rules_file) if rules_file else st.rule_pack()
     if rules_file:
         typer.echo(t("rules.ok", path=rules_file, count=len(pack.categories)))
-    scripts_files: list[Path | None] = [f for f in files if _is_scripts(f, tomllib)]
+    scripts_files: list[Path | None] = [f for f in files if _is_scripts(f)]
     for scripts_file in scripts_files or [None]:
         scripts = load_scripts(scripts_file)
         shown = scripts_file or "scripts.toml"
@@ -92,10 +90,13 @@ def check_cli(
             typer.echo(t("script.ok", path=shown, count=len(scripts.touchpoints)))
 
 
-def _is_scripts(path: Path, tomllib) -> bool:  # noqa: ANN001
+def _is_scripts(path: Path) -> bool:
     """A scripts file has [common], [worries] or [touchpoints]; a rules file has none."""
+    from followup_cli.errors import FollowupError
+    from followup_cli.files import read_toml
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
+        data = read_toml(path)   # read once, and at most MAX_TOML_CHARS of it
+    except FollowupError:
         return False  # let the rules loader report it with its location
     return bool({"common", "worries", "touchpoints"} & set(data))

@@ -49,7 +49,8 @@ def script_cli(
     rules, scripts = st.rule_pack(), st.call_scripts()
     conn = st.open()
     try:
-        record = task_record(conn, task_id, parse_day(day) if day else clock.today(), rules)
+        record = task_record(conn, task_id,
+                             parse_day(day) if day is not None else clock.today(), rules)
     finally:
         conn.close()
     if record is None:

@@ -73,7 +73,9 @@ class State:
 
     def clinic_name(self) -> str | None:
         name = self.config().get("clinic", {}).get("name")
-        return name if isinstance(name, str) and name.strip() else None
+        from followup_cli.text import given
+
+        return name if isinstance(name, str) and given(name) else None
 
     def config(self) -> dict[str, Any]:
         """followup.toml next to the ledger: the clinic's stored settings."""
@@ -142,22 +144,33 @@ def state(ctx: typer.Context) -> State:
 
 
 def parse_day(value: str, option: str = "--date") -> date:
-    """A day the ledger can plan around: years 1900-9000 (a year later is a typo, and
+    """A day the ledger can plan around (clock.in_range: a year outside is a typo, and
     the plan's month steps would run past the calendar's end)."""
+    from followup_cli.clock import FIRST_YEAR, LAST_YEAR, in_range
+
+    if not value.strip():
+        raise FollowupError(t("error.empty_value", option=option))
     try:
         day = date.fromisoformat(value.strip())
     except ValueError:
         raise FollowupError(t("log.date", option=option, value=value)) from None
-    if not 1900 <= day.year <= 9000:
-        raise FollowupError(t("log.date", option=option, value=value))
+    if not in_range(day):
+        raise FollowupError(t("clock.year_range", option=option, value=value,
+                              first=FIRST_YEAR, last=LAST_YEAR))
     return day
 
 
 def parse_time(value: str, option: str = "--time") -> time:
+    """A clinic-local time of day: an offset (15:00+08:00) would not compare with one."""
+    if not value.strip():
+        raise FollowupError(t("error.empty_value", option=option))
     try:
-        return time.fromisoformat(value.strip())
+        moment = time.fromisoformat(value.strip())
     except ValueError:
         raise FollowupError(t("error.time", option=option, value=value)) from None
+    if moment.tzinfo is not None:
+        raise FollowupError(t("error.time", option=option, value=value))
+    return moment
 
 
 def warn_provisional(cal: Any, days: list[date]) -> None:
@@ -175,7 +188,7 @@ def the_day(today: bool, day: str | None) -> date:
     """`--date D` stands in for today wherever `--today` is accepted."""
     from followup_cli import clock
 
-    if day:
+    if day is not None:
         return parse_day(day)
     if today:
         return clock.today()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
+from followup_cli.text import given
 
 if TYPE_CHECKING:
     from followup_cli.files import StrPath
@@ -141,7 +142,7 @@ def _text_pair(path: StrPath, where: str, value: Any) -> dict[str, str]:
 
 
 def _str_list(path: StrPath, where: str, value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, str) and given(v) for v in value):
         raise _fail(path, where, "expected a list of non-empty texts")
     return tuple(value)
 
@@ -167,7 +168,7 @@ def _touchpoint(path: StrPath, where: str, raw: Any) -> Touchpoint:
     if "purpose" not in raw:
         raise _fail(path, f"{where}.purpose", "missing: why the call is made")
     tid = raw.get("id", offset)
-    if not isinstance(tid, str) or not tid:
+    if not isinstance(tid, str) or not given(tid):
         raise _fail(path, f"{where}.id", "expected a non-empty text")
     return Touchpoint(
         id=tid, offset=offset, days=number if unit == "d" else 0,

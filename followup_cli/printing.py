@@ -30,7 +30,7 @@ h2 { font-size: 10.5pt; margin: 2.5mm 0 1.5mm; padding-bottom: 0.5mm;
         font-weight: bold; }
 .meta { color: #333; }
 .why { margin: 0.8mm 0 0; }
-.when { font-weight: bold; }
+.when { font-weight: bold; white-space: nowrap; }
 .script { font-size: 8pt; color: #222; margin: 0 0 0 2.5mm; }
 .script p, .worries p { margin: 0.2mm 0; }
 .worries { font-size: 7pt; line-height: 1.2; color: #555; margin: 0.3mm 0 0 2.5mm; }

@@ -236,6 +236,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "due.no_window": ("现在不在回访时段内；下一个时段 {next_window} {next} 开始",
                       "outside every calling window now; the next, {next_window}, opens at "
                       "{next}"),
+    "due.in_window_waiting": (
+        "现在是{window}（至 {end}）；下一个时段 {next_window} {next} 开始；"
+        "{date} 还有 {patients} 位患者（{tasks} 个任务）等待之后的时段",
+        "now in the {window} (until {end}); the next, {next_window}, opens at {next}; "
+        "{patients} more patient(s) ({tasks} task(s)) on the sheet of {date} wait for a later "
+        "window"),
+    "due.no_window_waiting": (
+        "现在不在回访时段内；下一个时段 {next_window} {next} 开始；"
+        "{date} 的清单上还有 {patients} 位患者（{tasks} 个任务）待拨打",
+        "outside every calling window now; the next, {next_window}, opens at {next}; "
+        "{patients} patient(s) ({tasks} task(s)) on the sheet of {date} are still to call"),
+    "due.none_now": (
+        "现在没有可拨打的患者：{date} 的清单上还有 {patients} 位患者（{tasks} 个任务）待拨打，"
+        "下一个时段 {next_window} {next} 开始",
+        "nobody to call right now: {patients} patient(s) ({tasks} task(s)) on the sheet of "
+        "{date} are still to call; the next, {next_window}, opens at {next}"),
     "due.bad_category": ("未知的类别 {value}；可选：{choices}",
                          "unknown category {value}; one of: {choices}"),
     "due.col.patient": ("患者", "Patient"),
@@ -249,6 +265,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "due.overdue_days": ("{days} 天", "{days} d"),
     "due.attempts": ("（已拨 {n} 次）", "({n} tries)"),
     "due.provisional_mark": ("（暂定）", "(provisional)"),
+    # the call sheet: whose visit a task follows, when to call back, who waits (sheet)
+    "due.task_visit": ("{project} · 第 {days} 天", "{project} · day {days}"),
+    "due.of_visit": ("〔{visit}〕", "[{visit}]"),
+    "due.callback_at": ("约定 {at} 回电", "promised callback at {at}"),
+    "due.retry_at": ("{at} 起重拨", "retry from {at}"),
     "window.any": ("任一回访时段", "any calling window"),
     "window.afternoon": ("下午时段", "afternoon window"),
     "window.evening": ("晚间时段", "evening window"),
@@ -441,6 +462,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "--format {fmt} needs --output FILE"),
     "print.written": ("已写入 {path}（仅本人可读）", "written to {path} (readable by you only)"),
     "print.note": ("回访记录：", "Note:"),
+    # the printed sheet (sheet)
+    "print.window": ("{window}（{hours}）", "{window} ({hours})"),
+    "print.overdue": ("逾期 {days} 天", "{days} d overdue"),
     "xlsx.task_id": ("任务号", "Task"),
     "xlsx.patient_id": ("客户编号", "Patient ID"),
     "xlsx.name": ("姓名", "Name"),
@@ -458,6 +482,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "xlsx.consultant": ("咨询师", "Consultant"),
     "xlsx.vip_tier": ("会员等级", "VIP tier"),
     "xlsx.outcome": ("结果", "Outcome"),
+    "xlsx.call_at": ("回电时间", "Call at"),
+    "xlsx.visit_date": ("就诊日期", "Visit date"),
+    "xlsx.yes": ("是", "yes"),
     "backup.done": ("已备份到 {path}（仅本人可读）", "backed up to {path} (readable by you only)"),
     "doctor.word.missing": ("缺失", "missing"),
     "doctor.word.altered": ("被改动", "altered"),

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from followup_cli.i18n import pick
+from followup_cli.i18n import pick, t
 from followup_cli.phones import mask_phone
 from followup_cli.rules import RulePack
 
@@ -68,6 +68,9 @@ def due_tasks(conn: sqlite3.Connection, day: date, rules: RulePack, *,
                 "a.patient_id = t.patient_id), :agent) = :agent")
         params["agent"] = agent
     records = [_record(row, day, rules, reveal) for row in conn.execute(sql, params)]
+    promised = promised_callbacks(conn, [r["task_id"] for r in records if r["next_try_at"]])
+    for record in records:
+        record["promised"] = record["task_id"] in promised
     records.sort(key=lambda r: (-r["overdue_days"], WINDOW_ORDER[r["window"]],
                                 r["patient_id"], r["seq"]))
     return records
@@ -114,6 +117,7 @@ def _record(row: sqlite3.Row, day: date, rules: RulePack, reveal: bool) -> dict[
         "attempts": row["attempts"],
         "provisional": bool(row["provisional"]),
         "next_try_at": row["next_try_at"],
+        "promised": False,
         "name": row["name"],
         "phone": row["phone"] if reveal else mask_phone(row["phone"]),
         "vip_tier": row["vip_tier"],
@@ -125,6 +129,26 @@ def _record(row: sqlite3.Row, day: date, rules: RulePack, reveal: bool) -> dict[
         "agent": row["agent"],
         "seq": row["seq"],
     }
+
+
+# the tasks whose next try is the time the patient asked to be called back at (an
+# outcome callback_requested), not a retry after a failed call
+_PROMISED = """
+SELECT DISTINCT x.task_id FROM json_each(:ids) j
+  JOIN tasks t ON t.task_id = j.value
+  JOIN attempt_tasks x ON x.task_id = t.task_id
+  JOIN calls c ON c.attempt_id = x.attempt_id
+ WHERE c.outcome = 'callback_requested' AND c.callback_at = t.next_try_at
+"""
+
+
+def promised_callbacks(conn: sqlite3.Connection, task_ids: list[int]) -> set[int]:
+    """Which of these retried tasks are due at a time promised to the patient."""
+    if not task_ids:
+        return set()
+    import json
+
+    return {row[0] for row in conn.execute(_PROMISED, {"ids": json.dumps(task_ids)})}
 
 
 def _window_at(moment: datetime, rules: RulePack, planned: str) -> str:
@@ -146,6 +170,43 @@ def by_patient(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 def patient_window(tasks: list[dict[str, Any]]) -> str:
     """One call settles every task, so the patient is called in the narrowest window."""
     return max((t["window"] for t in tasks), key=WINDOW_ORDER.__getitem__)
+
+
+def visits_of(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A patient's tasks' visits, one task standing for each, in sheet order (birthdays and
+    complaint calls belong to no visit)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for task in tasks:
+        if task["visit_id"] and task["visit_id"] not in seen:
+            seen[task["visit_id"]] = task
+    return list(seen.values())
+
+
+def visit_label(task: dict[str, Any]) -> str:
+    """The visit a task follows up, short: its project and the days since it."""
+    return t("due.task_visit", project=task["project"], days=task["days_since_visit"])
+
+
+def call_time(task: dict[str, Any], day: str) -> str | None:
+    """When a task is to be called, if a call set it: the time promised to the patient
+    (with its day when that was before the sheet's `day`, YYYY-MM-DD), or the time a retry
+    comes on the sheet's day."""
+    at = task["next_try_at"]
+    if not at:
+        return None
+    moment = datetime.fromisoformat(at)
+    today = moment.date().isoformat() == day
+    if not (today or task["promised"]):
+        return None   # a retry from an earlier day: any time in the window will do
+    shown = moment.strftime("%H:%M" if today else "%m-%d %H:%M")
+    return t("due.callback_at" if task["promised"] else "due.retry_at", at=shown)
+
+
+def window_hours(windows: dict[str, tuple[Any, Any]]) -> dict[str, str]:
+    """Each calling window's hours as printed, HH:MM–HH:MM; "any" is every window's."""
+    hours = {name: f"{start:%H:%M}–{end:%H:%M}"
+             for name, (start, end) in sorted(windows.items(), key=lambda w: w[1])}
+    return {"any": " / ".join(hours.values()), **hours}
 
 
 def callable_at(records: list[dict[str, Any]], moment: datetime,

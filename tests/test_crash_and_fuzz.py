@@ -639,3 +639,28 @@ def test_the_timeline_of_every_patient_with_decisions(tmp_path: Path, capsys) ->
         for lang in ("zh", "en"):
             assert run(["--db", str(db), "--lang", lang, "patient", patient]) == 0, patient
     capsys.readouterr()
+def test_hostile_project_names_on_every_sheet(tmp_path: Path, capsys,  # noqa: ANN001
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A patient with two visits whose projects look like markup, a format template and a
+    spreadsheet formula: each task names its visit on every sheet, and nothing runs."""
+    db = tmp_path / "l.db"
+    export = tmp_path / "v.csv"
+    export.write_text("\n".join([
+        HEADER, "K1,Q1,患者,13900000001,2026-11-02,<b>双眼皮{days}</b>,成交",
+        "K2,Q1,患者,13900000001,2026-11-03,=HYPERLINK(\"x\")光子嫩肤,成交"]) + "\n",
+        encoding="utf-8")
+    assert run(["--db", str(db), "import", "visits", str(export), "--date", "2026-11-03"]) == 0
+    monkeypatch.setenv("COLUMNS", "250")
+    html, xlsx = tmp_path / "s.html", tmp_path / "s.xlsx"
+    assert run(["--db", str(db), "due", "--date", "2026-11-04"]) == 0
+    assert "[<b>双眼皮{days}</b> · day 2]" in capsys.readouterr().out
+    assert run(["--db", str(db), "due", "--date", "2026-11-04", "--format", "html",
+                "-O", str(html)]) == 0
+    assert run(["--db", str(db), "due", "--date", "2026-11-04", "--format", "xlsx",
+                "-O", str(xlsx)]) == 0
+    page = html.read_text()
+    assert "<b>双眼皮" not in page and "&lt;b&gt;双眼皮{days}&lt;/b&gt; · day 2" in page
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(xlsx)).get_sheet_by_index(0).to_python()
+    assert "'=HYPERLINK(\"x\")光子嫩肤" in {r[rows[0].index("Project")] for r in rows[1:]}

@@ -95,3 +95,27 @@ def test_csv_to_a_file_is_utf8_with_bom(cli, tmp_path: Path, sheet_day) -> None:
     assert cli("due", "--date", "2026-11-07", "--format", "csv", "-O", str(out)).code == 0
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     assert oct(out.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_real_day_prints_several_patients_a_page(cli, tmp_path: Path) -> None:
+    """A clinic's day (the demo's) in a browser, in both languages: at least four patients
+    a page (there were two, on half-empty pages), and no patient split across pages."""
+    db = tmp_path / "demo.db"
+    assert cli("--db", str(db), "init", "--demo", "--patients", "1000").code == 0
+    on_sheet = {r["patient_id"] for r in cli("--db", str(db), "due", "--today", "--format",
+                                             "json").json()}
+    assert len(on_sheet) >= 12
+    pypdf = pytest.importorskip("pypdf")
+    for lang in ("zh", "en"):
+        html, pdf = tmp_path / f"sheet-{lang}.html", tmp_path / f"sheet-{lang}.pdf"
+        assert cli("--db", str(db), "--lang", lang, "due", "--today", "--format", "html",
+                   "-O", str(html)).code == 0
+        to_pdf(html, pdf, tmp_path)
+        pages = [unicodedata.normalize("NFKC", page.extract_text())
+                 for page in pypdf.PdfReader(pdf).pages]
+        most = -(-len(on_sheet) // 4) + 1
+        assert len(pages) <= most, f"{lang}: {len(on_sheet)} patients on {len(pages)} pages"
+        for pid in on_sheet:
+            ends = [i for i, text in enumerate(pages) if f"{pid} ■" in text]
+            starts = [i for i, text in enumerate(pages) if f"({pid})" in text]
+            assert len(ends) == 1 and starts == ends, f"{pid}'s block is split or missing"

@@ -156,7 +156,8 @@ def test_a_full_disk_leaves_no_half_file(ledger: Path, tmp_path: Path, args: lis
             for n in range(200)])
         args = [str(export) if a == "FILE" else a for a in args]
     result = subprocess.run([sys.executable, "-c", FULL, "--db", str(ledger), *args, str(out)],
-                            capture_output=True, text=True, cwd=tmp_path)
+                            capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
     assert result.returncode == 2, result.stderr
     assert result.stderr in (f"followup: {out}: not written (File too large)\n",
                              f"followup: {out}: not written (disk I/O error)\n")   # SQLite

@@ -229,3 +229,121 @@ def test_logging_outside_the_windows_is_allowed_but_warned(cli, ledger: Path) ->
     assert result.err == "note: 2026-11-04 11:00 is outside every calling window\n"
     # the retry goes to the next window that opens: this afternoon
     assert result.out.splitlines()[1] == "will retry at 2026-11-04 14:00 (failed attempt 1 of 3)"
+
+
+# --- what the sheets say about a call: its promised time, its visit, who waits (sheet) ---
+
+@pytest.fixture
+def wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "250")   # the table's lines unwrapped
+
+
+def sheet_files(cli, tmp_path: Path, day: str, *extra: str) -> tuple[str, list[list]]:
+    """The terminal table, and the rows of the XLSX sheet; the printed sheet is read by
+    the caller from tmp_path / 'sheet.html'."""
+    from python_calamine import CalamineWorkbook
+
+    table = cli(*extra, "due", "--date", day)
+    assert table.code == 0, table.err
+    html, xlsx = tmp_path / "sheet.html", tmp_path / "sheet.xlsx"
+    for fmt, out in (("html", html), ("xlsx", xlsx)):
+        assert cli(*extra, "due", "--date", day, "--format", fmt, "-O", str(out)).code == 0
+    return table.out, CalamineWorkbook.from_path(str(xlsx)).get_sheet_by_index(0).to_python()
+
+
+def test_a_promised_callback_time_is_on_every_sheet(cli, ledger: Path, tmp_path: Path,
+                                                    wide: None) -> None:
+    assert cli("log", "--patient", "C3", "-o", "改约", "--at", "2026-11-20 19:30",
+               "--when", "2026-11-04T15:00").code == 0
+    table, rows = sheet_files(cli, tmp_path, "2026-11-20")
+    assert "promised callback at 19:30" in table
+    page = (tmp_path / "sheet.html").read_text()
+    assert "promised callback at 19:30" in page and "16 d overdue" in page
+    assert "Evening window (19:00–20:00)" in page   # the window it is called in, its hours
+    header = rows[0]
+    [row] = [r for r in rows[1:] if r[1] == "C3"]
+    assert row[header.index("Call at")] == "promised callback at 19:30"
+    assert row[header.index("Window")] == "evening window"
+    # in Chinese: no category, window or outcome ids anywhere on the three sheets
+    table, rows = sheet_files(cli, tmp_path, "2026-11-20", "--lang", "zh")
+    page = (tmp_path / "sheet.html").read_text()
+    assert "约定 19:30 回电" in table and "约定 19:30 回电" in page and "逾期 16 天" in page
+    assert "晚间时段（19:00–20:00）" in page
+    [row] = [r for r in rows[1:] if r[1] == "C3"]
+    assert row[rows[0].index("回电时间")] == "约定 19:30 回电"
+    for text in (table, page, repr(rows)):
+        for code in ("no_show", "evening", "afternoon", "callback_requested", "no_answer"):
+            assert code not in text
+
+
+def test_a_retry_shows_its_time_on_its_day(cli, ledger: Path, tmp_path: Path,
+                                           wide: None) -> None:
+    assert cli("log", "--patient", "C3", "-o", "未接", "--when", "2026-11-04T14:10").code == 0
+    table, rows = sheet_files(cli, tmp_path, "2026-11-04")
+    assert "retry from 19:00" in table and "retry from 19:00" in (
+        tmp_path / "sheet.html").read_text()
+    # the next day its retry time has passed: nothing to say about it
+    table, _ = sheet_files(cli, tmp_path, "2026-11-05")
+    assert "retry from" not in table
+
+
+def test_each_task_names_its_visit_when_a_patient_has_several(cli, ledger: Path,
+                                                              tmp_path: Path,
+                                                              wide: None) -> None:
+    # C1 had eyelid surgery on 2 Nov and a light treatment on 3 Nov: on 4 Nov the day-2
+    # call of one and the day-1 call of the other are one phone call
+    export = write_export(tmp_path / "more.csv", [
+        "A4,C1,周晓雯,13812345678,2026-11-03,光子嫩肤,成交,皮肤科,孙医生,马咨询,,1994/11/05,金卡,"])
+    assert cli("import", "visits", str(export), "--date", "2026-11-03").code == 0
+    day = [r for r in sheet(cli, "2026-11-04") if r["patient_id"] == "C1"]
+    assert {r["visit_id"] for r in day} == {"A1", "A4"}
+    table, _ = sheet_files(cli, tmp_path, "2026-11-04")
+    assert "[双眼皮 · day 2]" in table and "[光子嫩肤 · day 1]" in table
+    page = (tmp_path / "sheet.html").read_text()
+    assert "[双眼皮 · day 2]" in page and "[光子嫩肤 · day 1]" in page
+    table, _ = sheet_files(cli, tmp_path, "2026-11-04", "--lang", "zh")
+    assert "〔双眼皮 · 第 2 天〕" in table and "〔光子嫩肤 · 第 1 天〕" in table
+    # a patient with one visit: the row says it once, in the visit column
+    assert "〔" not in table.split("冯雪")[1].split("朱婷")[0]
+
+
+def test_one_greeting_per_patient_each_task_its_questions(cli, ledger: Path,
+                                                          tmp_path: Path) -> None:
+    # C1 on 5 Nov: post-op day 3 and the VIP birthday, one call for both
+    html = tmp_path / "sheet.html"
+    assert cli("due", "--date", "2026-11-05", "--format", "html", "-O", str(html)).code == 0
+    page = html.read_text()
+    block = page.split("data-patient='C1'")[1].split("data-patient=")[0]
+    assert block.count("Hello, am I speaking with 周晓雯?") == 1
+    assert block.count("Thank you! If anything worries you") == 1
+    assert "Are the bruising and swelling starting to go down?" in block   # day 3
+    assert "It is your birthday" in block                                  # birthday
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "nobody to call right now: 3 patient(s) (3 task(s)) on the sheet of 2026-11-04 are "
+           "still to call; the next, afternoon window, opens at 2026-11-04 14:00"),
+    ("zh", "现在没有可拨打的患者：2026-11-04 的清单上还有 3 位患者（3 个任务）待拨打，下一个时段 "
+           "下午时段 2026-11-04 14:00 开始"),
+])
+def test_outside_the_windows_the_sheet_says_who_waits_and_when(
+        cli, ledger: Path, monkeypatch: pytest.MonkeyPatch, wide: None, lang: str,
+        said: str) -> None:
+    from datetime import datetime
+
+    from followup_cli import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 4, 11, 0))
+    result = cli("--lang", lang, "due", "--now")
+    assert result.code == 0, result.err
+    assert said in result.out
+    assert "nobody to call on" not in result.out and "没有需要回访的患者" not in result.out
+    # a script reading JSON is told the same on stderr
+    quiet = cli("due", "--date", "2026-11-04", "--time", "11:00", "--format", "json")
+    assert quiet.json() == []
+    assert quiet.err == ("outside every calling window now; the next, afternoon window, opens "
+                         "at 2026-11-04 14:00; 3 patient(s) (3 task(s)) on the sheet of "
+                         "2026-11-04 are still to call\n")
+    # a day with nothing on it still says so
+    assert "nobody to call on 2026-11-30" in cli("due", "--date", "2026-11-30", "--time",
+                                                  "11:00").out

@@ -16,6 +16,10 @@ JSON_FIELDS = ("task_id", "patient_id", "visit_id", "category", "touchpoint", "p
                "name", "phone", "vip_tier", "project", "visit_date", "days_since_visit",
                "doctor", "consultant", "agent")
 
+# what `due --now` says: (in a window?, anyone left for later?) -> message
+NOW_KEYS = {(True, False): "due.in_window", (True, True): "due.in_window_waiting",
+            (False, False): "due.no_window", (False, True): "due.no_window_waiting"}
+
 
 def register(app: typer.Typer) -> None:
     app.command("due")(due_cli)
@@ -109,14 +113,22 @@ def due_cli(
             context = patient_context(conn, sorted({r["patient_id"] for r in records}))
     finally:
         conn.close()
+    empty = None
     if moment is not None:
         window = cal.window_of(moment)
-        records = callable_at(records, moment, window)
+        whole, records = records, callable_at(records, moment, window)
+        now_called = {r["patient_id"] for r in records}
+        waiting = [r for r in whole if r["patient_id"] not in now_called]
         opens, name = cal.next_window_start(moment)
-        key = "due.in_window" if window else "due.no_window"
-        end = cal.windows(moment.date())[window][1].strftime("%H:%M") if window else ""
-        warn(t(key, window=t(f"window.{window}") if window else "", end=end,
-               next=opens.strftime("%Y-%m-%d %H:%M"), next_window=t(f"window.{name}")))
+        said = {"window": t(f"window.{window}") if window else "",
+                "end": cal.windows(moment.date())[window][1].strftime("%H:%M") if window else "",
+                "next": opens.strftime("%Y-%m-%d %H:%M"), "next_window": t(f"window.{name}"),
+                "date": sheet_day.isoformat(), "tasks": len(waiting),
+                "patients": len({r["patient_id"] for r in waiting})}
+        if fmt == "table" and waiting and not records:
+            empty = t("due.none_now", **said)   # said once, where the sheet would be
+        else:
+            warn(t(NOW_KEYS[bool(window), bool(waiting)], **said))
     warn_provisional(cal, [date.fromisoformat(r["due_date"]) for r in records if r["provisional"]])
     if output is not None and fmt in ("json", "csv"):
         from followup_cli.render import save
@@ -126,19 +138,23 @@ def due_cli(
     elif fmt in ("json", "csv"):
         _emit(fmt, records)
     elif fmt == "xlsx" and output is not None:
+        from followup_cli.i18n import pick
         from followup_cli.printing import write_xlsx
 
-        write_xlsx(output, records, sheet_day.isoformat())
+        write_xlsx(output, records, sheet_day.isoformat(),
+                   {cid: pick(c.label) for cid, c in rules.categories.items()})
         warn(t("print.written", path=output))
     elif fmt == "html" and output is not None:
         from followup_cli.output.files import write_text
         from followup_cli.printing import sheet_html
+        from followup_cli.sheet import window_hours
 
         page = sheet_html(in_calling_order(records),
                           title=t("due.title", date=sheet_day.isoformat(),
                                   patients=len({r["patient_id"] for r in records}),
-                                  tasks=len(records)),
-                          scripts=filled_scripts(st, records), context=context, cases=cases)
+                                  tasks=len(records)), day=sheet_day.isoformat(),
+                          scripts=filled_scripts(st, records), context=context, cases=cases,
+                          hours=window_hours(cal.windows(sheet_day)))
         write_text(output, page)
         warn(t("print.written", path=output))
     else:
@@ -146,7 +162,7 @@ def due_cli(
 
         if cases:
             render_cases(cases)
-        render_sheet(records, sheet_day.isoformat(), context, prompts(st, records))
+        render_sheet(records, sheet_day.isoformat(), context, prompts(st, records), empty)
         if to_fix:
             warn(t("due.fix_numbers", count=to_fix))
 
@@ -197,16 +213,24 @@ def prompts(st: Any, records: list[dict[str, Any]]) -> dict[int, str]:
 
 def render_sheet(records: list[dict[str, Any]], day: str,
                  context: dict[str, Any] | None = None,
-                 prompt: dict[int, str] | None = None) -> None:
-    """One row per patient, grouped by calling window, overdue first within each."""
+                 prompt: dict[int, str] | None = None, empty: str | None = None) -> None:
+    """One row per patient, grouped by calling window, overdue first within each; `empty`
+    is said instead of "nobody to call" when the sheet has calls for later."""
     from followup_cli.calls import outcome_label
     from followup_cli.grid import Column, Dim, draw, paragraph
-    from followup_cli.sheet import WINDOW_ORDER, by_patient, patient_window
+    from followup_cli.sheet import (
+        WINDOW_ORDER,
+        by_patient,
+        call_time,
+        patient_window,
+        visit_label,
+        visits_of,
+    )
 
     write = sys.stdout.write
     patients = by_patient(records)
     if not patients:
-        write(paragraph(t("due.empty", date=day)))
+        write(paragraph(empty or t("due.empty", date=day)))
         return
     write(paragraph(t("due.title", date=day, patients=len(patients), tasks=len(records))))
     groups: dict[str, list[list[dict[str, Any]]]] = {}
@@ -220,23 +244,32 @@ def render_sheet(records: list[dict[str, Any]], day: str,
         rows = []
         for tasks in groups[window]:
             number += 1
-            first = next((task for task in tasks if task["visit_id"]), tasks[0])
+            visits = visits_of(tasks)
+            first = visits[0] if visits else tasks[0]
             about = (context or {}).get(first["patient_id"], {})
             who = [first["name"], first["phone"]]
             if first["vip_tier"]:
                 who.append(first["vip_tier"])
             who += [t("due.complaint_mark", id=case_id) for case_id in about.get("complaints", [])]
-            visit = list(filter(None, (
-                first["project"], first["doctor"], first["consultant"],
-                t("due.days_since", days=first["days_since_visit"])
-                if first["days_since_visit"] is not None else None)))
+            if len(visits) > 1:   # each task names its visit; the column lists them all
+                visit = [" · ".join(filter(None, (visit_label(v), v["doctor"]))) for v in visits]
+            else:
+                visit = list(filter(None, (
+                    first["project"], first["doctor"], first["consultant"],
+                    t("due.days_since", days=first["days_since_visit"])
+                    if first["days_since_visit"] is not None else None)))
             lines = []
             for task in tasks:
                 line = ("▸" if len(tasks) > 1 else "") + task["purpose"]
+                if len(visits) > 1 and task["visit_id"]:
+                    line += " " + t("due.of_visit", visit=visit_label(task))
                 if task["provisional"]:
                     line += f" {t('due.provisional_mark')}"
                 if task["attempts"]:
                     line += f" {t('due.attempts', n=task['attempts'])}"
+                when = call_time(task, day)
+                if when:
+                    line += f" {when}"
                 lines.append(line)
                 if prompt and task["task_id"] in prompt:
                     lines.append(Dim(f"“{prompt[task['task_id']]}”"))

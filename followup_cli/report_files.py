@@ -129,6 +129,8 @@ def charts(report: dict[str, Any], trend: list[dict[str, Any]]) -> dict[str, byt
         with matplotlib.rc_context({"font.family": "sans-serif",
                                     "font.sans-serif": [*fonts, "DejaVu Sans"],
                                     "axes.unicode_minus": False, "font.size": 9,
+                                    # names are text: "$\\frac$" is no formula to parse
+                                    "text.parse_math": False,
                                     "axes.spines.top": False, "axes.spines.right": False}):
             out = {}
             for name, fig in figures(report, trend).items():

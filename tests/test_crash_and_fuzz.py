@@ -664,3 +664,30 @@ def test_hostile_project_names_on_every_sheet(tmp_path: Path, capsys,  # noqa: A
 
     rows = CalamineWorkbook.from_path(str(xlsx)).get_sheet_by_index(0).to_python()
     assert "'=HYPERLINK(\"x\")光子嫩肤" in {r[rows[0].index("Project")] for r in rows[1:]}
+# --- the report as files: names from the ledger and followup.toml are only text ---------
+
+@pytest.mark.parametrize("agent", [
+    "$\\frac$", "$x^2$ 王芳", "<script>alert(1)</script>", '=HYPERLINK("http://x","y")',
+    "李" * 120, "אבג 王", "🙂 小王", "a&b\"'<",
+])
+def test_hostile_names_in_report_files(tmp_path: Path, capsys, agent: str) -> None:  # noqa: ANN001
+    from openpyxl import load_workbook
+
+    db = tmp_path / "l.db"
+    assert run(["--db", str(db), "import", "visits", str(big_export(tmp_path / "v.csv", 1)),
+                "--date", "2026-11-02"]) == 0
+    assert run(["--db", str(db), "log", "--patient", "Q000000", "-o", "no_answer", "--when",
+                "2026-11-03T15:00", "--agent", agent]) == 0
+    (tmp_path / "followup.toml").write_text(
+        '[clinic]\nname = "<b>诊所</b> =1+1 $\\\\frac$"\n', encoding="utf-8")
+    capsys.readouterr()
+    base = ["--db", str(db), "report", "--month", "2026-11", "--date", "2026-11-03"]
+    assert run([*base, "--format", "html", "-O", str(tmp_path / "r.html")]) == 0
+    assert run([*base, "--format", "xlsx", "-O", str(tmp_path / "r.xlsx")]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "<b>诊所" not in page
+    book = load_workbook(tmp_path / "r.xlsx")
+    for ws in book.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            assert not any(isinstance(v, str) and v.startswith("=") for v in row), row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -99,40 +100,240 @@ def test_explain(cli, lang: str, line: str) -> None:
     assert len(result.out.splitlines()) == 24
 
 
-def test_html_report_in_a_browser(cli, two_branches: tuple[Path, Path], tmp_path: Path) -> None:
+def named(db: Path, name: str) -> None:
+    """The clinic's name in followup.toml next to its ledger."""
+    (db.parent / "followup.toml").write_text(f'[clinic]\nname = "{name}"\n', encoding="utf-8")
+
+
+MONTH = ["report", "--month", "2026-11", "--date", "2026-11-03"]
+
+
+@pytest.mark.parametrize(("lang", "clinic", "headings", "category"), [
+    ("en", "North clinic", ("Headline figures", "Charts", "By agent", "By category"),
+     "Minimally invasive (medium risk)"),
+    ("zh", "北区门诊部", ("主要指标", "图表", "按回访专员", "按类别"), "微创/注射"),
+])
+def test_html_report_in_a_browser(cli, two_branches: tuple[Path, Path], tmp_path: Path,
+                                  lang: str, clinic: str, headings: tuple[str, ...],
+                                  category: str) -> None:
+    """A document to print and hand on: A4, a title block (clinic, period, as of, what is
+    compared, who and what is in), the headline figures with the previous month and the
+    change, sections that are not split from their headings, categories by their labels."""
     from test_print import to_pdf
 
     north, _ = two_branches
+    named(north, clinic)
     out = tmp_path / "report.html"
-    result = cli("--db", str(north), "report", "--month", "2026-11", "--date", "2026-11-03",
-                 "--format", "html", "-O", str(out))
+    result = cli("--lang", lang, "--db", str(north), *MONTH, "--format", "html", "-O", str(out))
     assert result.code == 0, result.err
+    assert result.err.count("\n") == 1                 # "written to …" and nothing else
     assert oct(out.stat().st_mode & 0o777) == "0o600"
-    assert out.read_text(encoding="utf-8").count("<img alt=") == 4   # agents, satisfaction,
-    pdf = tmp_path / "report.pdf"                                     # complaints, trend
+    page = out.read_text(encoding="utf-8")
+    assert "size: A4" in page and "break-after: avoid" in page
+    assert "section, figure { break-inside: avoid" in page
+    # agents, satisfaction, trend; no complaint was opened: a sentence, not an empty chart
+    assert page.count("<img alt=") == 3
+    pdf = tmp_path / "report.pdf"
     to_pdf(out, pdf, tmp_path)
     pypdf = pytest.importorskip("pypdf")
-    reader = pypdf.PdfReader(pdf)
-    assert sum(len(page.images) for page in reader.pages) == 4
-    text = "".join(page.extract_text() for page in reader.pages)
-    assert "Completion rate" in text and "王芳" in text
+    # NFKC: pypdf reads some Noto CJK characters as their Kangxi radical twins (⽉ for 月;
+    # not all: 风 stays ⻛), and "fi" as one ligature
+    read = pypdf.PdfReader(pdf).pages
+    pages = [unicodedata.normalize("NFKC", p.extract_text()) for p in read]
+    first = pages[0]
+    if lang == "en":
+        for text in (clinic, "Callback report 2026-11", "Period", "2026-11-01 to 2026-11-30",
+                     "As of", "2026-11-03", "Compared with", "2026-10-01 to 2026-10-31",
+                     "This month", "Last month", "Change", "Completion rate", "+3"):
+            assert text in first, text
+    text = "\n".join(pages)
+    for heading in headings:
+        assert heading in text, heading
+    def squeezed(words: str) -> str:     # a cell's text may wrap
+        return "".join(unicodedata.normalize("NFKC", words).split())
+
+    assert squeezed(category) in squeezed(text) and "王芳" in text
+    assert lang == "en" or not {"medium", "surgery"} & set(text.split())   # no category id
+    for number, content in enumerate(pages):     # no heading left at a page's end (the
+        lines = [line.strip() for line in content.splitlines() if line.strip()]  # charts'
+        assert lines[-1] not in headings or read[number].images, (number, lines[-1])  # text
+    # is in their images)
+    assert "Charts" in headings or "图表" in headings
 
 
-def test_xlsx_report_has_charts(cli, two_branches: tuple[Path, Path], tmp_path: Path) -> None:
-    from openpyxl import load_workbook
+@pytest.mark.filterwarnings("ignore:Glyph")   # drawn here without the report's fonts
+def test_chart_legends_sit_outside_the_plot(cli, two_branches: tuple[Path, Path]) -> None:
+    from followup_cli.report_files import figures
 
     north, _ = two_branches
+    report = cli("--db", str(north), *MONTH, "--format", "json").json()
+    trend = [{"label": f"2026-{m:02d}", "completion_rate": 1.0, "on_time_rate": 0.95,
+              "reach_rate": 0.99} for m in range(6, 12)]     # lines at the very top
+    drawn = figures(report, trend)
+    assert set(drawn) == {"agents", "satisfaction", "trend"}
+    for name in ("agents", "trend"):
+        fig = drawn[name]
+        fig.draw_without_rendering()
+        legend = (fig.legends or fig.axes[0].get_legend() and [fig.axes[0].get_legend()])[0]
+        plot = fig.axes[0].get_window_extent()
+        box = legend.get_window_extent()
+        assert box.y1 <= plot.y0 or box.x0 >= plot.x1, name     # under or beside the plot
+
+
+@pytest.mark.parametrize(("names", "chosen"), [
+    (["DejaVu Sans", "WenQuanYi Micro Hei"], ["WenQuanYi Micro Hei"]),   # Debian, wqy only
+    (["WenQuanYi Zen Hei", "DejaVu Sans"], ["WenQuanYi Zen Hei"]),
+    (["Noto Sans CJK JP", "Noto Sans CJK SC", "DejaVu Sans"],
+     ["Noto Sans CJK SC", "Noto Sans CJK JP"]),                         # fonts-noto-cjk
+    (["Source Han Sans SC"], ["Source Han Sans SC"]),
+    (["PingFang SC", "Hiragino Sans GB", "Helvetica"], ["PingFang SC", "Hiragino Sans GB"]),
+    (["Arial", "SimHei", "Microsoft YaHei"], ["Microsoft YaHei", "SimHei"]),   # Windows
+    (["noto sans cjk sc"], ["Noto Sans CJK SC"]),
+    (["DejaVu Sans", "Liberation Sans"], []),
+])
+def test_chinese_fonts_are_found_by_name(names: list[str], chosen: list[str]) -> None:
+    from followup_cli.report_files import pick_cjk
+
+    assert pick_cjk(names) == chosen
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_chinese_font_says_so_in_one_line(cli, two_branches: tuple[Path, Path],
+                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            recwarn: pytest.WarningsRecorder,
+                                            lang: str) -> None:
+    """A machine without a Chinese font (even after its font list is made again): one line
+    saying so and how to install one; none of matplotlib's own warnings."""
+    from matplotlib import font_manager
+
+    from followup_cli import report_files
+    from followup_cli.i18n import set_lang, t
+
+    rebuilt = []
+    monkeypatch.setattr(report_files, "_cjk", None)
+    monkeypatch.setattr(font_manager.fontManager, "get_font_names", lambda: ["DejaVu Sans"])
+    monkeypatch.setattr(font_manager, "_load_fontmanager",
+                        lambda **kw: rebuilt.append(kw) or type("Fresh", (), {})())
+    north, _ = two_branches
+    for _ in range(2):
+        result = cli("--lang", lang, "--db", str(north), *MONTH, "--format", "html", "-O",
+                     str(tmp_path / "r.html"))
+        assert result.code == 0
+    set_lang(lang)
+    lines = result.err.splitlines()
+    assert lines[0] == t("report.no_cjk_font") and len(lines) == 2, lines
+    assert "apt install fonts-noto-cjk" in lines[0]
+    assert rebuilt == [{"try_read_cache": False}]         # the list made again, once
+    assert not [w for w in recwarn if "Glyph" in str(w.message)]
+
+
+def test_a_font_installed_after_matplotlib_listed_its_fonts(
+        two_branches: tuple[Path, Path], tmp_path: Path) -> None:
+    """matplotlib's font list is a cache: a Chinese font installed after it was written is
+    not in it. The report makes the list again, finds the font and draws quietly."""
+    import copy
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from matplotlib import font_manager
+
+    from followup_cli.report_files import cjk_fonts, pick_cjk
+
+    if not cjk_fonts():
+        pytest.skip("no Chinese font on this machine (CI installs fonts-noto-cjk)")
+    stale = copy.copy(font_manager.fontManager)
+    stale.ttflist = [f for f in stale.ttflist if not pick_cjk([f.name])]
+    cache = tmp_path / "mpl"
+    cache.mkdir()
+    listed = cache / f"fontlist-v{font_manager.FontManager.__version__}.json"
+    font_manager.json_dump(stale, listed)
+    assert not pick_cjk(f["name"] for f in json.loads(listed.read_text())["ttflist"])
+    north, _ = two_branches
+    env = {**os.environ, "MPLCONFIGDIR": str(cache), "FOLLOWUP_LANG": "zh"}
+    done = subprocess.run([sys.executable, "-m", "followup_cli", "--db", str(north), *MONTH,
+                           "--format", "html", "-O", str(tmp_path / "r.html")],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [f"已写入 {tmp_path / 'r.html'}（仅本人可读）"]
+    assert pick_cjk(f["name"] for f in json.loads(listed.read_text())["ttflist"])
+
+
+@pytest.mark.parametrize(("lang", "sheets", "yes"), [
+    ("en", ["Summary", "By agent", "By category", "By project", "By doctor", "By consultant",
+            "Satisfaction", "Complaint deadlines", "Trend"], "yes"),
+    ("zh", ["概要", "按回访专员", "按类别", "按项目", "按医生", "按咨询师", "满意度分布",
+            "投诉时限", "趋势"], "是"),
+])
+def test_xlsx_report_has_charts(cli, two_branches: tuple[Path, Path], tmp_path: Path,
+                                lang: str, sheets: list[str], yes: str) -> None:
+    """Sheets named in the report's language; numbers stored as numbers, rates shown as
+    percentages; columns as wide as their text (Chinese counting double); yes/no words;
+    categories by their labels; headers without colons."""
+    from openpyxl import load_workbook
+
+    from followup_cli.i18n import set_lang, t
+    from followup_cli.report_files import _cell, _width
+
+    north, _ = two_branches
+    named(north, "北区门诊部")
     out = tmp_path / "report.xlsx"
-    assert cli("--db", str(north), "report", "--month", "2026-11", "--date", "2026-11-03",
-               "--format", "xlsx", "-O", str(out)).code == 0
+    assert cli("--lang", lang, "--db", str(north), *MONTH, "--format", "xlsx", "-O",
+               str(out)).code == 0
     book = load_workbook(out)
-    assert book.sheetnames[:3] == ["summary", "agent", "category"]
-    summary = {row[0]: row[1] for row in book["summary"].iter_rows(min_row=2, values_only=True)}
-    json_report = cli("--db", str(north), "report", "--month", "2026-11", "--date",
-                      "2026-11-03", "--format", "json").json()
-    assert summary["Calls"] == json_report["attempts"] == 3
-    assert summary["Reach rate"] == json_report["reach_rate"]
-    assert len(book["agent"]._charts) == 1 and len(book["trend"]._charts) == 1
+    assert book.sheetnames == sheets
+    summary = book[sheets[0]]
+    cells = {row[0].value: row[1:] for row in summary.iter_rows() if row[0].value}
+    assert next(iter(cells)) == ("Callback report 2026-11" if lang == "en" else "2026-11 回访月报")
+    assert any(row[1].value == "北区门诊部" for row in summary.iter_rows())
+    json_report = cli("--db", str(north), *MONTH, "--format", "json").json()
+    set_lang(lang)
+    calls, reach = cells[t("figure.attempts")], cells[t("figure.reach_rate")]
+    assert calls[0].value == json_report["attempts"] == 3
+    assert reach[0].value == json_report["reach_rate"] and reach[0].number_format == "0.0%"
+    assert reach[2].value == json_report["change"]["reach_rate"]
+    assert reach[2].number_format == "+0.0%;-0.0%;0.0%"
+    by_category = book[sheets[2]]
+    label = by_category["A2"].value
+    assert label == t("report.col.category") or label in (
+        "Minimally invasive (medium risk)", "微创/注射（中风险）", "Surgery (high risk)",
+        "手术（高风险）")
+    assert by_category.column_dimensions["A"].width >= _width(label) + 2
+    assert by_category["E2"].number_format == "0.0%"          # completion rate
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert not isinstance(c.value, bool) and c.value not in ("True", "False")
+        header = [c.value for c in ws[1] if isinstance(c.value, str)]
+        assert not [h for h in header if h.rstrip().endswith((":", "："))], ws.title
+        assert "n" not in header
+        for column in ws.iter_cols():
+            texts = [c.value for c in column if isinstance(c.value, str)]
+            if texts:
+                width = ws.column_dimensions[column[0].column_letter].width
+                assert width >= min(60, max(map(_width, texts))), (ws.title, texts)
+    assert _cell(True) == yes
+    assert len(book[sheets[1]]._charts) == 1 and len(book[sheets[-1]]._charts) == 1
+
+
+def test_group_report_files_name_every_clinic(cli, two_branches: tuple[Path, Path],
+                                              tmp_path: Path) -> None:
+    north, south = two_branches
+    south_dir = tmp_path / "south"
+    south_dir.mkdir()
+    moved = south_dir / "south.db"
+    south.rename(moved)
+    named(north, "北院")
+    named(moved, "南院")
+    out = tmp_path / "group.html"
+    result = cli("--lang", "zh", "--db", str(north), "--db", str(moved), "report", "--from",
+                 "2026-10-28", "--to", "2026-11-03", "--date", "2026-11-03", "--format",
+                 "html", "-O", str(out))
+    assert result.code == 0, result.err
+    page = out.read_text(encoding="utf-8")
+    # a group has no comparison yet (group_report sums no previous period)
+    assert "北院 / 南院" in page and "<th>本期</th>" in page and "按分院" in page
 
 
 def test_nps_with_promoters_passives_and_detractors(cli, tmp_path: Path) -> None:

@@ -102,7 +102,7 @@ def report_cli(
             trend = (_trend(st, first, as_of, agent, category) if month and len(reports) == 1
                      else [])
             writer = report_files.write_html if fmt == "html" else report_files.write_xlsx
-            writer(output, report, trend)
+            writer(output, report, trend, report_files.about(st))
         else:
             save(fmt, output, report if fmt == "json" else csv_rows(report))
         warn(t("print.written", path=output))

@@ -63,7 +63,9 @@ def outcome_label(outcome: str) -> str:
     from followup_cli.i18n import current
 
     aliases = OUTCOMES.get(outcome)
-    return aliases[0] if aliases and current() == "zh" else outcome
+    if not aliases:
+        return outcome
+    return aliases[0] if current() == "zh" else outcome.replace("_", " ")
 
 
 def parse_outcome(value: str) -> str:
@@ -147,10 +149,15 @@ def log_call(
 def _targets(conn: sqlite3.Connection, day: date, task_id: int | None,
              patient_id: str | None) -> tuple[str, list[int]]:
     if task_id is not None:
-        task = conn.execute("SELECT patient_id, status, agent, done_at FROM tasks "
-                            "WHERE task_id = ?", (task_id,)).fetchone()
+        task = conn.execute("SELECT t.patient_id, t.status, t.agent, t.done_at, v.visit_date "
+                            "FROM tasks t LEFT JOIN visits v ON v.visit_id = t.visit_id "
+                            "WHERE t.task_id = ?", (task_id,)).fetchone()
         if task is None:
             raise FollowupError(t("log.no_task", task_id=task_id))
+        if task["visit_date"] and day.isoformat() < task["visit_date"][:10]:
+            # a callback cannot come before the visit it follows (--when mistyped)
+            raise FollowupError(t("log.before_visit", task_id=task_id, day=day.isoformat(),
+                                  visit=task["visit_date"][:10]))
         if task["status"] != "open":
             raise FollowupError(t("log.task_closed", task_id=task_id,
                                   status=t(f"status.{task['status']}"),

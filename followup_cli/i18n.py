@@ -311,6 +311,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "{option} {value}: expected YYYY-MM-DD"),
     "log.do_not_call": ("患者 {patient_id} 已设为勿扰，不能再回访",
                         "patient {patient_id} is marked do-not-call"),
+    "log.before_visit": ("任务 #{task_id} 的就诊在 {visit}，回访不能早于就诊（--when {day}）",
+                         "task #{task_id} follows a visit on {visit}: a call on {day} cannot "
+                         "come before it (--when)"),
     "log.logged": ("已登记通话 #{attempt_id}（{outcome}），涉及任务 {tasks}",
                    "logged call #{attempt_id} ({outcome}) for task(s) {tasks}"),
     "log.effect.done": ("任务已完成", "task(s) done"),

@@ -261,3 +261,20 @@ def test_minimum_note_length_is_a_clinic_setting(cli, ledger: Path, tmp_path: Pa
     report = cli("report", "--month", "2026-11", "--date", "2026-11-04", "--format",
                  "json").json()
     assert report["notes_short"] == 0
+
+
+def test_a_call_cannot_come_before_its_visit(cli, ledger: Path) -> None:
+    task = query(ledger, "SELECT min(task_id) FROM tasks WHERE patient_id = 'C1'")[0][0]
+    result = cli("log", str(task), "--outcome", "no_answer", "--when", "1900-01-01 15:00")
+    assert result.code == 2
+    assert result.err == (f"followup: task #{task} follows a visit on 2026-11-02: a call on "
+                          "1900-01-01 cannot come before it (--when)\n")
+    assert query(ledger, "SELECT count(*) FROM attempts") == [(0,)]
+
+
+def test_the_logged_outcome_speaks_the_users_language(cli, ledger: Path) -> None:
+    zh = cli("--lang", "zh", "log", "--patient", "C1", "--outcome", "no_answer", "--when",
+             "2026-11-03 14:10")
+    assert zh.code == 0 and "（未接）" in zh.out and "no_answer" not in zh.out
+    en = cli("log", "--patient", "C2", "--outcome", "未接", "--when", "2026-11-03 14:12")
+    assert en.code == 0 and "(no answer)" in en.out, en.out

@@ -70,7 +70,7 @@ def log_cli(
     登记一次回访通话的结果；系统据此安排下一步。--amend/--void 更正已登记的通话（原记录保留）。
     """
     from followup_cli import clock
-    from followup_cli.calls import correct, log_call, parse_datetime
+    from followup_cli.calls import correct, log_call, outcome_label, parse_datetime
     from followup_cli.complaints import parse_category, parse_severity
     from followup_cli.errors import FollowupError
     from followup_cli.render import emit_json, warn
@@ -114,7 +114,7 @@ def log_cli(
                    **({"complaint_id": result.complaint_id} if result.complaint_id else {})})
         return
     if correcting is None:
-        print(t("log.logged", attempt_id=result.attempt_id, outcome=result.outcome,
+        print(t("log.logged", attempt_id=result.attempt_id, outcome=outcome_label(result.outcome),
                 tasks=", ".join(map(str, result.task_ids))))
     print(t(f"log.effect.{result.effect}", **result.effect_values,
             correction=result.attempt_id))

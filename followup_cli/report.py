@@ -105,9 +105,14 @@ def month_report(conn: sqlite3.Connection, month: str, today: date, **kw: Any) -
 
 def period_report(conn: sqlite3.Connection, start: date, end: date, today: date, *,
                   min_note: int = MIN_NOTE_CHARS, agent: str | None = None,
-                  category: str | None = None, compare: bool = True) -> dict[str, Any]:
+                  category: str | None = None, compare: bool = True,
+                  now: datetime | None = None) -> dict[str, Any]:
     """Every figure of [start, end), per agent, category, project, doctor and consultant,
-    and the change against the period before."""
+    and the change against the period before. `now` (on `today`): the moment a complaint
+    deadline still running is judged at (else the end of `today`).
+
+    Tasks nobody has called belong to no agent: their figures are under `nobody`, so the
+    agents' figures and `nobody` add up to the clinic's."""
     # a period still running is reported up to today: tomorrow's tasks are not late yet
     span: dict[str, Any] = {"start": start.isoformat(),
                             "end": min(end, today + timedelta(days=1)).isoformat(),
@@ -143,7 +148,7 @@ def period_report(conn: sqlite3.Connection, start: date, end: date, today: date,
                               "filters": {"agent": agent, "category": category}}
     report.update(_task_figures(tasks, today))
     report.update(_call_figures(calls, min_note))
-    report.update(complaint_figures(conn, start, end, today))
+    report.update(complaint_figures(conn, start, end, today, now))
     report["conversions"] = len(converted)
     report["consults_reached"] = consults_reached
     report["conversion_rate"] = _rate(len(converted), consults_reached)
@@ -156,6 +161,7 @@ def period_report(conn: sqlite3.Connection, start: date, end: date, today: date,
         figures["conversions"] = sum(c["agent"] == name for c in converted)
         by_agent[name] = figures
     report["by_agent"] = by_agent
+    report["nobody"] = _task_figures([r for r in tasks if not r["agent"]], today)
     for key in BREAKDOWNS[1:]:
         report[f"by_{key}"] = {
             name: _task_figures([r for r in tasks if r[key] == name], today)
@@ -191,12 +197,15 @@ def _conversions(conn: sqlite3.Connection, span: dict[str, Any]) -> list[sqlite3
 
 
 def complaint_figures(conn: sqlite3.Connection, start: date, end: date,
-                      today: date) -> dict[str, Any]:
+                      today: date, now: datetime | None = None) -> dict[str, Any]:
     """Cases opened and closed in the period, each deadline of the period's cases met or
-    broken, and the cases still open when the period ended."""
+    broken, and the cases still open when the period ended. A deadline is judged at the
+    period's end, or at `now` while the period runs: one still ahead is pending."""
     from followup_cli.complaints import deadlines
 
-    period_end = datetime.combine(min(end - timedelta(days=1), today), datetime.max.time())
+    last = min(end - timedelta(days=1), today)
+    period_end = (now if now is not None and now.date() == last
+                  else datetime.combine(last, datetime.max.time()))
     span = {"start": start.isoformat(), "end": end.isoformat()}
     opened = conn.execute("SELECT * FROM complaints WHERE status != 'void' AND "
                           "opened_at >= :start AND opened_at < :end", span).fetchall()
@@ -276,5 +285,9 @@ def group_report(branches: dict[str, dict[str, Any]]) -> dict[str, Any]:
         step: {state: sum(r["complaint_deadlines"][step][state] for r in branches.values())
                for state in ("met", "broken", "pending", "overdue")}
         for step in ("acknowledge", "resolve", "close")}
+    nobody = {k: sum(r["nobody"][k] for r in branches.values())
+              for k in ("due", "done", "on_time", "missed", "unreachable")}
+    total["nobody"] = {**nobody, "completion_rate": _rate(nobody["done"], nobody["due"]),
+                       "on_time_rate": _rate(nobody["on_time"], nobody["due"])}
     total["by_branch"] = {name: {k: r[k] for k in HEADLINE} for name, r in branches.items()}
     return total

@@ -405,3 +405,48 @@ def test_one_ledger_twice_is_refused(cli, tmp_path: Path) -> None:  # noqa: ANN0
         assert (result.code, result.out, result.err) == (
             2, "", f"followup: {north} and {again} are the same ledger: give each branch's "
                    "--db once\n")
+
+
+def test_agents_and_nobody_add_up_to_the_clinic(cli, two_branches: tuple[Path, Path]) -> None:
+    north, south = two_branches
+    reports = {}
+    for dbs in ([north], [south], [north, south]):
+        args = [a for db in dbs for a in ("--db", str(db))]
+        reports[len(reports)] = report = cli(
+            *args, "report", "--from", "2026-10-28", "--to", "2026-11-20", "--date",
+            "2026-11-20", "--format", "json").json()
+        if len(dbs) == 1:
+            for key in ("due", "done", "on_time", "missed"):
+                agents = sum(f[key] for f in report["by_agent"].values())
+                assert agents + report["nobody"][key] == report[key], (dbs, key)
+        assert report["nobody"]["due"] > 0 and report["nobody"]["done"] == 0
+    assert reports[2]["nobody"]["due"] == reports[0]["nobody"]["due"] + reports[1]["nobody"]["due"]
+
+
+def test_a_deadline_still_ahead_today_is_pending(cli, tmp_path: Path) -> None:
+    """At 05:20 a complaint's deadline due at 19:05 is not overdue yet."""
+    import sqlite3
+    from datetime import date, datetime
+
+    from followup_cli.ledger import open_ledger
+    from followup_cli.report import period_report
+
+    db = branch(cli, tmp_path, "c", ["A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,"], [])
+    assert cli("--db", str(db), "log", "--patient", "C1", "-o", "complaint", "--note",
+               "患者对术后肿胀时间过长不满意，要求主治医生当面解释原因。", "--when",
+               "2026-11-03T19:05").code == 0
+    conn = open_ledger(db)
+    try:
+        early = period_report(conn, date(2026, 11, 1), date(2026, 12, 1), date(2026, 11, 4),
+                              now=datetime(2026, 11, 4, 5, 20))
+        late = period_report(conn, date(2026, 11, 1), date(2026, 12, 1), date(2026, 11, 4),
+                             now=datetime(2026, 11, 4, 19, 6))
+        at_day_end = period_report(conn, date(2026, 11, 1), date(2026, 12, 1),
+                                   date(2026, 11, 4))
+    finally:
+        conn.close()
+    assert early["complaint_deadlines"]["acknowledge"] == {
+        "met": 0, "broken": 0, "pending": 1, "overdue": 0}
+    assert late["complaint_deadlines"]["acknowledge"]["overdue"] == 1
+    assert at_day_end["complaint_deadlines"]["acknowledge"]["overdue"] == 1
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM complaints").fetchone()[0] == 1

@@ -88,7 +88,8 @@ def report_cli(
         try:
             reports[label] = period_report(conn, first, after, as_of,
                                            min_note=st.branch(path).min_note(), agent=agent,
-                                           category=category)
+                                           category=category,
+                                           now=None if day is not None else clock.now())
         finally:
             conn.close()
         if month:

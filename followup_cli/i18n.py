@@ -205,6 +205,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "{path}: an existing SQLite database (a ledger or a backup) is never "
                       "written over: choose another name, or delete it yourself first"),
     "file.not_written": ("{path}：未写入（{reason}）", "{path}: not written ({reason})"),
+    "file.dash": ("-O 需要一个文件名；不给 -O 时输出到终端", "-O needs a file name; without -O the output goes to the terminal"),
+    "file.suffix": ("{path}：{kind} 文件的名字应以 {suffixes} 结尾（以免写到诊所的其他文件上）",
+                    "{path}: a {kind} file's name should end in {suffixes} (so that no other "
+                    "file of the clinic's is written over)"),
+    "file.no_dir": ("文件夹不存在：{path}", "no such folder: {path}"),
     "file.not_plain": ("{path}：不是普通文件（文件夹、设备或管道），不能写入",
                        "{path}: not a plain file (a folder, a device or a pipe): not written"),
     "file.os_error": ("{path}：{reason}", "{path}: {reason}"),

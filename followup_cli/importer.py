@@ -640,7 +640,7 @@ def import_visits(
 
     protect(path)   # neither --skip-bad nor any other output may write over what is read
     if skip_bad is not None:
-        check_target(skip_bad)   # refused before anything is read or written
+        check_target(skip_bad, "csv")   # refused before anything is read or written
     if path.suffix.casefold() in XLSX and path.is_file():
         sheet = choose_sheet(path, sheet)
     try:
@@ -1020,7 +1020,7 @@ def write_bad_rows(path: Path, headers: list[str], bad: list[BadRow]) -> None:
     from followup_cli.output.files import writing
     from followup_cli.render import safe_cell
 
-    with writing(path) as f:
+    with writing(path, kind="csv") as f:
         f.write("\ufeff")  # utf-8-sig: Excel then reads the Chinese right
         writer = csv.writer(f)
         writer.writerow(["line", "column", "reason", *(safe_cell(h) for h in headers)])

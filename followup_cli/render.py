@@ -55,7 +55,7 @@ def save(fmt: str, path: Any, data: Any, columns: Sequence[str] | None = None) -
     """JSON or CSV data as a file (CSV with a BOM, so Excel reads the Chinese right)."""
     from followup_cli.output.files import writing
 
-    with writing(path) as f:
+    with writing(path, kind=fmt) as f:
         if fmt == "json":
             f.write(json_text(data))
         else:

@@ -359,7 +359,7 @@ def write_html(path: Path, report: dict[str, Any], trend: list[dict[str, Any]],
                                                  day=report['as_of']))}</footer>
 </body></html>
 """
-    with writing(path) as f:
+    with writing(path, kind="html") as f:
         f.write(page)
 
 

@@ -49,8 +49,9 @@ WRITERS = {
 }
 
 
-def targets(tmp_path: Path, ledger: Path) -> dict[str, Path]:
-    """Files that matter, each as a user might name it."""
+def targets(tmp_path: Path, ledger: Path, suffix: str) -> dict[str, Path]:
+    """Files that matter, each as a user might name it; the last ones named like the
+    output, so that only what they are, not their names, gives them away."""
     os.symlink(ledger, tmp_path / "link.db")
     other = tmp_path / "north" / "ledger.db"
     other.parent.mkdir()
@@ -58,6 +59,12 @@ def targets(tmp_path: Path, ledger: Path) -> dict[str, Path]:
     old_backup = tmp_path / "ledger.db.before-v1.bak"
     sqlite3.connect(old_backup).execute("CREATE TABLE x (y)").connection.commit()
     (tmp_path / "folder").mkdir()
+    (tmp_path / "rules.toml").write_text("[categories]\n", encoding="utf-8")
+    os.symlink(ledger, tmp_path / f"named-link{suffix}")
+    os.link(ledger, tmp_path / f"named-hard{suffix}")
+    sqlite3.connect(tmp_path / f"named-other{suffix}").execute("CREATE TABLE x (y)").connection.commit()
+    (tmp_path / f"named-folder{suffix}").mkdir()
+    os.mkfifo(tmp_path / f"named-fifo{suffix}")
     return {
         "the ledger": ledger,
         "./the ledger": Path(os.path.relpath(ledger)),
@@ -67,6 +74,14 @@ def targets(tmp_path: Path, ledger: Path) -> dict[str, Path]:
         "an upgrade copy": old_backup,
         "another ledger": other,
         "a folder": tmp_path / "folder",
+        "the clinic's rules": tmp_path / "rules.toml",
+        "a link to the ledger named like the output": tmp_path / f"named-link{suffix}",
+        "a hard link to the ledger named like the output": tmp_path / f"named-hard{suffix}",
+        "a database named like the output": tmp_path / f"named-other{suffix}",
+        "a folder named like the output": tmp_path / f"named-folder{suffix}",
+        "a pipe named like the output": tmp_path / f"named-fifo{suffix}",
+        "the terminal": Path("/dev/stdout"),
+        "a dash": Path("-"),
     }
 
 
@@ -76,11 +91,12 @@ def test_no_output_file_is_something_that_matters(cli, ledger: Path, tmp_path: P
                                                   writer: str) -> None:
     monkeypatch.chdir(tmp_path)
     assert cli("doctor").code == 0   # the WAL and its index exist while we try
-    for what, target in targets(tmp_path, ledger).items():
+    suffix = ".db" if writer == "backup" else "." + writer.split("-")[1]
+    for what, target in targets(tmp_path, ledger, suffix).items():
         before = {p: digest(p) for p in tmp_path.rglob("*") if p.is_file()}
         result = cli(*WRITERS[writer], str(target))
         assert result.code == 2, (writer, what, result)
-        assert str(target) in result.err and "Traceback" not in result.err, (writer, what)
+        assert (str(target) in result.err or what == "a dash") and "Traceback" not in result.err
         after = {p: digest(p) for p in tmp_path.rglob("*") if p.is_file()}
         assert {p: h for p, h in after.items() if not p.name.endswith(("-wal", "-shm"))} == {
             p: h for p, h in before.items() if not p.name.endswith(("-wal", "-shm"))}, what
@@ -146,7 +162,8 @@ sys.exit(run(sys.argv[1:]))
 ])
 def test_a_full_disk_leaves_no_half_file(ledger: Path, tmp_path: Path, args: list[str]) -> None:
     """A file size limit stands in for a full disk: the write fails part-way."""
-    out = tmp_path / "out" / "file"
+    out = tmp_path / "out" / ("file.db" if args[0] == "backup" else
+                              "file.csv" if args[0] == "import" else f"file.{args[4]}")
     out.parent.mkdir()
     out.write_text("the old file")
     if args[0] == "import":   # the bad rows are written before the import commits
@@ -161,7 +178,7 @@ def test_a_full_disk_leaves_no_half_file(ledger: Path, tmp_path: Path, args: lis
     assert result.returncode == 2, result.stderr
     assert result.stderr in (f"followup: {out}: not written (File too large)\n",
                              f"followup: {out}: not written (disk I/O error)\n")   # SQLite
-    assert [p.name for p in out.parent.iterdir()] == ["file"]
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
     assert out.read_text() == "the old file"
     if args[0] == "import":
         assert digest(ledger) == before

@@ -68,7 +68,7 @@ def due_cli(
 
         if fmt == "table":
             raise FollowupError(t("print.no_output_for_table"))
-        check_target(output)   # refused before any work: the ledger, a database, a folder
+        check_target(output, fmt)   # refused before any work: the ledger, a database, a folder
     moment = None
     if now:
         from followup_cli import clock
@@ -155,7 +155,7 @@ def due_cli(
                                   tasks=len(records)), day=sheet_day.isoformat(),
                           scripts=filled_scripts(st, records), context=context, cases=cases,
                           hours=window_hours(cal.windows(sheet_day)))
-        write_text(output, page)
+        write_text(output, page, kind="html")
         warn(t("print.written", path=output))
     else:
         from followup_cli.commands.complaint import render_cases

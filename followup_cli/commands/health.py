@@ -29,8 +29,8 @@ def backup_cli(
     from followup_cli.output.files import check_target, protect
 
     st = state(ctx)
-    protect(st.ledger_path)
-    real = check_target(target)   # never the ledger, another ledger or an older backup
+    protect(st.ledger_path, ledger=True)
+    real = check_target(target, "db")   # never the ledger, another ledger or an older backup
     conn = st.open()
     try:
         copy_to(conn, real)

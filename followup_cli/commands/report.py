@@ -68,7 +68,7 @@ def report_cli(
 
         if fmt == "table":
             raise FollowupError(t("print.no_output_for_table"))
-        check_target(output)   # refused before any work: the ledger, a database, a folder
+        check_target(output, fmt)   # refused before any work: the ledger, a database, a folder
     if month is not None:
         first, after = parse_month(month)
     elif start is not None and end is not None:

@@ -61,7 +61,7 @@ def open_ledger(path: StrPath, *, create_dirs: bool = False) -> sqlite3.Connecti
 
     global last_opened
     path = last_opened = os.fspath(path)
-    protect(path)   # no output file may ever be written over it
+    protect(path, ledger=True)   # no output file may ever be written over it
     folder = os.path.dirname(path) or "."
     if not os.path.exists(folder):
         if not create_dirs:

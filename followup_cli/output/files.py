@@ -6,11 +6,13 @@ readable by its owner only, then renamed over the target, so a full disk or a cr
 leaves the old file (or none), never a 0-byte or half file.
 
 Some files must never be written over, whatever the user types: a ledger this process
-has opened and its side files (-wal, -shm, -journal, its upgrade copies .bak), the file
-being read, any existing SQLite database (another branch's ledger, a backup), and
-anything that is not a plain file (a folder, a device, a pipe). They are compared as the
-same file after resolving links, so `./ledger.db`, `../x/ledger.db` or a symlink to it are
-all the ledger.
+has opened, its side files (-wal, -shm, -journal, its upgrade copies .bak) and the clinic's
+files beside it (rules.toml, calendar.toml, scripts.toml, followup.toml), the file being
+read, any existing SQLite database (another branch's ledger, a backup), and anything that
+is not a plain file (a folder, a device, a pipe). They are compared as the same file after
+resolving links, so `./ledger.db`, `../x/ledger.db` or a symlink to it are all the ledger.
+And a file's name must say what it holds: a CSV is written to a .csv file, a backup to a
+.db file, never `-O rules.toml`.
 """
 
 from __future__ import annotations
@@ -35,16 +37,36 @@ SIDE_FILES = ("-wal", "-shm", "-journal")
 _MAGIC = (b"SQLite format 3\x00", b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
 
 
-def protect(path: StrPath) -> None:
-    """Never write over `path` (a ledger opened, a file being read) in this process."""
-    _protected.add(os.path.realpath(os.fspath(path)))
+# the clinic's own files, kept beside its ledger
+CLINIC_FILES = ("rules.toml", "calendar.toml", "scripts.toml", "followup.toml")
+# what each kind of output file may be called
+SUFFIXES = {"csv": (".csv", ".txt"), "json": (".json",), "html": (".html", ".htm"),
+            "xlsx": (".xlsx",), "db": (".db", ".sqlite", ".sqlite3", ".bak")}
 
 
-def check_target(path: StrPath) -> str:
-    """The real path to write `path` to; FollowupError if it is something that matters."""
+def protect(path: StrPath, *, ledger: bool = False) -> None:
+    """Never write over `path` (a file being read; with `ledger`, a ledger opened and the
+    clinic's files beside it) in this process."""
+    real = os.path.realpath(os.fspath(path))
+    _protected.add(real)
+    if ledger:
+        folder = os.path.dirname(real)
+        _protected.update(os.path.join(folder, name) for name in CLINIC_FILES)
+
+
+def check_target(path: StrPath, kind: str | None = None) -> str:
+    """The real path to write `path` to, a file of `kind` (a key of SUFFIXES); FollowupError
+    if it is something that matters or its name says it holds something else."""
     shown = os.fspath(path)
     if shown in ("", ".") or shown.endswith(os.sep):
         raise FollowupError(t("file.empty"))
+    if shown == "-":
+        raise FollowupError(t("file.dash"))
+    if kind is not None and not shown.casefold().endswith(SUFFIXES[kind]):
+        raise FollowupError(t("file.suffix", path=shown, kind=kind,
+                              suffixes=" ".join(SUFFIXES[kind])))
+    if os.path.exists(shown) and not os.path.isfile(shown):   # /dev/stdout, a pipe, a folder
+        raise FollowupError(t("file.not_plain", path=shown))
     real = os.path.realpath(shown)
     for kept in _protected:
         if real == kept or (real.startswith(kept) and (
@@ -56,7 +78,7 @@ def check_target(path: StrPath) -> str:
     except FileNotFoundError:
         folder = os.path.dirname(real)
         if not os.path.isdir(folder):
-            raise FollowupError(t("ledger.no_dir", path=os.path.dirname(shown) or ".")) from None
+            raise FollowupError(t("file.no_dir", path=os.path.dirname(shown) or ".")) from None
         return real
     if not stat.S_ISREG(info.st_mode):
         raise FollowupError(t("file.not_plain", path=shown))
@@ -70,7 +92,7 @@ def check_target(path: StrPath) -> str:
 
 
 @contextmanager
-def writing(path: StrPath, mode: str = "w") -> Iterator[IO[Any]]:
+def writing(path: StrPath, mode: str = "w", *, kind: str | None = None) -> Iterator[IO[Any]]:
     """An open file whose content becomes `path` when the block ends without error.
 
     Text is UTF-8 with newlines as written. Links are followed: the file they point to
@@ -78,7 +100,7 @@ def writing(path: StrPath, mode: str = "w") -> Iterator[IO[Any]]:
     """
     import tempfile
 
-    real = check_target(path)
+    real = check_target(path, kind)
     fd, partial = tempfile.mkstemp(dir=os.path.dirname(real),
                                    prefix=f".{os.path.basename(real)}.", suffix=".partial")
     try:
@@ -101,8 +123,8 @@ def not_written(path: StrPath, error: OSError) -> str:
              reason=error.strerror or type(error).__name__)
 
 
-def write_text(path: StrPath, text: str) -> None:
-    with writing(path) as f:
+def write_text(path: StrPath, text: str, *, kind: str) -> None:
+    with writing(path, kind=kind) as f:
         f.write(text)
 
 
@@ -113,5 +135,5 @@ def write_workbook(path: StrPath, book: Any) -> None:
 
     data = io.BytesIO()
     book.save(data)
-    with writing(path, "wb") as f:
+    with writing(path, "wb", kind="xlsx") as f:
         f.write(data.getvalue())

@@ -276,7 +276,7 @@ def _record_decision(conn: sqlite3.Connection, patient_id: str, outcome: str,
                                                 attempt_id))
 
 
-def _latest(conn: sqlite3.Connection, patient_id: str, by_call: str, undo: str) -> bool:
+def latest_decision(conn: sqlite3.Connection, patient_id: str, by_call: str, undo: str) -> bool:
     """Whether the latest recorded event of the pair (by_call, undo) is by_call. An event
     made by a call counts only while that call, as it stands, still says so."""
     row = conn.execute(
@@ -290,8 +290,8 @@ def _latest(conn: sqlite3.Connection, patient_id: str, by_call: str, undo: str) 
 def refresh_patient(conn: sqlite3.Connection, patient_id: str, now: datetime) -> set[int]:
     """do_not_call and phone_bad follow the latest recorded decision about them.
     Returns the tasks whose state may have changed with them."""
-    do_not_call = _latest(conn, patient_id, "do_not_call", "allow_calls")
-    phone_bad = _latest(conn, patient_id, "wrong_number", "phone_changed")
+    do_not_call = latest_decision(conn, patient_id, "do_not_call", "allow_calls")
+    phone_bad = latest_decision(conn, patient_id, "wrong_number", "phone_changed")
     old = conn.execute("SELECT do_not_call FROM patients WHERE patient_id = ?",
                        (patient_id,)).fetchone()
     conn.execute("UPDATE patients SET do_not_call = ?, phone_bad = ? WHERE patient_id = ?",

@@ -43,6 +43,13 @@ def check(conn: sqlite3.Connection, cal: ClinicCalendar, today: date) -> dict[st
         "WHERE t.patient_id != v.patient_id OR t.patient_id != c.patient_id "
         "ORDER BY t.task_id LIMIT 50")])
     run("tasks_disagreeing_with_calls", lambda: _disagreeing(conn, cal))
+    # what is kept beside the chained logs must say what they say: a case closed or a
+    # patient's "never call" lifted by hand would take them off every sheet
+    run("complaints_disagreeing_with_history", lambda: [r[0] for r in conn.execute(
+        f"SELECT c.complaint_id FROM complaints c WHERE c.status IS NOT (SELECT {_STATUS} "
+        "FROM complaint_events e WHERE e.complaint_id = c.complaint_id "
+        "ORDER BY e.event_id DESC LIMIT 1) ORDER BY c.complaint_id LIMIT 50")])
+    run("patients_disagreeing_with_events", lambda: _patients_disagreeing(conn))
     run("triggers", lambda: _triggers_changed(conn))
     heads: dict[str, Any] = {}
 
@@ -63,6 +70,30 @@ def check(conn: sqlite3.Connection, cal: ClinicCalendar, today: date) -> dict[st
         "counts": {table: _count(conn, f"SELECT count(*) FROM {table}") for table in COUNTED},
         "chain_heads": heads,
     }
+
+
+# a complaint's status after each step of its history (complaints.TRANSITIONS)
+_STATUS = ("CASE e.action WHEN 'open' THEN 'open' WHEN 'ack' THEN 'acknowledged' "
+           "WHEN 'resolve' THEN 'resolved' WHEN 'close' THEN 'closed' "
+           "WHEN 'reopen' THEN 'acknowledged' WHEN 'void' THEN 'void' END")
+
+
+def _patients_disagreeing(conn: sqlite3.Connection) -> list[str]:
+    """Patients whose do-not-call or wrong-number flag is not what their events say."""
+    from followup_cli.calls import latest_decision
+
+    found = []
+    for pid, do_not_call, phone_bad in conn.execute(
+            "SELECT p.patient_id, p.do_not_call, p.phone_bad FROM patients p WHERE "
+            "p.do_not_call OR p.phone_bad OR EXISTS (SELECT 1 FROM patient_events e "
+            "WHERE e.patient_id = p.patient_id) ORDER BY p.patient_id"):
+        if (bool(do_not_call), bool(phone_bad)) != (
+                latest_decision(conn, pid, "do_not_call", "allow_calls"),
+                latest_decision(conn, pid, "wrong_number", "phone_changed")):
+            found.append(pid)
+            if len(found) == 50:
+                break
+    return found
 
 
 def _count(conn: sqlite3.Connection, sql: str) -> int | str:

@@ -494,6 +494,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "xlsx.visit_date": ("就诊日期", "Visit date"),
     "xlsx.yes": ("是", "yes"),
     "backup.done": ("已备份到 {path}（仅本人可读）", "backed up to {path} (readable by you only)"),
+    "doctor.complaints_disagreeing_with_history": ("状态与其处理记录不符的投诉单", "complaint cases whose status is not what their history says"),
+    "doctor.patients_disagreeing_with_events": ("“勿扰/错号”标记与其记录不符的患者", "patients whose do-not-call or wrong-number flag is not what their events say"),
     "doctor.word.missing": ("缺失", "missing"),
     "doctor.word.altered": ("被改动", "altered"),
     "doctor.word.unexpected": ("多出来的", "not followup's"),

@@ -172,3 +172,22 @@ def test_doctor_reports_a_damaged_page(cli, ledger: Path) -> None:
     assert (result.code, result.out) == (2, "")
     assert result.err == f"followup: the ledger {ledger} is damaged: run followup doctor, and " \
                          "restore it from a backup\n"
+
+
+def test_doctor_finds_flags_changed_beside_their_history(cli, ledger: Path) -> None:
+    """A case closed, or a patient's "never call" lifted, by hand: no trigger stops such an
+    UPDATE, but the chained history says otherwise."""
+    complaint = "患者对术后肿胀时间过长不满意，要求主治医生当面解释原因。"
+    assert cli("log", "--patient", "C2", "-o", "complaint", "--note", complaint, "--when",
+               "2026-11-03T19:05").code == 0
+    assert cli("log", "--patient", "C1", "-o", "do_not_call", "--when",
+               "2026-11-04T15:00").code == 0
+    assert cli("doctor").code == 0
+    _tamper(ledger, "UPDATE complaints SET status = 'closed'",
+            "UPDATE patients SET do_not_call = 0 WHERE patient_id = 'C1'")
+    result = cli("doctor", "--format", "json")
+    assert result.code == 1
+    assert result.json()["problems"] == {"complaints_disagreeing_with_history": [1],
+                                         "patients_disagreeing_with_events": ["C1"]}
+    assert "patients whose do-not-call or wrong-number flag is not what their events say: C1" \
+        in cli("doctor").out

@@ -12,9 +12,11 @@ from followup_cli.calendar import ClinicCalendar
 COUNTED = ("patients", "visits", "tasks", "attempts", "complaints")
 
 
-def check(conn: sqlite3.Connection, cal: ClinicCalendar, today: date) -> dict[str, Any]:
+def check(conn: sqlite3.Connection, cal: ClinicCalendar, today: date,
+          anchors: tuple[str, ...] = ()) -> dict[str, Any]:
     """Everything that should be true of a ledger, and what is not. A check that cannot
-    read the ledger (a damaged page) is named under "unreadable"; the others still run."""
+    read the ledger (a damaged page) is named under "unreadable"; the others still run.
+    `anchors`: fingerprints noted earlier, which the logs must still pass through."""
     from followup_cli.ledger import chain
 
     problems: dict[str, Any] = {}
@@ -59,6 +61,13 @@ def check(conn: sqlite3.Connection, cal: ClinicCalendar, today: date) -> dict[st
         return broken
 
     run("chains", chains)
+    run("anchors", lambda: [a for a in anchors if not chain.anchor_holds(conn, a)])
+    if any(chain.anchor_holds(conn, a) is None for a in anchors):
+        from followup_cli.errors import FollowupError
+        from followup_cli.i18n import t
+
+        raise FollowupError(t("doctor.bad_anchor", anchor=next(
+            a for a in anchors if chain.anchor_holds(conn, a) is None)))
     notices = {"provisional_open_tasks": _count(conn, "SELECT count(*) FROM tasks WHERE "
                                                 "status = 'open' AND provisional = 1"),
                "phones_to_fix": _count(conn, "SELECT count(*) FROM patients WHERE "
@@ -69,6 +78,7 @@ def check(conn: sqlite3.Connection, cal: ClinicCalendar, today: date) -> dict[st
         "notices": notices,
         "counts": {table: _count(conn, f"SELECT count(*) FROM {table}") for table in COUNTED},
         "chain_heads": heads,
+        "anchor": _or_unknown(lambda: chain.anchor(conn)),
     }
 
 
@@ -94,6 +104,13 @@ def _patients_disagreeing(conn: sqlite3.Connection) -> list[str]:
             if len(found) == 50:
                 break
     return found
+
+
+def _or_unknown(find: Callable[[], Any]) -> Any:
+    try:
+        return find()
+    except sqlite3.DatabaseError:
+        return "?"
 
 
 def _count(conn: sqlite3.Connection, sql: str) -> int | str:

@@ -521,6 +521,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "doctor.tasks_of_another_patient": ("任务的患者与其就诊的患者不同",
                                         "tasks whose patient is not their visit's patient"),
     "doctor.unreadable": ("无法读取（台账损坏）", "could not be read (the ledger is damaged)"),
+    "report.about.fingerprint": ("记录指纹", "Fingerprint of the logs"),
+    "doctor.anchor": ("记录指纹：{anchor}（请另行保存，例如随月报存档；日后用 followup doctor --anchor 指纹 可查出此前的记录是否被改写）",
+                      "fingerprint of the logs: {anchor} (keep it elsewhere, e.g. with the "
+                      "month's report; followup doctor --anchor FINGERPRINT later shows whether "
+                      "anything before it was rewritten)"),
+    "doctor.bad_anchor": ("--anchor {anchor}：不是 followup doctor 给出的指纹", "--anchor {anchor}: not a fingerprint followup doctor gave"),
+    "doctor.anchors": ("此前保存的指纹对不上（其之前的记录被改写过）", "fingerprints noted earlier that no longer hold (the logs before them were rewritten)"),
     "doctor.notices": ("提示：{provisional_open_tasks} 个暂定日期的任务；{phones_to_fix} 个待更正号码",
                        "notices: {provisional_open_tasks} open task(s) on provisional dates; "
                        "{phones_to_fix} number(s) to fix"),

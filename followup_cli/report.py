@@ -167,6 +167,9 @@ def period_report(conn: sqlite3.Connection, start: date, end: date, today: date,
             name: _task_figures([r for r in tasks if r[key] == name], today)
             for name in sorted({r[key] for r in tasks if r[key]})}
     if compare:
+        from followup_cli.ledger.chain import anchor
+
+        report["fingerprint"] = anchor(conn)
         before = period_report(conn, *previous_period(start, end), today, min_note=min_note,
                                agent=agent, category=category, compare=False)
         report["previous"] = {k: before[k] for k in HEADLINE}
@@ -290,4 +293,5 @@ def group_report(branches: dict[str, dict[str, Any]]) -> dict[str, Any]:
     total["nobody"] = {**nobody, "completion_rate": _rate(nobody["done"], nobody["due"]),
                        "on_time_rate": _rate(nobody["on_time"], nobody["due"])}
     total["by_branch"] = {name: {k: r[k] for k in HEADLINE} for name, r in branches.items()}
+    total["fingerprints"] = {name: r.get("fingerprint") for name, r in branches.items()}
     return total

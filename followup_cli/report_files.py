@@ -266,6 +266,11 @@ def _facts(report: dict[str, Any], info: About, *, clinic: bool = True
     facts.append((t("report.col.category"),
                   info.categories.get(category, category) if category
                   else t("report.about.all")))
+    # the logs' fingerprints as they stood: kept on paper, `doctor --anchor` later shows
+    # whether anything before them was rewritten
+    prints = report.get("fingerprints") or {"": report.get("fingerprint")}
+    facts += [(t("report.about.fingerprint"), f"{name} {value}".strip())
+              for name, value in prints.items() if value]
     return facts
 
 

@@ -191,3 +191,54 @@ def test_doctor_finds_flags_changed_beside_their_history(cli, ledger: Path) -> N
                                          "patients_disagreeing_with_events": ["C1"]}
     assert "patients whose do-not-call or wrong-number flag is not what their events say: C1" \
         in cli("doctor").out
+
+
+def test_a_whole_chain_rewritten_is_caught_by_a_fingerprint_kept_elsewhere(
+        cli, ledger: Path) -> None:
+    import hashlib
+
+    from followup_cli.ledger.chain import LOGS
+
+    noted = cli("doctor", "--format", "json").json()["anchor"]
+    assert f"fingerprint of the logs: {noted} " in cli("doctor").out
+    assert cli("log", "--patient", "C2", "-o", "no_answer", "--when",
+               "2026-11-03T19:10").code == 0
+    assert cli("doctor", "--anchor", noted).code == 0      # later calls keep it holding
+    # someone with the sqlite3 shell rewrites the first call and its whole chain after it
+    conn = sqlite3.connect(ledger, isolation_level=None)
+    guards = [r[0] for r in conn.execute(
+        "SELECT sql FROM sqlite_master WHERE name IN ('attempts_append_only_update', "
+        "'chain_append_only_update')")]
+    for name in ("attempts_append_only_update", "chain_append_only_update"):
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("UPDATE attempts SET note = '患者非常满意，没有任何不适，感谢医生团队的悉心照顾。', "
+                 "satisfaction = 5 WHERE attempt_id = 1")
+    columns = ", ".join(LOGS["attempts"][2])
+    previous = None
+    for attempt_id, content in conn.execute(
+            f"SELECT attempt_id, json_array({columns}) FROM attempts ORDER BY attempt_id"
+    ).fetchall():
+        previous = hashlib.sha256(((previous or "") + content).encode()).hexdigest()
+        conn.execute("UPDATE chain SET hash = ? WHERE log = 'attempts' AND row_id = ?",
+                     (previous, attempt_id))
+    for sql in guards:   # the guards put back as they were
+        conn.execute(sql)
+    conn.close()
+    assert cli("doctor").code == 0                          # the chain alone cannot tell
+    caught = cli("doctor", "--anchor", noted)
+    assert caught.code == 1
+    assert f"fingerprints noted earlier that no longer hold (the logs before them were " \
+           f"rewritten): {noted}" in caught.out
+    bad = cli("doctor", "--anchor", "12-ab")
+    assert (bad.code, bad.err) == (2, "followup: --anchor 12-ab: not a fingerprint followup "
+                                      "doctor gave\n")
+
+
+def test_the_month_report_carries_the_fingerprint(cli, ledger: Path, tmp_path: Path) -> None:
+    report = cli("report", "--month", "2026-11", "--date", "2026-11-04", "--format", "json")
+    printed = report.json()["fingerprint"]
+    assert printed == cli("doctor", "--format", "json").json()["anchor"]
+    assert cli("report", "--month", "2026-11", "--date", "2026-11-04", "--format", "html",
+               "-O", str(tmp_path / "r.html")).code == 0
+    assert printed in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert cli("doctor", "--anchor", printed).code == 0

@@ -42,6 +42,9 @@ def backup_cli(
 def doctor_cli(
     ctx: typer.Context,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    anchors: Annotated[list[str] | None, typer.Option(
+        "--anchor", help="A fingerprint doctor printed before (or a month report carries): "
+        "the logs must still pass through it (repeatable).")] = None,
 ) -> None:
     """Check the ledger: integrity (a damaged page), foreign keys, orphan tasks, tasks of
     another patient than their visit's, tasks whose state disagrees with their calls, the
@@ -60,7 +63,7 @@ def doctor_cli(
     cal = st.clinic_calendar()
     conn = st.open()
     try:
-        result = check(conn, cal, clock.today())
+        result = check(conn, cal, clock.today(), tuple(anchors or ()))
     finally:
         conn.close()
     if fmt == "json":
@@ -71,6 +74,7 @@ def doctor_cli(
             typer.echo(f"  ✗ {t('doctor.' + name)}: {shown(detail)}")
         notices = result["notices"]
         typer.echo(t("doctor.notices", **notices))
+        typer.echo(t("doctor.anchor", anchor=result["anchor"]))
     if not result["ok"]:
         raise typer.Exit(1)
 

@@ -9,8 +9,11 @@ that writes a row can forget its entry, and a client without the function (the s
 shell) cannot add a row at all. A row changed, removed or slipped in once the append-only
 triggers are dropped breaks its log's chain at that row: `verify` finds the first.
 
-There is no secret: someone who rewrites a whole chain is caught only by the chain heads
-`doctor` shows, if they were noted somewhere else.
+There is no secret: someone with the file could rewrite a whole chain. What catches that
+is a fingerprint kept outside the ledger: `anchor` names how long each log was and a hash
+of the entries there; `doctor` prints it (and the month report carries it), and
+`doctor --anchor FINGERPRINT` later checks that the logs still pass through those very
+entries. Rewriting any row from before the fingerprint changes them.
 """
 
 from __future__ import annotations
@@ -87,3 +90,32 @@ def _part(alias: str, part: str) -> str:
 
 def _key(row_id: Any, part: Any, part_column: str) -> Any:
     return row_id if part_column == "0" else f"{row_id}/{part}"
+
+
+def anchor(conn: sqlite3.Connection) -> str:
+    """The fingerprint of the logs as they are: the place (seq) of each log's latest entry,
+    then a hash of those entries, e.g. `40771-40770-2035-40402-0-9f2c…` (16 hex digits).
+    Cheap on any ledger: one index seek a log."""
+    places = [int(conn.execute("SELECT coalesce(max(seq), 0) FROM chain WHERE log = ?",
+                               (log,)).fetchone()[0]) for log in LOGS]
+    return _fingerprint(conn, places)
+
+
+def anchor_holds(conn: sqlite3.Connection, fingerprint: str) -> bool | None:
+    """Whether the logs still pass through `fingerprint`'s entries; None if it is not a
+    fingerprint followup gave."""
+    *places, digest = fingerprint.strip().split("-")
+    if (len(places) != len(LOGS) or not all(p.isdigit() for p in places) or len(digest) != 16
+            or not all(c in "0123456789abcdef" for c in digest)):
+        return None
+    return _fingerprint(conn, [int(p) for p in places]) == fingerprint.strip()
+
+
+def _fingerprint(conn: sqlite3.Connection, places: list[int]) -> str:
+    hashes = []
+    for log, seq in zip(LOGS, places, strict=True):
+        row = conn.execute("SELECT hash FROM chain WHERE seq = ? AND log = ?",
+                           (seq, log)).fetchone()
+        hashes.append(row[0] if row else "")
+    digest = hashlib.sha256("|".join(hashes).encode()).hexdigest()[:16]
+    return "-".join([*map(str, places), digest])

@@ -7,11 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import write_export
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_stress_at_reduced_size() -> None:
     """bench/stress.py at 4 agents x 40 calls (the full 8 x 500 run is in the README)."""
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "stress.py"), "--workers",

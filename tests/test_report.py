@@ -113,6 +113,7 @@ MONTH = ["report", "--month", "2026-11", "--date", "2026-11-03"]
      "Minimally invasive (medium risk)"),
     ("zh", "北区门诊部", ("主要指标", "图表", "按回访专员", "按类别"), "微创/注射"),
 ])
+@pytest.mark.slow
 def test_html_report_in_a_browser(cli, two_branches: tuple[Path, Path], tmp_path: Path,
                                   lang: str, clinic: str, headings: tuple[str, ...],
                                   category: str) -> None:

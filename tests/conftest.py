@@ -72,7 +72,8 @@ _BUILT: dict[str, Path] = {}
 @pytest.fixture
 def built_once(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     """`built_once(key, build)`: the files `build()` leaves in tmp_path (the ledger, the
-    exports), built by the first test that asks for `key` and copied for the next ones."""
+    exports), built by the first test that asks for `key` and copied for the next ones.
+    One key per fixture (its module's name, when the module has one such fixture)."""
 
     def once(key: str, build: Callable[[], None]) -> None:
         if key in _BUILT:

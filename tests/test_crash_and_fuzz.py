@@ -38,14 +38,16 @@ def counts(db: Path) -> tuple[int, int]:
 
 def killed_at(cmd: list[str], point: str, nth: int = 1) -> None:
     """Run `cmd` until it says it is at its `nth` `point` (followup_cli/checkpoint.py), and
-    SIGKILL it there."""
+    SIGKILL it there, with a reading process it started (which, its parent killed, would
+    wait for ever to hand on what it read)."""
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, "FOLLOWUP_TEST_PAUSE_AT": f"{point}:{nth}"})
+                            env={**os.environ, "FOLLOWUP_TEST_PAUSE_AT": f"{point}:{nth}"},
+                            start_new_session=True)
     assert proc.stderr is not None
     said = []
     for line in proc.stderr:
         if line == f"at {point} {nth}\n".encode():
-            proc.send_signal(signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)
             break
         said.append(line)
     proc.wait()

@@ -8,7 +8,7 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from followup_cli import clock, complaints
+from followup_cli import checkpoint, clock, complaints
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
@@ -131,6 +131,7 @@ def log_call(
             (patient_id, _iso(when), _iso(logged_at or when), agent, outcome, note.strip(),
              satisfaction, nps, _iso(at) if at else None, agent))
         attempt_id = int(cur.lastrowid or 0)
+        checkpoint.reached("log.attempt")
         conn.executemany("INSERT INTO attempt_tasks (attempt_id, task_id) VALUES (?, ?)",
                          [(attempt_id, tid) for tid in task_ids])
         result = CallResult(attempt_id, patient_id, outcome, task_ids, "done")

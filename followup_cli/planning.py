@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from followup_cli import checkpoint
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.rules import Category, RulePack, Touchpoint
 
@@ -313,6 +314,7 @@ def replan(conn: sqlite3.Connection, cal: ClinicCalendar, today: date, *,
                      (due.isoformat(), int(provisional), row["task_id"]))
         moved.append(Moved(row["task_id"], row["patient_id"], row["category"],
                            row["touchpoint"], row["due_date"], due.isoformat(), provisional))
+        checkpoint.reached("replan.task")
         if row["visit_id"] is None:  # a birthday or complaint follow-up: no visit plan
             conn.execute("UPDATE tasks SET expires_on = ?, base_expires_on = ? "
                          "WHERE task_id = ?", (*[expiry(due, None).isoformat()] * 2,

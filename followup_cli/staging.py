@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from followup_cli import planning
+from followup_cli import checkpoint, planning
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.ids import normalise_id
 from followup_cli.planning import iso_day
@@ -222,6 +222,7 @@ def write_staged(conn: sqlite3.Connection, staged: Staged, as_of: date,
     """A staged chunk into the ledger, inside `phone_changes_noted`: patients first
     (visits refer to them), changed visits re-planned, then the new visits and their
     tasks, one statement each. Counts the patients added and updated into `summary`."""
+    checkpoint.reached("import.chunk")
     stamp = as_of.isoformat()
     changes, rows = conn.total_changes, _last_rows(conn)
     conn.executemany(UPSERT_PATIENT, staged.patients)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,3 +64,25 @@ def write_export(path: Path, rows: list[str], *, encoding: str = "gb18030",
     """A clinic export as their HIS writes it: Chinese headers, CRLF, GB18030 by default."""
     path.write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode(encoding))
     return path
+
+
+_BUILT: dict[str, Path] = {}
+
+
+@pytest.fixture
+def built_once(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """`built_once(key, build)`: the files `build()` leaves in tmp_path (the ledger, the
+    exports), built by the first test that asks for `key` and copied for the next ones.
+    One key per fixture (its module's name, when the module has one such fixture)."""
+
+    def once(key: str, build: Callable[[], None]) -> None:
+        if key in _BUILT:
+            shutil.copytree(_BUILT[key], tmp_path, dirs_exist_ok=True)
+            return
+        build()
+        keep = tmp_path_factory.mktemp("built")
+        shutil.copytree(tmp_path, keep, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("cache", "*-shm"))
+        _BUILT[key] = keep
+
+    return once

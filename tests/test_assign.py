@@ -30,10 +30,13 @@ def test_manual_moves_are_kept() -> None:
 
 
 @pytest.fixture
-def day_sheet(cli, tmp_path: Path) -> list[str]:
-    rows = [f"A{i},C{i},患者{i},1380000{i:04d},2026-11-02,双眼皮,成交,,,,,,," for i in range(10)]
-    export = write_export(tmp_path / "v.csv", rows)
-    assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+def day_sheet(cli, tmp_path: Path, built_once) -> list[str]:  # noqa: ANN001
+    def build() -> None:
+        rows = [f"A{i},C{i},患者{i},1380000{i:04d},2026-11-02,双眼皮,成交,,,,,,," for i in range(10)]
+        export = write_export(tmp_path / "v.csv", rows)
+        assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+
+    built_once(__name__, build)
     return [f"C{i}" for i in range(10)]
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import os
-import random
 import signal
 import sqlite3
 import subprocess
@@ -36,14 +36,35 @@ def counts(db: Path) -> tuple[int, int]:
         conn.close()
 
 
+def killed_at(cmd: list[str], point: str, nth: int = 1) -> None:
+    """Run `cmd` until it says it is at its `nth` `point` (followup_cli/checkpoint.py), and
+    SIGKILL it there, with a reading process it started (which, its parent killed, would
+    wait for ever to hand on what it read)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "FOLLOWUP_TEST_PAUSE_AT": f"{point}:{nth}"},
+                            start_new_session=True)
+    assert proc.stderr is not None
+    said = []
+    for line in proc.stderr:
+        if line == f"at {point} {nth}\n".encode():
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+        said.append(line)
+    proc.wait()
+    proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL, (
+        f"exit {proc.returncode} before {point} {nth}: {b''.join(said[-5:]).decode()}")
+
+
 @pytest.mark.parametrize("rows, day, pad", [
     (6000, "2026-11-02", ""),
     # over 2 MB: a first import read and staged by a second process, indexes rebuilt,
     # references checked at the end (history: its calls are counted, not stored)
     (30000, "2025-03-02", "的病历附注" * 3)], ids=["here", "second-process"])
+@pytest.mark.slow
 def test_an_import_killed_at_any_moment(tmp_path: Path, rows: int, day: str, pad: str) -> None:
-    """SIGKILL an import at random moments: the ledger is always exactly as before or
-    exactly as after, and re-running completes it."""
+    """SIGKILL an import at known moments (between its chunks, before and after it commits):
+    the ledger is always exactly as before or exactly as after, and re-running completes it."""
     import shutil
 
     db, pristine = tmp_path / "crash.db", tmp_path / "pristine.db"
@@ -63,31 +84,24 @@ def test_an_import_killed_at_any_moment(tmp_path: Path, rows: int, day: str, pad
     after = counts(db)
     assert after[0] == rows
     fresh()
-    started = time.perf_counter()
-    assert subprocess.run([*cmd, "--dry-run"], capture_output=True).returncode == 0
-    whole = time.perf_counter() - started   # the same work, rolled back
+    dry_run = subprocess.run([*cmd, "--dry-run"], capture_output=True,
+                             env={**os.environ, "FOLLOWUP_TEST_PAUSE_AT": "import.chunk:*"})
+    assert dry_run.returncode == 0
     assert counts(db) == (0, 0)
-    rng = random.Random(7)
-    killed_midway = 0
-    for _ in range(20):
+    chunks = dry_run.stderr.count(b"at import.chunk ")   # the same work, rolled back
+    assert chunks > 3
+    # before the first chunk, midway, before the last, before COMMIT; and just after it
+    for point, expected in ((("import.chunk", 1), (0, 0)), (("import.chunk", chunks // 2), (0, 0)),
+                            (("import.chunk", chunks), (0, 0)), (("commit", 1), (0, 0)),
+                            (("committed", 1), after)):
         fresh()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, 0.9) * whole)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        state = counts(db)
-        assert state in ((0, 0), after), state
-        if state == (0, 0):
-            killed_midway += 1
-            if killed_midway == 4:
-                break
-        else:   # it ran faster than the timed dry run (a busy machine then): aim sooner
-            whole *= 0.7
-    assert killed_midway >= 3, "the kills did not land while the import was running"
+        killed_at(cmd, *point)
+        assert counts(db) == expected, point
     assert subprocess.run(cmd, capture_output=True).returncode == 0
     assert counts(db) == after
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=2000))
@@ -106,6 +120,7 @@ cells = st.one_of(st.text(max_size=30), st.sampled_from([
     "'); DROP TABLE visits;--", "成交", "未到诊", "高", "是", "x" * 500, "46296.5"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(cells, min_size=0, max_size=9), max_size=6),
@@ -128,6 +143,7 @@ def test_random_exports_never_break_anything(tmp_path: Path, rows, header) -> No
 
 
 # importer hardening: ids people cannot tell apart, rows cut off, a hidden or bomb workbook
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(noise=st.lists(st.sampled_from(["\ufeff", "\u200b", "\u2060", "\x00", "\x07", " ",
@@ -186,28 +202,27 @@ def attempts_state(db: Path) -> dict[str, int]:
         conn.close()
 
 
+@pytest.mark.slow
 def test_logs_killed_at_any_moment(tmp_path: Path) -> None:
-    """SIGKILL a run of `followup log` calls at random moments: each call is in the ledger
-    whole (with the tasks it settled) or not at all; `doctor` finds every task's state equal
-    to a replay of its calls; logging again completes the run, nothing twice."""
+    """SIGKILL a run of `followup log` calls at known moments (between a call's row and its
+    links to the tasks, before and after its COMMIT): each call is in the ledger whole (with
+    the tasks it settled) or not at all; `doctor` finds every task's state equal to a replay
+    of its calls; logging again completes the run, nothing twice."""
     db = tmp_path / "log.db"
-    n = 1000   # more than a process logs in the half second it may run (~2 ms a call)
+    n = 200   # more calls than the kills below reach
     assert run(["--db", str(db), "import", "visits", str(big_export(tmp_path / "v.csv", n)),
                 "--date", "2026-11-03"]) == 0
     cmd = [sys.executable, "-c", LOGGER, str(db), str(n)]
-    started = time.perf_counter()   # a process that starts, loads followup and logs nothing
-    subprocess.run([*cmd[:-1], "0"], check=True)
-    startup = time.perf_counter() - started
-    rng = random.Random(11)
-    logged = []
-    for _ in range(8):
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(startup + rng.uniform(0.05, 0.5))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+    logged = [0]
+    # each run logs again from the first patient: the calls already in are refused before
+    # anything is written, so the kill lands in the nth call this run makes
+    for point, nth, landed in (("log.attempt", 1, 0), ("log.attempt", 7, 6), ("commit", 5, 4),
+                               ("committed", 3, 3), ("log.attempt", 20, 19)):
+        killed_at(cmd, point, nth)
         per_patient = attempts_state(db)
         assert set(per_patient.values()) <= {1}, "a call was logged twice"
         assert run(["--db", str(db), "doctor"]) == 0
+        assert len(per_patient) == logged[-1] + landed, (point, nth, logged)
         logged.append(len(per_patient))
     assert 0 < logged[-1] < n, f"the kills did not land mid-run: {logged}"
     assert subprocess.run(cmd, capture_output=True).returncode == 0
@@ -226,9 +241,11 @@ def due_dates(db: Path) -> list[tuple[int, str, str, int]]:
         conn.close()
 
 
+@pytest.mark.slow
 def test_a_replan_killed_at_any_moment(tmp_path: Path) -> None:
-    """Weekends switched off moves about ten thousand calls; SIGKILL the replan at random
-    moments while it runs: every task's due date is all as before or all as after."""
+    """Weekends switched off moves about ten thousand calls; SIGKILL the replan at known
+    moments (between moves, before and after it commits): every task's due date is all as
+    before or all as after."""
     import datetime as dt
     import shutil
 
@@ -254,31 +271,18 @@ def test_a_replan_killed_at_any_moment(tmp_path: Path) -> None:
         shutil.copyfile(pristine, db)
 
     fresh()
-    started = time.perf_counter()
-    assert subprocess.run(replan(db), capture_output=True).returncode == 0
-    whole = time.perf_counter() - started
+    result = subprocess.run(replan(db), capture_output=True)
+    assert result.returncode == 0
+    moved = len(json.loads(result.stdout))
     after = due_dates(db)
     assert sum(row != was for row, was in zip(after, before, strict=True)) > 5000
-    started = time.perf_counter()   # the same process up to its transaction
-    assert subprocess.run([*replan(db)[:-5], "check"]).returncode == 0
-    startup = time.perf_counter() - started
-    rng = random.Random(5)
-    killed_midway, span = 0, max(whole - startup, 0.05)
-    for _ in range(20):
+    # after the first task moved, midway, after the last, before COMMIT; and just after it
+    for point, nth, expected in (("replan.task", 1, before), ("replan.task", moved // 2, before),
+                                 ("replan.task", moved, before), ("commit", 1, before),
+                                 ("committed", 1, after)):
         fresh()
-        proc = subprocess.Popen(replan(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(startup + rng.uniform(0.1, 0.9) * span)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        state = due_dates(db)
-        assert state in (before, after)
-        if state == before:
-            killed_midway += 1
-            if killed_midway == 4:
-                break
-        else:   # it ran faster than the first, timed run: aim sooner (a busy machine)
-            span *= 0.7
-    assert killed_midway >= 3, "the kills did not land while the replan was running"
+        killed_at(replan(db), point, nth)
+        assert due_dates(db) == expected, (point, nth)
     assert subprocess.run(replan(db), capture_output=True).returncode == 0
     assert due_dates(db) == after
 
@@ -339,6 +343,7 @@ def no_traceback(code: int, err: str, name: str) -> None:
         assert name in err, err   # the message says which file
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
@@ -357,6 +362,7 @@ def test_broken_rules_files_are_refused_cleanly(tmp_path: Path, capsys, data) ->
     no_traceback(code, capsys.readouterr().err, path.name)
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
@@ -424,6 +430,7 @@ def test_every_command_is_fuzzed() -> None:
             "assign", "backup", "doctor", "patient show"} <= names
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
@@ -627,6 +634,7 @@ def test_values_that_cannot_be_real_are_refused(small_demo: Path, line: list[str
     assert small_demo.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_the_timeline_of_every_patient_with_decisions(tmp_path: Path, capsys) -> None:  # noqa: ANN001
     """`patient ID` once crashed for every patient with a wrong-number or do-not-call call."""
     db = tmp_path / "demo.db"
@@ -667,8 +675,8 @@ def test_hostile_project_names_on_every_sheet(tmp_path: Path, capsys,  # noqa: A
 # --- the report as files: names from the ledger and followup.toml are only text ---------
 
 @pytest.mark.parametrize("agent", [
-    "$\\frac$", "$x^2$ 王芳", "<script>alert(1)</script>", '=HYPERLINK("http://x","y")',
-    "李" * 120, "אבג 王", "🙂 小王", "a&b\"'<",
+    "$\\frac$", "<script>alert(1)</script>", *(pytest.param(agent, marks=pytest.mark.slow) for agent in (
+        "$x^2$ 王芳", '=HYPERLINK("http://x","y")', "李" * 120, "אבג 王", "🙂 小王", "a&b\"'<")),
 ])
 def test_hostile_names_in_report_files(tmp_path: Path, capsys, agent: str) -> None:  # noqa: ANN001
     from openpyxl import load_workbook

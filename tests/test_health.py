@@ -12,13 +12,16 @@ NOTE = "患者反馈恢复顺利，肿胀明显消退，已提醒按时换药并
 
 
 @pytest.fixture
-def ledger(cli, tmp_path: Path) -> Path:
-    export = write_export(tmp_path / "v.csv", [
-        "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,",
-        "A2,C2,冯雪,13734567890,2026-11-02,光子嫩肤,成交,,,,,,,"])
-    cli("import", "visits", str(export), "--date", "2026-11-02")
-    cli("log", "--patient", "C1", "-o", "reached", "--note", NOTE, "--when", "2026-11-03T15:00")
-    cli("log", "--patient", "C2", "-o", "no_answer", "--when", "2026-11-03T15:00")
+def ledger(cli, tmp_path: Path, built_once) -> Path:  # noqa: ANN001
+    def build() -> None:
+        export = write_export(tmp_path / "v.csv", [
+            "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,",
+            "A2,C2,冯雪,13734567890,2026-11-02,光子嫩肤,成交,,,,,,,"])
+        cli("import", "visits", str(export), "--date", "2026-11-02")
+        cli("log", "--patient", "C1", "-o", "reached", "--note", NOTE, "--when", "2026-11-03T15:00")
+        cli("log", "--patient", "C2", "-o", "no_answer", "--when", "2026-11-03T15:00")
+
+    built_once(__name__, build)
     return tmp_path / "ledger.db"
 
 

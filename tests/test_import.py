@@ -373,6 +373,7 @@ def test_chunks_and_bulk_loads_give_the_same_ledger(cli, tmp_path: Path, monkeyp
     assert phones["C1009"] == "13190000000"
 
 
+@pytest.mark.slow
 def test_a_second_process_reads_a_large_file_the_same(cli, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     """A large CSV is read and checked by a forked process (importer.PROCESS_BYTES): the
     same summary, the same bad rows in the same order, the same messages, the same ledger

@@ -29,10 +29,14 @@ INVISIBLE = "\u200b\u200d\u2060\ufeff\u00ad\u202e\u3164\x07\u3000"
 
 
 @pytest.fixture
-def ledger(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def ledger(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, built_once) -> Path:  # noqa: ANN001
     monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 4, 16, 0))
-    export = write_export(tmp_path / "visits.csv", ROWS)
-    assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+
+    def build() -> None:
+        export = write_export(tmp_path / "visits.csv", ROWS)
+        assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+
+    built_once(__name__, build)
     return tmp_path / "ledger.db"
 
 

@@ -20,9 +20,12 @@ ROWS = [
 
 
 @pytest.fixture
-def ledger(cli, tmp_path: Path) -> Path:
-    export = write_export(tmp_path / "visits.csv", ROWS)
-    assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+def ledger(cli, tmp_path: Path, built_once) -> Path:  # noqa: ANN001
+    def build() -> None:
+        export = write_export(tmp_path / "visits.csv", ROWS)
+        assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+
+    built_once(__name__, build)
     return tmp_path / "ledger.db"
 
 

@@ -116,8 +116,10 @@ def test_a_year_without_holiday_data_is_provisional() -> None:
     assert provisional == {"3m", "6m"}
 
 
-@pytest.mark.parametrize("cal", [MAINLAND, EVERY_DAY, MAINLAND._replace(
-    closed=frozenset(date(2026, 1, 1) + timedelta(days=d) for d in range(50)))])
+@pytest.mark.parametrize("cal", [MAINLAND, pytest.param(EVERY_DAY, marks=pytest.mark.slow),
+                                 pytest.param(MAINLAND._replace(closed=frozenset(
+                                     date(2026, 1, 1) + timedelta(days=d) for d in range(50))),
+                                     marks=pytest.mark.slow)])
 def test_a_plan_long_past_is_counted_the_same_without_its_dates(cal) -> None:  # noqa: ANN001
     """A shared plan whose every call expired before the import day is only counted; it
     counts what working out every date counts, for every category, visit day and

@@ -46,6 +46,7 @@ def sheet_day(cli, tmp_path: Path) -> list[tuple[str, str]]:
     return [(f"C{i:03d}", name) for i, name in enumerate(names)]
 
 
+@pytest.mark.slow
 def test_printed_sheet_in_a_browser(cli, tmp_path: Path, sheet_day) -> None:  # noqa: ANN001
     html = tmp_path / "sheet.html"
     result = cli("due", "--date", "2026-11-07", "--format", "html", "--output", str(html))
@@ -97,6 +98,7 @@ def test_csv_to_a_file_is_utf8_with_bom(cli, tmp_path: Path, sheet_day) -> None:
     assert oct(out.stat().st_mode & 0o777) == "0o600"
 
 
+@pytest.mark.slow
 def test_a_real_day_prints_several_patients_a_page(cli, tmp_path: Path) -> None:
     """A clinic's day (the demo's) in a browser, in both languages: at least four patients
     a page (there were two, on half-empty pages), and no patient split across pages."""

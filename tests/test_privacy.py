@@ -12,11 +12,14 @@ from followup_cli.render import safe_cell
 
 
 @pytest.fixture
-def ledger(cli, tmp_path: Path) -> Path:
-    export = write_export(tmp_path / "v.csv", [
-        "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,",
-        "A2,C2,=HYPERLINK(\"x\"),13734567890,2026-11-02,光子嫩肤,成交,,,,,,,"])
-    assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+def ledger(cli, tmp_path: Path, built_once) -> Path:  # noqa: ANN001
+    def build() -> None:
+        export = write_export(tmp_path / "v.csv", [
+            "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,",
+            "A2,C2,=HYPERLINK(\"x\"),13734567890,2026-11-02,光子嫩肤,成交,,,,,,,"])
+        assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+
+    built_once(__name__, build)
     return tmp_path / "ledger.db"
 
 

@@ -167,6 +167,7 @@ def vm_steps(db: Path, work) -> int:  # noqa: ANN001
     return steps[0]
 
 
+@pytest.mark.slow
 def test_the_hot_paths_cost_the_same_on_a_ledger_with_years_more_history(
         ledger: Path, day: date, tmp_path: Path) -> None:
     """Issue 8's promise, counted: 4,000 more patients whose care is over must not change

@@ -7,11 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import write_export
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_stress_at_reduced_size() -> None:
     """bench/stress.py at 4 agents x 40 calls (the full 8 x 500 run is in the README)."""
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "stress.py"), "--workers",
@@ -49,6 +51,7 @@ def _race(db: Path, target: list[str], day: str) -> list[subprocess.CompletedPro
             for p, (o, e) in zip(procs, outs, strict=True)]
 
 
+@pytest.mark.slow
 def test_two_agents_one_patient_the_second_is_refused_with_who_and_when(tmp_path: Path) -> None:
     """Two processes log the same task (or the same patient) at once, six times over: exactly
     one lands each time; the other exits 2 naming the agent who settled it and when."""
@@ -103,6 +106,7 @@ def _while_held(db: Path, seconds: float, *args: str, **env: str
                                "en", *args], capture_output=True, text=True, timeout=120,
                               env={**os.environ, **env})
     finally:
+        holder.kill()   # done with: followup waited it out, or gave up on it
         holder.wait(timeout=60)
 
 

@@ -9,11 +9,14 @@ from conftest import write_export
 
 
 @pytest.fixture
-def ledger(cli, tmp_path: Path) -> None:
-    export = write_export(tmp_path / "v.csv", [
-        "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,整形外科,吴医生,林咨询,,,金卡,",
-        "A2,C2,郑浩,13923456789,2026-11-03,植发,成交,植发中心,钱医生,,,,,"])
-    assert cli("import", "visits", str(export), "--date", "2026-11-03").code == 0
+def ledger(cli, tmp_path: Path, built_once) -> None:  # noqa: ANN001
+    def build() -> None:
+        export = write_export(tmp_path / "v.csv", [
+            "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,整形外科,吴医生,林咨询,,,金卡,",
+            "A2,C2,郑浩,13923456789,2026-11-03,植发,成交,植发中心,钱医生,,,,,"])
+        assert cli("import", "visits", str(export), "--date", "2026-11-03").code == 0
+
+    built_once(__name__, build)
 
 
 ZH = """\

@@ -25,17 +25,20 @@ def branch(cli, tmp_path: Path, name: str, rows: list[str], calls: list[tuple]) 
 
 
 @pytest.fixture
-def two_branches(cli, tmp_path: Path) -> tuple[Path, Path]:
-    north = branch(cli, tmp_path, "north", [
-        "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,整形外科,吴医生,林咨询,,,,",
-        "A2,C2,冯雪,13734567890,2026-11-02,光子嫩肤,成交,皮肤科,孙医生,马咨询,,,,"],
-        [("C1", "reached", "2026-11-03T15:00", 5, 10), ("C2", "no_answer", "2026-11-03T15:05"),
-         ("C2", "reached", "2026-11-03T19:10", 4, 9)])
-    south = branch(cli, tmp_path, "south", [
-        # entered the ledger on 2 Nov for a 30 Oct visit: a plan made late
-        "B1,S1,郑浩,13923456789,2026-10-30,植发,成交,植发中心,钱医生,林咨询,,,,"],
-        [("S1", "reached", "2026-11-02T15:00", 2, 3)])
-    return north, south
+def two_branches(cli, tmp_path: Path, built_once) -> tuple[Path, Path]:  # noqa: ANN001
+    def build() -> None:
+        branch(cli, tmp_path, "north", [
+            "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,整形外科,吴医生,林咨询,,,,",
+            "A2,C2,冯雪,13734567890,2026-11-02,光子嫩肤,成交,皮肤科,孙医生,马咨询,,,,"],
+            [("C1", "reached", "2026-11-03T15:00", 5, 10),
+             ("C2", "no_answer", "2026-11-03T15:05"), ("C2", "reached", "2026-11-03T19:10", 4, 9)])
+        branch(cli, tmp_path, "south", [
+            # entered the ledger on 2 Nov for a 30 Oct visit: a plan made late
+            "B1,S1,郑浩,13923456789,2026-10-30,植发,成交,植发中心,钱医生,林咨询,,,,"],
+            [("S1", "reached", "2026-11-02T15:00", 2, 3)])
+
+    built_once(__name__, build)
+    return tmp_path / "north.db", tmp_path / "south.db"
 
 
 def test_two_branches_sum_to_the_group(cli, two_branches: tuple[Path, Path]) -> None:
@@ -113,6 +116,7 @@ MONTH = ["report", "--month", "2026-11", "--date", "2026-11-03"]
      "Minimally invasive (medium risk)"),
     ("zh", "北区门诊部", ("主要指标", "图表", "按回访专员", "按类别"), "微创/注射"),
 ])
+@pytest.mark.slow
 def test_html_report_in_a_browser(cli, two_branches: tuple[Path, Path], tmp_path: Path,
                                   lang: str, clinic: str, headings: tuple[str, ...],
                                   category: str) -> None:

@@ -19,11 +19,14 @@ DAY = "2026-11-03"
 
 
 @pytest.fixture
-def ledger(cli, tmp_path: Path) -> Path:
-    export = write_export(tmp_path / "v.csv", ROWS)
-    assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
-    assert cli("log", "--patient", "C1", "--outcome", "reached", "--note",
-               "恢复良好，肿胀已消退，提醒周五按时拆线复查", "--when", "2026-11-03 15:00").code == 0
+def ledger(cli, tmp_path: Path, built_once) -> Path:  # noqa: ANN001
+    def build() -> None:
+        export = write_export(tmp_path / "v.csv", ROWS)
+        assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+        assert cli("log", "--patient", "C1", "--outcome", "reached", "--note",
+                   "恢复良好，肿胀已消退，提醒周五按时拆线复查", "--when", "2026-11-03 15:00").code == 0
+
+    built_once(__name__, build)
     return tmp_path / "ledger.db"
 
 

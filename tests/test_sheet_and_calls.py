@@ -20,12 +20,15 @@ NOTE = "患者反馈恢复顺利，肿胀明显消退，已提醒按时换药并
 
 
 @pytest.fixture
-def ledger(cli, tmp_path: Path) -> Path:
-    # the clinic exports every evening: 2 Nov's visits, then 2 and 3 Nov's again
-    first = write_export(tmp_path / "2nov.csv", ROWS[:1])
-    assert cli("import", "visits", str(first), "--date", "2026-11-02").code == 0
-    export = write_export(tmp_path / "visits.csv", ROWS)
-    assert cli("import", "visits", str(export), "--date", "2026-11-03").code == 0
+def ledger(cli, tmp_path: Path, built_once) -> Path:  # noqa: ANN001
+    def build() -> None:
+        # the clinic exports every evening: 2 Nov's visits, then 2 and 3 Nov's again
+        first = write_export(tmp_path / "2nov.csv", ROWS[:1])
+        assert cli("import", "visits", str(first), "--date", "2026-11-02").code == 0
+        export = write_export(tmp_path / "visits.csv", ROWS)
+        assert cli("import", "visits", str(export), "--date", "2026-11-03").code == 0
+
+    built_once(__name__, build)
     return tmp_path / "ledger.db"
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from followup_cli import checkpoint
 from followup_cli.errors import LedgerError
 from followup_cli.i18n import t
 from followup_cli.ledger import chain
@@ -169,7 +170,9 @@ def transaction(conn: sqlite3.Connection, *, immediate: bool = True) -> Iterator
     _begin(conn, immediate)
     try:
         yield
+        checkpoint.reached("commit")
         conn.execute("COMMIT")
+        checkpoint.reached("committed")
     except BaseException as e:
         if conn.in_transaction:   # SQLite rolls back by itself on some errors (disk full)
             conn.execute("ROLLBACK")

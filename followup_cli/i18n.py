@@ -79,13 +79,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ledger.read_only": ("台账 {path} 不可写（只读文件或目录）：本次未记录",
                          "the ledger {path} cannot be written (a read-only file or folder): "
                          "nothing was recorded"),
-    "ledger.cant_open": ("无法打开台账 {path}（或其目录中的 -wal/-shm 文件）",
-                         "cannot open the ledger {path} (or its -wal/-shm files beside it)"),
+    "ledger.cant_open": ("无法打开台账 {path}（或其目录中的 -wal/-shm 文件）：台账所在目录或磁盘是否只读？",
+                         "cannot open the ledger {path} (or its -wal/-shm files beside it): is "
+                         "its folder or disk read-only?"),
     "ledger.io_error": ("读写台账 {path} 时磁盘出错：本次未记录", "a disk error while reading "
                         "or writing the ledger {path}: nothing was recorded"),
-    "ledger.damaged": ("台账 {path} 已损坏：运行 followup doctor 查看，并从备份恢复",
-                       "the ledger {path} is damaged: run followup doctor, and restore it from "
-                       "a backup"),
+    "ledger.damaged": ("台账 {path} 已损坏，SQLite 无法读取：请从备份恢复",
+                       "the ledger {path} is damaged beyond what SQLite can read: restore it "
+                       "from a backup"),
+    "backup.damaged": ("备份已写入 {path}，但台账本身有损坏（{first}）：运行 followup doctor 查看",
+                       "the copy is in {path}, but the ledger itself is damaged ({first}): run "
+                       "followup doctor"),
+    "doctor.integrity_lines": ("SQLite 报告：{first}（另有 {more} 处）", "SQLite says: {first} ({more} more)"),
     # init
     "init.created": ("已创建台账 {path}", "created the ledger {path}"),
     "init.exists": ("台账 {path} 已存在", "the ledger {path} already exists"),

@@ -173,8 +173,14 @@ def test_doctor_reports_a_damaged_page(cli, ledger: Path) -> None:
     # a command that reads the page says the ledger is damaged, not "internal error"
     result = cli("due", "--date", "2026-11-03")
     assert (result.code, result.out) == (2, "")
-    assert result.err == f"followup: the ledger {ledger} is damaged: run followup doctor, and " \
-                         "restore it from a backup\n"
+    assert result.err == f"followup: the ledger {ledger} is damaged beyond what SQLite can " \
+                         "read: restore it from a backup\n"
+    assert table.out.count("\n") < 8   # a few lines, not SQLite's hundred
+    # a backup of it is kept, and says the ledger is damaged
+    copy = ledger.parent / "copy.db"
+    backup = cli("backup", str(copy))
+    assert backup.code == 1 and copy.exists()
+    assert backup.err.startswith(f"the copy is in {copy}, but the ledger itself is damaged (")
 
 
 def test_doctor_finds_flags_changed_beside_their_history(cli, ledger: Path) -> None:

@@ -34,8 +34,14 @@ def backup_cli(
     conn = st.open()
     try:
         copy_to(conn, real)
+        damage = _damage(real)
     finally:
         conn.close()
+    if damage:   # a copy of a damaged ledger is still worth keeping; say so, exit 1
+        from followup_cli.render import warn
+
+        warn(t("backup.damaged", path=target, first=damage))
+        raise typer.Exit(1)
     typer.echo(t("backup.done", path=target))
 
 
@@ -71,6 +77,8 @@ def doctor_cli(
     else:
         typer.echo(t("doctor.ok" if result["ok"] else "doctor.bad", **result["counts"]))
         for name, detail in result["problems"].items():
+            if name == "integrity":   # SQLite's own words, one line of them
+                detail = t("doctor.integrity_lines", first=detail[0], more=len(detail) - 1)
             typer.echo(f"  ✗ {t('doctor.' + name)}: {shown(detail)}")
         notices = result["notices"]
         typer.echo(t("doctor.notices", **notices))
@@ -94,3 +102,17 @@ def shown(detail: Any) -> str:
     if isinstance(detail, str):
         return words.get(detail, detail)
     return str(detail)
+
+
+def _damage(path: str) -> str | None:
+    """SQLite's first word on damage in the copy at `path` (quick_check), or None."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        found = [r[0] for r in conn.execute("PRAGMA quick_check(1)")]
+    except sqlite3.DatabaseError as e:
+        return str(e)
+    finally:
+        conn.close()
+    return None if found == ["ok"] else found[0]

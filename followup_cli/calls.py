@@ -15,7 +15,7 @@ from followup_cli.i18n import t
 from followup_cli.ids import normalise_id
 from followup_cli.ledger import transaction
 from followup_cli.sheet import ON_SHEET, sheet_params
-from followup_cli.text import given, visible_length
+from followup_cli.text import given, visible
 
 OUTCOMES: dict[str, tuple[str, ...]] = {
     "reached": ("已接通", "接通", "已回访"),
@@ -77,9 +77,10 @@ def parse_outcome(value: str) -> str:
 
 
 def note_length(note: str) -> int:
-    """Characters as a reader counts them: a Chinese character is one, spaces and
-    invisible characters are none."""
-    return visible_length(note)
+    """Characters of what was said, as a reader counts them: a Chinese character, a letter
+    or a digit is one; spaces, punctuation, symbols and invisible characters are none (a
+    note of 21 。 says nothing)."""
+    return sum(ch.isalnum() for ch in visible(note))
 
 
 def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,

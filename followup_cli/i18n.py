@@ -305,8 +305,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "at {at}; nothing left to log"),
     "log.bad_outcome": ("未知的通话结果 {value}；可选：{choices}",
                         "unknown outcome {value}; one of: {choices}"),
-    "log.note_short": ("接通后需要至少 {min} 个字的回访记录（现在 {length} 个字）",
-                       "a reached call needs a note of at least {min} characters (got {length})"),
+    "log.note_short": ("接通后需要至少 {min} 个字的回访记录（现在 {length} 个字；标点和空格不算）",
+                       "a reached call needs a note of at least {min} characters (got {length}; "
+                       "punctuation and spaces do not count)"),
     "log.need_at": ("改约需要 --at 回电时间（如 2026-11-23T15:00）",
                     "callback_requested needs --at, the time to call back (e.g. 2026-11-23T15:00)"),
     "log.at_past": ("--at {at} 早于通话时间 {when}",
@@ -653,9 +654,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "explain.conversion_rate": ("咨询转化率 = 咨询转化 ÷ 报告期内接通过回访的咨询就诊数。",
                                 "Conversion rate = conversions ÷ consult visits with a reached "
                                 "callback in the period."),
-    "explain.notes_short": ("记录过短：已接通但回访记录少于最低字数（默认 20 字，汉字每字算 1）。",
+    "explain.notes_short": ("记录过短：已接通但回访记录少于最低字数（默认 20 字，汉字、字母、数字每个算 1，标点和空格不算）。",
                             "Notes too short: reached calls whose note is under the minimum "
-                            "(20 characters by default, a Chinese character counts as one)."),
+                            "(20 characters by default: a Chinese character, letter or digit "
+                            "counts as one; punctuation and spaces do not)."),
     "explain.late_plans": ("计划晚建：报告期内的就诊，在就诊后超过 1 天才录入台账（制度要求治疗当天就有回访计划）。",
                            "Plans made late: visits of the period that entered the ledger more "
                            "than a day after the visit (the plan should exist on the day)."),

@@ -281,3 +281,10 @@ def test_the_logged_outcome_speaks_the_users_language(cli, ledger: Path) -> None
     assert zh.code == 0 and "（未接）" in zh.out and "no_answer" not in zh.out
     en = cli("log", "--patient", "C2", "--outcome", "未接", "--when", "2026-11-03 14:12")
     assert en.code == 0 and "(no answer)" in en.out, en.out
+
+
+def test_a_note_of_punctuation_says_nothing(cli, ledger: Path) -> None:
+    result = cli("log", "--patient", "C1", "-o", "reached", "--note", "。" * 21 + "好",
+                 "--when", "2026-11-03 15:00")
+    assert result.code == 2 and "(got 1;" in result.err
+    assert query(ledger, "SELECT count(*) FROM attempts") == [(0,)]

@@ -42,7 +42,8 @@ def worker(db: str, index: int, calls: int, queue: mp.Queue) -> None:
     for k in range(patients):
         pid = f"P{index * patients + k:06d}"
         for step, outcome in enumerate(("no_answer", "reached")):
-            note = f"worker {index} call {k} step {step}: 患者恢复良好，已提醒按时复查并注意饮食。"
+            note = (f"worker {index} call {k} step {step}: "
+                    "患者恢复良好，已提醒按时来院复查并注意饮食清淡。")
             code = run(["--db", db, "log", "--patient", pid, "-o", outcome, "--note",
                         note if outcome == "reached" else note[:30], "--agent", f"agent{index}",
                         "--when", f"{DAY}T{15 + step * 4}:{k % 60:02d}"])

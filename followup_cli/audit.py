@@ -12,6 +12,9 @@ from followup_cli.ledger import transaction
 def record(conn: sqlite3.Connection, *, agent: str, action: str, patient_ids: list[str],
            at: datetime) -> None:
     """One row per reveal: the command and the patients whose numbers were shown."""
+    from followup_cli.text import agent_name
+
+    agent = agent_name(agent)
     what = f"{len(patient_ids)}: " + ",".join(patient_ids)
     with transaction(conn):
         conn.execute("INSERT INTO audit (at, agent, action, what) VALUES (?, ?, ?, ?)",

@@ -15,7 +15,7 @@ from followup_cli.i18n import t
 from followup_cli.ids import normalise_id
 from followup_cli.ledger import transaction
 from followup_cli.sheet import ON_SHEET, sheet_params
-from followup_cli.text import given, visible
+from followup_cli.text import agent_name, given, visible
 
 OUTCOMES: dict[str, tuple[str, ...]] = {
     "reached": ("已接通", "接通", "已回访"),
@@ -117,6 +117,7 @@ def log_call(
     (and `task_id` itself). All of it lands, or none of it."""
     if (task_id is None) == (patient_id is None):
         raise FollowupError(t("log.need_target"))
+    agent = agent_name(agent)
     if patient_id is not None:
         patient_id = normalise_id(patient_id)
     outcome = parse_outcome(outcome)
@@ -426,6 +427,7 @@ def _follow_complaint(conn: sqlite3.Connection, attempt_id: int, was: str, now_i
 def allow_calls(conn: sqlite3.Connection, cal: ClinicCalendar, patient_id: str, *, agent: str,
                 reason: str, now: datetime) -> int:
     """Undo do-not-call, on the record: who and why. Returns the tasks reopened."""
+    agent = agent_name(agent)
     patient_id = normalise_id(patient_id)
     if not given(reason):
         raise FollowupError(t("log.need_reason"))
@@ -446,6 +448,7 @@ def allow_calls(conn: sqlite3.Connection, cal: ClinicCalendar, patient_id: str, 
 def set_phone(conn: sqlite3.Connection, patient_id: str, phone: str, *, agent: str,
               now: datetime) -> None:
     """A new number for the patient: their tasks come back to the sheet."""
+    agent = agent_name(agent)
     patient_id = normalise_id(patient_id)
     from followup_cli.phones import normalise_phone
 

@@ -78,6 +78,9 @@ def act(conn: sqlite3.Connection, case_id: int, action: str, *, agent: str, at: 
         now: datetime | None = None) -> sqlite3.Row:
     """Acknowledge, resolve, close or reopen a case; runs inside the caller's transaction.
     With `now`, a step dated after it is refused (a step is recorded once taken)."""
+    from followup_cli.text import agent_name
+
+    agent = agent_name(agent)
     if now is not None:
         clock.not_future(at, now, "--when")
     case = get_case(conn, case_id)

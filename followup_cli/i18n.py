@@ -305,6 +305,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "at {at}; nothing left to log"),
     "log.bad_outcome": ("未知的通话结果 {value}；可选：{choices}",
                         "unknown outcome {value}; one of: {choices}"),
+    "agent.bad_name": ("回访专员的名字需要是可见的文字，最多 {max} 个字，不含控制字符（--agent、FOLLOWUP_AGENT）",
+                       "the agent's name must be visible text of at most {max} characters, "
+                       "without control characters (--agent, FOLLOWUP_AGENT)"),
     "log.note_short": ("接通后需要至少 {min} 个字的回访记录（现在 {length} 个字；标点和空格不算）",
                        "a reached call needs a note of at least {min} characters (got {length}; "
                        "punctuation and spaces do not count)"),

@@ -35,3 +35,19 @@ def visible_length(text: str) -> int:
 def given(text: str | None) -> bool:
     """Whether a required text was really given: something is left to read."""
     return bool(text) and bool(visible(text or ""))
+
+
+AGENT_MAX = 40   # a name, not a paragraph: it heads columns and greets patients
+
+
+def agent_name(name: str) -> str:
+    """The name of who calls, as recorded: given, without control characters, at most
+    AGENT_MAX characters; surrounding spaces dropped. FollowupError otherwise."""
+    from followup_cli.errors import FollowupError
+    from followup_cli.i18n import t
+
+    name = (name or "").strip()
+    if (not given(name) or len(name) > AGENT_MAX
+            or any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in name)):
+        raise FollowupError(t("agent.bad_name", max=AGENT_MAX))
+    return name

@@ -183,7 +183,7 @@ from followup_cli.cli import run
 db, n = sys.argv[1], int(sys.argv[2])
 for i in range(n):
     run(["--db", db, "--lang", "en", "log", "--patient", f"Q{i:06d}", "-o", "reached",
-         "--note", "患者恢复良好，已提醒按时复查并注意饮食。", "--agent", "killed",
+         "--note", "患者恢复良好，已提醒按时来院复查并注意饮食清淡。", "--agent", "killed",
          "--when", "2026-11-03T16:00"])
 """
 
@@ -543,7 +543,7 @@ def test_a_read_only_ledger_says_so(tmp_path: Path) -> None:
     finally:
         _immutable(tmp_path, False)
     assert (result.returncode, result.stderr) == (2, f"followup: cannot open the ledger {db} "
-                                                     "(or its -wal/-shm files beside it)\n")
+                                                     "(or its -wal/-shm files beside it): is its folder or disk read-only?\n")
 
 
 def test_a_full_disk_loses_nothing_and_says_so(tmp_path: Path) -> None:

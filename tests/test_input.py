@@ -265,3 +265,13 @@ def test_a_settings_file_is_read_at_most_a_megabyte(cli, ledger: Path, tmp_path:
 def test_the_clinic_settings_file_too(cli, ledger: Path, tmp_path: Path) -> None:
     (tmp_path / "followup.toml").write_text("# padding\n" * 110_000, encoding="utf-8")
     assert "larger than 1 MB" in refused(cli, ledger, "report", "--month", "2026-11")
+
+
+@pytest.mark.parametrize("agent", ["\u200b", "x" * 41, "王\x1b]0;t\x07芳", "  "])
+def test_an_agent_is_a_name(cli, ledger: Path, agent: str) -> None:
+    for line in (["log", "--patient", "C1", "-o", "no_answer", "--when", "2026-11-03T15:00",
+                  "--agent", agent],
+                 ["patient", "C1", "--reveal", "--agent", agent]):
+        err = refused(cli, ledger, *line)
+        assert err == ("followup: the agent's name must be visible text of at most 40 "
+                       "characters, without control characters (--agent, FOLLOWUP_AGENT)\n"), line

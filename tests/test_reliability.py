@@ -40,7 +40,7 @@ def test_names_that_look_like_sql_are_just_names(cli, tmp_path: Path) -> None:
 
 def _race(db: Path, target: list[str], day: str) -> list[subprocess.CompletedProcess[str]]:
     """Two agents log the same call at the same moment, each in its own process."""
-    note = "患者恢复良好，已提醒按时复查并注意饮食。"
+    note = "患者恢复良好，已提醒按时来院复查并注意饮食清淡。"
     procs = [subprocess.Popen(
         [sys.executable, "-m", "followup_cli", "--db", str(db), "--lang", "en", "log", *target,
          "-o", "reached", "--note", note, "--agent", agent, "--when", f"{day}T16:0{i}"],
@@ -120,7 +120,7 @@ def _ledger(tmp_path: Path) -> Path:
     return db
 
 
-NOTE = "患者恢复良好，已提醒按时复查并注意饮食。"
+NOTE = "患者恢复良好，已提醒按时来院复查并注意饮食清淡。"
 LOG = ("log", "--patient", "C1", "-o", "reached", "--note", NOTE, "--when", "2026-11-03T15:00")
 
 

@@ -24,7 +24,7 @@ def ledger(cli, tmp_path: Path, built_once) -> Path:  # noqa: ANN001
         export = write_export(tmp_path / "v.csv", ROWS)
         assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
         assert cli("log", "--patient", "C1", "--outcome", "reached", "--note",
-                   "恢复良好，肿胀已消退，提醒周五按时拆线复查", "--when", "2026-11-03 15:00").code == 0
+                   "恢复良好，肿胀已经消退，已提醒周五按时来院拆线复查", "--when", "2026-11-03 15:00").code == 0
 
     built_once(__name__, build)
     return tmp_path / "ledger.db"
@@ -205,9 +205,10 @@ def no_controls(text: str) -> bool:
 
 def test_control_characters_never_reach_the_terminal(cli, hostile: Path) -> None:
     task = cli("due", "--date", DAY, "--format", "json").json()[0]["task_id"]
-    agent = "\x1b]0;agent\x07赵六"
-    assert cli("log", "--patient", "C1", "--outcome", "no_answer", "--agent", agent,
-               "--when", "2026-11-03 14:05").code == 0
+    assert cli("log", "--patient", "C1", "--outcome", "no_answer", "--agent",
+               "\x1b]0;agent\x07赵六", "--when", "2026-11-03 14:05").code == 2   # not a name
+    assert cli("log", "--patient", "C1", "--outcome", "reached", "--when", "2026-11-03 14:05",
+               "--note", "恢复良好\x1b[2J肿胀已经消退\x1b]0;x\x07已提醒周五按时来院拆线复查").code == 0
     for args in (["due", "--date", DAY], ["due", "--date", DAY, "--format", "csv"],
                  ["patient", "C1"], ["patient", "C2"], ["script", str(task), "--date", DAY],
                  ["log", "--patient", "C9", "--outcome", "reached"],

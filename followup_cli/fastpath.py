@@ -100,7 +100,7 @@ def _convert(value: str, kind: str) -> Any:
             number = int(value)
         except ValueError:
             return None
-        from followup_cli.commands.state import SQLITE_INT
+        from followup_cli.options import SQLITE_INT
 
         return number if SQLITE_INT["min"] <= number <= SQLITE_INT["max"] else None
     if kind == PATH:   # typer's Path(dir_okay=False) and followup's a_file refuse these
@@ -114,7 +114,7 @@ def run_fast(argv: list[str]) -> int | None:
     if parsed is None:
         return None
     command, root, values = parsed
-    from followup_cli.commands.state import root_callback
+    from followup_cli.options import root_callback
 
     ctx = Context()
     root_callback(ctx, db=[root["db"]] if "db" in root else None,  # type: ignore[arg-type]

@@ -117,3 +117,29 @@ def script_for(scripts: Scripts, category: str, touchpoint: str, lang: str,
         "closing": fill(scripts.common["closing"], lang, values),
         "not_convenient": fill(scripts.common["not_convenient"], lang, values),
     }
+
+
+def script_values(record: dict[str, Any], clinic: str | None, agent: str) -> dict[str, Any]:
+    """What the placeholders of a script stand for, for this task."""
+    return {
+        "name": record["name"], "project": record["project"] or t("script.no_project"),
+        "doctor": record["doctor"] or t("script.no_doctor"),
+        "days": record["days_since_visit"] if record["days_since_visit"] is not None else "",
+        "next": record.get("next_due") or t("script.no_next"),
+        "clinic": clinic or t("script.clinic"), "agent": agent,
+        "purpose": record["purpose"],
+    }
+
+
+def task_script(scripts: Scripts, record: dict[str, Any], lang: str, clinic: str | None,
+                agent: str) -> dict[str, Any]:
+    """The whole script of the task `record` (a row of the sheet), filled for its patient."""
+    return script_for(scripts, record["category"], record["touchpoint"], lang,
+                      script_values(record, clinic, agent))
+
+
+def prompt(scripts: Scripts, record: dict[str, Any], lang: str, clinic: str | None,
+           agent: str) -> str | None:
+    """The first question of the task's script, filled: the prompt printed on the sheet."""
+    questions, _ = scripts.touchpoints.get((record["category"], record["touchpoint"]), ((), ()))
+    return fill(questions[0], lang, script_values(record, clinic, agent)) if questions else None

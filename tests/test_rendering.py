@@ -73,7 +73,7 @@ def test_sheet_in_english(cli, ledger: None) -> None:
 
 
 def test_a_long_line_wraps_at_spaces_and_chinese_folds() -> None:
-    from followup_cli.grid import cell_width, wrap
+    from followup_cli.output.tables import cell_width, wrap
 
     assert cell_width("周晓雯 ab") == 9 and cell_width("“x”") == 3
     assert wrap("“How did you sleep? Is the swelling or pain worse than yesterday?”", 45) == (
@@ -84,7 +84,7 @@ def test_a_long_line_wraps_at_spaces_and_chinese_folds() -> None:
 
 
 def test_columns_give_way_widest_first() -> None:
-    from followup_cli.grid import fit
+    from followup_cli.output.tables import fit
 
     assert fit([5, 20, 60], [False, True, True], 50) == [5, 20, 25]
     assert fit([5, 30, 30], [False, True, True], 45) == [5, 20, 20]
@@ -93,7 +93,7 @@ def test_columns_give_way_widest_first() -> None:
 
 
 def test_table_fits_the_terminal_and_colours_only_when_asked(monkeypatch) -> None:
-    from followup_cli.grid import Column, Dim, cell_width, draw, use_colour
+    from followup_cli.output.tables import Column, Dim, cell_width, draw, use_colour
 
     columns = [Column("#", right=True, fold=False), Column("患者"), Column("回访事由")]
     rows = [("1", ["周晓雯", "138****5678"],

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from followup_cli.commands.state import state, the_day
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
+from followup_cli.options import state, the_day
 
 
 def register(app: typer.Typer) -> None:
@@ -33,17 +33,16 @@ def assign_cli(
     把当天的回访清单分给值班的回访专员：按通话量均衡，老患者优先分给上次联系的专员。
     """
     from followup_cli import clock
+    from followup_cli.agents import default_agent
     from followup_cli.assign import assign_day, move, on_shift
-    from followup_cli.commands.log import default_agent
-    from followup_cli.render import emit_table
+    from followup_cli.output.tables import emit_table
     from followup_cli.sheet import due_tasks
     from followup_cli.text import given
 
     sheet_day = the_day(day is None, day)
     st = state(ctx)
     who = by or default_agent()
-    conn = st.open()
-    try:
+    with st.ledger() as conn:
         if move_patient is not None:
             if to is None or not given(to):
                 raise FollowupError(t("assign.need_to"))
@@ -55,8 +54,6 @@ def assign_cli(
         records = due_tasks(conn, sheet_day, st.rule_pack())
         plan = assign_day(conn, sheet_day, sorted({r["patient_id"] for r in records}), names,
                           by=who, now=clock.now())
-    finally:
-        conn.close()
     calls = Counter(plan.values())
     tasks = Counter(plan[r["patient_id"]] for r in records)
     emit_table([{"agent": a, "patients": calls[a], "tasks": tasks[a]} for a in names],

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from followup_cli.commands.state import state
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
+from followup_cli.options import state
 
 # a demo of 3,000 patients takes ten seconds to build; this many, about a minute
 MAX_DEMO_PATIENTS = 20_000

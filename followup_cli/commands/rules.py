@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from followup_cli.commands.state import check_choice, state
 from followup_cli.i18n import pick, t
+from followup_cli.options import check_choice, state
 
 
 def register(app: typer.Typer) -> None:
@@ -27,9 +28,8 @@ def show_cli(
 
     显示当前生效的回访规则。
     """
-    from rich.table import Table
-
-    from followup_cli.render import console, emit_json
+    from followup_cli.output.formats import emit_json
+    from followup_cli.output.tables import Column, draw
 
     check_choice("--format", fmt, ("table", "json"))
     pack = state(ctx).rule_pack()
@@ -40,9 +40,7 @@ def show_cli(
                                         "touchpoints": [tp._asdict() for tp in c.touchpoints]}
                                   for cid, c in pack.categories.items()}})
         return
-    table = Table(title=" + ".join(pack.sources), title_justify="left", show_lines=True)
-    for key in ("id", "kind", "match", "touchpoints"):
-        table.add_column(t(f"rules.col.{key}"), overflow="fold")
+    rows = []
     for c in pack.categories.values():
         label = f"{c.id}\n{pick(c.label)}"
         if c.kind == "treated":
@@ -52,8 +50,9 @@ def show_cli(
         tps = "\n".join(
             f"{tp.offset:>4} {tp.window if tp.window != 'any' else '':<9}"
             f"{'←' if tp.move == 'earlier' else '→'} {pick(tp.purpose)}" for tp in c.touchpoints)
-        table.add_row(label, c.kind, match, tps)
-    console().print(table)
+        rows.append((label, c.kind, match, tps))
+    columns = [Column(t(f"rules.col.{key}")) for key in ("id", "kind", "match", "touchpoints")]
+    sys.stdout.write(draw(columns, rows, title=" + ".join(pack.sources), lines_between=True))
 
 
 def check_cli(

@@ -1,42 +1,17 @@
-"""followup backup FILE | followup doctor"""
+"""followup doctor"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from followup_cli.commands.state import a_file, check_choice, state
 from followup_cli.i18n import t
+from followup_cli.options import check_choice, state
 
 
 def register(app: typer.Typer) -> None:
-    app.command("backup")(backup_cli)
     app.command("doctor")(doctor_cli)
-
-
-def backup_cli(
-    ctx: typer.Context,
-    target: Annotated[Path, typer.Argument(help="Where to write the copy.", dir_okay=False,
-                                              callback=a_file)],
-) -> None:
-    """Copy the ledger safely while others keep working (SQLite online backup).
-
-    在他人继续使用时安全地备份台账。
-    """
-    from followup_cli.ledger import copy_to
-    from followup_cli.output.files import check_target, protect
-
-    st = state(ctx)
-    protect(st.ledger_path)
-    real = check_target(target)   # never the ledger, another ledger or an older backup
-    conn = st.open()
-    try:
-        copy_to(conn, real)
-    finally:
-        conn.close()
-    typer.echo(t("backup.done", path=target))
 
 
 def doctor_cli(
@@ -53,16 +28,13 @@ def doctor_cli(
     """
     from followup_cli import clock
     from followup_cli.health import check
-    from followup_cli.render import emit_json
+    from followup_cli.output.formats import emit_json
 
     check_choice("--format", fmt, ("table", "json"))
     st = state(ctx)
     cal = st.clinic_calendar()
-    conn = st.open()
-    try:
+    with st.ledger() as conn:
         result = check(conn, cal, clock.today())
-    finally:
-        conn.close()
     if fmt == "json":
         emit_json(result)
     else:

@@ -22,7 +22,7 @@ from typing import Any
 from followup_cli import __version__
 from followup_cli.i18n import current, pick, t
 from followup_cli.output.files import write_workbook, writing
-from followup_cli.render import safe_cell, warn
+from followup_cli.output.formats import safe_cell, warn
 from followup_cli.report import HEADLINE, previous_period
 
 # Fonts with Chinese glyphs, the most wanted first: Linux (Noto CJK / Source Han Sans,

@@ -1,0 +1,35 @@
+"""followup backup FILE"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from followup_cli.i18n import t
+from followup_cli.options import a_file, state
+
+
+def register(app: typer.Typer) -> None:
+    app.command("backup")(backup_cli)
+
+
+def backup_cli(
+    ctx: typer.Context,
+    target: Annotated[Path, typer.Argument(help="Where to write the copy.", dir_okay=False,
+                                              callback=a_file)],
+) -> None:
+    """Copy the ledger safely while others keep working (SQLite online backup).
+
+    在他人继续使用时安全地备份台账。
+    """
+    from followup_cli.ledger import copy_to
+    from followup_cli.output.files import check_target, protect
+
+    st = state(ctx)
+    protect(st.ledger_path)
+    real = check_target(target)   # never the ledger, another ledger or an older backup
+    with st.ledger() as conn:
+        copy_to(conn, real)
+    typer.echo(t("backup.done", path=target))

@@ -53,10 +53,16 @@ def report_cli(
     """
     from followup_cli import clock
     from followup_cli.errors import FollowupError
-    from followup_cli.ledger import default_path, open_ledger
+    from followup_cli.ledger import default_path
     from followup_cli.options import parse_day
     from followup_cli.output.formats import FORMATS, emit_csv, emit_json
-    from followup_cli.report import branch_labels, group_report, parse_month, period_report
+    from followup_cli.report import (
+        Branch,
+        branches_report,
+        distinct_ledgers,
+        parse_month,
+        six_months,
+    )
 
     if explain:
         print_explanations()
@@ -80,28 +86,21 @@ def report_cli(
         raise FollowupError(t("report.need_period"))
     st = state(ctx)
     as_of = parse_day(day) if day is not None else clock.today()
-    paths = branches(list(map(Path, st.dbs or [default_path()])))
     # each branch keeps its own settings next to its ledger
-    labels = branch_labels(list(map(str, paths)), [st.branch(p).clinic_name() for p in paths])
-    reports = {}
-    for label, path in zip(labels, paths, strict=True):
-        conn = open_ledger(path)
-        try:
-            reports[label] = period_report(conn, first, after, as_of,
-                                           min_note=st.branch(path).min_note(), agent=agent,
-                                           category=category)
-        finally:
-            conn.close()
-        if month:
-            reports[label]["month"] = month
-    report = group_report(reports) if len(reports) > 1 else next(iter(reports.values()))
+    group = [Branch(path, st.branch(path).clinic_name(), st.branch(path).min_note())
+             for path in distinct_ledgers([os.fspath(p) for p in st.dbs] or [default_path()])]
+    report = branches_report(group, first, after, as_of, month=month, agent=agent,
+                             category=category)
     if output is not None:
         from followup_cli.output import report_files
         from followup_cli.output.formats import save, warn
 
         if fmt in ("html", "xlsx"):
-            trend = (_trend(st, first, as_of, agent, category) if month and len(reports) == 1
-                     else [])
+            trend = []
+            if month and len(group) == 1:
+                with st.ledger() as conn:
+                    trend = six_months(conn, first, as_of, min_note=group[0].min_note,
+                                       agent=agent, category=category)
             writer = report_files.write_html if fmt == "html" else report_files.write_xlsx
             writer(output, report, trend, report_files.about(st))
         else:
@@ -113,44 +112,6 @@ def report_cli(
         emit_csv(csv_rows(report))
     else:
         render(report)
-
-
-def branches(paths: list[Path]) -> list[Path]:
-    """The ledgers of a group report, each there and each once: one file reached by two
-    names (a symlink, a hard link, `./x` and `x`) would be counted twice."""
-    from followup_cli.errors import FollowupError
-
-    seen: dict[tuple[int, int], Path] = {}
-    for path in paths:
-        try:
-            info = os.stat(os.path.realpath(path))
-        except FileNotFoundError:
-            raise FollowupError(t("ledger.empty", path=path)) from None
-        first = seen.setdefault((info.st_dev, info.st_ino), path)
-        if first is not path:
-            raise FollowupError(t("report.same_ledger", first=first, second=path))
-    return paths
-
-
-def _trend(st: Any, first: Any, as_of: Any, agent: str | None,
-           category: str | None) -> list[dict[str, Any]]:
-    """The headline rates of the six months ending with this one."""
-    from followup_cli.report import parse_month, period_report
-
-    months = []
-    year, month = first.year, first.month
-    for _ in range(6):
-        months.append(f"{year}-{month:02d}")
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    with st.ledger() as conn:
-        out = []
-        for label in reversed(months):
-            start, end = parse_month(label)
-            figures = period_report(conn, start, end, as_of, min_note=st.min_note(),
-                                    agent=agent, category=category, compare=False)
-            out.append({"label": label, **{k: figures[k] for k in (
-                "completion_rate", "on_time_rate", "reach_rate")}})
-        return out
 
 
 def print_explanations() -> None:

@@ -237,3 +237,25 @@ def _windows(raw: Any, fail: Any) -> dict[str, Any]:
             hours[name] = (start, end)
         out[field_name] = hours
     return out
+
+
+def day_kind(cal: ClinicCalendar, d: date) -> str:
+    """calling | rest (statutory) | work (make-up working day) | closed | weekend."""
+    if d in cal.closed:
+        return "closed"
+    if cal.is_calling_day(d):
+        national = _national(d) if cal.national and d.year not in cal.years else None
+        is_work = d in cal.work or national == "work"
+        return "work" if is_work and d.weekday() >= 5 else "calling"
+    if d in cal.rest or (cal.national and _national(d) == "rest"):
+        return "rest"
+    return "weekend"
+
+
+def year_days(cal: ClinicCalendar, year: int) -> dict[date, str]:
+    """Every day of `year` and its kind (day_kind)."""
+    day, out = date(year, 1, 1), {}
+    while day.year == year:
+        out[day] = day_kind(cal, day)
+        day += timedelta(days=1)
+    return out

@@ -143,3 +143,14 @@ def prompt(scripts: Scripts, record: dict[str, Any], lang: str, clinic: str | No
     """The first question of the task's script, filled: the prompt printed on the sheet."""
     questions, _ = scripts.touchpoints.get((record["category"], record["touchpoint"]), ((), ()))
     return fill(questions[0], lang, script_values(record, clinic, agent)) if questions else None
+
+
+def is_scripts_file(path: StrPath) -> bool:
+    """A scripts file has [common], [worries] or [touchpoints]; a rules file has none."""
+    from followup_cli.files import read_toml
+
+    try:
+        data = read_toml(path)   # read once, and at most MAX_TOML_CHARS of it
+    except FollowupError:
+        return False  # let the rules loader report it with its location
+    return bool({"common", "worries", "touchpoints"} & set(data))

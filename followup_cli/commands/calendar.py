@@ -24,21 +24,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="calendar")
 
 
-def day_kind(cal: Any, d: date) -> str:
-    """calling | rest (statutory) | work (make-up working day) | closed | weekend."""
-    from followup_cli.calendar import _national
-
-    if d in cal.closed:
-        return "closed"
-    if cal.is_calling_day(d):
-        national = _national(d) if cal.national and d.year not in cal.years else None
-        is_work = d in cal.work or national == "work"
-        return "work" if is_work and d.weekday() >= 5 else "calling"
-    if d in cal.rest or (cal.national and _national(d) == "rest"):
-        return "rest"
-    return "weekend"
-
-
 def show_cli(
     ctx: typer.Context,
     year: Annotated[int | None, typer.Option("--year", help="The year (default: this year).",
@@ -50,14 +35,13 @@ def show_cli(
     按月显示一年的回访日，标出法定休息日和调休上班日。
     """
     from followup_cli import clock
+    from followup_cli.calendar import year_days
     from followup_cli.output.formats import emit_json, warn
 
     check_choice("--format", fmt, ("table", "json"))
     cal = state(ctx).clinic_calendar()
     year = year or clock.today().year
-    days = [date(year, m, d) for m in range(1, 13)
-            for d in range(1, month_grid.monthrange(year, m)[1] + 1)]
-    kinds = {d: day_kind(cal, d) for d in days}
+    kinds = year_days(cal, year)
     known = cal.knows(date(year, 6, 1))
     if not known:
         warn(t("calendar.unknown", year=year))

@@ -68,17 +68,17 @@ def check_cli(
     """
     from followup_cli.errors import FollowupError
     from followup_cli.rules import load_rules
-    from followup_cli.scripts import load_scripts, missing
+    from followup_cli.scripts import is_scripts_file, load_scripts, missing
 
     st = state(ctx)
     if not files:
         files = [Path(p) for p in (st.beside_ledger("rules.toml"),
                                    st.beside_ledger("scripts.toml")) if os.path.exists(p)]
-    rules_file = next((f for f in files if not _is_scripts(f)), None)
+    rules_file = next((f for f in files if not is_scripts_file(f)), None)
     pack = load_rules(rules_file) if rules_file else st.rule_pack()
     if rules_file:
         typer.echo(t("rules.ok", path=rules_file, count=len(pack.categories)))
-    scripts_files: list[Path | None] = [f for f in files if _is_scripts(f)]
+    scripts_files: list[Path | None] = [f for f in files if is_scripts_file(f)]
     for scripts_file in scripts_files or [None]:
         scripts = load_scripts(scripts_file)
         shown = scripts_file or "scripts.toml"
@@ -87,15 +87,3 @@ def check_cli(
             raise FollowupError(t("script.missing", path=shown, touchpoints=", ".join(lacking)))
         if scripts_file:
             typer.echo(t("script.ok", path=shown, count=len(scripts.touchpoints)))
-
-
-def _is_scripts(path: Path) -> bool:
-    """A scripts file has [common], [worries] or [touchpoints]; a rules file has none."""
-    from followup_cli.errors import FollowupError
-    from followup_cli.files import read_toml
-
-    try:
-        data = read_toml(path)   # read once, and at most MAX_TOML_CHARS of it
-    except FollowupError:
-        return False  # let the rules loader report it with its location
-    return bool({"common", "worries", "touchpoints"} & set(data))

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from followup_cli.files import StrPath
+    from followup_cli.clinic_files import StrPath
 
 Direction = str  # "later" | "earlier"
 
@@ -151,7 +151,7 @@ def load_calendar(path: StrPath | None) -> ClinicCalendar:
     def fail(where: str, reason: str) -> FollowupError:
         return FollowupError(t("rules.error", path=path, where=where, reason=reason))
 
-    from followup_cli.files import read_toml
+    from followup_cli.clinic_files import read_toml
 
     data = read_toml(path)
     unknown = set(data) - {"national", "weekends", "closed", "years", "windows"}

@@ -16,7 +16,7 @@ from followup_cli.i18n import LANGS, set_lang, t
 from followup_cli.lazy import pathlib, typer  # loaded on first use: due and log run without
 
 if TYPE_CHECKING:
-    from followup_cli.files import StrPath
+    from followup_cli.clinic_files import StrPath
 
 
 class State(NamedTuple):
@@ -90,7 +90,7 @@ class State(NamedTuple):
         path = self.beside_ledger("followup.toml")
         if not os.path.exists(path):
             return {}
-        from followup_cli.files import read_toml
+        from followup_cli.clinic_files import read_toml
 
         return read_toml(path)
 

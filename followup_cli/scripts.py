@@ -14,7 +14,7 @@ from followup_cli.rules import RulePack
 from followup_cli.text import given
 
 if TYPE_CHECKING:
-    from followup_cli.files import StrPath
+    from followup_cli.clinic_files import StrPath
 
 DEFAULT_PATH = os.path.join(os.path.dirname(__file__), "rules", "scripts.toml")
 COMMON = ("greeting", "identity", "closing", "not_convenient")
@@ -47,7 +47,7 @@ def load_scripts(clinic_file: StrPath | None = None) -> Scripts:
 
 
 def _read(path: StrPath) -> dict[str, Any]:
-    from followup_cli.files import read_toml
+    from followup_cli.clinic_files import read_toml
 
     return read_toml(path)
 
@@ -147,7 +147,7 @@ def prompt(scripts: Scripts, record: dict[str, Any], lang: str, clinic: str | No
 
 def is_scripts_file(path: StrPath) -> bool:
     """A scripts file has [common], [worries] or [touchpoints]; a rules file has none."""
-    from followup_cli.files import read_toml
+    from followup_cli.clinic_files import read_toml
 
     try:
         data = read_toml(path)   # read once, and at most MAX_TOML_CHARS of it

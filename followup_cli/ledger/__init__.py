@@ -23,7 +23,7 @@ from followup_cli.ledger import chain
 from followup_cli.ledger.migrations import LATEST, migrate
 
 if TYPE_CHECKING:
-    from followup_cli.files import StrPath
+    from followup_cli.clinic_files import StrPath
 
 # A write waits for another followup's write (an import can hold the ledger for minutes)
 # in steps of BUSY_TIMEOUT_MS, saying so after the first, for at most WAIT_LIMIT_S

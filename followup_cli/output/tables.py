@@ -48,13 +48,17 @@ def _char_width(ch: str) -> int:
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
-_WORD = re.compile(r"\s*\S+\s*")
+# Chinese text may break between any two characters; a run of other characters (a date,
+# a time, a number, an English word) moves to the next line whole
+_WIDE = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_WORD = re.compile(rf"\s*(?:[{_WIDE}]|[^\s{_WIDE}]+)\s*")
 
 
 @lru_cache(maxsize=4096)
 def wrap(line: str, width: int) -> tuple[str, ...]:
-    """One line in lines of at most `width` cells: words move to the next line whole,
-    a word wider than the column is folded."""
+    """One line in lines of at most `width` cells: words (and dates, times, numbers)
+    move to the next line whole, Chinese breaks between characters, a word wider than the
+    column is folded."""
     if cell_width(line) <= width:
         return (line,)
     lines: list[str] = []

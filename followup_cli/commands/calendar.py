@@ -141,23 +141,17 @@ def replan_cli(
     日历变更后重新安排未完成的回访日期；已完成的回访不会变动。
     """
     from followup_cli import clock
-    from followup_cli.ledger import transaction
     from followup_cli.options import parse_day
     from followup_cli.output.formats import emit_json
     from followup_cli.output.tables import emit_table
-    from followup_cli.planning import replan
+    from followup_cli.planning import replan_calendar
 
     check_choice("--format", fmt, ("table", "json"))
     st = state(ctx)
     cal = st.clinic_calendar()
     today = parse_day(day) if day is not None else clock.today()
-    try:
-        with st.ledger() as conn, transaction(conn):
-            moved = replan(conn, cal, today)
-            if dry_run:
-                raise _DryRun  # rolls the transaction back
-    except _DryRun:
-        pass
+    with st.ledger() as conn:
+        moved = replan_calendar(conn, cal, today, dry_run=dry_run)
     rows = [m._asdict() for m in moved]
     if fmt == "json":
         emit_json({"moved": rows, "dry_run": dry_run})
@@ -171,7 +165,3 @@ def replan_cli(
                     ("category", t("rules.col.id")), ("touchpoint", "·"),
                     ("old_due", t("calendar.col.old")), ("new_due", t("calendar.col.new")),
                     ("provisional", mark)])
-
-
-class _DryRun(Exception):
-    pass

@@ -131,7 +131,7 @@ def script_values(record: dict[str, Any], clinic: str | None, agent: str) -> dic
     }
 
 
-def task_script(scripts: Scripts, record: dict[str, Any], lang: str, clinic: str | None,
+def filled_script(scripts: Scripts, record: dict[str, Any], lang: str, clinic: str | None,
                 agent: str) -> dict[str, Any]:
     """The whole script of the task `record` (a row of the sheet), filled for its patient."""
     return script_for(scripts, record["category"], record["touchpoint"], lang,

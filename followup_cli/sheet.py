@@ -309,7 +309,7 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
         return CallSheet(day, records, calling)
     from followup_cli.complaints import open_cases
     from followup_cli.i18n import current
-    from followup_cli.scripts import prompt, task_script
+    from followup_cli.scripts import filled_script, prompt
 
     lang = current()
     shift = moment or (now if day == now.date() else datetime.combine(day, time(9, 0)))
@@ -318,10 +318,23 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
     return CallSheet(
         day, records, calling, open_cases(conn, shift), numbers_to_fix(conn),
         patient_context(conn, sorted({r["patient_id"] for r in records})), prompts,
-        {r["task_id"]: task_script(scripts, r, lang, clinic, caller) for r in records}
+        {r["task_id"]: filled_script(scripts, r, lang, clinic, caller) for r in records}
         if whole_scripts else {})
 
 
 def in_calling_order(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Patients grouped by the window they are called in, then in sheet order."""
     return sorted(by_patient(records), key=lambda tasks: WINDOW_ORDER[patient_window(tasks)])
+
+
+def task_script(conn: sqlite3.Connection, task_id: int, day: date, rules: RulePack,
+                scripts: Scripts, *, clinic: str | None,
+                caller: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The task as on the sheet of `day`, and its script filled for its patient."""
+    from followup_cli.i18n import current
+    from followup_cli.scripts import filled_script
+
+    record = task_record(conn, task_id, day, rules)
+    if record is None:
+        raise FollowupError(t("log.no_task", task_id=task_id))
+    return record, filled_script(scripts, record, current(), clinic, caller)

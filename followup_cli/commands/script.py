@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any
 
-from followup_cli.i18n import current, t
+from followup_cli.i18n import t
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
 from followup_cli.options import SQLITE_INT, check_choice, state
 
@@ -27,21 +27,18 @@ def script_cli(
     """
     from followup_cli import clock
     from followup_cli.agents import default_agent
-    from followup_cli.errors import FollowupError
     from followup_cli.options import parse_day
     from followup_cli.output.formats import emit_json
-    from followup_cli.scripts import task_script
-    from followup_cli.sheet import task_record
+    from followup_cli.sheet import task_script
 
     check_choice("--format", fmt, ("table", "json"))
     st = state(ctx)
     rules, scripts = st.rule_pack(), st.call_scripts()
     with st.ledger() as conn:
-        record = task_record(conn, task_id,
-                             parse_day(day) if day is not None else clock.today(), rules)
-    if record is None:
-        raise FollowupError(t("log.no_task", task_id=task_id))
-    script = task_script(scripts, record, current(), st.clinic_name(), default_agent())
+        record, script = task_script(conn, task_id,
+                                     parse_day(day) if day is not None else clock.today(),
+                                     rules, scripts, clinic=st.clinic_name(),
+                                     caller=default_agent())
     if fmt == "json":
         emit_json({"task_id": task_id, "patient_id": record["patient_id"], **script})
     else:

@@ -81,6 +81,11 @@ def test_a_long_line_wraps_at_spaces_and_chinese_folds() -> None:
     assert wrap("术后第一天恢复情况良好", 7) == ("术后第", "一天恢", "复情况", "良好")
     # a word wider than the column starts on its own line and is folded there
     assert wrap("ok abcdefghij", 4) == ("ok", "abcd", "efgh", "ij")
+    # folded Chinese keeps a date whole when it fits a line
+    assert wrap("下次联系大约在2026-12-02，祝您恢复顺利。", 20) == (
+        "下次联系大约在", "2026-12-02，祝您恢复", "顺利。")
+    for width in range(10, 40):
+        assert any("2026-12-02" in line for line in wrap("下次联系在2026-12-02，祝顺利", width))
 
 
 def test_columns_give_way_widest_first() -> None:

@@ -48,17 +48,17 @@ def _char_width(ch: str) -> int:
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
-# Chinese text may break between any two characters; a run of other characters (a date,
-# a time, a number, an English word) moves to the next line whole
+_WORD = re.compile(r"\s*\S+\s*")
+# Folded Chinese text breaks between any two characters, but a run of other characters
+# in it (a date, a time, a number) moves to the next line whole if it fits one
 _WIDE = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-_WORD = re.compile(rf"\s*(?:[{_WIDE}]|[^\s{_WIDE}]+)\s*")
+_PIECE = re.compile(rf"[{_WIDE}]|[^{_WIDE}]+")
 
 
 @lru_cache(maxsize=4096)
 def wrap(line: str, width: int) -> tuple[str, ...]:
-    """One line in lines of at most `width` cells: words (and dates, times, numbers)
-    move to the next line whole, Chinese breaks between characters, a word wider than the
-    column is folded."""
+    """One line in lines of at most `width` cells: words move to the next line whole,
+    a word wider than the column is folded (a date inside it is kept whole)."""
     if cell_width(line) <= width:
         return (line,)
     lines: list[str] = []
@@ -82,18 +82,23 @@ def wrap(line: str, width: int) -> tuple[str, ...]:
 
 
 def _chop(word: str, width: int) -> list[str]:
-    pieces, current, position = [], "", 0
-    for ch in word:
-        w = _char_width(ch)
-        if w > width:
-            continue   # a wide character in a one-cell column cannot be shown (nor by rich)
-        if position + w > width and current:
-            pieces.append(current)
+    lines, current, position = [], "", 0
+    for piece in _PIECE.findall(word):
+        whole = cell_width(piece)
+        if 1 < whole <= width and position + whole > width and current:
+            lines.append(current)   # a date that fits a line starts the next one
             current, position = "", 0
-        current += ch
-        position += w
-    pieces.append(current)
-    return pieces
+        for ch in piece:
+            w = _char_width(ch)
+            if w > width:
+                continue   # a wide character in a one-cell column cannot be shown (nor rich)
+            if position + w > width and current:
+                lines.append(current)
+                current, position = "", 0
+            current += ch
+            position += w
+    lines.append(current)
+    return lines
 
 
 def fit(widths: list[int], foldable: list[bool], room: int) -> list[int]:

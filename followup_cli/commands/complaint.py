@@ -97,13 +97,12 @@ def _stepper(action: str):  # noqa: ANN202 - builds one command per case action
         from followup_cli.agents import default_agent
         from followup_cli.calls import parse_datetime
         from followup_cli.complaints import act, summary
-        from followup_cli.ledger import transaction
 
         st = state(ctx)
         now = clock.now()
         at = parse_datetime(when, "--when") if when is not None else now
         rules, cal = st.rule_pack(), st.clinic_calendar()
-        with st.ledger() as conn, transaction(conn):
+        with st.ledger() as conn:
             case = act(conn, complaint_id, action, agent=agent or default_agent(), at=at,
                        note=note, rules=rules, cal=cal, now=now)
         shown = summary(case, now)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 from followup_cli.ids import normalise_id
 from followup_cli.ledger import transaction
 from followup_cli.text import given
+
+if TYPE_CHECKING:
+    from followup_cli.rules import RulePack
 
 # a clinic's callback team on one shift: a list far longer is a pasted file, not a team
 MAX_AGENTS = 200
@@ -90,3 +94,18 @@ def move(conn: sqlite3.Connection, day: date, patient_id: str, agent: str, *, by
 def assigned(conn: sqlite3.Connection, day: date) -> dict[str, str]:
     return {r[0]: r[1] for r in conn.execute(
         "SELECT patient_id, agent FROM assignments WHERE day = ?", (day.isoformat(),))}
+
+
+def share_sheet(conn: sqlite3.Connection, day: date, rules: RulePack, agents: list[str], *,
+                by: str, now: datetime) -> list[dict[str, Any]]:
+    """Share the sheet of `day` among `agents` (assign_day): each agent with the patients
+    and the tasks given them, in the order named."""
+    from followup_cli.sheet import due_tasks
+
+    names = on_shift(agents)
+    records = due_tasks(conn, day, rules)
+    plan = assign_day(conn, day, sorted({r["patient_id"] for r in records}), names, by=by,
+                      now=now)
+    calls = Counter(plan.values())
+    tasks = Counter(plan[r["patient_id"]] for r in records)
+    return [{"agent": a, "patients": calls[a], "tasks": tasks[a]} for a in names]

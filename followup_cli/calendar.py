@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from followup_cli.files import StrPath
+    from followup_cli.clinic_files import StrPath
 
 Direction = str  # "later" | "earlier"
 
@@ -151,7 +151,7 @@ def load_calendar(path: StrPath | None) -> ClinicCalendar:
     def fail(where: str, reason: str) -> FollowupError:
         return FollowupError(t("rules.error", path=path, where=where, reason=reason))
 
-    from followup_cli.files import read_toml
+    from followup_cli.clinic_files import read_toml
 
     data = read_toml(path)
     unknown = set(data) - {"national", "weekends", "closed", "years", "windows"}
@@ -236,4 +236,26 @@ def _windows(raw: Any, fail: Any) -> dict[str, Any]:
                 raise fail(f"windows.{key}.{name}", "the window ends before it starts")
             hours[name] = (start, end)
         out[field_name] = hours
+    return out
+
+
+def day_kind(cal: ClinicCalendar, d: date) -> str:
+    """calling | rest (statutory) | work (make-up working day) | closed | weekend."""
+    if d in cal.closed:
+        return "closed"
+    if cal.is_calling_day(d):
+        national = _national(d) if cal.national and d.year not in cal.years else None
+        is_work = d in cal.work or national == "work"
+        return "work" if is_work and d.weekday() >= 5 else "calling"
+    if d in cal.rest or (cal.national and _national(d) == "rest"):
+        return "rest"
+    return "weekend"
+
+
+def year_days(cal: ClinicCalendar, year: int) -> dict[date, str]:
+    """Every day of `year` and its kind (day_kind)."""
+    day, out = date(year, 1, 1), {}
+    while day.year == year:
+        out[day] = day_kind(cal, day)
+        day += timedelta(days=1)
     return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from followup_cli import checkpoint, clock, complaints
 from followup_cli.calendar import ClinicCalendar
@@ -40,22 +40,17 @@ MAX_FAILED_ATTEMPTS = 3
 MIN_NOTE_CHARS = 20
 
 
-class CallResult:
+class CallResult(NamedTuple):
     """What one logged call did: its id, the tasks it settled, and what happens next."""
 
-    __slots__ = ("attempt_id", "patient_id", "outcome", "task_ids", "effect",
-                 "effect_values", "warnings", "complaint_id")
-
-    def __init__(self, attempt_id: int, patient_id: str, outcome: str, task_ids: list[int],
-                 effect: str, effect_values: dict[str, Any] | None = None):
-        self.attempt_id = attempt_id
-        self.patient_id = patient_id
-        self.outcome = outcome
-        self.task_ids = task_ids
-        self.effect = effect
-        self.effect_values = effect_values or {}
-        self.warnings: list[str] = []
-        self.complaint_id: int | None = None
+    attempt_id: int
+    patient_id: str
+    outcome: str
+    task_ids: list[int]
+    effect: str
+    effect_values: dict[str, Any] = {}
+    warnings: tuple[str, ...] = ()
+    complaint_id: int | None = None
 
 
 def outcome_label(outcome: str) -> str:
@@ -136,17 +131,17 @@ def log_call(
         checkpoint.reached("log.attempt")
         conn.executemany("INSERT INTO attempt_tasks (attempt_id, task_id) VALUES (?, ?)",
                          [(attempt_id, tid) for tid in task_ids])
-        result = CallResult(attempt_id, patient_id, outcome, task_ids, "done")
         _record_decision(conn, patient_id, outcome, attempt_id, agent, logged_at or when)
+        complaint_id = None
         if outcome == "complaint":
-            result.complaint_id = complaints.open_case(
+            complaint_id = complaints.open_case(
                 conn, patient_id=patient_id, attempt_id=attempt_id, category=complaint_category,
                 severity=severity, note=note.strip(), agent=agent, at=when)
         settle(conn, cal, patient_id, task_ids, when)
-        _describe(conn, result, at)
-    if cal.window_of(when) is None:
-        result.warnings.append(t("log.outside_window", when=_fmt(when)))
-    return result
+        effect, values = _effect(conn, patient_id, outcome, task_ids, complaint_id, at)
+    warnings = () if cal.window_of(when) else (t("log.outside_window", when=_fmt(when)),)
+    return CallResult(attempt_id, patient_id, outcome, task_ids, effect, values, warnings,
+                      complaint_id)
 
 
 def _targets(conn: sqlite3.Connection, day: date, task_id: int | None,
@@ -307,33 +302,32 @@ def refresh_patient(conn: sqlite3.Connection, patient_id: str, now: datetime) ->
         "(status = 'cancelled' AND status_reason = 'do_not_call'))", (patient_id,))}
 
 
-def _describe(conn: sqlite3.Connection, result: CallResult, at: datetime | None) -> None:
+def _effect(conn: sqlite3.Connection, patient_id: str, outcome: str, task_ids: list[int],
+            complaint_id: int | None, at: datetime | None) -> tuple[str, dict[str, Any]]:
+    """What happens next after a call: the effect's name and what its message says."""
     rows = conn.execute(
         f"SELECT status, next_try_at FROM tasks WHERE task_id IN "
-        f"({','.join('?' * len(result.task_ids))})", result.task_ids).fetchall()
-    outcome = result.outcome
+        f"({','.join('?' * len(task_ids))})", task_ids).fetchall()
     if outcome in DONE:
-        result.effect = "complaint" if outcome == "complaint" else "done"
-        if result.complaint_id:
-            result.effect_values = {"id": result.complaint_id}
-    elif outcome in FAILED:
+        return ("complaint" if outcome == "complaint" else "done",
+                {"id": complaint_id} if complaint_id else {})
+    if outcome in FAILED:
         if any(r["status"] == "unreachable" for r in rows):
-            result.effect, result.effect_values = "unreachable", {"limit": MAX_FAILED_ATTEMPTS}
-        else:
-            failures = max(_failures(conn, tid) for tid in result.task_ids)
-            next_try = min(r["next_try_at"] for r in rows if r["next_try_at"])
-            result.effect = "retry"
-            result.effect_values = {"at": _fmt(datetime.fromisoformat(next_try)),
-                                    "attempts": failures, "limit": MAX_FAILED_ATTEMPTS}
-    elif outcome == "callback_requested" and at is not None:
-        result.effect, result.effect_values = "callback", {"at": _fmt(at)}
-    elif outcome == "do_not_call":
+            return "unreachable", {"limit": MAX_FAILED_ATTEMPTS}
+        failures = max(_failures(conn, tid) for tid in task_ids)
+        next_try = min(r["next_try_at"] for r in rows if r["next_try_at"])
+        return "retry", {"at": _fmt(datetime.fromisoformat(next_try)), "attempts": failures,
+                         "limit": MAX_FAILED_ATTEMPTS}
+    if outcome == "callback_requested" and at is not None:
+        return "callback", {"at": _fmt(at)}
+    if outcome == "do_not_call":
         count = conn.execute("SELECT count(*) FROM tasks WHERE patient_id = ? AND status = "
                              "'cancelled' AND status_reason = 'do_not_call'",
-                             (result.patient_id,)).fetchone()[0]
-        result.effect, result.effect_values = "do_not_call", {"count": count}
-    elif outcome == "wrong_number":
-        result.effect = "wrong_number"
+                             (patient_id,)).fetchone()[0]
+        return "do_not_call", {"count": count}
+    if outcome == "wrong_number":
+        return "wrong_number", {}
+    return "done", {}
 
 
 def _failures(conn: sqlite3.Connection, task_id: int) -> int:

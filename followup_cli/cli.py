@@ -40,11 +40,12 @@ def hoist_root_options(argv: list[str]) -> list[str]:
     return out
 
 
-# command name -> the module that registers it, in the order `followup --help` lists them
+# command name -> its module in followup_cli/commands/ (`import` is a keyword: import_),
+# in the order `followup --help` lists them
 COMMANDS = {
     "init": "init", "due": "due", "log": "log", "report": "report", "script": "script",
-    "audit": "audit", "assign": "assign", "backup": "health", "doctor": "health",
-    "import": "import_visits", "rules": "rules", "calendar": "clinic_calendar",
+    "audit": "audit", "assign": "assign", "backup": "backup", "doctor": "doctor",
+    "import": "import_", "rules": "rules", "calendar": "calendar",
     "complaint": "complaint", "patient": "patient",
 }
 
@@ -56,7 +57,7 @@ def build_app(command: str | None = None):  # noqa: ANN201 - typer is imported l
 
     import typer
 
-    from followup_cli.commands.state import root_callback
+    from followup_cli.options import root_callback
 
     app = typer.Typer(
         name="followup", help=_help(), no_args_is_help=True, add_completion=False,

@@ -76,8 +76,18 @@ def _event(conn: sqlite3.Connection, case_id: int, at: datetime, agent: str, act
 def act(conn: sqlite3.Connection, case_id: int, action: str, *, agent: str, at: datetime,
         note: str, rules: RulePack, cal: ClinicCalendar,
         now: datetime | None = None) -> sqlite3.Row:
-    """Acknowledge, resolve, close or reopen a case; runs inside the caller's transaction.
-    With `now`, a step dated after it is refused (a step is recorded once taken)."""
+    """Acknowledge, resolve, close or reopen a case, in one transaction (nested in the
+    caller's, if any). With `now`, a step dated after it is refused (a step is recorded
+    once taken)."""
+    from followup_cli.ledger import transaction
+
+    with transaction(conn):
+        return _act(conn, case_id, action, agent=agent, at=at, note=note, rules=rules, cal=cal,
+                    now=now)
+
+
+def _act(conn: sqlite3.Connection, case_id: int, action: str, *, agent: str, at: datetime,
+         note: str, rules: RulePack, cal: ClinicCalendar, now: datetime | None) -> sqlite3.Row:
     from followup_cli.text import agent_name
 
     agent = agent_name(agent)

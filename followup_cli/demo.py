@@ -7,16 +7,18 @@ Everything here is invented: names from common characters, phone numbers at rand
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from followup_cli import complaints
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.calls import log_call
+from followup_cli.errors import FollowupError
+from followup_cli.i18n import t
 from followup_cli.importer import ImportSummary, Visit, derive_visit_id, write_visits
 from followup_cli.ledger import transaction
 from followup_cli.rules import RulePack
@@ -78,11 +80,11 @@ COMPLAINT_NOTES = [
 ]
 
 
-@dataclass
-class DemoCounts:
-    patients: int = 0
-    visits: int = 0
-    attempts: int = 0
+class DemoCounts(NamedTuple):
+    patients: int
+    visits: int
+    attempts: int
+    tasks: int = 0
 
 
 T = TypeVar("T")
@@ -143,21 +145,57 @@ def build_demo(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, t
     """Fill an empty ledger day by day: each day's visits enter the ledger that day, and the
     team works that day's sheet, until yesterday. Today's sheet is left to the user."""
     rng = random.Random(seed)
-    counts = DemoCounts(patients=patients)
+    visits_in, attempts = 0, 0
     steps: dict[date, list[tuple[datetime, int, str]]] = {}
     with transaction(conn):
         for day, visits in sorted(generate_visits(rng, today, patients).items()):
             visits.sort(key=lambda v: v.visit_time or "")
             write_visits(conn, visits, rules, cal, day, ImportSummary(path="demo"))
-            counts.visits += len(visits)
+            visits_in += len(visits)
             # today's steps are the user's to take: cases still in progress stay open
             for at, case_id, action in sorted(steps.pop(day, []) if day < today else []):
                 complaints.act(conn, case_id, action, agent="客服主管", at=at,
                                note=STEP_NOTES[action], rules=rules, cal=cal)
             if day < today and cal.is_calling_day(day):
-                counts.attempts += _work_the_sheet(conn, rules, cal, day, rng)
+                attempts += _work_the_sheet(conn, rules, cal, day, rng)
                 _schedule_complaints(conn, day, rng, steps)
-    return counts
+    return DemoCounts(patients, visits_in, attempts)
+
+
+def build_demo_ledger(path: str, rules: RulePack, cal: ClinicCalendar, today: date, *,
+                      patients: int = 3000, force: bool = False) -> DemoCounts:
+    """A demo ledger at `path`, built beside it and moved into place: a half-built demo
+    is never seen. A ledger holding real visits is replaced only with `force`. The counts
+    include the tasks planned."""
+    from followup_cli.ledger import get_setting, open_ledger, set_setting
+
+    if os.path.exists(path) and not force:
+        conn = open_ledger(path)
+        try:
+            is_demo = get_setting(conn, "demo") is not None
+            has_data = conn.execute("SELECT count(*) FROM visits").fetchone()[0] > 0
+        finally:
+            conn.close()
+        if has_data and not is_demo:
+            raise FollowupError(t("init.demo_refused", path=path))
+    tmp = path + ".building"
+    for leftover in (tmp, tmp + "-wal", tmp + "-shm"):
+        if os.path.lexists(leftover):
+            os.unlink(leftover)
+    conn = open_ledger(tmp, create_dirs=True)
+    try:
+        counts = build_demo(conn, rules, cal, today, patients=patients)
+        set_setting(conn, "demo", today.isoformat())
+        tasks = conn.execute("SELECT count(*) FROM tasks").fetchone()[0]
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    for side in ("-wal", "-shm"):
+        for stale in (path + side, tmp + side):
+            if os.path.lexists(stale):
+                os.unlink(stale)
+    os.replace(tmp, path)
+    return counts._replace(tasks=tasks)
 
 
 STEP_NOTES = {

@@ -5,31 +5,72 @@ Loading typer costs more than the sheet itself. For the plain forms of these two
 log's task id) the line is read here and handed to the very functions typer would call,
 with the same values. Anything else (help, an option not listed here, a value typer would
 refuse or convert, a repeated option, `--`) returns None and typer reads the line, with
-its usual messages. tests/test_fastpath.py checks these tables against typer's own.
+its usual messages. The options are read from the commands' own typer declarations
+(`declared`), so none is declared twice; tests/test_fastpath.py checks the result
+against typer's reading of the same declarations.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from typing import Any
 
 FLAG, TEXT, INT, PATH = "flag", "text", "int", "path"
+Table = dict[str, tuple[str, str]]   # option -> (parameter, kind)
 
-ROOT = {"--db": ("db", PATH), "--rules": ("rules", PATH), "--calendar": ("calendar", PATH),
-        "--lang": ("lang", TEXT)}
-DUE = {"--today": ("today", FLAG), "--date": ("day", TEXT), "--agent": ("agent", TEXT),
-       "--category": ("category", TEXT), "--format": ("fmt", TEXT), "--now": ("now", FLAG),
-       "--time": ("at_time", TEXT), "--reveal": ("reveal", FLAG), "--as": ("agent_name", TEXT)}
-LOG = {"--patient": ("patient", TEXT), "--outcome": ("outcome", TEXT),
-       "-o": ("outcome", TEXT), "--note": ("note", TEXT), "-n": ("note", TEXT),
-       "--satisfaction": ("satisfaction", INT), "--nps": ("nps", INT), "--at": ("at", TEXT),
-       "--agent": ("agent", TEXT), "--when": ("when", TEXT),
-       "--complaint-category": ("complaint_category", TEXT), "--severity": ("severity", TEXT),
-       "--amend": ("amend", INT), "--void": ("void", INT), "--reason": ("reason", TEXT),
-       "--format": ("fmt", TEXT)}
-# command -> its options, and the parameter its one argument goes to (if it takes one)
-COMMANDS: dict[str, tuple[dict[str, tuple[str, str]], tuple[str, str] | None]] = {
-    "due": (DUE, None), "log": (LOG, ("task_id", INT))}
+# Each parameter as typer reads it (`from __future__ import annotations` keeps the
+# annotation as text, so reading it loads no typer): its type and its option names.
+_DECLARED = re.compile(r"Annotated\[(?P<type>[^,]+), typer\.(?P<what>Option|Argument)\("
+                       r"(?P<names>(?:'-[^']*', )*)")
+# parameters left to typer: --version prints and exits inside typer; --output's path
+# is given to the file writer as typer makes it
+LEFT_TO_TYPER = {"version", "output"}
+
+
+def declared(function: Callable[..., Any]) -> tuple[Table, tuple[str, str] | None]:
+    """The options of a command function as its typer declarations say, and the
+    parameter its argument goes to with its kind (None: it takes no argument)."""
+    options: Table = {}
+    argument = None
+    for param, annotation in function.__annotations__.items():
+        found = _DECLARED.match(annotation) if isinstance(annotation, str) else None
+        if found is None or param in LEFT_TO_TYPER:
+            continue
+        kind = _kind(found["type"])
+        if found["what"] == "Argument":
+            argument = (param, kind)
+        for name in re.findall(r"'(-[^']*)'", found["names"]):
+            options[name] = (param, kind)
+    return options, argument
+
+
+def _kind(annotation: str) -> str:
+    if annotation == "bool":
+        return FLAG
+    if annotation.startswith("int"):
+        return INT
+    return PATH if "Path" in annotation else TEXT
+
+
+def root() -> Table:
+    from followup_cli.options import root_callback
+
+    return declared(root_callback)[0]
+
+
+def command(name: str) -> tuple[Table, tuple[str, str] | None] | None:
+    """`name`'s options and argument, if it is a command read here."""
+    if name == "due":
+        from followup_cli.commands.due import due_cli
+
+        return declared(due_cli)
+    if name == "log":
+        from followup_cli.commands.log import log_cli
+
+        return declared(log_cli)
+    return None
 
 
 class Context:
@@ -43,19 +84,21 @@ class Context:
 
 def parse(argv: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
     """(command, root option values, command option values), or None for typer."""
-    root: dict[str, Any] = {}
+    root_options = root()
+    root_values: dict[str, Any] = {}
     values: dict[str, Any] = {}
-    options = ROOT
-    command, argument = None, None
+    options = root_options
+    name, argument = None, None
     i = 0
     while i < len(argv):
         token = argv[i]
         if not token.startswith("-") or token == "-":
-            if command is None:
-                if token not in COMMANDS:
+            if name is None:
+                spec = command(token)
+                if spec is None:
                     return None
-                command = token
-                options, argument = COMMANDS[token]
+                name = token
+                options, argument = spec
             elif argument is not None and argument[0] not in values:
                 value = _convert(token, argument[1])
                 if value is None:
@@ -65,12 +108,13 @@ def parse(argv: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
                 return None
             i += 1
             continue
-        name, eq, value = token.partition("=") if token.startswith("--") else (token, "", "")
+        option, eq, value = token.partition("=") if token.startswith("--") else (token, "", "")
         # root options may come after the command too (cli.hoist_root_options)
-        target, spec = (root, ROOT[name]) if name in ROOT else (values, options.get(name))
-        if spec is None or command is None and target is values:
+        target, found = ((root_values, root_options[option]) if option in root_options
+                         else (values, options.get(option)))
+        if found is None or name is None and target is values:
             return None
-        param, kind = spec
+        param, kind = found
         if param in target:
             return None
         if kind == FLAG:
@@ -89,9 +133,9 @@ def parse(argv: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
             return None
         target[param] = converted
         i += 1
-    if command is None:
+    if name is None:
         return None
-    return command, root, values
+    return name, root_values, values
 
 
 def _convert(value: str, kind: str) -> Any:
@@ -100,7 +144,7 @@ def _convert(value: str, kind: str) -> Any:
             number = int(value)
         except ValueError:
             return None
-        from followup_cli.commands.state import SQLITE_INT
+        from followup_cli.options import SQLITE_INT
 
         return number if SQLITE_INT["min"] <= number <= SQLITE_INT["max"] else None
     if kind == PATH:   # typer's Path(dir_okay=False) and followup's a_file refuse these
@@ -113,14 +157,15 @@ def run_fast(argv: list[str]) -> int | None:
     parsed = parse(argv)
     if parsed is None:
         return None
-    command, root, values = parsed
-    from followup_cli.commands.state import root_callback
+    name, root_values, values = parsed
+    from followup_cli.options import root_callback
 
     ctx = Context()
-    root_callback(ctx, db=[root["db"]] if "db" in root else None,  # type: ignore[arg-type]
-                  rules=root.get("rules"), calendar=root.get("calendar"),
-                  lang=root.get("lang"))
-    if command == "due":
+    root_callback(ctx,  # type: ignore[arg-type]
+                  db=[root_values["db"]] if "db" in root_values else None,
+                  rules=root_values.get("rules"), calendar=root_values.get("calendar"),
+                  lang=root_values.get("lang"))
+    if name == "due":
         from followup_cli.commands.due import due_cli
 
         due_cli(ctx, **values)  # type: ignore[arg-type]

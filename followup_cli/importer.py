@@ -1018,7 +1018,7 @@ def _bad_rows_message(path: Path, bad: list[BadRow]) -> str:
 def write_bad_rows(path: Path, headers: list[str], bad: list[BadRow]) -> None:
     """The rows that were not imported, with where and why, for the clinic to fix."""
     from followup_cli.output.files import writing
-    from followup_cli.render import safe_cell
+    from followup_cli.output.formats import safe_cell
 
     with writing(path, kind="csv") as f:
         f.write("\ufeff")  # utf-8-sig: Excel then reads the Chinese right

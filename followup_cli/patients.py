@@ -14,8 +14,10 @@ from followup_cli.ids import normalise_id
 from followup_cli.phones import mask_phone
 
 
-def timeline(conn: sqlite3.Connection, patient_id: str, today: date, *,
-             reveal: bool = False) -> dict[str, Any]:
+def timeline(conn: sqlite3.Connection, patient_id: str, today: date, now: datetime, *,
+             reveal: bool = False, viewer: str = "") -> dict[str, Any]:
+    """A patient's history as of `today`; with `reveal`, the phone in full, which the
+    audit log records as shown to `viewer` at `now`."""
     patient_id = normalise_id(patient_id)
     patient = conn.execute("SELECT * FROM patients WHERE patient_id = ?",
                            (patient_id,)).fetchone()
@@ -48,6 +50,11 @@ def timeline(conn: sqlite3.Connection, patient_id: str, today: date, *,
     events = [dict(r) for r in conn.execute(
         "SELECT at, agent, action, reason, attempt_id FROM patient_events "
         "WHERE patient_id = ? ORDER BY at, event_id", (patient_id,))]
+    if reveal:
+        from followup_cli import audit
+
+        audit.record(conn, agent=viewer, action=f"patient {patient_id} --reveal",
+                     patient_ids=[patient_id], at=now)
     return {"patient": info, "visits": visits, "tasks": tasks, "calls": calls,
             "complaints": cases, "events": events}
 

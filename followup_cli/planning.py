@@ -339,3 +339,24 @@ def _refresh_expiry(conn: sqlite3.Connection, visit_id: str) -> None:
         expires = expiry(due, min(later) if later else None).isoformat()
         conn.execute("UPDATE tasks SET expires_on = ?, base_expires_on = ? WHERE task_id = ?",
                      (expires, expires, t["task_id"]))
+
+
+class _DryRun(Exception):
+    """Raised inside a transaction to roll it back."""
+
+
+def replan_calendar(conn: sqlite3.Connection, cal: ClinicCalendar, today: date, *,
+                    dry_run: bool = False) -> list[Moved]:
+    """After the calendar changed: every open task moved to its new day, in one
+    transaction (replan). With `dry_run`, what would move; nothing moves."""
+    from followup_cli.ledger import transaction
+
+    moved: list[Moved] = []
+    try:
+        with transaction(conn):
+            moved = replan(conn, cal, today)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return moved

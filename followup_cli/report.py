@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from followup_cli.calls import FAILED, MIN_NOTE_CHARS, REACHED, note_length
 from followup_cli.errors import FollowupError
@@ -295,3 +295,68 @@ def group_report(branches: dict[str, dict[str, Any]]) -> dict[str, Any]:
     total["by_branch"] = {name: {k: r[k] for k in HEADLINE} for name, r in branches.items()}
     total["fingerprints"] = {name: r.get("fingerprint") for name, r in branches.items()}
     return total
+
+
+class Branch(NamedTuple):
+    """One ledger of a report: its path, its clinic's name, its minimum note length."""
+
+    path: str
+    clinic: str | None
+    min_note: int
+
+
+def distinct_ledgers(paths: list[str]) -> list[str]:
+    """The ledgers of a group report, each there and each once: one file reached by two
+    names (a symlink, a hard link, `./x` and `x`) would be counted twice."""
+    import os
+
+    seen: dict[tuple[int, int], str] = {}
+    for path in paths:
+        try:
+            info = os.stat(os.path.realpath(path))
+        except FileNotFoundError:
+            raise FollowupError(t("ledger.empty", path=path)) from None
+        first = seen.setdefault((info.st_dev, info.st_ino), path)
+        if first is not path:
+            raise FollowupError(t("report.same_ledger", first=first, second=path))
+    return paths
+
+
+def branches_report(branches: list[Branch], start: date, end: date, today: date, *,
+                    month: str | None = None, agent: str | None = None,
+                    category: str | None = None,
+                    now: datetime | None = None) -> dict[str, Any]:
+    """The report of one ledger, or of a clinic group branch by branch (`now`: see
+    period_report)."""
+    from followup_cli.ledger import open_ledger
+
+    labels = branch_labels([b.path for b in branches], [b.clinic for b in branches])
+    reports = {}
+    for label, branch in zip(labels, branches, strict=True):
+        conn = open_ledger(branch.path)
+        try:
+            reports[label] = period_report(conn, start, end, today, min_note=branch.min_note,
+                                           agent=agent, category=category, now=now)
+        finally:
+            conn.close()
+        if month:
+            reports[label]["month"] = month
+    return group_report(reports) if len(reports) > 1 else next(iter(reports.values()))
+
+
+def six_months(conn: sqlite3.Connection, first: date, today: date, *, min_note: int,
+               agent: str | None = None, category: str | None = None) -> list[dict[str, Any]]:
+    """The headline rates of the six months ending with the month of `first`."""
+    months = []
+    year, month = first.year, first.month
+    for _ in range(6):
+        months.append(f"{year}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    out = []
+    for label in reversed(months):
+        start, end = parse_month(label)
+        figures = period_report(conn, start, end, today, min_note=min_note, agent=agent,
+                                category=category, compare=False)
+        out.append({"label": label, **{k: figures[k] for k in (
+            "completion_rate", "on_time_rate", "reach_rate")}})
+    return out

@@ -14,7 +14,7 @@ from followup_cli.rules import RulePack
 from followup_cli.text import given
 
 if TYPE_CHECKING:
-    from followup_cli.files import StrPath
+    from followup_cli.clinic_files import StrPath
 
 DEFAULT_PATH = os.path.join(os.path.dirname(__file__), "rules", "scripts.toml")
 COMMON = ("greeting", "identity", "closing", "not_convenient")
@@ -47,7 +47,7 @@ def load_scripts(clinic_file: StrPath | None = None) -> Scripts:
 
 
 def _read(path: StrPath) -> dict[str, Any]:
-    from followup_cli.files import read_toml
+    from followup_cli.clinic_files import read_toml
 
     return read_toml(path)
 
@@ -117,3 +117,40 @@ def script_for(scripts: Scripts, category: str, touchpoint: str, lang: str,
         "closing": fill(scripts.common["closing"], lang, values),
         "not_convenient": fill(scripts.common["not_convenient"], lang, values),
     }
+
+
+def script_values(record: dict[str, Any], clinic: str | None, agent: str) -> dict[str, Any]:
+    """What the placeholders of a script stand for, for this task."""
+    return {
+        "name": record["name"], "project": record["project"] or t("script.no_project"),
+        "doctor": record["doctor"] or t("script.no_doctor"),
+        "days": record["days_since_visit"] if record["days_since_visit"] is not None else "",
+        "next": record.get("next_due") or t("script.no_next"),
+        "clinic": clinic or t("script.clinic"), "agent": agent,
+        "purpose": record["purpose"],
+    }
+
+
+def filled_script(scripts: Scripts, record: dict[str, Any], lang: str, clinic: str | None,
+                agent: str) -> dict[str, Any]:
+    """The whole script of the task `record` (a row of the sheet), filled for its patient."""
+    return script_for(scripts, record["category"], record["touchpoint"], lang,
+                      script_values(record, clinic, agent))
+
+
+def prompt(scripts: Scripts, record: dict[str, Any], lang: str, clinic: str | None,
+           agent: str) -> str | None:
+    """The first question of the task's script, filled: the prompt printed on the sheet."""
+    questions, _ = scripts.touchpoints.get((record["category"], record["touchpoint"]), ((), ()))
+    return fill(questions[0], lang, script_values(record, clinic, agent)) if questions else None
+
+
+def is_scripts_file(path: StrPath) -> bool:
+    """A scripts file has [common], [worries] or [touchpoints]; a rules file has none."""
+    from followup_cli.clinic_files import read_toml
+
+    try:
+        data = read_toml(path)   # read once, and at most MAX_TOML_CHARS of it
+    except FollowupError:
+        return False  # let the rules loader report it with its location
+    return bool({"common", "worries", "touchpoints"} & set(data))

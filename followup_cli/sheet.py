@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from followup_cli.errors import FollowupError
 from followup_cli.i18n import pick, t
 from followup_cli.phones import mask_phone
 from followup_cli.rules import RulePack
+
+if TYPE_CHECKING:
+    from followup_cli.calendar import ClinicCalendar
+    from followup_cli.scripts import Scripts
 
 WINDOW_ORDER = {"any": 0, "afternoon": 1, "evening": 2}
 
@@ -238,3 +243,98 @@ def patient_context(conn: sqlite3.Connection, patient_ids: list[str]) -> dict[st
             "SELECT complaint_id FROM complaints WHERE patient_id = ? AND status IN "
             "('open', 'acknowledged', 'resolved')", (pid,))]
     return out
+
+
+class Calling(NamedTuple):
+    """The sheet at one moment: the calling window it falls in (None: outside them all),
+    when that window ends, when and which the next one opens, and the tasks kept for later."""
+
+    window: str | None
+    ends: time | None
+    opens: datetime
+    next_window: str
+    waiting: list[dict[str, Any]]
+
+
+class CallSheet(NamedTuple):
+    """The sheet of a day as plain data, for a terminal, a printed page or a web page.
+    The details (open cases, numbers to fix, patient context, prompts, scripts) are there
+    only when the sheet was asked for with its scripts."""
+
+    day: date
+    records: list[dict[str, Any]]
+    calling: Calling | None = None
+    cases: list[dict[str, Any]] = []
+    to_fix: int = 0
+    context: dict[str, Any] = {}
+    prompts: dict[int, str] = {}
+    scripts: dict[int, dict[str, Any]] = {}
+
+
+def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, day: date,
+               now: datetime, *, agent: str | None = None, category: str | None = None,
+               moment: datetime | None = None, reveal: bool = False, viewer: str = "",
+               scripts: Scripts | None = None, clinic: str | None = None, caller: str = "",
+               whole_scripts: bool = False) -> CallSheet:
+    """The sheet of `day` (only `agent`'s share, only `category`): VIP birthdays topped
+    up first, a reveal of full numbers recorded in the audit log as `viewer`; with a
+    `moment`, only what may be called then. With `scripts`, the details an agent reads
+    before dialling, the scripts filled as `caller` of `clinic`."""
+    from followup_cli import planning
+
+    if category is not None and category not in rules.categories:
+        raise FollowupError(t("due.bad_category", value=category,
+                              choices=", ".join(rules.categories)))
+    # VIP birthdays are planned a year ahead; top the plan up when a new year is reached
+    if planning.birthdays_planned_through(conn) < day.year + 1:
+        from followup_cli.ledger import transaction
+
+        with transaction(conn):
+            planning.top_up_birthdays(conn, rules, cal, day, now.date())
+    records = due_tasks(conn, day, rules, agent=agent, category=category, reveal=reveal)
+    if reveal:
+        from followup_cli import audit
+
+        audit.record(conn, agent=viewer, action=f"due --date {day.isoformat()} --reveal",
+                     patient_ids=sorted({r["patient_id"] for r in records}), at=now)
+    calling = None
+    if moment is not None:
+        window = cal.window_of(moment)
+        whole, records = records, callable_at(records, moment, window)
+        called = {r["patient_id"] for r in records}
+        opens, name = cal.next_window_start(moment)
+        calling = Calling(window, cal.windows(moment.date())[window][1] if window else None,
+                          opens, name, [r for r in whole if r["patient_id"] not in called])
+    if scripts is None:
+        return CallSheet(day, records, calling)
+    from followup_cli.complaints import open_cases
+    from followup_cli.i18n import current
+    from followup_cli.scripts import filled_script, prompt
+
+    lang = current()
+    shift = moment or (now if day == now.date() else datetime.combine(day, time(9, 0)))
+    prompts = {r["task_id"]: p for r in records
+               if (p := prompt(scripts, r, lang, clinic, caller)) is not None}
+    return CallSheet(
+        day, records, calling, open_cases(conn, shift), numbers_to_fix(conn),
+        patient_context(conn, sorted({r["patient_id"] for r in records})), prompts,
+        {r["task_id"]: filled_script(scripts, r, lang, clinic, caller) for r in records}
+        if whole_scripts else {})
+
+
+def in_calling_order(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Patients grouped by the window they are called in, then in sheet order."""
+    return sorted(by_patient(records), key=lambda tasks: WINDOW_ORDER[patient_window(tasks)])
+
+
+def task_script(conn: sqlite3.Connection, task_id: int, day: date, rules: RulePack,
+                scripts: Scripts, *, clinic: str | None,
+                caller: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The task as on the sheet of `day`, and its script filled for its patient."""
+    from followup_cli.i18n import current
+    from followup_cli.scripts import filled_script
+
+    record = task_record(conn, task_id, day, rules)
+    if record is None:
+        raise FollowupError(t("log.no_task", task_id=task_id))
+    return record, filled_script(scripts, record, current(), clinic, caller)

@@ -312,3 +312,28 @@ def test_a_number_too_large_for_the_ledger_is_refused_by_name(cli, line: list[st
     assert result.code == 2, result.err
     assert "100000000000000000000 is not in the range" in result.err
     assert "internal error" not in result.err
+
+
+def test_the_library_never_reaches_into_the_commands() -> None:
+    """Two faces, one library: a command imports no other command, and nothing outside
+    the CLI's own modules imports a command, the root options or typer (a web front end
+    calls the same library)."""
+    import ast
+
+    package = Path(__file__).parent.parent / "followup_cli"
+    cli_side = {"cli.py", "fastpath.py", "options.py", "lazy.py"}
+    for path in package.rglob("*.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+                imported.update(f"{node.module}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.Import):
+                imported.update(a.name for a in node.names)
+        commands = {m for m in imported if m.startswith("followup_cli.commands.")}
+        where = path.relative_to(package)
+        if where.parts[0] == "commands":
+            assert not commands, where
+        elif where.name not in cli_side:
+            assert not commands and not {"typer", "followup_cli.options",
+                                         "followup_cli.lazy.typer"} & imported, where

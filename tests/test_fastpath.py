@@ -44,10 +44,12 @@ def typer_options(command: str) -> dict[str, tuple[str, str]]:
 @pytest.mark.parametrize("command", ["due", "log"])
 def test_the_tables_are_typers_own(command: str) -> None:
     declared = typer_options(command)
-    options, argument = fastpath.COMMANDS[command]
-    for option, spec in {**options, **fastpath.ROOT}.items():
-        assert declared.get(option) == spec, option
-    unread = set(declared) - set(options) - set(fastpath.ROOT)
+    spec = fastpath.command(command)
+    assert spec is not None
+    options, argument = spec
+    for option, read in {**options, **fastpath.root()}.items():
+        assert declared.get(option) == read, option
+    unread = set(declared) - set(options) - set(fastpath.root())
     assert unread == LEFT_TO_TYPER[command] | {"--version", "-V"}
 
 

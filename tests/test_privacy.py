@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import write_export
 
-from followup_cli.render import safe_cell
+from followup_cli.output.formats import safe_cell
 
 
 @pytest.fixture

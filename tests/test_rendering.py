@@ -76,7 +76,7 @@ def test_sheet_in_english(cli, ledger: None) -> None:
 
 
 def test_a_long_line_wraps_at_spaces_and_chinese_folds() -> None:
-    from followup_cli.grid import cell_width, wrap
+    from followup_cli.output.tables import cell_width, wrap
 
     assert cell_width("周晓雯 ab") == 9 and cell_width("“x”") == 3
     assert wrap("“How did you sleep? Is the swelling or pain worse than yesterday?”", 45) == (
@@ -84,10 +84,15 @@ def test_a_long_line_wraps_at_spaces_and_chinese_folds() -> None:
     assert wrap("术后第一天恢复情况良好", 7) == ("术后第", "一天恢", "复情况", "良好")
     # a word wider than the column starts on its own line and is folded there
     assert wrap("ok abcdefghij", 4) == ("ok", "abcd", "efgh", "ij")
+    # folded Chinese keeps a date whole when it fits a line
+    assert wrap("下次联系大约在2026-12-02，祝您恢复顺利。", 20) == (
+        "下次联系大约在", "2026-12-02，祝您恢复", "顺利。")
+    for width in range(10, 40):
+        assert any("2026-12-02" in line for line in wrap("下次联系在2026-12-02，祝顺利", width))
 
 
 def test_columns_give_way_widest_first() -> None:
-    from followup_cli.grid import fit
+    from followup_cli.output.tables import fit
 
     assert fit([5, 20, 60], [False, True, True], 50) == [5, 20, 25]
     assert fit([5, 30, 30], [False, True, True], 45) == [5, 20, 20]
@@ -96,7 +101,7 @@ def test_columns_give_way_widest_first() -> None:
 
 
 def test_table_fits_the_terminal_and_colours_only_when_asked(monkeypatch) -> None:
-    from followup_cli.grid import Column, Dim, cell_width, draw, use_colour
+    from followup_cli.output.tables import Column, Dim, cell_width, draw, use_colour
 
     columns = [Column("#", right=True, fold=False), Column("患者"), Column("回访事由")]
     rows = [("1", ["周晓雯", "138****5678"],

@@ -167,7 +167,7 @@ def test_html_report_in_a_browser(cli, two_branches: tuple[Path, Path], tmp_path
 
 @pytest.mark.filterwarnings("ignore:Glyph")   # drawn here without the report's fonts
 def test_chart_legends_sit_outside_the_plot(cli, two_branches: tuple[Path, Path]) -> None:
-    from followup_cli.report_files import figures
+    from followup_cli.output.report_files import figures
 
     north, _ = two_branches
     report = cli("--db", str(north), *MONTH, "--format", "json").json()
@@ -196,7 +196,7 @@ def test_chart_legends_sit_outside_the_plot(cli, two_branches: tuple[Path, Path]
     (["DejaVu Sans", "Liberation Sans"], []),
 ])
 def test_chinese_fonts_are_found_by_name(names: list[str], chosen: list[str]) -> None:
-    from followup_cli.report_files import pick_cjk
+    from followup_cli.output.report_files import pick_cjk
 
     assert pick_cjk(names) == chosen
 
@@ -210,8 +210,8 @@ def test_no_chinese_font_says_so_in_one_line(cli, two_branches: tuple[Path, Path
     saying so and how to install one; none of matplotlib's own warnings."""
     from matplotlib import font_manager
 
-    from followup_cli import report_files
     from followup_cli.i18n import set_lang, t
+    from followup_cli.output import report_files
 
     rebuilt = []
     monkeypatch.setattr(report_files, "_cjk", None)
@@ -243,7 +243,7 @@ def test_a_font_installed_after_matplotlib_listed_its_fonts(
 
     from matplotlib import font_manager
 
-    from followup_cli.report_files import cjk_fonts, pick_cjk
+    from followup_cli.output.report_files import cjk_fonts, pick_cjk
 
     if not cjk_fonts():
         pytest.skip("no Chinese font on this machine (CI installs fonts-noto-cjk)")
@@ -278,7 +278,7 @@ def test_xlsx_report_has_charts(cli, two_branches: tuple[Path, Path], tmp_path: 
     from openpyxl import load_workbook
 
     from followup_cli.i18n import set_lang, t
-    from followup_cli.report_files import _cell, _width
+    from followup_cli.output.report_files import _cell, _width
 
     north, _ = two_branches
     named(north, "北区门诊部")

@@ -88,5 +88,23 @@ def test_script_command_fills_the_patient(cli, tmp_path: Path) -> None:
     assert cli("script", "999").code == 2
 
 
+def test_the_script_keeps_its_indentation_and_its_dates_on_a_narrow_terminal(
+        cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    export = write_export(tmp_path / "v.csv", [
+        "A1,C1,[/]周[b]晓雯,13812345678,2026-11-02,双眼皮,成交,整形外科,吴医生,林咨询,,,,"])
+    cli("import", "visits", str(export), "--date", "2026-11-02")
+    [task] = [r for r in cli("due", "--date", "2026-11-08", "--format", "json").json()
+              if r["touchpoint"] == "6d"]
+    for columns in range(24, 61):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        result = cli("--lang", "zh", "script", str(task["task_id"]), "--date", "2026-11-08")
+        assert result.code == 0, result.err
+        assert result.out.startswith(f"#{task['task_id']} [/]周[b]晓雯"), columns
+        body = result.out.split("\n\n", 1)[1].splitlines()   # below the title
+        headings = {"开场与核对身份", "询问", "常见担心的解答", "结束语"}
+        assert all(line in headings or line.startswith("  ") for line in body if line), columns
+        assert "2026-11-09" in result.out, columns   # the next call's date is never split
+
+
 def test_the_default_file_is_shipped() -> None:
     assert Path(DEFAULT_PATH).is_file()

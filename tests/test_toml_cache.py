@@ -1,4 +1,4 @@
-"""The parsed-TOML cache (followup_cli.files): the sheet reads the rules and the call scripts
+"""The parsed-TOML cache (followup_cli.clinic_files): the sheet reads the rules and the call scripts
 without the TOML parser, and a cache can never make followup read an old file."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from followup_cli.clinic_files import cache_file, read_toml
 from followup_cli.errors import FollowupError
-from followup_cli.files import cache_file, read_toml
 
 RULES = '[categories.eyes]\nkind = "treated"\nlabel = "双眼皮"\nmatch = ["眼"]\n'
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated
 
 import typer
 
-from followup_cli.commands.state import state, the_day
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
+from followup_cli.options import state, the_day
 
 
 def register(app: typer.Typer) -> None:
@@ -33,33 +32,25 @@ def assign_cli(
     把当天的回访清单分给值班的回访专员：按通话量均衡，老患者优先分给上次联系的专员。
     """
     from followup_cli import clock
-    from followup_cli.assign import assign_day, move, on_shift
-    from followup_cli.commands.log import default_agent
-    from followup_cli.render import emit_table
-    from followup_cli.sheet import due_tasks
+    from followup_cli.agents import default_agent
+    from followup_cli.assign import move, share_sheet
+    from followup_cli.output.tables import emit_table
     from followup_cli.text import given
 
     sheet_day = the_day(day is None, day)
     st = state(ctx)
     who = by or default_agent()
-    conn = st.open()
-    try:
-        if move_patient is not None:
-            if to is None or not given(to):
-                raise FollowupError(t("assign.need_to"))
+    if move_patient is not None:
+        if to is None or not given(to):
+            raise FollowupError(t("assign.need_to"))
+        with st.ledger() as conn:
             move(conn, sheet_day, move_patient, to, by=who, now=clock.now())
-            typer.echo(t("assign.moved", patient_id=move_patient, agent=to,
-                         date=sheet_day.isoformat()))
-            return
-        names = on_shift((agents or "").split(","))
-        records = due_tasks(conn, sheet_day, st.rule_pack())
-        plan = assign_day(conn, sheet_day, sorted({r["patient_id"] for r in records}), names,
-                          by=who, now=clock.now())
-    finally:
-        conn.close()
-    calls = Counter(plan.values())
-    tasks = Counter(plan[r["patient_id"]] for r in records)
-    emit_table([{"agent": a, "patients": calls[a], "tasks": tasks[a]} for a in names],
-               [("agent", t("report.col.agent")), ("patients", t("assign.col.patients")),
-                ("tasks", t("due.col.tasks"))],
+        typer.echo(t("assign.moved", patient_id=move_patient, agent=to,
+                     date=sheet_day.isoformat()))
+        return
+    with st.ledger() as conn:
+        shares = share_sheet(conn, sheet_day, st.rule_pack(), (agents or "").split(","), by=who,
+                             now=clock.now())
+    emit_table(shares, [("agent", t("report.col.agent")), ("patients", t("assign.col.patients")),
+                        ("tasks", t("due.col.tasks"))],
                title=t("assign.title", date=sheet_day.isoformat()))

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from followup_cli.commands.state import check_choice, state
 from followup_cli.i18n import t
+from followup_cli.options import check_choice, state
 
 
 def register(app: typer.Typer) -> None:
@@ -25,16 +25,13 @@ def audit_cli(
     查看完整电话号码的调阅记录：谁、何时、哪些患者。
     """
     from followup_cli.audit import entries
-    from followup_cli.commands.state import parse_day
-    from followup_cli.render import FORMATS, emit_rows
+    from followup_cli.options import parse_day
+    from followup_cli.output.formats import FORMATS, emit_rows
 
     check_choice("--format", fmt, FORMATS)
-    conn = state(ctx).open()
-    try:
+    with state(ctx).ledger() as conn:
         rows = entries(conn, since=parse_day(since, "--since").isoformat()
                        if since is not None else None)
-    finally:
-        conn.close()
     emit_rows(fmt, rows, [("audit_id", "#"), ("at", t("complaint.col.at")),
                           ("agent", t("report.col.agent")), ("action", t("audit.col.action")),
                           ("what", t("audit.col.what"))], title=t("audit.title"))

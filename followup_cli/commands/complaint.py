@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from typing import Annotated, Any
+from typing import Annotated
 
-from followup_cli.commands.state import SQLITE_INT, check_choice, state
 from followup_cli.i18n import t
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
+from followup_cli.options import SQLITE_INT, check_choice, state
 
 
 def register(app: typer.Typer) -> None:
@@ -35,46 +34,19 @@ def list_cli(
     """
     from followup_cli import clock
     from followup_cli.complaints import list_cases
-    from followup_cli.render import FORMATS, emit_csv, emit_json
+    from followup_cli.output.formats import FORMATS, emit_csv, emit_json
 
     check_choice("--format", fmt, FORMATS)
-    conn = state(ctx).open()
-    try:
+    with state(ctx).ledger() as conn:
         cases = list_cases(conn, clock.now(), include_closed=all_)
-    finally:
-        conn.close()
     if fmt == "json":
         emit_json(cases)
     elif fmt == "csv":
         emit_csv([{k: v for k, v in c.items() if k != "deadlines"} for c in cases])
     else:
+        from followup_cli.output.sheet import render_cases
+
         render_cases(cases)
-
-
-def render_cases(cases: list[dict[str, Any]], title: str | None = None) -> None:
-    """Open cases as a table; drawn above the call sheet, so without rich."""
-    from followup_cli.complaints import time_left
-    from followup_cli.grid import Column, draw, paragraph
-
-    if not cases:
-        sys.stdout.write(paragraph(t("complaint.none_open")))
-        return
-    rows = []
-    for c in cases:
-        left = ""
-        if c["minutes_left"] is not None:
-            left = time_left(c["minutes_left"])
-        if c["breached"]:
-            left = (left + " " if left else "") + t("complaint.breached")
-        rows.append((f"#{c['complaint_id']}", c["patient_id"],
-                     t(f"complaint.status.{c['status']}"),
-                     f"{t('complaint.category.' + c['category'])} · "
-                     f"{t('complaint.severity.' + c['severity'])}",
-                     (t(f"complaint.step.{c['next_step']}") + " " + c["next_due_at"][5:16]
-                      .replace("T", " ")) if c["next_step"] else "", left))
-    columns = [Column(t(f"complaint.col.{key}"))
-               for key in ("id", "patient", "status", "category", "next", "left")]
-    sys.stdout.write(draw(columns, rows, title=title or t("complaint.title", count=len(cases))))
 
 
 def show_cli(
@@ -88,18 +60,18 @@ def show_cli(
     """
     from followup_cli import clock
     from followup_cli.complaints import events, get_case, summary
-    from followup_cli.render import emit_json, emit_table
+    from followup_cli.output.formats import emit_json
+    from followup_cli.output.tables import emit_table
 
     check_choice("--format", fmt, ("table", "json"))
-    conn = state(ctx).open()
-    try:
+    with state(ctx).ledger() as conn:
         case = summary(get_case(conn, complaint_id), clock.now())
         case["events"] = events(conn, complaint_id)
-    finally:
-        conn.close()
     if fmt == "json":
         emit_json(case)
         return
+    from followup_cli.output.sheet import render_cases
+
     render_cases([case], title=f"#{complaint_id} {case['note']}")
     emit_table([{"step": t(f"complaint.step.{step}"), "due": d["due_at"].replace("T", " "),
                  "state": t(f"complaint.state.{d['state']}")}
@@ -122,23 +94,18 @@ def _stepper(action: str):  # noqa: ANN202 - builds one command per case action
             "--when", help="When it was done (default: now), clinic-local.")] = None,
     ) -> None:
         from followup_cli import clock
+        from followup_cli.agents import default_agent
         from followup_cli.calls import parse_datetime
-        from followup_cli.commands.log import default_agent
         from followup_cli.complaints import act, summary
-        from followup_cli.ledger import transaction
 
         st = state(ctx)
         now = clock.now()
         at = parse_datetime(when, "--when") if when is not None else now
         rules, cal = st.rule_pack(), st.clinic_calendar()
-        conn = st.open()
-        try:
-            with transaction(conn):
-                case = act(conn, complaint_id, action, agent=agent or default_agent(), at=at,
-                           note=note, rules=rules, cal=cal, now=now)
-            shown = summary(case, now)
-        finally:
-            conn.close()
+        with st.ledger() as conn:
+            case = act(conn, complaint_id, action, agent=agent or default_agent(), at=at,
+                       note=note, rules=rules, cal=cal, now=now)
+        shown = summary(case, now)
         typer.echo(t(f"complaint.done.{action}", id=complaint_id))
         if shown["breached"]:
             typer.echo(t("complaint.breached_note"), err=True)

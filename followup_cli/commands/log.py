@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
-from followup_cli.commands.state import SQLITE_INT, check_choice, state
 from followup_cli.i18n import t
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
+from followup_cli.options import SQLITE_INT, check_choice, state
 
 
 def register(app: typer.Typer) -> None:
     app.command("log")(log_cli)
-
-
-def default_agent() -> str:
-    agent = os.environ.get("FOLLOWUP_AGENT")
-    if agent:
-        return agent
-    import getpass
-
-    return getpass.getuser()
 
 
 def log_cli(
@@ -70,10 +60,11 @@ def log_cli(
     登记一次回访通话的结果；系统据此安排下一步。--amend/--void 更正已登记的通话（原记录保留）。
     """
     from followup_cli import clock
+    from followup_cli.agents import default_agent
     from followup_cli.calls import correct, log_call, outcome_label, parse_datetime
     from followup_cli.complaints import parse_category, parse_severity
     from followup_cli.errors import FollowupError
-    from followup_cli.render import emit_json, warn
+    from followup_cli.output.formats import emit_json, warn
 
     check_choice("--format", fmt, ("table", "json"))
     st = state(ctx)
@@ -89,8 +80,7 @@ def log_cli(
         raise FollowupError(t("log.amend_or_void"))
     if correcting is None and not outcome:
         raise FollowupError(t("log.bad_outcome", value="''", choices="reached, no_answer, …"))
-    conn = st.open()
-    try:
+    with st.ledger() as conn:
         if correcting is not None:
             result = correct(conn, cal, correcting, agent=who, reason=reason, now=now,
                              void=void is not None, outcome=outcome, note=note,
@@ -103,8 +93,6 @@ def log_cli(
                 satisfaction=satisfaction, nps=nps, at=callback, logged_at=now,
                 min_note=st.min_note(), complaint_category=parse_category(complaint_category),
                 severity=parse_severity(severity))
-    finally:
-        conn.close()
     for message in result.warnings:
         warn(message)
     if fmt == "json":

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
 
-from followup_cli.commands.state import check_choice, state
 from followup_cli.i18n import t
+from followup_cli.options import check_choice, state
 
 
 def register(app: typer.Typer) -> None:
@@ -37,24 +38,17 @@ def show_cli(
     患者时间线：就诊、回访计划及结果、通话记录、投诉单。
     """
     from followup_cli import clock
-    from followup_cli.commands.state import parse_day
+    from followup_cli.agents import default_agent
+    from followup_cli.options import parse_day
+    from followup_cli.output.formats import emit_json
     from followup_cli.patients import timeline
-    from followup_cli.render import emit_json
 
     check_choice("--format", fmt, ("table", "json"))
-    conn = state(ctx).open()
-    try:
-        history = timeline(conn, patient_id, parse_day(day) if day is not None else clock.today(),
-                           reveal=reveal)
-        if reveal:
-            from followup_cli import audit
-            from followup_cli.commands.log import default_agent
-
-            audit.record(conn, agent=agent or default_agent(),
-                         action=f"patient {patient_id} --reveal", patient_ids=[patient_id],
-                         at=clock.now())
-    finally:
-        conn.close()
+    now = clock.now()
+    with state(ctx).ledger() as conn:
+        history = timeline(conn, patient_id, parse_day(day) if day is not None else now.date(),
+                           now, reveal=reveal,
+                           viewer=(agent or default_agent()) if reveal else "")
     if fmt == "json":
         emit_json(history)
     else:
@@ -62,20 +56,15 @@ def show_cli(
 
 
 def render(history: dict[str, Any]) -> None:
-    from rich.table import Table
-
     from followup_cli.calls import outcome_label
-    from followup_cli.render import console
+    from followup_cli.output.tables import Column, draw, paragraph
 
-    out = console()
     p = history["patient"]
     flags = [t("patient.flag.do_not_call")] if p["do_not_call"] else []
     flags += [t("patient.flag.phone_bad")] if p["phone_bad"] else []
-    out.print(f"{p['name']}  {p['patient_id']}  {p['phone']}  {p['vip_tier'] or ''}  "
-              f"{p['birthday'] or ''}  {' '.join(flags)}".rstrip())
-    table = Table(show_lines=False, title_justify="left")
-    for key in ("when", "what", "detail"):
-        table.add_column(t(f"patient.col.{key}"), overflow="fold")
+    sys.stdout.write(paragraph(f"{p['name']}  {p['patient_id']}  {p['phone']}  "
+                               f"{p['vip_tier'] or ''}  {p['birthday'] or ''}  "
+                               f"{' '.join(flags)}".rstrip()))
     rows: list[tuple[str, str, str]] = []
     for v in history["visits"]:
         detail = " · ".join(filter(None, (v["project"], v["doctor"], v["consultant"],
@@ -106,9 +95,9 @@ def render(history: dict[str, Any]) -> None:
     for e in history["events"]:
         rows.append((e["at"].replace("T", " ")[:16], t(f"patient.event.{e['action']}"),
                      " · ".join(filter(None, (e["agent"], e["reason"])))))
-    for row in sorted(rows, key=lambda r: r[0]):
-        table.add_row(*row)
-    out.print(table)
+    columns = [Column(t(f"patient.col.{key}")) for key in ("when", "what", "detail")]
+    rows.sort(key=lambda r: r[0])
+    sys.stdout.write(draw(columns, rows))
 
 
 def set_phone_cli(
@@ -122,14 +111,11 @@ def set_phone_cli(
     更新患者电话；因号码错误暂停的回访恢复。
     """
     from followup_cli import clock
+    from followup_cli.agents import default_agent
     from followup_cli.calls import set_phone
-    from followup_cli.commands.log import default_agent
 
-    conn = state(ctx).open()
-    try:
+    with state(ctx).ledger() as conn:
         set_phone(conn, patient_id, phone, agent=agent or default_agent(), now=clock.now())
-    finally:
-        conn.close()
     typer.echo(t("patient.phone_set", patient_id=patient_id))
 
 
@@ -144,17 +130,14 @@ def allow_calls_cli(
     撤销勿扰标记（记录操作人和原因）。
     """
     from followup_cli import clock
+    from followup_cli.agents import default_agent
     from followup_cli.calls import allow_calls
-    from followup_cli.commands.log import default_agent
 
     st = state(ctx)
     cal = st.clinic_calendar()
-    conn = st.open()
-    try:
+    with st.ledger() as conn:
         reopened = allow_calls(conn, cal, patient_id, agent=agent or default_agent(),
                                reason=reason, now=clock.now())
-    finally:
-        conn.close()
     typer.echo(t("patient.allowed", patient_id=patient_id, count=reopened))
 
 
@@ -166,15 +149,12 @@ def bad_phones_cli(
 
     待更正号码清单：号码被报错误的患者。
     """
+    from followup_cli.output.formats import FORMATS, emit_rows
     from followup_cli.patients import bad_phones
-    from followup_cli.render import FORMATS, emit_rows
 
     check_choice("--format", fmt, FORMATS)
-    conn = state(ctx).open()
-    try:
+    with state(ctx).ledger() as conn:
         rows = bad_phones(conn)
-    finally:
-        conn.close()
     emit_rows(fmt, rows, [("patient_id", "ID"), ("name", t("due.col.patient")),
                           ("phone", t("patient.col.phone")),
                           ("reported_at", t("patient.col.reported")),

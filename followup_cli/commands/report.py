@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from followup_cli.commands.state import a_file, check_choice, state
 from followup_cli.i18n import t
+from followup_cli.options import a_file, check_choice, state
 
 AGENT_COLUMNS = ("done", "on_time_rate", "attempts", "reach_rate", "satisfaction_mean", "nps",
                  "conversions")
@@ -51,11 +52,17 @@ def report_cli(
     项目、医生、咨询师分项；给多个 --db 即为集团（各分院）报表。
     """
     from followup_cli import clock
-    from followup_cli.commands.state import parse_day
     from followup_cli.errors import FollowupError
-    from followup_cli.ledger import default_path, open_ledger
-    from followup_cli.render import FORMATS, emit_csv, emit_json
-    from followup_cli.report import branch_labels, group_report, parse_month, period_report
+    from followup_cli.ledger import default_path
+    from followup_cli.options import parse_day
+    from followup_cli.output.formats import FORMATS, emit_csv, emit_json
+    from followup_cli.report import (
+        Branch,
+        branches_report,
+        distinct_ledgers,
+        parse_month,
+        six_months,
+    )
 
     if explain:
         print_explanations()
@@ -79,29 +86,21 @@ def report_cli(
         raise FollowupError(t("report.need_period"))
     st = state(ctx)
     as_of = parse_day(day) if day is not None else clock.today()
-    paths = branches(list(map(Path, st.dbs or [default_path()])))
     # each branch keeps its own settings next to its ledger
-    labels = branch_labels(list(map(str, paths)), [st.branch(p).clinic_name() for p in paths])
-    reports = {}
-    for label, path in zip(labels, paths, strict=True):
-        conn = open_ledger(path)
-        try:
-            reports[label] = period_report(conn, first, after, as_of,
-                                           min_note=st.branch(path).min_note(), agent=agent,
-                                           category=category,
-                                           now=None if day is not None else clock.now())
-        finally:
-            conn.close()
-        if month:
-            reports[label]["month"] = month
-    report = group_report(reports) if len(reports) > 1 else next(iter(reports.values()))
+    group = [Branch(path, st.branch(path).clinic_name(), st.branch(path).min_note())
+             for path in distinct_ledgers([os.fspath(p) for p in st.dbs] or [default_path()])]
+    report = branches_report(group, first, after, as_of, month=month, agent=agent,
+                             category=category, now=None if day is not None else clock.now())
     if output is not None:
-        from followup_cli import report_files
-        from followup_cli.render import save, warn
+        from followup_cli.output import report_files
+        from followup_cli.output.formats import save, warn
 
         if fmt in ("html", "xlsx"):
-            trend = (_trend(st, first, as_of, agent, category) if month and len(reports) == 1
-                     else [])
+            trend = []
+            if month and len(group) == 1:
+                with st.ledger() as conn:
+                    trend = six_months(conn, first, as_of, min_note=group[0].min_note,
+                                       agent=agent, category=category)
             writer = report_files.write_html if fmt == "html" else report_files.write_xlsx
             writer(output, report, trend, report_files.about(st))
         else:
@@ -113,47 +112,6 @@ def report_cli(
         emit_csv(csv_rows(report))
     else:
         render(report)
-
-
-def branches(paths: list[Path]) -> list[Path]:
-    """The ledgers of a group report, each there and each once: one file reached by two
-    names (a symlink, a hard link, `./x` and `x`) would be counted twice."""
-    from followup_cli.errors import FollowupError
-
-    seen: dict[tuple[int, int], Path] = {}
-    for path in paths:
-        try:
-            info = os.stat(os.path.realpath(path))
-        except FileNotFoundError:
-            raise FollowupError(t("ledger.empty", path=path)) from None
-        first = seen.setdefault((info.st_dev, info.st_ino), path)
-        if first is not path:
-            raise FollowupError(t("report.same_ledger", first=first, second=path))
-    return paths
-
-
-def _trend(st: Any, first: Any, as_of: Any, agent: str | None,
-           category: str | None) -> list[dict[str, Any]]:
-    """The headline rates of the six months ending with this one."""
-    from followup_cli.report import parse_month, period_report
-
-    months = []
-    year, month = first.year, first.month
-    for _ in range(6):
-        months.append(f"{year}-{month:02d}")
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    conn = st.open()
-    try:
-        out = []
-        for label in reversed(months):
-            start, end = parse_month(label)
-            figures = period_report(conn, start, end, as_of, min_note=st.min_note(),
-                                    agent=agent, category=category, compare=False)
-            out.append({"label": label, **{k: figures[k] for k in (
-                "completion_rate", "on_time_rate", "reach_rate")}})
-        return out
-    finally:
-        conn.close()
 
 
 def print_explanations() -> None:
@@ -187,49 +145,42 @@ def _show(value: Any, key: str) -> str:
 
 
 def render(report: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    from followup_cli.render import console
+    from followup_cli.output.tables import Column, draw, paragraph
     from followup_cli.report import HEADLINE
 
-    out = console()
+    write = sys.stdout.write
     title = (t("report.title", month=report["month"]) if report.get("month")
              else t("report.period_title", start=report["from"], end=report["to"]))
-    table = Table(title=title, title_justify="left")
-    table.add_column(t("report.col.figure"))
-    table.add_column(t("report.col.value"), justify="right")
+    columns = [Column(t("report.col.figure")), Column(t("report.col.value"), right=True)]
     compared = "change" in report
     if compared:
-        table.add_column(t("report.col.previous"), justify="right")
-        table.add_column(t("report.col.change"), justify="right")
+        columns += [Column(t("report.col.previous"), right=True),
+                    Column(t("report.col.change"), right=True)]
+    rows = []
     for key in HEADLINE:
         row = [t(f"figure.{key}"), _show(report[key], key)]
         if compared:
             change = report["change"][key]
             row += [_show(report["previous"][key], key), "—" if change is None else (
                 f"{change * 100:+.1f} pt" if key.endswith("_rate") else f"{change:+g}")]
-        table.add_row(*row)
-    out.print(table)
+        rows.append(row)
+    write(draw(columns, rows, title=title))
     dist = report["satisfaction_distribution"]
     total = sum(dist.values())
     if total:
-        bars = Table(title=t("report.satisfaction"), title_justify="left", show_header=False)
-        for _ in range(3):
-            bars.add_column()
-        for score in "54321":
-            bars.add_row(score, "█" * round(30 * dist[score] / total), str(dist[score]))
-        out.print(bars)
+        write(paragraph(t("report.satisfaction")))
+        bars = {score: "█" * round(30 * dist[score] / total) for score in "54321"}
+        width = max(map(len, bars.values()))
+        for score, bar in bars.items():
+            write(f" {score}  {bar:<{width}}  {dist[score]}\n")
     sections = [("branch", BRANCH_COLUMNS), ("agent", AGENT_COLUMNS),
                 ("category", TASK_COLUMNS), ("project", TASK_COLUMNS),
                 ("doctor", TASK_COLUMNS), ("consultant", TASK_COLUMNS)]
-    for scope, columns in sections:
-        rows = report.get(f"by_{scope}")
-        if not rows:
+    for scope, keys in sections:
+        by = report.get(f"by_{scope}")
+        if not by:
             continue
-        table = Table(title=t(f"report.by_{scope}"), title_justify="left")
-        table.add_column(t(f"report.col.{scope}"), no_wrap=True)
-        for key in columns:
-            table.add_column(t(f"figure.{key}"), justify="right", overflow="fold")
-        for name, figures in rows.items():
-            table.add_row(name, *(_show(figures.get(k), k) for k in columns))
-        out.print(table)
+        columns = [Column(t(f"report.col.{scope}"), fold=False)]
+        columns += [Column(t(f"figure.{key}"), right=True) for key in keys]
+        write(draw(columns, [[name, *(_show(figures.get(k), k) for k in keys)]
+                             for name, figures in by.items()], title=t(f"report.by_{scope}")))

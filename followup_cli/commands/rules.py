@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from followup_cli.commands.state import check_choice, state
 from followup_cli.i18n import pick, t
+from followup_cli.options import check_choice, state
 
 
 def register(app: typer.Typer) -> None:
@@ -27,9 +28,8 @@ def show_cli(
 
     显示当前生效的回访规则。
     """
-    from rich.table import Table
-
-    from followup_cli.render import console, emit_json
+    from followup_cli.output.formats import emit_json
+    from followup_cli.output.tables import Column, draw
 
     check_choice("--format", fmt, ("table", "json"))
     pack = state(ctx).rule_pack()
@@ -40,9 +40,7 @@ def show_cli(
                                         "touchpoints": [tp._asdict() for tp in c.touchpoints]}
                                   for cid, c in pack.categories.items()}})
         return
-    table = Table(title=" + ".join(pack.sources), title_justify="left", show_lines=True)
-    for key in ("id", "kind", "match", "touchpoints"):
-        table.add_column(t(f"rules.col.{key}"), overflow="fold")
+    rows = []
     for c in pack.categories.values():
         label = f"{c.id}\n{pick(c.label)}"
         if c.kind == "treated":
@@ -52,8 +50,9 @@ def show_cli(
         tps = "\n".join(
             f"{tp.offset:>4} {tp.window if tp.window != 'any' else '':<9}"
             f"{'←' if tp.move == 'earlier' else '→'} {pick(tp.purpose)}" for tp in c.touchpoints)
-        table.add_row(label, c.kind, match, tps)
-    console().print(table)
+        rows.append((label, c.kind, match, tps))
+    columns = [Column(t(f"rules.col.{key}")) for key in ("id", "kind", "match", "touchpoints")]
+    sys.stdout.write(draw(columns, rows, title=" + ".join(pack.sources), lines_between=True))
 
 
 def check_cli(
@@ -69,17 +68,17 @@ def check_cli(
     """
     from followup_cli.errors import FollowupError
     from followup_cli.rules import load_rules
-    from followup_cli.scripts import load_scripts, missing
+    from followup_cli.scripts import is_scripts_file, load_scripts, missing
 
     st = state(ctx)
     if not files:
         files = [Path(p) for p in (st.beside_ledger("rules.toml"),
                                    st.beside_ledger("scripts.toml")) if os.path.exists(p)]
-    rules_file = next((f for f in files if not _is_scripts(f)), None)
+    rules_file = next((f for f in files if not is_scripts_file(f)), None)
     pack = load_rules(rules_file) if rules_file else st.rule_pack()
     if rules_file:
         typer.echo(t("rules.ok", path=rules_file, count=len(pack.categories)))
-    scripts_files: list[Path | None] = [f for f in files if _is_scripts(f)]
+    scripts_files: list[Path | None] = [f for f in files if is_scripts_file(f)]
     for scripts_file in scripts_files or [None]:
         scripts = load_scripts(scripts_file)
         shown = scripts_file or "scripts.toml"
@@ -88,15 +87,3 @@ def check_cli(
             raise FollowupError(t("script.missing", path=shown, touchpoints=", ".join(lacking)))
         if scripts_file:
             typer.echo(t("script.ok", path=shown, count=len(scripts.touchpoints)))
-
-
-def _is_scripts(path: Path) -> bool:
-    """A scripts file has [common], [worries] or [touchpoints]; a rules file has none."""
-    from followup_cli.errors import FollowupError
-    from followup_cli.files import read_toml
-
-    try:
-        data = read_toml(path)   # read once, and at most MAX_TOML_CHARS of it
-    except FollowupError:
-        return False  # let the rules loader report it with its location
-    return bool({"common", "worries", "touchpoints"} & set(data))

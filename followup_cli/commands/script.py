@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
-from followup_cli.commands.state import SQLITE_INT, check_choice, state
-from followup_cli.i18n import current, t
+from followup_cli.i18n import t
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
+from followup_cli.options import SQLITE_INT, check_choice, state
 
 
 def register(app: typer.Typer) -> None:
     app.command("script")(script_cli)
-
-
-def script_values(record: dict[str, Any], clinic: str | None, agent: str) -> dict[str, Any]:
-    """What the placeholders of a script stand for, for this task."""
-    return {
-        "name": record["name"], "project": record["project"] or t("script.no_project"),
-        "doctor": record["doctor"] or t("script.no_doctor"),
-        "days": record["days_since_visit"] if record["days_since_visit"] is not None else "",
-        "next": record.get("next_due") or t("script.no_next"),
-        "clinic": clinic or t("script.clinic"), "agent": agent,
-        "purpose": record["purpose"],
-    }
 
 
 def script_cli(
@@ -37,44 +26,49 @@ def script_cli(
     某个回访任务的话术，已填入患者信息。
     """
     from followup_cli import clock
-    from followup_cli.commands.log import default_agent
-    from followup_cli.commands.state import parse_day
-    from followup_cli.errors import FollowupError
-    from followup_cli.render import console, emit_json
-    from followup_cli.scripts import script_for
-    from followup_cli.sheet import task_record
+    from followup_cli.agents import default_agent
+    from followup_cli.options import parse_day
+    from followup_cli.output.formats import emit_json
+    from followup_cli.sheet import task_script
 
     check_choice("--format", fmt, ("table", "json"))
     st = state(ctx)
     rules, scripts = st.rule_pack(), st.call_scripts()
-    conn = st.open()
-    try:
-        record = task_record(conn, task_id,
-                             parse_day(day) if day is not None else clock.today(), rules)
-    finally:
-        conn.close()
-    if record is None:
-        raise FollowupError(t("log.no_task", task_id=task_id))
-    values = script_values(record, st.clinic_name(), default_agent())
-    script = script_for(scripts, record["category"], record["touchpoint"], current(), values)
+    with st.ledger() as conn:
+        record, script = task_script(conn, task_id,
+                                     parse_day(day) if day is not None else clock.today(),
+                                     rules, scripts, clinic=st.clinic_name(),
+                                     caller=default_agent())
     if fmt == "json":
         emit_json({"task_id": task_id, "patient_id": record["patient_id"], **script})
-        return
-    out = console()
-    out.print(f"#{task_id} {record['name']} · {record['purpose']}")
+    else:
+        render(task_id, record, script)
+
+
+def render(task_id: int, record: dict[str, Any], script: dict[str, Any]) -> None:
+    """The script as plain lines, indented under its headings; long lines wrap to the
+    terminal at spaces, their continuation indented too (a date never splits)."""
+    from followup_cli.output.tables import paragraph, terminal_width, use_colour, wrap
+
+    bold = ("\x1b[1m", "\x1b[0m") if use_colour() else ("", "")
+    width = terminal_width()
+    out = [paragraph(f"#{task_id} {record['name']} · {record['purpose']}", width)]
 
     def heading(key: str) -> None:
-        out.print()
-        out.print(t(key), style="bold")
+        out.append("\n" + bold[0] + t(key) + bold[1] + "\n")
+
+    def lines(*texts: str) -> None:
+        for text in texts:
+            for piece in wrap(text, width - 2):
+                out.append("  " + piece + "\n")
 
     heading("script.open")
-    out.print(f"  {script['greeting']}\n  {script['identity']}")
+    lines(script["greeting"], script["identity"])
     heading("script.ask")
-    for question in script["questions"]:
-        out.print(f"  ▸{question}")
+    lines(*(f"▸{question}" for question in script["questions"]))
     if script["worries"]:
         heading("script.worries")
-        for answer in script["worries"].values():
-            out.print(f"  ▸{answer}")
+        lines(*(f"▸{answer}" for answer in script["worries"].values()))
     heading("script.close")
-    out.print(f"  {script['closing']}\n  ({script['not_convenient']})")
+    lines(script["closing"], f"({script['not_convenient']})")
+    sys.stdout.write("".join(out))

@@ -24,7 +24,7 @@ from followup_cli.ledger import chain
 from followup_cli.ledger.migrations import LATEST, migrate
 
 if TYPE_CHECKING:
-    from followup_cli.files import StrPath
+    from followup_cli.clinic_files import StrPath
 
 # A write waits for another followup's write (an import can hold the ledger for minutes)
 # in steps of BUSY_TIMEOUT_MS, saying so after the first, for at most WAIT_LIMIT_S
@@ -146,6 +146,19 @@ def copy_to(conn: sqlite3.Connection, target: StrPath) -> None:
             raise LedgerError(not_written(target, e if isinstance(e, OSError)
                                           else OSError(0, str(e)))) from None
         raise
+
+
+def backup_to(conn: sqlite3.Connection, target: StrPath) -> str | None:
+    """`copy_to`, then SQLite's first word on damage in the copy (quick_check), or None."""
+    copy_to(conn, target)
+    copy = sqlite3.connect(target)
+    try:
+        found = [r[0] for r in copy.execute("PRAGMA quick_check(1)")]
+    except sqlite3.DatabaseError as e:
+        return str(e)
+    finally:
+        copy.close()
+    return None if found == ["ok"] else str(found[0])
 
 
 @contextmanager

@@ -28,7 +28,7 @@ from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 
 if TYPE_CHECKING:
-    from followup_cli.files import StrPath
+    from followup_cli.clinic_files import StrPath
 
 # files opened in this process that no output may replace (real paths)
 _protected: set[str] = set()

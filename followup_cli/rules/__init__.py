@@ -15,7 +15,7 @@ from followup_cli.i18n import t
 from followup_cli.text import given
 
 if TYPE_CHECKING:
-    from followup_cli.files import StrPath
+    from followup_cli.clinic_files import StrPath
 
 DEFAULT_PATH = os.path.join(os.path.dirname(__file__), "default.toml")
 VISIT_KINDS = ("treated", "consult", "no_show", "course_end")
@@ -101,7 +101,7 @@ def load_rules(clinic_file: StrPath | None = None) -> RulePack:
 
 
 def _read(path: StrPath) -> dict[str, Any]:
-    from followup_cli.files import read_toml
+    from followup_cli.clinic_files import read_toml
 
     return read_toml(path)
 

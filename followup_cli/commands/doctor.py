@@ -1,48 +1,17 @@
-"""followup backup FILE | followup doctor"""
+"""followup doctor"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from followup_cli.commands.state import a_file, check_choice, state
 from followup_cli.i18n import t
+from followup_cli.options import check_choice, state
 
 
 def register(app: typer.Typer) -> None:
-    app.command("backup")(backup_cli)
     app.command("doctor")(doctor_cli)
-
-
-def backup_cli(
-    ctx: typer.Context,
-    target: Annotated[Path, typer.Argument(help="Where to write the copy.", dir_okay=False,
-                                              callback=a_file)],
-) -> None:
-    """Copy the ledger safely while others keep working (SQLite online backup).
-
-    在他人继续使用时安全地备份台账。
-    """
-    from followup_cli.ledger import copy_to
-    from followup_cli.output.files import check_target, protect
-
-    st = state(ctx)
-    protect(st.ledger_path, ledger=True)
-    real = check_target(target, "db")   # never the ledger, another ledger or an older backup
-    conn = st.open()
-    try:
-        copy_to(conn, real)
-        damage = _damage(real)
-    finally:
-        conn.close()
-    if damage:   # a copy of a damaged ledger is still worth keeping; say so, exit 1
-        from followup_cli.render import warn
-
-        warn(t("backup.damaged", path=target, first=damage))
-        raise typer.Exit(1)
-    typer.echo(t("backup.done", path=target))
 
 
 def doctor_cli(
@@ -62,16 +31,13 @@ def doctor_cli(
     """
     from followup_cli import clock
     from followup_cli.health import check
-    from followup_cli.render import emit_json
+    from followup_cli.output.formats import emit_json
 
     check_choice("--format", fmt, ("table", "json"))
     st = state(ctx)
     cal = st.clinic_calendar()
-    conn = st.open()
-    try:
+    with st.ledger() as conn:
         result = check(conn, cal, clock.today(), tuple(anchors or ()))
-    finally:
-        conn.close()
     if fmt == "json":
         emit_json(result)
     else:
@@ -102,17 +68,3 @@ def shown(detail: Any) -> str:
     if isinstance(detail, str):
         return words.get(detail, detail)
     return str(detail)
-
-
-def _damage(path: str) -> str | None:
-    """SQLite's first word on damage in the copy at `path` (quick_check), or None."""
-    import sqlite3
-
-    conn = sqlite3.connect(path)
-    try:
-        found = [r[0] for r in conn.execute("PRAGMA quick_check(1)")]
-    except sqlite3.DatabaseError as e:
-        return str(e)
-    finally:
-        conn.close()
-    return None if found == ["ok"] else found[0]

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from followup_cli.commands.state import check_choice, parse_day, state, warn_provisional
 from followup_cli.i18n import t
+from followup_cli.options import check_choice, parse_day, state
 
 
 def register(app: typer.Typer) -> None:
@@ -43,7 +43,7 @@ def import_visits_cli(
     """
     from followup_cli import clock
     from followup_cli.importer import import_visits, parse_map
-    from followup_cli.render import emit_json
+    from followup_cli.output.formats import emit_json
 
     check_choice("--format", fmt, ("table", "json"))
     st = state(ctx)
@@ -51,13 +51,10 @@ def import_visits_cli(
     stored = st.config().get("import", {}).get("map", {})
     user_map = parse_map([f"{k}={v}" for k, v in stored.items()] + list(map_ or []))
     rules, cal = st.rule_pack(), st.clinic_calendar()
-    conn = st.open(create=True)
-    try:
+    with st.ledger(create=True) as conn:
         summary = import_visits(conn, file, rules, cal, as_of, user_map=user_map,
                                 dry_run=dry_run, skip_bad=skip_bad,
                                 now=None if day is not None else clock.now(), sheet=sheet)
-    finally:
-        conn.close()
     if fmt == "json":
         emit_json(summary.as_dict())
     else:
@@ -78,6 +75,8 @@ def import_visits_cli(
             typer.echo(t("import.dry_run"))
     if summary.replanned:
         typer.echo(t("import.replanned", count=summary.replanned))
+    from followup_cli.output.formats import warn_provisional
+
     warn_provisional(cal, summary.provisional)
     if summary.bad and skip_bad is not None and not dry_run:
         typer.echo(t("import.skipped_to", count=len(summary.bad), path=skip_bad), err=True)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import calendar as month_grid
+import re
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from followup_cli.commands.state import check_choice, state
 from followup_cli.i18n import current, t
+from followup_cli.options import check_choice, state
 
 
 def register(app: typer.Typer) -> None:
@@ -20,21 +22,6 @@ def register(app: typer.Typer) -> None:
     group.command("check")(check_cli)
     group.command("replan")(replan_cli)
     app.add_typer(group, name="calendar")
-
-
-def day_kind(cal: Any, d: date) -> str:
-    """calling | rest (statutory) | work (make-up working day) | closed | weekend."""
-    from followup_cli.calendar import _national
-
-    if d in cal.closed:
-        return "closed"
-    if cal.is_calling_day(d):
-        national = _national(d) if cal.national and d.year not in cal.years else None
-        is_work = d in cal.work or national == "work"
-        return "work" if is_work and d.weekday() >= 5 else "calling"
-    if d in cal.rest or (cal.national and _national(d) == "rest"):
-        return "rest"
-    return "weekend"
 
 
 def show_cli(
@@ -48,14 +35,13 @@ def show_cli(
     按月显示一年的回访日，标出法定休息日和调休上班日。
     """
     from followup_cli import clock
-    from followup_cli.render import emit_json, warn
+    from followup_cli.calendar import year_days
+    from followup_cli.output.formats import emit_json, warn
 
     check_choice("--format", fmt, ("table", "json"))
     cal = state(ctx).clinic_calendar()
     year = year or clock.today().year
-    days = [date(year, m, d) for m in range(1, 13)
-            for d in range(1, month_grid.monthrange(year, m)[1] + 1)]
-    kinds = {d: day_kind(cal, d) for d in days}
+    kinds = year_days(cal, year)
     known = cal.knows(date(year, 6, 1))
     if not known:
         warn(t("calendar.unknown", year=year))
@@ -67,41 +53,51 @@ def show_cli(
 
 
 MARKS = {"rest": ("休", "R"), "work": ("班", "W"), "closed": ("停", "C"), "weekend": ("末", "-")}
-STYLES = {"rest": "bold red", "work": "bold green", "closed": "bold yellow", "weekend": "dim"}
+STYLES = {"rest": "1;31", "work": "1;32", "closed": "1;33", "weekend": "2"}   # ANSI
 
 
 def _render_year(year: int, kinds: dict[date, str], cal: Any) -> None:
-    from rich.columns import Columns
-    from rich.table import Table
-    from rich.text import Text
-
-    from followup_cli.render import console
+    """Twelve small month grids side by side, as many as the terminal holds."""
+    from followup_cli.output.tables import cell_width, terminal_width, use_colour
 
     zh = current() == "zh"
+    colour = use_colour()
     heads = "一二三四五六日" if zh else ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
+
+    def cell(text: str, style: str = "") -> str:
+        padded = " " * (5 - cell_width(text)) + text
+        return f"\x1b[{style}m{padded}\x1b[0m" if colour and style and text else padded
+
     months = []
     for month in range(1, 13):
-        table = Table(title=f"{year}-{month:02d}", show_edge=False, pad_edge=False,
-                      box=None, padding=(0, 0))
-        for head in heads:
-            table.add_column(head, justify="right", width=5)
+        title = f"{year}-{month:02d}"
+        lines = [title.center(35).rstrip(), "".join(cell(h) for h in heads)]
         for week in month_grid.Calendar().monthdatescalendar(year, month):
-            cells = []
+            row = ""
             for d in week:
-                if d.month != month:
-                    cells.append(Text(""))
-                    continue
-                kind = kinds[d]
+                kind = kinds[d] if d.month == month else "calling"
                 mark = MARKS[kind][0 if zh else 1] if kind != "calling" else ""
-                cells.append(Text(f"{d.day}{mark}", style=STYLES.get(kind, "")))
-            table.add_row(*cells)
-        months.append(table)
-    out = console()
+                row += cell(f"{d.day}{mark}" if d.month == month else "", STYLES.get(kind, ""))
+            lines.append(row)
+        months.append(lines)
+    across = max(1, (terminal_width() + 3) // 38)
+    out = [t("calendar.title", year=year)]
+    for first in range(0, 12, across):
+        group = months[first:first + across]
+        height = max(map(len, group))
+        for n in range(height):
+            parts = [(m[n] if n < len(m) else "") for m in group]
+            out.append("   ".join(p + " " * (35 - cell_width(_plain(p))) for p in parts)
+                       .rstrip())
+        out.append("")
     windows = cal.windows(date(year, 7, 1)), cal.windows(date(year, 1, 1))
-    out.print(t("calendar.title", year=year))
-    out.print(Columns(months, padding=(1, 3)))
-    out.print(t("calendar.legend"))
-    out.print(t("calendar.windows", summer=_hours(windows[0]), winter=_hours(windows[1])))
+    out.append(t("calendar.legend"))
+    out.append(t("calendar.windows", summer=_hours(windows[0]), winter=_hours(windows[1])))
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+def _plain(text: str) -> str:
+    return re.sub("\x1b\\[[0-9;]*m", "", text)
 
 
 def _hours(windows: dict[str, Any]) -> str:
@@ -145,25 +141,17 @@ def replan_cli(
     日历变更后重新安排未完成的回访日期；已完成的回访不会变动。
     """
     from followup_cli import clock
-    from followup_cli.commands.state import parse_day
-    from followup_cli.ledger import transaction
-    from followup_cli.planning import replan
-    from followup_cli.render import emit_json, emit_table
+    from followup_cli.options import parse_day
+    from followup_cli.output.formats import emit_json
+    from followup_cli.output.tables import emit_table
+    from followup_cli.planning import replan_calendar
 
     check_choice("--format", fmt, ("table", "json"))
     st = state(ctx)
     cal = st.clinic_calendar()
     today = parse_day(day) if day is not None else clock.today()
-    conn = st.open()
-    try:
-        with transaction(conn):
-            moved = replan(conn, cal, today)
-            if dry_run:
-                raise _DryRun  # rolls the transaction back
-    except _DryRun:
-        pass
-    finally:
-        conn.close()
+    with st.ledger() as conn:
+        moved = replan_calendar(conn, cal, today, dry_run=dry_run)
     rows = [m._asdict() for m in moved]
     if fmt == "json":
         emit_json({"moved": rows, "dry_run": dry_run})
@@ -177,7 +165,3 @@ def replan_cli(
                     ("category", t("rules.col.id")), ("touchpoint", "·"),
                     ("old_due", t("calendar.col.old")), ("new_due", t("calendar.col.new")),
                     ("provisional", mark)])
-
-
-class _DryRun(Exception):
-    pass

@@ -1,35 +1,34 @@
-"""What every command shares: the root options, the ledger, rules, calendar and clinic
-configuration found next to the ledger, and the date options."""
+"""What every command shares: the root options, the ledger (opened through `State.ledger`),
+the rules, calendar and clinic configuration found next to the ledger, and the readers of
+date, time and choice options."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import LANGS, set_lang, t
 from followup_cli.lazy import pathlib, typer  # loaded on first use: due and log run without
 
 if TYPE_CHECKING:
-    from followup_cli.files import StrPath
+    from followup_cli.clinic_files import StrPath
 
 
-class State:
+class State(NamedTuple):
     """The root options: the ledger(s), and the clinic's rules and calendar files if given."""
 
-    __slots__ = ("dbs", "rules", "calendar")
-
-    def __init__(self, dbs: list[StrPath] | None = None, rules: StrPath | None = None,
-                 calendar: StrPath | None = None):
-        self.dbs = dbs or []
-        self.rules = rules
-        self.calendar = calendar
+    dbs: tuple[StrPath, ...] = ()
+    rules: StrPath | None = None
+    calendar: StrPath | None = None
 
     def branch(self, path: StrPath) -> State:
         """The same options on one ledger of several (a group report's branch)."""
-        return State([path], self.rules, self.calendar)
+        return State((path,), self.rules, self.calendar)
 
     @property
     def ledger_path(self) -> str:
@@ -50,6 +49,15 @@ class State:
         if not create and not os.path.exists(path):
             raise FollowupError(t("ledger.empty", path=path))
         return open_ledger(path, create_dirs=create)
+
+    @contextmanager
+    def ledger(self, *, create: bool = False) -> Iterator[sqlite3.Connection]:
+        """The ledger, open for the `with` block: how every command reaches it."""
+        conn = self.open(create=create)
+        try:
+            yield conn
+        finally:
+            conn.close()
 
     def rule_pack(self):  # noqa: ANN201
         from followup_cli.rules import load_rules
@@ -82,7 +90,7 @@ class State:
         path = self.beside_ledger("followup.toml")
         if not os.path.exists(path):
             return {}
-        from followup_cli.files import read_toml
+        from followup_cli.clinic_files import read_toml
 
         return read_toml(path)
 
@@ -135,7 +143,7 @@ def root_callback(
 
         typer.echo(f"followup {__version__}")
         raise typer.Exit(0)
-    ctx.obj = State(dbs=list(db or []), rules=rules, calendar=calendar)
+    ctx.obj = State(tuple(db or ()), rules, calendar)
 
 
 def state(ctx: typer.Context) -> State:
@@ -171,17 +179,6 @@ def parse_time(value: str, option: str = "--time") -> time:
     if moment.tzinfo is not None:
         raise FollowupError(t("error.time", option=option, value=value))
     return moment
-
-
-def warn_provisional(cal: Any, days: list[date]) -> None:
-    """Once per command that shows dates: which of them may still move, and why."""
-    if not days:
-        return
-    from followup_cli.render import warn
-
-    years = cal.unknown_years(days)
-    warn(t("due.provisional", count=len(days),
-           years=", ".join(map(str, years)) or str(max(days).year)))
 
 
 def the_day(today: bool, day: str | None) -> date:

@@ -1,5 +1,6 @@
-"""Boxed tables for the terminal, drawn without rich: the call sheet opens every shift and
-must appear at once (rich costs ~45 ms to import and ~0.7 ms a row).
+"""Boxed tables for the terminal: the one way every command draws one. Without rich: the
+call sheet opens every shift and must appear at once (rich costs ~45 ms to import and
+~0.7 ms a row).
 
 The look is rich's heavy-head box, and columns are fitted to the terminal the way rich
 fits them: the widest foldable columns give way first. Chinese characters count two
@@ -15,7 +16,7 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Dim(str):
@@ -48,12 +49,16 @@ def _char_width(ch: str) -> int:
 
 
 _WORD = re.compile(r"\s*\S+\s*")
+# Folded Chinese text breaks between any two characters, but a run of other characters
+# in it (a date, a time, a number) moves to the next line whole if it fits one
+_WIDE = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_PIECE = re.compile(rf"[{_WIDE}]|[^{_WIDE}]+")
 
 
 @lru_cache(maxsize=4096)
 def wrap(line: str, width: int) -> tuple[str, ...]:
     """One line in lines of at most `width` cells: words move to the next line whole,
-    a word wider than the column is folded."""
+    a word wider than the column is folded (a date inside it is kept whole)."""
     if cell_width(line) <= width:
         return (line,)
     lines: list[str] = []
@@ -77,18 +82,23 @@ def wrap(line: str, width: int) -> tuple[str, ...]:
 
 
 def _chop(word: str, width: int) -> list[str]:
-    pieces, current, position = [], "", 0
-    for ch in word:
-        w = _char_width(ch)
-        if w > width:
-            continue   # a wide character in a one-cell column cannot be shown (nor by rich)
-        if position + w > width and current:
-            pieces.append(current)
+    lines, current, position = [], "", 0
+    for piece in _PIECE.findall(word):
+        whole = cell_width(piece)
+        if 1 < whole <= width and position + whole > width and current:
+            lines.append(current)   # a date that fits a line starts the next one
             current, position = "", 0
-        current += ch
-        position += w
-    pieces.append(current)
-    return pieces
+        for ch in piece:
+            w = _char_width(ch)
+            if w > width:
+                continue   # a wide character in a one-cell column cannot be shown (nor rich)
+            if position + w > width and current:
+                lines.append(current)
+                current, position = "", 0
+            current += ch
+            position += w
+    lines.append(current)
+    return lines
 
 
 def fit(widths: list[int], foldable: list[bool], room: int) -> list[int]:
@@ -218,3 +228,12 @@ def _style(text: str, header: bool, colour: bool) -> str:
     if isinstance(text, Dim):
         return "\x1b[2m" + text + "\x1b[0m"
     return text
+
+
+def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]],
+               title: str | None = None, right: Sequence[str] = ()) -> None:
+    """Plain rows as a table of `columns` (key, header); the `right` keys are numbers."""
+    cells = [["" if row.get(key) is None else str(row.get(key)) for key, _ in columns]
+             for row in rows]
+    sys.stdout.write(draw([Column(header, right=key in right) for key, header in columns],
+                          cells, title=title or ""))

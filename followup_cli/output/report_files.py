@@ -14,15 +14,14 @@ import logging
 import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from followup_cli import __version__
 from followup_cli.i18n import current, pick, t
 from followup_cli.output.files import write_workbook, writing
-from followup_cli.render import safe_cell, warn
+from followup_cli.output.formats import safe_cell, warn
 from followup_cli.report import HEADLINE, previous_period
 
 # Fonts with Chinese glyphs, the most wanted first: Linux (Noto CJK / Source Han Sans,
@@ -51,18 +50,17 @@ COLOURS = ("#2f6f9f", "#e08a2c", "#4a9a6a", "#b03a3a")
 _cjk: list[str] | None = None   # found once per run
 
 
-@dataclass
-class About:
+class About(NamedTuple):
     """What the ledgers' side files tell about the report: the clinic's name(s) and the
     categories' labels in the current language."""
 
-    clinics: list[str] = field(default_factory=list)
-    categories: dict[str, str] = field(default_factory=dict)
+    clinics: list[str]
+    categories: dict[str, str]
 
 
 def about(st: Any) -> About:
     """From followup.toml ([clinic] name) and the rule pack next to each ledger."""
-    out = About()
+    out = About([], {})
     for branch in [st.branch(p) for p in st.dbs] or [st]:
         name = branch.clinic_name()
         if name and name not in out.clinics:
@@ -315,7 +313,7 @@ footer { margin-top: 5mm; border-top: 1px solid #bbb; padding-top: 1.5mm; color:
 
 def write_html(path: Path, report: dict[str, Any], trend: list[dict[str, Any]],
                info: About | None = None) -> None:
-    info = info or About()
+    info = info or About([], {})
     e = html.escape
     title = _title(report)
 
@@ -435,7 +433,7 @@ def write_xlsx(path: Path, report: dict[str, Any], trend: list[dict[str, Any]],
     from openpyxl.chart import BarChart, LineChart, Reference
     from openpyxl.styles import Font
 
-    info = info or About()
+    info = info or About([], {})
     book = Workbook()
     ws = book.active
     ws.title = _sheet_name(t("report.sheet.summary"))

@@ -1,5 +1,5 @@
-"""One renderer for every command: rows are built once as plain dicts, then shown as a
-table, JSON or CSV. Data goes to stdout, messages to stderr."""
+"""The formats of every command: rows are built once as plain dicts, then shown as a
+table (output/tables.py), JSON or CSV. Data goes to stdout, messages to stderr."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from followup_cli.output.terminal import clean
@@ -73,27 +74,6 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def console(stderr: bool = False):  # noqa: ANN201 - rich is imported only when drawing
-    from rich.console import Console
-
-    # data is never markup: a patient called "[/]王[b]五" prints as written
-    return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, markup=False,
-                   emoji=False)
-
-
-def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]],
-               title: str | None = None) -> None:
-    """A plain table of `columns` (key, header)."""
-    from rich.table import Table
-
-    table = Table(title=title, show_lines=False)
-    for _, header in columns:
-        table.add_column(header, overflow="fold")
-    for row in rows:
-        table.add_row(*("" if row.get(k) is None else str(row.get(k)) for k, _ in columns))
-    console().print(table)
-
-
 def emit_rows(fmt: str, rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]],
               title: str | None = None) -> None:
     """A list of plain rows in the chosen format: JSON, CSV, or a table of `columns`."""
@@ -102,8 +82,21 @@ def emit_rows(fmt: str, rows: Sequence[dict[str, Any]], columns: Sequence[tuple[
     elif fmt == "csv":
         emit_csv(rows)
     else:
+        from followup_cli.output.tables import emit_table
+
         emit_table(rows, columns, title=title)
 
 
 def warn(message: str) -> None:
     sys.stderr.write(message + "\n")
+
+
+def warn_provisional(cal: Any, days: list[date]) -> None:
+    """Once per command that shows dates: which of them may still move, and why."""
+    if not days:
+        return
+    from followup_cli.i18n import t
+
+    years = cal.unknown_years(days)
+    warn(t("due.provisional", count=len(days),
+           years=", ".join(map(str, years)) or str(max(days).year)))

@@ -11,7 +11,7 @@ from typing import Any
 from followup_cli.calls import OUTCOMES, outcome_label
 from followup_cli.i18n import t
 from followup_cli.output.files import write_workbook
-from followup_cli.render import safe_cell
+from followup_cli.output.formats import safe_cell
 
 CSS = """
 @page { size: A4; margin: 9mm 10mm; }

@@ -96,7 +96,9 @@ def _act(conn: sqlite3.Connection, case_id: int, action: str, *, agent: str, at:
     case = get_case(conn, case_id)
     allowed, status = TRANSITIONS[action]
     if case["status"] not in allowed:
-        raise FollowupError(t("complaint.bad_step", id=case_id, action=action,
+        actions = {"ack": t("complaint.action.ack"), "resolve": t("complaint.action.resolve"),
+                   "close": t("complaint.action.close"), "reopen": t("complaint.action.reopen")}
+        raise FollowupError(t("complaint.bad_step", id=case_id, action=actions[action],
                               status=t(f"complaint.status.{case['status']}")))
     if not given(note):
         raise FollowupError(t("complaint.need_note"))

@@ -15,9 +15,10 @@ from followup_cli.phones import mask_phone
 
 
 def timeline(conn: sqlite3.Connection, patient_id: str, today: date, now: datetime, *,
-             reveal: bool = False, viewer: str = "") -> dict[str, Any]:
+             reveal: bool = False, viewer: str = "", rules: Any = None) -> dict[str, Any]:
     """A patient's history as of `today`; with `reveal`, the phone in full, which the
-    audit log records as shown to `viewer` at `now`."""
+    audit log records as shown to `viewer` at `now`. With `rules`, each task says what it
+    is for (`purpose`)."""
     patient_id = normalise_id(patient_id)
     patient = conn.execute("SELECT * FROM patients WHERE patient_id = ?",
                            (patient_id,)).fetchone()
@@ -37,6 +38,10 @@ def timeline(conn: sqlite3.Connection, patient_id: str, today: date, now: dateti
             "ORDER BY due_date, task_id", (patient_id,)):
         task = dict(r)
         task["state"] = task_state(task, today)
+        if rules is not None:
+            from followup_cli.sheet import purpose_of
+
+            task["purpose"] = purpose_of(rules, task["category"], task["touchpoint"])
         tasks.append(task)
     calls = [dict(r) for r in conn.execute(
         "SELECT a.attempt_id, a.called_at, a.logged_at, a.agent, a.outcome, a.note, "

@@ -97,17 +97,21 @@ def task_record(conn: sqlite3.Connection, task_id: int, day: date,
     return record
 
 
+def purpose_of(rules: RulePack, category_id: str, touchpoint: str) -> str:
+    """What a touchpoint is for, in the user's language (its id if the rules lost it)."""
+    category = rules.categories.get(category_id)
+    for tp in category.touchpoints if category is not None else ():
+        if tp.id == touchpoint:
+            return pick(tp.purpose)
+    return touchpoint
+
+
 def _record(row: sqlite3.Row, day: date, rules: RulePack, reveal: bool) -> dict[str, Any]:
     due = date.fromisoformat(row["due_date"])
     window = row["window"]
     if row["next_try_at"]:
         window = _window_at(datetime.fromisoformat(row["next_try_at"]), rules, window)
-    category = rules.categories.get(row["category"])
-    purpose = row["touchpoint"]
-    if category is not None:
-        for tp in category.touchpoints:
-            if tp.id == row["touchpoint"]:
-                purpose = pick(tp.purpose)
+    purpose = purpose_of(rules, row["category"], row["touchpoint"])
     visit_date = row["visit_date"]
     return {
         "task_id": row["task_id"],

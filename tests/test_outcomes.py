@@ -288,3 +288,20 @@ def test_a_note_of_punctuation_says_nothing(cli, ledger: Path) -> None:
                  "--when", "2026-11-03 15:00")
     assert result.code == 2 and "(got 1;" in result.err
     assert query(ledger, "SELECT count(*) FROM attempts") == [(0,)]
+
+
+def test_the_timeline_and_complaint_steps_speak_chinese(cli, ledger: Path) -> None:
+    assert cli("log", "--patient", "C1", "-o", "complaint", "--note", COMPLAINT, "--when",
+               "2026-11-03 15:00").code == 0
+    assert cli("log", "--patient", "C2", "-o", "do_not_call", "--when",
+               "2026-11-03 15:05").code == 0
+    shown = cli("--lang", "zh", "patient", "C2").out + cli("--lang", "zh", "patient", "C1").out
+    for code in ("surgery", "no_show", "do_not_call", " 1d ", "reached", "complaint"):
+        assert code not in shown, code
+    assert "患者勿扰" in shown
+    case = query(ledger, "SELECT complaint_id FROM complaints")[0][0]
+    assert cli("complaint", "close", str(case), "--note", "已当面解释并给出方案，患者认可",
+               "--when", "2026-11-03 16:00").code == 0
+    again = cli("--lang", "zh", "complaint", "resolve", str(case), "--note", "再次处理",
+                "--when", "2026-11-03 16:05")
+    assert again.code == 2 and "不能给出方案" in again.err and "resolve" not in again.err

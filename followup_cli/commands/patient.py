@@ -45,10 +45,12 @@ def show_cli(
 
     check_choice("--format", fmt, ("table", "json"))
     now = clock.now()
-    with state(ctx).ledger() as conn:
+    st = state(ctx)
+    with st.ledger() as conn:
         history = timeline(conn, patient_id, parse_day(day) if day is not None else now.date(),
                            now, reveal=reveal,
-                           viewer=(agent or default_agent()) if reveal else "")
+                           viewer=(agent or default_agent()) if reveal else "",
+                           rules=st.rule_pack())
     if fmt == "json":
         emit_json(history)
     else:
@@ -74,10 +76,14 @@ def render(history: dict[str, Any]) -> None:
         if v["backfill"]:
             detail += " · " + t("patient.backfill", count=v["backfill"])
         rows.append((v["visit_date"], t("patient.visit") + " " + v["visit_id"], detail))
+    reasons = {"converted": t("reason.converted"), "do_not_call": t("reason.do_not_call"),
+               "reopened": t("reason.reopened"), "replanned": t("reason.replanned"),
+               "failed_attempts": t("reason.failed_attempts")}
     for task in history["tasks"]:
-        reason = f" ({task['status_reason']})" if task["status_reason"] else ""
+        reason = task["status_reason"]
+        reason = f" ({reasons.get(reason, reason)})" if reason else ""
         rows.append((task["due_date"], t("patient.task") + f" #{task['task_id']}",
-                     f"{task['category']} {task['touchpoint']} · "
+                     f"{task.get('purpose') or task['touchpoint']} · "
                      f"{t('state.' + task['state'])}{reason}"))
     for c in history["calls"]:
         what = t("patient.call") + f" #{c['attempt_id']}"

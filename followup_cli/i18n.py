@@ -727,6 +727,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "{path}: larger than {limit}, not a settings file"),
     "assign.too_many": ("--agents：一个班最多 {limit} 位专员（现在 {count} 位）",
                         "--agents: at most {limit} agents on a shift ({count} given)"),
+    "report.copies": ("{first} 和 {second} 是同一个台账的副本（如备份）：每个分院只能给一次 --db",
+                      "{first} and {second} are copies of one ledger (a backup?): give each "
+                      "branch's --db once"),
     "report.same_ledger": ("{first} 和 {second} 是同一个台账：每个分院只能给一次 --db",
                            "{first} and {second} are the same ledger: give each branch's "
                            "--db once"),

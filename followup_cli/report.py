@@ -332,9 +332,17 @@ def branches_report(branches: list[Branch], start: date, end: date, today: date,
 
     labels = branch_labels([b.path for b in branches], [b.clinic for b in branches])
     reports = {}
+    origins: dict[str, str] = {}
     for label, branch in zip(labels, branches, strict=True):
         conn = open_ledger(branch.path)
         try:
+            # a copy of a ledger (a backup) starts its logs with the very same entry: two
+            # branches that do are one clinic's calls counted twice
+            origin = conn.execute("SELECT hash FROM chain ORDER BY seq LIMIT 1").fetchone()
+            if origin is not None and len(branches) > 1:
+                first = origins.setdefault(origin[0], branch.path)
+                if first != branch.path:
+                    raise FollowupError(t("report.copies", first=first, second=branch.path))
             reports[label] = period_report(conn, start, end, today, min_note=branch.min_note,
                                            agent=agent, category=category, now=now)
         finally:

@@ -454,3 +454,16 @@ def test_a_deadline_still_ahead_today_is_pending(cli, tmp_path: Path) -> None:
     assert late["complaint_deadlines"]["acknowledge"]["overdue"] == 1
     assert at_day_end["complaint_deadlines"]["acknowledge"]["overdue"] == 1
     assert sqlite3.connect(db).execute("SELECT count(*) FROM complaints").fetchone()[0] == 1
+
+
+def test_a_ledger_and_its_backup_are_not_two_branches(cli, two_branches: tuple[Path, Path],
+                                                       tmp_path: Path) -> None:
+    north, south = two_branches
+    copy = tmp_path / "elsewhere" / "north-copy.db"
+    copy.parent.mkdir()
+    assert cli("--db", str(north), "backup", str(copy)).code == 0
+    result = cli("--db", str(north), "--db", str(south), "--db", str(copy), "report",
+                 "--month", "2026-11", "--format", "json")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (f"followup: {north} and {copy} are copies of one ledger (a backup?): "
+                          "give each branch's --db once\n")

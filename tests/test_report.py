@@ -467,3 +467,16 @@ def test_a_ledger_and_its_backup_are_not_two_branches(cli, two_branches: tuple[P
     assert (result.code, result.out) == (2, "")
     assert result.err == (f"followup: {north} and {copy} are copies of one ledger (a backup?): "
                           "give each branch's --db once\n")
+
+
+def test_the_terminal_report_adds_up_and_says_whose_it_is(cli, two_branches: tuple[Path, Path]
+                                                          ) -> None:
+    north, _ = two_branches
+    table = cli("--db", str(north), "report", "--month", "2026-11", "--date", "2026-11-20").out
+    assert "(not called by anyone)" in table and "Completion" in table.split("By agent")[1]
+    mine = cli("--db", str(north), "report", "--month", "2026-11", "--date", "2026-11-20",
+               "--agent", "王芳").out
+    assert mine.splitlines()[0].strip() == "Callback report 2026-11 (agent: 王芳)"
+    period = cli("--db", str(north), "report", "--from", "2026-11-01", "--to", "2026-11-10",
+                 "--date", "2026-11-20").out
+    assert "This period" in period and "This month" not in period

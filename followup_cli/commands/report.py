@@ -13,8 +13,8 @@ import typer
 from followup_cli.i18n import t
 from followup_cli.options import a_file, check_choice, state
 
-AGENT_COLUMNS = ("done", "on_time_rate", "attempts", "reach_rate", "satisfaction_mean", "nps",
-                 "conversions")
+AGENT_COLUMNS = ("due", "done", "completion_rate", "on_time_rate", "reach_rate",
+                 "satisfaction_mean", "nps", "conversions")
 TASK_COLUMNS = ("due", "done", "on_time", "completion_rate", "on_time_rate", "missed",
                 "unreachable")
 BRANCH_COLUMNS = ("due", "completion_rate", "on_time_rate", "reach_rate", "satisfaction_mean",
@@ -111,7 +111,9 @@ def report_cli(
     elif fmt == "csv":
         emit_csv(csv_rows(report))
     else:
-        render(report)
+        from followup_cli.output.report_files import about
+
+        render(report, about(st).categories)
 
 
 def print_explanations() -> None:
@@ -144,17 +146,27 @@ def _show(value: Any, key: str) -> str:
     return str(value)
 
 
-def render(report: dict[str, Any]) -> None:
+def render(report: dict[str, Any], categories: dict[str, str]) -> None:
+    """The report on the terminal; `categories`: each category's label."""
     from followup_cli.output.tables import Column, draw, paragraph
     from followup_cli.report import HEADLINE
 
     write = sys.stdout.write
-    title = (t("report.title", month=report["month"]) if report.get("month")
+    month = bool(report.get("month"))
+    title = (t("report.title", month=report["month"]) if month
              else t("report.period_title", start=report["from"], end=report["to"]))
-    columns = [Column(t("report.col.figure")), Column(t("report.col.value"), right=True)]
+    filters = report.get("filters") or {}
+    if filters.get("agent"):
+        title = t("report.title_agent", title=title, agent=filters["agent"])
+    if filters.get("category"):
+        title = t("report.title_category", title=title,
+                  category=categories.get(filters["category"], filters["category"]))
+    columns = [Column(t("report.col.figure")),
+               Column(t("report.col.value" if month else "report.col.this_period"), right=True)]
     compared = "change" in report
     if compared:
-        columns += [Column(t("report.col.previous"), right=True),
+        columns += [Column(t("report.col.previous" if month else "report.col.previous_period"),
+                           right=True),
                     Column(t("report.col.change"), right=True)]
     rows = []
     for key in HEADLINE:
@@ -182,5 +194,10 @@ def render(report: dict[str, Any]) -> None:
             continue
         columns = [Column(t(f"report.col.{scope}"), fold=False)]
         columns += [Column(t(f"figure.{key}"), right=True) for key in keys]
-        write(draw(columns, [[name, *(_show(figures.get(k), k) for k in keys)]
-                             for name, figures in by.items()], title=t(f"report.by_{scope}")))
+        rows = [[categories.get(name, name) if scope == "category" else name,
+                 *(_show(figures.get(k), k) for k in keys)] for name, figures in by.items()]
+        nobody = report.get("nobody")
+        if scope == "agent" and nobody and nobody["due"]:
+            # tasks nobody dialled: with them the agents add up to the clinic
+            rows.append([t("report.nobody"), *(_show(nobody.get(k), k) for k in keys)])
+        write(draw(columns, rows, title=t(f"report.by_{scope}")))

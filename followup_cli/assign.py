@@ -7,9 +7,9 @@ from collections import Counter
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from followup_cli import ids
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
-from followup_cli.ids import normalise_id
 from followup_cli.ledger import transaction
 from followup_cli.text import given
 
@@ -78,7 +78,7 @@ def assign_day(conn: sqlite3.Connection, day: date, patients: list[str], agents:
 
 def move(conn: sqlite3.Connection, day: date, patient_id: str, agent: str, *, by: str,
          now: datetime) -> None:
-    patient_id = normalise_id(patient_id)
+    patient_id = ids.patient_id(patient_id)
     with transaction(conn):
         if conn.execute("SELECT 1 FROM patients WHERE patient_id = ?",
                         (patient_id,)).fetchone() is None:

@@ -8,11 +8,10 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from followup_cli import checkpoint, clock, complaints
+from followup_cli import checkpoint, clock, complaints, ids
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
-from followup_cli.ids import normalise_id
 from followup_cli.ledger import transaction
 from followup_cli.sheet import ON_SHEET, sheet_params
 from followup_cli.text import agent_name, given, visible
@@ -114,7 +113,7 @@ def log_call(
         raise FollowupError(t("log.need_target"))
     agent = agent_name(agent)
     if patient_id is not None:
-        patient_id = normalise_id(patient_id)
+        patient_id = ids.patient_id(patient_id)
     outcome = parse_outcome(outcome)
     if logged_at is not None:   # a call is logged once made
         clock.not_future(when, logged_at, "--when")
@@ -422,7 +421,7 @@ def allow_calls(conn: sqlite3.Connection, cal: ClinicCalendar, patient_id: str, 
                 reason: str, now: datetime) -> int:
     """Undo do-not-call, on the record: who and why. Returns the tasks reopened."""
     agent = agent_name(agent)
-    patient_id = normalise_id(patient_id)
+    patient_id = ids.patient_id(patient_id)
     if not given(reason):
         raise FollowupError(t("log.need_reason"))
     with transaction(conn):
@@ -443,7 +442,7 @@ def set_phone(conn: sqlite3.Connection, patient_id: str, phone: str, *, agent: s
               now: datetime) -> None:
     """A new number for the patient: their tasks come back to the sheet."""
     agent = agent_name(agent)
-    patient_id = normalise_id(patient_id)
+    patient_id = ids.patient_id(patient_id)
     from followup_cli.phones import normalise_phone
 
     try:

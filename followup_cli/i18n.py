@@ -445,6 +445,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind.consult": ("咨询未成交", "consult"),
     "kind.no_show": ("未到诊", "no-show"),
     "kind.course_end": ("疗程结束", "course end"),
+    "patient.need_id": ("需要患者编号（不能为空）", "a patient id is needed (not empty)"),
     "reason.converted": ("已成交", "converted"),
     "reason.do_not_call": ("患者勿扰", "do not call"),
     "reason.reopened": ("投诉重开", "complaint reopened"),

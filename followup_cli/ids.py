@@ -20,3 +20,15 @@ def normalise_id(text: str) -> str:
         return text.strip()
     text = unicodedata.normalize("NFKC", text)
     return "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc")).strip()
+
+
+def patient_id(text: str) -> str:
+    """A patient id given on the command line, normalised; FollowupError if nothing is
+    left of it (an empty argument, only spaces or invisible characters)."""
+    found = normalise_id(text or "")
+    if not found:
+        from followup_cli.errors import FollowupError
+        from followup_cli.i18n import t
+
+        raise FollowupError(t("patient.need_id"))
+    return found

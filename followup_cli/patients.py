@@ -7,10 +7,10 @@ import sqlite3
 from datetime import date, datetime
 from typing import Any
 
+from followup_cli import ids
 from followup_cli.complaints import summary
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
-from followup_cli.ids import normalise_id
 from followup_cli.phones import mask_phone
 
 
@@ -19,7 +19,7 @@ def timeline(conn: sqlite3.Connection, patient_id: str, today: date, now: dateti
     """A patient's history as of `today`; with `reveal`, the phone in full, which the
     audit log records as shown to `viewer` at `now`. With `rules`, each task says what it
     is for (`purpose`)."""
-    patient_id = normalise_id(patient_id)
+    patient_id = ids.patient_id(patient_id)
     patient = conn.execute("SELECT * FROM patients WHERE patient_id = ?",
                            (patient_id,)).fetchone()
     if patient is None:

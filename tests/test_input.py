@@ -275,3 +275,10 @@ def test_an_agent_is_a_name(cli, ledger: Path, agent: str) -> None:
         err = refused(cli, ledger, *line)
         assert err == ("followup: the agent's name must be visible text of at most 40 "
                        "characters, without control characters (--agent, FOLLOWUP_AGENT)\n"), line
+
+
+@pytest.mark.parametrize("given_id", ["", "  ", "\u200b"])
+def test_an_empty_patient_id_is_refused(cli, ledger: Path, given_id: str) -> None:
+    for line in (["patient", given_id], ["log", "--patient", given_id, "-o", "no_answer",
+                                         "--when", "2026-11-03T15:00"]):
+        assert refused(cli, ledger, *line) == "followup: a patient id is needed (not empty)\n"

@@ -17,7 +17,8 @@ from typing import TypeVar
 from followup_cli import complaints
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.calls import log_call
-from followup_cli.importer import ImportSummary, Visit, derive_visit_id, write_visits
+from followup_cli.importing import ImportSummary, Visit, write_visits
+from followup_cli.importing.convert import derive_visit_id
 from followup_cli.ledger import transaction
 from followup_cli.rules import RulePack
 from followup_cli.sheet import by_patient, due_tasks

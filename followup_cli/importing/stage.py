@@ -32,7 +32,7 @@ from followup_cli.planning import iso_day
 from followup_cli.rules import RulePack
 
 if TYPE_CHECKING:
-    from followup_cli.importer import ImportSummary, Visit
+    from followup_cli.importing.records import ImportSummary, Visit
 
 VISIT_FIELDS = ("patient_id", "visit_date", "visit_time", "project", "kind", "category",
                 "risk", "department", "doctor", "consultant", "no_callback")

@@ -22,7 +22,6 @@ from followup_cli.importing.records import BadRow, ImportSummary, Visit, chunks
 from followup_cli.importing.rows import (
     RowParser,
     id_column,
-    parsed_visits,
     unique_visits,
     visit_fields,
 )
@@ -43,7 +42,7 @@ def read_in_a_second_process(
     """`_read_here`, with the reading, checking and de-duplicating done by a forked
     process that sends the clean visits (and the bad rows) as it goes; the pipe between
     them holds a few messages, so memory stays flat whatever the file's size."""
-    headers, messages = second_process(path, user_map, as_of, summary, None, False)
+    headers, messages = second_process(path, user_map, as_of, summary, None)
 
     def visits() -> Iterator[Visit]:
         with closing(messages):
@@ -54,18 +53,16 @@ def read_in_a_second_process(
 
 
 def second_process(path: Path, user_map: dict[str, str], as_of: date, summary: ImportSummary,
-                    stager: Stager | None,
-                    trusting: bool) -> tuple[list[str], Generator[Any, None, None]]:
+                   stager: Stager | None) -> tuple[list[str], Generator[Any, None, None]]:
     """The file's headers, and what a forked reading process sends as it reads: visits
     as tuples (`stager` None), or a first import's chunks staged there (`stager` decides;
-    its counts join `summary` at the end), in which case this process only writes.
-    `trusting`: no look for repeated visit ids (see _import)."""
+    its counts join `summary` at the end), in which case this process only writes."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    reader = context.Process(target=_reader, args=(send, path, user_map, as_of, stager,
-                                                    trusting), daemon=True)
+    reader = context.Process(target=_reader, args=(send, path, user_map, as_of, stager),
+                             daemon=True)
     reader.start()
     send.close()
 
@@ -104,7 +101,7 @@ def second_process(path: Path, user_map: dict[str, str], as_of: date, summary: I
 
 
 def _reader(send: Any, path: Path, user_map: dict[str, str], as_of: date,
-            stager: Stager | None, trusting: bool) -> None:
+            stager: Stager | None) -> None:
     """The second process: ("headers", …), then ("items", visits as tuples or staged
     chunks, bad rows)…, then ("end", what `stager` counted); or ("error", message) for
     what the user can fix, ("crash", type)."""
@@ -119,8 +116,7 @@ def _reader(send: Any, path: Path, user_map: dict[str, str], as_of: date,
         batch: list[Any] = []
         sent = tuning.TUNING.sent
         parse = RowParser(headers, mapping, as_of)
-        visits = (parsed_visits(rows, parse, bad) if trusting else
-                  unique_visits(conn, rows, parse, id_column(headers, mapping), bad))
+        visits = unique_visits(conn, rows, parse, id_column(headers, mapping), bad)
         if stager is None:
             for v in visits:
                 batch.append(visit_fields(v))

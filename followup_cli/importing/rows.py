@@ -221,7 +221,7 @@ def unique_visits(conn: sqlite3.Connection, rows: Iterable[tuple[int, list[Any]]
     """Each visit once: the same row twice is read once, the same visit id with other
     values is a bad row. The ids seen so far wait in a temporary table, not in memory."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_seen (visit_id TEXT PRIMARY KEY, "
-                 "line INTEGER NOT NULL, signature INTEGER NOT NULL) WITHOUT ROWID")
+                 "line INTEGER NOT NULL, signature TEXT NOT NULL) WITHOUT ROWID")
     conn.execute("DELETE FROM temp.import_seen")
 
     def parsed() -> Iterator[tuple[Visit, list[Any]]]:
@@ -235,26 +235,16 @@ def unique_visits(conn: sqlite3.Connection, rows: Iterable[tuple[int, list[Any]]
         yield from _first_seen(conn, batch, id_column, bad)
 
 
-def parsed_visits(rows: Iterable[tuple[int, list[Any]]], parse_row: RowParser,
-                  bad: list[BadRow]) -> Iterator[Visit]:
-    """Every clean visit, repeats and all; bad rows go to `bad`."""
-    for line, cells in rows:
-        try:
-            yield parse_row(line, cells)
-        except RowError as e:
-            bad.append(BadRow(line, e.column, e.reason, tuple(str(c) for c in cells)))
-
-
 def _first_seen(conn: sqlite3.Connection, batch: list[tuple[Visit, list[Any]]],
                 id_column: str, bad: list[BadRow]) -> Iterator[Visit]:
     ids = {v.visit_id for v, _ in batch}
-    seen: dict[str, tuple[int, int]] = {
+    seen: dict[str, tuple[int, str]] = {
         row[0]: (row[1], row[2]) for row in conn.execute(
             f"SELECT visit_id, line, signature FROM temp.import_seen WHERE visit_id IN "
             f"({', '.join('?' * len(ids))})", tuple(ids))}
-    fresh: list[tuple[str, int, int]] = []
+    fresh: list[tuple[str, int, str]] = []
     for visit, cells in batch:
-        signature = hash(_signature(visit))
+        signature = _signature(visit)
         earlier = seen.get(visit.visit_id)
         if earlier is None:
             seen[visit.visit_id] = (visit.line, signature)
@@ -267,10 +257,11 @@ def _first_seen(conn: sqlite3.Connection, batch: list[tuple[Visit, list[Any]]],
     conn.executemany("INSERT INTO temp.import_seen VALUES (?, ?, ?)", fresh)
 
 
-def _signature(v: Visit) -> tuple[Any, ...]:
-    """Everything a row says but where it is: two rows of one visit id that differ in any
-    of it disagree (which one is right is the clinic's to say)."""
-    return visit_fields(v)[1:]   # all but the line
+def _signature(v: Visit) -> str:
+    """Everything a row says but where it is, written out whole (never a hash, which two
+    different rows may share): two rows of one visit id that differ in any of it disagree
+    (which one is right is the clinic's to say)."""
+    return repr(visit_fields(v)[1:])   # all but the line
 
 
 visit_fields = attrgetter(*Visit.__slots__)   # a Visit as a tuple, in Visit(*fields) order

@@ -19,7 +19,6 @@ are that patient's (`Stager.moved`, refused by the importer).
 from __future__ import annotations
 
 import sqlite3
-from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -76,21 +75,10 @@ class Stager:
     (`count_plans`)."""
 
     def __init__(self, rules: RulePack, cal: ClinicCalendar, as_of: date,
-                 summary: ImportSummary, *, note_touched: bool, rows: int = 0):
+                 summary: ImportSummary, *, note_touched: bool):
         self.rules, self.cal, self.as_of, self.summary = rules, cal, as_of, summary
         self.stamp = as_of.isoformat()
         self.note_touched = note_touched
-        # the last row sent of each patient, as a hash of it, in a slot picked by a hash of
-        # the patient: the same row again would change nothing, and is not sent (an upsert
-        # that finds its patient costs ~8 us: 4 s of a million-visit export). A slot taken
-        # by another patient only means a row sent again. A slot holds 43 bits of the row's
-        # hash (Python's, keyed anew in every process: two different rows of one patient
-        # alike in them drop the second, about one chance in 10^13 a row), whether that
-        # row was newer than every row seen in the slot before (so the ledger took it:
-        # APPLIED) and the latest visit day seen in the slot (DAY bits, a date ordinal).
-        # 8 bytes a slot, ~4 per row expected (`rows`), at most 32 MB whatever the size.
-        self.slots = 1 << min(22, max(10, (4 * rows).bit_length()))
-        self.sent = array("q", bytes(8 * self.slots))
         self.plans: dict[tuple[date, str], planning.StoredPlan] = {}
         self.categories: dict[tuple[str, str, str | None], str] = {}  # a clinic has few projects
         # visits the ledger has under another patient: (line, visit id, theirs, the row's)
@@ -110,7 +98,6 @@ class Stager:
         fallback = rules.fallback
         patients: list[tuple[Any, ...]] = []
         newest: dict[str, int] = {}   # the chunk's latest visit day of each of its patients
-        sent, mask = self.sent, self.slots - 1
         new_visits: list[tuple[Any, ...]] = []
         new_tasks: list[tuple[Any, ...]] = []
         changed_visits: list[tuple[Any, ...]] = []
@@ -125,17 +112,9 @@ class Stager:
             day = v.visit_date.toordinal()
             if day >= newest.get(pid, 0) and not (latest and day < _ordinal(latest.get(pid))):
                 newest[pid] = day
-                row = (pid, v.name, v.phone, iso_day(v.birthday) if v.birthday else None,
-                       v.vip_tier, stamp, stamp)
-                slot, seen = hash(pid) & mask, hash(row) & _HASH
-                held = sent[slot]
-                top = held & _DAY
-                if held & ~_DAY != seen | APPLIED:   # not the row the ledger has of them
-                    patients.append((*row, iso_day(v.visit_date), v.visit_id))
-                    seen |= APPLIED if day >= top else 0
-                else:
-                    seen |= APPLIED
-                sent[slot] = seen | max(top, day)
+                patients.append((pid, v.name, v.phone,
+                                 iso_day(v.birthday) if v.birthday else None, v.vip_tier,
+                                 stamp, stamp, iso_day(v.visit_date), v.visit_id))
             category = categories.get((v.kind, v.project, v.risk))
             if category is None:
                 category = categories[(v.kind, v.project, v.risk)] = rules.categorise(
@@ -178,11 +157,6 @@ class Stager:
         for plan in self.plans.values():
             plan.count_into(count)
             plan.uses = 0
-
-
-_DAY = (1 << 20) - 1          # a date ordinal: up to the year 2870
-APPLIED = 1 << 20
-_HASH = ~((1 << 21) - 1)
 
 
 def _ordinal(day: str | None) -> int:

@@ -49,26 +49,7 @@ def import_visits(
         check_target(skip_bad)   # refused before anything is read or written
     if path.suffix.casefold() in XLSX and path.is_file():
         sheet = choose_sheet(path, sheet)
-    try:
-        return _import(conn, path, rules, cal, as_of, user_map or {}, dry_run, skip_bad, now,
-                       sheet, trusting=True)
-    except _SameIdTwice:
-        # a first import trusted the file to name each visit once: it did not (rolled
-        # back); again, the careful way, which tells a repeated row from a conflict
-        return _import(conn, path, rules, cal, as_of, user_map or {}, dry_run, skip_bad, now,
-                       sheet, trusting=False)
-
-
-class _SameIdTwice(Exception):
-    pass
-
-
-def _import(conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCalendar,
-            as_of: date, user_map: dict[str, str], dry_run: bool, skip_bad: Path | None,
-            now: datetime | None, sheet: str | None, *, trusting: bool) -> ImportSummary:
-    """`trusting`: a ledger's first import from a large CSV does not look for a visit id
-    the file has already given (a temporary table of a million ids costs a quarter of
-    the reading); the ledger's key on visit ids then refuses a repeat (_SameIdTwice)."""
+    user_map = user_map or {}
     summary = ImportSummary(path=str(path), dry_run=dry_run, sheet=sheet)
     bulk = _is_bulk(conn, path)
     at_end = bulk and is_empty(conn)
@@ -83,22 +64,14 @@ def _import(conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCa
                 headers, visits = _read_here(conn, path, user_map, as_of, summary.bad, sheet)
             elif is_empty(conn, inside=True):
                 # a first import: the reading process decides every row, this one writes
-                stager = Stager(rules, cal, as_of, ImportSummary(path=""), note_touched=False,
-                                rows=_rows_in(path))
-                headers, staged = second_process(path, user_map, as_of, summary, stager,
-                                                  trusting)
+                stager = Stager(rules, cal, as_of, ImportSummary(path=""), note_touched=False)
+                headers, staged = second_process(path, user_map, as_of, summary, stager)
             else:
                 headers, visits = read_in_a_second_process(path, user_map, as_of, summary)
             mapping = map_headers(path, headers, user_map)
             summary.ignored = ignored_headers(headers, mapping)
-            try:
-                write_visits(conn, visits, rules, cal, as_of, summary, now, bulk=bulk,
-                             staged=staged, rows=_rows_in(path),
-                             patient_column=headers[mapping["patient_id"][0]])
-            except sqlite3.IntegrityError as e:
-                if trusting and staged is not None and "visits.visit_id" in str(e):
-                    raise _SameIdTwice from None
-                raise
+            write_visits(conn, visits, rules, cal, as_of, summary, now, bulk=bulk,
+                         staged=staged, patient_column=headers[mapping["patient_id"][0]])
             if at_end:
                 check_references(conn)
             if summary.bad and skip_bad is None:

@@ -28,19 +28,19 @@ MAIN_CACHE_KB = 64 * 1024
 def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RulePack,
                  cal: ClinicCalendar, as_of: date, summary: ImportSummary,
                  now: datetime | None = None, *, bulk: bool = False,
-                 staged: Iterable[Staged] | None = None, rows: int = 0,
+                 staged: Iterable[Staged] | None = None,
                  patient_column: str = "patient_id") -> None:
     """Upsert patients and visits, plan new and changed visits, then plan the birthdays
     and settle the conversions of every patient the visits touched.
 
     `now` is when the export entered the ledger (default: the end of `as_of`). Runs
-    inside the caller's transaction. Visits are read as a stream, a chunk at a time (tuning), each
-    chunk staged from the ledger as the chunks before it left it; or `staged` gives the
-    chunks already staged (by the reading process of a first import, which counted them
-    into `summary`); `rows`: about how many visits come. The patients touched wait in a
-    temporary table. `bulk` drops the visits' and patients' secondary indexes while the
-    rows go in and builds them again after (same transaction), but for the patients'
-    visits by date, which each patient's row is checked against (staging.UPSERT_PATIENT).
+    inside the caller's transaction. Visits are read as a stream, a chunk at a time
+    (tuning), each chunk staged from the ledger as the chunks before it left it; or
+    `staged` gives the chunks already staged (by the reading process of a first import,
+    which counted them into `summary`). The patients touched wait in a temporary table.
+    `bulk` drops the visits' and patients' secondary indexes while the rows go in and
+    builds them again after (same transaction), but for the patients' visits by date,
+    which each patient's row is checked against (stage.UPSERT_PATIENT).
     A visit the ledger has under another patient is a bad row (of `patient_column`).
     """
     entered_at = (now or datetime.combine(as_of, datetime.max.time())).isoformat(
@@ -64,8 +64,7 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
     ).fetchall() if bulk else []
     for name, _ in indexes:
         conn.execute(f"DROP INDEX {name}")
-    stager = Stager(rules, cal, as_of, summary, note_touched=not touch_all,
-                    rows=0 if staged is not None else rows)
+    stager = Stager(rules, cal, as_of, summary, note_touched=not touch_all)
     with phone_changes_noted(conn, entered_at):
         for chunk in staged if staged is not None else _stage_here(conn, visits, stager):
             write_staged(conn, chunk, as_of, summary, count)

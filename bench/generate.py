@@ -200,7 +200,7 @@ def build_ledger(db: Path, export: Path, today: date) -> dict[str, int]:
 
     def work(day: date, visits: list) -> None:
         with transaction(conn):
-            store_visits(conn, visits, rules, cal, day, ImportSummary(path=str(export)))
+            store_visits(conn, visits, rules, cal, day, ImportSummary(path=export))
             if day < today:
                 add_history(conn, day, day + timedelta(days=1), today, rng, counts)
         counts["visits"] += len(visits)

@@ -149,7 +149,7 @@ def build_demo(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, t
     with transaction(conn):
         for day, visits in sorted(generate_visits(rng, today, patients).items()):
             visits.sort(key=lambda v: v.visit_time or "")
-            write_visits(conn, visits, rules, cal, day, ImportSummary(path="demo"))
+            write_visits(conn, visits, rules, cal, day, ImportSummary())
             counts.visits += len(visits)
             # today's steps are the user's to take: cases still in progress stay open
             for at, case_id, action in sorted(steps.pop(day, []) if day < today else []):

@@ -566,7 +566,7 @@ def test_every_row_of_a_patient_is_sent_none_skipped_on_a_guess() -> None:
 
     phones = ["13812345678", "13812345678", "13900000000", "13900000000", "13812345678"]
     stager = Stager(load_rules(None), load_calendar(None), date(2026, 11, 8),
-                    ImportSummary(path=""), note_touched=False)
+                    ImportSummary(), note_touched=False)
     sent = [row[:3] for i, phone in enumerate(phones)
             for row in stager.stage([visit(i, "C1", phone), visit(i + 10, "C2", "13700000000")],
                                     frozenset(), {}).patients]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -33,7 +34,7 @@ class Visit:
     no_callback: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BadRow:
     line: int
     column: str
@@ -48,7 +49,7 @@ class RowError(Exception):
 
 @dataclass
 class ImportSummary:
-    path: str
+    path: Path | None = None       # the file read (none: visits from elsewhere, the demo)
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -77,7 +78,8 @@ class ImportSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "file": self.path, "visits_added": self.added, "visits_updated": self.updated,
+            "file": None if self.path is None else str(self.path),
+            "visits_added": self.added, "visits_updated": self.updated,
             "visits_unchanged": self.unchanged, "patients_added": self.patients_added,
             "patients_updated": self.patients_updated, "tasks_planned": self.tasks,
             "tasks_backfill": self.backfill, "consult_tasks_cancelled": self.cancelled,

@@ -21,8 +21,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from followup_cli import planning
 from followup_cli.calendar import ClinicCalendar
@@ -59,7 +60,8 @@ UPDATE_VISIT = (f"UPDATE visits SET {', '.join(f'{k} = ?' for k in VISIT_FIELDS)
                 "backfill = ?, updated_at = ? WHERE visit_id = ?")
 
 
-class Staged(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Staged:
     """One chunk's changes, in the order `write_staged` makes them."""
 
     patients: list[tuple[Any, ...]]         # UPSERT_PATIENT rows, in the export's order

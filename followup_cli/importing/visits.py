@@ -50,7 +50,7 @@ def import_visits(
     if path.suffix.casefold() in XLSX and path.is_file():
         sheet = choose_sheet(path, sheet)
     user_map = user_map or {}
-    summary = ImportSummary(path=str(path), dry_run=dry_run, sheet=sheet)
+    summary = ImportSummary(path=path, dry_run=dry_run, sheet=sheet)
     bulk = _is_bulk(conn, path)
     at_end = bulk and is_empty(conn)
     headers: list[str] = []
@@ -64,7 +64,7 @@ def import_visits(
                 headers, visits = _read_here(conn, path, user_map, as_of, summary.bad, sheet)
             elif is_empty(conn, inside=True):
                 # a first import: the reading process decides every row, this one writes
-                stager = Stager(rules, cal, as_of, ImportSummary(path=""), note_touched=False)
+                stager = Stager(rules, cal, as_of, ImportSummary(), note_touched=False)
                 headers, staged = second_process(path, user_map, as_of, summary, stager)
             else:
                 headers, visits = read_in_a_second_process(path, user_map, as_of, summary)

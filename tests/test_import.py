@@ -578,16 +578,15 @@ def test_every_row_of_a_patient_is_sent_none_skipped_on_a_guess() -> None:
     assert [row[2] for row in older] == ["13600000000"]
 
 
-def test_the_quick_reading_of_a_row_is_the_careful_one() -> None:
-    """RowParser reads the common CSV row in one go and leaves the rest to `checked`:
-    for every row, clean or not, both give the same visit or the same error."""
+def test_every_row_gives_a_visit_or_names_its_column() -> None:
+    """RowParser on rows clean and not: a visit, or a RowError naming the file's own
+    header (or "-" for the row as a whole); the same the second time (its dates known)."""
     from followup_cli.importing.columns import map_headers
     from followup_cli.importing.records import RowError
     from followup_cli.importing.rows import RowParser
 
     headers = HEADER.split(",")
     parser = RowParser(headers, map_headers(Path("v.csv"), headers, {}), date(2026, 11, 8))
-    assert parser.quick
     cells = ["A001", "C1001", "周晓雯", "13812345678", "2026-11-01", "双眼皮", "成交", "整形外科",
              "吴医生", "林咨询", "", "1994-03-12", "金卡", ""]
     variants: list[list] = [cells]
@@ -609,18 +608,11 @@ def test_the_quick_reading_of_a_row_is_the_careful_one() -> None:
         except RowError as e:
             return (e.column, e.reason)
 
-    def quick(row: list) -> object:
-        if len(row) != parser.width or not all(isinstance(c, str) for c in row):
-            return None
-        values = [c.strip() for c in parser.cells_of(row)]
-        return parser._quick(7, values) if max(map(len, values)) <= 200 else None
-
-    for row in variants:
-        for _ in range(2):   # the second time, its dates are known: more rows go quick
-            careful = outcome(parser.checked, row)
-            assert outcome(parser, row) == careful, row
-            assert quick(row) in (None, careful), row
-    assert sum(quick(row) is not None for row in variants) > 20   # not only the fall-back
+    outcomes = [outcome(parser, row) for row in variants]
+    assert [outcome(parser, row) for row in variants] == outcomes
+    assert all(isinstance(o, tuple) and o[0] in (*headers, "-") for o in outcomes
+               if not hasattr(o, "visit_id"))
+    assert sum(hasattr(o, "visit_id") for o in outcomes) > 20
 
 
 @pytest.mark.parametrize("ledger_has_data", [False, True])

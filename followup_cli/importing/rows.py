@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import date
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any
 
 from followup_cli.i18n import t
@@ -16,9 +16,7 @@ from followup_cli.importing import tuning
 from followup_cli.importing.columns import COLUMNS, REQUIRED
 from followup_cli.importing.convert import (
     KINDS,
-    NO,
     RISKS,
-    YES,
     derive_visit_id,
     parse_date,
     parse_yes_no,
@@ -46,76 +44,11 @@ class RowParser:
         self.converted = mapping.get("converted", [])
         self.yes_no_kind = "converted" in mapping
         self.dates: dict[str, tuple[date, str | None]] = {}   # a file has few distinct days
-        # the common row, all text and as wide as the header, read in one go (`_quick`)
-        where = {c: k for k, (c, _) in enumerate(self.columns)}
-        self.cells_of = itemgetter(*(i for _, i in self.columns))
-        # _READ's values from the mapped cells' values, "" (one past them) for the others
-        self.pick = itemgetter(*(where.get(c, len(self.columns)) for c in _READ))
-        self.quick = len(self.columns) > 1 and "arrived" not in where and not self.yes_no_kind
 
     def __call__(self, line: int, cells: list[Any]) -> Visit:
-        """A clean Visit, or RowError. Most rows of a CSV take `_quick`; anything it does
-        not expect is left to `checked`, which names what is wrong."""
-        if self.quick and len(cells) == self.width:
-            try:
-                values = [c.strip() for c in self.cells_of(cells)]
-            except AttributeError:   # not text: a spreadsheet's numbers and dates
-                return self.checked(line, cells)
-            if max(map(len, values)) <= MAX_FIELD:
-                visit = self._quick(line, values)
-                if visit is not None:
-                    return visit
-        return self.checked(line, cells)
-
-    def _quick(self, line: int, values: list[str]) -> Visit | None:
-        """`checked` for a row's mapped cells, stripped text, or None where it would say
-        more."""
-        values.append("")
-        (pid, name, phone, day, project, status, _, risk, birthday, no_callback, visit_id,
-         department, doctor, consultant, vip_tier) = self.pick(values)
-        if not (pid.isascii() and pid.isprintable()):   # normalise_id's own quick test
-            pid = normalise_id(pid)
-        if not (visit_id.isascii() and visit_id.isprintable()):
-            visit_id = normalise_id(visit_id)
-        if not (pid and name and phone and day and project):
-            return None
-        if not (len(phone) == 11 and phone.isascii() and phone.isdigit() and phone[0] == "1"
-                and phone[1] in "3456789"):
-            return None   # not as most exports have it: normalise_phone, in `checked`
-        parsed = self.dates.get(day)
-        if parsed is None or not _EARLIEST_VISIT <= parsed[0] <= self.as_of:
-            return None
-        born = None
-        if birthday:
-            known = self.dates.get(birthday)
-            if known is None or not _EARLIEST_BIRTHDAY <= known[0] <= self.as_of:
-                return None
-            born = known[0]
-        level = None
-        if risk:
-            level = RISKS.get(risk.casefold())
-            if level is None:
-                return None
-        skip = False
-        if no_callback:
-            folded = no_callback.casefold()
-            if folded not in YES and folded not in NO:
-                return None
-            skip = folded in YES
-        kind = "treated"
-        if status:
-            kind = KINDS.get(status.casefold(), "")
-            if not kind:
-                return None
-        visit_date, visit_time = parsed
-        return Visit(line, pid, name, phone, visit_date, visit_time, project, kind,
-                     visit_id or derive_visit_id(pid, visit_date, visit_time, project),
-                     department or None, doctor or None, consultant or None, level, born,
-                     vip_tier or None, skip)
-
-    def checked(self, line: int, cells: list[Any]) -> Visit:
-        """A row as wide as the header; one with fewer cells (a file cut off mid-write) is
-        refused, so is one with more unless the extra cells are empty (a trailing comma)."""
+        """A clean Visit, or RowError. A row as wide as the header; one with fewer cells (a
+        file cut off mid-write) is refused, so is one with more unless the extra cells are
+        empty (a trailing comma)."""
         n = len(cells)
         if n < self.width or (n > self.width and any(str(c).strip()
                                                      for c in cells[self.width:])):

@@ -502,12 +502,12 @@ def test_a_first_bulk_import_checks_its_references_at_the_end(cli, tmp_path: Pat
     conn.close()
 
 
-def test_a_first_import_staged_by_the_second_process_is_the_same(cli, tmp_path: Path,
-                                                                 tuned) -> None:  # noqa: ANN001
-    """A first import of a large CSV with no repeated visit: the reading process decides
-    every row (patients whose number, birthday or card changes on the way, cells left
-    empty later, a bad row skipped); the ledger, the summary, the patients' events and
-    the bad rows' file are the same as when this process decides."""
+def test_a_first_import_read_by_the_second_process_is_the_same(cli, tmp_path: Path,
+                                                               tuned) -> None:  # noqa: ANN001
+    """A first import of a large CSV read by the second process (patients whose number,
+    birthday or card changes on the way, cells left empty later, a bad row skipped): the
+    ledger, the summary, the patients' events and the bad rows' file are the same as
+    when this process reads."""
     rows = []
     for i in range(3000):
         p = i % 97
@@ -540,7 +540,7 @@ def test_a_first_import_staged_by_the_second_process_is_the_same(cli, tmp_path: 
 
     tuned(process_bytes=10 ** 12)
     here = load("here")
-    tuned(process_bytes=0, sent=700)   # a new ledger: the reading process stages every row
+    tuned(process_bytes=0, sent=700)
     assert load("forked") == here
     summary = json.loads(here[0])
     assert summary["patients_added"] == 97 and summary["patients_updated"] > 20

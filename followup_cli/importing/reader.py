@@ -1,31 +1,23 @@
-"""The second reading process: on a large CSV a forked process reads and checks the rows
-(or, on a ledger's first import, also stages them) on the other core while the
-importing process writes."""
+"""The second reading process: on a large CSV a forked process reads, checks and
+de-duplicates the rows on the other core while the importing process stages and writes
+them."""
 
 from __future__ import annotations
 
 import gc
 import sqlite3
 import sys
-from collections.abc import Generator, Iterator
-from contextlib import closing
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from followup_cli import planning
 from followup_cli.errors import FollowupError
 from followup_cli.importing import tuning
 from followup_cli.importing.columns import map_headers
 from followup_cli.importing.files import read_table
-from followup_cli.importing.records import BadRow, ImportSummary, Visit, chunks
-from followup_cli.importing.rows import (
-    RowParser,
-    id_column,
-    unique_visits,
-    visit_fields,
-)
-from followup_cli.importing.stage import Stager
+from followup_cli.importing.records import BadRow, Visit
+from followup_cli.importing.rows import RowParser, id_column, unique_visits, visit_fields
 from followup_cli.importing.write import TEMP_CACHE_KB
 
 
@@ -36,33 +28,16 @@ def worth_a_process(path: Path) -> bool:
             and path.is_file() and path.stat().st_size >= tuning.TUNING.process_bytes)
 
 
-def read_in_a_second_process(
-        path: Path, user_map: dict[str, str], as_of: date,
-        summary: ImportSummary) -> tuple[list[str], Iterator[Visit]]:
-    """`_read_here`, with the reading, checking and de-duplicating done by a forked
-    process that sends the clean visits (and the bad rows) as it goes; the pipe between
-    them holds a few messages, so memory stays flat whatever the file's size."""
-    headers, messages = second_process(path, user_map, as_of, summary, None)
-
-    def visits() -> Iterator[Visit]:
-        with closing(messages):
-            for fields in messages:
-                yield Visit(*fields)
-
-    return headers, visits()
-
-
-def second_process(path: Path, user_map: dict[str, str], as_of: date, summary: ImportSummary,
-                   stager: Stager | None) -> tuple[list[str], Generator[Any, None, None]]:
-    """The file's headers, and what a forked reading process sends as it reads: visits
-    as tuples (`stager` None), or a first import's chunks staged there (`stager` decides;
-    its counts join `summary` at the end), in which case this process only writes."""
+def read_in_a_second_process(path: Path, user_map: dict[str, str], as_of: date,
+                             bad: list[BadRow]) -> tuple[list[str], Iterator[Visit]]:
+    """The file's headers and its clean visits, each once, as a forked process reads,
+    checks and de-duplicates them; bad rows go to `bad`. The pipe between the processes
+    holds a few messages, so memory stays flat whatever the file's size."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    reader = context.Process(target=_reader, args=(send, path, user_map, as_of, stager),
-                             daemon=True)
+    reader = context.Process(target=_reader, args=(send, path, user_map, as_of), daemon=True)
     reader.start()
     send.close()
 
@@ -82,30 +57,27 @@ def second_process(path: Path, user_map: dict[str, str], as_of: date, summary: I
         reader.join()
         receive.close()
 
-    def items() -> Generator[Any, None, None]:
+    def visits() -> Iterator[Visit]:
         try:
-            while (got := message())[0] == "items":
-                summary.bad.extend(got[2])
-                yield from got[1]
-            if got[1] is not None:
-                summary.add(got[1])
+            while (got := message())[0] == "visits":
+                bad.extend(got[2])
+                for fields in got[1]:
+                    yield Visit(*fields)
         finally:
-            stop()
+            stop()   # also when the importing process stops reading early
 
     try:
         headers = message()[1]
     except BaseException:
         stop()
         raise
-    return headers, items()
+    return headers, visits()
 
 
-def _reader(send: Any, path: Path, user_map: dict[str, str], as_of: date,
-            stager: Stager | None) -> None:
-    """The second process: ("headers", …), then ("items", visits as tuples or staged
-    chunks, bad rows)…, then ("end", what `stager` counted); or ("error", message) for
-    what the user can fix, ("crash", type)."""
-    gc.disable()   # see without_cycle_collector; this process ends with the file
+def _reader(send: Any, path: Path, user_map: dict[str, str], as_of: date) -> None:
+    """The second process: ("headers", …), then ("visits", visits as tuples, bad rows)…,
+    then ("end",); or ("error", message) for what the user can fix, ("crash", type)."""
+    gc.disable()   # see visits.without_cycle_collector; this process ends with the file
     try:
         conn = sqlite3.connect("")   # a private temporary database for the ids seen
         conn.execute(f"PRAGMA cache_size = -{TEMP_CACHE_KB}")
@@ -114,29 +86,16 @@ def _reader(send: Any, path: Path, user_map: dict[str, str], as_of: date,
         send.send(("headers", headers))
         bad: list[BadRow] = []   # the reading adds to this very list: sent, then emptied
         batch: list[Any] = []
-        sent = tuning.TUNING.sent
+        size = tuning.TUNING.sent
         parse = RowParser(headers, mapping, as_of)
-        visits = unique_visits(conn, rows, parse, id_column(headers, mapping), bad)
-        if stager is None:
-            for v in visits:
-                batch.append(visit_fields(v))
-                if len(batch) == sent:
-                    send.send(("items", batch, bad))
-                    batch = []
-                    bad.clear()
-        else:
-            for chunk in chunks(visits, sent):
-                send.send(("items", [stager.stage(chunk, frozenset(), {})], bad))
+        for v in unique_visits(conn, rows, parse, id_column(headers, mapping), bad):
+            batch.append(visit_fields(v))
+            if len(batch) == size:
+                send.send(("visits", batch, bad))
+                batch = []
                 bad.clear()
-        send.send(("items", batch, bad))
-        counted = None
-        if stager is not None:
-            count = planning.PlanCount()
-            stager.count_plans(count)
-            counted = stager.summary
-            counted.tasks, counted.backfill = count.planned, count.backfill
-            counted.provisional = count.provisional
-        send.send(("end", counted))
+        send.send(("visits", batch, bad))
+        send.send(("end",))
     except FollowupError as e:
         send.send(("error", str(e)))
     except BaseException as e:  # noqa: BLE001 - reported to the importing process

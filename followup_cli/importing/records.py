@@ -67,15 +67,6 @@ class ImportSummary:
     sheet: str | None = None                              # the workbook's sheet read
     ignored: list[str] = field(default_factory=list)      # headers of no known column
 
-    def add(self, other: ImportSummary) -> None:
-        """What another part of the same import counted (the reading process)."""
-        for name in ("added", "updated", "unchanged", "patients_added", "patients_updated",
-                     "tasks", "backfill", "no_callback"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.provisional += other.provisional
-        for project, n in other.general.items():
-            self.general[project] = self.general.get(project, 0) + n
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "file": None if self.path is None else str(self.path),

@@ -19,12 +19,10 @@ from followup_cli.importing.columns import ignored_headers, map_headers
 from followup_cli.importing.files import XLSX, choose_sheet, read_table, with_cells, write_bad_rows
 from followup_cli.importing.reader import (
     read_in_a_second_process,
-    second_process,
     worth_a_process,
 )
 from followup_cli.importing.records import BadRow, ImportSummary, Visit
 from followup_cli.importing.rows import RowParser, id_column, unique_visits
-from followup_cli.importing.stage import Staged, Stager
 from followup_cli.importing.write import (
     check_references,
     is_empty,
@@ -55,23 +53,18 @@ def import_visits(
     at_end = bulk and is_empty(conn)
     headers: list[str] = []
     visits: Iterator[Visit] = iter(())
-    staged: Iterator[Staged] | None = None
     try:
         with references_checked_at_end(conn, at_end), transaction(conn), \
                 without_cycle_collector():
             # read inside the transaction: the ledger cannot change under what is decided
             if not worth_a_process(path):
                 headers, visits = _read_here(conn, path, user_map, as_of, summary.bad, sheet)
-            elif is_empty(conn, inside=True):
-                # a first import: the reading process decides every row, this one writes
-                stager = Stager(rules, cal, as_of, ImportSummary(), note_touched=False)
-                headers, staged = second_process(path, user_map, as_of, summary, stager)
             else:
-                headers, visits = read_in_a_second_process(path, user_map, as_of, summary)
+                headers, visits = read_in_a_second_process(path, user_map, as_of, summary.bad)
             mapping = map_headers(path, headers, user_map)
             summary.ignored = ignored_headers(headers, mapping)
             write_visits(conn, visits, rules, cal, as_of, summary, now, bulk=bulk,
-                         staged=staged, patient_column=headers[mapping["patient_id"][0]])
+                         patient_column=headers[mapping["patient_id"][0]])
             if at_end:
                 check_references(conn)
             if summary.bad and skip_bad is None:
@@ -86,9 +79,8 @@ def import_visits(
     except _Rollback:
         pass
     finally:
-        for source in (visits, staged):
-            if isinstance(source, Generator):
-                source.close()   # a second process still reading is stopped
+        if isinstance(visits, Generator):
+            visits.close()   # a second process still reading is stopped
     summary.bad.sort(key=lambda row: row.line)
     if summary.bad and skip_bad is None:
         raise FollowupError(_bad_rows_message(path, summary.bad))

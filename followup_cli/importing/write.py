@@ -15,7 +15,8 @@ from followup_cli.calendar import ClinicCalendar
 from followup_cli.i18n import t
 from followup_cli.importing import tuning
 from followup_cli.importing.records import BadRow, ImportSummary, Visit, chunks
-from followup_cli.importing.stage import Staged, Stager, phone_changes_noted, write_staged
+from followup_cli.importing.stage import VISIT_FIELDS, Staged, Stager
+from followup_cli.planning import iso_day
 from followup_cli.rules import RulePack
 
 # page caches of an import, the most its memory grows by whatever the file's size:
@@ -25,22 +26,41 @@ TEMP_CACHE_KB = 64 * 1024   # an import of 1 M visits: 76 -> 65 s, peak 74 -> 11
 MAIN_CACHE_KB = 64 * 1024
 
 
+# a new number lifts the wrong-number flag: calls held for a wrong number come back
+UPSERT_PATIENT = (
+    "INSERT INTO patients (patient_id, name, phone, birthday, vip_tier, created_at, "
+    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (patient_id) DO UPDATE SET "
+    "name = excluded.name, phone = excluded.phone, "
+    "birthday = coalesce(excluded.birthday, birthday), "
+    "vip_tier = coalesce(excluded.vip_tier, vip_tier), "
+    "phone_bad = CASE WHEN phone IS excluded.phone THEN phone_bad ELSE 0 END, "
+    "updated_at = excluded.updated_at "
+    "WHERE (name IS NOT excluded.name OR phone IS NOT excluded.phone "
+    "OR birthday IS NOT coalesce(excluded.birthday, birthday) "
+    "OR vip_tier IS NOT coalesce(excluded.vip_tier, vip_tier)) "
+    # the row's visit date: not before any other visit of theirs already in the ledger
+    "AND ? >= coalesce((SELECT max(v.visit_date) FROM visits v WHERE v.patient_id = "
+    "excluded.patient_id AND v.visit_id <> ?), '')")
+INSERT_VISIT = (f"INSERT INTO visits (visit_id, {', '.join(VISIT_FIELDS)}, backfill, "
+                f"entered_on, updated_at) VALUES (?{', ?' * (len(VISIT_FIELDS) + 3)})")
+UPDATE_VISIT = (f"UPDATE visits SET {', '.join(f'{k} = ?' for k in VISIT_FIELDS)}, "
+                "backfill = ?, updated_at = ? WHERE visit_id = ?")
+
+
 def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RulePack,
                  cal: ClinicCalendar, as_of: date, summary: ImportSummary,
                  now: datetime | None = None, *, bulk: bool = False,
-                 staged: Iterable[Staged] | None = None,
                  patient_column: str = "patient_id") -> None:
     """Upsert patients and visits, plan new and changed visits, then plan the birthdays
     and settle the conversions of every patient the visits touched.
 
     `now` is when the export entered the ledger (default: the end of `as_of`). Runs
     inside the caller's transaction. Visits are read as a stream, a chunk at a time
-    (tuning), each chunk staged from the ledger as the chunks before it left it; or
-    `staged` gives the chunks already staged (by the reading process of a first import,
-    which counted them into `summary`). The patients touched wait in a temporary table.
+    (tuning), each chunk staged from the ledger as the chunks before it left it. The
+    patients touched wait in a temporary table.
     `bulk` drops the visits' and patients' secondary indexes while the rows go in and
     builds them again after (same transaction), but for the patients' visits by date,
-    which each patient's row is checked against (stage.UPSERT_PATIENT).
+    which each patient's row is checked against (UPSERT_PATIENT).
     A visit the ledger has under another patient is a bad row (of `patient_column`).
     """
     entered_at = (now or datetime.combine(as_of, datetime.max.time())).isoformat(
@@ -66,7 +86,7 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
         conn.execute(f"DROP INDEX {name}")
     stager = Stager(rules, cal, as_of, summary, note_touched=not touch_all)
     with phone_changes_noted(conn, entered_at):
-        for chunk in staged if staged is not None else _stage_here(conn, visits, stager):
+        for chunk in _stage_here(conn, visits, stager):
             write_staged(conn, chunk, as_of, summary, count)
     for line, visit_id, theirs, given in stager.moved:
         summary.bad.append(BadRow(line, patient_column, t(
@@ -189,3 +209,86 @@ def check_references(conn: sqlite3.Connection) -> None:
         broken = broken or conn.execute(f"PRAGMA foreign_key_check('{table}')").fetchone()
     if broken:
         raise RuntimeError("an import left a reference to a missing row")
+
+
+@contextmanager
+def phone_changes_noted(conn: sqlite3.Connection, entered_at: str) -> Iterator[None]:
+    """While an import writes: a patient's new number from the clinic's system is an
+    event in their history (a temporary trigger, gone after)."""
+    at = entered_at.replace("'", "''")
+    conn.execute(
+        "CREATE TEMP TRIGGER import_phone_changed AFTER UPDATE OF phone ON main.patients "
+        "WHEN old.phone IS NOT new.phone BEGIN "
+        "INSERT INTO patient_events (patient_id, at, agent, action, reason) "
+        f"VALUES (new.patient_id, '{at}', 'import', "
+        "'phone_changed', ''); "
+        "END")
+    try:
+        yield
+    finally:
+        conn.execute("DROP TRIGGER IF EXISTS temp.import_phone_changed")
+
+
+def write_staged(conn: sqlite3.Connection, staged: Staged, as_of: date,
+                 summary: ImportSummary, count: planning.PlanCount) -> None:
+    """A staged chunk into the ledger, inside `phone_changes_noted`: patients first
+    (visits refer to them), changed visits re-planned, then the new visits and their
+    tasks, one statement each. Counts the patients added and updated into `summary`."""
+    stamp = as_of.isoformat()
+    changes, rows = conn.total_changes, _last_rows(conn)
+    conn.executemany(UPSERT_PATIENT, staged.patients)
+    # patients and events are never deleted: the new ones are the rows past the last
+    # ones before; the other changes were patients updated (an event counts twice: its
+    # trigger writes its entry in the hash chain, ledger/chain.py)
+    (patients_now, events_now), (patients_before, events_before) = _last_rows(conn), rows
+    patients, events = patients_now - patients_before, events_now - events_before
+    summary.patients_added += patients
+    summary.patients_updated += conn.total_changes - changes - patients - 2 * events
+    for visit_id, values, replan, plan, backfill in staged.changed_visits:
+        if replan:
+            # planned tasks nobody has called yet are re-derived; called ones stay, and so
+            # do tasks a logged call refers to, even a voided one (the log is append-only)
+            voided = conn.execute(
+                f"SELECT task_id, touchpoint FROM tasks t WHERE {_UNCALLED} AND EXISTS "
+                "(SELECT 1 FROM attempt_tasks x WHERE x.task_id = t.task_id)",
+                (visit_id,)).fetchall()
+            conn.execute(f"DELETE FROM tasks AS t WHERE {_UNCALLED} AND NOT EXISTS "
+                         "(SELECT 1 FROM attempt_tasks x WHERE x.task_id = t.task_id)",
+                         (visit_id,))
+            backfill = 0 if plan is None else planning.store(
+                conn, values[0], visit_id, plan.tasks, as_of, count, key=visit_id)
+            if voided:
+                _replan_kept(conn, voided, [] if plan is None else plan.tasks, as_of)
+        conn.execute(UPDATE_VISIT, (*values, backfill, stamp, visit_id))
+    conn.executemany(INSERT_VISIT, staged.new_visits)
+    conn.executemany(planning.INSERT_TASK, staged.new_tasks)
+    if staged.touched:
+        conn.executemany("INSERT OR IGNORE INTO temp.import_touched VALUES (?)", staged.touched)
+
+
+_UNCALLED = "t.visit_id = ? AND t.attempts = 0 AND t.status IN ('open', 'backfill')"
+
+
+def _replan_kept(conn: sqlite3.Connection, kept: list[Any],
+                 tasks: list[planning.PlannedTask], as_of: date) -> None:
+    """Tasks whose only calls were voided, of a visit re-planned: each takes its
+    touchpoint's new dates, or is cancelled when the new plan has no such call ahead."""
+    ahead = {task.touchpoint: task for task in tasks if not task.backfill(as_of)}
+    for task_id, touchpoint in kept:
+        task = ahead.get(touchpoint)
+        if task is None:
+            conn.execute("UPDATE tasks SET status = 'cancelled', status_reason = 'replanned', "
+                         "next_try_at = NULL WHERE task_id = ?", (task_id,))
+            continue
+        conn.execute(
+            "UPDATE tasks SET category = ?, seq = ?, nominal_date = ?, due_date = ?, "
+            "window = ?, move = ?, expires_on = ?, base_expires_on = ?, provisional = ?, "
+            "status = 'open', next_try_at = NULL, planned_on = ? WHERE task_id = ?",
+            (task.category, task.seq, iso_day(task.nominal_date), iso_day(task.due_date),
+             task.window, task.move, iso_day(task.expires_on), iso_day(task.expires_on),
+             int(task.provisional), iso_day(as_of), task_id))
+
+
+def _last_rows(conn: sqlite3.Connection) -> tuple[int, int]:
+    return conn.execute("SELECT (SELECT coalesce(max(rowid), 0) FROM patients), "
+                        "(SELECT coalesce(max(rowid), 0) FROM patient_events)").fetchone()

@@ -6,7 +6,7 @@
     rows      cells to clean visits, each visit once (RowParser, unique_visits)
     stage     what a chunk of visits changes in the ledger, decided apart from writing it
     write     the staged chunks, birthdays and conversions into the ledger
-    reader    the second process that reads (and on a first import stages) a large CSV
+    reader    the second process that reads, checks and de-duplicates a large CSV
     visits    import_visits: the stages above in one transaction
     records   the records passed between stages (dataclasses); tuning: chunk sizes
 

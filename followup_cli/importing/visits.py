@@ -33,6 +33,8 @@ from followup_cli.ledger import transaction
 from followup_cli.rules import RulePack
 
 MAX_BAD_SHOWN = 20
+
+
 def import_visits(
     conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCalendar, as_of: date,
     *, user_map: dict[str, str] | None = None, dry_run: bool = False,

@@ -167,9 +167,9 @@ def settle_conversions(conn: sqlite3.Connection, stamp: str, *, every: bool = Fa
         "'open' AND visit_id IN (SELECT visit_id FROM temp.import_converted)").rowcount
 
 
-def is_empty(conn: sqlite3.Connection, *, inside: bool = False) -> bool:
-    """No patients, visits or tasks yet; outside a transaction unless `inside`."""
-    return (inside or not conn.in_transaction) and conn.execute(
+def is_empty(conn: sqlite3.Connection) -> bool:
+    """No patients, visits or tasks yet, and no transaction open."""
+    return not conn.in_transaction and conn.execute(
         "SELECT NOT EXISTS (SELECT 1 FROM patients) AND NOT EXISTS (SELECT 1 FROM visits) "
         "AND NOT EXISTS (SELECT 1 FROM tasks)").fetchone()[0] == 1
 

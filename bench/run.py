@@ -12,13 +12,15 @@ process started from the shell (this checkout's followup), the median of --runs 
   due json   `due --date TODAY --format json` on a worked ledger (bench/generate.py ledger:
              the same last year at every size, so the same sheet; older history grows)
   due table  the same as the table an agent reads
-  log        one reached call on a patient of today's sheet (2 x --runs patients)
+  log        one reached call on a patient of today's sheet (one a round)
   report     `report --month` of this month, JSON
   version    `followup --version`
 each as a ratio to the floor; and the import of the whole export into a new ledger: its
 CPU time (user + sys of the whole process tree) as a ratio to that of `sqlite3 .import`
-of the same CSV into a bare table, and its peak memory. Then how each command's time
-grows from the smallest size to the largest. Exports and worked ledgers are kept in
+of the same CSV into a bare table, and its peak memory. The floor and the commands run
+in rounds, one after the other, and each ratio is the median of its rounds' ratios. Then
+how each command's time grows from the smallest size to the largest, in units of
+`followup --version` timed in the same rounds. Exports and worked ledgers are kept in
 bench/.data/ (ignored by git) and reused while bench/generate.py and the default rules
 are unchanged; delete the folder to rebuild.
 """
@@ -45,7 +47,8 @@ SQLITE3 = "/usr/bin/sqlite3"
 # the most each figure may be at the largest size (issue 17); growth: largest / smallest
 TARGETS = {"due_json_x": 2.5, "due_table_x": 3.5, "report_x": 5.0, "import_cpu_x": 20.0,
            "import_peak_mb": 300.0}
-GROWTH = 1.2   # of each command's time, from the smallest size to the largest
+GROWTH = 1.2   # of each command's time, from the smallest size to the largest (in units
+               # of `followup --version` in the same rounds: the machine drifts meanwhile)
 NOTE = "患者反馈恢复顺利，已提醒按时复查并注意饮食清淡，无其他不适。"
 
 
@@ -206,22 +209,34 @@ def measure(n: int, today: date, runs: int, import_runs: int) -> dict[str, float
                                       capture_output=True, env=env, check=True).stdout)
     figures["sheet_tasks"] = len(sheet)
     floor = [sys.executable, str(floor_script(day)), str(work)]
-    floors = [median(floor, env, runs)]
-    figures["due_json_ms"] = median(followup(*db, "due", "--date", day, "--format", "json"),
-                                    env, runs)
-    figures["due_table_ms"] = median(followup(*db, "due", "--date", day), env, runs)
-    figures["report_ms"] = median(followup(*db, "report", "--month", day[:7], "--date", day,
-                                           "--format", "json"), env, runs)
-    figures["version_ms"] = median(followup("--version"), env, runs)
-    floors.append(median(floor, env, runs))   # before and after: the machine drifts
-    patients = sorted({row["patient_id"] for row in sheet})
-    logs = [timed(followup(*db, "log", "--patient", pid, "-o", "reached", "--note", NOTE,
-                           "--satisfaction", "5", "--when", f"{day}T15:00"), env)
-            for pid in patients[1:2 * runs + 2]]   # a call each for 2 x runs patients
-    figures["log_ms"] = statistics.median(logs[1:])
-    figures["floor_ms"] = statistics.mean(floors)
-    for key in COMMANDS:
-        figures[key.replace("_ms", "_x")] = figures[key] / figures["floor_ms"]
+    commands = {"due_json_ms": followup(*db, "due", "--date", day, "--format", "json"),
+                "due_table_ms": followup(*db, "due", "--date", day),
+                "report_ms": followup(*db, "report", "--month", day[:7], "--date", day,
+                                      "--format", "json"),
+                "version_ms": followup("--version")}
+    patients = iter(sorted({row["patient_id"] for row in sheet})[1:])
+
+    def log() -> list[str]:   # one reached call, on the next patient of today's sheet
+        return followup(*db, "log", "--patient", next(patients), "-o", "reached", "--note",
+                        NOTE, "--satisfaction", "5", "--when", f"{day}T15:00")
+
+    # rounds of the floor and every command one after the other, so that the machine's
+    # drift (2x within the hour) moves them alike; ratios are taken within a round
+    times: dict[str, list[float]] = {key: [] for key in ("floor_ms", *COMMANDS)}
+    for round_ in range(runs + 1):   # the first round warms the caches: not counted
+        measured = {"floor_ms": timed(floor, env), "log_ms": timed(log(), env)}
+        measured.update((key, timed(cmd, env)) for key, cmd in commands.items())
+        for key, ms in measured.items():
+            if round_:
+                times[key].append(ms)
+    for key, values in times.items():
+        figures[key] = statistics.median(values)
+        if key in COMMANDS:
+            figures[key.replace("_ms", "_x")] = statistics.median(
+                t / f for t, f in zip(values, times["floor_ms"], strict=True))
+            # size-independent work in the same round: what a command's growth is taken from
+            figures[key.replace("_ms", "_v")] = statistics.median(
+                t / v for t, v in zip(values, times["version_ms"], strict=True))
     work.unlink()
     for extra in ("-wal", "-shm"):
         Path(f"{work}{extra}").unlink(missing_ok=True)
@@ -240,6 +255,7 @@ def yardstick(env: dict[str, str], runs: int) -> str:
 
 
 COMMANDS = ("due_json_ms", "due_table_ms", "report_ms", "log_ms", "version_ms")
+GROWS = COMMANDS[:-1]   # growth relative to `followup --version`, the same at every size
 ROWS = [("import_cpu_x", "import CPU, x sqlite3", "{:.1f}x"),
         ("import_peak_mb", "import, peak MB", "{:.0f}"),
         ("import_cpu_s", "  import CPU, s", "{:.1f}"),
@@ -259,7 +275,7 @@ def meets(key: str, value: float, growth: float) -> str:
     out = []
     if key in TARGETS:
         out.append(f"{'ok  ' if value <= TARGETS[key] else 'MISS'} <= {TARGETS[key]:g}")
-    if key.replace("_x", "_ms") in COMMANDS and growth:
+    if key.replace("_x", "_ms") in GROWS and growth:
         out.append(f"growth {'ok' if growth <= GROWTH else 'MISS'} <= {GROWTH:g}x")
     return "; ".join(out)
 
@@ -286,8 +302,9 @@ def main() -> int:
           + f"{'growth':>10}  target (largest)")
     for key, label, fmt in ROWS:
         values = [r[key] for r in results]
-        ms = key.replace("_x", "_ms")
-        growth = results[-1][ms] / results[0][ms] if ms in COMMANDS else 0.0
+        per = key.replace("_x", "_v")
+        growth = (results[-1][per] / results[0][per]
+                  if key.replace("_x", "_ms") in GROWS else 0.0)
         print(label.ljust(width) + "".join(f"{fmt.format(v):>12}" for v in values)
               + f"{f'{growth:.2f}x' if growth else '':>10}  {meets(key, values[-1], growth)}")
     return 0

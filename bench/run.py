@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import platform
 import resource
@@ -188,16 +189,19 @@ def measure(n: int, today: date, runs: int, import_runs: int) -> dict[str, float
     export, worked = prepare(n, today)
     env = {**os.environ, "FOLLOWUP_LANG": "zh", "COLUMNS": "120", "BENCH_TODAY":
            today.isoformat(), "FOLLOWUP_AGENT": "bench", "PYTHONPATH": str(ROOT)}
-    fresh = DATA / f"import-{n}.db"
-    imports = [peak_import(fresh, export, env) for _ in range(import_runs)]
-    floor_cpu = statistics.median(sqlite3_import(export, env) for _ in range(3))
-    cpu = statistics.median(s for s, _ in imports)
-    figures = {"visits": n, "import_cpu_s": cpu, "sqlite3_import_cpu_s": floor_cpu,
-               "import_cpu_x": cpu / floor_cpu,
-               "import_peak_mb": max(mb for _, mb in imports),
-               "ledger_mb": worked.stat().st_size / 1e6}
-    for extra in ("", "-wal", "-shm"):
-        Path(f"{fresh}{extra}").unlink(missing_ok=True)
+    figures = {"visits": n, "ledger_mb": worked.stat().st_size / 1e6}
+    figures.update(dict.fromkeys(("import_cpu_s", "sqlite3_import_cpu_s", "import_cpu_x",
+                                  "import_peak_mb"), math.nan))   # --import-runs 0
+    if import_runs:
+        fresh = DATA / f"import-{n}.db"
+        imports = [peak_import(fresh, export, env) for _ in range(import_runs)]
+        floor_cpu = statistics.median(sqlite3_import(export, env) for _ in range(3))
+        cpu = statistics.median(s for s, _ in imports)
+        figures.update(import_cpu_s=cpu, sqlite3_import_cpu_s=floor_cpu,
+                       import_cpu_x=cpu / floor_cpu,
+                       import_peak_mb=max(mb for _, mb in imports))
+        for extra in ("", "-wal", "-shm"):
+            Path(f"{fresh}{extra}").unlink(missing_ok=True)
     work = DATA / f"work-{n}.db"
     shutil.copyfile(worked, work)
     with open(work, "rb+") as f:   # else the first commits pay for flushing the whole copy
@@ -273,7 +277,7 @@ ROWS = [("import_cpu_x", "import CPU, x sqlite3", "{:.1f}x"),
 def meets(key: str, value: float, growth: float) -> str:
     """The targets of the largest size: its figure, and its time's growth for a command."""
     out = []
-    if key in TARGETS:
+    if key in TARGETS and not math.isnan(value):
         out.append(f"{'ok  ' if value <= TARGETS[key] else 'MISS'} <= {TARGETS[key]:g}")
     if key.replace("_x", "_ms") in GROWS and growth:
         out.append(f"growth {'ok' if growth <= GROWTH else 'MISS'} <= {GROWTH:g}x")
@@ -285,7 +289,8 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--runs", type=int, default=7, help="runs per median")
-    parser.add_argument("--import-runs", type=int, default=1)
+    parser.add_argument("--import-runs", type=int, default=1,
+                        help="imports per size (0: the commands only)")
     parser.add_argument("--today", type=date.fromisoformat, default=date.today())
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -305,7 +310,8 @@ def main() -> int:
         per = key.replace("_x", "_v")
         growth = (results[-1][per] / results[0][per]
                   if key.replace("_x", "_ms") in GROWS else 0.0)
-        print(label.ljust(width) + "".join(f"{fmt.format(v):>12}" for v in values)
+        print(label.ljust(width) + "".join(f"{'-' if math.isnan(v) else fmt.format(v):>12}"
+                                           for v in values)
               + f"{f'{growth:.2f}x' if growth else '':>10}  {meets(key, values[-1], growth)}")
     return 0
 

@@ -182,8 +182,11 @@ def build_ledger(db: Path, export: Path, today: date) -> dict[str, int]:
     """A ledger as a team leaves it: each day's visits imported that day (as the clinic
     does), then that day's calls logged, up to yesterday; today's sheet is still to work."""
     from followup_cli.calendar import load_calendar
-    from followup_cli.importer import ImportSummary, RowParser, map_headers, read_table
-    from followup_cli.importer import write_visits as store_visits
+    from followup_cli.importing import ImportSummary
+    from followup_cli.importing import write_visits as store_visits
+    from followup_cli.importing.columns import map_headers
+    from followup_cli.importing.files import read_table
+    from followup_cli.importing.rows import RowParser
     from followup_cli.ledger import open_ledger, transaction
     from followup_cli.rules import load_rules
 
@@ -197,7 +200,7 @@ def build_ledger(db: Path, export: Path, today: date) -> dict[str, int]:
 
     def work(day: date, visits: list) -> None:
         with transaction(conn):
-            store_visits(conn, visits, rules, cal, day, ImportSummary(path=str(export)))
+            store_visits(conn, visits, rules, cal, day, ImportSummary(path=export))
             if day < today:
                 add_history(conn, day, day + timedelta(days=1), today, rng, counts)
         counts["visits"] += len(visits)

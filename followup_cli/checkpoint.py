@@ -6,7 +6,7 @@ first time) or `NAME:N` (its Nth time in this process). There the process writes
 after five minutes if nobody does. `NAME:*` writes the line each time, and goes on.
 The points:
 
-  import.chunk   before a chunk of an import's visits is written (staging.write_staged)
+  import.chunk   before a chunk of an import's visits is written (importing.write.write_staged)
   log.attempt    between a logged call's row and its links to the tasks (calls.log_call)
   replan.task    after one task of a replan moved (planning.replan)
   commit         before a write transaction commits (ledger.transaction)

@@ -19,7 +19,8 @@ from followup_cli.calendar import ClinicCalendar
 from followup_cli.calls import log_call
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
-from followup_cli.importer import ImportSummary, Visit, derive_visit_id, write_visits
+from followup_cli.importing import ImportSummary, Visit, write_visits
+from followup_cli.importing.convert import derive_visit_id
 from followup_cli.ledger import transaction
 from followup_cli.rules import RulePack
 from followup_cli.sheet import by_patient, due_tasks
@@ -150,7 +151,7 @@ def build_demo(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, t
     with transaction(conn):
         for day, visits in sorted(generate_visits(rng, today, patients).items()):
             visits.sort(key=lambda v: v.visit_time or "")
-            write_visits(conn, visits, rules, cal, day, ImportSummary(path="demo"))
+            write_visits(conn, visits, rules, cal, day, ImportSummary())
             visits_in += len(visits)
             # today's steps are the user's to take: cases still in progress stay open
             for at, case_id, action in sorted(steps.pop(day, []) if day < today else []):

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import HEADER, write_export
 
-from followup_cli.importer import mask_phone, normalise_phone, parse_date
+from followup_cli.importing import reader, tuning
+from followup_cli.importing.convert import parse_date
 from followup_cli.ledger import get_setting
+from followup_cli.phones import mask_phone, normalise_phone
 
 ROWS = [
     "A001,C1001,周晓雯,138 1234 5678,2026/11/1,双眼皮,成交,整形外科,吴医生,林咨询,,1994/3/12,金卡,",
@@ -24,6 +26,17 @@ ROWS = [
     "A008,C1013,何伟,18834567890,2026-11-07,玻尿酸,成交,注射美容科,吕医生,林咨询,,,,是",
     "A009,C1007,韩梅,13378901234,2026-11-04,水光针,成交,皮肤科,孙医生,马咨询,高,,,",
 ]
+
+
+@pytest.fixture
+def tuned(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """`tuned(chunk=3, …)`: the imports of this test split their work in these sizes
+    (followup_cli.importing.tuning), to take every path on small files."""
+
+    def tune(**sizes: int) -> None:
+        monkeypatch.setattr(tuning, "TUNING", tuning.Tuning(**sizes))
+
+    return tune
 
 
 def dump(db: Path) -> dict[str, list[dict]]:
@@ -335,12 +348,10 @@ def test_a_visit_after_the_import_day(cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("chunk, bulk_rows", [(2, 10**9), (500, 0), (3, 0)])
-def test_chunks_and_bulk_loads_give_the_same_ledger(cli, tmp_path: Path, monkeypatch,
+def test_chunks_and_bulk_loads_give_the_same_ledger(cli, tmp_path: Path, tuned,  # noqa: ANN001
                                                      chunk: int, bulk_rows: int) -> None:
     """Small chunks split one patient's visits (a consult converted in a later chunk); a
     bulk load rebuilds the visits' indexes after the rows. The ledger must be the same."""
-    from followup_cli import importer
-
     # C1009 again, with a new number, in the same chunk as their first visit
     first = write_export(tmp_path / "visits.csv", [
         *ROWS, "A011,C1009,朱婷,13190000000,2026-11-06,吸脂,成交,整形外科,吴医生,林咨询,,,,"])
@@ -364,8 +375,7 @@ def test_chunks_and_bulk_loads_give_the_same_ledger(cli, tmp_path: Path, monkeyp
         return data, indexes
 
     expected = load(tmp_path / "one-chunk.db")
-    monkeypatch.setattr(importer, "CHUNK", chunk)
-    monkeypatch.setattr(importer, "BULK_ROWS", bulk_rows)
+    tuned(chunk=chunk, bulk_rows=bulk_rows)
     assert load(tmp_path / "other.db") == expected
     visits = {v["visit_id"]: v for v in expected[0]["visits"]}
     assert visits["A004"]["converted_by"] == "A006" and visits["A001"]["backfill"] == 1
@@ -374,12 +384,10 @@ def test_chunks_and_bulk_loads_give_the_same_ledger(cli, tmp_path: Path, monkeyp
 
 
 @pytest.mark.slow
-def test_a_second_process_reads_a_large_file_the_same(cli, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    """A large CSV is read and checked by a forked process (importer.PROCESS_BYTES): the
+def test_a_second_process_reads_a_large_file_the_same(cli, tmp_path: Path, tuned) -> None:  # noqa: ANN001
+    """A large CSV is read and checked by a forked process (Tuning.process_bytes): the
     same summary, the same bad rows in the same order, the same messages, the same ledger
     as reading it here; and its errors still name the file and line."""
-    from followup_cli import importer
-
     rows = [*ROWS, ROWS[0],                                           # the same row twice
             ROWS[2].replace("光子嫩肤", "热玛吉"),                     # A003 again, changed
             "B001,C2001,吕静,1234,2026-11-03,双眼皮,成交,,,,,,,",        # a bad phone
@@ -410,21 +418,15 @@ def test_a_second_process_reads_a_large_file_the_same(cli, tmp_path: Path, monke
         data["tasks"].sort(key=lambda task: task["plan_key"])
         return [seen, data, (tmp_path / f"{name}-bad.csv").read_text(encoding="utf-8-sig")]
 
-    monkeypatch.setattr(importer, "PROCESS_BYTES", 10 ** 12)
+    tuned(process_bytes=10 ** 12)
+    assert not reader.worth_a_process(export)
     here = run_all("here")
-    forked: list[bool] = []
-    real = importer._second_process
-    monkeypatch.setattr(importer, "_second_process",
-                        lambda *a: forked.append(a[-2:]) or real(*a))
-    monkeypatch.setattr(importer, "PROCESS_BYTES", 0)
-    monkeypatch.setattr(importer, "SENT", 700)
+    tuned(process_bytes=0, sent=700)
+    assert reader.worth_a_process(export)
     forked_run = run_all("forked")
     for step, (a, b) in enumerate(zip(forked_run[0], here[0], strict=True)):
         assert a == b, step
     assert forked_run[1] == here[1] and forked_run[2] == here[2]
-    # the first import staged there, trusting the file; it repeats a visit: again, careful
-    assert [(stager is not None, trusting) for stager, trusting in forked] == [
-        (True, True), (True, False), (False, False), (False, False), (False, False)]
     (code, out, _), (again, _, err), (enc, _, enc_err), (hdr, _, hdr_err) = here[0]
     assert code == 0 and json.loads(out)["bad_rows"] == 3
     assert again == 2 and "A003" not in err and "line 12" in err   # the conflicting row
@@ -457,33 +459,33 @@ def test_a_first_import_plans_every_birthday_so_the_first_sheet_need_not(
 
 
 def test_a_first_bulk_import_checks_its_references_at_the_end(cli, tmp_path: Path, db: Path,
-                                                               monkeypatch) -> None:  # noqa: ANN001
+                                                               tuned) -> None:  # noqa: ANN001
     """A ledger's first large import leaves SQLite's per-row reference check off and checks
     every reference once before it commits: a broken one writes nothing, and the ledger's
     connection has its check on again afterwards."""
-    from followup_cli import importer, staging
     from followup_cli.calendar import load_calendar
+    from followup_cli.importing import import_visits
+    from followup_cli.importing.write import check_references
     from followup_cli.ledger import open_ledger
     from followup_cli.rules import load_rules
 
-    monkeypatch.setattr(importer, "BULK_ROWS", 0)
+    tuned(bulk_rows=0)
     export = write_export(tmp_path / "visits.csv", ROWS)
-    # a bug that files patients under other ids: every visit then points nowhere
-    monkeypatch.setattr(staging, "UPSERT_PATIENT",
-                        staging.UPSERT_PATIENT.replace("VALUES (?", "VALUES ('x' || ?"))
     conn = open_ledger(db)
+    # a bug that files patients under other ids: every visit then points nowhere
+    conn.execute("CREATE TEMP TRIGGER misfiled AFTER INSERT ON main.visits BEGIN "
+                 "UPDATE visits SET patient_id = 'x' || new.patient_id "
+                 "WHERE visit_id = new.visit_id; END")
     with pytest.raises(RuntimeError, match="missing row"):
-        importer.import_visits(conn, export, load_rules(None), load_calendar(None),
-                               date(2026, 11, 8))
+        import_visits(conn, export, load_rules(None), load_calendar(None), date(2026, 11, 8))
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == 0
-    monkeypatch.undo()
-    monkeypatch.setattr(importer, "BULK_ROWS", 0)
-    summary = importer.import_visits(conn, export, load_rules(None), load_calendar(None),
-                                     date(2026, 11, 8))
+    conn.execute("DROP TRIGGER temp.misfiled")
+    summary = import_visits(conn, export, load_rules(None), load_calendar(None),
+                            date(2026, 11, 8))
     assert summary.added == len(ROWS)
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    importer.check_references(conn)
+    check_references(conn)
     # the check finds each kind of broken reference
     conn.execute("PRAGMA foreign_keys = OFF")
     for broken, undo in [
@@ -496,19 +498,17 @@ def test_a_first_bulk_import_checks_its_references_at_the_end(cli, tmp_path: Pat
              "WHERE visit_id = 'A999'")]:
         conn.execute(broken)
         with pytest.raises(RuntimeError, match="missing row"):
-            importer.check_references(conn)
+            check_references(conn)
         conn.execute(undo)
     conn.close()
 
 
-def test_a_first_import_staged_by_the_second_process_is_the_same(cli, tmp_path: Path,
-                                                                 monkeypatch) -> None:  # noqa: ANN001
-    """A first import of a large CSV with no repeated visit: the reading process decides
-    every row (patients whose number, birthday or card changes on the way, cells left
-    empty later, a bad row skipped); the ledger, the summary, the patients' events and
-    the bad rows' file are the same as when this process decides."""
-    from followup_cli import importer
-
+def test_a_first_import_read_by_the_second_process_is_the_same(cli, tmp_path: Path,
+                                                               tuned) -> None:  # noqa: ANN001
+    """A first import of a large CSV read by the second process (patients whose number,
+    birthday or card changes on the way, cells left empty later, a bad row skipped): the
+    ledger, the summary, the patients' events and the bad rows' file are the same as
+    when this process reads."""
     rows = []
     for i in range(3000):
         p = i % 97
@@ -539,16 +539,10 @@ def test_a_first_import_staged_by_the_second_process_is_the_same(cli, tmp_path: 
         return (result.out.replace(name, "N"), data, events,
                 (tmp_path / f"{name}-bad.csv").read_text(encoding="utf-8-sig"))
 
-    monkeypatch.setattr(importer, "PROCESS_BYTES", 10 ** 12)
+    tuned(process_bytes=10 ** 12)
     here = load("here")
-    staged: list[bool] = []
-    real = importer._second_process
-    monkeypatch.setattr(importer, "_second_process",
-                        lambda *a: staged.append(a[-2] is not None and a[-1]) or real(*a))
-    monkeypatch.setattr(importer, "PROCESS_BYTES", 0)
-    monkeypatch.setattr(importer, "SENT", 700)
+    tuned(process_bytes=0, sent=700)
     assert load("forked") == here
-    assert staged == [True]
     summary = json.loads(here[0])
     assert summary["patients_added"] == 97 and summary["patients_updated"] > 20
     # numbers changed: each change a later visit brought is an event (an older visit's
@@ -557,45 +551,43 @@ def test_a_first_import_staged_by_the_second_process_is_the_same(cli, tmp_path: 
     assert summary["bad_rows"] == 1 and "E01234" in here[3]
 
 
-def test_a_patient_row_is_sent_again_only_when_it_says_something_new() -> None:
-    """The stager drops a patient's row that repeats the last one sent for them (the
-    upsert would change nothing), whichever chunk it is in; a change, and a change back,
-    are sent. With one slot for every patient, rows are sent whenever patients alternate."""
+def test_every_row_of_a_patient_is_sent_none_skipped_on_a_guess() -> None:
+    """The stager sends a patient's row for every visit not older than theirs before it,
+    the same row again too (the upsert decides what changes): no row is dropped because
+    a hash of it matched an earlier one."""
     from followup_cli.calendar import load_calendar
-    from followup_cli.importer import ImportSummary, Visit
+    from followup_cli.importing import ImportSummary, Visit
+    from followup_cli.importing.stage import Stager
     from followup_cli.rules import load_rules
-    from followup_cli.staging import Stager
 
-    def visit(i: int, pid: str, phone: str) -> Visit:
+    def visit(i: int, pid: str, phone: str, day: int = 1) -> Visit:
         return Visit(line=i, patient_id=pid, name="周晓雯", phone=phone,
-                     visit_date=date(2026, 11, 1), visit_time=None, project="双眼皮",
+                     visit_date=date(2026, 11, day), visit_time=None, project="双眼皮",
                      kind="treated", visit_id=f"A{i}")
 
     phones = ["13812345678", "13812345678", "13900000000", "13900000000", "13812345678"]
-    for slots in (100_000, 0):
-        stager = Stager(load_rules(None), load_calendar(None), date(2026, 11, 8),
-                        ImportSummary(path=""), note_touched=False, rows=slots)
-        if not slots:
-            stager.slots, stager.sent = 1, stager.sent[:1]   # every patient in one slot
-        sent = [row[:3] for i, phone in enumerate(phones)
-                for row in stager.stage([visit(i, "C1", phone), visit(i + 10, "C2", "13700000000")],
-                                        frozenset(), {}).patients]
-        expected = [("C1", "周晓雯", "13812345678"), ("C2", "周晓雯", "13700000000"),
-                    ("C1", "周晓雯", "13900000000"), ("C1", "周晓雯", "13812345678")]
-        if slots:
-            assert sent == expected
-        else:
-            assert len(sent) == 2 * len(phones)   # C1 and C2 take the slot in turn
+    stager = Stager(load_rules(None), load_calendar(None), date(2026, 11, 8),
+                    ImportSummary(), note_touched=False)
+    sent = [row[:3] for i, phone in enumerate(phones)
+            for row in stager.stage([visit(i, "C1", phone), visit(i + 10, "C2", "13700000000")],
+                                    frozenset(), {}).patients]
+    assert sent == [row for phone in phones
+                    for row in (("C1", "周晓雯", phone), ("C2", "周晓雯", "13700000000"))]
+    # an older visit's row is not the patient's: not sent
+    older = stager.stage([visit(20, "C3", "13600000000", 5), visit(21, "C3", "13500000000", 2)],
+                         frozenset(), {}).patients
+    assert [row[2] for row in older] == ["13600000000"]
 
 
-def test_the_quick_reading_of_a_row_is_the_careful_one() -> None:
-    """RowParser reads the common CSV row in one go and leaves the rest to `checked`:
-    for every row, clean or not, both give the same visit or the same error."""
-    from followup_cli.importer import RowError, RowParser, map_headers
+def test_every_row_gives_a_visit_or_names_its_column() -> None:
+    """RowParser on rows clean and not: a visit, or a RowError naming the file's own
+    header (or "-" for the row as a whole); the same the second time (its dates known)."""
+    from followup_cli.importing.columns import map_headers
+    from followup_cli.importing.records import RowError
+    from followup_cli.importing.rows import RowParser
 
     headers = HEADER.split(",")
     parser = RowParser(headers, map_headers(Path("v.csv"), headers, {}), date(2026, 11, 8))
-    assert parser.quick
     cells = ["A001", "C1001", "周晓雯", "13812345678", "2026-11-01", "双眼皮", "成交", "整形外科",
              "吴医生", "林咨询", "", "1994-03-12", "金卡", ""]
     variants: list[list] = [cells]
@@ -617,28 +609,19 @@ def test_the_quick_reading_of_a_row_is_the_careful_one() -> None:
         except RowError as e:
             return (e.column, e.reason)
 
-    def quick(row: list) -> object:
-        if len(row) != parser.width or not all(isinstance(c, str) for c in row):
-            return None
-        values = [c.strip() for c in parser.cells_of(row)]
-        return parser._quick(7, values) if max(map(len, values)) <= 200 else None
-
-    for row in variants:
-        for _ in range(2):   # the second time, its dates are known: more rows go quick
-            careful = outcome(parser.checked, row)
-            assert outcome(parser, row) == careful, row
-            assert quick(row) in (None, careful), row
-    assert sum(quick(row) is not None for row in variants) > 20   # not only the fall-back
+    outcomes = [outcome(parser, row) for row in variants]
+    assert [outcome(parser, row) for row in variants] == outcomes
+    assert all(isinstance(o, tuple) and o[0] in (*headers, "-") for o in outcomes
+               if not hasattr(o, "visit_id"))
+    assert sum(hasattr(o, "visit_id") for o in outcomes) > 20
 
 
 @pytest.mark.parametrize("ledger_has_data", [False, True])
-def test_a_bad_row_late_in_a_large_file_still_writes_nothing(cli, tmp_path: Path, monkeypatch,
+def test_a_bad_row_late_in_a_large_file_still_writes_nothing(cli, tmp_path: Path, tuned,
                                                              ledger_has_data: bool) -> None:  # noqa: ANN001
     """The second process sends its bad rows with each message: one far down a large file
     (after several messages) is reported with its line, and nothing is written, whether
     that process stages a first import or only reads for a ledger with data."""
-    from followup_cli import importer
-
     db = tmp_path / "ledger.db"
     if ledger_has_data:
         assert cli("--db", str(db), "import", "visits",
@@ -646,8 +629,7 @@ def test_a_bad_row_late_in_a_large_file_still_writes_nothing(cli, tmp_path: Path
     rows = [f"F{i:05d},R{i % 300:04d},魏然,139{i % 300:08d},2026-10-{1 + i % 28:02d},植发,成交,,,,,,,"
             for i in range(3000)]
     rows[2890] = rows[2890].replace("2026-10-", "2026-13-")
-    monkeypatch.setattr(importer, "PROCESS_BYTES", 0)
-    monkeypatch.setattr(importer, "SENT", 700)
+    tuned(process_bytes=0, sent=700)
     before = dump(db) if ledger_has_data else None
     result = cli("--db", str(db), "import", "visits",
                  str(write_export(tmp_path / "big.csv", rows)), "--date", "2026-11-08")
@@ -846,12 +828,10 @@ def test_a_hidden_first_sheet_is_not_read(cli, tmp_path: Path, db: Path) -> None
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(cli, tmp_path: Path, db: Path,
-                                                     monkeypatch) -> None:  # noqa: ANN001
+                                                     tuned) -> None:  # noqa: ANN001
     """A workbook whose sheet declares far more than it packs (or more than the total
     limit) is refused from the zip's directory, before anything is unpacked."""
     import zipfile
-
-    from followup_cli import importer
 
     good = _workbook(tmp_path / "good.xlsx", [("就诊", "visible", [
         ["客户编号", "姓名", "手机号", "就诊日期", "项目"],
@@ -866,11 +846,10 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(cli, tmp_path: Path, db: Pa
     result = cli("import", "visits", str(bomb), "--date", "2026-11-02")
     assert result.code == 2
     assert result.err.startswith(f"followup: {bomb}: this workbook would unpack to too much (")
-    limit = importer.MAX_UNPACKED
-    monkeypatch.setattr(importer, "MAX_UNPACKED", 1000)
+    tuned(max_unpacked=1000)
     result = cli("import", "visits", str(good), "--date", "2026-11-02")
     assert result.code == 2 and "would unpack to too much" in result.err
-    monkeypatch.setattr(importer, "MAX_UNPACKED", limit)
+    tuned()
     assert cli("import", "visits", str(good), "--date", "2026-11-02").code == 0
     assert len(dump(db)["visits"]) == 1
 

@@ -12,7 +12,7 @@ import pytest
 from followup_cli.calendar import load_calendar
 from followup_cli.calls import log_call
 from followup_cli.cli import run
-from followup_cli.importer import import_visits
+from followup_cli.importing import import_visits
 from followup_cli.ledger import chain, open_ledger
 from followup_cli.report import month_report
 from followup_cli.rules import load_rules

@@ -42,7 +42,7 @@ def import_visits_cli(
     导入就诊记录并生成回访计划。Re-importing the same file changes nothing.
     """
     from followup_cli import clock
-    from followup_cli.importer import import_visits, parse_map
+    from followup_cli.importing import import_visits, parse_map
     from followup_cli.output.formats import emit_json
 
     check_choice("--format", fmt, ("table", "json"))

@@ -699,3 +699,44 @@ def test_hostile_names_in_report_files(tmp_path: Path, capsys, agent: str) -> No
     for ws in book.worksheets:
         for row in ws.iter_rows(values_only=True):
             assert not any(isinstance(v, str) and v.startswith("=") for v in row), row
+
+
+@pytest.mark.slow
+def test_a_reading_process_does_not_outlive_its_import(tmp_path: Path) -> None:
+    """SIGKILL only the importing process: the reading process it forked finds nobody
+    to hand on to and ends by itself (it used to wait for ever, a pipe's own reader)."""
+    import time
+
+    export = big_export(tmp_path / "big.csv", 30000, "2025-03-02", "的病历附注" * 3)
+    db = tmp_path / "orphan.db"
+    cmd = [sys.executable, "-m", "followup_cli", "--db", str(db), "import", "visits",
+           str(export), "--date", "2026-11-02"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "FOLLOWUP_TEST_PAUSE_AT": "import.chunk:2"})
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith(b"at import.chunk"):
+            break
+    children = [int(pid) for pid in os.listdir("/proc") if pid.isdigit()
+                and _parent_of(int(pid)) == proc.pid]
+    assert children, "no reading process: the file is read in one process"
+    proc.kill()   # the importing process alone, as a crash or `kill -9 PID` would
+    proc.wait()
+    proc.stderr.close()
+    deadline = time.monotonic() + 60
+    while any(_parent_of(pid) is not None for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = [pid for pid in children if _parent_of(pid) is not None]
+    for pid in alive:   # leave nothing behind, whatever the outcome
+        os.kill(pid, signal.SIGKILL)
+    assert alive == []
+
+
+def _parent_of(pid: int) -> int | None:
+    """The parent of a live process, None once it is gone (or a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return None if fields[0] == "Z" else int(fields[1])

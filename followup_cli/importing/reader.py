@@ -37,7 +37,8 @@ def read_in_a_second_process(path: Path, user_map: dict[str, str], as_of: date,
 
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    reader = context.Process(target=_reader, args=(send, path, user_map, as_of), daemon=True)
+    reader = context.Process(target=_reader, args=(send, receive, path, user_map, as_of),
+                             daemon=True)
     reader.start()
     send.close()
 
@@ -74,9 +75,13 @@ def read_in_a_second_process(path: Path, user_map: dict[str, str], as_of: date,
     return headers, visits()
 
 
-def _reader(send: Any, path: Path, user_map: dict[str, str], as_of: date) -> None:
+def _reader(send: Any, receive: Any, path: Path, user_map: dict[str, str],
+            as_of: date) -> None:
     """The second process: ("headers", …), then ("visits", visits as tuples, bad rows)…,
     then ("end",); or ("error", message) for what the user can fix, ("crash", type)."""
+    # the fork copied the importing process's end of the pipe: with it open, this process
+    # would be its own reader and wait forever once the importing process is gone (killed)
+    receive.close()
     gc.disable()   # see visits.without_cycle_collector; this process ends with the file
     try:
         conn = sqlite3.connect("")   # a private temporary database for the ids seen

@@ -476,22 +476,3 @@ def _iso(moment: datetime) -> str:
 
 def _fmt(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def parse_datetime(value: str, option: str) -> datetime:
-    """Clinic-local ISO 8601: 2026-11-23T15:00 or 2026-11-23 15:00, seconds optional; a
-    year the ledger can plan around (clock.in_range)."""
-    from followup_cli.clock import FIRST_YEAR, LAST_YEAR, in_range
-
-    if not value.strip():
-        raise FollowupError(t("error.empty_value", option=option))
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise FollowupError(t("log.datetime", option=option, value=value)) from None
-    if moment.tzinfo is not None:
-        raise FollowupError(t("log.datetime", option=option, value=value))
-    if not in_range(moment.date()):
-        raise FollowupError(t("clock.year_range", option=option, value=value,
-                              first=FIRST_YEAR, last=LAST_YEAR))
-    return moment

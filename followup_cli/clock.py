@@ -6,7 +6,9 @@ in, and no call or complaint step after now."""
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from typing import TypeVar
 
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
@@ -53,3 +55,41 @@ def not_future(moment: datetime, current: datetime, option: str) -> None:
         raise FollowupError(t("clock.future", option=option,
                               value=moment.strftime("%Y-%m-%d %H:%M"),
                               now=current.strftime("%Y-%m-%d %H:%M")))
+
+
+# --- what users type: every date and time option is read by one of these -----------------
+
+T = TypeVar("T", date, time, datetime)
+
+
+def parse_day(value: str, option: str = "--date") -> date:
+    """A day, YYYY-MM-DD, in the years the ledger plans in."""
+    return _read(value, option, date.fromisoformat, "log.date")
+
+
+def parse_time(value: str, option: str = "--time") -> time:
+    """A clinic-local time of day, HH:MM (an offset would not compare with one)."""
+    return _read(value, option, time.fromisoformat, "error.time")
+
+
+def parse_datetime(value: str, option: str) -> datetime:
+    """Clinic-local ISO 8601: 2026-11-23T15:00 or 2026-11-23 15:00, seconds optional."""
+    return _read(value, option, datetime.fromisoformat, "log.datetime")
+
+
+def _read(value: str, option: str, parse: Callable[[str], T], message: str) -> T:
+    """`value` read by `parse`: never empty, never with a UTC offset, never a year outside
+    FIRST_YEAR..LAST_YEAR (a typo, and a plan's month steps would leave the calendar)."""
+    if not value.strip():
+        raise FollowupError(t("error.empty_value", option=option))
+    try:
+        found = parse(value.strip())
+    except ValueError:
+        raise FollowupError(t(message, option=option, value=value)) from None
+    if getattr(found, "tzinfo", None) is not None:
+        raise FollowupError(t(message, option=option, value=value))
+    day = found.date() if isinstance(found, datetime) else found
+    if isinstance(day, date) and not in_range(day):
+        raise FollowupError(t("clock.year_range", option=option, value=value,
+                              first=FIRST_YEAR, last=LAST_YEAR))
+    return found

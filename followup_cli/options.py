@@ -8,7 +8,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, time
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 from followup_cli.errors import FollowupError
@@ -151,42 +151,12 @@ def state(ctx: typer.Context) -> State:
     return obj if isinstance(obj, State) else State()
 
 
-def parse_day(value: str, option: str = "--date") -> date:
-    """A day the ledger can plan around (clock.in_range: a year outside is a typo, and
-    the plan's month steps would run past the calendar's end)."""
-    from followup_cli.clock import FIRST_YEAR, LAST_YEAR, in_range
-
-    if not value.strip():
-        raise FollowupError(t("error.empty_value", option=option))
-    try:
-        day = date.fromisoformat(value.strip())
-    except ValueError:
-        raise FollowupError(t("log.date", option=option, value=value)) from None
-    if not in_range(day):
-        raise FollowupError(t("clock.year_range", option=option, value=value,
-                              first=FIRST_YEAR, last=LAST_YEAR))
-    return day
-
-
-def parse_time(value: str, option: str = "--time") -> time:
-    """A clinic-local time of day: an offset (15:00+08:00) would not compare with one."""
-    if not value.strip():
-        raise FollowupError(t("error.empty_value", option=option))
-    try:
-        moment = time.fromisoformat(value.strip())
-    except ValueError:
-        raise FollowupError(t("error.time", option=option, value=value)) from None
-    if moment.tzinfo is not None:
-        raise FollowupError(t("error.time", option=option, value=value))
-    return moment
-
-
 def the_day(today: bool, day: str | None) -> date:
     """`--date D` stands in for today wherever `--today` is accepted."""
     from followup_cli import clock
 
     if day is not None:
-        return parse_day(day)
+        return clock.parse_day(day)
     if today:
         return clock.today()
     raise FollowupError(t("due.need_date"))

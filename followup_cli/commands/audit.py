@@ -25,7 +25,7 @@ def audit_cli(
     查看完整电话号码的调阅记录：谁、何时、哪些患者。
     """
     from followup_cli.audit import entries
-    from followup_cli.options import parse_day
+    from followup_cli.clock import parse_day
     from followup_cli.output.formats import FORMATS, emit_rows
 
     check_choice("--format", fmt, FORMATS)

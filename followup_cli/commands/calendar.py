@@ -141,7 +141,7 @@ def replan_cli(
     日历变更后重新安排未完成的回访日期；已完成的回访不会变动。
     """
     from followup_cli import clock
-    from followup_cli.options import parse_day
+    from followup_cli.clock import parse_day
     from followup_cli.output.formats import emit_json
     from followup_cli.output.tables import emit_table
     from followup_cli.planning import replan_calendar

@@ -95,7 +95,7 @@ def _stepper(action: str):  # noqa: ANN202 - builds one command per case action
     ) -> None:
         from followup_cli import clock
         from followup_cli.agents import default_agent
-        from followup_cli.calls import parse_datetime
+        from followup_cli.clock import parse_datetime
         from followup_cli.complaints import act, summary
 
         st = state(ctx)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from followup_cli.clock import parse_time
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 from followup_cli.lazy import pathlib, typer  # loaded on first use: due and log run without
-from followup_cli.options import a_file, check_choice, parse_time, state, the_day
+from followup_cli.options import a_file, check_choice, state, the_day
 
 JSON_FIELDS = ("task_id", "patient_id", "visit_id", "category", "touchpoint", "purpose",
                "due_date", "window", "overdue_days", "attempts", "provisional", "next_try_at",

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
+from followup_cli.clock import parse_day
 from followup_cli.i18n import t
-from followup_cli.options import check_choice, parse_day, state
+from followup_cli.options import check_choice, state
 
 
 def register(app: typer.Typer) -> None:

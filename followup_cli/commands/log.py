@@ -61,7 +61,8 @@ def log_cli(
     """
     from followup_cli import clock
     from followup_cli.agents import default_agent
-    from followup_cli.calls import correct, log_call, outcome_label, parse_datetime
+    from followup_cli.calls import correct, log_call, outcome_label
+    from followup_cli.clock import parse_datetime
     from followup_cli.complaints import parse_category, parse_severity
     from followup_cli.errors import FollowupError
     from followup_cli.output.formats import emit_json, warn

@@ -52,9 +52,9 @@ def report_cli(
     项目、医生、咨询师分项；给多个 --db 即为集团（各分院）报表。
     """
     from followup_cli import clock
+    from followup_cli.clock import parse_day
     from followup_cli.errors import FollowupError
     from followup_cli.ledger import default_path
-    from followup_cli.options import parse_day
     from followup_cli.output.formats import FORMATS, emit_csv, emit_json
     from followup_cli.report import (
         Branch,

@@ -27,7 +27,7 @@ def script_cli(
     """
     from followup_cli import clock
     from followup_cli.agents import default_agent
-    from followup_cli.options import parse_day
+    from followup_cli.clock import parse_day
     from followup_cli.output.formats import emit_json
     from followup_cli.sheet import task_script
 

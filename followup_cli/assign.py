@@ -60,9 +60,13 @@ def assign_day(conn: sqlite3.Connection, day: date, patients: list[str], agents:
                by: str, now: datetime) -> dict[str, str]:
     agents = on_shift(agents)
     with transaction(conn):
+        # a patient moved by hand stays with that agent while they are on shift; else the
+        # patient is shared again with the rest (a share never loses a patient)
         fixed = {r[0]: r[1] for r in conn.execute(
             "SELECT patient_id, agent FROM assignments WHERE day = ? AND manual = 1",
-            (day.isoformat(),))}
+            (day.isoformat(),)) if r[1] in agents}
+        conn.execute("DELETE FROM assignments WHERE day = ? AND manual = 1 AND agent NOT IN "
+                     f"({','.join('?' * len(agents))})", (day.isoformat(), *agents))
         previous = {r[0]: r[1] for r in conn.execute(
             "SELECT patient_id, agent FROM calls c WHERE called_at = (SELECT max(called_at) "
             "FROM calls x WHERE x.patient_id = c.patient_id)")}
@@ -83,6 +87,12 @@ def move(conn: sqlite3.Connection, day: date, patient_id: str, agent: str, *, by
         if conn.execute("SELECT 1 FROM patients WHERE patient_id = ?",
                         (patient_id,)).fetchone() is None:
             raise FollowupError(t("log.no_patient", patient_id=patient_id))
+        shift = [r[0] for r in conn.execute(
+            "SELECT DISTINCT agent FROM assignments WHERE day = ? ORDER BY agent",
+            (day.isoformat(),))]
+        if shift and agent not in shift:   # once the day is shared, only among its agents
+            raise FollowupError(t("assign.not_on_shift", agent=agent, day=day.isoformat(),
+                                  shift="、".join(shift) or "-"))
         conn.execute(
             "INSERT INTO assignments (day, patient_id, agent, manual, assigned_at, assigned_by) "
             "VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT(day, patient_id) DO UPDATE SET "

@@ -478,6 +478,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "give the agents on shift with --agents, e.g. --agents 王芳,李娜,张伟 "
                       "(no repeats)"),
     "assign.need_to": ("--move 需要 --to 专员", "--move needs --to AGENT"),
+    "assign.not_on_shift": ("{agent} 不在 {day} 的班上（在班：{shift}）：先用 followup assign --agents 把 {agent} 排进当天的分工",
+                            "{agent} is not on shift on {day} (on shift: {shift}): share the "
+                            "sheet with followup assign --agents including {agent} first"),
     "assign.moved": ("{date}：患者 {patient_id} 已分给 {agent}",
                      "{date}: patient {patient_id} moved to {agent}"),
     "assign.title": ("{date} 分配结果", "Shares for {date}"),

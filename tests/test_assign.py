@@ -74,3 +74,18 @@ def test_assign_needs_agents(cli, day_sheet: list[str]) -> None:
     assert cli("assign", "--date", "2026-11-03").code == 2
     assert cli("assign", "--agents", "王芳,王芳", "--date", "2026-11-03").code == 2
     assert cli("assign", "--move", "C1", "--date", "2026-11-03").code == 2
+
+
+def test_a_share_never_loses_a_patient(cli, day_sheet: list[str]) -> None:
+    assert cli("assign", "--agents", "王芳,李娜", "--date", "2026-11-03").code == 0
+    refused = cli("assign", "--move", "C3", "--to", "赵六", "--date", "2026-11-03")
+    assert (refused.code, refused.err) == (2, (
+        "followup: 赵六 is not on shift on 2026-11-03 (on shift: 李娜、王芳): share the sheet "
+        "with followup assign --agents including 赵六 first\n"))
+    assert cli("assign", "--agents", "王芳,李娜,赵六", "--date", "2026-11-03").code == 0
+    assert cli("assign", "--move", "C3", "--to", "赵六", "--date", "2026-11-03").code == 0
+    # 赵六 goes home: C3 is shared again, not left on nobody's share
+    assert cli("assign", "--agents", "王芳,李娜", "--date", "2026-11-03").code == 0
+    shares = [{r["patient_id"] for r in cli("due", "--date", "2026-11-03", "--agent", a,
+                                            "--format", "json").json()} for a in ("王芳", "李娜")]
+    assert shares[0] | shares[1] == set(day_sheet) and not shares[0] & shares[1]

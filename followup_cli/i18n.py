@@ -363,6 +363,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "complaint.none": ("没有编号为 {id} 的投诉单", "there is no complaint case {id}"),
     "complaint.none_open": ("没有未结案的投诉", "no open complaint cases"),
     "complaint.title": ("未结案投诉 {count} 件（优先处理）", "Open complaints: {count} (first)"),
+    "complaint.title_all": ("投诉单 {count} 件，其中未结案 {open} 件", "Complaint cases: {count}, {open} still open"),
     "complaint.action.ack": ("确认", "acknowledge"),
     "complaint.action.resolve": ("给出方案", "resolve"),
     "complaint.action.close": ("结案", "close"),

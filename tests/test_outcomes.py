@@ -305,3 +305,14 @@ def test_the_timeline_and_complaint_steps_speak_chinese(cli, ledger: Path) -> No
     again = cli("--lang", "zh", "complaint", "resolve", str(case), "--note", "再次处理",
                 "--when", "2026-11-03 16:05")
     assert again.code == 2 and "不能给出方案" in again.err and "resolve" not in again.err
+
+
+def test_all_complaints_are_not_called_open(cli, ledger: Path) -> None:
+    for patient, when in (("C1", "2026-11-03 15:00"), ("C2", "2026-11-03 15:10")):
+        assert cli("log", "--patient", patient, "-o", "complaint", "--note", COMPLAINT,
+                   "--when", when).code == 0
+    assert cli("complaint", "close", "1", "--note", "已当面解释并给出方案，患者认可",
+               "--when", "2026-11-03 16:00").code == 0
+    assert cli("complaint", "list", "--all").out.splitlines()[0].strip() == \
+        "Complaint cases: 2, 1 still open"
+    assert cli("complaint", "list").out.splitlines()[0].strip() == "Open complaints: 1 (first)"

@@ -46,7 +46,9 @@ def list_cli(
     else:
         from followup_cli.output.sheet import render_cases
 
-        render_cases(cases)
+        still_open = sum(c["status"] not in ("closed", "void") for c in cases)
+        render_cases(cases, title=t("complaint.title_all", count=len(cases), open=still_open)
+                     if all_ else None)
 
 
 def show_cli(

@@ -707,6 +707,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "C = clinic closed   - = weekend off"),
     "calendar.windows": ("回访时段：夏季 {summer}；冬季 {winter}",
                          "Calling windows: summer {summer}; winter {winter}"),
+    "calendar.default_in_use": ("没有诊所日历文件（{path}）：使用默认日历（法定节假日，周末照常回访）",
+                                "no clinic calendar file ({path}): the default calendar is in "
+                                "use (public holidays; weekends are calling days)"),
     "calendar.ok": ("{path}：有效。停诊日 {closed} 天；自定义年份 {years}；周末回访：{weekends}",
                     "{path}: valid. {closed} closure day(s); years given: {years}; weekends "
                     "are calling days: {weekends}"),

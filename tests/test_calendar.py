@@ -246,3 +246,13 @@ def test_the_clinics_clock_is_china_time_unless_told(monkeypatch: pytest.MonkeyP
     assert (summer.hour, winter.hour) == (14, 13)
     now, here = clock.now(), dt.now(ZoneInfo("Europe/Berlin")).replace(tzinfo=None)
     assert abs((here - now).total_seconds()) < 5
+
+
+def test_calendar_check_without_a_file_says_the_default_is_in_use(cli, tmp_path: Path) -> None:
+    assert cli("init").code == 0
+    result = cli("calendar", "check")
+    assert (result.code, result.err) == (0, "")
+    assert result.out == (f"no clinic calendar file ({tmp_path / 'calendar.toml'}): the default "
+                          "calendar is in use (public holidays; weekends are calling days)\n")
+    missing = cli("calendar", "check", str(tmp_path / "nope.toml"))
+    assert missing.code == 2

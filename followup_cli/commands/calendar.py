@@ -119,6 +119,10 @@ def check_cli(
 
     st = state(ctx)
     path = Path(file or st.calendar or st.beside_ledger("calendar.toml"))
+    if not path.exists() and file is None and st.calendar is None:
+        # no clinic calendar beside the ledger: nothing wrong, the defaults are in use
+        typer.echo(t("calendar.default_in_use", path=path))
+        return
     if not path.exists():
         raise FollowupError(t("rules.no_file", path=path))
     cal = load_calendar(path)

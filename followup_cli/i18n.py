@@ -103,6 +103,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "demo ledger ready: {patients} patients, {visits} visits, {tasks} callback "
                        "tasks, {attempts} logged calls ({path})"),
     # import
+    "import.sheet_not_workbook": ("{path} 不是 .xlsx 工作簿，没有工作表：--sheet 只用于 .xlsx",
+                                  "{path} is not an .xlsx workbook and has no sheets: --sheet is "
+                                  "for .xlsx files"),
     "import.no_file": ("找不到文件：{path}", "file not found: {path}"),
     "import.bad_format": ("{path}：不支持的文件类型（支持 .csv 和 .xlsx）",
                           "{path}: unsupported file type (use .csv or .xlsx)"),

@@ -886,3 +886,10 @@ def test_a_bad_rows_file_that_cannot_be_written_writes_nothing(cli, tmp_path: Pa
                  str(tmp_path / "no-such-folder" / "bad.csv"))
     assert result.code == 2 and result.out == ""
     assert all(rows == [] for rows in dump(db).values())
+
+
+def test_a_sheet_is_asked_of_a_workbook_only(cli, tmp_path: Path) -> None:
+    export = write_export(tmp_path / "v.csv", ROWS[:1])
+    result = cli("import", "visits", str(export), "--sheet", "明细")
+    assert (result.code, result.err) == (2, "followup: v.csv is not an .xlsx workbook and has no "
+                                            "sheets: --sheet is for .xlsx files\n")

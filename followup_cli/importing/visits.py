@@ -49,6 +49,8 @@ def import_visits(
         check_target(skip_bad, "csv")   # refused before anything is read or written
     if path.suffix.casefold() in XLSX and path.is_file():
         sheet = choose_sheet(path, sheet)
+    elif sheet is not None:   # a CSV has no sheets: the file may not be the one meant
+        raise FollowupError(t("import.sheet_not_workbook", path=path.name))
     user_map = user_map or {}
     summary = ImportSummary(path=path, dry_run=dry_run, sheet=sheet)
     bulk = _is_bulk(conn, path)

@@ -73,8 +73,12 @@ def parse_time(value: str, option: str = "--time") -> time:
 
 
 def parse_datetime(value: str, option: str) -> datetime:
-    """Clinic-local ISO 8601: 2026-11-23T15:00 or 2026-11-23 15:00, seconds optional."""
-    return _read(value, option, datetime.fromisoformat, "log.datetime")
+    """Clinic-local ISO 8601: 2026-11-23T15:00 or 2026-11-23 15:00, seconds optional. A
+    day alone is refused: a call or a callback at midnight is a time left out."""
+    moment = _read(value, option, datetime.fromisoformat, "log.datetime")
+    if ":" not in value:
+        raise FollowupError(t("clock.need_time", option=option, value=value.strip()))
+    return moment
 
 
 def _read(value: str, option: str, parse: Callable[[str], T], message: str) -> T:

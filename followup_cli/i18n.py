@@ -311,6 +311,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "agent.bad_name": ("回访专员的名字需要是可见的文字，最多 {max} 个字，不含控制字符（--agent、FOLLOWUP_AGENT）",
                        "the agent's name must be visible text of at most {max} characters, "
                        "without control characters (--agent, FOLLOWUP_AGENT)"),
+    "log.need_outcome": ("需要 --outcome（-o）：已接通、未接、占线、关机、空号、改约、拒访、勿扰、投诉",
+                         "--outcome (-o) is required: reached, no_answer, busy, switched_off, "
+                         "wrong_number, callback_requested, declined, do_not_call, complaint"),
+    "clock.need_time": ("{option} {value}：请给出时间，如 {value} 19:30", "{option} {value}: give a time too, e.g. {value} 19:30"),
     "log.note_short": ("接通后需要至少 {min} 个字的回访记录（现在 {length} 个字；标点和空格不算）",
                        "a reached call needs a note of at least {min} characters (got {length}; "
                        "punctuation and spaces do not count)"),

@@ -316,3 +316,19 @@ def test_all_complaints_are_not_called_open(cli, ledger: Path) -> None:
     assert cli("complaint", "list", "--all").out.splitlines()[0].strip() == \
         "Complaint cases: 2, 1 still open"
     assert cli("complaint", "list").out.splitlines()[0].strip() == "Open complaints: 1 (first)"
+
+
+def test_a_call_needs_an_outcome_and_a_callback_a_time(cli, ledger: Path) -> None:
+    task = query(ledger, "SELECT min(task_id) FROM tasks WHERE patient_id = 'C1'")[0][0]
+    bare = cli("log", str(task))
+    assert (bare.code, bare.err) == (2, "followup: --outcome (-o) is required: reached, "
+                                        "no_answer, busy, switched_off, wrong_number, "
+                                        "callback_requested, declined, do_not_call, complaint\n")
+    at_day = cli("log", str(task), "-o", "改约", "--at", "2026-11-04", "--when",
+                 "2026-11-03 15:00")
+    assert (at_day.code, at_day.err) == (
+        2, "followup: --at 2026-11-04: give a time too, e.g. 2026-11-04 19:30\n")
+    when_day = cli("log", str(task), "-o", "未接", "--when", "2026-11-03")
+    assert (when_day.code, when_day.err) == (
+        2, "followup: --when 2026-11-03: give a time too, e.g. 2026-11-03 19:30\n")
+    assert query(ledger, "SELECT count(*) FROM attempts") == [(0,)]

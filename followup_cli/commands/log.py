@@ -80,7 +80,7 @@ def log_cli(
     if correcting is not None and (task_id is not None or patient is not None):
         raise FollowupError(t("log.amend_or_void"))
     if correcting is None and not outcome:
-        raise FollowupError(t("log.bad_outcome", value="''", choices="reached, no_answer, …"))
+        raise FollowupError(t("log.need_outcome"))
     with st.ledger() as conn:
         if correcting is not None:
             result = correct(conn, cal, correcting, agent=who, reason=reason, now=now,

@@ -50,9 +50,12 @@ def on_shift(agents: list[str]) -> list[str]:
     """The agents named, each once, blanks dropped; at most MAX_AGENTS."""
     names = [a.strip() for a in agents if given(a)]
     if not names or len(set(names)) != len(names):
-        raise FollowupError(t("assign.agents"))
+        raise FollowupError(t("give the agents on shift with --agents, e.g. --agents "
+                              "王芳,李娜,张伟 (no "
+                              "repeats)"))
     if len(names) > MAX_AGENTS:
-        raise FollowupError(t("assign.too_many", limit=MAX_AGENTS, count=len(names)))
+        raise FollowupError(t("--agents: at most {limit} agents on a shift ({count} given)",
+                              limit=MAX_AGENTS, count=len(names)))
     return names
 
 
@@ -86,12 +89,14 @@ def move(conn: sqlite3.Connection, day: date, patient_id: str, agent: str, *, by
     with transaction(conn):
         if conn.execute("SELECT 1 FROM patients WHERE patient_id = ?",
                         (patient_id,)).fetchone() is None:
-            raise FollowupError(t("log.no_patient", patient_id=patient_id))
+            raise FollowupError(t("there is no patient {patient_id}", patient_id=patient_id))
         shift = [r[0] for r in conn.execute(
             "SELECT DISTINCT agent FROM assignments WHERE day = ? ORDER BY agent",
             (day.isoformat(),))]
         if shift and agent not in shift:   # once the day is shared, only among its agents
-            raise FollowupError(t("assign.not_on_shift", agent=agent, day=day.isoformat(),
+            raise FollowupError(t("{agent} is not on shift on {day} (on shift: {shift}): share "
+                                  "the sheet with followup assign --agents including {agent} first",
+                                  agent=agent, day=day.isoformat(),
                                   shift="、".join(shift) or "-"))
         conn.execute(
             "INSERT INTO assignments (day, patient_id, agent, manual, assigned_at, assigned_by) "

@@ -149,7 +149,7 @@ def load_calendar(path: StrPath | None) -> ClinicCalendar:
     from followup_cli.i18n import t
 
     def fail(where: str, reason: str) -> FollowupError:
-        return FollowupError(t("rules.error", path=path, where=where, reason=reason))
+        return FollowupError(t("{path}: {where}: {reason}", path=path, where=where, reason=reason))
 
     from followup_cli.clinic_files import read_toml
 

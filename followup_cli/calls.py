@@ -12,6 +12,7 @@ from followup_cli import checkpoint, clock, complaints, ids
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
+from followup_cli.labels import label
 from followup_cli.ledger import transaction
 from followup_cli.sheet import ON_SHEET, sheet_params
 from followup_cli.text import agent_name, given, visible
@@ -66,7 +67,8 @@ def parse_outcome(value: str) -> str:
     outcome = _ALIASES.get(value.strip()) or _ALIASES.get(value.strip().casefold())
     if outcome is None:
         choices = ", ".join(f"{o} ({'/'.join(a)})" for o, a in OUTCOMES.items())
-        raise FollowupError(t("log.bad_outcome", value=value, choices=choices))
+        raise FollowupError(t("unknown outcome {value}; one of: {choices}", value=value,
+                              choices=choices))
     return outcome
 
 
@@ -80,24 +82,29 @@ def note_length(note: str) -> int:
 def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,
              at: datetime | None, when: datetime, min_note: int) -> None:
     if outcome in NOTED and note_length(note) < min_note:
-        raise FollowupError(t("log.note_short", min=min_note, length=note_length(note)))
+        raise FollowupError(t("a reached call needs a note of at least {min} characters (got "
+                              "{length}; punctuation and spaces do not count)", min=min_note,
+                              length=note_length(note)))
     if (satisfaction is not None or nps is not None) and outcome not in SCORED:
-        raise FollowupError(t("log.score_not_reached"))
+        raise FollowupError(t("satisfaction and NPS apply only to a call that reached the patient"))
     if satisfaction is not None and not 1 <= satisfaction <= 5:
-        raise FollowupError(t("log.satisfaction"))
+        raise FollowupError(t("satisfaction must be a whole number 1–5"))
     if nps is not None and not 0 <= nps <= 10:
-        raise FollowupError(t("log.nps"))
+        raise FollowupError(t("NPS must be a whole number 0–10"))
     if outcome == "callback_requested":
         if at is None:
-            raise FollowupError(t("log.need_at"))
+            raise FollowupError(t("callback_requested needs --at, the time to call back (e.g. "
+                                  "2026-11-23T15:00)"))
         if at <= when:
-            raise FollowupError(t("log.at_past", at=_fmt(at), when=_fmt(when)))
+            raise FollowupError(t("--at {at} is before the call itself ({when})", at=_fmt(at),
+                                  when=_fmt(when)))
 
 
 def _check_callback_day(cal: ClinicCalendar, outcome: str, at: datetime | None) -> None:
     if outcome == "callback_requested" and at is not None and not cal.is_calling_day(at.date()):
         nxt, _ = cal.move(at.date(), "later")
-        raise FollowupError(t("log.at_not_calling_day", at=_fmt(at), next=nxt.isoformat()))
+        raise FollowupError(t("--at {at} is not a calling day (holiday or closure); the next "
+                              "calling day is {next}", at=_fmt(at), next=nxt.isoformat()))
 
 
 def log_call(
@@ -110,7 +117,7 @@ def log_call(
     """Record one call and settle every task of the patient on the sheet of the call's day
     (and `task_id` itself). All of it lands, or none of it."""
     if (task_id is None) == (patient_id is None):
-        raise FollowupError(t("log.need_target"))
+        raise FollowupError(t("give a TASK_ID or --patient PATIENT_ID (one of them)"))
     agent = agent_name(agent)
     if patient_id is not None:
         patient_id = ids.patient_id(patient_id)
@@ -138,7 +145,8 @@ def log_call(
                 severity=severity, note=note.strip(), agent=agent, at=when)
         settle(conn, cal, patient_id, task_ids, when)
         effect, values = _effect(conn, patient_id, outcome, task_ids, complaint_id, at)
-    warnings = () if cal.window_of(when) else (t("log.outside_window", when=_fmt(when)),)
+    warnings = () if cal.window_of(when) else (t("note: {when} is outside every calling "
+                                                 "window", when=_fmt(when)),)
     return CallResult(attempt_id, patient_id, outcome, task_ids, effect, values, warnings,
                       complaint_id)
 
@@ -150,22 +158,25 @@ def _targets(conn: sqlite3.Connection, day: date, task_id: int | None,
                             "FROM tasks t LEFT JOIN visits v ON v.visit_id = t.visit_id "
                             "WHERE t.task_id = ?", (task_id,)).fetchone()
         if task is None:
-            raise FollowupError(t("log.no_task", task_id=task_id))
+            raise FollowupError(t("there is no task {task_id}", task_id=task_id))
         if task["visit_date"] and day.isoformat() < task["visit_date"][:10]:
             # a callback cannot come before the visit it follows (--when mistyped)
-            raise FollowupError(t("log.before_visit", task_id=task_id, day=day.isoformat(),
+            raise FollowupError(t("task #{task_id} follows a visit on {visit}: a call on {day} "
+                                  "cannot come before it (--when)", task_id=task_id,
+                                  day=day.isoformat(),
                                   visit=task["visit_date"][:10]))
         if task["status"] != "open":
-            raise FollowupError(t("log.task_closed", task_id=task_id,
-                                  status=t(f"status.{task['status']}"),
+            raise FollowupError(t("task {task_id} is already {status} (by {by} at {at}); nothing "
+                                  "to log", task_id=task_id,
+                                  status=label("status", task['status']),
                                   by=task["agent"] or "-", at=_short(task["done_at"])))
         patient_id = str(task["patient_id"])
     patient = conn.execute("SELECT do_not_call FROM patients WHERE patient_id = ?",
                            (patient_id,)).fetchone()
     if patient is None:
-        raise FollowupError(t("log.no_patient", patient_id=patient_id))
+        raise FollowupError(t("there is no patient {patient_id}", patient_id=patient_id))
     if patient["do_not_call"]:
-        raise FollowupError(t("log.do_not_call", patient_id=patient_id))
+        raise FollowupError(t("patient {patient_id} is marked do-not-call", patient_id=patient_id))
     on_sheet = [r[0] for r in conn.execute(
         f"SELECT t.task_id FROM tasks t WHERE t.patient_id = :pid AND {ON_SHEET}",
         {**sheet_params(day), "pid": patient_id})]
@@ -182,9 +193,12 @@ def _nothing_due(conn: sqlite3.Connection, patient_id: str, day: date) -> Follow
         "AND called_at < ? ORDER BY called_at DESC, attempt_id DESC LIMIT 1",
         (patient_id, day.isoformat(), (day + timedelta(days=1)).isoformat())).fetchone()
     if last is not None:
-        return FollowupError(t("log.settled_today", patient_id=patient_id, by=last["agent"],
+        return FollowupError(t("patient {patient_id}'s calls for the day were already logged by "
+                               "{by} at {at}; nothing left to log", patient_id=patient_id,
+                               by=last["agent"],
                                at=_short(last["called_at"])))
-    return FollowupError(t("log.nothing_due", patient_id=patient_id, date=day.isoformat()))
+    return FollowupError(t("patient {patient_id} has no task on the sheet of {date}",
+                           patient_id=patient_id, date=day.isoformat()))
 
 
 # --- the state of a task, replayed from its calls ------------------------------------
@@ -347,18 +361,19 @@ def correct(
 ) -> CallResult:
     """Amend or void a logged call by appending a correction; the original stays."""
     if not given(reason):
-        raise FollowupError(t("log.need_reason"))
+        raise FollowupError(t("give the reason with --reason"))
     if when is not None:
         clock.not_future(when, now, "--when")
     with transaction(conn):
         original = conn.execute("SELECT * FROM attempts WHERE attempt_id = ?",
                                 (attempt_id,)).fetchone()
         if original is None or original["correction"] is not None:
-            raise FollowupError(t("log.no_attempt", id=attempt_id))
+            raise FollowupError(t("there is no logged call {id} (a correction cannot itself be "
+                                  "corrected)", id=attempt_id))
         current = conn.execute("SELECT * FROM calls WHERE attempt_id = ?",
                                (attempt_id,)).fetchone()
         if current is None:
-            raise FollowupError(t("log.voided", id=attempt_id))
+            raise FollowupError(t("call #{id} is already voided", id=attempt_id))
         new = dict(current)
         if not void:
             if outcome is not None:
@@ -423,11 +438,12 @@ def allow_calls(conn: sqlite3.Connection, cal: ClinicCalendar, patient_id: str, 
     agent = agent_name(agent)
     patient_id = ids.patient_id(patient_id)
     if not given(reason):
-        raise FollowupError(t("log.need_reason"))
+        raise FollowupError(t("give the reason with --reason"))
     with transaction(conn):
         patient = _patient(conn, patient_id)
         if not patient["do_not_call"]:
-            raise FollowupError(t("patient.not_dnc", patient_id=patient_id))
+            raise FollowupError(t("patient {patient_id} is not marked "
+                                  "do-not-call", patient_id=patient_id))
         conn.execute("INSERT INTO patient_events (patient_id, at, agent, action, reason) "
                      "VALUES (?, ?, ?, 'allow_calls', ?)", (patient_id, _iso(now), agent,
                                                             reason.strip()))
@@ -448,7 +464,7 @@ def set_phone(conn: sqlite3.Connection, patient_id: str, phone: str, *, agent: s
     try:
         number = normalise_phone(phone)
     except ValueError:
-        raise FollowupError(t("row.phone")) from None
+        raise FollowupError(t("not a mainland mobile or landline number")) from None
     with transaction(conn):
         _patient(conn, patient_id)
         conn.execute("UPDATE patients SET phone = ?, updated_at = ? WHERE patient_id = ?",
@@ -461,7 +477,7 @@ def set_phone(conn: sqlite3.Connection, patient_id: str, phone: str, *, agent: s
 def _patient(conn: sqlite3.Connection, patient_id: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM patients WHERE patient_id = ?", (patient_id,)).fetchone()
     if row is None:
-        raise FollowupError(t("log.no_patient", patient_id=patient_id))
+        raise FollowupError(t("there is no patient {patient_id}", patient_id=patient_id))
     return row
 
 

@@ -119,9 +119,10 @@ def _run(argv: list[str]) -> int:
 
     from followup_cli import ledger
     from followup_cli.errors import FollowupError
-    from followup_cli.i18n import t
+    from followup_cli.i18n import N_, t
 
-    ledger.on_wait = lambda: sys.stderr.write(f"followup: {t('ledger.waiting')}\n")
+    waiting = N_("waiting for the ledger: another followup is writing (an import?)…")
+    ledger.on_wait = lambda: sys.stderr.write(f"followup: {t(waiting)}\n")
     try:
         from followup_cli.fastpath import run_fast
 
@@ -135,11 +136,14 @@ def _run(argv: list[str]) -> int:
     except BrokenPipeError:
         return 0
     except UnicodeEncodeError:  # bytes from the shell that are not UTF-8 reached the ledger
-        sys.stderr.write(f"followup: {t('error.not_utf8')}\n")
+        said = t("an argument holds characters that are not UTF-8: check the terminal's "
+                 "encoding (it should be UTF-8)")
+        sys.stderr.write(f"followup: {said}\n")
         return 2
     except OSError as e:  # a file the user named: missing folder, no permission, disk full
         reason = e.strerror or type(e).__name__
-        sys.stderr.write(f"followup: {t('file.os_error', path=e.filename or '-', reason=reason)}\n")
+        said = t("{path}: {reason}", path=e.filename or "-", reason=reason)
+        sys.stderr.write(f"followup: {said}\n")
         return 2
     except SystemExit as e:  # rich exits this way when the reader closed the pipe
         return e.code if isinstance(e.code, int) else 1
@@ -152,7 +156,9 @@ def _run(argv: list[str]) -> int:
         if os.environ.get("FOLLOWUP_DEBUG"):
             raise
         # the exception's text can hold a patient's name or phone: name only its type
-        sys.stderr.write(f"followup: {t('error.internal', kind=type(e).__name__)}\n")
+        said = t("internal error ({kind}). The ledger is not half-written; please report this "
+                 "to the maintainers", kind=type(e).__name__)
+        sys.stderr.write(f"followup: {said}\n")
         return 1
 
 

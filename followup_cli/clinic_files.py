@@ -19,7 +19,7 @@ import zlib
 from typing import TYPE_CHECKING, Any
 
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import t
+from followup_cli.i18n import N_, t
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 MAX_TOML_CHARS = 1 << 20
 
 
-def read_toml(path: StrPath, *, missing: str = "rules.no_file") -> dict[str, Any]:
+def read_toml(path: StrPath, *, missing: str = N_("rules file not found: "
+                                                  "{path}")) -> dict[str, Any]:
     """The file's tables; `missing` is the message key for a file that is not there."""
     try:
         with open(path, encoding="utf-8-sig") as f:
@@ -41,11 +42,14 @@ def read_toml(path: StrPath, *, missing: str = "rules.no_file") -> dict[str, Any
     except FileNotFoundError:
         raise FollowupError(t(missing, path=path)) from None
     except UnicodeDecodeError:
-        raise FollowupError(t("rules.toml", path=path, reason="not UTF-8")) from None
+        raise FollowupError(t("{path}: TOML syntax error: {reason}", path=path,
+                              reason="not UTF-8")) from None
     except OSError as e:   # a directory, no permission
-        raise FollowupError(t("file.unreadable", path=path, reason=e.strerror)) from None
+        raise FollowupError(t("{path}: cannot be read ({reason})", path=path,
+                              reason=e.strerror)) from None
     if len(text) > MAX_TOML_CHARS:
-        raise FollowupError(t("file.too_large", path=path, limit="1 MB"))
+        raise FollowupError(t("{path}: larger than {limit}, not a settings "
+                              "file", path=path, limit="1 MB"))
     from followup_cli.output.files import protect
 
     protect(path)   # a clinic's rules or settings are never an output file
@@ -58,7 +62,7 @@ def read_toml(path: StrPath, *, missing: str = "rules.no_file") -> dict[str, Any
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise FollowupError(t("rules.toml", path=path, reason=e)) from None
+        raise FollowupError(t("{path}: TOML syntax error: {reason}", path=path, reason=e)) from None
     _remember(where, text, data)
     return data
 

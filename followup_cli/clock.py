@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import TypeVar
 
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import t
+from followup_cli.i18n import N_, t
 
 DEFAULT_TZ = "Asia/Shanghai"
 CHINA = timezone(timedelta(hours=8))   # all year: no daylight saving since 1991
@@ -32,7 +32,8 @@ def clinic_tz() -> tzinfo:
 
         return ZoneInfo(name)
     except Exception:  # a typo, or no tz database on the machine: guessing China is worse
-        raise FollowupError(t("clock.bad_tz", name=name)) from None
+        raise FollowupError(t("FOLLOWUP_TZ={name}: unknown time zone (e.g. "
+                              "Asia/Shanghai)", name=name)) from None
 
 
 def now() -> datetime:
@@ -52,7 +53,8 @@ def in_range(day: date) -> bool:
 def not_future(moment: datetime, current: datetime, option: str) -> None:
     """Refuse a moment something was done that is still to come."""
     if moment > current + CLOCK_SKEW:
-        raise FollowupError(t("clock.future", option=option,
+        raise FollowupError(t("{option} {value} is in the future (now {now}): only what has "
+                              "happened can be recorded", option=option,
                               value=moment.strftime("%Y-%m-%d %H:%M"),
                               now=current.strftime("%Y-%m-%d %H:%M")))
 
@@ -64,20 +66,23 @@ T = TypeVar("T", date, time, datetime)
 
 def parse_day(value: str, option: str = "--date") -> date:
     """A day, YYYY-MM-DD, in the years the ledger plans in."""
-    return _read(value, option, date.fromisoformat, "log.date")
+    return _read(value, option, date.fromisoformat, N_("{option} {value}: expected YYYY-MM-DD"))
 
 
 def parse_time(value: str, option: str = "--time") -> time:
     """A clinic-local time of day, HH:MM (an offset would not compare with one)."""
-    return _read(value, option, time.fromisoformat, "error.time")
+    return _read(value, option, time.fromisoformat, N_("{option} {value}: expected HH:MM"))
 
 
 def parse_datetime(value: str, option: str) -> datetime:
     """Clinic-local ISO 8601: 2026-11-23T15:00 or 2026-11-23 15:00, seconds optional. A
     day alone is refused: a call or a callback at midnight is a time left out."""
-    moment = _read(value, option, datetime.fromisoformat, "log.datetime")
+    moment = _read(value, option, datetime.fromisoformat, N_("{option} {value}: expected a time "
+                                                             "like 2026-11-23T15:00 or 2026-11-23 "
+                                                             "15:00"))
     if ":" not in value:
-        raise FollowupError(t("clock.need_time", option=option, value=value.strip()))
+        raise FollowupError(t("{option} {value}: give a time too, e.g. {value} 19:30",
+                              option=option, value=value.strip()))
     return moment
 
 
@@ -85,7 +90,8 @@ def _read(value: str, option: str, parse: Callable[[str], T], message: str) -> T
     """`value` read by `parse`: never empty, never with a UTC offset, never a year outside
     FIRST_YEAR..LAST_YEAR (a typo, and a plan's month steps would leave the calendar)."""
     if not value.strip():
-        raise FollowupError(t("error.empty_value", option=option))
+        raise FollowupError(t("{option} is empty: give a value or leave the option "
+                              "out", option=option))
     try:
         found = parse(value.strip())
     except ValueError:
@@ -94,6 +100,7 @@ def _read(value: str, option: str, parse: Callable[[str], T], message: str) -> T
         raise FollowupError(t(message, option=option, value=value))
     day = found.date() if isinstance(found, datetime) else found
     if isinstance(day, date) and not in_range(day):
-        raise FollowupError(t("clock.year_range", option=option, value=value,
+        raise FollowupError(t("{option} {value}: the year must be {first} to "
+                              "{last}", option=option, value=value,
                               first=FIRST_YEAR, last=LAST_YEAR))
     return found

@@ -12,6 +12,7 @@ from followup_cli import clock, planning
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
+from followup_cli.labels import label
 from followup_cli.rules import RulePack
 from followup_cli.text import given
 
@@ -44,7 +45,7 @@ def _canonical(value: str, table: dict[str, tuple[str, ...]], option: str) -> st
     for key, aliases in table.items():
         if folded == key or value.strip() in aliases:
             return key
-    raise FollowupError(t("error.bad_choice", option=option, value=value,
+    raise FollowupError(t("{option} {value}: one of {choices}", option=option, value=value,
                           choices="/".join(f"{k}({a[0]})" for k, a in table.items())))
 
 
@@ -96,14 +97,16 @@ def _act(conn: sqlite3.Connection, case_id: int, action: str, *, agent: str, at:
     case = get_case(conn, case_id)
     allowed, status = TRANSITIONS[action]
     if case["status"] not in allowed:
-        actions = {"ack": t("complaint.action.ack"), "resolve": t("complaint.action.resolve"),
-                   "close": t("complaint.action.close"), "reopen": t("complaint.action.reopen")}
-        raise FollowupError(t("complaint.bad_step", id=case_id, action=actions[action],
-                              status=t(f"complaint.status.{case['status']}")))
+        actions = {"ack": t("acknowledge"), "resolve": t("resolve"),
+                   "close": t("close"), "reopen": t("reopen")}
+        raise FollowupError(t("complaint #{id} is {status}: cannot {action} it", id=case_id,
+                              action=actions[action],
+                              status=label("complaint.status", case['status'])))
     if not given(note):
-        raise FollowupError(t("complaint.need_note"))
+        raise FollowupError(t("say what was done with --note"))
     if at < datetime.fromisoformat(case["opened_at"]):
-        raise FollowupError(t("complaint.before_open", at=_iso(at), opened=case["opened_at"]))
+        raise FollowupError(t("{at} is before the case was opened ({opened})", at=_iso(at),
+                              opened=case["opened_at"]))
     stamp = _iso(at)
     if action == "ack":
         conn.execute("UPDATE complaints SET status = ?, acknowledged_at = ? WHERE "
@@ -137,7 +140,7 @@ def _act(conn: sqlite3.Connection, case_id: int, action: str, *, agent: str, at:
 def get_case(conn: sqlite3.Connection, case_id: int) -> sqlite3.Row:
     case = conn.execute("SELECT * FROM complaints WHERE complaint_id = ?", (case_id,)).fetchone()
     if case is None:
-        raise FollowupError(t("complaint.none", id=case_id))
+        raise FollowupError(t("there is no complaint case {id}", id=case_id))
     return case
 
 

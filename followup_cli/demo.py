@@ -178,7 +178,9 @@ def build_demo_ledger(path: str, rules: RulePack, cal: ClinicCalendar, today: da
         finally:
             conn.close()
         if has_data and not is_demo:
-            raise FollowupError(t("init.demo_refused", path=path))
+            raise FollowupError(t("the ledger {path} already holds data; the demo goes only into "
+                                  "an empty ledger (use another --db, or --force to replace "
+                                  "it)", path=path))
     tmp = path + ".building"
     for leftover in (tmp, tmp + "-wal", tmp + "-shm"):
         if os.path.lexists(leftover):
@@ -227,9 +229,9 @@ def _work_the_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalend
     for tasks in by_patient(due_tasks(conn, day, rules)):
         if rng.random() < 0.06:
             continue  # a busy day: this one stays on the sheet, overdue tomorrow
-        window = max((t["window"] for t in tasks), key=("any", "afternoon", "evening").index)
+        window = max((task["window"] for task in tasks), key=("any", "afternoon", "evening").index)
         start, end = windows["evening" if window == "evening" else "afternoon"]
-        retry = min((t["next_try_at"] for t in tasks if t["next_try_at"]), default=None)
+        retry = min((task["next_try_at"] for task in tasks if task["next_try_at"]), default=None)
         begin = datetime.combine(day, start)
         if retry:
             begin = max(begin, datetime.fromisoformat(retry))

@@ -66,7 +66,8 @@ def check(conn: sqlite3.Connection, cal: ClinicCalendar, today: date,
         from followup_cli.errors import FollowupError
         from followup_cli.i18n import t
 
-        raise FollowupError(t("doctor.bad_anchor", anchor=next(
+        raise FollowupError(t("--anchor {anchor}: not a fingerprint followup doctor "
+                              "gave", anchor=next(
             a for a in anchors if chain.anchor_holds(conn, a) is None)))
     notices = {"provisional_open_tasks": _count(conn, "SELECT count(*) FROM tasks WHERE "
                                                 "status = 'open' AND provisional = 1"),

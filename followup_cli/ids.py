@@ -30,5 +30,5 @@ def patient_id(text: str) -> str:
         from followup_cli.errors import FollowupError
         from followup_cli.i18n import t
 
-        raise FollowupError(t("patient.need_id"))
+        raise FollowupError(t("a patient id is needed (not empty)"))
     return found

@@ -36,7 +36,8 @@ class State(NamedTuple):
         from followup_cli.ledger import default_path
 
         if len(self.dbs) > 1:
-            raise FollowupError(t("ledger.one_only"))
+            raise FollowupError(t("only report takes several --db (a group report); other "
+                                  "commands work on one ledger"))
         return os.fspath(self.dbs[0]) if self.dbs else default_path()
 
     def beside_ledger(self, name: str) -> str:
@@ -47,7 +48,9 @@ class State(NamedTuple):
 
         path = self.ledger_path
         if not create and not os.path.exists(path):
-            raise FollowupError(t("ledger.empty", path=path))
+            raise FollowupError(t("the ledger {path} has no visits yet: run followup import "
+                                  "visits FILE, or followup init --demo to try the demo "
+                                  "clinic", path=path))
         return open_ledger(path, create_dirs=create)
 
     @contextmanager
@@ -70,7 +73,7 @@ class State(NamedTuple):
 
         path = self.calendar or self.beside_ledger("calendar.toml")
         if self.calendar and not os.path.exists(path):
-            raise FollowupError(t("rules.no_file", path=path))
+            raise FollowupError(t("rules file not found: {path}", path=path))
         return load_calendar(path)
 
     def call_scripts(self):  # noqa: ANN201
@@ -98,7 +101,8 @@ class State(NamedTuple):
         value = self.config().get("calls", {}).get("min_note_chars", 20)
         if not isinstance(value, int) or value < 0:
             path = self.beside_ledger("followup.toml")
-            raise FollowupError(t("rules.error", path=path, where="calls.min_note_chars",
+            raise FollowupError(t("{path}: {where}: {reason}", path=path,
+                                  where="calls.min_note_chars",
                                   reason="expected a whole number"))
         return value
 
@@ -112,7 +116,7 @@ def a_file(value: Any) -> Any:
     """Typer callback for file parameters: '' would silently mean the current directory."""
     for path in value if isinstance(value, list) else [value]:
         if path is not None and str(path) in ("", "."):
-            raise typer.BadParameter(t("file.empty"))
+            raise typer.BadParameter(t("a file name is needed (not empty)"))
     return value
 
 
@@ -135,7 +139,7 @@ def root_callback(
     """Patient callbacks (回访) for clinics: plan them from visit exports, work the daily
     call sheet, log every call, report the month."""
     if lang is not None and lang not in LANGS:
-        raise FollowupError(t("error.bad_choice", option="--lang", value=lang,
+        raise FollowupError(t("{option} {value}: one of {choices}", option="--lang", value=lang,
                               choices="/".join(LANGS)))
     set_lang(lang)
     if version:
@@ -159,11 +163,11 @@ def the_day(today: bool, day: str | None) -> date:
         return clock.parse_day(day)
     if today:
         return clock.today()
-    raise FollowupError(t("due.need_date"))
+    raise FollowupError(t("give --today or --date YYYY-MM-DD"))
 
 
 def check_choice(option: str, value: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
-        raise FollowupError(t("error.bad_choice", option=option, value=value,
+        raise FollowupError(t("{option} {value}: one of {choices}", option=option, value=value,
                               choices="/".join(choices)))
     return value

@@ -23,7 +23,7 @@ def timeline(conn: sqlite3.Connection, patient_id: str, today: date, now: dateti
     patient = conn.execute("SELECT * FROM patients WHERE patient_id = ?",
                            (patient_id,)).fetchone()
     if patient is None:
-        raise FollowupError(t("log.no_patient", patient_id=patient_id))
+        raise FollowupError(t("there is no patient {patient_id}", patient_id=patient_id))
     info = dict(patient)
     info["phone"] = info["phone"] if reveal else mask_phone(info["phone"])
     visits = [dict(r) for r in conn.execute(

@@ -269,8 +269,8 @@ def plan_birthdays(
             continue
         born = date.fromisoformat(row["birthday"])
         for year in years:
-            tasks = [t for t in plan_birthday(row["patient_id"], born, year, rules, cal)
-                     if not t.backfill(as_of)]
+            tasks = [task for task in plan_birthday(row["patient_id"], born, year, rules, cal)
+                     if not task.backfill(as_of)]
             store(conn, row["patient_id"], None, tasks, as_of, count)
     return count
 
@@ -330,15 +330,15 @@ def _refresh_expiry(conn: sqlite3.Connection, visit_id: str) -> None:
     """Expiry follows the due dates of the visit's other calls (see `expiry`)."""
     tasks = conn.execute("SELECT task_id, due_date, status, next_try_at FROM tasks "
                          "WHERE visit_id = ?", (visit_id,)).fetchall()
-    dues = [date.fromisoformat(t["due_date"]) for t in tasks]
-    for t in tasks:
-        if t["status"] != "open" or t["next_try_at"]:
+    dues = [date.fromisoformat(task["due_date"]) for task in tasks]
+    for task in tasks:
+        if task["status"] != "open" or task["next_try_at"]:
             continue
-        due = date.fromisoformat(t["due_date"])
+        due = date.fromisoformat(task["due_date"])
         later = [d for d in dues if d > due]
         expires = expiry(due, min(later) if later else None).isoformat()
         conn.execute("UPDATE tasks SET expires_on = ?, base_expires_on = ? WHERE task_id = ?",
-                     (expires, expires, t["task_id"]))
+                     (expires, expires, task["task_id"]))
 
 
 class _DryRun(Exception):

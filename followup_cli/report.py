@@ -31,9 +31,10 @@ def parse_month(value: str) -> tuple[date, date]:
         year, month = (int(p) for p in value.split("-"))
         start = date(year, month, 1)
     except ValueError:
-        raise FollowupError(t("report.bad_month", value=value)) from None
+        raise FollowupError(t("--month {value}: expected YYYY-MM", value=value)) from None
     if not in_range(start):
-        raise FollowupError(t("clock.year_range", option="--month", value=value,
+        raise FollowupError(t("{option} {value}: the year must be {first} to {last}",
+                              option="--month", value=value,
                               first=FIRST_YEAR, last=LAST_YEAR))
     end = date(year + month // 12, month % 12 + 1, 1)
     return start, end
@@ -315,10 +316,13 @@ def distinct_ledgers(paths: list[str]) -> list[str]:
         try:
             info = os.stat(os.path.realpath(path))
         except FileNotFoundError:
-            raise FollowupError(t("ledger.empty", path=path)) from None
+            raise FollowupError(t("the ledger {path} has no visits yet: run followup import "
+                                  "visits FILE, or followup init --demo to try the demo "
+                                  "clinic", path=path)) from None
         first = seen.setdefault((info.st_dev, info.st_ino), path)
         if first is not path:
-            raise FollowupError(t("report.same_ledger", first=first, second=path))
+            raise FollowupError(t("{first} and {second} are the same ledger: give each branch's "
+                                  "--db once", first=first, second=path))
     return paths
 
 
@@ -342,7 +346,9 @@ def branches_report(branches: list[Branch], start: date, end: date, today: date,
             if origin is not None and len(branches) > 1:
                 first = origins.setdefault(origin[0], branch.path)
                 if first != branch.path:
-                    raise FollowupError(t("report.copies", first=first, second=branch.path))
+                    raise FollowupError(t("{first} and {second} are copies of one ledger (a "
+                                          "backup?): give each branch's --db once", first=first,
+                                          second=branch.path))
             reports[label] = period_report(conn, start, end, today, min_note=branch.min_note,
                                            agent=agent, category=category, now=now)
         finally:

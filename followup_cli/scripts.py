@@ -53,7 +53,7 @@ def _read(path: StrPath) -> dict[str, Any]:
 
 
 def _fail(path: StrPath, where: str, reason: str) -> FollowupError:
-    return FollowupError(t("rules.error", path=path, where=where, reason=reason))
+    return FollowupError(t("{path}: {where}: {reason}", path=path, where=where, reason=reason))
 
 
 def _text(path: StrPath, where: str, value: Any) -> Text:
@@ -122,11 +122,11 @@ def script_for(scripts: Scripts, category: str, touchpoint: str, lang: str,
 def script_values(record: dict[str, Any], clinic: str | None, agent: str) -> dict[str, Any]:
     """What the placeholders of a script stand for, for this task."""
     return {
-        "name": record["name"], "project": record["project"] or t("script.no_project"),
-        "doctor": record["doctor"] or t("script.no_doctor"),
+        "name": record["name"], "project": record["project"] or t("your treatment"),
+        "doctor": record["doctor"] or t("your doctor"),
         "days": record["days_since_visit"] if record["days_since_visit"] is not None else "",
-        "next": record.get("next_due") or t("script.no_next"),
-        "clinic": clinic or t("script.clinic"), "agent": agent,
+        "next": record.get("next_due") or t("your next check"),
+        "clinic": clinic or t("our clinic"), "agent": agent,
         "purpose": record["purpose"],
     }
 

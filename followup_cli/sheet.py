@@ -178,7 +178,7 @@ def by_patient(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 def patient_window(tasks: list[dict[str, Any]]) -> str:
     """One call settles every task, so the patient is called in the narrowest window."""
-    return max((t["window"] for t in tasks), key=WINDOW_ORDER.__getitem__)
+    return max((task["window"] for task in tasks), key=WINDOW_ORDER.__getitem__)
 
 
 def visits_of(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -193,7 +193,7 @@ def visits_of(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def visit_label(task: dict[str, Any]) -> str:
     """The visit a task follows up, short: its project and the days since it."""
-    return t("due.task_visit", project=task["project"], days=task["days_since_visit"])
+    return t("{project} · day {days}", project=task["project"], days=task["days_since_visit"])
 
 
 def call_time(task: dict[str, Any], day: str) -> str | None:
@@ -208,7 +208,8 @@ def call_time(task: dict[str, Any], day: str) -> str | None:
     if not (today or task["promised"]):
         return None   # a retry from an earlier day: any time in the window will do
     shown = moment.strftime("%H:%M" if today else "%m-%d %H:%M")
-    return t("due.callback_at" if task["promised"] else "due.retry_at", at=shown)
+    return (t("promised callback at {at}", at=shown) if task["promised"]
+            else t("retry from {at}", at=shown))
 
 
 def window_hours(windows: dict[str, tuple[Any, Any]]) -> dict[str, str]:
@@ -287,7 +288,7 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
     from followup_cli import planning
 
     if category is not None and category not in rules.categories:
-        raise FollowupError(t("due.bad_category", value=category,
+        raise FollowupError(t("unknown category {value}; one of: {choices}", value=category,
                               choices=", ".join(rules.categories)))
     # VIP birthdays are planned a year ahead; top the plan up when a new year is reached
     if planning.birthdays_planned_through(conn) < day.year + 1:
@@ -340,5 +341,5 @@ def task_script(conn: sqlite3.Connection, task_id: int, day: date, rules: RulePa
 
     record = task_record(conn, task_id, day, rules)
     if record is None:
-        raise FollowupError(t("log.no_task", task_id=task_id))
+        raise FollowupError(t("there is no task {task_id}", task_id=task_id))
     return record, filled_script(scripts, record, current(), clinic, caller)

@@ -49,5 +49,7 @@ def agent_name(name: str) -> str:
     name = (name or "").strip()
     if (not given(name) or len(name) > AGENT_MAX
             or any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in name)):
-        raise FollowupError(t("agent.bad_name", max=AGENT_MAX))
+        raise FollowupError(t("the agent's name must be visible text of at most {max} characters, "
+                              "without control characters (--agent, "
+                              "FOLLOWUP_AGENT)", max=AGENT_MAX))
     return name

@@ -16,6 +16,18 @@ from followup_cli.cli import run
 from followup_cli.i18n import set_lang
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The Chinese messages as the .po says now (setup.py compiles them for an install)."""
+    import importlib.util
+
+    builder = Path(__file__).parent.parent / "build_catalogue.py"
+    spec = importlib.util.spec_from_file_location("build_catalogue", builder)
+    if spec is not None and spec.loader is not None:
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.compile_catalogues()
+
+
 @pytest.fixture(autouse=True)
 def env_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FOLLOWUP_DB", str(tmp_path / "ledger.db"))

@@ -42,15 +42,16 @@ def assign_cli(
     who = by or default_agent()
     if move_patient is not None:
         if to is None or not given(to):
-            raise FollowupError(t("assign.need_to"))
+            raise FollowupError(t("--move needs --to AGENT"))
         with st.ledger() as conn:
             move(conn, sheet_day, move_patient, to, by=who, now=clock.now())
-        typer.echo(t("assign.moved", patient_id=move_patient, agent=to,
+        typer.echo(t("{date}: patient {patient_id} moved to {agent}", patient_id=move_patient,
+                     agent=to,
                      date=sheet_day.isoformat()))
         return
     with st.ledger() as conn:
         shares = share_sheet(conn, sheet_day, st.rule_pack(), (agents or "").split(","), by=who,
                              now=clock.now())
-    emit_table(shares, [("agent", t("report.col.agent")), ("patients", t("assign.col.patients")),
-                        ("tasks", t("due.col.tasks"))],
-               title=t("assign.title", date=sheet_day.isoformat()))
+    emit_table(shares, [("agent", t("Agent")), ("patients", t("Patients (calls)")),
+                        ("tasks", t("Tasks"))],
+               title=t("Shares for {date}", date=sheet_day.isoformat()))

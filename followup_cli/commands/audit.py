@@ -32,6 +32,7 @@ def audit_cli(
     with state(ctx).ledger() as conn:
         rows = entries(conn, since=parse_day(since, "--since").isoformat()
                        if since is not None else None)
-    emit_rows(fmt, rows, [("audit_id", "#"), ("at", t("complaint.col.at")),
-                          ("agent", t("report.col.agent")), ("action", t("audit.col.action")),
-                          ("what", t("audit.col.what"))], title=t("audit.title"))
+    emit_rows(fmt, rows, [("audit_id", "#"), ("at", t("At")),
+                          ("agent", t("Agent")), ("action", t("Command")),
+                          ("what", t("Patients (count: ids)"))], title=t("Full phone numbers "
+                                                                         "shown"))

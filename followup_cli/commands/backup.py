@@ -35,6 +35,7 @@ def backup_cli(
     if damage:   # a copy of a damaged ledger is still worth keeping; say so, exit 1
         from followup_cli.output.formats import warn
 
-        warn(t("backup.damaged", path=target, first=damage))
+        warn(t("the copy is in {path}, but the ledger itself is damaged ({first}): run followup "
+               "doctor", path=target, first=damage))
         raise typer.Exit(1)
-    typer.echo(t("backup.done", path=target))
+    typer.echo(t("backed up to {path} (readable by you only)", path=target))

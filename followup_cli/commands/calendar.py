@@ -44,7 +44,8 @@ def show_cli(
     kinds = year_days(cal, year)
     known = cal.knows(date(year, 6, 1))
     if not known:
-        warn(t("calendar.unknown", year=year))
+        warn(t("the public holidays of {year} are not known: shown with ordinary weekends. When "
+               "published, add them to calendar.toml as [years.{year}]", year=year))
     if fmt == "json":
         emit_json({"year": year, "known": known, "weekends": cal.weekends,
                    "days": {d.isoformat(): k for d, k in kinds.items() if k != "calling"}})
@@ -81,7 +82,7 @@ def _render_year(year: int, kinds: dict[date, str], cal: Any) -> None:
             lines.append(row)
         months.append(lines)
     across = max(1, (terminal_width() + 3) // 38)
-    out = [t("calendar.title", year=year)]
+    out = [t("Calling days {year}", year=year)]
     for first in range(0, 12, across):
         group = months[first:first + across]
         height = max(map(len, group))
@@ -91,8 +92,10 @@ def _render_year(year: int, kinds: dict[date, str], cal: Any) -> None:
                        .rstrip())
         out.append("")
     windows = cal.windows(date(year, 7, 1)), cal.windows(date(year, 1, 1))
-    out.append(t("calendar.legend"))
-    out.append(t("calendar.windows", summer=_hours(windows[0]), winter=_hours(windows[1])))
+    out.append(t("R = statutory rest day   W = make-up working day (calling day)   C = clinic "
+                 "closed   - = weekend off"))
+    out.append(t("Calling windows: summer {summer}; winter {winter}", summer=_hours(windows[0]),
+                 winter=_hours(windows[1])))
     sys.stdout.write("\n".join(out) + "\n")
 
 
@@ -121,14 +124,16 @@ def check_cli(
     path = Path(file or st.calendar or st.beside_ledger("calendar.toml"))
     if not path.exists() and file is None and st.calendar is None:
         # no clinic calendar beside the ledger: nothing wrong, the defaults are in use
-        typer.echo(t("calendar.default_in_use", path=path))
+        typer.echo(t("no clinic calendar file ({path}): the default calendar is in use (public "
+                     "holidays; weekends are calling days)", path=path))
         return
     if not path.exists():
-        raise FollowupError(t("rules.no_file", path=path))
+        raise FollowupError(t("rules file not found: {path}", path=path))
     cal = load_calendar(path)
     years = ", ".join(str(y) for y in sorted(cal.years)) or "-"
-    typer.echo(t("calendar.ok", path=path, closed=len(cal.closed), years=years,
-                 weekends=t("calendar.yes" if cal.weekends else "calendar.no")))
+    typer.echo(t("{path}: valid. {closed} closure day(s); years given: {years}; weekends are "
+                 "calling days: {weekends}", path=path, closed=len(cal.closed), years=years,
+                 weekends=t("yes") if cal.weekends else t("no")))
 
 
 def replan_cli(
@@ -160,12 +165,13 @@ def replan_cli(
     if fmt == "json":
         emit_json({"moved": rows, "dry_run": dry_run})
         return
-    typer.echo(t("calendar.moved", count=len(moved)) + (" " + t("import.dry_run")
+    typer.echo(t("{count} open call(s) moved", count=len(moved)) + (" " + t("(dry run: nothing "
+                                                                            "was written)")
                                                          if dry_run else ""))
     if rows:
-        mark = t("due.provisional_mark")
+        mark = t("(provisional)")
         emit_table([{**r, "provisional": mark if r["provisional"] else ""} for r in rows],
-                   [("task_id", "#"), ("patient_id", t("due.col.patient")),
-                    ("category", t("rules.col.id")), ("touchpoint", "·"),
-                    ("old_due", t("calendar.col.old")), ("new_due", t("calendar.col.new")),
+                   [("task_id", "#"), ("patient_id", t("Patient")),
+                    ("category", t("Category")), ("touchpoint", "·"),
+                    ("old_due", t("Was")), ("new_due", t("Now")),
                     ("provisional", mark)])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from followup_cli.i18n import t
+from followup_cli.i18n import t, tc
+from followup_cli.labels import label
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
 from followup_cli.options import SQLITE_INT, check_choice, state
 
@@ -47,7 +48,9 @@ def list_cli(
         from followup_cli.output.sheet import render_cases
 
         still_open = sum(c["status"] not in ("closed", "void") for c in cases)
-        render_cases(cases, title=t("complaint.title_all", count=len(cases), open=still_open)
+        render_cases(cases,
+                     title=t("Complaint cases: {count}, {open} still open", count=len(cases),
+                             open=still_open)
                      if all_ else None)
 
 
@@ -75,14 +78,14 @@ def show_cli(
     from followup_cli.output.sheet import render_cases
 
     render_cases([case], title=f"#{complaint_id} {case['note']}")
-    emit_table([{"step": t(f"complaint.step.{step}"), "due": d["due_at"].replace("T", " "),
-                 "state": t(f"complaint.state.{d['state']}")}
+    emit_table([{"step": label("complaint.step", step), "due": d["due_at"].replace("T", " "),
+                 "state": label("complaint.state", d['state'])}
                 for step, d in case["deadlines"].items()],
-               [("step", t("complaint.col.next")), ("due", t("complaint.col.due")),
-                ("state", t("complaint.col.status"))])
-    emit_table(case["events"], [("at", t("complaint.col.at")), ("agent", t("report.col.agent")),
-                                ("action", t("complaint.col.action")),
-                                ("note", t("complaint.col.note"))])
+               [("step", t("Next step")), ("due", tc("complaint.col", "Due")),
+                ("state", t("Status"))])
+    emit_table(case["events"], [("at", t("At")), ("agent", t("Agent")),
+                                ("action", t("Action")),
+                                ("note", t("Note"))])
 
 
 def _stepper(action: str):  # noqa: ANN202 - builds one command per case action
@@ -108,8 +111,8 @@ def _stepper(action: str):  # noqa: ANN202 - builds one command per case action
             case = act(conn, complaint_id, action, agent=agent or default_agent(), at=at,
                        note=note, rules=rules, cal=cal, now=now)
         shown = summary(case, now)
-        typer.echo(t(f"complaint.done.{action}", id=complaint_id))
+        typer.echo(label("complaint.done", action, id=complaint_id))
         if shown["breached"]:
-            typer.echo(t("complaint.breached_note"), err=True)
+            typer.echo(t("note: a deadline of this case was broken"), err=True)
 
     return step

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from followup_cli.i18n import t
+from followup_cli.labels import label
 from followup_cli.options import check_choice, state
 
 
@@ -41,14 +42,23 @@ def doctor_cli(
     if fmt == "json":
         emit_json(result)
     else:
-        typer.echo(t("doctor.ok" if result["ok"] else "doctor.bad", **result["counts"]))
+        typer.echo(t("the ledger is sound: {patients} patients, {visits} visits, {tasks} tasks, "
+                     "{attempts} logged calls, {complaints} complaint cases",
+                     **result["counts"]) if result["ok"]
+                    else t("the ledger has problems ({patients} patients, {visits} visits, "
+                           "{tasks} tasks, {attempts} logged calls, {complaints} complaint "
+                           "cases):", **result["counts"]))
         for name, detail in result["problems"].items():
             if name == "integrity":   # SQLite's own words, one line of them
-                detail = t("doctor.integrity_lines", first=detail[0], more=len(detail) - 1)
-            typer.echo(f"  ✗ {t('doctor.' + name)}: {shown(detail)}")
+                detail = t("SQLite says: {first} ({more} more)", first=detail[0],
+                           more=len(detail) - 1)
+            typer.echo(f"  ✗ {label('doctor', name)}: {shown(detail)}")
         notices = result["notices"]
-        typer.echo(t("doctor.notices", **notices))
-        typer.echo(t("doctor.anchor", anchor=result["anchor"]))
+        typer.echo(t("notices: {provisional_open_tasks} open task(s) on provisional dates; "
+                     "{phones_to_fix} number(s) to fix", **notices))
+        typer.echo(t("fingerprint of the logs: {anchor} (keep it elsewhere, e.g. with the month's "
+                     "report; followup doctor --anchor FINGERPRINT later shows whether anything "
+                     "before it was rewritten)", anchor=result["anchor"]))
     if not result["ok"]:
         raise typer.Exit(1)
 
@@ -56,11 +66,11 @@ def doctor_cli(
 def shown(detail: Any) -> str:
     """A problem's detail in words: ids, rows and what is wrong with each, in the user's
     language (a damaged page's own words are SQLite's)."""
-    words = {"missing": t("doctor.word.missing"), "altered": t("doctor.word.altered"),
-             "unexpected": t("doctor.word.unexpected"), "changed": t("doctor.word.changed"),
-             "unchained": t("doctor.word.unchained")}
+    words = {"missing": t("missing"), "altered": t("altered"),
+             "unexpected": t("not followup's"), "changed": t("changed"),
+             "unchained": t("not in the chain")}
     if isinstance(detail, dict) and set(detail) == {"row", "problem"}:
-        return t("doctor.row_problem", row=detail["row"], problem=shown(detail["problem"]))
+        return t("row {row} {problem}", row=detail["row"], problem=shown(detail["problem"]))
     if isinstance(detail, dict):
         return "; ".join(f"{key} {shown(value)}" for key, value in detail.items())
     if isinstance(detail, list):

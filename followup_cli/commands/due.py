@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from followup_cli.clock import parse_time
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import t
+from followup_cli.i18n import N_, t
+from followup_cli.labels import label
 from followup_cli.lazy import pathlib, typer  # loaded on first use: due and log run without
 from followup_cli.options import a_file, check_choice, state, the_day
 
@@ -17,8 +18,18 @@ JSON_FIELDS = ("task_id", "patient_id", "visit_id", "category", "touchpoint", "p
                "doctor", "consultant", "agent")
 
 # what `due --now` says: (in a window?, anyone left for later?) -> message
-NOW_KEYS = {(True, False): "due.in_window", (True, True): "due.in_window_waiting",
-            (False, False): "due.no_window", (False, True): "due.no_window_waiting"}
+NOW_KEYS = {(True, False): N_("now in the {window} (until {end}); the next, {next_window}, opens "
+                              "at {next}"), (True, True): N_("now in the {window} (until {end}); "
+                                                             "the next, {next_window}, opens at "
+                                                             "{next}; {patients} more patient(s) "
+                                                             "({tasks} task(s)) on the sheet of "
+                                                             "{date} wait for a later window"),
+            (False, False): N_("outside every calling window now; the next, {next_window}, opens "
+                               "at {next}"), (False, True): N_("outside every calling window now; "
+                                                               "the next, {next_window}, opens at "
+                                                               "{next}; {patients} patient(s) "
+                                                               "({tasks} task(s)) on the sheet of "
+                                                               "{date} are still to call")}
 
 
 def register(app: typer.Typer) -> None:
@@ -61,12 +72,13 @@ def due_cli(
 
     check_choice("--format", fmt, (*FORMATS, "html", "xlsx"))
     if fmt in ("html", "xlsx") and output is None:
-        raise FollowupError(t("print.need_output", fmt=fmt))
+        raise FollowupError(t("--format {fmt} needs --output FILE", fmt=fmt))
     if output is not None:
         from followup_cli.output.files import check_target
 
         if fmt == "table":
-            raise FollowupError(t("print.no_output_for_table"))
+            raise FollowupError(t("--output is for json, csv, html and xlsx; a table is shown on "
+                                  "the terminal"))
         check_target(output, fmt)   # refused before any work: the ledger, a database, a folder
     moment = None
     if now:
@@ -90,14 +102,16 @@ def due_cli(
     records, empty = sheet.records, None
     if sheet.calling is not None:
         calling, waiting = sheet.calling, sheet.calling.waiting
-        said = {"window": t(f"window.{calling.window}") if calling.window else "",
+        said = {"window": label("window", calling.window) if calling.window else "",
                 "end": calling.ends.strftime("%H:%M") if calling.ends else "",
                 "next": calling.opens.strftime("%Y-%m-%d %H:%M"),
-                "next_window": t(f"window.{calling.next_window}"),
+                "next_window": label("window", calling.next_window),
                 "date": sheet_day.isoformat(), "tasks": len(waiting),
                 "patients": len({r["patient_id"] for r in waiting})}
         if fmt == "table" and waiting and not records:
-            empty = t("due.none_now", **said)   # said once, where the sheet would be
+            empty = t("nobody to call right now: {patients} patient(s) ({tasks} task(s)) on the "
+                      "sheet of {date} are still to call; the next, {next_window}, opens at {next}",
+                      **said)   # said once, where the sheet would be
         else:
             warn(t(NOW_KEYS[bool(calling.window), bool(waiting)], **said))
     warn_provisional(cal, [date.fromisoformat(r["due_date"]) for r in records if r["provisional"]])
@@ -105,7 +119,7 @@ def due_cli(
         from followup_cli.output.formats import save
 
         save(fmt, output, [{k: r[k] for k in JSON_FIELDS} for r in records], JSON_FIELDS)
-        warn(t("print.written", path=output))
+        warn(t("written to {path} (readable by you only)", path=output))
     elif fmt in ("json", "csv"):
         _emit(fmt, records)
     elif fmt == "xlsx" and output is not None:
@@ -114,20 +128,21 @@ def due_cli(
 
         write_xlsx(output, records, sheet_day.isoformat(),
                    {cid: pick(c.label) for cid, c in rules.categories.items()})
-        warn(t("print.written", path=output))
+        warn(t("written to {path} (readable by you only)", path=output))
     elif fmt == "html" and output is not None:
         from followup_cli.output.files import write_text
         from followup_cli.output.printing import sheet_html
         from followup_cli.sheet import in_calling_order, window_hours
 
         page = sheet_html(in_calling_order(records),
-                          title=t("due.title", date=sheet_day.isoformat(),
+                          title=t("Call sheet {date}: {patients} patients, {tasks} "
+                                  "tasks", date=sheet_day.isoformat(),
                                   patients=len({r["patient_id"] for r in records}),
                                   tasks=len(records)), day=sheet_day.isoformat(),
                           scripts=sheet.scripts, context=sheet.context, cases=sheet.cases,
                           hours=window_hours(cal.windows(sheet_day)))
         write_text(output, page, kind="html")
-        warn(t("print.written", path=output))
+        warn(t("written to {path} (readable by you only)", path=output))
     else:
         from followup_cli.output.sheet import render_cases, render_sheet
 
@@ -135,7 +150,8 @@ def due_cli(
             render_cases(sheet.cases)
         render_sheet(records, sheet_day.isoformat(), sheet.context, sheet.prompts, empty)
         if sheet.to_fix:
-            warn(t("due.fix_numbers", count=sheet.to_fix))
+            warn(t("{count} patient(s) wait for a correct number: followup patient "
+                   "bad-phones", count=sheet.to_fix))
 
 
 def _emit(fmt: str, records: list[dict[str, Any]]) -> None:

@@ -59,25 +59,32 @@ def import_visits_cli(
     if fmt == "json":
         emit_json(summary.as_dict())
     else:
-        typer.echo(t("import.summary", path=file.name, **{
+        typer.echo(t("{path}: visits added {added}, updated {updated}, unchanged {unchanged}; "
+                     "patients added {patients_added}, updated {patients_updated}; callback tasks "
+                     "planned {tasks} (backfill {backfill}), consult tasks cancelled by "
+                     "conversion {cancelled}", path=file.name, **{
             k: getattr(summary, k) for k in ("added", "updated", "unchanged", "patients_added",
                                              "patients_updated", "tasks", "backfill",
                                              "cancelled")}))
         if summary.sheet is not None:
-            typer.echo(t("import.sheet", sheet=summary.sheet))
+            typer.echo(t("sheet read: {sheet}", sheet=summary.sheet))
         if summary.ignored:
-            typer.echo(t("import.ignored", columns="、".join(summary.ignored)))
+            typer.echo(t("columns not read: {columns}", columns="、".join(summary.ignored)))
         if summary.no_callback:
-            typer.echo(t("import.no_callback", count=summary.no_callback))
+            typer.echo(t("{count} visit(s) marked no-callback, nothing "
+                         "planned", count=summary.no_callback))
         if summary.general:
             projects = "、".join(f"{p} ({n})" for p, n in sorted(summary.general.items()))
-            typer.echo(t("import.general", projects=projects))
+            typer.echo(t("these projects match no rule and get the general plan: "
+                         "{projects}", projects=projects))
         if summary.dry_run:
-            typer.echo(t("import.dry_run"))
+            typer.echo(t("(dry run: nothing was written)"))
     if summary.replanned:
-        typer.echo(t("import.replanned", count=summary.replanned))
+        typer.echo(t("{count} provisional call(s) moved to their day under the holidays now "
+                     "known", count=summary.replanned))
     from followup_cli.output.formats import warn_provisional
 
     warn_provisional(cal, summary.provisional)
     if summary.bad and skip_bad is not None and not dry_run:
-        typer.echo(t("import.skipped_to", count=len(summary.bad), path=skip_bad), err=True)
+        typer.echo(t("{count} bad row(s) not imported, written to {path}", count=len(summary.bad),
+                     path=skip_bad), err=True)

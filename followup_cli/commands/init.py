@@ -41,9 +41,12 @@ def init_cli(
         existed = os.path.exists(path)
         with st.ledger(create=True):
             pass
-        typer.echo(t("init.exists" if existed else "init.created", path=path))
+        typer.echo(t("the ledger {path} already exists",
+                     path=path) if existed else t("created the ledger {path}", path=path))
         return
     counts = build_demo_ledger(path, st.rule_pack(), st.clinic_calendar(), clock.today(),
                                patients=patients, force=force)
-    typer.echo(t("init.demo_done", patients=counts.patients, visits=counts.visits,
+    typer.echo(t("demo ledger ready: {patients} patients, {visits} visits, {tasks} callback "
+                 "tasks, {attempts} logged calls ({path})", patients=counts.patients,
+                 visits=counts.visits,
                  tasks=counts.tasks, attempts=counts.attempts, path=path), err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from followup_cli.i18n import t
+from followup_cli.labels import label
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
 from followup_cli.options import SQLITE_INT, check_choice, state
 
@@ -75,12 +76,14 @@ def log_cli(
     who = agent or default_agent()
     cal = st.clinic_calendar()
     if amend is not None and void is not None:
-        raise FollowupError(t("log.amend_or_void"))
+        raise FollowupError(t("--amend or --void stands alone: no task, patient or the other one"))
     correcting = amend if amend is not None else void
     if correcting is not None and (task_id is not None or patient is not None):
-        raise FollowupError(t("log.amend_or_void"))
+        raise FollowupError(t("--amend or --void stands alone: no task, patient or the other one"))
     if correcting is None and not outcome:
-        raise FollowupError(t("log.need_outcome"))
+        raise FollowupError(t("--outcome (-o) is required: reached, no_answer, busy, "
+                              "switched_off, wrong_number, callback_requested, declined, "
+                              "do_not_call, complaint"))
     with st.ledger() as conn:
         if correcting is not None:
             result = correct(conn, cal, correcting, agent=who, reason=reason, now=now,
@@ -103,7 +106,8 @@ def log_cli(
                    **({"complaint_id": result.complaint_id} if result.complaint_id else {})})
         return
     if correcting is None:
-        print(t("log.logged", attempt_id=result.attempt_id, outcome=outcome_label(result.outcome),
+        print(t("logged call #{attempt_id} ({outcome}) for task(s) {tasks}",
+                attempt_id=result.attempt_id, outcome=outcome_label(result.outcome),
                 tasks=", ".join(map(str, result.task_ids))))
-    print(t(f"log.effect.{result.effect}", **result.effect_values,
+    print(label("log.effect", result.effect, **result.effect_values,
             correction=result.attempt_id))

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from followup_cli.i18n import t
+from followup_cli.i18n import t, tc
+from followup_cli.labels import label
 from followup_cli.options import check_choice, state
 
 
@@ -62,33 +63,35 @@ def render(history: dict[str, Any]) -> None:
     from followup_cli.output.tables import Column, draw, paragraph
 
     p = history["patient"]
-    flags = [t("patient.flag.do_not_call")] if p["do_not_call"] else []
-    flags += [t("patient.flag.phone_bad")] if p["phone_bad"] else []
+    flags = [t("[do not call]")] if p["do_not_call"] else []
+    flags += [t("[wrong number]")] if p["phone_bad"] else []
     sys.stdout.write(paragraph(f"{p['name']}  {p['patient_id']}  {p['phone']}  "
                                f"{p['vip_tier'] or ''}  {p['birthday'] or ''}  "
                                f"{' '.join(flags)}".rstrip()))
     rows: list[tuple[str, str, str]] = []
     for v in history["visits"]:
         detail = " · ".join(filter(None, (v["project"], v["doctor"], v["consultant"],
-                                          t(f"kind.{v['kind']}"))))
+                                          label("kind", v['kind']))))
         if v["converted_by"]:
-            detail += " → " + t("patient.converted", visit=v["converted_by"])
+            detail += " → " + t("converted by {visit}", visit=v["converted_by"])
         if v["backfill"]:
-            detail += " · " + t("patient.backfill", count=v["backfill"])
-        rows.append((v["visit_date"], t("patient.visit") + " " + v["visit_id"], detail))
-    reasons = {"converted": t("reason.converted"), "do_not_call": t("reason.do_not_call"),
-               "reopened": t("reason.reopened"), "replanned": t("reason.replanned"),
-               "failed_attempts": t("reason.failed_attempts")}
+            detail += " · " + t("{count} calls already past when the visit came in (backfill, "
+                                "left out of the figures)", count=v["backfill"])
+        rows.append((v["visit_date"], t("visit") + " " + v["visit_id"], detail))
+    reasons = {"converted": t("converted"), "do_not_call": tc("reason", "do not call"),
+               "reopened": t("complaint reopened"), "replanned": t("replanned"),
+               "failed_attempts": t("calls failed")}
     for task in history["tasks"]:
         reason = task["status_reason"]
         reason = f" ({reasons.get(reason, reason)})" if reason else ""
-        rows.append((task["due_date"], t("patient.task") + f" #{task['task_id']}",
+        rows.append((task["due_date"], t("task") + f" #{task['task_id']}",
                      f"{task.get('purpose') or task['touchpoint']} · "
-                     f"{t('state.' + task['state'])}{reason}"))
+                     f"{label('state', task['state'])}{reason}"))
     for c in history["calls"]:
-        what = t("patient.call") + f" #{c['attempt_id']}"
+        what = t("call") + f" #{c['attempt_id']}"
         if c["correction"]:
-            what = t(f"patient.{c['correction']}") + f" #{c['attempt_id']} → #{c['corrects']}"
+            what = tc("patient", "void") if c["correction"] == "void" else t("amendment")
+            what += f" #{c['attempt_id']} → #{c['corrects']}"
         scores = " ".join(filter(None, (f"★{c['satisfaction']}" if c["satisfaction"] else "",
                                         f"NPS {c['nps']}" if c["nps"] is not None else "")))
         detail = " · ".join(filter(None, (c["agent"], outcome_label(c["outcome"]), scores,
@@ -96,12 +99,12 @@ def render(history: dict[str, Any]) -> None:
         rows.append((c["called_at"].replace("T", " ")[:16], what, detail))
     for case in history["complaints"]:
         rows.append((case["opened_at"].replace("T", " ")[:16],
-                     t("patient.complaint") + f" #{case['complaint_id']}",
-                     f"{t('complaint.status.' + case['status'])} · {case['note']}"))
+                     t("complaint") + f" #{case['complaint_id']}",
+                     f"{label('complaint.status', case['status'])} · {case['note']}"))
     for e in history["events"]:
-        rows.append((e["at"].replace("T", " ")[:16], t(f"patient.event.{e['action']}"),
+        rows.append((e["at"].replace("T", " ")[:16], label("patient.event", e['action']),
                      " · ".join(filter(None, (e["agent"], e["reason"])))))
-    columns = [Column(t(f"patient.col.{key}")) for key in ("when", "what", "detail")]
+    columns = [Column(label("patient.col", key)) for key in ("when", "what", "detail")]
     rows.sort(key=lambda r: r[0])
     sys.stdout.write(draw(columns, rows))
 
@@ -122,7 +125,7 @@ def set_phone_cli(
 
     with state(ctx).ledger() as conn:
         set_phone(conn, patient_id, phone, agent=agent or default_agent(), now=clock.now())
-    typer.echo(t("patient.phone_set", patient_id=patient_id))
+    typer.echo(t("patient {patient_id}: phone updated", patient_id=patient_id))
 
 
 def allow_calls_cli(
@@ -144,7 +147,8 @@ def allow_calls_cli(
     with st.ledger() as conn:
         reopened = allow_calls(conn, cal, patient_id, agent=agent or default_agent(),
                                reason=reason, now=clock.now())
-    typer.echo(t("patient.allowed", patient_id=patient_id, count=reopened))
+    typer.echo(t("patient {patient_id} may be called again; {count} task(s) reopened",
+                 patient_id=patient_id, count=reopened))
 
 
 def bad_phones_cli(
@@ -161,8 +165,8 @@ def bad_phones_cli(
     check_choice("--format", fmt, FORMATS)
     with state(ctx).ledger() as conn:
         rows = bad_phones(conn)
-    emit_rows(fmt, rows, [("patient_id", "ID"), ("name", t("due.col.patient")),
-                          ("phone", t("patient.col.phone")),
-                          ("reported_at", t("patient.col.reported")),
-                          ("waiting", t("patient.col.waiting"))],
-                   title=t("patient.bad_phones", count=len(rows)))
+    emit_rows(fmt, rows, [("patient_id", "ID"), ("name", t("Patient")),
+                          ("phone", t("Phone")),
+                          ("reported_at", t("Reported")),
+                          ("waiting", t("Calls waiting"))],
+                   title=t("Numbers to fix: {count} patients", count=len(rows)))

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from followup_cli.i18n import t
+from followup_cli.labels import label
 from followup_cli.options import a_file, check_choice, state
 
 AGENT_COLUMNS = ("due", "done", "completion_rate", "on_time_rate", "reach_rate",
@@ -69,21 +70,22 @@ def report_cli(
         return
     check_choice("--format", fmt, (*FORMATS, "html", "xlsx"))
     if fmt in ("html", "xlsx") and output is None:
-        raise FollowupError(t("print.need_output", fmt=fmt))
+        raise FollowupError(t("--format {fmt} needs --output FILE", fmt=fmt))
     if output is not None:
         from followup_cli.output.files import check_target
 
         if fmt == "table":
-            raise FollowupError(t("print.no_output_for_table"))
+            raise FollowupError(t("--output is for json, csv, html and xlsx; a table is shown on "
+                                  "the terminal"))
         check_target(output, fmt)   # refused before any work: the ledger, a database, a folder
     if month is not None:
         first, after = parse_month(month)
     elif start is not None and end is not None:
         first, after = parse_day(start, "--from"), parse_day(end, "--to") + timedelta(days=1)
         if after <= first:
-            raise FollowupError(t("report.bad_period"))
+            raise FollowupError(t("--to is before --from"))
     else:
-        raise FollowupError(t("report.need_period"))
+        raise FollowupError(t("give --month YYYY-MM, or --from and --to"))
     st = state(ctx)
     as_of = parse_day(day) if day is not None else clock.today()
     # each branch keeps its own settings next to its ledger
@@ -105,7 +107,7 @@ def report_cli(
             writer(output, report, trend, report_files.about(st))
         else:
             save(fmt, output, report if fmt == "json" else csv_rows(report))
-        warn(t("print.written", path=output))
+        warn(t("written to {path} (readable by you only)", path=output))
     elif fmt == "json":
         emit_json(report)
     elif fmt == "csv":
@@ -119,9 +121,9 @@ def report_cli(
 def print_explanations() -> None:
     from followup_cli.report import EXPLAINED
 
-    typer.echo(t("explain.title"))
+    typer.echo(t("How each figure is computed"))
     for key in EXPLAINED:
-        typer.echo(f"- {t('explain.' + key)}")
+        typer.echo(f"- {label('explain', key)}")
 
 
 def csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -153,24 +155,24 @@ def render(report: dict[str, Any], categories: dict[str, str]) -> None:
 
     write = sys.stdout.write
     month = bool(report.get("month"))
-    title = (t("report.title", month=report["month"]) if month
-             else t("report.period_title", start=report["from"], end=report["to"]))
+    title = (t("Callback report {month}", month=report["month"]) if month
+             else t("Callback report {start} to {end}", start=report["from"], end=report["to"]))
     filters = report.get("filters") or {}
     if filters.get("agent"):
-        title = t("report.title_agent", title=title, agent=filters["agent"])
+        title = t("{title} (agent: {agent})", title=title, agent=filters["agent"])
     if filters.get("category"):
-        title = t("report.title_category", title=title,
+        title = t("{title} (category: {category})", title=title,
                   category=categories.get(filters["category"], filters["category"]))
-    columns = [Column(t("report.col.figure")),
-               Column(t("report.col.value" if month else "report.col.this_period"), right=True)]
+    columns = [Column(t("Figure")),
+               Column((t("This month") if month else t("This period")), right=True)]
     compared = "change" in report
     if compared:
-        columns += [Column(t("report.col.previous" if month else "report.col.previous_period"),
+        columns += [Column((t("Last month") if month else t("Previous period")),
                            right=True),
-                    Column(t("report.col.change"), right=True)]
+                    Column(t("Change"), right=True)]
     rows = []
     for key in HEADLINE:
-        row = [t(f"figure.{key}"), _show(report[key], key)]
+        row = [label("figure", key), _show(report[key], key)]
         if compared:
             change = report["change"][key]
             row += [_show(report["previous"][key], key), "—" if change is None else (
@@ -180,7 +182,7 @@ def render(report: dict[str, Any], categories: dict[str, str]) -> None:
     dist = report["satisfaction_distribution"]
     total = sum(dist.values())
     if total:
-        write(paragraph(t("report.satisfaction")))
+        write(paragraph(t("Satisfaction")))
         bars = {score: "█" * round(30 * dist[score] / total) for score in "54321"}
         width = max(map(len, bars.values()))
         for score, bar in bars.items():
@@ -192,12 +194,12 @@ def render(report: dict[str, Any], categories: dict[str, str]) -> None:
         by = report.get(f"by_{scope}")
         if not by:
             continue
-        columns = [Column(t(f"report.col.{scope}"), fold=False)]
-        columns += [Column(t(f"figure.{key}"), right=True) for key in keys]
+        columns = [Column(label("report.col", scope), fold=False)]
+        columns += [Column(label("figure", key), right=True) for key in keys]
         rows = [[categories.get(name, name) if scope == "category" else name,
                  *(_show(figures.get(k), k) for k in keys)] for name, figures in by.items()]
         nobody = report.get("nobody")
         if scope == "agent" and nobody and nobody["due"]:
             # tasks nobody dialled: with them the agents add up to the clinic
-            rows.append([t("report.nobody"), *(_show(nobody.get(k), k) for k in keys)])
-        write(draw(columns, rows, title=t(f"report.by_{scope}")))
+            rows.append([t("(not called by anyone)"), *(_show(nobody.get(k), k) for k in keys)])
+        write(draw(columns, rows, title=label("report.by", scope)))

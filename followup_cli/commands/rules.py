@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from followup_cli.i18n import pick, t
+from followup_cli.labels import label
 from followup_cli.options import check_choice, state
 
 
@@ -42,16 +43,16 @@ def show_cli(
         return
     rows = []
     for c in pack.categories.values():
-        label = f"{c.id}\n{pick(c.label)}"
+        name = f"{c.id}\n{pick(c.label)}"
         if c.kind == "treated":
             rank = pack.order.index(c.id) + 1 if c.id in pack.order else "-"
-            label += f"\n#{rank}"
+            name += f"\n#{rank}"
         match = "、".join(c.match) or (f"≥ {c.min_tier}" if c.min_tier else "")
         tps = "\n".join(
             f"{tp.offset:>4} {tp.window if tp.window != 'any' else '':<9}"
             f"{'←' if tp.move == 'earlier' else '→'} {pick(tp.purpose)}" for tp in c.touchpoints)
-        rows.append((label, c.kind, match, tps))
-    columns = [Column(t(f"rules.col.{key}")) for key in ("id", "kind", "match", "touchpoints")]
+        rows.append((name, c.kind, match, tps))
+    columns = [Column(label("rules.col", key)) for key in ("id", "kind", "match", "touchpoints")]
     sys.stdout.write(draw(columns, rows, title=" + ".join(pack.sources), lines_between=True))
 
 
@@ -77,13 +78,16 @@ def check_cli(
     rules_file = next((f for f in files if not is_scripts_file(f)), None)
     pack = load_rules(rules_file) if rules_file else st.rule_pack()
     if rules_file:
-        typer.echo(t("rules.ok", path=rules_file, count=len(pack.categories)))
+        typer.echo(t("{path}: valid, {count} categories", path=rules_file,
+                     count=len(pack.categories)))
     scripts_files: list[Path | None] = [f for f in files if is_scripts_file(f)]
     for scripts_file in scripts_files or [None]:
         scripts = load_scripts(scripts_file)
         shown = scripts_file or "scripts.toml"
         lacking = missing(scripts, pack)
         if lacking:
-            raise FollowupError(t("script.missing", path=shown, touchpoints=", ".join(lacking)))
+            raise FollowupError(t("{path}: these touchpoints have no script: {touchpoints}",
+                                  path=shown, touchpoints=", ".join(lacking)))
         if scripts_file:
-            typer.echo(t("script.ok", path=shown, count=len(scripts.touchpoints)))
+            typer.echo(t("{path}: valid scripts for {count} touchpoints", path=shown,
+                         count=len(scripts.touchpoints)))

@@ -54,21 +54,21 @@ def render(task_id: int, record: dict[str, Any], script: dict[str, Any]) -> None
     width = terminal_width()
     out = [paragraph(f"#{task_id} {record['name']} · {record['purpose']}", width)]
 
-    def heading(key: str) -> None:
-        out.append("\n" + bold[0] + t(key) + bold[1] + "\n")
+    def heading(text: str) -> None:
+        out.append("\n" + bold[0] + text + bold[1] + "\n")
 
     def lines(*texts: str) -> None:
         for text in texts:
             for piece in wrap(text, width - 2):
                 out.append("  " + piece + "\n")
 
-    heading("script.open")
+    heading(t("Opening and identity check"))
     lines(script["greeting"], script["identity"])
-    heading("script.ask")
+    heading(t("Ask"))
     lines(*(f"▸{question}" for question in script["questions"]))
     if script["worries"]:
-        heading("script.worries")
+        heading(t("If they are worried"))
         lines(*(f"▸{answer}" for answer in script["worries"].values()))
-    heading("script.close")
+    heading(t("Closing"))
     lines(script["closing"], f"({script['not_convenient']})")
     sys.stdout.write("".join(out))

@@ -50,7 +50,8 @@ def parse_map(items: Iterable[str]) -> dict[str, str]:
         header, sep, column = item.partition("=")
         column = column.strip()
         if not sep or not header.strip() or column not in COLUMNS:
-            raise FollowupError(t("import.bad_map", value=item, columns=", ".join(COLUMNS)))
+            raise FollowupError(t("--map {value}: expected HEADER=column, column one of {columns}",
+                                  value=item, columns=", ".join(COLUMNS)))
         out[norm_header(header)] = column
     return out
 
@@ -65,7 +66,8 @@ def map_headers(path: Path, headers: list[str], user_map: dict[str, str]) -> dic
     is_header_row = bool(found & (known.keys() | user_map.keys()))
     for header in user_map:
         if header not in found:
-            raise FollowupError(t("import.map_missing", path=path, header=header,
+            raise FollowupError(t("{path}: the --map header '{header}' is not in the file. "
+                                  "Headers found: {headers}", path=path, header=header,
                                   headers=shown_headers(headers, is_header_row)))
     known.update(user_map)
     mapping: dict[str, list[int]] = {}
@@ -75,16 +77,19 @@ def map_headers(path: Path, headers: list[str], user_map: dict[str, str]) -> dic
             continue
         if mapping.get(column) and column != "converted":
             first = headers[mapping[column][0]]
-            raise FollowupError(t("import.dup_header", path=path, column=column, a=first,
+            raise FollowupError(t("{path}: column {column} appears twice (headers {a} and {b})",
+                                  path=path, column=column, a=first,
                                   b=header))
         mapping.setdefault(column, []).append(i)
     missing = [c for c in REQUIRED if c not in mapping]
     if missing:
         unknown = [h for h in headers if h.strip() and norm_header(h) not in known
                    and is_header_row and _header_like(h)]
-        example = unknown[0] if unknown else t("import.a_header")
+        example = unknown[0] if unknown else t("HEADER")
         fix = " ".join(f"--map {example if i == 0 else '…'}={c}" for i, c in enumerate(missing))
-        raise FollowupError(t("import.missing", path=path, columns=", ".join(missing),
+        raise FollowupError(t("{path}: required column(s) missing: {columns}. Headers found: "
+                              "{headers}. If one of them is the column needed, add: {fix}",
+                              path=path, columns=", ".join(missing),
                               headers=shown_headers(headers, is_header_row), fix=fix))
     return mapping
 
@@ -99,13 +104,14 @@ def shown_headers(headers: list[str], is_header_row: bool = True) -> str:
     """The headers as a message may show them: header-like cells, the others by their
     column number; of a first row that is no header row, only how many columns it has."""
     if not is_header_row:
-        return t("import.not_headers", count=len(headers))
-    return "、".join(h if _header_like(h) else t("import.column_n", n=i)
+        return t("none: the first row does not look like a header row (columns 1..{count}); does "
+                 "the file lack its header row?", count=len(headers))
+    return "、".join(h if _header_like(h) else t("column {n}", n=i)
                     for i, h in enumerate(headers, start=1) if h.strip())
 
 
 def ignored_headers(headers: list[str], mapping: dict[str, list[int]]) -> list[str]:
     """The file's columns the import does not read, as `shown_headers` shows them."""
     used = {i for indexes in mapping.values() for i in indexes}
-    return [h if _header_like(h) else t("import.column_n", n=i + 1)
+    return [h if _header_like(h) else t("column {n}", n=i + 1)
             for i, h in enumerate(headers) if i not in used and h.strip()]

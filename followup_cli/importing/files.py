@@ -22,13 +22,13 @@ def read_table(path: Path, sheet: str | None = None
     """The header row and an iterator of (file line, cells); of a workbook, the sheet
     named `sheet`, else its first visible one (`choose_sheet`)."""
     if not path.is_file():
-        raise FollowupError(t("import.no_file", path=path))
+        raise FollowupError(t("file not found: {path}", path=path))
     suffix = path.suffix.casefold()
     if suffix in (".csv", ".txt"):
         return _read_csv(path)
     if suffix in XLSX:
         return _read_xlsx(path, sheet)
-    raise FollowupError(t("import.bad_format", path=path))
+    raise FollowupError(t("{path}: unsupported file type (use .csv or .xlsx)", path=path))
 
 
 def _sniff_encoding(path: Path) -> str:
@@ -54,14 +54,16 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
         header = next(reader, None)
     except UnicodeDecodeError:
         handle.close()
-        raise FollowupError(t("import.encoding", path=path, line=1)) from None
+        raise FollowupError(t("{path} line {line}: unreadable text encoding (UTF-8 and GB18030 "
+                              "are supported)", path=path, line=1)) from None
     except csv.Error as e:
         handle.close()
-        raise FollowupError(t("import.row_error", path=path, line=1, column="-",
+        raise FollowupError(t("{path} line {line}, column '{column}': {reason}", path=path, line=1,
+                              column="-",
                               reason=str(e))) from None
     if not header or not any(h.strip() for h in header):
         handle.close()
-        raise FollowupError(t("import.empty", path=path))
+        raise FollowupError(t("{path}: the file is empty, no header row", path=path))
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         with handle:
@@ -72,9 +74,12 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
                 except StopIteration:
                     return
                 except UnicodeDecodeError:
-                    raise FollowupError(t("import.encoding", path=path, line=start)) from None
+                    raise FollowupError(t("{path} line {line}: unreadable text encoding (UTF-8 "
+                                          "and GB18030 are supported)", path=path,
+                                          line=start)) from None
                 except csv.Error as e:
-                    raise FollowupError(t("import.row_error", path=path, line=start,
+                    raise FollowupError(t("{path} line {line}, column '{column}': "
+                                          "{reason}", path=path, line=start,
                                           column="-", reason=str(e))) from None
                 if "".join(cells).strip():   # skip blank lines
                     yield start, cells
@@ -105,7 +110,9 @@ def check_unpacked_size(path: Path) -> None:
     if len(members) > MAX_MEMBERS or total > limit or any(
             m.file_size > LARGE_MEMBER and m.file_size > MAX_RATIO * max(m.compress_size, 1)
             for m in members):
-        raise FollowupError(t("import.too_large", path=path, members=len(members),
+        raise FollowupError(t("{path}: this workbook would unpack to too much ({members} "
+                              "member(s), {mb} MB; the limits are {limit} MB and 100:1 for a "
+                              "large member): not read", path=path, members=len(members),
                               mb=total >> 20, limit=limit >> 20))
 
 
@@ -119,17 +126,20 @@ def choose_sheet(path: Path, sheet: str | None) -> str:
         with CalamineWorkbook.from_path(str(path)) as book:
             sheets = book.sheets_metadata
     except Exception as e:  # calamine raises its own types for every kind of damage
-        raise FollowupError(t("import.xlsx", path=path, reason=type(e).__name__)) from None
+        raise FollowupError(t("{path}: cannot read the Excel file ({reason})", path=path,
+                              reason=type(e).__name__)) from None
     names = [m.name for m in sheets]
     if sheet is not None:
         if sheet not in names:
-            raise FollowupError(t("import.no_sheet", path=path, sheet=sheet,
+            raise FollowupError(t("{path}: no sheet named '{sheet}'. Sheets: "
+                                  "{sheets}", path=path, sheet=sheet,
                                   sheets="、".join(names)))
         return sheet
     for m in sheets:
         if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet:
             return str(m.name)
-    raise FollowupError(t("import.no_visible_sheet", path=path, sheets="、".join(names)))
+    raise FollowupError(t("{path}: no visible worksheet (sheets: {sheets}); choose one with "
+                          "--sheet", path=path, sheets="、".join(names)))
 
 
 def _read_xlsx(path: Path, sheet: str | None
@@ -141,9 +151,10 @@ def _read_xlsx(path: Path, sheet: str | None
         rows = iter(CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).iter_rows())
         header = next(rows, None)
     except Exception as e:  # calamine raises its own types for every kind of damage
-        raise FollowupError(t("import.xlsx", path=path, reason=type(e).__name__)) from None
+        raise FollowupError(t("{path}: cannot read the Excel file ({reason})", path=path,
+                              reason=type(e).__name__)) from None
     if not header or not any(str(h).strip() for h in header):
-        raise FollowupError(t("import.empty", path=path))
+        raise FollowupError(t("{path}: the file is empty, no header row", path=path))
 
     def cells() -> Iterator[tuple[int, list[Any]]]:
         for line, row in enumerate(rows, start=2):

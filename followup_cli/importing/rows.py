@@ -52,25 +52,28 @@ class RowParser:
         n = len(cells)
         if n < self.width or (n > self.width and any(str(c).strip()
                                                      for c in cells[self.width:])):
-            raise RowError("-", t("row.cells", cells=n, header=self.width))
+            raise RowError("-", t("the row has {cells} cell(s), the header {header} (a file cut "
+                                  "off mid-write?)", cells=n, header=self.width))
         cell: dict[str, Any] = {}
         for column, i in self.columns:
             value = cells[i]
             if isinstance(value, str):
                 value = value.strip()
                 if len(value) > MAX_FIELD:
-                    raise RowError(self.headers[i], t("row.too_long", limit=MAX_FIELD))
+                    raise RowError(self.headers[i], t("too long (more than {limit} "
+                                                      "characters)", limit=MAX_FIELD))
             if column in _IDS and value is not None:
                 value = normalise_id(str(value))
             if value not in ("", None):
                 cell[column] = value
         for column in REQUIRED:
             if column not in cell:
-                raise RowError(self.header[column], t("row.required"))
+                raise RowError(self.header[column], t("required, but empty"))
         try:
             phone = normalise_phone(str(cell["phone"]))
         except ValueError:
-            raise RowError(self.header["phone"], t("row.phone")) from None
+            raise RowError(self.header["phone"], t("not a mainland mobile or landline "
+                                                   "number")) from None
         visit_date, visit_time = self.date(cell["visit_date"], "visit_date", _EARLIEST_VISIT)
         birthday = None
         if "birthday" in cell:
@@ -80,7 +83,7 @@ class RowParser:
         if "risk" in cell:
             risk = RISKS.get(str(cell["risk"]).casefold())
             if risk is None:
-                raise RowError(self.header["risk"], t("row.risk"))
+                raise RowError(self.header["risk"], t("risk must be 高/中/低 or high/medium/low"))
         no_callback = False
         if "no_callback" in cell:
             no_callback = bool(self.yes_no(cell, "no_callback"))
@@ -103,27 +106,34 @@ class RowParser:
             try:
                 parsed = parse_date(value)
             except ValueError:
-                raise RowError(self.header[column], t("row.date")) from None
+                raise RowError(self.header[column], t("not a date (use 2026-10-01, 2026/10/1, "
+                                                      "2026年10月1日 or an Excel date "
+                                                      "number)")) from None
             if isinstance(value, str) and len(self.dates) < 100_000:
                 self.dates[value] = parsed
         if parsed[0] > self.as_of:
-            raise RowError(self.header[column], t("row.future", as_of=self.as_of.isoformat()))
+            raise RowError(self.header[column], t("the date is after the import day {as_of} (to "
+                                                  "load history, give --date)",
+                                                  as_of=self.as_of.isoformat()))
         if parsed[0] < earliest:
-            raise RowError(self.header[column], t("row.date"))
+            raise RowError(self.header[column], t("not a date (use 2026-10-01, 2026/10/1, "
+                                                  "2026年10月1日 or an Excel date number)"))
         return parsed
 
     def yes_no(self, cell: dict[str, Any], column: str) -> bool | None:
         try:
             return parse_yes_no(str(cell.get(column, "")))
         except ValueError:
-            raise RowError(self.header[column], t("row.yesno")) from None
+            raise RowError(self.header[column], t("expected 是/否, Y/N or 1/0")) from None
 
     def kind(self, cells: list[Any], cell: dict[str, Any]) -> str:
         """From the status column, or from yes/no columns (arrived? converted?)."""
         if "status" in cell:
             kind = KINDS.get(str(cell["status"]).casefold())
             if kind is None:
-                raise RowError(self.header["status"], t("row.status"))
+                raise RowError(self.header["status"],
+                               t("unknown status (expected 成交/未成交/未到诊/疗程结束 "
+                                                        "or treated/consult/no_show/course_end)"))
             return kind
         arrived = self.yes_no(cell, "arrived")
         if arrived is False:
@@ -136,7 +146,7 @@ class RowParser:
                 if parse_yes_no(str(value)):
                     return "treated"
             except ValueError:
-                raise RowError(self.headers[i], t("row.yesno")) from None
+                raise RowError(self.headers[i], t("expected 是/否, Y/N or 1/0")) from None
         return "consult"
 
 
@@ -184,7 +194,9 @@ def _first_seen(conn: sqlite3.Connection, batch: list[tuple[Visit, list[Any]]],
             fresh.append((visit.visit_id, visit.line, signature))
             yield visit
         elif earlier[1] != signature:
-            bad.append(BadRow(visit.line, id_column, t("row.conflict", line=earlier[0]),
+            bad.append(BadRow(visit.line, id_column, t("the same visit id appears twice in the "
+                                                       "file with different content (see also "
+                                                       "line {line})", line=earlier[0]),
                               tuple(str(c) for c in cells)))
         # else: the same row twice in one export
     conn.executemany("INSERT INTO temp.import_seen VALUES (?, ?, ?)", fresh)

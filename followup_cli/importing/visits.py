@@ -50,7 +50,8 @@ def import_visits(
     if path.suffix.casefold() in XLSX and path.is_file():
         sheet = choose_sheet(path, sheet)
     elif sheet is not None:   # a CSV has no sheets: the file may not be the one meant
-        raise FollowupError(t("import.sheet_not_workbook", path=path.name))
+        raise FollowupError(t("{path} is not an .xlsx workbook and has no sheets: --sheet is for "
+                              ".xlsx files", path=path.name))
     user_map = user_map or {}
     summary = ImportSummary(path=path, dry_run=dry_run, sheet=sheet)
     bulk = _is_bulk(conn, path)
@@ -131,10 +132,13 @@ class _Rollback(Exception):
 
 
 def _bad_rows_message(path: Path, bad: list[BadRow]) -> str:
-    lines = [t("import.bad_rows", path=path, count=len(bad))]
+    lines = [t("{path}: {count} row(s) cannot be imported; nothing of the file was written. Fix "
+               "them and retry, or use --skip-bad BAD.csv to import the good rows "
+               "only:", path=path, count=len(bad))]
     for row in bad[:MAX_BAD_SHOWN]:
-        lines.append("  " + t("import.row_error", path=path.name, line=row.line,
+        lines.append("  " + t("{path} line {line}, column '{column}': {reason}", path=path.name,
+                              line=row.line,
                                 column=row.column, reason=row.reason))
     if len(bad) > MAX_BAD_SHOWN:
-        lines.append("  " + t("import.more_bad", count=len(bad) - MAX_BAD_SHOWN))
+        lines.append("  " + t("… and {count} more bad row(s)", count=len(bad) - MAX_BAD_SHOWN))
     return "\n".join(lines)

@@ -90,7 +90,9 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
             write_staged(conn, chunk, as_of, summary, count)
     for line, visit_id, theirs, given in stager.moved:
         summary.bad.append(BadRow(line, patient_column, t(
-            "row.moved", visit_id=visit_id, theirs=theirs, given=given), ()))
+            "visit {visit_id} is patient {theirs}'s in the ledger, but this row gives it to "
+            "patient {given}: a visit does not change patient (its callbacks and calls are "
+            "{theirs}'s); check the export", visit_id=visit_id, theirs=theirs, given=given), ()))
     stager.count_plans(count)
     for _, sql in indexes:
         conn.execute(sql)

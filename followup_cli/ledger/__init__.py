@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from followup_cli import checkpoint
 from followup_cli.errors import LedgerError
-from followup_cli.i18n import t
+from followup_cli.i18n import N_, t
 from followup_cli.ledger import chain
 from followup_cli.ledger.migrations import LATEST, migrate
 
@@ -66,7 +66,7 @@ def open_ledger(path: StrPath, *, create_dirs: bool = False) -> sqlite3.Connecti
     folder = os.path.dirname(path) or "."
     if not os.path.exists(folder):
         if not create_dirs:
-            raise LedgerError(t("ledger.no_dir", path=folder))
+            raise LedgerError(t("the ledger's folder does not exist: {path}", path=folder))
         os.makedirs(folder, mode=0o700)
     if not os.path.exists(path):
         # create it private before SQLite writes a byte of personal data into it
@@ -85,10 +85,12 @@ def open_ledger(path: StrPath, *, create_dirs: bool = False) -> sqlite3.Connecti
     except sqlite3.DatabaseError as e:
         conn.close()
         known = None if _code(e) == sqlite3.SQLITE_NOTADB else explained(e, path)
-        raise known or LedgerError(t("ledger.not_sqlite", path=path)) from e
+        raise known or LedgerError(t("{path} is not a followup ledger (not an SQLite "
+                                     "file)", path=path)) from e
     if version > LATEST:
         conn.close()
-        raise LedgerError(t("ledger.newer", path=path, found=version, known=LATEST))
+        raise LedgerError(t("{path} has ledger schema {found}, newer than this followup "
+                            "({known}): upgrade followup", path=path, found=version, known=LATEST))
     if version < LATEST:
         if version > 0:
             # an older ledger with data: keep a copy of it as it was before upgrading
@@ -104,7 +106,7 @@ def _check_file(path: str) -> None:
     readable by others (an empty file someone made first) becomes owner-only."""
     info = os.stat(path)
     if not stat.S_ISREG(info.st_mode):
-        raise LedgerError(t("ledger.not_a_file", path=path))
+        raise LedgerError(t("{path} is not a plain file: it cannot be a ledger", path=path))
     _owner_only(path)
 
 
@@ -228,10 +230,26 @@ def _code(e: sqlite3.Error) -> int:
 # SQLite's primary result codes a user can cause (a busy, full, read-only or damaged
 # ledger) -> the message; anything else is followup's bug
 _EXPLAINED = {
-    sqlite3.SQLITE_BUSY: "ledger.busy", sqlite3.SQLITE_FULL: "ledger.full",
-    sqlite3.SQLITE_READONLY: "ledger.read_only", sqlite3.SQLITE_CANTOPEN: "ledger.cant_open",
-    sqlite3.SQLITE_IOERR: "ledger.io_error", sqlite3.SQLITE_CORRUPT: "ledger.damaged",
-    sqlite3.SQLITE_NOTADB: "ledger.damaged", sqlite3.SQLITE_PERM: "ledger.read_only",
+    sqlite3.SQLITE_BUSY: N_("the ledger {path} stayed busy (another followup is writing): nothing "
+                            "was recorded, try again"),
+              sqlite3.SQLITE_FULL: N_("the disk holding the ledger {path} is full: nothing was "
+                                      "recorded; free some space and try again"),
+    sqlite3.SQLITE_READONLY: N_("the ledger {path} cannot be written (a read-only file or "
+                                "folder): nothing was recorded"),
+              sqlite3.SQLITE_CANTOPEN: N_("cannot open the ledger {path} (or its -wal/-shm files "
+                                          "beside it): is its folder or disk read-only?"),
+    sqlite3.SQLITE_IOERR: N_("a disk error while reading or writing the ledger {path}: nothing "
+                             "was recorded"), sqlite3.SQLITE_CORRUPT: N_("the ledger {path} is "
+                                                                         "damaged beyond what "
+                                                                         "SQLite can read: "
+                                                                         "restore it from a "
+                                                                         "backup"),
+    sqlite3.SQLITE_NOTADB: N_("the ledger {path} is damaged beyond what SQLite can read: restore "
+                              "it from a backup"), sqlite3.SQLITE_PERM: N_("the ledger {path} "
+                                                                           "cannot be written (a "
+                                                                           "read-only file or "
+                                                                           "folder): nothing was "
+                                                                           "recorded"),
 }
 
 

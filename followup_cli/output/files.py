@@ -59,35 +59,43 @@ def check_target(path: StrPath, kind: str | None = None) -> str:
     if it is something that matters or its name says it holds something else."""
     shown = os.fspath(path)
     if shown in ("", ".") or shown.endswith(os.sep):
-        raise FollowupError(t("file.empty"))
+        raise FollowupError(t("a file name is needed (not empty)"))
     if shown == "-":
-        raise FollowupError(t("file.dash"))
+        raise FollowupError(t("-O needs a file name; without -O the output goes to the terminal"))
     if kind is not None and not shown.casefold().endswith(SUFFIXES[kind]):
-        raise FollowupError(t("file.suffix", path=shown, kind=kind,
+        raise FollowupError(t("{path}: a {kind} file's name should end in {suffixes} (so that no "
+                              "other file of the clinic's is written over)", path=shown, kind=kind,
                               suffixes=" ".join(SUFFIXES[kind])))
     if os.path.exists(shown) and not os.path.isfile(shown):   # /dev/stdout, a pipe, a folder
-        raise FollowupError(t("file.not_plain", path=shown))
+        raise FollowupError(t("{path}: not a plain file (a folder, a device or a pipe): not "
+                              "written", path=shown))
     real = os.path.realpath(shown)
     for kept in _protected:
         if real == kept or (real.startswith(kept) and (
                 real[len(kept):] in SIDE_FILES or real.endswith(".bak")
                 or real.endswith(".partial"))):
-            raise FollowupError(t("file.protected", path=shown))
+            raise FollowupError(t("{path}: this is the ledger, one of its side files or the file "
+                                  "being read; not written over: choose another name", path=shown))
     try:
         info = os.stat(real)
     except FileNotFoundError:
         folder = os.path.dirname(real)
         if not os.path.isdir(folder):
-            raise FollowupError(t("file.no_dir", path=os.path.dirname(shown) or ".")) from None
+            raise FollowupError(t("no such folder: {path}",
+                                  path=os.path.dirname(shown) or ".")) from None
         return real
     if not stat.S_ISREG(info.st_mode):
-        raise FollowupError(t("file.not_plain", path=shown))
+        raise FollowupError(t("{path}: not a plain file (a folder, a device or a pipe): not "
+                              "written", path=shown))
     if any(os.path.samefile(real, kept) for kept in _protected if os.path.exists(kept)):
-        raise FollowupError(t("file.protected", path=shown))
+        raise FollowupError(t("{path}: this is the ledger, one of its side files or the file "
+                              "being read; not written over: choose another name", path=shown))
     with open(real, "rb") as f:
         head = f.read(16)
     if head.startswith(_MAGIC):
-        raise FollowupError(t("file.database", path=shown))
+        raise FollowupError(t("{path}: an existing SQLite database (a ledger or a backup) is "
+                              "never written over: choose another name, or delete it yourself "
+                              "first", path=shown))
     return real
 
 
@@ -119,7 +127,7 @@ def writing(path: StrPath, mode: str = "w", *, kind: str | None = None) -> Itera
 
 
 def not_written(path: StrPath, error: OSError) -> str:
-    return t("file.not_written", path=os.fspath(path),
+    return t("{path}: not written ({reason})", path=os.fspath(path),
              reason=error.strerror or type(error).__name__)
 
 

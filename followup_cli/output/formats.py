@@ -98,5 +98,7 @@ def warn_provisional(cal: Any, days: list[date]) -> None:
     from followup_cli.i18n import t
 
     years = cal.unknown_years(days)
-    warn(t("due.provisional", count=len(days),
+    warn(t("note: {count} task date(s) are provisional: the public holidays of {years} are not "
+           "known yet, so ordinary weekends were assumed. When the schedule is published, add it "
+           "to calendar.toml as [years.{years}] and run followup calendar replan", count=len(days),
            years=", ".join(map(str, years)) or str(max(days).year)))

@@ -10,6 +10,7 @@ from typing import Any
 
 from followup_cli.calls import OUTCOMES, outcome_label
 from followup_cli.i18n import t
+from followup_cli.labels import label
 from followup_cli.output.files import write_workbook
 from followup_cli.output.formats import safe_cell
 
@@ -60,22 +61,23 @@ def sheet_html(patients: list[list[dict[str, Any]]], *, title: str, day: str,
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title>"
              f"<style>{CSS}</style></head><body><h1>{e(title)}</h1>"]
     if cases:
-        parts.append(f"<div class='complaints'><b>{e(t('complaint.title', count=len(cases)))}"
-                     "</b><ul>")
+        said = t("Open complaints: {count} (first)", count=len(cases))
+        parts.append(f"<div class='complaints'><b>{e(said)}</b><ul>")
         for c in cases:
-            step = t(f"complaint.step.{c['next_step']}") if c["next_step"] else ""
+            step = label("complaint.step", c['next_step']) if c["next_step"] else ""
             parts.append(f"<li>#{c['complaint_id']} {e(c['patient_id'])} · "
-                         f"{e(t('complaint.status.' + c['status']))} · {e(step)} "
+                         f"{e(label('complaint.status', c['status']))} · {e(step)} "
                          f"{e((c['next_due_at'] or '').replace('T', ' ')[:16])}"
-                         f"{' · ' + e(t('complaint.breached')) if c['breached'] else ''}</li>")
+                         f"{' · ' + e(t('BREACHED')) if c['breached'] else ''}</li>")
         parts.append("</ul></div>")
     boxes = "".join(f"<span>☐ {e(outcome_label(o))}</span>" for o in OUTCOMES)
     heading = None
     for number, tasks in enumerate(patients, start=1):
         window = patient_window(tasks)
         if window != heading:
-            heading, label = window, t(f"window.{window}").capitalize()
-            parts.append(f"<h2>{e(t('print.window', window=label, hours=hours[window]))}</h2>")
+            heading, named = window, label("window", window).capitalize()
+            said = t("{window} ({hours})", window=named, hours=hours[window])
+            parts.append(f"<h2>{e(said)}</h2>")
         parts.append(_patient_block(number, tasks, window, day, scripts, context, boxes))
     parts.append("</body></html>")
     return "".join(parts)
@@ -99,21 +101,22 @@ def _patient_block(number: int, tasks: list[dict[str, Any]], window: str, day: s
     else:
         meta = [" · ".join(filter(None, (
             first["project"], first["doctor"], first["consultant"],
-            t("due.days_since", days=first["days_since_visit"])
+            t("visit day +{days}", days=first["days_since_visit"])
             if first["days_since_visit"] is not None else None)))]
     who = " · ".join(filter(None, (f"{number}. {first['name']} ({pid})", first["vip_tier"])))
     # the window again beside the phone: a page may start in the middle of a window
-    phone = " · ".join(filter(None, (t(f"window.{window}") if window != "any" else None,
+    phone = " · ".join(filter(None, (label("window", window) if window != "any" else None,
                                      first["phone"])))
     parts = [f"<div class='patient' data-patient='{e(pid)}'><div class='head'>"
              f"<span>{e(who)}</span><span>{e(phone)}</span></div><div>"]
     parts += [f"<div class='meta'>{e(line)}</div>" for line in meta if line]
     for case_id in about.get("complaints", []):
-        parts.append(f"<div class='why'><b>{e(t('due.complaint_mark', id=case_id))}</b></div>")
+        flag = t("⚠complaint #{id}", id=case_id)
+        parts.append(f"<div class='why'><b>{e(flag)}</b></div>")
     last = about.get("last_call")
     if last is not None:
         parts.append("<div class='meta'>" + e(t(
-            "due.last_call", at=last["called_at"][:10], agent=last["agent"],
+            "last: {at} {agent} {outcome} {note}", at=last["called_at"][:10], agent=last["agent"],
             outcome=outcome_label(last["outcome"]), note=last["note"] or "")) + "</div>")
     said = [scripts[task["task_id"]] for task in tasks if scripts.get(task["task_id"])]
     if said:
@@ -122,13 +125,13 @@ def _patient_block(number: int, tasks: list[dict[str, Any]], window: str, day: s
     for task in tasks:
         details = []
         if len(visits) > 1 and task["visit_id"]:
-            details.append(t("due.of_visit", visit=visit_label(task)))
+            details.append(t("[{visit}]", visit=visit_label(task)))
         if task["provisional"]:
-            details.append(t("due.provisional_mark"))
+            details.append(t("(provisional)"))
         if task["overdue_days"]:
-            details.append(t("print.overdue", days=task["overdue_days"]))
+            details.append(t("{days} d overdue", days=task["overdue_days"]))
         if task["attempts"]:
-            details.append(t("due.attempts", n=task["attempts"]))
+            details.append(t("({n} tries)", n=task["attempts"]))
         when = call_time(task, day)
         parts.append(f"<div class='why'><b>#{task['task_id']} {e(task['purpose'])}</b> "
                      f"{e(' · '.join(details))}"
@@ -144,7 +147,7 @@ def _patient_block(number: int, tasks: list[dict[str, Any]], window: str, day: s
     if said:
         parts.append(f"<div class='script'><p>{e(said[0]['closing'])}</p></div>")
     parts.append(f"</div><div class='record'><div class='boxes'>{boxes}</div>"
-                 f"<div class='label'>{e(t('print.note'))}</div><div class='lines'>"
+                 "<div class='label'>" + e(t("Note:")) + "</div><div class='lines'>"
                  + "<div class='line'></div>" * NOTE_LINES
                  + f"</div><div class='end'>{e(pid)} ■</div></div></div>")
     return "".join(parts)
@@ -166,11 +169,11 @@ def write_xlsx(path: Path, records: list[dict[str, Any]], day: str,
     book = Workbook()
     sheet = book.active
     sheet.title = day
-    sheet.append([t(f"xlsx.{c}") for c in XLSX_COLUMNS] + [t("xlsx.outcome"), t("print.note")])
+    sheet.append([label("xlsx", c) for c in XLSX_COLUMNS] + [t("Outcome"), t("Note:")])
     for r in records:
         shown = {**r, "category": categories.get(r["category"], r["category"]),
-                 "window": t(f"window.{r['window']}"), "call_at": call_time(r, day) or "",
-                 "provisional": t("xlsx.yes") if r["provisional"] else ""}
+                 "window": label("window", r['window']), "call_at": call_time(r, day) or "",
+                 "provisional": t("yes") if r["provisional"] else ""}
         sheet.append([safe_cell(shown.get(c)) for c in XLSX_COLUMNS] + ["", ""])
     sheet.freeze_panes = "A2"
     write_workbook(path, book)

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from followup_cli import __version__
 from followup_cli.i18n import current, pick, t
+from followup_cli.labels import label
 from followup_cli.output.files import write_workbook, writing
 from followup_cli.output.formats import safe_cell, warn
 from followup_cli.report import HEADLINE, previous_period
@@ -136,7 +137,9 @@ def charts(report: dict[str, Any], trend: list[dict[str, Any]]) -> dict[str, byt
                 fig.savefig(buf, format="png", dpi=200)
                 out[name] = buf.getvalue()
     if not fonts and any("missing from font" in str(w.message) for w in caught):
-        warn(t("report.no_cjk_font"))
+        warn(t("the charts' Chinese text cannot be drawn (no Chinese font on this machine: it "
+               "shows as boxes). Install one and make the report again: Debian/Ubuntu: apt "
+               "install fonts-noto-cjk; Windows and macOS have one"))
     return out
 
 
@@ -166,22 +169,22 @@ def figures(report: dict[str, Any], trend: list[dict[str, Any]]) -> dict[str, An
         xs = range(len(names))
         for i, key in enumerate(("completion_rate", "reach_rate")):
             ax.bar([x - 0.2 + 0.4 * i for x in xs], [agents[n].get(key) or 0 for n in names],
-                   width=0.4, label=t(f"figure.{key}"), color=COLOURS[i])
+                   width=0.4, label=label("figure", key), color=COLOURS[i])
         ax.set_xticks(list(xs), names, rotation=30 if len(names) > 8 else 0)
         pad = max(0, 4 - len(names)) / 2    # a bar no wider than for four agents
         ax.set_xlim(-0.6 - pad, len(names) - 0.4 + pad)
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        save("agents", fig, ax, t("report.chart.agents"))
+        save("agents", fig, ax, t("Completion and reach by agent"))
     dist = report["satisfaction_distribution"]
     if sum(dist.values()):
         fig, ax = figure(2.4)
         bars = ax.bar(list(dist), list(dist.values()), color=COLOURS[2])
         ax.bar_label(bars)
-        ax.set_xlabel(t("report.col.score"))
-        ax.set_ylabel(t("report.col.count"))
+        ax.set_xlabel(t("Score"))
+        ax.set_ylabel(t("Answers"))
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-        save("satisfaction", fig, ax, t("report.satisfaction"), legend=False)
+        save("satisfaction", fig, ax, t("Satisfaction"), legend=False)
     deadlines = report["complaint_deadlines"]
     if any(n for step in deadlines.values() for n in step.values()):
         fig, ax = figure(2.6)
@@ -189,21 +192,21 @@ def figures(report: dict[str, Any], trend: list[dict[str, Any]]) -> dict[str, An
         colours = ("#4a9a6a", "#e08a2c", "#bbbbbb", "#b03a3a")
         for state, colour in zip(STATES, colours, strict=True):
             values = [deadlines[step][state] for step in STEPS]
-            ax.bar([t(f"complaint.step.{s}") for s in STEPS], values, bottom=bottom,
-                   label=t(f"complaint.state.{state}"), color=colour, width=0.5)
+            ax.bar([label("complaint.step", s) for s in STEPS], values, bottom=bottom,
+                   label=label("complaint.state", state), color=colour, width=0.5)
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        save("complaints", fig, ax, t("report.chart.complaints"))
+        save("complaints", fig, ax, t("Complaints against their deadlines"))
     if trend:
         fig, ax = figure(2.8)
         labels = [r["label"] for r in trend]
         for i, key in enumerate(("completion_rate", "on_time_rate", "reach_rate")):
-            ax.plot(labels, [r[key] for r in trend], marker="o", label=t(f"figure.{key}"),
+            ax.plot(labels, [r[key] for r in trend], marker="o", label=label("figure", key),
                     color=COLOURS[i])
         ax.set_ylim(0, 1.05)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.grid(axis="y", color="#ddd")
-        save("trend", fig, ax, t("report.chart.trend"))
+        save("trend", fig, ax, t("The last 6 months"))
     return out
 
 
@@ -219,13 +222,13 @@ def _change(value: Any, key: str) -> str:
     if value is None:
         return "—"
     if key.endswith("_rate"):
-        return t("report.points", value=f"{value * 100:+.1f}")
+        return t("{value} pt", value=f"{value * 100:+.1f}")
     return f"{value:+g}"
 
 
 def _title(report: dict[str, Any]) -> str:
-    return (t("report.title", month=report["month"]) if report.get("month")
-            else t("report.period_title", start=report["from"], end=report["to"]))
+    return (t("Callback report {month}", month=report["month"]) if report.get("month")
+            else t("Callback report {start} to {end}", start=report["from"], end=report["to"]))
 
 
 def _is_month(report: dict[str, Any]) -> bool:
@@ -234,10 +237,10 @@ def _is_month(report: dict[str, Any]) -> bool:
 
 def _value_columns(report: dict[str, Any]) -> list[str]:
     month = _is_month(report)
-    cols = [t("report.col.figure"), t("report.col.value" if month else "report.col.this_period")]
+    cols = [t("Figure"), (t("This month") if month else t("This period"))]
     if "previous" in report:
-        cols += [t("report.col.previous" if month else "report.col.previous_period"),
-                 t("report.col.change")]
+        cols += [(t("Last month") if month else t("Previous period")),
+                 t("Change")]
     return cols
 
 
@@ -247,27 +250,27 @@ def _facts(report: dict[str, Any], info: About, *, clinic: bool = True
     start, last = date.fromisoformat(report["from"]), date.fromisoformat(report["to"])
     facts = []
     if info.clinics and clinic:
-        facts.append((t("report.about.clinic"), " / ".join(info.clinics)))
+        facts.append((t("Clinic"), " / ".join(info.clinics)))
     if "by_branch" in report:
-        facts.append((t("report.col.branch"), " / ".join(report["by_branch"])))
-    facts.append((t("report.about.period"),
-                  t("report.about.range", start=start.isoformat(), end=last.isoformat())))
-    facts.append((t("report.about.as_of"), report["as_of"]))
+        facts.append((t("Branch"), " / ".join(report["by_branch"])))
+    facts.append((t("Period"),
+                  t("{start} to {end}", start=start.isoformat(), end=last.isoformat())))
+    facts.append((t("As of"), report["as_of"]))
     if "previous" in report:
         before, after = previous_period(start, last + timedelta(days=1))
-        facts.append((t("report.about.compared"), t(
-            "report.about.range", start=before.isoformat(),
+        facts.append((t("Compared with"), t(
+            "{start} to {end}", start=before.isoformat(),
             end=(after - timedelta(days=1)).isoformat())))
     filters = report.get("filters", {})
-    facts.append((t("report.col.agent"), filters.get("agent") or t("report.about.all")))
+    facts.append((t("Agent"), filters.get("agent") or t("all")))
     category = filters.get("category")
-    facts.append((t("report.col.category"),
+    facts.append((t("Category"),
                   info.categories.get(category, category) if category
-                  else t("report.about.all")))
+                  else t("all")))
     # the logs' fingerprints as they stood: kept on paper, `doctor --anchor` later shows
     # whether anything before them was rewritten
     prints = report.get("fingerprints") or {"": report.get("fingerprint")}
-    facts += [(t("report.about.fingerprint"), f"{name} {value}".strip())
+    facts += [(t("Fingerprint of the logs"), f"{name} {value}".strip())
               for name, value in prints.items() if value]
     return facts
 
@@ -331,18 +334,19 @@ def write_html(path: Path, report: dict[str, Any], trend: list[dict[str, Any]],
     clinic = f"<p class='clinic'>{e(' / '.join(info.clinics))}</p>" if info.clinics else ""
     rows = []
     for k in HEADLINE:
-        cells = [t(f"figure.{k}"), _show(report[k], k)]
+        cells = [label("figure", k), _show(report[k], k)]
         if "previous" in report:
             cells += [_show(report["previous"][k], k), _change(report["change"][k], k)]
         rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
-    parts = [section(t("report.headline"), table(_value_columns(report), rows))]
+    parts = [section(t("Headline figures"), table(_value_columns(report), rows))]
     pictures = charts(report, trend)
     images = [f"<figure><img alt='{e(name)}' src='data:image/png;base64,"
               f"{base64.b64encode(png).decode()}'></figure>" for name, png in pictures.items()]
     if "complaints" not in pictures:
-        images.append(f"<p class='empty'>{e(t('report.no_complaints'))}</p>")
+        none = t("No complaints were opened in the period.")
+        images.append(f"<p class='empty'>{e(none)}</p>")
     # the heading goes with the first chart: never alone at a page's end
-    parts.append(section(t("report.charts"), images[0]) + "".join(images[1:]))
+    parts.append(section(t("Charts"), images[0]) + "".join(images[1:]))
     for scope in SCOPES:
         data = report.get(f"by_{scope}")
         if not data:
@@ -351,15 +355,18 @@ def write_html(path: Path, report: dict[str, Any], trend: list[dict[str, Any]],
         body = [f"<tr><td>{e(_name(scope, name, info))}</td>"
                 + "".join(f"<td>{e(_show(v.get(k), k))}</td>" for k in keys) + "</tr>"
                 for name, v in data.items()]
-        parts.append(section(t(f"report.by_{scope}"), table(
-            [t(f"report.col.{scope}"), *(t(f"figure.{k}") for k in keys)], body), len(body)))
+        parts.append(section(label("report.by", scope), table(
+            [label("report.col", scope), *(label("figure", k) for k in keys)], body), len(body)))
+    how = t("How each figure is computed: followup report --explain. Every number can be "
+            "traced to patients with followup patient.")
+    made = t("Made by followup {version} (followup report) with data as of {day}.",
+             version=__version__, day=report["as_of"])
     page = f"""<!doctype html>
 <html lang="{'zh-CN' if current() == 'zh' else 'en'}"><head><meta charset="utf-8">
 <title>{e(title)}</title><style>{CSS}</style></head><body>
 <header><h1>{e(title)}</h1>{clinic}<dl>{facts}</dl></header>
 {''.join(parts)}
-<footer>{e(t('report.see_explain'))}<br>{e(t('report.made_by', version=__version__,
-                                                 day=report['as_of']))}</footer>
+<footer>{e(how)}<br>{e(made)}</footer>
 </body></html>
 """
     with writing(path, kind="html") as f:
@@ -370,7 +377,7 @@ def write_html(path: Path, report: dict[str, Any], trend: list[dict[str, Any]],
 
 def _cell(value: Any) -> Any:
     if isinstance(value, bool):
-        return t("report.yes" if value else "report.no")
+        return t("yes") if value else t("no")
     return safe_cell(value)
 
 
@@ -436,14 +443,14 @@ def write_xlsx(path: Path, report: dict[str, Any], trend: list[dict[str, Any]],
     info = info or About([], {})
     book = Workbook()
     ws = book.active
-    ws.title = _sheet_name(t("report.sheet.summary"))
+    ws.title = _sheet_name(t("Summary"))
     ws.append([_title(report)])
     ws["A1"].font = Font(bold=True, size=14)
-    for label, value in _facts(report, info):
-        ws.append([label, _cell(value)])
+    for name, value in _facts(report, info):
+        ws.append([name, _cell(value)])
     ws.append([])
     compared = "previous" in report
-    rows = [[t(f"figure.{k}"), report[k],
+    rows = [[label("figure", k), report[k],
              *((report["previous"][k], report["change"][k]) if compared else ())]
             for k in HEADLINE]
     top = _rows(ws, _value_columns(report), rows, [])
@@ -455,45 +462,45 @@ def write_xlsx(path: Path, report: dict[str, Any], trend: list[dict[str, Any]],
         data = report.get(f"by_{scope}")
         if not data:
             continue
-        sheet = book.create_sheet(_sheet_name(t(f"report.by_{scope}")))
+        sheet = book.create_sheet(_sheet_name(label("report.by", scope)))
         keys = _scope_columns(scope, data, page=False)
-        _rows(sheet, [t(f"report.col.{scope}"), *(t(f"figure.{k}") for k in keys)],
+        _rows(sheet, [label("report.col", scope), *(label("figure", k) for k in keys)],
               [[_name(scope, name, info), *(v.get(k) for k in keys)]
                for name, v in data.items()], [None, *keys])
         sheet.freeze_panes = "B2"
         if scope == "agent" and "completion_rate" in keys and "reach_rate" in keys:
-            chart = _chart(BarChart(), t("report.chart.agents"), percent=True)
+            chart = _chart(BarChart(), t("Completion and reach by agent"), percent=True)
             for k in ("completion_rate", "reach_rate"):
                 col = keys.index(k) + 2
                 chart.add_data(Reference(sheet, min_col=col, min_row=1, max_row=len(data) + 1),
                                titles_from_data=True)
             chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=len(data) + 1))
             sheet.add_chart(chart, f"A{len(data) + 4}")
-    dist = book.create_sheet(_sheet_name(t("report.satisfaction")))
-    _rows(dist, [t("report.col.score"), t("report.col.count")],
+    dist = book.create_sheet(_sheet_name(t("Satisfaction")))
+    _rows(dist, [t("Score"), t("Answers")],
           [[int(k), n] for k, n in report["satisfaction_distribution"].items()], [None, None])
-    bars = _chart(BarChart(), t("report.satisfaction"))
+    bars = _chart(BarChart(), t("Satisfaction"))
     bars.add_data(Reference(dist, min_col=2, min_row=1, max_row=6), titles_from_data=True)
     bars.set_categories(Reference(dist, min_col=1, min_row=2, max_row=6))
     bars.legend = None
     dist.add_chart(bars, "D2")
-    steps = book.create_sheet(_sheet_name(t("report.sheet.complaints")))
+    steps = book.create_sheet(_sheet_name(t("Complaint deadlines")))
     deadlines = report["complaint_deadlines"]
-    _rows(steps, [t("report.col.step"), *(t(f"complaint.state.{s}") for s in STATES)],
-          [[t(f"complaint.step.{step}"), *(deadlines[step][s] for s in STATES)]
+    _rows(steps, [t("Deadline"), *(label("complaint.state", s) for s in STATES)],
+          [[label("complaint.step", step), *(deadlines[step][s] for s in STATES)]
            for step in STEPS], [None] * 5)
-    stacked = _chart(BarChart(), t("report.chart.complaints"))
+    stacked = _chart(BarChart(), t("Complaints against their deadlines"))
     stacked.grouping, stacked.overlap = "stacked", 100
     stacked.add_data(Reference(steps, min_col=2, max_col=5, min_row=1, max_row=4),
                      titles_from_data=True)
     stacked.set_categories(Reference(steps, min_col=1, min_row=2, max_row=4))
     steps.add_chart(stacked, "A7")
     if trend:
-        sheet = book.create_sheet(_sheet_name(t("report.sheet.trend")))
+        sheet = book.create_sheet(_sheet_name(t("Trend")))
         keys = ["completion_rate", "on_time_rate", "reach_rate"]
-        _rows(sheet, [t("report.col.month"), *(t(f"figure.{k}") for k in keys)],
+        _rows(sheet, [t("Month"), *(label("figure", k) for k in keys)],
               [[r["label"], *(r[k] for k in keys)] for r in trend], [None, *keys])
-        line = _chart(LineChart(), t("report.chart.trend"), percent=True)
+        line = _chart(LineChart(), t("The last 6 months"), percent=True)
         line.add_data(Reference(sheet, min_col=2, max_col=4, min_row=1, max_row=len(trend) + 1),
                       titles_from_data=True)
         line.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=len(trend) + 1))

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from followup_cli.i18n import t
+from followup_cli.labels import label
 from followup_cli.output.tables import Column, Dim, draw, paragraph
 
 
@@ -15,7 +16,7 @@ def render_cases(cases: list[dict[str, Any]], title: str | None = None) -> None:
     from followup_cli.complaints import time_left
 
     if not cases:
-        sys.stdout.write(paragraph(t("complaint.none_open")))
+        sys.stdout.write(paragraph(t("no open complaint cases")))
         return
     rows = []
     for c in cases:
@@ -23,16 +24,17 @@ def render_cases(cases: list[dict[str, Any]], title: str | None = None) -> None:
         if c["minutes_left"] is not None:
             left = time_left(c["minutes_left"])
         if c["breached"]:
-            left = (left + " " if left else "") + t("complaint.breached")
+            left = (left + " " if left else "") + t("BREACHED")
         rows.append((f"#{c['complaint_id']}", c["patient_id"],
-                     t(f"complaint.status.{c['status']}"),
-                     f"{t('complaint.category.' + c['category'])} · "
-                     f"{t('complaint.severity.' + c['severity'])}",
-                     (t(f"complaint.step.{c['next_step']}") + " " + c["next_due_at"][5:16]
+                     label('complaint.status', c['status']),
+                     f"{label('complaint.category', c['category'])} · "
+                     f"{label('complaint.severity', c['severity'])}",
+                     (label("complaint.step", c['next_step']) + " " + c["next_due_at"][5:16]
                       .replace("T", " ")) if c["next_step"] else "", left))
-    columns = [Column(t(f"complaint.col.{key}"))
+    columns = [Column(label("complaint.col", key))
                for key in ("id", "patient", "status", "category", "next", "left")]
-    sys.stdout.write(draw(columns, rows, title=title or t("complaint.title", count=len(cases))))
+    sys.stdout.write(draw(columns, rows, title=title or t("Open complaints: {count} "
+                                                          "(first)", count=len(cases))))
 
 
 def render_sheet(records: list[dict[str, Any]], day: str,
@@ -53,15 +55,16 @@ def render_sheet(records: list[dict[str, Any]], day: str,
     write = sys.stdout.write
     patients = by_patient(records)
     if not patients:
-        write(paragraph(empty or t("due.empty", date=day)))
+        write(paragraph(empty or t("nobody to call on {date}", date=day)))
         return
-    write(paragraph(t("due.title", date=day, patients=len(patients), tasks=len(records))))
+    write(paragraph(t("Call sheet {date}: {patients} patients, {tasks} tasks", date=day,
+                      patients=len(patients), tasks=len(records))))
     groups: dict[str, list[list[dict[str, Any]]]] = {}
     for tasks in patients:
         groups.setdefault(patient_window(tasks), []).append(tasks)
-    columns = (Column("#", right=True, fold=False), Column(t("due.col.patient")),
-               Column(t("due.col.visit")), Column(t("due.col.why")),
-               Column(t("due.col.overdue"), right=True, fold=False), Column(t("due.col.tasks")))
+    columns = (Column("#", right=True, fold=False), Column(t("Patient")),
+               Column(t("Visit")), Column(t("Why call")),
+               Column(t("Overdue"), right=True, fold=False), Column(t("Tasks")))
     number = 0
     for window in sorted(groups, key=WINDOW_ORDER.__getitem__):
         rows = []
@@ -73,23 +76,23 @@ def render_sheet(records: list[dict[str, Any]], day: str,
             who = [first["name"], first["phone"]]
             if first["vip_tier"]:
                 who.append(first["vip_tier"])
-            who += [t("due.complaint_mark", id=case_id) for case_id in about.get("complaints", [])]
+            who += [t("⚠complaint #{id}", id=case_id) for case_id in about.get("complaints", [])]
             if len(visits) > 1:   # each task names its visit; the column lists them all
                 visit = [" · ".join(filter(None, (visit_label(v), v["doctor"]))) for v in visits]
             else:
                 visit = list(filter(None, (
                     first["project"], first["doctor"], first["consultant"],
-                    t("due.days_since", days=first["days_since_visit"])
+                    t("visit day +{days}", days=first["days_since_visit"])
                     if first["days_since_visit"] is not None else None)))
             lines = []
             for task in tasks:
                 line = ("▸" if len(tasks) > 1 else "") + task["purpose"]
                 if len(visits) > 1 and task["visit_id"]:
-                    line += " " + t("due.of_visit", visit=visit_label(task))
+                    line += " " + t("[{visit}]", visit=visit_label(task))
                 if task["provisional"]:
-                    line += f" {t('due.provisional_mark')}"
+                    line += " " + t("(provisional)")
                 if task["attempts"]:
-                    line += f" {t('due.attempts', n=task['attempts'])}"
+                    line += " " + t("({n} tries)", n=task["attempts"])
                 when = call_time(task, day)
                 if when:
                     line += f" {when}"
@@ -98,11 +101,12 @@ def render_sheet(records: list[dict[str, Any]], day: str,
                     lines.append(Dim(f"“{prompt[task['task_id']]}”"))
             last = about.get("last_call")
             if last is not None:
-                lines.append(t("due.last_call", at=last["called_at"][:10], agent=last["agent"],
+                lines.append(t("last: {at} {agent} {outcome} {note}", at=last["called_at"][:10],
+                               agent=last["agent"],
                                outcome=outcome_label(last["outcome"]),
                                note=(last["note"] or "")[:40]))
             overdue = max(task["overdue_days"] for task in tasks)
             rows.append((str(number), who, visit, lines,
-                         t("due.overdue_days", days=overdue) if overdue else "",
+                         t("{days} d", days=overdue) if overdue else "",
                          ",".join(str(task["task_id"]) for task in tasks)))
-        write(draw(columns, rows, title=t(f"window.{window}").capitalize(), lines_between=True))
+        write(draw(columns, rows, title=label("window", window).capitalize(), lines_between=True))

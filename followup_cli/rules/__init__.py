@@ -107,7 +107,7 @@ def _read(path: StrPath) -> dict[str, Any]:
 
 
 def _fail(path: StrPath, where: str, reason: str) -> FollowupError:
-    return FollowupError(t("rules.error", path=path, where=where, reason=reason))
+    return FollowupError(t("{path}: {where}: {reason}", path=path, where=where, reason=reason))
 
 
 def _merge(base: dict[str, Any], clinic: dict[str, Any], path: StrPath) -> dict[str, Any]:

@@ -6,6 +6,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from typing import TYPE_CHECKING
+
+from followup_cli.i18n import N_, t
+
+if TYPE_CHECKING:
+    from typer._click.exceptions import UsageError
 
 ROOT_OPTIONS = ("--db", "--rules", "--calendar", "--lang")
 PATIENT_SUBCOMMANDS = ("show", "set-phone", "allow-calls", "bad-phones")
@@ -56,9 +62,13 @@ def build_app(command: str | None = None):  # noqa: ANN201 - typer is imported l
     import importlib
 
     import typer
+    import typer.core
 
+    from followup_cli.i18n import catalogue
     from followup_cli.options import root_callback
 
+    # typer asks gettext for its own words (TYPER_WORDS): answer from followup's catalogue
+    typer.core._ = lambda message: catalogue().gettext(message)  # type: ignore[attr-defined]
     app = typer.Typer(
         name="followup", help=_help(), no_args_is_help=True, add_completion=False,
         pretty_exceptions_show_locals=False, rich_markup_mode=None,
@@ -88,8 +98,64 @@ def the_command(argv: list[str]) -> str | None:
 
 
 def _help() -> str:
-    return ("Patient callbacks (回访) for clinics: plan them from visit exports, work the "
-            "daily call sheet, log every call, report the month.")
+    return t("Patient callbacks (回访) for clinics: plan them from visit exports, work the "
+             "daily call sheet, log every call, report the month.")
+
+
+# typer's own words in a help page or a usage error (typer/core.py asks gettext for them)
+TYPER_WORDS = (N_("Options"), N_("Arguments"), N_("Commands"), N_("required"),
+               N_("default: {default}"), N_("env var: {var}"), N_("(dynamic)"),
+               N_("Missing command."), N_("No such command {name!r}."), N_("Aborted!"))
+
+
+def lang_of(argv: list[str]) -> str | None:
+    """The --lang among the leading root options (typer reads it too; it is needed
+    earlier, to say the help in that language)."""
+    front = argv[:len(argv) - len(after_root_options(argv))]
+    for i, token in enumerate(front):
+        if token.startswith("--lang="):
+            return token.split("=", 1)[1]
+        if token == "--lang" and i + 1 < len(front):
+            return front[i + 1]
+    return None
+
+
+def usage_error(e: UsageError) -> str:
+    """A usage error typer's parser found, in the user's language: what is wrong and where
+    the help is (typer's parser says it in English only)."""
+    from typer._click.exceptions import (
+        BadOptionUsage,
+        BadParameter,
+        MissingParameter,
+        NoSuchOption,
+    )
+
+    hint = ""
+    param = getattr(e, "param", None)
+    if param is not None:
+        hint = (" / ".join(param.opts) if param.param_type_name == "option"
+                else param.human_readable_name)
+    if isinstance(e, NoSuchOption):
+        said = t("no such option: {option}", option=e.option_name)
+        if e.possibilities:
+            said += " " + t("(did you mean {options}?)",
+                            options=", ".join(sorted(e.possibilities)))
+    elif isinstance(e, MissingParameter):
+        said = t("{name} is required", name=hint)
+    elif isinstance(e, BadOptionUsage) and "requires" in e.message:
+        said = t("{option} needs a value", option=e.option_name)
+    elif isinstance(e, BadOptionUsage) and "does not take" in e.message:
+        said = t("{option} takes no value", option=e.option_name)
+    elif isinstance(e, BadParameter):
+        said = t("invalid value for {name}: {reason}", name=hint or "-", reason=e.message)
+    elif e.message.startswith("Got unexpected extra argument"):
+        said = t("unexpected extra argument(s): {args}",
+                 args=e.message.partition("(")[2].rstrip(")"))
+    else:
+        said = e.format_message()
+    if e.ctx is not None:
+        said += "\n" + t("help: {command} --help", command=e.ctx.command_path)
+    return said
 
 
 def run(argv: list[str]) -> int:
@@ -119,8 +185,6 @@ def _run(argv: list[str]) -> int:
 
     from followup_cli import ledger
     from followup_cli.errors import FollowupError
-    from followup_cli.i18n import N_, t
-
     waiting = N_("waiting for the ledger: another followup is writing (an import?)…")
     ledger.on_wait = lambda: sys.stderr.write(f"followup: {t(waiting)}\n")
     try:
@@ -167,8 +231,13 @@ def _run_typer(argv: list[str]) -> int:
     import typer
     from typer._click.exceptions import ClickException, UsageError  # typer vendors click
 
+    from followup_cli.i18n import LANGS, set_lang
+
     try:
         args = hoist_root_options(argv)
+        lang = lang_of(args)
+        if lang in LANGS:
+            set_lang(lang)   # before the help texts are read
         app = build_app(the_command(args))
         result = app(args=args, prog_name="followup", standalone_mode=False)
         return result if isinstance(result, int) else 0
@@ -176,9 +245,15 @@ def _run_typer(argv: list[str]) -> int:
         return int(e.exit_code or 0)
     except typer.Abort:
         return 1
+    except UsageError as e:
+        if e.ctx is not None and type(e).__name__ == "NoArgsIsHelpError":
+            e.show()   # the help page itself
+            return 2
+        sys.stderr.write(f"followup: {usage_error(e)}\n")
+        return 2
     except ClickException as e:
         e.show()
-        return 2 if isinstance(e, UsageError) else e.exit_code
+        return e.exit_code
 
 
 def main() -> None:

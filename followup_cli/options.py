@@ -123,18 +123,19 @@ def a_file(value: Any) -> Any:
 def root_callback(
     ctx: typer.Context,
     db: Annotated[list[pathlib.Path] | None, typer.Option(
-        "--db", help="The ledger file / 台账文件 (else $FOLLOWUP_DB, else "
-        "~/.local/share/followup/ledger.db). report takes several, one per branch.",
+        "--db", help=t("The ledger file (else $FOLLOWUP_DB, else "
+                       "~/.local/share/followup/ledger.db). report takes several, one "
+                       "per branch."),
         dir_okay=False, callback=a_file)] = None,
     rules: Annotated[pathlib.Path | None, typer.Option(
-        "--rules", help="The clinic's rules file / 诊所规则文件 (else rules.toml next to the "
-        "ledger).", dir_okay=False, callback=a_file)] = None,
+        "--rules", help=t("The clinic's rules file (else rules.toml next to the ledger)."),
+        dir_okay=False, callback=a_file)] = None,
     calendar: Annotated[pathlib.Path | None, typer.Option(
-        "--calendar", help="The clinic calendar file / 诊所日历文件 (else calendar.toml next "
-        "to the ledger).", dir_okay=False, callback=a_file)] = None,
+        "--calendar", help=t("The clinic calendar file (else calendar.toml next to the ledger)."),
+        dir_okay=False, callback=a_file)] = None,
     lang: Annotated[str | None, typer.Option(
-        "--lang", help="zh or en (else $FOLLOWUP_LANG, else the locale).")] = None,
-    version: Annotated[bool, typer.Option("--version", "-V", help="Show the version.")] = False,
+        "--lang", help=t("zh or en (else $FOLLOWUP_LANG, else the locale)."))] = None,
+    version: Annotated[bool, typer.Option("--version", "-V", help=t("Show the version."))] = False,
 ) -> None:
     """Patient callbacks (回访) for clinics: plan them from visit exports, work the daily
     call sheet, log every call, report the month."""

@@ -197,7 +197,7 @@ def test_replan_dry_run_moves_nothing(cli, tmp_path: Path) -> None:
     assert conn.execute("SELECT count(*) FROM tasks WHERE due_date = '2026-12-24'"
                         ).fetchone()[0] == 1
     real = cli("calendar", "replan", "--date", "2026-12-21")
-    assert real.out.startswith("1 open call(s) moved")
+    assert real.out.startswith("1 open call moved")
     assert conn.execute("SELECT count(*) FROM tasks WHERE due_date = '2026-12-24'"
                         ).fetchone()[0] == 0
 
@@ -215,8 +215,8 @@ def test_due_now_shows_only_the_current_window(cli, tmp_path: Path) -> None:
     afternoon, said = at("15:00")
     assert afternoon == ["C2"]
     assert said == ("now in the afternoon window (until 16:30); the next, evening window, "
-                    "opens at 2026-11-23 19:00; 1 more patient(s) (1 task(s)) on the sheet of "
-                    "2026-11-23 wait for a later window\n")
+                    "opens at 2026-11-23 19:00; left for a later window on the sheet of "
+                    "2026-11-23: 1 patient (1 task)\n")
     between, said = at("17:00")
     assert between == []
     assert said.startswith("outside every calling window now; the next, evening window, "

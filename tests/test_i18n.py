@@ -70,7 +70,9 @@ def test_the_catalogue_holds_only_what_the_code_says() -> None:
 def test_both_languages_at_run_time() -> None:
     try:
         set_lang("zh")
-        assert t("Calls") == "回访次数" or t("Calls") != "Calls"
+        assert t("Calls") != "Calls"
+        assert tn("{n} patient", "{n} patients", 1) == "1 位患者"
+        assert tn("{n} patient", "{n} patients", 5) == "5 位患者"
         set_lang("en")
         assert t("Calls") == "Calls"
         assert tn("{n} patient", "{n} patients", 1) == "1 patient"
@@ -79,3 +81,58 @@ def test_both_languages_at_run_time() -> None:
         assert tc("task status", "open") == "open"
     finally:
         set_lang(None)
+
+
+def test_help_is_in_the_users_language(cli) -> None:
+    zh = cli("--lang", "zh", "log", "--help")
+    assert zh.code == 0
+    assert "选项" in zh.out and "通话内容（已接通或投诉时至少 20 个字）" in zh.out
+    assert "What was said" not in zh.out
+    en = cli("--lang", "en", "log", "--help")
+    assert "Options" in en.out and "What was said" in en.out and "通话内容" not in en.out
+    top = cli("--lang", "zh", "--help")
+    assert "显示回访清单" in top.out and "Show the call sheet" not in top.out
+
+
+def has_chinese(text: str | None) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text or "")
+
+
+def test_every_command_and_option_help_is_translated() -> None:
+    from typer.main import get_command
+
+    from followup_cli.cli import build_app
+
+    set_lang("zh")
+    try:
+        root = get_command(build_app())
+        seen = 0
+
+        def walk(cmd, path: str) -> None:  # noqa: ANN001
+            nonlocal seen
+            assert has_chinese(cmd.help), f"{path}: command help is not Chinese"
+            for param in cmd.params:
+                if getattr(param, "help", None):
+                    seen += 1
+                    assert has_chinese(param.help), f"{path} {param.name}: {param.help!r}"
+            for name, sub in getattr(cmd, "commands", {}).items():
+                walk(sub, f"{path} {name}")
+
+        walk(root, "followup")
+        assert seen > 80
+    finally:
+        set_lang(None)
+
+
+@pytest.mark.parametrize(("line", "zh", "en"), [
+    (["log", "--bogus"], "没有这个选项：--bogus", "no such option: --bogus"),
+    (["log", "1", "--note"], "--note 后面要给一个值", "--note needs a value"),
+    (["nosuch"], "没有这个命令", "No such command"),
+    (["complaint", "show"], "必须给出", "is required"),
+])
+def test_usage_errors_in_the_users_language(cli, line: list[str], zh: str, en: str) -> None:
+    for lang, expected in (("zh", zh), ("en", en)):
+        result = cli("--lang", lang, *line)
+        assert result.code == 2, (lang, result.err)
+        assert expected in result.err, (lang, result.err)
+        assert "Traceback" not in result.err

@@ -177,7 +177,7 @@ def test_a_bad_row_writes_nothing(cli, tmp_path: Path, db: Path) -> None:
     assert result.code == 2
     assert result.out == ""
     assert result.err.splitlines() == [
-        f"followup: {export}: 3 row(s) cannot be imported; nothing of the file was written. "
+        f"followup: {export}: 3 rows cannot be imported; nothing of the file was written. "
         "Fix them and retry, or use --skip-bad BAD.csv to import the good rows only:",
         "  visits.csv line 5, column '手机号': not a mainland mobile or landline number",
         "  visits.csv line 6, column '到诊日期': not a date (use 2026-10-01, 2026/10/1, "

@@ -324,8 +324,8 @@ def test_one_greeting_per_patient_each_task_its_questions(cli, ledger: Path,
 
 
 @pytest.mark.parametrize(("lang", "said"), [
-    ("en", "nobody to call right now: 3 patient(s) (3 task(s)) on the sheet of 2026-11-04 are "
-           "still to call; the next, afternoon window, opens at 2026-11-04 14:00"),
+    ("en", "nobody to call right now; still to call on the sheet of 2026-11-04: 3 patients "
+           "(3 tasks); the next, afternoon window, opens at 2026-11-04 14:00"),
     ("zh", "现在没有可拨打的患者：2026-11-04 的清单上还有 3 位患者（3 个任务）待拨打，下一个时段 "
            "下午时段 2026-11-04 14:00 开始"),
 ])
@@ -345,8 +345,8 @@ def test_outside_the_windows_the_sheet_says_who_waits_and_when(
     quiet = cli("due", "--date", "2026-11-04", "--time", "11:00", "--format", "json")
     assert quiet.json() == []
     assert quiet.err == ("outside every calling window now; the next, afternoon window, opens "
-                         "at 2026-11-04 14:00; 3 patient(s) (3 task(s)) on the sheet of "
-                         "2026-11-04 are still to call\n")
+                         "at 2026-11-04 14:00; still to call on the sheet of 2026-11-04: "
+                         "3 patients (3 tasks)\n")
     # a day with nothing on it still says so
     assert "nobody to call on 2026-11-30" in cli("due", "--date", "2026-11-30", "--time",
                                                   "11:00").out

@@ -12,18 +12,20 @@ from followup_cli.options import state, the_day
 
 
 def register(app: typer.Typer) -> None:
-    app.command("assign")(assign_cli)
+    app.command("assign", help=t(
+        "Share the day's sheet among the agents on shift, balanced by calls; a patient stays with"
+        " the agent who called them before. Then: followup due --agent NAME."))(assign_cli)
 
 
 def assign_cli(
     ctx: typer.Context,
     agents: Annotated[str | None, typer.Option(
-        "--agents", help="The agents on shift, comma-separated: 王芳,李娜,张伟.")] = None,
+        "--agents", help=t("The agents on shift, comma-separated: 王芳,李娜,张伟."))] = None,
     move_patient: Annotated[str | None, typer.Option(
-        "--move", help="Move this patient to another agent's share.")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="With --move: the agent.")] = None,
-    day: Annotated[str | None, typer.Option("--date", help="The day (default today).")] = None,
-    by: Annotated[str | None, typer.Option("--by", help="Who shares (for the record).")]
+        "--move", help=t("Move this patient to another agent's share."))] = None,
+    to: Annotated[str | None, typer.Option("--to", help=t("With --move: the agent."))] = None,
+    day: Annotated[str | None, typer.Option("--date", help=t("The day (default today)."))] = None,
+    by: Annotated[str | None, typer.Option("--by", help=t("Who shares (for the record)."))]
     = None,
 ) -> None:
     """Share the day's sheet among the agents on shift, balanced by calls; a patient stays

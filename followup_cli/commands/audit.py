@@ -11,14 +11,14 @@ from followup_cli.options import check_choice, state
 
 
 def register(app: typer.Typer) -> None:
-    app.command("audit")(audit_cli)
+    app.command("audit", help=t("Who was shown full phone numbers, when, and whose."))(audit_cli)
 
 
 def audit_cli(
     ctx: typer.Context,
-    since: Annotated[str | None, typer.Option("--since", help="From this day (YYYY-MM-DD).")]
+    since: Annotated[str | None, typer.Option("--since", help=t("From this day (YYYY-MM-DD)."))]
     = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help=t("table, json or csv."))] = "table",
 ) -> None:
     """Who was shown full phone numbers, when, and whose.
 

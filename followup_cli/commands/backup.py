@@ -12,12 +12,13 @@ from followup_cli.options import a_file, state
 
 
 def register(app: typer.Typer) -> None:
-    app.command("backup")(backup_cli)
+    app.command("backup", help=t(
+        "Copy the ledger safely while others keep working (SQLite online backup)."))(backup_cli)
 
 
 def backup_cli(
     ctx: typer.Context,
-    target: Annotated[Path, typer.Argument(help="Where to write the copy.", dir_okay=False,
+    target: Annotated[Path, typer.Argument(help=t("Where to write the copy."), dir_okay=False,
                                               callback=a_file)],
 ) -> None:
     """Copy the ledger safely while others keep working (SQLite online backup).

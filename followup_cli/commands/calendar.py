@@ -11,24 +11,28 @@ from typing import Annotated, Any
 
 import typer
 
-from followup_cli.i18n import current, t
+from followup_cli.i18n import current, t, tn
 from followup_cli.options import check_choice, state
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="The clinic calendar: holidays, closures, calling windows / "
-                        "诊所日历：节假日、停诊日、回访时段.", no_args_is_help=True)
-    group.command("show")(show_cli)
-    group.command("check")(check_cli)
-    group.command("replan")(replan_cli)
+    group = typer.Typer(help=t("The clinic calendar: holidays, closures, calling windows."),
+                        no_args_is_help=True)
+    group.command("show", help=t(
+        "Print a year's calling days as month grids, rest and make-up days marked."))(show_cli)
+    group.command("check", help=t(
+        "Validate a clinic calendar file; errors name the key that is wrong."))(check_cli)
+    group.command("replan", help=t(
+        "Move open calls to the right day after the calendar changed (a year's holidays added, a "
+        "closure day, weekends off). Calls already made never move."))(replan_cli)
     app.add_typer(group, name="calendar")
 
 
 def show_cli(
     ctx: typer.Context,
-    year: Annotated[int | None, typer.Option("--year", help="The year (default: this year).",
+    year: Annotated[int | None, typer.Option("--year", help=t("The year (default: this year)."),
                                              min=1900, max=9000)] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help=t("table or json."))] = "table",
 ) -> None:
     """Print a year's calling days as month grids, rest and make-up days marked.
 
@@ -110,7 +114,7 @@ def _hours(windows: dict[str, Any]) -> str:
 def check_cli(
     ctx: typer.Context,
     file: Annotated[Path | None, typer.Argument(
-        help="A calendar file (default: --calendar, else calendar.toml next to the ledger).")]
+        help=t("A calendar file (default: --calendar, else calendar.toml next to the ledger)."))]
     = None,
 ) -> None:
     """Validate a clinic calendar file; errors name the key that is wrong.
@@ -138,11 +142,12 @@ def check_cli(
 
 def replan_cli(
     ctx: typer.Context,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would move; move "
-                                          "nothing.")] = False,
-    day: Annotated[str | None, typer.Option("--date", help="As of this day (default today).")]
+    dry_run: Annotated[bool,
+                       typer.Option("--dry-run",
+                                    help=t("Show what would move; move nothing."))] = False,
+    day: Annotated[str | None, typer.Option("--date", help=t("As of this day (default today)."))]
     = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help=t("table or json."))] = "table",
 ) -> None:
     """Move open calls to the right day after the calendar changed (a year's holidays
     added, a closure day, weekends off). Calls already made never move.
@@ -165,9 +170,10 @@ def replan_cli(
     if fmt == "json":
         emit_json({"moved": rows, "dry_run": dry_run})
         return
-    typer.echo(t("{count} open call(s) moved", count=len(moved)) + (" " + t("(dry run: nothing "
-                                                                            "was written)")
-                                                         if dry_run else ""))
+    said = tn("{n} open call moved", "{n} open calls moved", len(moved))
+    if dry_run:
+        said += " " + t("(dry run: nothing was written)")
+    typer.echo(said)
     if rows:
         mark = t("(provisional)")
         emit_table([{**r, "provisional": mark if r["provisional"] else ""} for r in rows],

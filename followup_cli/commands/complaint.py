@@ -11,23 +11,24 @@ from followup_cli.options import SQLITE_INT, check_choice, state
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Complaint cases and their deadlines / 投诉单及处理时限.",
+    group = typer.Typer(help=t("Complaint cases and their deadlines."),
                         no_args_is_help=True)
-    group.command("list")(list_cli)
-    group.command("show")(show_cli)
-    for action, text in (("ack", "Acknowledge a case (within 24 h of opening). 确认投诉。"),
-                         ("resolve", "Record the solution (within 48 h). 给出解决方案。"),
-                         ("close", "Close a remedied case (within 72 h); plans the follow-up "
-                                   "calls at 2 days and 1 month. 结案并安排回访。"),
-                         ("reopen", "Reopen a case that was closed. 重新打开投诉单。")):
+    group.command("list", help=t("List complaint cases, the most urgent deadline first."))(list_cli)
+    group.command("show", help=t(
+        "Show one case: the complaint, each deadline met or broken, and its history."))(show_cli)
+    for action, text in (("ack", t("Acknowledge a case (within 24 h of opening).")),
+                         ("resolve", t("Record the solution (within 48 h).")),
+                         ("close", t("Close a remedied case (within 72 h); plans the follow-up "
+                                     "calls at 2 days and 1 month.")),
+                         ("reopen", t("Reopen a case that was closed."))):
         group.command(action, help=text)(_stepper(action))
     app.add_typer(group, name="complaint")
 
 
 def list_cli(
     ctx: typer.Context,
-    all_: Annotated[bool, typer.Option("--all", help="Closed and void cases too.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    all_: Annotated[bool, typer.Option("--all", help=t("Closed and void cases too."))] = False,
+    fmt: Annotated[str, typer.Option("--format", help=t("table, json or csv."))] = "table",
 ) -> None:
     """List complaint cases, the most urgent deadline first.
 
@@ -56,8 +57,8 @@ def list_cli(
 
 def show_cli(
     ctx: typer.Context,
-    complaint_id: Annotated[int, typer.Argument(help="The case number.", **SQLITE_INT)],
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    complaint_id: Annotated[int, typer.Argument(help=t("The case number."), **SQLITE_INT)],
+    fmt: Annotated[str, typer.Option("--format", help=t("table or json."))] = "table",
 ) -> None:
     """Show one case: the complaint, each deadline met or broken, and its history.
 
@@ -91,12 +92,12 @@ def show_cli(
 def _stepper(action: str):  # noqa: ANN202 - builds one command per case action
     def step(
         ctx: typer.Context,
-        complaint_id: Annotated[int, typer.Argument(help="The case number.", **SQLITE_INT)],
-        note: Annotated[str, typer.Option("--note", "-n", help="What was done or decided.")]
+        complaint_id: Annotated[int, typer.Argument(help=t("The case number."), **SQLITE_INT)],
+        note: Annotated[str, typer.Option("--note", "-n", help=t("What was done or decided."))]
         = "",
-        agent: Annotated[str | None, typer.Option("--agent", help="Who acted.")] = None,
+        agent: Annotated[str | None, typer.Option("--agent", help=t("Who acted."))] = None,
         when: Annotated[str | None, typer.Option(
-            "--when", help="When it was done (default: now), clinic-local.")] = None,
+            "--when", help=t("When it was done (default: now), clinic-local."))] = None,
     ) -> None:
         from followup_cli import clock
         from followup_cli.agents import default_agent

@@ -12,15 +12,20 @@ from followup_cli.options import check_choice, state
 
 
 def register(app: typer.Typer) -> None:
-    app.command("doctor")(doctor_cli)
+    app.command("doctor", help=t(
+        "Check the ledger: integrity (a damaged page), foreign keys, orphan tasks, tasks of "
+        "another patient than their visit's, tasks whose state disagrees with their calls, the "
+        "hash chains of the call, event and audit logs and the triggers that protect them; list "
+        "provisional dates and numbers to fix. Exit code 1 if wrong."),
+        short_help=t("Check the ledger and its logs; exit code 1 if wrong."))(doctor_cli)
 
 
 def doctor_cli(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help=t("table or json."))] = "table",
     anchors: Annotated[list[str] | None, typer.Option(
-        "--anchor", help="A fingerprint doctor printed before (or a month report carries): "
-        "the logs must still pass through it (repeatable).")] = None,
+        "--anchor", help=t("A fingerprint doctor printed before (or a month report "
+                           "carries): the logs must still pass through it (repeatable)."))] = None,
 ) -> None:
     """Check the ledger: integrity (a damaged page), foreign keys, orphan tasks, tasks of
     another patient than their visit's, tasks whose state disagrees with their calls, the

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from followup_cli.clock import parse_time
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import N_, t
+from followup_cli.i18n import N_, t, tn
 from followup_cli.labels import label
 from followup_cli.lazy import pathlib, typer  # loaded on first use: due and log run without
 from followup_cli.options import a_file, check_choice, state, the_day
@@ -18,48 +18,49 @@ JSON_FIELDS = ("task_id", "patient_id", "visit_id", "category", "touchpoint", "p
                "doctor", "consultant", "agent")
 
 # what `due --now` says: (in a window?, anyone left for later?) -> message
-NOW_KEYS = {(True, False): N_("now in the {window} (until {end}); the next, {next_window}, opens "
-                              "at {next}"), (True, True): N_("now in the {window} (until {end}); "
-                                                             "the next, {next_window}, opens at "
-                                                             "{next}; {patients} more patient(s) "
-                                                             "({tasks} task(s)) on the sheet of "
-                                                             "{date} wait for a later window"),
-            (False, False): N_("outside every calling window now; the next, {next_window}, opens "
-                               "at {next}"), (False, True): N_("outside every calling window now; "
-                                                               "the next, {next_window}, opens at "
-                                                               "{next}; {patients} patient(s) "
-                                                               "({tasks} task(s)) on the sheet of "
-                                                               "{date} are still to call")}
+NOW_KEYS = {
+    (True, False): N_("now in the {window} (until {end}); the next, {next_window}, opens at "
+                      "{next}"),
+    (True, True): N_("now in the {window} (until {end}); the next, {next_window}, opens at "
+                     "{next}; left for a later window on the sheet of {date}: {patients} "
+                     "({tasks})"),
+    (False, False): N_("outside every calling window now; the next, {next_window}, opens at "
+                       "{next}"),
+    (False, True): N_("outside every calling window now; the next, {next_window}, opens at "
+                      "{next}; still to call on the sheet of {date}: {patients} ({tasks})"),
+}
 
 
 def register(app: typer.Typer) -> None:
-    app.command("due")(due_cli)
+    app.command("due", help=t(
+        "Show the call sheet: who to call today, why, and in which window."))(due_cli)
 
 
 def due_cli(
     ctx: typer.Context,
-    today: Annotated[bool, typer.Option("--today", help="Today's sheet (clinic-local).")]
+    today: Annotated[bool, typer.Option("--today", help=t("Today's sheet (clinic-local)."))]
     = False,
-    day: Annotated[str | None, typer.Option("--date", help="The sheet of this day, YYYY-MM-DD.")]
+    day: Annotated[str | None, typer.Option("--date", help=t("The sheet of this day, YYYY-MM-DD."))]
     = None,
-    agent: Annotated[str | None, typer.Option("--agent", help="Only this agent's share.")]
+    agent: Annotated[str | None, typer.Option("--agent", help=t("Only this agent's share."))]
     = None,
-    category: Annotated[str | None, typer.Option("--category", help="Only this category.")]
+    category: Annotated[str | None, typer.Option("--category", help=t("Only this category."))]
     = None,
     fmt: Annotated[str, typer.Option(
-        "--format", help="table, json, csv, html (printable A4) or xlsx.")] = "table",
+        "--format", help=t("table, json, csv, html (printable A4) or xlsx."))] = "table",
     output: Annotated[pathlib.Path | None, typer.Option(
-        "--output", "-O", help="Write to this file (needed for html and xlsx); created "
-        "readable by you only.", dir_okay=False, callback=a_file)] = None,
+        "--output", "-O", help=t("Write to this file (needed for html and xlsx); "
+                                 "created readable by you only."),
+        dir_okay=False, callback=a_file)] = None,
     now: Annotated[bool, typer.Option(
-        "--now", help="Only what may be called right now; says when the next window opens.")]
+        "--now", help=t("Only what may be called right now; says when the next window opens."))]
     = False,
     at_time: Annotated[str | None, typer.Option(
-        "--time", help="With --date: only what may be called at this time (HH:MM).")] = None,
+        "--time", help=t("With --date: only what may be called at this time (HH:MM)."))] = None,
     reveal: Annotated[bool, typer.Option(
-        "--reveal", help="Show phone numbers in full; recorded in the audit log.")] = False,
+        "--reveal", help=t("Show phone numbers in full; recorded in the audit log."))] = False,
     agent_name: Annotated[str | None, typer.Option(
-        "--as", help="Who is looking, for the audit log (else $FOLLOWUP_AGENT).")] = None,
+        "--as", help=t("Who is looking, for the audit log (else $FOLLOWUP_AGENT)."))] = None,
 ) -> None:
     """Show the call sheet: who to call today, why, and in which window.
 
@@ -106,11 +107,13 @@ def due_cli(
                 "end": calling.ends.strftime("%H:%M") if calling.ends else "",
                 "next": calling.opens.strftime("%Y-%m-%d %H:%M"),
                 "next_window": label("window", calling.next_window),
-                "date": sheet_day.isoformat(), "tasks": len(waiting),
-                "patients": len({r["patient_id"] for r in waiting})}
+                "date": sheet_day.isoformat(),
+                "tasks": tn("{n} task", "{n} tasks", len(waiting)),
+                "patients": tn("{n} patient", "{n} patients",
+                               len({r["patient_id"] for r in waiting}))}
         if fmt == "table" and waiting and not records:
-            empty = t("nobody to call right now: {patients} patient(s) ({tasks} task(s)) on the "
-                      "sheet of {date} are still to call; the next, {next_window}, opens at {next}",
+            empty = t("nobody to call right now; still to call on the sheet of {date}: "
+                      "{patients} ({tasks}); the next, {next_window}, opens at {next}",
                       **said)   # said once, where the sheet would be
         else:
             warn(t(NOW_KEYS[bool(calling.window), bool(waiting)], **said))
@@ -135,10 +138,12 @@ def due_cli(
         from followup_cli.sheet import in_calling_order, window_hours
 
         page = sheet_html(in_calling_order(records),
-                          title=t("Call sheet {date}: {patients} patients, {tasks} "
-                                  "tasks", date=sheet_day.isoformat(),
-                                  patients=len({r["patient_id"] for r in records}),
-                                  tasks=len(records)), day=sheet_day.isoformat(),
+                          title=t("Call sheet {date}: {patients}, {tasks}",
+                                  date=sheet_day.isoformat(),
+                                  patients=tn("{n} patient", "{n} patients",
+                                              len({r["patient_id"] for r in records})),
+                                  tasks=tn("{n} task", "{n} tasks", len(records))),
+                          day=sheet_day.isoformat(),
                           scripts=sheet.scripts, context=sheet.context, cases=sheet.cases,
                           hours=window_hours(cal.windows(sheet_day)))
         write_text(output, page, kind="html")
@@ -150,8 +155,9 @@ def due_cli(
             render_cases(sheet.cases)
         render_sheet(records, sheet_day.isoformat(), sheet.context, sheet.prompts, empty)
         if sheet.to_fix:
-            warn(t("{count} patient(s) wait for a correct number: followup patient "
-                   "bad-phones", count=sheet.to_fix))
+            warn(tn("{n} patient waits for a correct number: followup patient bad-phones",
+                    "{n} patients wait for a correct number: followup patient bad-phones",
+                    sheet.to_fix))
 
 
 def _emit(fmt: str, records: list[dict[str, Any]]) -> None:

@@ -8,34 +8,39 @@ from typing import Annotated
 import typer
 
 from followup_cli.clock import parse_day
-from followup_cli.i18n import t
+from followup_cli.i18n import t, tn
 from followup_cli.options import check_choice, state
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Import data into the ledger / 导入数据到台账.",
+    group = typer.Typer(help=t("Import data into the ledger."),
                         no_args_is_help=True)
-    group.command("visits")(import_visits_cli)
+    group.command("visits", help=t(
+        "Import visits from a clinic's export and plan their callbacks. Re-importing the same "
+        "file changes nothing."))(import_visits_cli)
     app.add_typer(group, name="import")
 
 
 def import_visits_cli(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A visit export, .csv or .xlsx.")],
+    file: Annotated[Path, typer.Argument(help=t("A visit export, .csv or .xlsx."))],
     map_: Annotated[list[str] | None, typer.Option(
-        "--map", help="HEADER=column for a header followup does not know, e.g. "
-        "--map 预约到院时间=visit_date (repeatable; or [import.map] in followup.toml).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count, write nothing.")]
+        "--map", help=t("HEADER=column for a header followup does not know, e.g. --map "
+                        "预约到院时间=visit_date (repeatable; or [import.map] in "
+                        "followup.toml)."))]
+    = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=t("Check and count, write nothing."))]
     = False,
     skip_bad: Annotated[Path | None, typer.Option(
-        "--skip-bad", help="Import the good rows; write the bad ones, with the reason, to "
-        "this CSV.", dir_okay=False)] = None,
+        "--skip-bad", help=t("Import the good rows; write the bad ones, with the "
+                             "reason, to this CSV."), dir_okay=False)] = None,
     day: Annotated[str | None, typer.Option(
-        "--date", help="Import as of this day (YYYY-MM-DD), for loading history: backfill is "
-        "measured from it.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+        "--date",
+        help=t("Import as of this day (YYYY-MM-DD), for loading history: backfill is measured "
+               "from it."))] = None,
+    fmt: Annotated[str, typer.Option("--format", help=t("table or json."))] = "table",
     sheet: Annotated[str | None, typer.Option(
-        "--sheet", help="The workbook's sheet to read (default: the first visible one).")]
+        "--sheet", help=t("The workbook's sheet to read (default: the first visible one)."))]
     = None,
 ) -> None:
     """Import visits from a clinic's export and plan their callbacks.
@@ -71,8 +76,8 @@ def import_visits_cli(
         if summary.ignored:
             typer.echo(t("columns not read: {columns}", columns="、".join(summary.ignored)))
         if summary.no_callback:
-            typer.echo(t("{count} visit(s) marked no-callback, nothing "
-                         "planned", count=summary.no_callback))
+            typer.echo(tn("{n} visit marked no-callback, nothing planned",
+                          "{n} visits marked no-callback, nothing planned", summary.no_callback))
         if summary.general:
             projects = "、".join(f"{p} ({n})" for p, n in sorted(summary.general.items()))
             typer.echo(t("these projects match no rule and get the general plan: "
@@ -80,11 +85,13 @@ def import_visits_cli(
         if summary.dry_run:
             typer.echo(t("(dry run: nothing was written)"))
     if summary.replanned:
-        typer.echo(t("{count} provisional call(s) moved to their day under the holidays now "
-                     "known", count=summary.replanned))
+        typer.echo(tn("{n} provisional call moved to its day under the holidays now known",
+                      "{n} provisional calls moved to their day under the holidays now known",
+                      summary.replanned))
     from followup_cli.output.formats import warn_provisional
 
     warn_provisional(cal, summary.provisional)
     if summary.bad and skip_bad is not None and not dry_run:
-        typer.echo(t("{count} bad row(s) not imported, written to {path}", count=len(summary.bad),
-                     path=skip_bad), err=True)
+        typer.echo(tn("{n} bad row not imported, written to {path}",
+                      "{n} bad rows not imported, written to {path}", len(summary.bad),
+                      path=skip_bad), err=True)

@@ -15,18 +15,18 @@ MAX_DEMO_PATIENTS = 20_000
 
 
 def register(app: typer.Typer) -> None:
-    app.command("init")(init_cli)
+    app.command("init", help=t("Create the ledger, or a demo ledger to try followup on."))(init_cli)
 
 
 def init_cli(
     ctx: typer.Context,
     demo: Annotated[bool, typer.Option(
-        "--demo", help="Fill the ledger with a synthetic clinic generated relative to today.")]
+        "--demo", help=t("Fill the ledger with a synthetic clinic generated relative to today."))]
     = False,
-    patients: Annotated[int, typer.Option("--patients", help="Demo size in patients.", min=10,
+    patients: Annotated[int, typer.Option("--patients", help=t("Demo size in patients."), min=10,
                                           max=MAX_DEMO_PATIENTS)] = 3000,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing ledger's data "
-                                        "with the demo.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help=t("Replace an existing ledger's data with the demo."))] = False,
 ) -> None:
     """Create the ledger, or a demo ledger to try followup on.
 

@@ -11,50 +11,55 @@ from followup_cli.options import SQLITE_INT, check_choice, state
 
 
 def register(app: typer.Typer) -> None:
-    app.command("log")(log_cli)
+    app.command("log", help=t(
+        "Record a call's outcome; the ledger decides what happens next. --amend/--void correct a "
+        "logged call (the original stays on record)."))(log_cli)
 
 
 def log_cli(
     ctx: typer.Context,
-    task_id: Annotated[int | None, typer.Argument(help="The task called (from the sheet).",
+    task_id: Annotated[int | None, typer.Argument(help=t("The task called (from the sheet)."),
                                                   **SQLITE_INT)]
     = None,
     patient: Annotated[str | None, typer.Option(
-        "--patient", help="Or the patient called: settles their tasks on the day's sheet.")]
+        "--patient", help=t("Or the patient called: settles their tasks on the day's sheet."))]
     = None,
     outcome: Annotated[str | None, typer.Option(
-        "--outcome", "-o", help="reached/已接通, no_answer/未接, busy/占线, switched_off/关机, "
-        "wrong_number/空号, callback_requested/改约, declined/拒访, do_not_call/勿扰, "
-        "complaint/投诉.")] = None,
-    note: Annotated[str | None, typer.Option(
-        "--note", "-n", help="What was said (≥ 20 characters when reached or a complaint).")]
+        "--outcome", "-o", help=t("reached/已接通, no_answer/未接, busy/占线, "
+                                  "switched_off/关机, wrong_number/空号, "
+                                  "callback_requested/改约, declined/拒访, "
+                                  "do_not_call/勿扰, complaint/投诉."))]
     = None,
-    satisfaction: Annotated[int | None, typer.Option("--satisfaction", help="1–5.",
+    note: Annotated[str | None, typer.Option(
+        "--note", "-n", help=t("What was said (≥ 20 characters when reached or a complaint)."))]
+    = None,
+    satisfaction: Annotated[int | None, typer.Option("--satisfaction", help=t("1–5."),
                                                      **SQLITE_INT)] = None,
-    nps: Annotated[int | None, typer.Option("--nps", help="0–10: would they recommend us.",
+    nps: Annotated[int | None, typer.Option("--nps", help=t("0–10: would they recommend us."),
                                             **SQLITE_INT)]
     = None,
     at: Annotated[str | None, typer.Option(
-        "--at", help="callback_requested: when to call back, e.g. 2026-11-23T19:30.")] = None,
+        "--at", help=t("callback_requested: when to call back, e.g. 2026-11-23T19:30."))] = None,
     agent: Annotated[str | None, typer.Option(
-        "--agent", help="Who called (else $FOLLOWUP_AGENT, else the login name).")] = None,
+        "--agent", help=t("Who called (else $FOLLOWUP_AGENT, else the login name)."))] = None,
     when: Annotated[str | None, typer.Option(
-        "--when", help="When the call happened (default: now), clinic-local.")] = None,
+        "--when", help=t("When the call happened (default: now), clinic-local."))] = None,
     complaint_category: Annotated[str, typer.Option(
-        "--complaint-category", help="complaint: service/服务, result/效果, attitude/态度, "
-        "price/价格, safety/安全, environment/环境, other/其他.")] = "other",
+        "--complaint-category", help=t("complaint: service/服务, result/效果, "
+                                       "attitude/态度, price/价格, safety/安全, "
+                                       "environment/环境, other/其他."))] = "other",
     severity: Annotated[str, typer.Option(
-        "--severity", help="complaint: low/一般, medium/较重, high/严重.")] = "medium",
+        "--severity", help=t("complaint: low/一般, medium/较重, high/严重."))] = "medium",
     amend: Annotated[int | None, typer.Option(
-        "--amend", help="Correct logged call ATTEMPT_ID with the options given (and --reason).",
+        "--amend", help=t("Correct logged call ATTEMPT_ID with the options given (and --reason)."),
         **SQLITE_INT)] = None,
     void: Annotated[int | None, typer.Option(
-        "--void", help="Withdraw logged call ATTEMPT_ID (with --reason); it stays on record.",
+        "--void", help=t("Withdraw logged call ATTEMPT_ID (with --reason); it stays on record."),
         **SQLITE_INT)]
     = None,
-    reason: Annotated[str, typer.Option("--reason", help="Why a call is amended or voided.")]
+    reason: Annotated[str, typer.Option("--reason", help=t("Why a call is amended or voided."))]
     = "",
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help=t("table or json."))] = "table",
 ) -> None:
     """Record a call's outcome; the ledger decides what happens next.
 

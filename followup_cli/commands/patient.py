@@ -7,31 +7,37 @@ from typing import Annotated, Any
 
 import typer
 
-from followup_cli.i18n import t, tc
+from followup_cli.i18n import t, tc, tn
 from followup_cli.labels import label
 from followup_cli.options import check_choice, state
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="A patient's history and decisions / 患者档案与回访记录. "
-                        "followup patient ID is followup patient show ID.",
+    group = typer.Typer(help=t("A patient's history and decisions. followup patient ID is followup "
+                               "patient show ID."),
                         no_args_is_help=True)
-    group.command("show")(show_cli)
-    group.command("set-phone")(set_phone_cli)
-    group.command("allow-calls")(allow_calls_cli)
-    group.command("bad-phones")(bad_phones_cli)
+    group.command("show", help=t(
+        "A patient's timeline: visits, calls planned and what became of them, calls made with "
+        "notes and agents, complaint cases."))(show_cli)
+    group.command("set-phone", help=t(
+        "Give a patient a new phone number; calls held for a wrong number come "
+        "back."))(set_phone_cli)
+    group.command("allow-calls", help=t(
+        "Undo do-not-call for a patient, recording who and why."))(allow_calls_cli)
+    group.command("bad-phones", help=t(
+        "The fix-the-number list: patients whose number was reported wrong."))(bad_phones_cli)
     app.add_typer(group, name="patient")
 
 
 def show_cli(
     ctx: typer.Context,
-    patient_id: Annotated[str, typer.Argument(help="The patient's id (客户编号).")],
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
-    day: Annotated[str | None, typer.Option("--date", help="As of this day (default today).")]
+    patient_id: Annotated[str, typer.Argument(help=t("The patient's id (客户编号)."))],
+    fmt: Annotated[str, typer.Option("--format", help=t("table or json."))] = "table",
+    day: Annotated[str | None, typer.Option("--date", help=t("As of this day (default today)."))]
     = None,
     reveal: Annotated[bool, typer.Option(
-        "--reveal", help="Show the phone number in full; recorded in the audit log.")] = False,
-    agent: Annotated[str | None, typer.Option("--agent", help="Who is looking.")] = None,
+        "--reveal", help=t("Show the phone number in full; recorded in the audit log."))] = False,
+    agent: Annotated[str | None, typer.Option("--agent", help=t("Who is looking."))] = None,
 ) -> None:
     """A patient's timeline: visits, calls planned and what became of them, calls made
     with notes and agents, complaint cases.
@@ -75,8 +81,10 @@ def render(history: dict[str, Any]) -> None:
         if v["converted_by"]:
             detail += " → " + t("converted by {visit}", visit=v["converted_by"])
         if v["backfill"]:
-            detail += " · " + t("{count} calls already past when the visit came in (backfill, "
-                                "left out of the figures)", count=v["backfill"])
+            detail += " · " + tn("{n} call already past when the visit came in (backfill, "
+                                 "left out of the figures)",
+                                 "{n} calls already past when the visit came in (backfill, "
+                                 "left out of the figures)", v["backfill"])
         rows.append((v["visit_date"], t("visit") + " " + v["visit_id"], detail))
     reasons = {"converted": t("converted"), "do_not_call": tc("reason", "do not call"),
                "reopened": t("complaint reopened"), "replanned": t("replanned"),
@@ -111,9 +119,9 @@ def render(history: dict[str, Any]) -> None:
 
 def set_phone_cli(
     ctx: typer.Context,
-    patient_id: Annotated[str, typer.Argument(help="The patient's id.")],
-    phone: Annotated[str, typer.Argument(help="The new number.")],
-    agent: Annotated[str | None, typer.Option("--agent", help="Who changed it.")] = None,
+    patient_id: Annotated[str, typer.Argument(help=t("The patient's id."))],
+    phone: Annotated[str, typer.Argument(help=t("The new number."))],
+    agent: Annotated[str | None, typer.Option("--agent", help=t("Who changed it."))] = None,
 ) -> None:
     """Give a patient a new phone number; calls held for a wrong number come back.
 
@@ -130,9 +138,9 @@ def set_phone_cli(
 
 def allow_calls_cli(
     ctx: typer.Context,
-    patient_id: Annotated[str, typer.Argument(help="The patient's id.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why calls are allowed again.")] = "",
-    agent: Annotated[str | None, typer.Option("--agent", help="Who decided.")] = None,
+    patient_id: Annotated[str, typer.Argument(help=t("The patient's id."))],
+    reason: Annotated[str, typer.Option("--reason", help=t("Why calls are allowed again."))] = "",
+    agent: Annotated[str | None, typer.Option("--agent", help=t("Who decided."))] = None,
 ) -> None:
     """Undo do-not-call for a patient, recording who and why.
 
@@ -147,13 +155,14 @@ def allow_calls_cli(
     with st.ledger() as conn:
         reopened = allow_calls(conn, cal, patient_id, agent=agent or default_agent(),
                                reason=reason, now=clock.now())
-    typer.echo(t("patient {patient_id} may be called again; {count} task(s) reopened",
-                 patient_id=patient_id, count=reopened))
+    typer.echo(tn("patient {patient_id} may be called again; {n} task reopened",
+                  "patient {patient_id} may be called again; {n} tasks reopened",
+                  reopened, patient_id=patient_id))
 
 
 def bad_phones_cli(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help=t("table, json or csv."))] = "table",
 ) -> None:
     """The fix-the-number list: patients whose number was reported wrong.
 
@@ -169,4 +178,5 @@ def bad_phones_cli(
                           ("phone", t("Phone")),
                           ("reported_at", t("Reported")),
                           ("waiting", t("Calls waiting"))],
-                   title=t("Numbers to fix: {count} patients", count=len(rows)))
+                   title=tn("Numbers to fix: {n} patient", "Numbers to fix: {n} patients",
+                            len(rows)))

@@ -23,27 +23,30 @@ BRANCH_COLUMNS = ("due", "completion_rate", "on_time_rate", "reach_rate", "satis
 
 
 def register(app: typer.Typer) -> None:
-    app.command("report")(report_cli)
+    app.command("report", help=t(
+        "The supervisor's report: completion, on-time, reach, satisfaction, NPS, complaints and "
+        "their deadlines, conversions; per agent, category, project, doctor, consultant; several "
+        "--db report a clinic group, branch by branch."))(report_cli)
 
 
 def report_cli(
     ctx: typer.Context,
-    month: Annotated[str | None, typer.Option("--month", help="The month, YYYY-MM.")] = None,
-    start: Annotated[str | None, typer.Option("--from", help="Or a period: first day.")]
+    month: Annotated[str | None, typer.Option("--month", help=t("The month, YYYY-MM."))] = None,
+    start: Annotated[str | None, typer.Option("--from", help=t("Or a period: first day."))]
     = None,
-    end: Annotated[str | None, typer.Option("--to", help="…and last day (included).")] = None,
-    agent: Annotated[str | None, typer.Option("--agent", help="Only this agent.")] = None,
-    category: Annotated[str | None, typer.Option("--category", help="Only this category.")]
+    end: Annotated[str | None, typer.Option("--to", help=t("…and last day (included)."))] = None,
+    agent: Annotated[str | None, typer.Option("--agent", help=t("Only this agent."))] = None,
+    category: Annotated[str | None, typer.Option("--category", help=t("Only this category."))]
     = None,
     fmt: Annotated[str, typer.Option(
-        "--format", help="table, json, csv, html (to print, with charts) or xlsx.")] = "table",
+        "--format", help=t("table, json, csv, html (to print, with charts) or xlsx."))] = "table",
     output: Annotated[Path | None, typer.Option(
-        "--output", "-O", help="The file for html and xlsx; created readable by you only.",
+        "--output", "-O", help=t("The file for html and xlsx; created readable by you only."),
         dir_okay=False, callback=a_file)] = None,
     day: Annotated[str | None, typer.Option(
-        "--date", help="Report as of this day instead of today (YYYY-MM-DD).")] = None,
+        "--date", help=t("Report as of this day instead of today (YYYY-MM-DD)."))] = None,
     explain: Annotated[bool, typer.Option(
-        "--explain", help="Print how each figure is computed, and stop.")] = False,
+        "--explain", help=t("Print how each figure is computed, and stop."))] = False,
 ) -> None:
     """The supervisor's report: completion, on-time, reach, satisfaction, NPS, complaints
     and their deadlines, conversions; per agent, category, project, doctor, consultant;

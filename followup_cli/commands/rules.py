@@ -9,21 +9,24 @@ from typing import Annotated
 
 import typer
 
-from followup_cli.i18n import pick, t
+from followup_cli.i18n import pick, t, tn
 from followup_cli.labels import label
 from followup_cli.options import check_choice, state
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="The callback rules / 回访规则.", no_args_is_help=True)
-    group.command("show")(show_cli)
-    group.command("check")(check_cli)
+    group = typer.Typer(help=t("The callback rules."), no_args_is_help=True)
+    group.command("show", help=t(
+        "Print the active rules: the default pack with the clinic's file applied."))(show_cli)
+    group.command("check", help=t(
+        "Validate a rules or scripts file; errors name the table and key that are wrong, and "
+        "every touchpoint must have a script in both languages."))(check_cli)
     app.add_typer(group, name="rules")
 
 
 def show_cli(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help=t("table or json."))] = "table",
 ) -> None:
     """Print the active rules: the default pack with the clinic's file applied.
 
@@ -59,8 +62,8 @@ def show_cli(
 def check_cli(
     ctx: typer.Context,
     files: Annotated[list[Path] | None, typer.Argument(
-        help="Rules or scripts files (TOML); default: rules.toml and scripts.toml next to "
-        "the ledger.")] = None,
+        help=t("Rules or scripts files (TOML); default: rules.toml and scripts.toml next to the "
+               "ledger."))] = None,
 ) -> None:
     """Validate a rules or scripts file; errors name the table and key that are wrong, and
     every touchpoint must have a script in both languages.
@@ -78,8 +81,8 @@ def check_cli(
     rules_file = next((f for f in files if not is_scripts_file(f)), None)
     pack = load_rules(rules_file) if rules_file else st.rule_pack()
     if rules_file:
-        typer.echo(t("{path}: valid, {count} categories", path=rules_file,
-                     count=len(pack.categories)))
+        typer.echo(tn("{path}: valid, {n} category", "{path}: valid, {n} categories",
+                      len(pack.categories), path=rules_file))
     scripts_files: list[Path | None] = [f for f in files if is_scripts_file(f)]
     for scripts_file in scripts_files or [None]:
         scripts = load_scripts(scripts_file)
@@ -89,5 +92,6 @@ def check_cli(
             raise FollowupError(t("{path}: these touchpoints have no script: {touchpoints}",
                                   path=shown, touchpoints=", ".join(lacking)))
         if scripts_file:
-            typer.echo(t("{path}: valid scripts for {count} touchpoints", path=shown,
-                         count=len(scripts.touchpoints)))
+            typer.echo(tn("{path}: valid scripts for {n} touchpoint",
+                          "{path}: valid scripts for {n} touchpoints",
+                          len(scripts.touchpoints), path=shown))

@@ -11,14 +11,15 @@ from followup_cli.options import SQLITE_INT, check_choice, state
 
 
 def register(app: typer.Typer) -> None:
-    app.command("script")(script_cli)
+    app.command("script", help=t(
+        "The call script for one task, filled in for that patient."))(script_cli)
 
 
 def script_cli(
     ctx: typer.Context,
-    task_id: Annotated[int, typer.Argument(help="The task (from the sheet).", **SQLITE_INT)],
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
-    day: Annotated[str | None, typer.Option("--date", help="As of this day (default today).")]
+    task_id: Annotated[int, typer.Argument(help=t("The task (from the sheet)."), **SQLITE_INT)],
+    fmt: Annotated[str, typer.Option("--format", help=t("table or json."))] = "table",
+    day: Annotated[str | None, typer.Option("--date", help=t("As of this day (default today)."))]
     = None,
 ) -> None:
     """The call script for one task, filled in for that patient.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import t
+from followup_cli.i18n import t, tn
 from followup_cli.importing import tuning
 from followup_cli.importing.columns import ignored_headers, map_headers
 from followup_cli.importing.files import XLSX, choose_sheet, read_table, with_cells, write_bad_rows
@@ -132,13 +132,16 @@ class _Rollback(Exception):
 
 
 def _bad_rows_message(path: Path, bad: list[BadRow]) -> str:
-    lines = [t("{path}: {count} row(s) cannot be imported; nothing of the file was written. Fix "
-               "them and retry, or use --skip-bad BAD.csv to import the good rows "
-               "only:", path=path, count=len(bad))]
+    lines = [tn("{path}: {n} row cannot be imported; nothing of the file was written. Fix "
+                "it and retry, or use --skip-bad BAD.csv to import the good rows only:",
+                "{path}: {n} rows cannot be imported; nothing of the file was written. Fix "
+                "them and retry, or use --skip-bad BAD.csv to import the good rows only:",
+                len(bad), path=path)]
     for row in bad[:MAX_BAD_SHOWN]:
         lines.append("  " + t("{path} line {line}, column '{column}': {reason}", path=path.name,
                               line=row.line,
                                 column=row.column, reason=row.reason))
     if len(bad) > MAX_BAD_SHOWN:
-        lines.append("  " + t("… and {count} more bad row(s)", count=len(bad) - MAX_BAD_SHOWN))
+        lines.append("  " + tn("… and {n} more bad row", "… and {n} more bad rows",
+                                     len(bad) - MAX_BAD_SHOWN))
     return "\n".join(lines)

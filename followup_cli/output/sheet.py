@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from followup_cli.i18n import t
+from followup_cli.i18n import t, tn
 from followup_cli.labels import label
 from followup_cli.output.tables import Column, Dim, draw, paragraph
 
@@ -57,8 +57,9 @@ def render_sheet(records: list[dict[str, Any]], day: str,
     if not patients:
         write(paragraph(empty or t("nobody to call on {date}", date=day)))
         return
-    write(paragraph(t("Call sheet {date}: {patients} patients, {tasks} tasks", date=day,
-                      patients=len(patients), tasks=len(records))))
+    write(paragraph(t("Call sheet {date}: {patients}, {tasks}", date=day,
+                      patients=tn("{n} patient", "{n} patients", len(patients)),
+                      tasks=tn("{n} task", "{n} tasks", len(records)))))
     groups: dict[str, list[list[dict[str, Any]]]] = {}
     for tasks in patients:
         groups.setdefault(patient_window(tasks), []).append(tasks)
@@ -92,7 +93,7 @@ def render_sheet(records: list[dict[str, Any]], day: str,
                 if task["provisional"]:
                     line += " " + t("(provisional)")
                 if task["attempts"]:
-                    line += " " + t("({n} tries)", n=task["attempts"])
+                    line += " " + tn("({n} try)", "({n} tries)", task["attempts"])
                 when = call_time(task, day)
                 if when:
                     line += f" {when}"

@@ -1,15 +1,87 @@
-"""Who is acting: the agent named on a call, a decision or a look at full numbers."""
+"""Who is acting: the agent named on a call, a decision or a look at full numbers.
+
+Like git's user.name, an agent's name is set once: `$FOLLOWUP_AGENT`, else the user's
+config file (`followup config agent NAME` writes it); a command's `--agent` names someone
+else for one line. Nothing is recorded under a name nobody set: not the login name
+(`root` on a shared machine), which is nobody's name on a call sheet.
+"""
 
 from __future__ import annotations
 
 import os
 
+from followup_cli.errors import FollowupError
+from followup_cli.i18n import t
+from followup_cli.text import agent_name
 
-def default_agent() -> str:
-    """$FOLLOWUP_AGENT, else the login name."""
+
+def config_path() -> str:
+    """The user's own settings: `$XDG_CONFIG_HOME/followup/config.toml`
+    (~/.config/followup/config.toml)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"),
+                                                              ".config")
+    return os.path.join(base, "followup", "config.toml")
+
+
+def known_agent() -> str | None:
+    """The name this user set ($FOLLOWUP_AGENT, else the config file); None if none was."""
     agent = os.environ.get("FOLLOWUP_AGENT")
     if agent:
-        return agent
-    import getpass
+        return agent_name(agent)
+    path = config_path()
+    if not os.path.exists(path):
+        return None
+    from followup_cli.clinic_files import read_toml
 
-    return getpass.getuser()
+    value = read_toml(path).get("agent")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise FollowupError(t("rules.error", path=path, where="agent", reason=t("agent.not_text")))
+    try:
+        return agent_name(value)
+    except FollowupError as e:   # say which file holds the name refused
+        raise FollowupError(t("rules.error", path=path, where="agent", reason=e)) from None
+
+
+def default_agent(given: str | None = None) -> str:
+    """Who acts: `given` (a command's --agent), else the name this user set. FollowupError,
+    saying how to set a name, when nobody did: nothing is recorded under an unknown name."""
+    if given is not None:
+        return agent_name(given)
+    agent = known_agent()
+    if agent is None:
+        raise FollowupError(t("agent.unknown", path=config_path()))
+    return agent
+
+
+def set_agent(name: str) -> str:
+    """Write `name` into the user's config file (owner-only, whole or not at all), keeping
+    whatever else the file holds; return the file's path."""
+    name = agent_name(name)
+    path = config_path()
+    folder = os.path.dirname(path)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    lines: list[str] = []
+    if os.path.exists(path):
+        import tomllib
+
+        try:   # a file that is not TOML is reported, not written over
+            with open(path, encoding="utf-8-sig") as f:
+                text = f.read()
+            tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise FollowupError(t("rules.toml", path=path, reason=e)) from None
+        lines = text.splitlines()
+    # top-level keys come before the first [table]: the name goes first, an old one goes
+    top = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
+    kept = [line for i, line in enumerate(lines)
+            if i >= top or line.split("=", 1)[0].strip() != "agent"]
+    import json
+
+    from followup_cli.output.files import write_text
+
+    # a JSON string of a visible name (agent_name: no control characters) is a TOML string
+    text = "\n".join([f"agent = {json.dumps(name, ensure_ascii=False)}", *kept]) + "\n"
+    write_text(path, text, kind="toml")
+    return path

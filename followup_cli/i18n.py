@@ -751,4 +751,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.same_ledger": ("{first} 和 {second} 是同一个台账：每个分院只能给一次 --db",
                            "{first} and {second} are the same ledger: give each branch's "
                            "--db once"),
+    # issue 18 (h18a): who is calling, set once; the import's progress
+    "agent.unknown": ("还不知道您是谁，通话不会记在未知的名字下。请设一次您的名字："
+                      "followup config agent 您的名字（保存在 {path}），"
+                      "或设置环境变量 FOLLOWUP_AGENT=您的名字",
+                      "who is calling? Nothing is recorded under an unknown name. Set your "
+                      "name once: followup config agent NAME (saved in {path}), or the "
+                      "environment variable FOLLOWUP_AGENT=NAME"),
+    "agent.not_text": ("应为文字，如 agent = \"王芳\"", "expected text, e.g. agent = \"王芳\""),
+    "config.agent_set": ("从现在起，您的通话记在 {agent} 名下（{path}）",
+                         "from now on your calls are recorded as {agent} ({path})"),
+    "config.agent_is": ("{agent}（{source}）", "{agent} ({source})"),
+    "config.agent_env": ("来自环境变量 FOLLOWUP_AGENT", "from the environment variable "
+                         "FOLLOWUP_AGENT"),
+    "script.no_agent": ("回访专员", "your care adviser"),
+    "import.progress": ("导入 {file}", "Importing {file}"),
+    "xlsx.caller": ("回访专员", "Agent"),
 }

@@ -126,7 +126,7 @@ def script_values(record: dict[str, Any], clinic: str | None, agent: str) -> dic
         "doctor": record["doctor"] or t("script.no_doctor"),
         "days": record["days_since_visit"] if record["days_since_visit"] is not None else "",
         "next": record.get("next_due") or t("script.no_next"),
-        "clinic": clinic or t("script.clinic"), "agent": agent,
+        "clinic": clinic or t("script.clinic"), "agent": agent or t("script.no_agent"),
         "purpose": record["purpose"],
     }
 

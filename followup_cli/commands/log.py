@@ -36,7 +36,7 @@ def log_cli(
     at: Annotated[str | None, typer.Option(
         "--at", help="callback_requested: when to call back, e.g. 2026-11-23T19:30.")] = None,
     agent: Annotated[str | None, typer.Option(
-        "--agent", help="Who called (else $FOLLOWUP_AGENT, else the login name).")] = None,
+        "--agent", help="Who called (else $FOLLOWUP_AGENT, else followup config agent).")] = None,
     when: Annotated[str | None, typer.Option(
         "--when", help="When the call happened (default: now), clinic-local.")] = None,
     complaint_category: Annotated[str, typer.Option(
@@ -72,7 +72,7 @@ def log_cli(
     now = clock.now()
     called = parse_datetime(when, "--when") if when is not None else None
     callback = parse_datetime(at, "--at") if at is not None else None
-    who = agent or default_agent()
+    who = default_agent(agent)
     cal = st.clinic_calendar()
     if amend is not None and void is not None:
         raise FollowupError(t("log.amend_or_void"))

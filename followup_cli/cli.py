@@ -60,7 +60,7 @@ def build_app(command: str | None = None):  # noqa: ANN201 - typer is imported l
     from followup_cli.options import root_callback
 
     app = typer.Typer(
-        name="followup", help=_help(), no_args_is_help=True, add_completion=False,
+        name="followup", help=_help(), no_args_is_help=True, add_completion=True,
         pretty_exceptions_show_locals=False, rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
     )

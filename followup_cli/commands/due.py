@@ -27,9 +27,10 @@ def register(app: typer.Typer) -> None:
 
 def due_cli(
     ctx: typer.Context,
-    today: Annotated[bool, typer.Option("--today", help="Today's sheet (clinic-local).")]
+    today: Annotated[bool, typer.Option("--today", "-t", help="Today's sheet (clinic-local).")]
     = False,
-    day: Annotated[str | None, typer.Option("--date", help="The sheet of this day, YYYY-MM-DD.")]
+    day: Annotated[str | None, typer.Option(
+        "--date", "-d", help="The sheet of this day, YYYY-MM-DD.")]
     = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Only this agent's share.")]
     = None,

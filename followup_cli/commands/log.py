@@ -28,17 +28,18 @@ def log_cli(
     note: Annotated[str | None, typer.Option(
         "--note", "-n", help="What was said (≥ 20 characters when reached or a complaint).")]
     = None,
-    satisfaction: Annotated[int | None, typer.Option("--satisfaction", help="1–5.",
+    satisfaction: Annotated[int | None, typer.Option("--satisfaction", "-s", help="1–5.",
                                                      **SQLITE_INT)] = None,
-    nps: Annotated[int | None, typer.Option("--nps", help="0–10: would they recommend us.",
+    nps: Annotated[int | None, typer.Option("--nps", "-p", help="0–10: would they recommend us.",
                                             **SQLITE_INT)]
     = None,
     at: Annotated[str | None, typer.Option(
-        "--at", help="callback_requested: when to call back, e.g. 2026-11-23T19:30.")] = None,
+        "--at", "-a", help="callback_requested: when to call back, e.g. 2026-11-23T19:30.")]
+    = None,
     agent: Annotated[str | None, typer.Option(
         "--agent", help="Who called (else $FOLLOWUP_AGENT, else followup config agent).")] = None,
     when: Annotated[str | None, typer.Option(
-        "--when", help="When the call happened (default: now), clinic-local.")] = None,
+        "--when", "-w", help="When the call happened (default: now), clinic-local.")] = None,
     complaint_category: Annotated[str, typer.Option(
         "--complaint-category", help="complaint: service/服务, result/效果, attitude/态度, "
         "price/价格, safety/安全, environment/环境, other/其他.")] = "other",
@@ -51,7 +52,8 @@ def log_cli(
         "--void", help="Withdraw logged call ATTEMPT_ID (with --reason); it stays on record.",
         **SQLITE_INT)]
     = None,
-    reason: Annotated[str, typer.Option("--reason", help="Why a call is amended or voided.")]
+    reason: Annotated[str, typer.Option(
+        "--reason", "-r", help="Why a call is amended or voided.")]
     = "",
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:

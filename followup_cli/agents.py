@@ -64,15 +64,7 @@ def set_agent(name: str) -> str:
     os.makedirs(folder, mode=0o700, exist_ok=True)
     lines: list[str] = []
     if os.path.exists(path):
-        import tomllib
-
-        try:   # a file that is not TOML is reported, not written over
-            with open(path, encoding="utf-8-sig") as f:
-                text = f.read()
-            tomllib.loads(text)
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise FollowupError(t("rules.toml", path=path, reason=e)) from None
-        lines = text.splitlines()
+        lines = _settings(path).splitlines()
     # top-level keys come before the first [table]: the name goes first, an old one goes
     top = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
     kept = [line for i, line in enumerate(lines)
@@ -83,5 +75,33 @@ def set_agent(name: str) -> str:
 
     # a JSON string of a visible name (agent_name: no control characters) is a TOML string
     text = "\n".join([f"agent = {json.dumps(name, ensure_ascii=False)}", *kept]) + "\n"
+    import tomllib
+
+    try:   # an [agent] table, say: the name would not be read back
+        read_back = tomllib.loads(text).get("agent")
+    except tomllib.TOMLDecodeError:
+        read_back = None
+    if read_back != name:
+        raise FollowupError(t("rules.error", path=path, where="agent", reason=t("agent.not_text")))
     write_text(path, text, kind="toml")
     return path
+
+
+def _settings(path: str) -> str:
+    """The config file's text, if it is a settings file followup can read: one that is
+    not is reported (as read_toml would), not written over."""
+    import tomllib
+
+    from followup_cli.clinic_files import MAX_TOML_CHARS
+
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            text = f.read(MAX_TOML_CHARS + 1)
+        if len(text) > MAX_TOML_CHARS:
+            raise FollowupError(t("file.too_large", path=path, limit="1 MB"))
+        tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise FollowupError(t("rules.toml", path=path, reason="not UTF-8")) from None
+    except tomllib.TOMLDecodeError as e:
+        raise FollowupError(t("rules.toml", path=path, reason=e)) from None
+    return text

@@ -740,3 +740,41 @@ def _parent_of(pid: int) -> int | None:
     except OSError:
         return None
     return None if fields[0] == "Z" else int(fields[1])
+
+
+# an agent's config file as anything may leave it (issue 18 item 3)
+HOSTILE_CONFIGS = {
+    "folder": None, "not UTF-8": b"agent = \"\xff\xfe\"\n", "NUL": b"agent = \"a\x00b\"\n",
+    "huge": b"# padding\n" * 110_000, "a table": b"[agent]\nname = 1\n",
+    "escape": b'agent = "\\u001b]0;x\\u0007"\n', "invisible": b'agent = "\\u200b"\n',
+}
+
+
+@pytest.mark.parametrize("kind", HOSTILE_CONFIGS)
+def test_a_hostile_config_file(small_demo: Path, tmp_path: Path, capsys, monkeypatch,  # noqa: ANN001
+                               kind: str) -> None:
+    """Reading it (to log a call) or writing a name over it: a message naming the file,
+    exit 2, nothing recorded, the file as it was."""
+    monkeypatch.setenv("FOLLOWUP_DEBUG", "1")
+    monkeypatch.delenv("FOLLOWUP_AGENT")
+    config = tmp_path / "config" / "followup" / "config.toml"
+    config.parent.mkdir(parents=True)
+    content = HOSTILE_CONFIGS[kind]
+    if content is None:
+        config.mkdir()
+    else:
+        config.write_bytes(content)
+    before = small_demo.read_bytes()
+    for line in (["log", "1", "-o", "no_answer"], ["config", "agent"],
+                 ["config", "agent", "王芳"]):
+        capsys.readouterr()
+        code = run(["--db", str(small_demo), *line])
+        err = capsys.readouterr().err
+        if code == 0:   # a name may be written over a file followup read whole
+            assert line[-1] == "王芳" and kind in ("escape", "invisible"), kind
+            continue
+        assert code == 2 and str(config) in err, (line, err)
+        assert "\x1b" not in err
+    assert small_demo.read_bytes() == before
+    if kind in ("not UTF-8", "NUL", "huge", "a table"):
+        assert config.read_bytes() == content

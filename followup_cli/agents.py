@@ -31,9 +31,9 @@ def known_agent() -> str | None:
     path = config_path()
     if not os.path.exists(path):
         return None
-    from followup_cli.clinic_files import read_toml
+    import tomllib
 
-    value = read_toml(path).get("agent")
+    value = tomllib.loads(_settings(path)).get("agent")
     if value is None:
         return None
     if not isinstance(value, str):
@@ -58,26 +58,22 @@ def default_agent(given: str | None = None) -> str:
 def set_agent(name: str) -> str:
     """Write `name` into the user's config file (owner-only, whole or not at all), keeping
     whatever else the file holds; return the file's path."""
+    import json
+    import tomllib
+
+    from followup_cli.output.files import write_text
+
     name = agent_name(name)
     path = config_path()
-    folder = os.path.dirname(path)
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    lines: list[str] = []
-    if os.path.exists(path):
-        lines = _settings(path).splitlines()
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    lines = _settings(path).splitlines() if os.path.exists(path) else []
     # top-level keys come before the first [table]: the name goes first, an old one goes
     top = next((i for i, line in enumerate(lines) if line.lstrip().startswith("[")), len(lines))
     kept = [line for i, line in enumerate(lines)
             if i >= top or line.split("=", 1)[0].strip() != "agent"]
-    import json
-
-    from followup_cli.output.files import write_text
-
     # a JSON string of a visible name (agent_name: no control characters) is a TOML string
     text = "\n".join([f"agent = {json.dumps(name, ensure_ascii=False)}", *kept]) + "\n"
-    import tomllib
-
-    try:   # an [agent] table, say: the name would not be read back
+    try:   # what else the file holds may keep the name from being read back: an [agent]
         read_back = tomllib.loads(text).get("agent")
     except tomllib.TOMLDecodeError:
         read_back = None
@@ -88,8 +84,9 @@ def set_agent(name: str) -> str:
 
 
 def _settings(path: str) -> str:
-    """The config file's text, if it is a settings file followup can read: one that is
-    not is reported (as read_toml would), not written over."""
+    """The config file's text, if it is a settings file followup can read (as
+    clinic_files.read_toml reads the clinic's); FollowupError naming the file if not.
+    Not read_toml: that one keeps the file from ever being written in this process."""
     import tomllib
 
     from followup_cli.clinic_files import MAX_TOML_CHARS

@@ -767,4 +767,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "script.no_agent": ("回访专员", "your care adviser"),
     "import.progress": ("导入 {file}", "Importing {file}"),
     "xlsx.caller": ("回访专员", "Agent"),
+    "config.env_first": ("注意：环境变量 FOLLOWUP_AGENT={agent} 已设置，它优先于这个设置",
+                         "note: the environment variable FOLLOWUP_AGENT={agent} is set and "
+                         "comes first"),
 }

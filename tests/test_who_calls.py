@@ -109,6 +109,8 @@ def test_the_config_file_names_the_caller(cli, ledger: Path, nobody: Path,
                "--agent", "张伟").code == 0              # --agent: someone else, this once
     monkeypatch.setenv("FOLLOWUP_AGENT", "李娜")          # the environment comes first
     assert cli("config", "agent").out == "李娜 (from the environment variable FOLLOWUP_AGENT)\n"
+    assert cli("config", "agent", "王芳").err == ("note: the environment variable "
+                                                 "FOLLOWUP_AGENT=李娜 is set and comes first\n")
     assert cli("log", "--patient", "C3", "-o", "no_answer", "--when",
                "2026-11-03T15:02").code == 0
     conn = sqlite3.connect(ledger)

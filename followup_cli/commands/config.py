@@ -36,3 +36,5 @@ def agent_cli(
         return
     path = set_agent(name)
     typer.echo(t("config.agent_set", agent=name.strip(), path=path))
+    if os.environ.get("FOLLOWUP_AGENT"):   # it comes first: say so, or the line above misleads
+        typer.echo(t("config.env_first", agent=os.environ["FOLLOWUP_AGENT"]), err=True)

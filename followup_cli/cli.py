@@ -52,7 +52,7 @@ COMMANDS = {
     "init": "init", "due": "due", "log": "log", "report": "report", "script": "script",
     "audit": "audit", "assign": "assign", "backup": "backup", "doctor": "doctor",
     "import": "import_", "rules": "rules", "calendar": "calendar",
-    "complaint": "complaint", "patient": "patient",
+    "complaint": "complaint", "patient": "patient", "config": "config",
 }
 
 
@@ -70,7 +70,7 @@ def build_app(command: str | None = None):  # noqa: ANN201 - typer is imported l
     # typer asks gettext for its own words (TYPER_WORDS): answer from followup's catalogue
     typer.core._ = lambda message: catalogue().gettext(message)  # type: ignore[attr-defined]
     app = typer.Typer(
-        name="followup", help=_help(), no_args_is_help=True, add_completion=False,
+        name="followup", help=_help(), no_args_is_help=True, add_completion=True,
         pretty_exceptions_show_locals=False, rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
@@ -106,6 +106,25 @@ def _help() -> str:
 TYPER_WORDS = (N_("Options"), N_("Arguments"), N_("Commands"), N_("required"),
                N_("default: {default}"), N_("env var: {var}"), N_("(dynamic)"),
                N_("Missing command."), N_("No such command {name!r}."), N_("Aborted!"))
+
+
+# typer's shell completion options, whose help typer writes in English only
+COMPLETION_HELP = {
+    "install_completion": N_("Install completion for the current shell."),
+    "show_completion": N_("Show completion for the current shell, to copy it or customize "
+                          "the installation."),
+}
+
+
+def click_command(app):  # noqa: ANN001, ANN201 - typer is imported lazily
+    """The click command typer makes of `app`, every help text in the user's language."""
+    from typer.main import get_command
+
+    command = get_command(app)
+    for param in command.params:
+        if param.name in COMPLETION_HELP:
+            param.help = t(COMPLETION_HELP[param.name])  # type: ignore[attr-defined]
+    return command
 
 
 def lang_of(argv: list[str]) -> str | None:
@@ -238,8 +257,8 @@ def _run_typer(argv: list[str]) -> int:
         lang = lang_of(args)
         if lang in LANGS:
             set_lang(lang)   # before the help texts are read
-        app = build_app(the_command(args))
-        result = app(args=args, prog_name="followup", standalone_mode=False)
+        command = click_command(build_app(the_command(args)))
+        result = command.main(args=args, prog_name="followup", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except typer.Exit as e:
         return int(e.exit_code or 0)

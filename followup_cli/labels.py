@@ -237,6 +237,7 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "evening": N_("evening window"),
     },
     "xlsx": {
+        "caller": N_("Agent"),
         "attempts": N_("Tries"),
         "call_at": N_("Call at"),
         "category": N_("Category"),

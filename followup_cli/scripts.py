@@ -126,7 +126,7 @@ def script_values(record: dict[str, Any], clinic: str | None, agent: str) -> dic
         "doctor": record["doctor"] or t("your doctor"),
         "days": record["days_since_visit"] if record["days_since_visit"] is not None else "",
         "next": record.get("next_due") or t("your next check"),
-        "clinic": clinic or t("our clinic"), "agent": agent,
+        "clinic": clinic or t("our clinic"), "agent": agent or t("your care adviser"),
         "purpose": record["purpose"],
     }
 

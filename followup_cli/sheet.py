@@ -274,6 +274,7 @@ class CallSheet(NamedTuple):
     context: dict[str, Any] = {}
     prompts: dict[int, str] = {}
     scripts: dict[int, dict[str, Any]] = {}
+    share: dict[str, str] = {}   # patient -> the agent they are assigned to that day
 
 
 def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, day: date,
@@ -284,7 +285,8 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
     """The sheet of `day` (only `agent`'s share, only `category`): VIP birthdays topped
     up first, a reveal of full numbers recorded in the audit log as `viewer`; with a
     `moment`, only what may be called then. With `scripts`, the details an agent reads
-    before dialling, the scripts filled as `caller` of `clinic`."""
+    before dialling, the scripts filled for `clinic` as the agent each patient is assigned
+    to that day (`followup assign`), else as `caller` (else as no one by name)."""
     from followup_cli import planning
 
     if category is not None and category not in rules.categories:
@@ -310,21 +312,25 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
         opens, name = cal.next_window_start(moment)
         calling = Calling(window, cal.windows(moment.date())[window][1] if window else None,
                           opens, name, [r for r in whole if r["patient_id"] not in called])
+    from followup_cli.assign import assigned
+
+    share = assigned(conn, day)
     if scripts is None:
-        return CallSheet(day, records, calling)
+        return CallSheet(day, records, calling, share=share)
     from followup_cli.complaints import open_cases
     from followup_cli.i18n import current
     from followup_cli.scripts import filled_script, prompt
 
     lang = current()
     shift = moment or (now if day == now.date() else datetime.combine(day, time(9, 0)))
-    prompts = {r["task_id"]: p for r in records
-               if (p := prompt(scripts, r, lang, clinic, caller)) is not None}
+    prompts = {r["task_id"]: p for r in records if (p := prompt(
+        scripts, r, lang, clinic, share.get(r["patient_id"], caller))) is not None}
     return CallSheet(
         day, records, calling, open_cases(conn, shift), numbers_to_fix(conn),
         patient_context(conn, sorted({r["patient_id"] for r in records})), prompts,
-        {r["task_id"]: filled_script(scripts, r, lang, clinic, caller) for r in records}
-        if whole_scripts else {})
+        {r["task_id"]: filled_script(scripts, r, lang, clinic,
+                                     share.get(r["patient_id"], caller))
+         for r in records} if whole_scripts else {}, share)
 
 
 def in_calling_order(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

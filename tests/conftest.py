@@ -32,7 +32,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def env_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FOLLOWUP_DB", str(tmp_path / "ledger.db"))
     monkeypatch.setenv("FOLLOWUP_LANG", "en")
+    # who calls: tests name their agent; none reads the user's own config file
     monkeypatch.setenv("FOLLOWUP_AGENT", "tester")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))   # parsed TOML files
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("NO_COLOR", "1")

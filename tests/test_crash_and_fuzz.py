@@ -124,7 +124,8 @@ cells = st.one_of(st.text(max_size=30), st.sampled_from([
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(cells, min_size=0, max_size=9), max_size=6),
-       header=st.permutations(["客户编号", "姓名", "手机号", "就诊日期", "项目", "状态", "风险等级"]))
+       header=st.permutations(["客户编号", "姓名", "手机号", "就诊日期", "项目", "状态",
+                               "风险等级"]))
 def test_random_exports_never_break_anything(tmp_path: Path, rows, header) -> None:  # noqa: ANN001
     import csv
 
@@ -347,7 +348,8 @@ def no_traceback(code: int, err: str, name: str) -> None:
 @settings(max_examples=50, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_broken_rules_files_are_refused_cleanly(tmp_path: Path, capsys, data) -> None:  # noqa: ANN001
+def test_broken_rules_files_are_refused_cleanly(tmp_path: Path, capsys,
+                                                data) -> None:  # noqa: ANN001
     path = write_fuzzed(tmp_path / "fuzz-rules.toml", DEFAULT_RULES, data)
     db = tmp_path / "rules.db"
     if db.exists():
@@ -366,7 +368,8 @@ def test_broken_rules_files_are_refused_cleanly(tmp_path: Path, capsys, data) ->
 @settings(max_examples=50, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_broken_calendar_files_are_refused_cleanly(tmp_path: Path, capsys, data) -> None:  # noqa: ANN001
+def test_broken_calendar_files_are_refused_cleanly(tmp_path: Path, capsys,
+                                                   data) -> None:  # noqa: ANN001
     path = write_fuzzed(tmp_path / "fuzz-calendar.toml", CALENDAR, data)
     db = tmp_path / "calendar.db"
     if not db.exists():   # one small clinic for all examples, planned with the default calendar
@@ -543,7 +546,8 @@ def test_a_read_only_ledger_says_so(tmp_path: Path) -> None:
     finally:
         _immutable(tmp_path, False)
     assert (result.returncode, result.stderr) == (2, f"followup: cannot open the ledger {db} "
-                                                     "(or its -wal/-shm files beside it): is its folder or disk read-only?\n")
+                                                     "(or its -wal/-shm files beside it): is its "
+                                                     "folder or disk read-only?\n")
 
 
 def test_a_full_disk_loses_nothing_and_says_so(tmp_path: Path) -> None:
@@ -635,7 +639,8 @@ def test_values_that_cannot_be_real_are_refused(small_demo: Path, line: list[str
 
 
 @pytest.mark.slow
-def test_the_timeline_of_every_patient_with_decisions(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_the_timeline_of_every_patient_with_decisions(tmp_path: Path,
+                                                      capsys) -> None:  # noqa: ANN001
     """`patient ID` once crashed for every patient with a wrong-number or do-not-call call."""
     db = tmp_path / "demo.db"
     assert run(["--db", str(db), "init", "--demo", "--patients", "400"]) == 0
@@ -675,7 +680,8 @@ def test_hostile_project_names_on_every_sheet(tmp_path: Path, capsys,  # noqa: A
 # --- the report as files: names from the ledger and followup.toml are only text ---------
 
 @pytest.mark.parametrize("agent", [
-    "$\\frac$", "<script>alert(1)</script>", *(pytest.param(agent, marks=pytest.mark.slow) for agent in (
+    "$\\frac$", "<script>alert(1)</script>",
+                                   *(pytest.param(agent, marks=pytest.mark.slow) for agent in (
         "$x^2$ 王芳", '=HYPERLINK("http://x","y")', "李" * 40, "אבג 王", "🙂 小王", "a&b\"'<")),
 ])
 def test_hostile_names_in_report_files(tmp_path: Path, capsys, agent: str) -> None:  # noqa: ANN001
@@ -740,3 +746,41 @@ def _parent_of(pid: int) -> int | None:
     except OSError:
         return None
     return None if fields[0] == "Z" else int(fields[1])
+
+
+# an agent's config file as anything may leave it (issue 18 item 3)
+HOSTILE_CONFIGS = {
+    "folder": None, "not UTF-8": b"agent = \"\xff\xfe\"\n", "NUL": b"agent = \"a\x00b\"\n",
+    "huge": b"# padding\n" * 110_000, "a table": b"[agent]\nname = 1\n",
+    "escape": b'agent = "\\u001b]0;x\\u0007"\n', "invisible": b'agent = "\\u200b"\n',
+}
+
+
+@pytest.mark.parametrize("kind", HOSTILE_CONFIGS)
+def test_a_hostile_config_file(small_demo: Path, tmp_path: Path, capsys, monkeypatch,  # noqa: ANN001
+                               kind: str) -> None:
+    """Reading it (to log a call) or writing a name over it: a message naming the file,
+    exit 2, nothing recorded, the file as it was."""
+    monkeypatch.setenv("FOLLOWUP_DEBUG", "1")
+    monkeypatch.delenv("FOLLOWUP_AGENT")
+    config = tmp_path / "config" / "followup" / "config.toml"
+    config.parent.mkdir(parents=True)
+    content = HOSTILE_CONFIGS[kind]
+    if content is None:
+        config.mkdir()
+    else:
+        config.write_bytes(content)
+    before = small_demo.read_bytes()
+    for line in (["log", "1", "-o", "no_answer"], ["config", "agent"],
+                 ["config", "agent", "王芳"]):
+        capsys.readouterr()
+        code = run(["--db", str(small_demo), *line])
+        err = capsys.readouterr().err
+        if code == 0:   # a name may be written over a file followup read whole
+            assert line[-1] == "王芳" and kind in ("escape", "invisible"), kind
+            continue
+        assert code == 2 and str(config) in err, (line, err)
+        assert "\x1b" not in err
+    assert small_demo.read_bytes() == before
+    if kind in ("not UTF-8", "NUL", "huge", "a table"):
+        assert config.read_bytes() == content

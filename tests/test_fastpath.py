@@ -50,7 +50,33 @@ def test_the_tables_are_typers_own(command: str) -> None:
     for option, read in {**options, **fastpath.root()}.items():
         assert declared.get(option) == read, option
     unread = set(declared) - set(options) - set(fastpath.root())
-    assert unread == LEFT_TO_TYPER[command] | {"--version", "-V"}
+    assert unread == LEFT_TO_TYPER[command] | {"--version", "-V", "--install-completion",
+                                               "--show-completion"}
+
+
+SHORT = {"due": {"-t": "--today", "-d": "--date"},
+         "log": {"-o": "--outcome", "-n": "--note", "-s": "--satisfaction", "-p": "--nps",
+                 "-a": "--at", "-w": "--when", "-r": "--reason"}}
+
+
+@pytest.mark.parametrize("command", ["due", "log"])
+def test_short_options_are_read_alike(command: str) -> None:
+    """Each short option is its long one, to typer and to the fast path alike."""
+    declared = typer_options(command)
+    spec = fastpath.command(command)
+    assert spec is not None
+    for short, long in SHORT[command].items():
+        assert declared[short] == declared[long] == spec[0][short] == spec[0][long], short
+
+
+def test_a_reached_call_in_short() -> None:
+    short = ["log", "13342", "-o", "reached", "-n", NOTE, "-s", "5", "-p", "9",
+             "-w", "2026-11-23 15:00"]
+    long = ["log", "13342", "--outcome", "reached", "--note", NOTE, "--satisfaction", "5",
+            "--nps", "9", "--when", "2026-11-23 15:00"]
+    assert fastpath.parse(short) == fastpath.parse(long) == ("log", {}, {
+        "task_id": 13342, "outcome": "reached", "note": NOTE, "satisfaction": 5, "nps": 9,
+        "when": "2026-11-23 15:00"})
 
 
 @pytest.mark.parametrize("argv", [
@@ -119,6 +145,13 @@ LINES = [
     ["log", "{task}", "-o", "no_answer", "--when", "0001-01-01"],
     ["log", "--patient", "{patient}", "-o", "callback_requested", "--at", "9999-12-31T23:59"],
     ["log", "--void", "1", "--reason", "\u200b\ufeff"],
+    # the short options
+    ["log", "{task}", "-o", "reached", "-n", NOTE, "-s", "5", "-p", "9", "-w", "{day}T15:30"],
+    ["log", "{task}", "-o", "改约", "-a", "{day} 19:30", "-w", "{day}T15:40"],
+    ["log", "{task}", "-o", "reached", "-n", NOTE, "-s", "6", "-p", "11"],
+    ["log", "--void", "1", "-r", "误点"],
+    ["due", "-d", "{day}", "--format", "json"],
+    ["due", "-t", "--format", "json"],
     ["due", "--date", "{day}", "--time", "00:00+08:00"],
     ["due", "--date", ""],
 ]
@@ -191,3 +224,20 @@ def test_the_agents_commands_do_not_load_typer(line: list[str], demo) -> None:  
     code, loaded = out.stdout.split(" ", 1)
     assert loaded.strip() == "[]", out.stdout + out.stderr
     assert code in ("0", "2")
+
+
+def test_shell_completion_is_on(cli, monkeypatch) -> None:  # noqa: ANN001
+    """`followup --install-completion` exists; the shell's completion requests (an empty
+    command line and variables) go to typer, never to the fast path."""
+    shown = cli("--show-completion", "bash")
+    assert shown.code == 0, shown.err
+    assert "_FOLLOWUP_COMPLETE=complete_bash" in shown.out
+    assert "--install-completion" in cli("--help").out
+    assert fastpath.parse(["--install-completion"]) is None
+    monkeypatch.setenv("_FOLLOWUP_COMPLETE", "complete_bash")
+    for words, expected in (("followup lo", "log"), ("followup log 12 --sat", "--satisfaction"),
+                            ("followup due --to", "--today")):
+        monkeypatch.setenv("COMP_WORDS", words)
+        monkeypatch.setenv("COMP_CWORD", str(len(words.split()) - 1))
+        done = cli()
+        assert (done.code, done.out, done.err) == (0, expected + "\n", ""), words

@@ -99,13 +99,11 @@ def has_chinese(text: str | None) -> bool:
 
 
 def test_every_command_and_option_help_is_translated() -> None:
-    from typer.main import get_command
-
-    from followup_cli.cli import build_app
+    from followup_cli.cli import build_app, click_command
 
     set_lang("zh")
     try:
-        root = get_command(build_app())
+        root = click_command(build_app())
         seen = 0
 
         def walk(cmd, path: str) -> None:  # noqa: ANN001

@@ -41,7 +41,7 @@ def assign_cli(
 
     sheet_day = the_day(day is None, day)
     st = state(ctx)
-    who = by or default_agent()
+    who = default_agent(by)
     if move_patient is not None:
         if to is None or not given(to):
             raise FollowupError(t("--move needs --to AGENT"))

@@ -109,7 +109,7 @@ def _stepper(action: str):  # noqa: ANN202 - builds one command per case action
         at = parse_datetime(when, "--when") if when is not None else now
         rules, cal = st.rule_pack(), st.clinic_calendar()
         with st.ledger() as conn:
-            case = act(conn, complaint_id, action, agent=agent or default_agent(), at=at,
+            case = act(conn, complaint_id, action, agent=default_agent(agent), at=at,
                        note=note, rules=rules, cal=cal, now=now)
         shown = summary(case, now)
         typer.echo(label("complaint.done", action, id=complaint_id))

@@ -38,9 +38,10 @@ def register(app: typer.Typer) -> None:
 
 def due_cli(
     ctx: typer.Context,
-    today: Annotated[bool, typer.Option("--today", help=t("Today's sheet (clinic-local)."))]
+    today: Annotated[bool, typer.Option("--today", "-t", help=t("Today's sheet (clinic-local)."))]
     = False,
-    day: Annotated[str | None, typer.Option("--date", help=t("The sheet of this day, YYYY-MM-DD."))]
+    day: Annotated[str | None, typer.Option(
+        "--date", "-d", help=t("The sheet of this day, YYYY-MM-DD."))]
     = None,
     agent: Annotated[str | None, typer.Option("--agent", help=t("Only this agent's share."))]
     = None,
@@ -67,7 +68,7 @@ def due_cli(
     显示回访清单：今天给谁打电话、为什么、在哪个时段。
     """
     from followup_cli import clock
-    from followup_cli.agents import default_agent
+    from followup_cli.agents import default_agent, known_agent
     from followup_cli.output.formats import FORMATS, warn, warn_provisional
     from followup_cli.sheet import call_sheet
 
@@ -95,10 +96,11 @@ def due_cli(
     with st.ledger() as conn:
         sheet = call_sheet(conn, rules, cal, sheet_day, moment or clock.now(), agent=agent,
                            category=category, moment=moment, reveal=reveal,
-                           viewer=(agent_name or agent or default_agent()) if reveal else "",
+                           viewer=default_agent(agent_name or agent) if reveal else "",
                            scripts=st.call_scripts() if detailed else None,
                            clinic=st.clinic_name() if detailed else None,
-                           caller=default_agent() if detailed else "",
+                           # a printed sheet is the team's: never the exporter's name
+                           caller=agent or (known_agent() if fmt == "table" else None) or "",
                            whole_scripts=fmt == "html")
     records, empty = sheet.records, None
     if sheet.calling is not None:
@@ -130,7 +132,7 @@ def due_cli(
         from followup_cli.output.printing import write_xlsx
 
         write_xlsx(output, records, sheet_day.isoformat(),
-                   {cid: pick(c.label) for cid, c in rules.categories.items()})
+                   {cid: pick(c.label) for cid, c in rules.categories.items()}, sheet.share)
         warn(t("written to {path} (readable by you only)", path=output))
     elif fmt == "html" and output is not None:
         from followup_cli.output.files import write_text

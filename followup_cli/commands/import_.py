@@ -57,10 +57,13 @@ def import_visits_cli(
     stored = st.config().get("import", {}).get("map", {})
     user_map = parse_map([f"{k}={v}" for k, v in stored.items()] + list(map_ or []))
     rules, cal = st.rule_pack(), st.clinic_calendar()
-    with st.ledger(create=True) as conn:
+    from followup_cli.output.progress import import_progress
+
+    with st.ledger(create=True) as conn, import_progress(file) as progress:
         summary = import_visits(conn, file, rules, cal, as_of, user_map=user_map,
                                 dry_run=dry_run, skip_bad=skip_bad,
-                                now=None if day is not None else clock.now(), sheet=sheet)
+                                now=None if day is not None else clock.now(), sheet=sheet,
+                                progress=progress)
     if fmt == "json":
         emit_json(summary.as_dict())
     else:

@@ -33,17 +33,20 @@ def log_cli(
     note: Annotated[str | None, typer.Option(
         "--note", "-n", help=t("What was said (≥ 20 characters when reached or a complaint)."))]
     = None,
-    satisfaction: Annotated[int | None, typer.Option("--satisfaction", help=t("1–5."),
+    satisfaction: Annotated[int | None, typer.Option("--satisfaction", "-s", help=t("1–5."),
                                                      **SQLITE_INT)] = None,
-    nps: Annotated[int | None, typer.Option("--nps", help=t("0–10: would they recommend us."),
+    nps: Annotated[int | None, typer.Option("--nps", "-p", help=t("0–10: would they recommend us."),
                                             **SQLITE_INT)]
     = None,
     at: Annotated[str | None, typer.Option(
-        "--at", help=t("callback_requested: when to call back, e.g. 2026-11-23T19:30."))] = None,
+        "--at", "-a", help=t("callback_requested: when to call back, e.g. 2026-11-23T19:30."))]
+    = None,
     agent: Annotated[str | None, typer.Option(
-        "--agent", help=t("Who called (else $FOLLOWUP_AGENT, else the login name)."))] = None,
+        "--agent",
+                                              help=t("Who called (else $FOLLOWUP_AGENT, else "
+                                                     "followup config agent)."))] = None,
     when: Annotated[str | None, typer.Option(
-        "--when", help=t("When the call happened (default: now), clinic-local."))] = None,
+        "--when", "-w", help=t("When the call happened (default: now), clinic-local."))] = None,
     complaint_category: Annotated[str, typer.Option(
         "--complaint-category", help=t("complaint: service/服务, result/效果, "
                                        "attitude/态度, price/价格, safety/安全, "
@@ -57,7 +60,8 @@ def log_cli(
         "--void", help=t("Withdraw logged call ATTEMPT_ID (with --reason); it stays on record."),
         **SQLITE_INT)]
     = None,
-    reason: Annotated[str, typer.Option("--reason", help=t("Why a call is amended or voided."))]
+    reason: Annotated[str, typer.Option(
+        "--reason", "-r", help=t("Why a call is amended or voided."))]
     = "",
     fmt: Annotated[str, typer.Option("--format", help=t("table or json."))] = "table",
 ) -> None:
@@ -78,7 +82,7 @@ def log_cli(
     now = clock.now()
     called = parse_datetime(when, "--when") if when is not None else None
     callback = parse_datetime(at, "--at") if at is not None else None
-    who = agent or default_agent()
+    who = default_agent(agent)
     cal = st.clinic_calendar()
     if amend is not None and void is not None:
         raise FollowupError(t("--amend or --void stands alone: no task, patient or the other one"))

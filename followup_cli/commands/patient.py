@@ -56,7 +56,7 @@ def show_cli(
     with st.ledger() as conn:
         history = timeline(conn, patient_id, parse_day(day) if day is not None else now.date(),
                            now, reveal=reveal,
-                           viewer=(agent or default_agent()) if reveal else "",
+                           viewer=default_agent(agent) if reveal else "",
                            rules=st.rule_pack())
     if fmt == "json":
         emit_json(history)
@@ -132,7 +132,7 @@ def set_phone_cli(
     from followup_cli.calls import set_phone
 
     with state(ctx).ledger() as conn:
-        set_phone(conn, patient_id, phone, agent=agent or default_agent(), now=clock.now())
+        set_phone(conn, patient_id, phone, agent=default_agent(agent), now=clock.now())
     typer.echo(t("patient {patient_id}: phone updated", patient_id=patient_id))
 
 
@@ -153,7 +153,7 @@ def allow_calls_cli(
     st = state(ctx)
     cal = st.clinic_calendar()
     with st.ledger() as conn:
-        reopened = allow_calls(conn, cal, patient_id, agent=agent or default_agent(),
+        reopened = allow_calls(conn, cal, patient_id, agent=default_agent(agent),
                                reason=reason, now=clock.now())
     typer.echo(tn("patient {patient_id} may be called again; {n} task reopened",
                   "patient {patient_id} may be called again; {n} tasks reopened",

@@ -27,7 +27,7 @@ def script_cli(
     某个回访任务的话术，已填入患者信息。
     """
     from followup_cli import clock
-    from followup_cli.agents import default_agent
+    from followup_cli.agents import known_agent
     from followup_cli.clock import parse_day
     from followup_cli.output.formats import emit_json
     from followup_cli.sheet import task_script
@@ -39,7 +39,7 @@ def script_cli(
         record, script = task_script(conn, task_id,
                                      parse_day(day) if day is not None else clock.today(),
                                      rules, scripts, clinic=st.clinic_name(),
-                                     caller=default_agent())
+                                     caller=known_agent() or "")
     if fmt == "json":
         emit_json({"task_id": task_id, "patient_id": record["patient_id"], **script})
     else:

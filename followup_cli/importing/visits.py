@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gc
 import sqlite3
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -33,15 +33,18 @@ from followup_cli.ledger import transaction
 from followup_cli.rules import RulePack
 
 MAX_BAD_SHOWN = 20
+PROGRESS_EVERY = 1000   # visits between two reports to a progress bar
 
 
 def import_visits(
     conn: sqlite3.Connection, path: Path, rules: RulePack, cal: ClinicCalendar, as_of: date,
     *, user_map: dict[str, str] | None = None, dry_run: bool = False,
     skip_bad: Path | None = None, now: datetime | None = None, sheet: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Import one export file as of day `as_of`. All or nothing, unless `skip_bad`.
-    Of a workbook, the sheet named `sheet`, else its first visible one."""
+    Of a workbook, the sheet named `sheet`, else its first visible one. `progress` is
+    told how many visits were read so far, now and then (a progress bar)."""
     from followup_cli.output.files import check_target, protect
 
     protect(path)   # neither --skip-bad nor any other output may write over what is read
@@ -68,7 +71,8 @@ def import_visits(
                 headers, visits = read_in_a_second_process(path, user_map, as_of, summary.bad)
             mapping = map_headers(path, headers, user_map)
             summary.ignored = ignored_headers(headers, mapping)
-            write_visits(conn, visits, rules, cal, as_of, summary, now, bulk=bulk,
+            write_visits(conn, visits if progress is None else _told(visits, progress),
+                         rules, cal, as_of, summary, now, bulk=bulk,
                          patient_column=headers[mapping["patient_id"][0]])
             if at_end:
                 check_references(conn)
@@ -103,6 +107,17 @@ def without_cycle_collector() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _told(visits: Iterable[Visit], progress: Callable[[int], None]) -> Iterator[Visit]:
+    """`visits`, telling `progress` how many were read every PROGRESS_EVERY."""
+    done = 0
+    for visit in visits:
+        yield visit
+        done += 1
+        if done % PROGRESS_EVERY == 0:
+            progress(done)
+    progress(done)
 
 
 def _read_here(conn: sqlite3.Connection, path: Path, user_map: dict[str, str], as_of: date,

@@ -41,7 +41,8 @@ _MAGIC = (b"SQLite format 3\x00", b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
 CLINIC_FILES = ("rules.toml", "calendar.toml", "scripts.toml", "followup.toml")
 # what each kind of output file may be called
 SUFFIXES = {"csv": (".csv", ".txt"), "json": (".json",), "html": (".html", ".htm"),
-            "xlsx": (".xlsx",), "db": (".db", ".sqlite", ".sqlite3", ".bak")}
+            "xlsx": (".xlsx",), "db": (".db", ".sqlite", ".sqlite3", ".bak"),
+            "toml": (".toml",)}
 
 
 def protect(path: StrPath, *, ledger: bool = False) -> None:

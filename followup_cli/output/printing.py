@@ -153,15 +153,17 @@ def _patient_block(number: int, tasks: list[dict[str, Any]], window: str, day: s
     return "".join(parts)
 
 
-XLSX_COLUMNS = ("task_id", "patient_id", "name", "phone", "category", "touchpoint", "purpose",
+XLSX_COLUMNS = ("task_id", "patient_id", "name", "phone", "caller", "category", "touchpoint",
+                "purpose",
                 "due_date", "window", "call_at", "overdue_days", "attempts", "provisional",
                 "project", "visit_date", "doctor", "consultant", "vip_tier")
 
 
 def write_xlsx(path: Path, records: list[dict[str, Any]], day: str,
-               categories: dict[str, str]) -> None:
-    """One row a task, in the user's language (`categories`: id -> label), with columns
-    to fill in: the outcome and the note."""
+               categories: dict[str, str], share: dict[str, str]) -> None:
+    """One row a task, in the user's language (`categories`: id -> label), with who calls
+    the patient that day (`share`: patient -> agent) and columns to fill in: the outcome
+    and the note."""
     from openpyxl import Workbook
 
     from followup_cli.sheet import call_time
@@ -173,6 +175,7 @@ def write_xlsx(path: Path, records: list[dict[str, Any]], day: str,
     for r in records:
         shown = {**r, "category": categories.get(r["category"], r["category"]),
                  "window": label("window", r['window']), "call_at": call_time(r, day) or "",
+                 "caller": share.get(r["patient_id"], ""),
                  "provisional": t("yes") if r["provisional"] else ""}
         sheet.append([safe_cell(shown.get(c)) for c in XLSX_COLUMNS] + ["", ""])
     sheet.freeze_panes = "A2"

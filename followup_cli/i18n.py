@@ -751,4 +751,70 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.same_ledger": ("{first} 和 {second} 是同一个台账：每个分院只能给一次 --db",
                            "{first} and {second} are the same ledger: give each branch's "
                            "--db once"),
+    # --- SMS (issue 20) -------------------------------------------------------------------
+    "sms.no_signature": ("诊所", "Clinic"),
+    "sms.check.no_touchpoint": ("{where}：规则中没有这个回访节点",
+                                "{where}: the rules have no such touchpoint"),
+    "sms.check.too_long": ("{where}：连签名 {length} 字，分 {parts} 条发送（最多 {limit} 条）",
+                           "{where}: {length} characters with the signature, sent as {parts} "
+                           "messages (at most {limit})"),
+    "sms.check.unsubscribe": ("{where}：营销短信须带退订语“{line}”",
+                              "{where}: a promotional text must carry the unsubscribe line "
+                              "'{line}'"),
+    "sms.check.tencent": ("{where}：腾讯云短信审核会拒绝“{word}”一类用语",
+                          "{where}: Tencent Cloud's review refuses wording like '{word}'"),
+    "sms.ok": ("{path}：短信模板正确（{count} 条）", "{path}: SMS texts are valid ({count})"),
+    "sms.already_off": ("{patient_id} 已经退订短信", "{patient_id} has already unsubscribed "
+                        "from SMS"),
+    "sms.already_on": ("{patient_id} 没有退订短信", "{patient_id} has not unsubscribed from SMS"),
+    "sms.outside_hours": ("--at {at} 不在短信发送时段 {start}–{end} 内；最早 {next} 发送",
+                          "--at {at} is outside the sending hours {start}–{end}; the next "
+                          "time is {next}"),
+    "sms.at_other_day": ("--at {at} 不在 {date} 这一天：批次在当天发送",
+                         "--at {at} is not on {date}: a day's batch is sent that day"),
+    "sms.no_receipt": ("{path}：回执文件不存在", "{path}: no such receipt file"),
+    "sms.bad_receipt": ("{path}（{where}）：读不懂的回执：{reason}",
+                        "{path} ({where}): not a receipt followup can read: {reason}"),
+    "sms.receipt_row": ("第 {n} 条", "record {n}"),
+    "sms.need_signature": ("还没有短信签名：请在 followup.toml 的 [sms] 中设置 signature",
+                           "no SMS signature yet: set signature under [sms] in followup.toml"),
+    "sms.no_code": ("模板 {template} 没有 {platform} 的模板编号：请在 sms.toml 中设置 code",
+                    "text {template} has no {platform} template code: set code in sms.toml"),
+    "sms.need_app_id": ("还没有腾讯云 SmsSdkAppId：请在 followup.toml 的 [sms] 中设置 "
+                        "tencent_app_id", "no Tencent SmsSdkAppId yet: set tencent_app_id under "
+                        "[sms] in followup.toml"),
+    "sms.kind.unreachable": ("三次未接通", "three calls unanswered"),
+    "sms.kind.reminder": ("提醒", "reminder"),
+    "sms.kind.birthday": ("生日祝福", "birthday greeting"),
+    "sms.length": ("{length} 字 / {parts} 条", "{length} chars / {parts} part(s)"),
+    "sms.col.patient": ("患者", "Patient"),
+    "sms.col.phone": ("电话", "Phone"),
+    "sms.col.why": ("原因", "Why"),
+    "sms.col.text": ("短信内容", "Text"),
+    "sms.col.length": ("长度", "Length"),
+    "sms.plan_title": ("{date} 的短信：{count} 条", "SMS of {date}: {count}"),
+    "sms.held": ("另有 {count} 条超过每日上限，未列入", "{count} more are over the daily limit "
+                 "and left out"),
+    "sms.sent_before": ("{date} 已经发送过 {count} 条", "{count} already sent for {date}"),
+    "sms.already_sent": ("{date} 的短信已经导出过（{count} 条），没有新的；要重发请加 --again",
+                         "the SMS of {date} were already exported ({count}) and none is new; "
+                         "add --again to send them once more"),
+    "sms.nothing": ("{date} 没有要发的短信", "no SMS to send for {date}"),
+    "sms.exported": ("已导出 {count} 条短信（共 {parts} 条计费）到 {path}，已记为待发送",
+                     "{count} SMS ({parts} billed parts) written to {path} and recorded as "
+                     "queued"),
+    "sms.result": ("回执：送达 {delivered}，失败 {failed}（已回到回访清单），未出结果 {pending}，"
+                   "已读过 {already}，找不到 {unknown}",
+                   "receipt: {delivered} delivered, {failed} failed (back on the sheet), "
+                   "{pending} pending, {already} read before, {unknown} unknown"),
+    "sms.failed_call": ("短信发送失败：请电话联系", "SMS failed: call"),
+    "sms.status.queued": ("短信待发送", "SMS queued"),
+    "sms.status.delivered": ("短信已送达", "SMS delivered"),
+    "sms.status.failed": ("短信发送失败", "SMS failed"),
+    "patient.sms": ("短信", "SMS"),
+    "patient.flag.sms_off": ("【退订短信】", "[no SMS]"),
+    "patient.sms_off_done": ("{patient_id} 已退订短信", "{patient_id} unsubscribed from SMS"),
+    "patient.sms_on_done": ("{patient_id} 恢复接收短信", "{patient_id} takes SMS again"),
+    "patient.event.sms_off": ("退订短信", "unsubscribed from SMS"),
+    "patient.event.sms_on": ("恢复短信", "SMS allowed again"),
 }

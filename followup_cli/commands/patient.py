@@ -1,4 +1,4 @@
-"""followup patient PATIENT_ID | set-phone | allow-calls | bad-phones"""
+"""followup patient PATIENT_ID | set-phone | allow-calls | bad-phones | sms-off | sms-on"""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def register(app: typer.Typer) -> None:
     group.command("set-phone")(set_phone_cli)
     group.command("allow-calls")(allow_calls_cli)
     group.command("bad-phones")(bad_phones_cli)
+    group.command("sms-off")(sms_off_cli)
+    group.command("sms-on")(sms_on_cli)
     app.add_typer(group, name="patient")
 
 
@@ -64,6 +66,7 @@ def render(history: dict[str, Any]) -> None:
     p = history["patient"]
     flags = [t("patient.flag.do_not_call")] if p["do_not_call"] else []
     flags += [t("patient.flag.phone_bad")] if p["phone_bad"] else []
+    flags += [t("patient.flag.sms_off")] if p.get("sms_off") else []
     sys.stdout.write(paragraph(f"{p['name']}  {p['patient_id']}  {p['phone']}  "
                                f"{p['vip_tier'] or ''}  {p['birthday'] or ''}  "
                                f"{' '.join(flags)}".rstrip()))
@@ -101,6 +104,12 @@ def render(history: dict[str, Any]) -> None:
     for e in history["events"]:
         rows.append((e["at"].replace("T", " ")[:16], t(f"patient.event.{e['action']}"),
                      " · ".join(filter(None, (e["agent"], e["reason"])))))
+    statuses = {"queued": t("sms.status.queued"), "delivered": t("sms.status.delivered"),
+                "failed": t("sms.status.failed")}
+    for m in history.get("sms", []):
+        rows.append((m["send_at"].replace("T", " ")[:16], t("patient.sms") + f" #{m['sms_id']}",
+                     " · ".join(filter(None, (statuses[m["status"]], m["text"],
+                                              m["status_detail"])))))
     columns = [Column(t(f"patient.col.{key}")) for key in ("when", "what", "detail")]
     rows.sort(key=lambda r: r[0])
     sys.stdout.write(draw(columns, rows))
@@ -166,3 +175,42 @@ def bad_phones_cli(
                           ("reported_at", t("patient.col.reported")),
                           ("waiting", t("patient.col.waiting"))],
                    title=t("patient.bad_phones", count=len(rows)))
+
+
+def _sms_switch(ctx: typer.Context, patient_id: str, reason: str, agent: str | None,
+                off: bool) -> None:
+    from followup_cli import clock
+    from followup_cli.agents import default_agent
+    from followup_cli.sms import set_sms
+
+    with state(ctx).ledger() as conn:
+        set_sms(conn, patient_id, off=off, reason=reason, agent=agent or default_agent(),
+                now=clock.now())
+    typer.echo(t("patient.sms_off_done" if off else "patient.sms_on_done",
+                 patient_id=patient_id))
+
+
+def sms_off_cli(
+    ctx: typer.Context,
+    patient_id: Annotated[str, typer.Argument(help="The patient's id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why: the patient's words.")] = "",
+    agent: Annotated[str | None, typer.Option("--agent", help="Who recorded it.")] = None,
+) -> None:
+    """The patient unsubscribes from SMS (recorded with who and why); calls go on.
+
+    患者退订短信（记录操作人和原因）；电话回访照常。
+    """
+    _sms_switch(ctx, patient_id, reason, agent, off=True)
+
+
+def sms_on_cli(
+    ctx: typer.Context,
+    patient_id: Annotated[str, typer.Argument(help="The patient's id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why SMS may be sent again.")] = "",
+    agent: Annotated[str | None, typer.Option("--agent", help="Who decided.")] = None,
+) -> None:
+    """The patient takes SMS again (recorded with who and why).
+
+    恢复给患者发短信（记录操作人和原因）。
+    """
+    _sms_switch(ctx, patient_id, reason, agent, off=False)

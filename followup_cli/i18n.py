@@ -763,6 +763,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "'{line}'"),
     "sms.check.tencent": ("{where}：腾讯云短信审核会拒绝“{word}”一类用语",
                           "{where}: Tencent Cloud's review refuses wording like '{word}'"),
+    "sms.check.in_file": ("{path}：{problems}", "{path}: {problems}"),
     "sms.ok": ("{path}：短信模板正确（{count} 条）", "{path}: SMS texts are valid ({count})"),
     "sms.already_off": ("{patient_id} 已经退订短信", "{patient_id} has already unsubscribed "
                         "from SMS"),
@@ -811,6 +812,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sms.status.queued": ("短信待发送", "SMS queued"),
     "sms.status.delivered": ("短信已送达", "SMS delivered"),
     "sms.status.failed": ("短信发送失败", "SMS failed"),
+    "import.sms_off": ("{count} 位患者退订短信（来自导出的短信退订列）",
+                       "{count} patient(s) unsubscribed from SMS (the export's 短信退订 column)"),
+    "explain.sms": ("短信：报告期内导出的短信条数（sms_sent），及其待回执、已送达、发送失败的条数，"
+                    "按类别分列。短信不是电话：不计入拨打次数，也不算接通。",
+                    "SMS: the messages exported for days in the period (sms_sent), and of them "
+                    "queued (no receipt yet), delivered and failed, by category. An SMS is not a "
+                    "call: it is never an attempt and never counts as reached."),
+    "report.by_sms": ("短信", "SMS"),
+    "report.sms_total": ("合计", "Total"),
+    "figure.sms_sent": ("已发短信", "SMS sent"),
+    "figure.sms_queued": ("待回执", "Queued"),
+    "figure.sms_delivered": ("已送达", "Delivered"),
+    "figure.sms_failed": ("发送失败", "Failed"),
     "patient.sms": ("短信", "SMS"),
     "patient.flag.sms_off": ("【退订短信】", "[no SMS]"),
     "patient.sms_off_done": ("{patient_id} 已退订短信", "{patient_id} unsubscribed from SMS"),

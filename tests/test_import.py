@@ -67,7 +67,7 @@ def test_import_chinese_export(cli, tmp_path: Path, db: Path, encoding: str) -> 
         "general_projects": {"健康体检": 1},
         # the 3-, 6- and 12-month calls and a birthday in 2027, whose holidays are unknown
         "provisional_tasks": 10, "replanned": 0, "bad_rows": 0, "dry_run": False,
-        "sheet": None, "ignored_columns": [],
+        "sheet": None, "ignored_columns": [], "sms_unsubscribed": 0,
     }
     data = dump(db)
     phones = {p["patient_id"]: p["phone"] for p in data["patients"]}

@@ -69,6 +69,8 @@ def import_visits_cli(
             typer.echo(t("import.ignored", columns="、".join(summary.ignored)))
         if summary.no_callback:
             typer.echo(t("import.no_callback", count=summary.no_callback))
+        if summary.sms_off:
+            typer.echo(t("import.sms_off", count=summary.sms_off))
         if summary.general:
             projects = "、".join(f"{p} ({n})" for p, n in sorted(summary.general.items()))
             typer.echo(t("import.general", projects=projects))

@@ -185,6 +185,16 @@ def render(report: dict[str, Any], categories: dict[str, str]) -> None:
         width = max(map(len, bars.values()))
         for score, bar in bars.items():
             write(f" {score}  {bar:<{width}}  {dist[score]}\n")
+    if report.get("sms_sent"):
+        sms_keys = ("sms_sent", "sms_queued", "sms_delivered", "sms_failed")
+        by_category = report.get("sms_by_category") or {}
+        rows = [[categories.get(name, name), *(str(figures[k[4:]]) for k in sms_keys)]
+                for name, figures in by_category.items()]
+        rows.append([t("report.sms_total"), *(str(report[k]) for k in sms_keys)])
+        write(draw([Column(t("report.col.category"), fold=False),
+                    *(Column(t(label), right=True) for label in (
+                        "figure.sms_sent", "figure.sms_queued", "figure.sms_delivered",
+                        "figure.sms_failed"))], rows, title=t("report.by_sms")))
     sections = [("branch", BRANCH_COLUMNS), ("agent", AGENT_COLUMNS),
                 ("category", TASK_COLUMNS), ("project", TASK_COLUMNS),
                 ("doctor", TASK_COLUMNS), ("consultant", TASK_COLUMNS)]

@@ -80,6 +80,7 @@ class Settings(NamedTuple):
     daily_limit: int
     max_parts: int
     tencent_app_id: str | None
+    clinic: str | None = None   # [clinic] name: what {clinic} stands for
 
 
 # --- the texts and the settings ------------------------------------------------------
@@ -93,9 +94,11 @@ def load_templates(clinic_file: StrPath | None = None) -> Templates:
     if clinic_file is not None:
         path = clinic_file
         own = read_toml(clinic_file)
-        for key in own:
+        for key, value in own.items():
             if key not in ("common", "touchpoints"):
                 raise _fail(path, key, "unknown table (common, touchpoints)")
+            if not isinstance(value, dict):
+                raise _fail(path, key, "must be a table")
         data["common"] = {**data.get("common", {}), **own.get("common", {})}
         touchpoints = {c: dict(v) for c, v in data.get("touchpoints", {}).items()}
         for category, table in own.get("touchpoints", {}).items():
@@ -179,11 +182,12 @@ def load_settings(config: dict[str, Any], path: StrPath) -> Settings:
     if unknown:
         raise _fail(path, f"sms.{sorted(unknown)[0]}", "unknown key (signature, unsubscribe, "
                     "hours, daily_limit, max_parts, tencent_app_id)")
+    clinic = config.get("clinic", {}).get("name") if isinstance(
+        config.get("clinic"), dict) else None
+    clinic = clinic if isinstance(clinic, str) and given(clinic) else None
     signature = raw.get("signature")
     if signature is None:
-        clinic = config.get("clinic", {}).get("name") if isinstance(
-            config.get("clinic"), dict) else None
-        signature = clinic if isinstance(clinic, str) and given(clinic) else None
+        signature = clinic
     elif not isinstance(signature, str) or not given(signature) or len(signature) > 20 \
             or any(c in signature for c in "【】[]"):
         raise _fail(path, "sms.signature", "expected the signature's name, without 【】, "
@@ -214,7 +218,7 @@ def load_settings(config: dict[str, Any], path: StrPath) -> Settings:
     if app_id is not None and (not isinstance(app_id, str) or not given(app_id)):
         raise _fail(path, "sms.tencent_app_id", "expected the SmsSdkAppId as a text")
     return Settings(signature, dict(unsubscribe), start, end, numbers["daily_limit"],
-                    numbers["max_parts"], app_id)
+                    numbers["max_parts"], app_id, clinic)
 
 
 def parts(length: int) -> int:
@@ -333,8 +337,8 @@ SELECT t.task_id, t.patient_id, t.visit_id, t.category, t.touchpoint, t.due_date
 
 
 def plan_day(conn: sqlite3.Connection, rules: RulePack, templates: Templates,
-             settings: Settings, day: date, lang: str, *, clinic: str | None = None,
-             again: bool = False, reveal: bool = False) -> Plan:
+             settings: Settings, day: date, lang: str, *, again: bool = False,
+             reveal: bool = False) -> Plan:
     """The messages of `day`, one per patient, in the order they are sent. With `again`,
     the day's messages already recorded are planned once more (a batch sent again)."""
     params = {"d": day.isoformat(), "again": int(again),
@@ -364,7 +368,7 @@ def plan_day(conn: sqlite3.Connection, rules: RulePack, templates: Templates,
              "category": row["category"], "touchpoint": row["touchpoint"],
              "due_date": row["due_date"], "project": row["project"], "doctor": row["doctor"]})
     signature = settings.signature or t("sms.no_signature")
-    values_of = {"clinic": clinic or signature}
+    values_of = {"clinic": settings.clinic or signature}
     messages = [_message(rows[pid], found, templates, settings, signature, lang, values_of,
                          reveal) for pid, found in reasons.items()]
     messages.sort(key=lambda m: (KINDS.index(m["reasons"][0]["kind"]), m["patient_id"]))
@@ -555,7 +559,12 @@ def read_receipt(path: StrPath) -> list[Receipt]:
         import csv
         import io
 
-        records = list(csv.DictReader(io.StringIO(text)))
+        reader = csv.DictReader(io.StringIO(text))
+        try:
+            records = list(reader)
+        except csv.Error as e:   # a field past csv's limit, a quote left open
+            raise FollowupError(t("sms.bad_receipt", path=path, where=f"line {reader.line_num}",
+                                  reason=str(e))) from None
     out = []
     for n, record in enumerate(records, start=1):
         out.append(_receipt(path, n, record))
@@ -570,6 +579,9 @@ def _json_records(path: StrPath, text: str) -> list[Any]:
     except json.JSONDecodeError as e:
         raise FollowupError(t("sms.bad_receipt", path=path, where=f"line {e.lineno}",
                               reason="not JSON")) from None
+    except RecursionError:   # nested deeper than any receipt
+        raise FollowupError(t("sms.bad_receipt", path=path, where="-",
+                              reason="nested too deep")) from None
     if isinstance(data, dict):
         data = data.get("Response", data)
         for key in ("SmsSendDetailDTOs", "PullSmsSendStatusSet"):

@@ -47,7 +47,7 @@ def _plan(st: State, conn: Any, day: Any, *, again: bool = False, reveal: bool =
     from followup_cli.sms import plan_day
 
     return plan_day(conn, st.rule_pack(), templates(st), settings(st), day, current(),
-                    clinic=st.clinic_name(), again=again, reveal=reveal)
+                    again=again, reveal=reveal)
 
 
 def plan_cli(

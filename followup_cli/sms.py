@@ -287,8 +287,8 @@ def set_sms(conn: sqlite3.Connection, patient_id: str, *, off: bool, reason: str
                         (patient_id,)).fetchone() is None:
             raise FollowupError(t("log.no_patient", patient_id=patient_id))
         if sms_off(conn, patient_id) == off:
-            raise FollowupError(t("sms.already_off" if off else "sms.already_on",
-                                  patient_id=patient_id))
+            raise FollowupError(t("sms.already_off", patient_id=patient_id) if off
+                                else t("sms.already_on", patient_id=patient_id))
         conn.execute("INSERT INTO patient_events (patient_id, at, agent, action, reason) "
                      "VALUES (?, ?, ?, ?, ?)", (patient_id, now.isoformat(timespec="seconds"),
                                                 agent, "sms_off" if off else "sms_on",

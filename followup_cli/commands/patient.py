@@ -186,8 +186,8 @@ def _sms_switch(ctx: typer.Context, patient_id: str, reason: str, agent: str | N
     with state(ctx).ledger() as conn:
         set_sms(conn, patient_id, off=off, reason=reason, agent=agent or default_agent(),
                 now=clock.now())
-    typer.echo(t("patient.sms_off_done" if off else "patient.sms_on_done",
-                 patient_id=patient_id))
+    typer.echo(t("patient.sms_off_done", patient_id=patient_id) if off
+               else t("patient.sms_on_done", patient_id=patient_id))
 
 
 def sms_off_cli(

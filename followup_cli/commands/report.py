@@ -192,9 +192,9 @@ def render(report: dict[str, Any], categories: dict[str, str]) -> None:
                 for name, figures in by_category.items()]
         rows.append([t("report.sms_total"), *(str(report[k]) for k in sms_keys)])
         write(draw([Column(t("report.col.category"), fold=False),
-                    *(Column(t(label), right=True) for label in (
-                        "figure.sms_sent", "figure.sms_queued", "figure.sms_delivered",
-                        "figure.sms_failed"))], rows, title=t("report.by_sms")))
+                    *(Column(label, right=True) for label in (
+                        t("figure.sms_sent"), t("figure.sms_queued"), t("figure.sms_delivered"),
+                        t("figure.sms_failed")))], rows, title=t("report.by_sms")))
     sections = [("branch", BRANCH_COLUMNS), ("agent", AGENT_COLUMNS),
                 ("category", TASK_COLUMNS), ("project", TASK_COLUMNS),
                 ("doctor", TASK_COLUMNS), ("consultant", TASK_COLUMNS)]

@@ -102,12 +102,11 @@ def check_cli(
 def _check_sms(st: State, pack: RulePack, files: list[Path | None]) -> None:
     """Every SMS text: known placeholders, the length with the signature, the unsubscribe
     line on promotional texts; Tencent's refused wording is a warning."""
-    from followup_cli.commands.sms import settings
     from followup_cli.errors import FollowupError
     from followup_cli.output.formats import warn
     from followup_cli.sms import DEFAULT_PATH, check, load_templates
 
-    config = settings(st)
+    config = st.sms_settings()
     for sms_file in files or [None]:
         templates = load_templates(sms_file)
         errors, warnings = check(templates, config, pack)

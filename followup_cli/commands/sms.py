@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 from followup_cli.lazy import pathlib, typer
 from followup_cli.options import State, a_file, check_choice, state
-
-if TYPE_CHECKING:
-    from followup_cli.sms import Settings, Templates
 
 KIND_LABELS = {"unreachable": "sms.kind.unreachable", "reminder": "sms.kind.reminder",
                "birthday": "sms.kind.birthday"}
@@ -27,26 +24,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="sms")
 
 
-def templates(st: State) -> Templates:
-    """The SMS texts: the default ones, with the clinic's sms.toml next to the ledger."""
-    from followup_cli.sms import load_templates
-
-    own = st.beside_ledger("sms.toml")
-    return load_templates(own if os.path.exists(own) else None)
-
-
-def settings(st: State) -> Settings:
-    """[sms] of the clinic's followup.toml."""
-    from followup_cli.sms import load_settings
-
-    return load_settings(st.config(), st.beside_ledger("followup.toml"))
-
-
 def _plan(st: State, conn: Any, day: Any, *, again: bool = False, reveal: bool = False) -> Any:
     from followup_cli.i18n import current
     from followup_cli.sms import plan_day
 
-    return plan_day(conn, st.rule_pack(), templates(st), settings(st), day, current(),
+    return plan_day(conn, st.rule_pack(), st.sms_texts(), st.sms_settings(), day, current(),
                     again=again, reveal=reveal)
 
 
@@ -130,7 +112,7 @@ def export_cli(
     now = clock.now()
     the_day = clock.parse_day(day) if day is not None else now.date()
     st = state(ctx)
-    config = settings(st)
+    config = st.sms_settings()
     if at is not None:
         send_at = clock.parse_datetime(at, "--at")
     else:

@@ -378,6 +378,18 @@ def plan_day(conn: sqlite3.Connection, rules: RulePack, templates: Templates,
     return Plan(day, messages[:room], max(len(messages) - room, 0), skipped, sent)
 
 
+def plan_birthdays_for(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar,
+                       day: date, today: date) -> None:
+    """Members' birthdays planned through `day`'s next year, as the call sheet tops them
+    up: a day's greetings are there even if no sheet of that year was looked at yet."""
+    from followup_cli import planning
+    from followup_cli.ledger import transaction
+
+    if planning.birthdays_planned_through(conn) < day.year + 1:
+        with transaction(conn):
+            planning.top_up_birthdays(conn, rules, cal, day, today)
+
+
 def _kind_of(rules: RulePack, category: str) -> str | None:
     found = rules.categories.get(category)
     return found.kind if found is not None else None

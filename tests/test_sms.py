@@ -546,3 +546,17 @@ def test_report_counts_sms_by_category_never_as_calls(cli, ledger: Path, tmp_pat
     assert "SMS" in cli("report", "--month", "2026-11").out
     zh = cli("--lang", "zh", "report", "--month", "2026-11").out
     assert "已发短信" in zh and "发送失败" in zh
+
+
+def test_a_later_years_birthdays_are_planned_first(cli, ledger: Path) -> None:
+    assert query(ledger, "SELECT 1 FROM tasks WHERE plan_key LIKE 'birthday/C4/2029/%'") == []
+    assert cli("sms", "plan", "--date", "2029-01-02").code == 0
+    ((due,),) = query(ledger, "SELECT due_date FROM tasks "
+                              "WHERE plan_key LIKE 'birthday/C4/2029/%'")
+    assert "C4" in [m["patient_id"] for m in plan_on(cli, due)["messages"]]
+
+
+def plan_on(cli, day: str) -> dict:  # noqa: ANN001
+    result = cli("sms", "plan", "--date", day, "--format", "json")
+    assert result.code == 0, result.err
+    return result.json()

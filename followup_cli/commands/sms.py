@@ -25,10 +25,13 @@ def register(app: typer.Typer) -> None:
 
 
 def _plan(st: State, conn: Any, day: Any, *, again: bool = False, reveal: bool = False) -> Any:
+    from followup_cli import clock
     from followup_cli.i18n import current
-    from followup_cli.sms import plan_day
+    from followup_cli.sms import plan_birthdays_for, plan_day
 
-    return plan_day(conn, st.rule_pack(), st.sms_texts(), st.sms_settings(), day, current(),
+    rules = st.rule_pack()
+    plan_birthdays_for(conn, rules, st.clinic_calendar(), day, clock.today())
+    return plan_day(conn, rules, st.sms_texts(), st.sms_settings(), day, current(),
                     again=again, reveal=reveal)
 
 

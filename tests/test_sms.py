@@ -560,3 +560,27 @@ def plan_on(cli, day: str) -> dict:  # noqa: ANN001
     result = cli("sms", "plan", "--date", day, "--format", "json")
     assert result.code == 0, result.err
     return result.json()
+
+
+def test_plan_table(cli, ledger: Path) -> None:
+    result = cli("sms", "plan", "--date", DAY)
+    assert result.code == 0
+    assert result.out == TABLE
+    assert result.err == ""
+    assert cli("sms", "plan", "--date", "2026-12-30").out == "no SMS to send for 2026-12-30\n"
+
+
+TABLE = """\
+SMS of 2026-11-04: 2
+┏━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━┓
+┃ Patient ┃ Phone       ┃ Why                    ┃ Text                     ┃ Length               ┃
+┡━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━┩
+│ C2      │ 137****7890 │ three calls unanswered │ 【美丽诊所】Dear 冯雪,   │ 68 chars / 1 part(s) │
+│ 冯雪    │             │                        │ we tried to call you     │                      │
+│         │             │                        │ about 光子嫩肤. Please   │                      │
+│         │             │                        │ call us back.            │                      │
+│ C4      │ 139****0004 │ birthday greeting      │ 【美丽诊所】Dear 李娜,   │ 49 chars / 1 part(s) │
+│ 李娜    │             │                        │ happy birthday! Reply T  │                      │
+│         │             │                        │ to opt out               │                      │
+└─────────┴─────────────┴────────────────────────┴──────────────────────────┴──────────────────────┘
+"""

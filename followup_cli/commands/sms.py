@@ -58,6 +58,10 @@ def plan_cli(
         emit_json({"date": the_day.isoformat(), "messages": plan.messages, "held": plan.held,
                    "skipped": plan.skipped, "sent": plan.sent})
         return
+    if not plan.messages:
+        typer.echo(t("sms.nothing", date=the_day.isoformat()))
+        _notes(plan)
+        return
     from followup_cli.output.tables import Column, draw
 
     rows = [(f"{m['patient_id']}\n{m['name']}", m["phone"],

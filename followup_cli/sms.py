@@ -692,9 +692,11 @@ def patient_messages(conn: sqlite3.Connection, patient_id: str) -> list[dict[str
 def figures(conn: sqlite3.Connection, start: str, end: str,
             category: str | None = None) -> dict[str, Any]:
     """The messages of days in [start, end): sent, and by status, overall and by category.
-    A message is never a call: none of this counts as reached."""
+    A day's message sent again counts once, as its last sending stands. A message is never
+    a call: none of this counts as reached."""
     rows = conn.execute(
-        "SELECT category, status, count(*) AS n FROM sms WHERE day >= ? AND day < ? "
+        "SELECT category, status, count(*) AS n FROM sms WHERE sms_id IN ("
+        "SELECT max(sms_id) FROM sms WHERE day >= ? AND day < ? GROUP BY patient_id, day) "
         "AND (? IS NULL OR category = ?) GROUP BY category, status",
         (start, end, category, category)).fetchall()
     by: dict[str, dict[str, int]] = {}

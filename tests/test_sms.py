@@ -584,3 +584,11 @@ SMS of 2026-11-04: 2
 │         │             │                        │ to opt out               │                      │
 └─────────┴─────────────┴────────────────────────┴──────────────────────────┴──────────────────────┘
 """
+
+
+def test_a_day_sent_again_counts_once_in_the_report(cli, ledger: Path, tmp_path: Path) -> None:
+    _sent(cli, tmp_path)
+    assert cli("sms", "export", "--date", DAY, "--at", AT, "--format", "csv", "--again",
+               "-O", str(tmp_path / "b.csv")).code == 0
+    report = cli("report", "--month", "2026-11", "--format", "json").json()
+    assert (report["sms_sent"], report["sms_queued"]) == (2, 2)

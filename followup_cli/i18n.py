@@ -812,8 +812,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sms.status.queued": ("短信待发送", "SMS queued"),
     "sms.status.delivered": ("短信已送达", "SMS delivered"),
     "sms.status.failed": ("短信发送失败", "SMS failed"),
-    "import.sms_off": ("{count} 位患者退订短信（来自导出的短信退订列）",
-                       "{count} patient(s) unsubscribed from SMS (the export's 短信退订 column)"),
+    "import.sms_off": ("{count} 位患者退订短信（来自导出的短信退订/拒收短信列）",
+                       "{count} patient(s) unsubscribed from SMS (the export's 短信退订/拒收短信 "
+                       "column)"),
     "explain.sms": ("短信：报告期内导出的短信条数（sms_sent），及其待回执、已送达、发送失败的条数，"
                     "按类别分列。短信不是电话：不计入拨打次数，也不算接通。",
                     "SMS: the messages exported for days in the period (sms_sent), and of them "

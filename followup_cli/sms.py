@@ -397,14 +397,14 @@ def _kind_of(rules: RulePack, category: str) -> str | None:
 
 def _reason(row: sqlite3.Row, rules: RulePack, templates: Templates, day: date) -> str | None:
     """Why this task may be messaged on `day`, if it may."""
+    if row["touchpoint"] == SMS_FAILED:   # the call an SMS that failed asked for
+        return None
     if row["status"] == "unreachable":
         last = row["last_call"]
         if last is None or not (day - timedelta(days=UNREACHABLE_DAYS)
                                 < date.fromisoformat(last[:10]) <= day):
             return None
         return "unreachable"
-    if row["touchpoint"] == SMS_FAILED:
-        return None
     template = templates.of(row["category"], row["touchpoint"])
     if _kind_of(rules, row["category"]) == "birthday":
         return "birthday" if template is not None else None

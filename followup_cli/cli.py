@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from typer._click.exceptions import UsageError
 
 ROOT_OPTIONS = ("--db", "--rules", "--calendar", "--lang")
-PATIENT_SUBCOMMANDS = ("show", "set-phone", "allow-calls", "bad-phones")
+PATIENT_SUBCOMMANDS = ("show", "set-phone", "allow-calls", "bad-phones", "sms-off", "sms-on")
 
 
 def hoist_root_options(argv: list[str]) -> list[str]:
@@ -52,7 +52,7 @@ COMMANDS = {
     "init": "init", "due": "due", "log": "log", "report": "report", "script": "script",
     "audit": "audit", "assign": "assign", "backup": "backup", "doctor": "doctor",
     "import": "import_", "rules": "rules", "calendar": "calendar",
-    "complaint": "complaint", "patient": "patient", "config": "config",
+    "complaint": "complaint", "patient": "patient", "sms": "sms", "config": "config",
 }
 
 

@@ -86,6 +86,9 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "unreadable": N_("could not be read (the ledger is damaged)"),
     },
     "explain": {
+        "sms": N_("SMS: the messages exported for days in the period (sms_sent), and of "
+                  "them queued (no receipt yet), delivered and failed, by category. An "
+                  "SMS is not a call: it is never an attempt and never counts as reached."),
         "attempts": N_("Calls: calls made in the period (by call time); voided calls left out, "
                        "amended calls as amended."),
         "breakdowns": N_("Breakdowns: the same figures per agent (who last called), category, "
@@ -129,6 +132,10 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
                           "off)."),
     },
     "figure": {
+        "sms_sent": N_("SMS sent"),
+        "sms_queued": N_("Queued"),
+        "sms_delivered": N_("Delivered"),
+        "sms_failed": N_("Failed"),
         "attempts": N_("Calls"),
         "complaints_closed": N_("Complaints closed"),
         "complaints_opened": N_("Complaints opened"),
@@ -178,6 +185,8 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "when": N_("When"),
     },
     "patient.event": {
+        "sms_off": N_("unsubscribed from SMS"),
+        "sms_on": N_("SMS allowed again"),
         "allow_calls": N_("calls allowed again"),
         "do_not_call": NC_("patient.event", "do not call"),
         "phone_changed": N_("phone changed"),

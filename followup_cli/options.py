@@ -82,6 +82,19 @@ class State(NamedTuple):
         own = self.beside_ledger("scripts.toml")
         return load_scripts(own if os.path.exists(own) else None)
 
+    def sms_texts(self):  # noqa: ANN201
+        """The SMS texts: the default ones, with the clinic's sms.toml next to the ledger."""
+        from followup_cli.sms import load_templates
+
+        own = self.beside_ledger("sms.toml")
+        return load_templates(own if os.path.exists(own) else None)
+
+    def sms_settings(self):  # noqa: ANN201
+        """[sms] of the clinic's followup.toml: signature, unsubscribe line, hours, limits."""
+        from followup_cli.sms import load_settings
+
+        return load_settings(self.config(), self.beside_ledger("followup.toml"))
+
     def clinic_name(self) -> str | None:
         name = self.config().get("clinic", {}).get("name")
         from followup_cli.text import given

@@ -60,8 +60,11 @@ def timeline(conn: sqlite3.Connection, patient_id: str, today: date, now: dateti
 
         audit.record(conn, agent=viewer, action=f"patient {patient_id} --reveal",
                      patient_ids=[patient_id], at=now)
+    from followup_cli.sms import patient_messages, sms_off
+
+    info["sms_off"] = sms_off(conn, patient_id)
     return {"patient": info, "visits": visits, "tasks": tasks, "calls": calls,
-            "complaints": cases, "events": events}
+            "complaints": cases, "events": events, "sms": patient_messages(conn, patient_id)}
 
 
 def task_state(task: dict[str, Any], today: date) -> str:

@@ -20,7 +20,7 @@ BREAKDOWNS = ("agent", "category", "project", "doctor", "consultant")
 CONVERSION_DAYS = 30
 # the figures `--explain` defines, in the order it prints them
 EXPLAINED = (*HEADLINE, "satisfaction_distribution", "complaint_deadlines",
-             "complaints_open_at_month_end", "breakdowns", "change")
+             "complaints_open_at_month_end", "sms", "breakdowns", "change")
 
 
 def parse_month(value: str) -> tuple[date, date]:
@@ -154,6 +154,10 @@ def period_report(conn: sqlite3.Connection, start: date, end: date, today: date,
     report["consults_reached"] = consults_reached
     report["conversion_rate"] = _rate(len(converted), consults_reached)
     report["late_plans"] = late
+    from followup_cli.sms import figures as sms_figures
+
+    # messages are not calls: nothing here counts as an attempt or as reached
+    report.update(sms_figures(conn, span["start"], end.isoformat(), category))
     by_agent = {}
     for name in sorted({r["agent"] for r in tasks if r["agent"]} |
                        {r["agent"] for r in calls if r["agent"]}):
@@ -234,7 +238,8 @@ def complaint_figures(conn: sqlite3.Connection, start: date, end: date,
 SUMMED = ("due", "done", "on_time", "missed", "unreachable", "attempts", "reached", "failed",
           "nps_responses", "nps_promoters", "nps_detractors", "notes_short",
           "complaints_opened", "complaints_closed", "complaints_open_at_month_end",
-          "conversions", "consults_reached", "late_plans")
+          "conversions", "consults_reached", "late_plans", "sms_sent", "sms_queued",
+          "sms_delivered", "sms_failed")
 
 
 def branch_labels(paths: list[str], names: list[str | None]) -> list[str]:

@@ -99,6 +99,8 @@ def task_record(conn: sqlite3.Connection, task_id: int, day: date,
 
 def purpose_of(rules: RulePack, category_id: str, touchpoint: str) -> str:
     """What a touchpoint is for, in the user's language (its id if the rules lost it)."""
+    if touchpoint == "sms_failed":   # sms.SMS_FAILED: the call a failed SMS asks for
+        return t("SMS failed: call")
     category = rules.categories.get(category_id)
     for tp in category.touchpoints if category is not None else ():
         if tp.id == touchpoint:

@@ -784,3 +784,46 @@ def test_a_hostile_config_file(small_demo: Path, tmp_path: Path, capsys, monkeyp
     assert small_demo.read_bytes() == before
     if kind in ("not UTF-8", "NUL", "huge", "a table"):
         assert config.read_bytes() == content
+
+
+# --- SMS (issue 20): receipts and texts a user hands in -----------------------------------
+
+@pytest.mark.parametrize("content", [
+    b"[" * 100_000,                                             # nested past any receipt
+    "手机号码,发送状态\n\"".encode() + b"x" * 200_000 + "\",成功\n".encode(),  # csv's limit
+    b"\xff\xfe\x00garbage\x81\x82",                              # not text
+    "手机号码,发送状态\n137\x0034567890,成功\n".encode(),            # a NUL inside
+    b'[{"PhoneNum": ["x"], "SendStatus": {"a": 1}}]',          # values of the wrong type
+    b'{"PullSmsSendStatusSet": 5}',
+    b"",
+])
+def test_hostile_sms_receipts_are_refused(tmp_path: Path, capsys,
+                                          content: bytes) -> None:  # noqa: ANN001
+    db = tmp_path / "l.db"
+    assert run(["--db", str(db), "init"]) == 0
+    receipt = tmp_path / "r.csv"
+    receipt.write_bytes(content)
+    capsys.readouterr()
+    assert run(["--db", str(db), "sms", "result", str(receipt)]) == 2
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("texts", [
+    "common = 5\n", "[touchpoints]\nsurgery = 5\n", "[common]\nunreachable = 5\n",
+    '[common.unreachable]\ntext = { zh = "{name", en = "x}" }\n',
+    '[common.unreachable]\ntext = { zh = "a", en = "b" }\nremind = "yes"\n',
+    '[common.combined]\ntext = { zh = "{name}", en = "{text}" }\n',
+])
+@pytest.mark.parametrize("settings_text", ["", "clinic = 5\nsms = 5\n",
+                                            '[sms]\nhours = "25:00-26:00"\n'])
+def test_hostile_sms_texts_and_settings_are_refused(tmp_path: Path, capsys, texts: str,  # noqa: ANN001
+                                                    settings_text: str) -> None:
+    db = tmp_path / "l.db"
+    assert run(["--db", str(db), "init"]) == 0
+    (tmp_path / "sms.toml").write_text(texts, encoding="utf-8")
+    (tmp_path / "followup.toml").write_text(settings_text, encoding="utf-8")
+    capsys.readouterr()
+    assert run(["--db", str(db), "sms", "plan", "--date", "2026-11-04"]) == 2
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "Traceback" not in err

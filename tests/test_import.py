@@ -67,7 +67,7 @@ def test_import_chinese_export(cli, tmp_path: Path, db: Path, encoding: str) -> 
         "general_projects": {"健康体检": 1},
         # the 3-, 6- and 12-month calls and a birthday in 2027, whose holidays are unknown
         "provisional_tasks": 10, "replanned": 0, "bad_rows": 0, "dry_run": False,
-        "sheet": None, "ignored_columns": [],
+        "sheet": None, "ignored_columns": [], "sms_unsubscribed": 0,
     }
     data = dump(db)
     phones = {p["patient_id"]: p["phone"] for p in data["patients"]}
@@ -265,7 +265,8 @@ def test_xlsx_with_dates_and_numeric_phones(cli, tmp_path: Path, db: Path) -> No
 
 def test_gb18030_only_characters(cli, tmp_path: Path, db: Path) -> None:
     # 䶮 is in GB18030 but not in GBK
-    export = write_export(tmp_path / "v.csv", ["A1,C1,刘䶮,13800001111,2026-11-01,双眼皮,成交,,,,,,,"])
+    export = write_export(tmp_path / "v.csv",
+                          ["A1,C1,刘䶮,13800001111,2026-11-01,双眼皮,成交,,,,,,,"])
     assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
     assert dump(db)["patients"][0]["name"] == "刘䶮"
 
@@ -339,7 +340,8 @@ def test_example_export_in_data(cli) -> None:
 
 
 def test_a_visit_after_the_import_day(cli, tmp_path: Path) -> None:
-    export = write_export(tmp_path / "v.csv", ["A1,C1,周晓雯,13812345678,2026-11-20,双眼皮,成交,,,,,,,"])
+    export = write_export(tmp_path / "v.csv",
+                          ["A1,C1,周晓雯,13812345678,2026-11-20,双眼皮,成交,,,,,,,"])
     result = cli("import", "visits", str(export), "--date", "2026-11-19")
     assert result.code == 2
     assert result.err.splitlines()[1] == (
@@ -384,7 +386,8 @@ def test_chunks_and_bulk_loads_give_the_same_ledger(cli, tmp_path: Path, tuned, 
 
 
 @pytest.mark.slow
-def test_a_second_process_reads_a_large_file_the_same(cli, tmp_path: Path, tuned) -> None:  # noqa: ANN001
+def test_a_second_process_reads_a_large_file_the_same(cli, tmp_path: Path,
+                                                      tuned) -> None:  # noqa: ANN001
     """A large CSV is read and checked by a forked process (Tuning.process_bytes): the
     same summary, the same bad rows in the same order, the same messages, the same ledger
     as reading it here; and its errors still name the file and line."""
@@ -596,7 +599,8 @@ def test_every_row_gives_a_visit_or_names_its_column() -> None:
                                                           "12812345678", "1381234567"],
             ["", "2026/11/1", "2026-11-09", "1989-12-31", "2026-11-01 14:30", "2026-02-30"],
             ["", " 双眼皮"], ["", "未成交", "未到诊", "疗程结束", "已付款", "treated"],
-            [""], [""], [""], ["高", "低风险", "Medium", "严重"], ["1899-12-31", "2026-11-09", "昨天"],
+            [""], [""], [""], ["高", "低风险", "Medium", "严重"],
+                                ["1899-12-31", "2026-11-09", "昨天"],
             ["普通"], ["是", "否", "Y", "no", "也许"]]):
         for value in values:
             variants.append([*cells[:i], value, *cells[i + 1:]])
@@ -625,7 +629,8 @@ def test_a_bad_row_late_in_a_large_file_still_writes_nothing(cli, tmp_path: Path
     db = tmp_path / "ledger.db"
     if ledger_has_data:
         assert cli("--db", str(db), "import", "visits",
-                   str(write_export(tmp_path / "first.csv", ROWS)), "--date", "2026-11-08").code == 0
+                   str(write_export(tmp_path / "first.csv",
+                                    ROWS)), "--date", "2026-11-08").code == 0
     rows = [f"F{i:05d},R{i % 300:04d},魏然,139{i % 300:08d},2026-10-{1 + i % 28:02d},植发,成交,,,,,,,"
             for i in range(3000)]
     rows[2890] = rows[2890].replace("2026-10-", "2026-13-")
@@ -665,7 +670,8 @@ def test_a_visit_never_changes_patient(cli, tmp_path: Path, db: Path) -> None:
         "3,客户编号,\"visit A001 is patient C1001's in the ledger, but this row gives it to "
         "patient C1002")
     assert bad.read_text(encoding="utf-8-sig").splitlines()[1].endswith(
-        ",A001,C1002,周晓雯,138 1234 5678,2026/11/1,双眼皮,成交,整形外科,吴医生,林咨询,,1994/3/12,金卡,")
+        ",A001,C1002,周晓雯,138 1234 "
+        "5678,2026/11/1,双眼皮,成交,整形外科,吴医生,林咨询,,1994/3/12,金卡,")
     assert {v["visit_id"]: v["patient_id"] for v in dump(db)["visits"]}["A001"] == "C1001"
 
 

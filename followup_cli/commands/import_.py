@@ -81,6 +81,9 @@ def import_visits_cli(
         if summary.no_callback:
             typer.echo(tn("{n} visit marked no-callback, nothing planned",
                           "{n} visits marked no-callback, nothing planned", summary.no_callback))
+        if summary.sms_off:
+            typer.echo(t("{count} patient(s) unsubscribed from SMS (the export's 短信退订/拒收短信 "
+                         "column)", count=summary.sms_off))
         if summary.general:
             projects = "、".join(f"{p} ({n})" for p, n in sorted(summary.general.items()))
             typer.echo(t("these projects match no rule and get the general plan: "

@@ -1,4 +1,4 @@
-"""followup patient PATIENT_ID | set-phone | allow-calls | bad-phones"""
+"""followup patient PATIENT_ID | set-phone | allow-calls | bad-phones | sms-off | sms-on"""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ def register(app: typer.Typer) -> None:
         "Undo do-not-call for a patient, recording who and why."))(allow_calls_cli)
     group.command("bad-phones", help=t(
         "The fix-the-number list: patients whose number was reported wrong."))(bad_phones_cli)
+    group.command("sms-off", help=t(
+        "The patient unsubscribes from SMS (recorded with who and why); calls go on."))(sms_off_cli)
+    group.command("sms-on", help=t(
+        "The patient takes SMS again (recorded with who and why)."))(sms_on_cli)
     app.add_typer(group, name="patient")
 
 
@@ -71,6 +75,7 @@ def render(history: dict[str, Any]) -> None:
     p = history["patient"]
     flags = [t("[do not call]")] if p["do_not_call"] else []
     flags += [t("[wrong number]")] if p["phone_bad"] else []
+    flags += [t("[no SMS]")] if p.get("sms_off") else []
     sys.stdout.write(paragraph(f"{p['name']}  {p['patient_id']}  {p['phone']}  "
                                f"{p['vip_tier'] or ''}  {p['birthday'] or ''}  "
                                f"{' '.join(flags)}".rstrip()))
@@ -112,6 +117,12 @@ def render(history: dict[str, Any]) -> None:
     for e in history["events"]:
         rows.append((e["at"].replace("T", " ")[:16], label("patient.event", e['action']),
                      " · ".join(filter(None, (e["agent"], e["reason"])))))
+    statuses = {"queued": t("SMS queued"), "delivered": t("SMS delivered"),
+                "failed": t("SMS failed")}
+    for m in history.get("sms", []):
+        rows.append((m["send_at"].replace("T", " ")[:16], t("SMS") + f" #{m['sms_id']}",
+                     " · ".join(filter(None, (statuses[m["status"]], m["text"],
+                                              m["status_detail"])))))
     columns = [Column(label("patient.col", key)) for key in ("when", "what", "detail")]
     rows.sort(key=lambda r: r[0])
     sys.stdout.write(draw(columns, rows))
@@ -180,3 +191,42 @@ def bad_phones_cli(
                           ("waiting", t("Calls waiting"))],
                    title=tn("Numbers to fix: {n} patient", "Numbers to fix: {n} patients",
                             len(rows)))
+
+
+def _sms_switch(ctx: typer.Context, patient_id: str, reason: str, agent: str | None,
+                off: bool) -> None:
+    from followup_cli import clock
+    from followup_cli.agents import default_agent
+    from followup_cli.sms import set_sms
+
+    with state(ctx).ledger() as conn:
+        set_sms(conn, patient_id, off=off, reason=reason, agent=default_agent(agent),
+                now=clock.now())
+    typer.echo(t("{patient_id} unsubscribed from SMS", patient_id=patient_id) if off
+               else t("{patient_id} takes SMS again", patient_id=patient_id))
+
+
+def sms_off_cli(
+    ctx: typer.Context,
+    patient_id: Annotated[str, typer.Argument(help=t("The patient's id."))],
+    reason: Annotated[str, typer.Option("--reason", help=t("Why: the patient's words."))] = "",
+    agent: Annotated[str | None, typer.Option("--agent", help=t("Who recorded it."))] = None,
+) -> None:
+    """The patient unsubscribes from SMS (recorded with who and why); calls go on.
+
+    患者退订短信（记录操作人和原因）；电话回访照常。
+    """
+    _sms_switch(ctx, patient_id, reason, agent, off=True)
+
+
+def sms_on_cli(
+    ctx: typer.Context,
+    patient_id: Annotated[str, typer.Argument(help=t("The patient's id."))],
+    reason: Annotated[str, typer.Option("--reason", help=t("Why SMS may be sent again."))] = "",
+    agent: Annotated[str | None, typer.Option("--agent", help=t("Who decided."))] = None,
+) -> None:
+    """The patient takes SMS again (recorded with who and why).
+
+    恢复给患者发短信（记录操作人和原因）。
+    """
+    _sms_switch(ctx, patient_id, reason, agent, off=False)

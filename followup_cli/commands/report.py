@@ -190,6 +190,16 @@ def render(report: dict[str, Any], categories: dict[str, str]) -> None:
         width = max(map(len, bars.values()))
         for score, bar in bars.items():
             write(f" {score}  {bar:<{width}}  {dist[score]}\n")
+    if report.get("sms_sent"):
+        sms_keys = ("sms_sent", "sms_queued", "sms_delivered", "sms_failed")
+        by_category = report.get("sms_by_category") or {}
+        rows = [[categories.get(name, name), *(str(figures[k[4:]]) for k in sms_keys)]
+                for name, figures in by_category.items()]
+        rows.append([t("Total"), *(str(report[k]) for k in sms_keys)])
+        write(draw([Column(t("Category"), fold=False),
+                    *(Column(label, right=True) for label in (
+                        t("SMS sent"), t("Queued"), t("Delivered"),
+                        t("Failed")))], rows, title=t("SMS")))
     sections = [("branch", BRANCH_COLUMNS), ("agent", AGENT_COLUMNS),
                 ("category", TASK_COLUMNS), ("project", TASK_COLUMNS),
                 ("doctor", TASK_COLUMNS), ("consultant", TASK_COLUMNS)]

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from followup_cli.i18n import pick, t, tn
 from followup_cli.labels import label
-from followup_cli.options import check_choice, state
+from followup_cli.options import State, check_choice, state
+
+if TYPE_CHECKING:
+    from followup_cli.rules import RulePack
 
 
 def register(app: typer.Typer) -> None:
@@ -62,22 +65,28 @@ def show_cli(
 def check_cli(
     ctx: typer.Context,
     files: Annotated[list[Path] | None, typer.Argument(
-        help=t("Rules or scripts files (TOML); default: rules.toml and scripts.toml next to the "
-               "ledger."))] = None,
+        help=t("Rules, scripts or SMS texts files (TOML); default: rules.toml, scripts.toml and "
+               "sms.toml next to the ledger."))] = None,
 ) -> None:
-    """Validate a rules or scripts file; errors name the table and key that are wrong, and
-    every touchpoint must have a script in both languages.
+    """Validate a rules, scripts or SMS texts file; errors name the table and key that are
+    wrong, every touchpoint must have a script in both languages, and every SMS text must
+    fit its length with the signature (and carry the unsubscribe line if promotional).
 
-    校验规则或话术文件，错误会指出出错的表和键；每个回访节点都必须有中英文话术。
+    校验规则、话术或短信模板文件，错误会指出出错的表和键；每个回访节点都必须有中英文话术；
+    短信连签名不得超长，营销短信须带退订语。
     """
     from followup_cli.errors import FollowupError
     from followup_cli.rules import load_rules
     from followup_cli.scripts import is_scripts_file, load_scripts, missing
+    from followup_cli.sms import is_sms_file
 
     st = state(ctx)
     if not files:
         files = [Path(p) for p in (st.beside_ledger("rules.toml"),
-                                   st.beside_ledger("scripts.toml")) if os.path.exists(p)]
+                                   st.beside_ledger("scripts.toml"),
+                                   st.beside_ledger("sms.toml")) if os.path.exists(p)]
+    sms_files: list[Path | None] = [f for f in files if is_sms_file(f)]
+    files = [f for f in files if f not in sms_files]
     rules_file = next((f for f in files if not is_scripts_file(f)), None)
     pack = load_rules(rules_file) if rules_file else st.rule_pack()
     if rules_file:
@@ -95,3 +104,25 @@ def check_cli(
             typer.echo(tn("{path}: valid scripts for {n} touchpoint",
                           "{path}: valid scripts for {n} touchpoints",
                           len(scripts.touchpoints), path=shown))
+    _check_sms(st, pack, sms_files)
+
+
+def _check_sms(st: State, pack: RulePack, files: list[Path | None]) -> None:
+    """Every SMS text: known placeholders, the length with the signature, the unsubscribe
+    line on promotional texts; Tencent's refused wording is a warning."""
+    from followup_cli.errors import FollowupError
+    from followup_cli.output.formats import warn
+    from followup_cli.sms import DEFAULT_PATH, check, load_templates
+
+    config = st.sms_settings()
+    for sms_file in files or [None]:
+        templates = load_templates(sms_file)
+        errors, warnings = check(templates, config, pack)
+        shown = sms_file or DEFAULT_PATH
+        for message in warnings:
+            warn(t("{path}: {problems}", path=shown, problems=message))
+        if errors:
+            raise FollowupError(t("{path}: {problems}", path=shown, problems="; ".join(errors)))
+        if sms_file:
+            typer.echo(t("{path}: SMS texts are valid ({count})", path=sms_file,
+                         count=len(templates.common) + len(templates.touchpoints)))

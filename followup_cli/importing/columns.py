@@ -30,6 +30,7 @@ COLUMNS: dict[str, tuple[bool, tuple[str, ...]]] = {
     "birthday": (False, ("生日", "出生日期")),
     "vip_tier": (False, ("会员等级", "卡级", "会员卡级")),
     "no_callback": (False, ("无需回访", "不回访")),
+    "sms_off": (False, ("短信退订", "拒收短信", "退订短信")),
     # yes/no kind columns some systems export instead of a status
     "arrived": (False, ("是否到诊", "是否到院")),
     "converted": (False, ("是否成交", "是否消费", "是否治疗")),

@@ -32,6 +32,7 @@ class Visit:
     birthday: date | None = None
     vip_tier: str | None = None
     no_callback: bool = False
+    sms_off: bool = False      # 短信退订 = yes: the patient unsubscribed from SMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class ImportSummary:
     cancelled: int = 0
     no_callback: int = 0
     replanned: int = 0
+    sms_off: int = 0            # patients the export says unsubscribed, newly recorded
     provisional: list[date] = field(default_factory=list)
     general: dict[str, int] = field(default_factory=dict)
     bad: list[BadRow] = field(default_factory=list)
@@ -77,7 +79,7 @@ class ImportSummary:
             "no_callback_visits": self.no_callback, "general_projects": self.general,
             "provisional_tasks": len(self.provisional), "replanned": self.replanned,
             "bad_rows": len(self.bad), "dry_run": self.dry_run, "sheet": self.sheet,
-            "ignored_columns": self.ignored,
+            "ignored_columns": self.ignored, "sms_unsubscribed": self.sms_off,
         }
 
 

@@ -28,7 +28,7 @@ MAX_FIELD = 200
 # the cells a row is read from, in the order they are checked
 _READ = ("patient_id", "name", "phone", "visit_date", "project", "status", "arrived", "risk",
          "birthday", "no_callback", "visit_id", "department", "doctor", "consultant",
-         "vip_tier")
+         "vip_tier", "sms_off")
 _EARLIEST_VISIT, _EARLIEST_BIRTHDAY = date(1990, 1, 1), date(1900, 1, 1)
 _IDS = ("patient_id", "visit_id")
 
@@ -87,6 +87,7 @@ class RowParser:
         no_callback = False
         if "no_callback" in cell:
             no_callback = bool(self.yes_no(cell, "no_callback"))
+        sms_off = "sms_off" in cell and bool(self.yes_no(cell, "sms_off"))
         visit_id = cell.get("visit_id")
         return Visit(
             line=line, patient_id=patient_id, name=str(cell["name"]), phone=phone,
@@ -96,7 +97,7 @@ class RowParser:
                 patient_id, visit_date, visit_time, project),
             department=_text(cell, "department"), doctor=_text(cell, "doctor"),
             consultant=_text(cell, "consultant"), risk=risk, birthday=birthday,
-            vip_tier=_text(cell, "vip_tier"), no_callback=no_callback,
+            vip_tier=_text(cell, "vip_tier"), no_callback=no_callback, sms_off=sms_off,
         )
 
     def date(self, value: Any, column: str, earliest: date) -> tuple[date, str | None]:

@@ -60,6 +60,8 @@ class Stager:
         self.categories: dict[tuple[str, str, str | None], str] = {}  # a clinic has few projects
         # visits the ledger has under another patient: (line, visit id, theirs, the row's)
         self.moved: list[tuple[int, str, str, str]] = []
+        # patients a row says unsubscribed from SMS (短信退订 = yes)
+        self.sms_off: set[str] = set()
 
     def stage(self, chunk: list[Visit], do_not_call: set[str] | frozenset[str],
               known_visits: dict[str, Any], latest: dict[str, str] | None = None) -> Staged:
@@ -92,6 +94,8 @@ class Stager:
                 patients.append((pid, v.name, v.phone,
                                  iso_day(v.birthday) if v.birthday else None, v.vip_tier,
                                  stamp, stamp, iso_day(v.visit_date), v.visit_id))
+            if v.sms_off:
+                self.sms_off.add(pid)
             category = categories.get((v.kind, v.project, v.risk))
             if category is None:
                 category = categories[(v.kind, v.project, v.risk)] = rules.categorise(

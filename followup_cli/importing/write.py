@@ -94,6 +94,12 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
             "patient {given}: a visit does not change patient (its callbacks and calls are "
             "{theirs}'s); check the export", visit_id=visit_id, theirs=theirs, given=given), ()))
     stager.count_plans(count)
+    if stager.sms_off:
+        from followup_cli.sms import unsubscribe_imported
+
+        source = summary.path.name if summary.path is not None else "import"
+        summary.sms_off = unsubscribe_imported(conn, stager.sms_off, entered_at,
+                                               f"import {source}")
     for _, sql in indexes:
         conn.execute(sql)
     years = (as_of.year, as_of.year + 1)

@@ -475,6 +475,52 @@ def _m010() -> None:
     """
 
 
+@step("m012_sms")
+def _m012() -> None:
+    """
+    -- Why: a clinic sends an SMS when a call cannot (issue 20): followup prepares the
+    -- batch for the clinic's SMS platform and keeps what was sent. A message is one per
+    -- patient and day (its key; a batch sent again gets a numbered key); the tasks it
+    -- was about are linked so a task is messaged once; a delivery receipt sets its
+    -- status. Unsubscribing needs no column: it is a patient event (sms_off, sms_on)
+    -- with who and why, and the latest one decides. Sent messages are never deleted.
+    CREATE TABLE sms (
+        sms_id INTEGER PRIMARY KEY,
+        sms_key TEXT NOT NULL UNIQUE,
+        patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+        day TEXT NOT NULL,
+        category TEXT NOT NULL,
+        template TEXT NOT NULL,
+        text TEXT NOT NULL,
+        length INTEGER NOT NULL,
+        parts INTEGER NOT NULL,
+        phone TEXT NOT NULL,
+        batch TEXT NOT NULL,
+        send_at TEXT NOT NULL,
+        queued_at TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status = 'queued' OR status = 'delivered' OR status = 'failed'),
+        status_at TEXT,
+        status_detail TEXT
+    );
+    CREATE INDEX sms_day ON sms(day);
+    CREATE INDEX sms_patient ON sms(patient_id, day);
+    CREATE INDEX sms_phone ON sms(phone, status);
+    CREATE TABLE sms_tasks (
+        sms_id INTEGER NOT NULL REFERENCES sms(sms_id),
+        task_id INTEGER NOT NULL REFERENCES tasks(task_id),
+        kind TEXT NOT NULL,
+        PRIMARY KEY (sms_id, task_id)
+    );
+    CREATE INDEX sms_tasks_task ON sms_tasks(task_id);
+    CREATE TRIGGER sms_kept BEFORE DELETE ON sms
+    BEGIN SELECT RAISE(ABORT, 'sent messages are kept'); END;
+    CREATE TRIGGER sms_tasks_kept BEFORE DELETE ON sms_tasks
+    BEGIN SELECT RAISE(ABORT, 'sent messages are kept'); END;
+    """
+
+
 LATEST = len(STEPS)
 
 

@@ -751,4 +751,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.same_ledger": ("{first} 和 {second} 是同一个台账：每个分院只能给一次 --db",
                            "{first} and {second} are the same ledger: give each branch's "
                            "--db once"),
+    # issue 18 (h18b)
+    "number.out_of_range": ("{option} {value}：超出范围，不可能是编号或分数",
+                            "{option} {value}: out of range for an id or a score"),
+
 }

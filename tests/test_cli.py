@@ -308,10 +308,37 @@ def test_version_with_root_options(cli) -> None:  # noqa: ANN001
 def test_a_number_too_large_for_the_ledger_is_refused_by_name(cli, line: list[str]) -> None:
     """A 21-digit id once reached SQLite and came back as an internal error."""
     assert cli("init").code == 0
-    result = cli(*(part.format(n=10**20) for part in line))
-    assert result.code == 2, result.err
-    assert "100000000000000000000 is not in the range" in result.err
-    assert "internal error" not in result.err
+    negative = line[line.index("{n}") - 1].startswith("--")   # else -N reads as an option
+    for n in (10**20, 10**30, *([-(10**30)] if negative else [])):
+        result = cli(*(part.format(n=n) for part in line))
+        assert result.code == 2, result.err
+        assert (f"{n}: out of range for an id or a score" in result.err
+                or f"{n} is not in the range 1900<=x<=9000" in result.err), result.err
+        assert "internal error" not in result.err and "Traceback" not in result.err
+
+
+def _every_command(group, path: tuple[str, ...] = ()):  # noqa: ANN001, ANN202
+    yield path
+    for name, command in getattr(group, "commands", {}).items():
+        yield from _every_command(command, (*path, name))
+
+
+def test_no_help_shows_the_ledgers_number_limits(cli) -> None:
+    """`log --help` showed [-9223372036854775808<=x<=9223372036854775807] under four
+    options: ids and scores are refused by followup, not by a range typer prints."""
+    import typer
+
+    from followup_cli.cli import build_app
+
+    commands = list(_every_command(typer.main.get_command(build_app())))
+    assert ("log",) in commands and ("complaint", "ack") in commands
+    for path in commands:
+        result = cli(*path, "--help")
+        assert result.code == 0, path
+        assert "9223372036854775807" not in result.out, path
+        assert "<int range>" not in result.out, path
+    log_help = cli("log", "--help").out
+    assert "[TASK_ID]" in log_help and "--amend ATTEMPT_ID" in log_help
 
 
 def test_the_library_never_reaches_into_the_commands() -> None:

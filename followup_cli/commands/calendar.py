@@ -27,7 +27,8 @@ def register(app: typer.Typer) -> None:
 def show_cli(
     ctx: typer.Context,
     year: Annotated[int | None, typer.Option("--year", help="The year (default: this year).",
-                                             min=1900, max=9000)] = None,
+                                             min=1900, max=9000, metavar="YEAR")]
+    = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Print a year's calling days as month grids, rest and make-up days marked.

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from followup_cli.i18n import t
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
-from followup_cli.options import SQLITE_INT, check_choice, state
+from followup_cli.options import check_choice, state, stored_int
 
 
 def register(app: typer.Typer) -> None:
@@ -53,7 +53,8 @@ def list_cli(
 
 def show_cli(
     ctx: typer.Context,
-    complaint_id: Annotated[int, typer.Argument(help="The case number.", **SQLITE_INT)],
+    complaint_id: Annotated[int, typer.Argument(
+        help="The case number.", metavar="CASE_ID", callback=stored_int)],
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Show one case: the complaint, each deadline met or broken, and its history.
@@ -88,7 +89,8 @@ def show_cli(
 def _stepper(action: str):  # noqa: ANN202 - builds one command per case action
     def step(
         ctx: typer.Context,
-        complaint_id: Annotated[int, typer.Argument(help="The case number.", **SQLITE_INT)],
+        complaint_id: Annotated[int, typer.Argument(
+            help="The case number.", metavar="CASE_ID", callback=stored_int)],
         note: Annotated[str, typer.Option("--note", "-n", help="What was done or decided.")]
         = "",
         agent: Annotated[str | None, typer.Option("--agent", help="Who acted.")] = None,

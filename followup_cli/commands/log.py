@@ -6,7 +6,7 @@ from typing import Annotated
 
 from followup_cli.i18n import t
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
-from followup_cli.options import SQLITE_INT, check_choice, state
+from followup_cli.options import check_choice, state, stored_int
 
 
 def register(app: typer.Typer) -> None:
@@ -15,8 +15,8 @@ def register(app: typer.Typer) -> None:
 
 def log_cli(
     ctx: typer.Context,
-    task_id: Annotated[int | None, typer.Argument(help="The task called (from the sheet).",
-                                                  **SQLITE_INT)]
+    task_id: Annotated[int | None, typer.Argument(
+        help="The task called (from the sheet).", metavar="TASK_ID", callback=stored_int)]
     = None,
     patient: Annotated[str | None, typer.Option(
         "--patient", help="Or the patient called: settles their tasks on the day's sheet.")]
@@ -28,10 +28,10 @@ def log_cli(
     note: Annotated[str | None, typer.Option(
         "--note", "-n", help="What was said (≥ 20 characters when reached or a complaint).")]
     = None,
-    satisfaction: Annotated[int | None, typer.Option("--satisfaction", help="1–5.",
-                                                     **SQLITE_INT)] = None,
-    nps: Annotated[int | None, typer.Option("--nps", help="0–10: would they recommend us.",
-                                            **SQLITE_INT)]
+    satisfaction: Annotated[int | None, typer.Option(
+        "--satisfaction", help="1–5.", metavar="SCORE", callback=stored_int)] = None,
+    nps: Annotated[int | None, typer.Option(
+        "--nps", help="0–10: would they recommend us.", metavar="SCORE", callback=stored_int)]
     = None,
     at: Annotated[str | None, typer.Option(
         "--at", help="callback_requested: when to call back, e.g. 2026-11-23T19:30.")] = None,
@@ -46,10 +46,10 @@ def log_cli(
         "--severity", help="complaint: low/一般, medium/较重, high/严重.")] = "medium",
     amend: Annotated[int | None, typer.Option(
         "--amend", help="Correct logged call ATTEMPT_ID with the options given (and --reason).",
-        **SQLITE_INT)] = None,
+        metavar="ATTEMPT_ID", callback=stored_int)] = None,
     void: Annotated[int | None, typer.Option(
         "--void", help="Withdraw logged call ATTEMPT_ID (with --reason); it stays on record.",
-        **SQLITE_INT)]
+        metavar="ATTEMPT_ID", callback=stored_int)]
     = None,
     reason: Annotated[str, typer.Option("--reason", help="Why a call is amended or voided.")]
     = "",

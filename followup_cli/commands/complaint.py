@@ -76,14 +76,23 @@ def show_cli(
     from followup_cli.output.sheet import render_cases
 
     render_cases([case], title=f"#{complaint_id} {case['note']}")
-    emit_table([{"step": t(f"complaint.step.{step}"), "due": d["due_at"].replace("T", " "),
+    emit_table([{"step": t(f"complaint.step.{step}"), "due": _minute(d["due_at"]),
                  "state": t(f"complaint.state.{d['state']}")}
                 for step, d in case["deadlines"].items()],
                [("step", t("complaint.col.next")), ("due", t("complaint.col.due")),
                 ("state", t("complaint.col.status"))])
-    emit_table(case["events"], [("at", t("complaint.col.at")), ("agent", t("report.col.agent")),
-                                ("action", t("complaint.col.action")),
-                                ("note", t("complaint.col.note"))])
+    actions = {"open": t("complaint.event.open"), "ack": t("complaint.action.ack"),
+               "resolve": t("complaint.action.resolve"), "close": t("complaint.action.close"),
+               "reopen": t("complaint.action.reopen")}
+    emit_table([{**e, "at": _minute(e["at"]), "action": actions.get(e["action"], e["action"])}
+                for e in case["events"]],
+               [("at", t("complaint.col.at")), ("agent", t("report.col.agent")),
+                ("action", t("complaint.col.action")), ("note", t("complaint.col.note"))])
+
+
+def _minute(iso: str) -> str:
+    """2026-11-30T08:51:37 as people read it: 2026-11-30 08:51."""
+    return iso.replace("T", " ")[:16]
 
 
 def _stepper(action: str):  # noqa: ANN202 - builds one command per case action

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from followup_cli.i18n import pick, t
+from followup_cli.i18n import current, pick, t
 from followup_cli.options import check_choice, state
 
 
@@ -29,7 +29,7 @@ def show_cli(
     显示当前生效的回访规则。
     """
     from followup_cli.output.formats import emit_json
-    from followup_cli.output.tables import Column, draw
+    from followup_cli.output.tables import Column, cell_width, draw
 
     check_choice("--format", fmt, ("table", "json"))
     pack = state(ctx).rule_pack()
@@ -40,19 +40,31 @@ def show_cli(
                                         "touchpoints": [tp._asdict() for tp in c.touchpoints]}
                                   for cid, c in pack.categories.items()}})
         return
+    kinds = {"treated": t("kind.treated"), "consult": t("kind.consult"),
+             "no_show": t("kind.no_show"), "course_end": t("kind.course_end"),
+             "birthday": t("rules.kind.birthday"), "complaint": t("rules.kind.complaint")}
+    windows = {"any": "", "afternoon": t("window.afternoon"), "evening": t("window.evening")}
+    width = max(map(cell_width, windows.values()))
     rows = []
     for c in pack.categories.values():
-        label = f"{c.id}\n{pick(c.label)}"
+        # the id is the English word rules.toml and --category use: Chinese shows the label
+        label = pick(c.label) if current() == "zh" else f"{c.id}\n{pick(c.label)}"
         if c.kind == "treated":
             rank = pack.order.index(c.id) + 1 if c.id in pack.order else "-"
             label += f"\n#{rank}"
         match = "、".join(c.match) or (f"≥ {c.min_tier}" if c.min_tier else "")
         tps = "\n".join(
-            f"{tp.offset:>4} {tp.window if tp.window != 'any' else '':<9}"
+            f"{tp.offset:>4} {_pad(windows.get(tp.window, tp.window), width)} "
             f"{'←' if tp.move == 'earlier' else '→'} {pick(tp.purpose)}" for tp in c.touchpoints)
-        rows.append((label, c.kind, match, tps))
+        rows.append((label, kinds.get(c.kind, c.kind), match, tps))
     columns = [Column(t(f"rules.col.{key}")) for key in ("id", "kind", "match", "touchpoints")]
     sys.stdout.write(draw(columns, rows, title=" + ".join(pack.sources), lines_between=True))
+
+
+def _pad(text: str, width: int) -> str:
+    from followup_cli.output.tables import cell_width
+
+    return text + " " * (width - cell_width(text))
 
 
 def check_cli(

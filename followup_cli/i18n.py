@@ -45,6 +45,13 @@ def t(key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def plural(count: int, one: str, other: str, **values: object) -> str:
+    """`t(one)` for exactly one, else `t(other)`, given `count`: "1 patient", "2 patients".
+    Chinese has one form (both keys say the same). The shape of gettext's ngettext(one,
+    other, count), which will replace it; both keys are literal."""
+    return t(one if count == 1 else other, count=count, **values)
+
+
 def pick(pair: dict[str, str]) -> str:
     """The text of a {zh, en} table from rule data, in the current language."""
     return pair.get(current()) or pair.get("zh") or next(iter(pair.values()), "")
@@ -231,8 +238,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # due
     "due.need_date": ("请给出 --today 或 --date YYYY-MM-DD", "give --today or --date YYYY-MM-DD"),
     "due.empty": ("{date} 没有需要回访的患者", "nobody to call on {date}"),
-    "due.title": ("{date} 回访清单：{patients} 位患者，{tasks} 个任务",
-                  "Call sheet {date}: {patients} patients, {tasks} tasks"),
+    "due.title": ("{date} 回访清单：{patients}，{tasks}", "Call sheet {date}: {patients}, {tasks}"),
     "due.provisional": ("注意：{count} 个任务的日期暂定（{years} 年的法定节假日安排未知，"
                         "暂按普通周末安排）。安排公布后写入 calendar.toml 的 [years.{years}]，"
                         "再运行 followup calendar replan",
@@ -241,7 +247,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "schedule is published, add it to calendar.toml as [years.{years}] and "
                         "run followup calendar replan"),
     "due.fix_numbers": ("{count} 位患者的号码有误，回访暂停：followup patient bad-phones",
-                        "{count} patient(s) wait for a correct number: followup patient "
+                        "{count} patients wait for a correct number: followup patient "
                         "bad-phones"),
     "due.in_window": ("现在是{window}（至 {end}）；下一个时段 {next_window} {next} 开始",
                       "now in the {window} (until {end}); the next, {next_window}, opens at "
@@ -276,7 +282,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "due.last_call": ("上次：{at} {agent} {outcome} {note}", "last: {at} {agent} {outcome} {note}"),
     "due.days_since": ("就诊后第 {days} 天", "visit day +{days}"),
     "due.overdue_days": ("{days} 天", "{days} d"),
-    "due.attempts": ("（已拨 {n} 次）", "({n} tries)"),
+    "due.attempts": ("（已拨 {count} 次）", "({count} tries)"),
     "due.provisional_mark": ("（暂定）", "(provisional)"),
     # the call sheet: whose visit a task follows, when to call back, who waits (sheet)
     "due.task_visit": ("{project} · 第 {days} 天", "{project} · day {days}"),
@@ -445,7 +451,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "patient.event.wrong_number": ("号码错误", "wrong number"),
     "patient.phone_set": ("患者 {patient_id} 的号码已更新", "patient {patient_id}: phone updated"),
     "patient.allowed": ("患者 {patient_id} 已撤销勿扰，恢复 {count} 个回访任务",
-                        "patient {patient_id} may be called again; {count} task(s) reopened"),
+                        "patient {patient_id} may be called again; {count} tasks reopened"),
     "patient.not_dnc": ("患者 {patient_id} 没有勿扰标记", "patient {patient_id} is not "
                         "marked do-not-call"),
     "patient.bad_phones": ("待更正号码：{count} 位患者", "Numbers to fix: {count} patients"),
@@ -532,12 +538,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "doctor.word.changed": ("内容被改动", "changed"),
     "doctor.word.unchained": ("不在哈希链中", "not in the chain"),
     "doctor.row_problem": ("第 {row} 行{problem}", "row {row} {problem}"),
-    "doctor.ok": ("台账正常：{patients} 位患者，{visits} 次就诊，{tasks} 个任务，{attempts} 条通话记录，{complaints} 张投诉单",
-                  "the ledger is sound: {patients} patients, {visits} visits, {tasks} tasks, "
-                  "{attempts} logged calls, {complaints} complaint cases"),
-    "doctor.bad": ("台账有问题（{patients} 位患者，{visits} 次就诊，{tasks} 个任务，{attempts} 条通话记录，{complaints} 张投诉单）：",
-                   "the ledger has problems ({patients} patients, {visits} visits, {tasks} "
-                   "tasks, {attempts} logged calls, {complaints} complaint cases):"),
+    "doctor.ok": ("台账正常：{patients}，{visits}，{tasks}，{attempts}，{complaints}",
+                  "the ledger is sound: {patients}, {visits}, {tasks}, {attempts}, {complaints}"),
+    "doctor.bad": ("台账有问题（{patients}，{visits}，{tasks}，{attempts}，{complaints}）：",
+                   "the ledger has problems ({patients}, {visits}, {tasks}, {attempts}, "
+                   "{complaints}):"),
     "doctor.integrity": ("完整性检查失败", "integrity check failed"),
     "doctor.foreign_keys": ("外键不一致", "foreign keys broken"),
     "doctor.orphan_tasks": ("找不到所属就诊的任务", "tasks with no visit"),
@@ -722,7 +727,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "are calling days: {weekends}"),
     "calendar.yes": ("是", "yes"),
     "calendar.no": ("否", "no"),
-    "calendar.moved": ("{count} 个未完成的回访改了日期", "{count} open call(s) moved"),
+    "calendar.moved": ("{count} 个未完成的回访改了日期", "{count} open calls moved"),
     "calendar.col.old": ("原日期", "Was"),
     "calendar.col.new": ("新日期", "Now"),
     # generic
@@ -758,4 +763,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "complaint.event.open": ("立案", "opened"),
     "rules.kind.birthday": ("会员生日", "birthday"),
     "rules.kind.complaint": ("投诉结案", "complaint"),
+    # English plurals: the one-form of a message, and counted nouns for messages with several
+    "count.patient": ("{count} 位患者", "{count} patient"),
+    "count.patients": ("{count} 位患者", "{count} patients"),
+    "count.task": ("{count} 个任务", "{count} task"),
+    "count.tasks": ("{count} 个任务", "{count} tasks"),
+    "count.visit": ("{count} 次就诊", "{count} visit"),
+    "count.visits": ("{count} 次就诊", "{count} visits"),
+    "count.call": ("{count} 条通话记录", "{count} logged call"),
+    "count.calls": ("{count} 条通话记录", "{count} logged calls"),
+    "count.case": ("{count} 张投诉单", "{count} complaint case"),
+    "count.cases": ("{count} 张投诉单", "{count} complaint cases"),
+    "due.attempts_one": ("（已拨 {count} 次）", "({count} try)"),
+    "due.fix_numbers_one": ("{count} 位患者的号码有误，回访暂停：followup patient bad-phones",
+                            "{count} patient waits for a correct number: followup patient "
+                            "bad-phones"),
+    "rules.ok_one": ("{path}：规则有效，共 {count} 个类别", "{path}: valid, {count} category"),
+    "script.ok_one": ("{path}：话术有效，覆盖 {count} 个回访节点",
+                      "{path}: valid scripts for {count} touchpoint"),
+    "patient.bad_phones_one": ("待更正号码：{count} 位患者", "Numbers to fix: {count} patient"),
+    "patient.allowed_one": ("患者 {patient_id} 已撤销勿扰，恢复 {count} 个回访任务",
+                            "patient {patient_id} may be called again; {count} task reopened"),
+    "calendar.moved_one": ("{count} 个未完成的回访改了日期", "{count} open call moved"),
 }

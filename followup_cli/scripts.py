@@ -160,6 +160,23 @@ def filled_script(scripts: Scripts, record: dict[str, Any], lang: str, clinic: s
                       script_values(record, clinic, agent))
 
 
+def filled_scripts(scripts: Scripts, records: list[dict[str, Any]], lang: str,
+                   clinic: str | None, agent: str) -> dict[int, dict[str, Any]]:
+    """The script of each task (a row of the sheet), by task id. A patient's tasks are one
+    call with one closing: a treatment's (which names the next call and wishes a good
+    recovery) over a no-show's, a consultation's or a birthday's own."""
+    filled = {r["task_id"]: filled_script(scripts, r, lang, clinic, agent) for r in records}
+
+    def own_closing(record: dict[str, Any]) -> bool:
+        return "closing" in scripts.by_category.get(record["category"], {})
+
+    closing: dict[str, str] = {}
+    for r in sorted(records, key=own_closing):   # stable: in sheet order otherwise
+        closing.setdefault(r["patient_id"], filled[r["task_id"]]["closing"])
+    return {r["task_id"]: {**filled[r["task_id"]], "closing": closing[r["patient_id"]]}
+            for r in records}
+
+
 def prompt(scripts: Scripts, record: dict[str, Any], lang: str, clinic: str | None,
            agent: str) -> str | None:
     """The first question of the task's script, filled: the prompt printed on the sheet."""

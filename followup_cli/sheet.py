@@ -313,7 +313,7 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
         return CallSheet(day, records, calling)
     from followup_cli.complaints import open_cases
     from followup_cli.i18n import current
-    from followup_cli.scripts import filled_script, prompt
+    from followup_cli.scripts import filled_scripts, prompt
 
     lang = current()
     shift = moment or (now if day == now.date() else datetime.combine(day, time(9, 0)))
@@ -322,8 +322,7 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
     return CallSheet(
         day, records, calling, open_cases(conn, shift), numbers_to_fix(conn),
         patient_context(conn, sorted({r["patient_id"] for r in records})), prompts,
-        {r["task_id"]: filled_script(scripts, r, lang, clinic, caller) for r in records}
-        if whole_scripts else {})
+        filled_scripts(scripts, records, lang, clinic, caller) if whole_scripts else {})
 
 
 def in_calling_order(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

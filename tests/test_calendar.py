@@ -197,7 +197,7 @@ def test_replan_dry_run_moves_nothing(cli, tmp_path: Path) -> None:
     assert conn.execute("SELECT count(*) FROM tasks WHERE due_date = '2026-12-24'"
                         ).fetchone()[0] == 1
     real = cli("calendar", "replan", "--date", "2026-12-21")
-    assert real.out.startswith("1 open call(s) moved")
+    assert real.out.startswith("1 open call moved")
     assert conn.execute("SELECT count(*) FROM tasks WHERE due_date = '2026-12-24'"
                         ).fetchone()[0] == 0
 

@@ -49,7 +49,7 @@ def test_wrong_number_holds_calls_until_a_new_number(cli, ledger: Path, tmp_path
     listed = cli("patient", "bad-phones", "--format", "json").json()
     assert [(r["patient_id"], r["phone"], r["waiting"]) for r in listed] == [
         ("C2", "131****3456", 1)]
-    assert "1 patient(s) wait for a correct number" in cli("due", "--date", "2026-11-04").err
+    assert "1 patient waits for a correct number" in cli("due", "--date", "2026-11-04").err
     assert cli("patient", "set-phone", "C2", "139 0000 1111").code == 0
     assert ("C2", "1d") in on_sheet(cli, "2026-11-04")
     assert cli("patient", "bad-phones", "--format", "json").json() == []

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from followup_cli.i18n import current, t
+from followup_cli.i18n import current, plural, t
 from followup_cli.options import check_choice, state
 
 
@@ -161,7 +161,8 @@ def replan_cli(
     if fmt == "json":
         emit_json({"moved": rows, "dry_run": dry_run})
         return
-    typer.echo(t("calendar.moved", count=len(moved)) + (" " + t("import.dry_run")
+    typer.echo(plural(len(moved), "calendar.moved_one", "calendar.moved") + (
+        " " + t("import.dry_run")
                                                          if dry_run else ""))
     if rows:
         mark = t("due.provisional_mark")

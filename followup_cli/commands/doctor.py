@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from followup_cli.i18n import t
+from followup_cli.i18n import plural, t
 from followup_cli.options import check_choice, state
 
 
@@ -41,7 +41,13 @@ def doctor_cli(
     if fmt == "json":
         emit_json(result)
     else:
-        typer.echo(t("doctor.ok" if result["ok"] else "doctor.bad", **result["counts"]))
+        counted = {"patients": ("count.patient", "count.patients"),
+                   "visits": ("count.visit", "count.visits"),
+                   "tasks": ("count.task", "count.tasks"),
+                   "attempts": ("count.call", "count.calls"),
+                   "complaints": ("count.case", "count.cases")}
+        counts = {k: plural(result["counts"][k], *keys) for k, keys in counted.items()}
+        typer.echo(t("doctor.ok" if result["ok"] else "doctor.bad", **counts))
         for name, detail in result["problems"].items():
             if name == "integrity":   # SQLite's own words, one line of them
                 detail = t("doctor.integrity_lines", first=detail[0], more=len(detail) - 1)

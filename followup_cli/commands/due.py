@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from followup_cli.clock import parse_time
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import t
+from followup_cli.i18n import plural, t
 from followup_cli.lazy import pathlib, typer  # loaded on first use: due and log run without
 from followup_cli.options import a_file, check_choice, state, the_day
 
@@ -118,12 +118,13 @@ def due_cli(
     elif fmt == "html" and output is not None:
         from followup_cli.output.files import write_text
         from followup_cli.output.printing import sheet_html
+        from followup_cli.output.sheet import sheet_title
         from followup_cli.sheet import in_calling_order, window_hours
 
         page = sheet_html(in_calling_order(records),
-                          title=t("due.title", date=sheet_day.isoformat(),
-                                  patients=len({r["patient_id"] for r in records}),
-                                  tasks=len(records)), day=sheet_day.isoformat(),
+                          title=sheet_title(sheet_day.isoformat(),
+                                            len({r["patient_id"] for r in records}),
+                                            len(records)), day=sheet_day.isoformat(),
                           scripts=sheet.scripts, context=sheet.context, cases=sheet.cases,
                           hours=window_hours(cal.windows(sheet_day)))
         write_text(output, page, kind="html")
@@ -135,7 +136,7 @@ def due_cli(
             render_cases(sheet.cases)
         render_sheet(records, sheet_day.isoformat(), sheet.context, sheet.prompts, empty)
         if sheet.to_fix:
-            warn(t("due.fix_numbers", count=sheet.to_fix))
+            warn(plural(sheet.to_fix, "due.fix_numbers_one", "due.fix_numbers"))
 
 
 def _emit(fmt: str, records: list[dict[str, Any]]) -> None:

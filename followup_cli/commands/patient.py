@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from followup_cli.i18n import t
+from followup_cli.i18n import plural, t
 from followup_cli.options import check_choice, state
 
 
@@ -144,7 +144,7 @@ def allow_calls_cli(
     with st.ledger() as conn:
         reopened = allow_calls(conn, cal, patient_id, agent=agent or default_agent(),
                                reason=reason, now=clock.now())
-    typer.echo(t("patient.allowed", patient_id=patient_id, count=reopened))
+    typer.echo(plural(reopened, "patient.allowed_one", "patient.allowed", patient_id=patient_id))
 
 
 def bad_phones_cli(
@@ -165,4 +165,4 @@ def bad_phones_cli(
                           ("phone", t("patient.col.phone")),
                           ("reported_at", t("patient.col.reported")),
                           ("waiting", t("patient.col.waiting"))],
-                   title=t("patient.bad_phones", count=len(rows)))
+                   title=plural(len(rows), "patient.bad_phones_one", "patient.bad_phones"))

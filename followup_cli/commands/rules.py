@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from followup_cli.i18n import current, pick, t
+from followup_cli.i18n import current, pick, plural, t
 from followup_cli.options import check_choice, state
 
 
@@ -89,7 +89,7 @@ def check_cli(
     rules_file = next((f for f in files if not is_scripts_file(f)), None)
     pack = load_rules(rules_file) if rules_file else st.rule_pack()
     if rules_file:
-        typer.echo(t("rules.ok", path=rules_file, count=len(pack.categories)))
+        typer.echo(plural(len(pack.categories), "rules.ok_one", "rules.ok", path=rules_file))
     scripts_files: list[Path | None] = [f for f in files if is_scripts_file(f)]
     for scripts_file in scripts_files or [None]:
         scripts = load_scripts(scripts_file)
@@ -98,4 +98,4 @@ def check_cli(
         if lacking:
             raise FollowupError(t("script.missing", path=shown, touchpoints=", ".join(lacking)))
         if scripts_file:
-            typer.echo(t("script.ok", path=shown, count=len(scripts.touchpoints)))
+            typer.echo(plural(len(scripts.touchpoints), "script.ok_one", "script.ok", path=shown))

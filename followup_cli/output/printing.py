@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from followup_cli.calls import OUTCOMES, outcome_label
-from followup_cli.i18n import t
+from followup_cli.i18n import plural, t
 from followup_cli.output.files import write_workbook
 from followup_cli.output.formats import safe_cell
 
@@ -128,7 +128,7 @@ def _patient_block(number: int, tasks: list[dict[str, Any]], window: str, day: s
         if task["overdue_days"]:
             details.append(t("print.overdue", days=task["overdue_days"]))
         if task["attempts"]:
-            details.append(t("due.attempts", n=task["attempts"]))
+            details.append(plural(task["attempts"], "due.attempts_one", "due.attempts"))
         when = call_time(task, day)
         parts.append(f"<div class='why'><b>#{task['task_id']} {e(task['purpose'])}</b> "
                      f"{e(' · '.join(details))}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from followup_cli.i18n import t
+from followup_cli.i18n import plural, t
 from followup_cli.output.tables import Column, Dim, draw, paragraph
 
 
@@ -55,7 +55,7 @@ def render_sheet(records: list[dict[str, Any]], day: str,
     if not patients:
         write(paragraph(empty or t("due.empty", date=day)))
         return
-    write(paragraph(t("due.title", date=day, patients=len(patients), tasks=len(records))))
+    write(paragraph(sheet_title(day, len(patients), len(records))))
     groups: dict[str, list[list[dict[str, Any]]]] = {}
     for tasks in patients:
         groups.setdefault(patient_window(tasks), []).append(tasks)
@@ -89,7 +89,7 @@ def render_sheet(records: list[dict[str, Any]], day: str,
                 if task["provisional"]:
                     line += f" {t('due.provisional_mark')}"
                 if task["attempts"]:
-                    line += f" {t('due.attempts', n=task['attempts'])}"
+                    line += " " + plural(task["attempts"], "due.attempts_one", "due.attempts")
                 when = call_time(task, day)
                 if when:
                     line += f" {when}"
@@ -106,3 +106,9 @@ def render_sheet(records: list[dict[str, Any]], day: str,
                          t("due.overdue_days", days=overdue) if overdue else "",
                          ",".join(str(task["task_id"]) for task in tasks)))
         write(draw(columns, rows, title=t(f"window.{window}").capitalize(), lines_between=True))
+
+
+def sheet_title(day: str, patients: int, tasks: int) -> str:
+    """"Call sheet 2026-11-30: 1 patient, 2 tasks"."""
+    return t("due.title", date=day, patients=plural(patients, "count.patient", "count.patients"),
+             tasks=plural(tasks, "count.task", "count.tasks"))

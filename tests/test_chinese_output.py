@@ -101,7 +101,8 @@ def _a_day(db: Path, folder: Path) -> dict[str, str]:
         first.setdefault(row["patient_id"], row)
     rows = list(first.values())
     assert len(rows) >= 8, "the demo's sheet is too short for a day of every outcome"
-    shown["due"] = cli(db, "due", "--today")
+    shown["due"] = "\n".join(cli(db, "due", *more) for more in (
+        ["--today"], ["--now"], ["--today", "--time", "19:30"], ["--today", "--time", "06:00"]))
     shown["script"] = "\n".join(cli(db, "script", str(row["task_id"]))
                                 for row in {r["category"]: r for r in sheet}.values())
     tomorrow = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%d")
@@ -140,6 +141,7 @@ def _a_day(db: Path, folder: Path) -> dict[str, str]:
     shown["patient show"] = "\n".join(cli(db, "patient", "show", p) for p in patients)
     cli(db, "patient", "show", rows[0]["patient_id"], "--reveal")
     shown["audit"] = cli(db, "audit")
+    shown["patient bad-phones"] = cli(db, "patient", "bad-phones")
     shown["doctor"] = cli(db, "doctor")
     shown["rules show"] = cli(db, "rules", "show")
     shown["calendar show"] = cli(db, "calendar", "show")
@@ -154,7 +156,7 @@ def _a_day(db: Path, folder: Path) -> dict[str, str]:
 
 
 SCREENS = ["due", "script", "log and complaint steps", "complaint list", "complaint show",
-           "patient show", "audit", "doctor", "rules show", "calendar show", "report",
+           "patient show", "patient bad-phones", "audit", "doctor", "rules show", "calendar show", "report",
            "due html", "report html", "due xlsx", "report xlsx"]
 
 

@@ -45,7 +45,7 @@ def t(key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def plural(count: int, one: str, other: str, **values: object) -> str:
+def plural(count: int, one: str, other: str, /, **values: object) -> str:
     """`t(one)` for exactly one, else `t(other)`, given `count`: "1 patient", "2 patients".
     Chinese has one form (both keys say the same). The shape of gettext's ngettext(one,
     other, count), which will replace it; both keys are literal."""
@@ -257,20 +257,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "{next}"),
     "due.in_window_waiting": (
         "现在是{window}（至 {end}）；下一个时段 {next_window} {next} 开始；"
-        "{date} 还有 {patients} 位患者（{tasks} 个任务）等待之后的时段",
+        "{date} 还有 {patients}（{tasks}）等待之后的时段",
         "now in the {window} (until {end}); the next, {next_window}, opens at {next}; "
-        "{patients} more patient(s) ({tasks} task(s)) on the sheet of {date} wait for a later "
-        "window"),
+        "still to call on the sheet of {date} in a later window: {patients} ({tasks})"),
     "due.no_window_waiting": (
         "现在不在回访时段内；下一个时段 {next_window} {next} 开始；"
-        "{date} 的清单上还有 {patients} 位患者（{tasks} 个任务）待拨打",
+        "{date} 的清单上还有 {patients}（{tasks}）待拨打",
         "outside every calling window now; the next, {next_window}, opens at {next}; "
-        "{patients} patient(s) ({tasks} task(s)) on the sheet of {date} are still to call"),
+        "still to call on the sheet of {date}: {patients} ({tasks})"),
     "due.none_now": (
-        "现在没有可拨打的患者：{date} 的清单上还有 {patients} 位患者（{tasks} 个任务）待拨打，"
+        "现在没有可拨打的患者：{date} 的清单上还有 {patients}（{tasks}）待拨打，"
         "下一个时段 {next_window} {next} 开始",
-        "nobody to call right now: {patients} patient(s) ({tasks} task(s)) on the sheet of "
-        "{date} are still to call; the next, {next_window}, opens at {next}"),
+        "nobody to call right now; still to call on the sheet of {date}: {patients} ({tasks}); "
+        "the next, {next_window}, opens at {next}"),
     "due.bad_category": ("未知的类别 {value}；可选：{choices}",
                          "unknown category {value}; one of: {choices}"),
     "due.col.patient": ("患者", "Patient"),
@@ -342,15 +341,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "task #{task_id} follows a visit on {visit}: a call on {day} cannot "
                          "come before it (--when)"),
     "log.logged": ("已登记通话 #{attempt_id}（{outcome}），涉及任务 {tasks}",
-                   "logged call #{attempt_id} ({outcome}) for task(s) {tasks}"),
-    "log.effect.done": ("任务已完成", "task(s) done"),
+                   "logged call #{attempt_id} ({outcome}) for tasks {tasks}"),
+    "log.effect.done": ("任务已完成", "tasks done"),
     "log.effect.retry": ("将在 {at} 再次拨打（第 {attempts}/{limit} 次未接通）",
                          "will retry at {at} (failed attempt {attempts} of {limit})"),
     "log.effect.unreachable": ("已 {limit} 次未接通，任务标记为“无法联系”，建议发送短信",
-                               "{limit} failed attempts: task(s) unreachable; send an SMS instead"),
+                               "{limit} failed attempts: tasks unreachable; send an SMS instead"),
     "log.effect.callback": ("将在 {at} 按约回电", "will call back at {at} as asked"),
     "log.effect.do_not_call": ("患者已设为勿扰：取消了 {count} 个待办任务，以后不再安排回访",
-                               "patient marked do-not-call: {count} pending task(s) cancelled, "
+                               "patient marked do-not-call: {count} pending tasks cancelled, "
                                "none will be planned again"),
     "log.effect.wrong_number": ("号码标记为错误：该患者的任务暂离清单，待更新号码",
                                 "number marked wrong: the patient's tasks leave the sheet until "
@@ -785,4 +784,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "patient.allowed_one": ("患者 {patient_id} 已撤销勿扰，恢复 {count} 个回访任务",
                             "patient {patient_id} may be called again; {count} task reopened"),
     "calendar.moved_one": ("{count} 个未完成的回访改了日期", "{count} open call moved"),
+    "log.logged_one": ("已登记通话 #{attempt_id}（{outcome}），涉及任务 {tasks}",
+                       "logged call #{attempt_id} ({outcome}) for task {tasks}"),
+    "log.effect.done_one": ("任务已完成", "task done"),
+    "log.effect.unreachable_one": ("已 {limit} 次未接通，任务标记为“无法联系”，建议发送短信",
+                                   "{limit} failed attempts: task unreachable; send an SMS "
+                                   "instead"),
+    "log.effect.do_not_call_one": ("患者已设为勿扰：取消了 {count} 个待办任务，以后不再安排回访",
+                                   "patient marked do-not-call: {count} pending task cancelled, "
+                                   "none will be planned again"),
 }

@@ -215,8 +215,8 @@ def test_due_now_shows_only_the_current_window(cli, tmp_path: Path) -> None:
     afternoon, said = at("15:00")
     assert afternoon == ["C2"]
     assert said == ("now in the afternoon window (until 16:30); the next, evening window, "
-                    "opens at 2026-11-23 19:00; 1 more patient(s) (1 task(s)) on the sheet of "
-                    "2026-11-23 wait for a later window\n")
+                    "opens at 2026-11-23 19:00; still to call on the sheet of 2026-11-23 in a "
+                    "later window: 1 patient (1 task)\n")
     between, said = at("17:00")
     assert between == []
     assert said.startswith("outside every calling window now; the next, evening window, "

@@ -135,7 +135,7 @@ def test_no_answer_retries_then_unreachable(cli, ledger: Path) -> None:
     [row] = [r for r in sheet(cli, "2026-11-05") if r["patient_id"] == "C3"]
     assert (row["window"], row["attempts"], row["overdue_days"]) == ("afternoon", 2, 1)
     third = cli("log", tid, "-o", "switched_off", "--when", "2026-11-05T14:30")
-    assert third.out.splitlines()[1] == ("3 failed attempts: task(s) unreachable; send an SMS "
+    assert third.out.splitlines()[1] == ("3 failed attempts: task unreachable; send an SMS "
                                          "instead")
     assert tasks(ledger)[task["task_id"]]["status"] == "unreachable"
     assert "C3" not in {r["patient_id"] for r in sheet(cli, "2026-11-06")}
@@ -157,7 +157,7 @@ def test_declined_and_do_not_call(cli, ledger: Path) -> None:
     assert declined.code == 0
     assert "C3" not in {r["patient_id"] for r in sheet(cli, "2026-11-04")}
     dnc = cli("log", "--patient", "C2", "-o", "勿扰", "--when", "2026-11-04T15:00")
-    assert dnc.code == 0 and "pending task(s) cancelled" in dnc.out
+    assert dnc.code == 0 and "pending tasks cancelled" in dnc.out
     state = tasks(ledger)
     assert {t["status"] for t in state.values() if t["patient_id"] == "C2"} == {"cancelled"}
     assert "C2" not in {r["patient_id"] for r in sheet(cli, "2026-11-06")}
@@ -324,8 +324,8 @@ def test_one_greeting_per_patient_each_task_its_questions(cli, ledger: Path,
 
 
 @pytest.mark.parametrize(("lang", "said"), [
-    ("en", "nobody to call right now: 3 patient(s) (3 task(s)) on the sheet of 2026-11-04 are "
-           "still to call; the next, afternoon window, opens at 2026-11-04 14:00"),
+    ("en", "nobody to call right now; still to call on the sheet of 2026-11-04: 3 patients "
+           "(3 tasks); the next, afternoon window, opens at 2026-11-04 14:00"),
     ("zh", "现在没有可拨打的患者：2026-11-04 的清单上还有 3 位患者（3 个任务）待拨打，下一个时段 "
            "下午时段 2026-11-04 14:00 开始"),
 ])
@@ -345,8 +345,8 @@ def test_outside_the_windows_the_sheet_says_who_waits_and_when(
     quiet = cli("due", "--date", "2026-11-04", "--time", "11:00", "--format", "json")
     assert quiet.json() == []
     assert quiet.err == ("outside every calling window now; the next, afternoon window, opens "
-                         "at 2026-11-04 14:00; 3 patient(s) (3 task(s)) on the sheet of "
-                         "2026-11-04 are still to call\n")
+                         "at 2026-11-04 14:00; still to call on the sheet of 2026-11-04: "
+                         "3 patients (3 tasks)\n")
     # a day with nothing on it still says so
     assert "nobody to call on 2026-11-30" in cli("due", "--date", "2026-11-30", "--time",
                                                   "11:00").out

@@ -94,8 +94,10 @@ def due_cli(
                 "end": calling.ends.strftime("%H:%M") if calling.ends else "",
                 "next": calling.opens.strftime("%Y-%m-%d %H:%M"),
                 "next_window": t(f"window.{calling.next_window}"),
-                "date": sheet_day.isoformat(), "tasks": len(waiting),
-                "patients": len({r["patient_id"] for r in waiting})}
+                "date": sheet_day.isoformat(),
+                "tasks": plural(len(waiting), "count.task", "count.tasks"),
+                "patients": plural(len({r["patient_id"] for r in waiting}), "count.patient",
+                                   "count.patients")}
         if fmt == "table" and waiting and not records:
             empty = t("due.none_now", **said)   # said once, where the sheet would be
         else:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from followup_cli.i18n import t
+from followup_cli.i18n import plural, t
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
 from followup_cli.options import check_choice, state, stored_int
 
@@ -103,7 +103,22 @@ def log_cli(
                    **({"complaint_id": result.complaint_id} if result.complaint_id else {})})
         return
     if correcting is None:
-        print(t("log.logged", attempt_id=result.attempt_id, outcome=outcome_label(result.outcome),
-                tasks=", ".join(map(str, result.task_ids))))
-    print(t(f"log.effect.{result.effect}", **result.effect_values,
-            correction=result.attempt_id))
+        print(plural(len(result.task_ids), "log.logged_one", "log.logged",
+                     attempt_id=result.attempt_id, outcome=outcome_label(result.outcome),
+                     tasks=", ".join(map(str, result.task_ids))))
+    print(effect_text(result.effect, result.effect_values, len(result.task_ids),
+                      correction=result.attempt_id))
+
+
+def effect_text(effect: str, values: dict[str, Any], tasks: int, **more: Any) -> str:
+    """What the ledger did after a call, in words ("1 task done", "3 tasks cancelled")."""
+    counted = {"done": ("log.effect.done_one", "log.effect.done"),
+               "unreachable": ("log.effect.unreachable_one", "log.effect.unreachable")}
+    if effect in counted:
+        return plural(tasks, *counted[effect], **values, **more)
+    if effect == "do_not_call":
+        return plural(values["count"], "log.effect.do_not_call_one", "log.effect.do_not_call")
+    keys = {"retry": "log.effect.retry", "callback": "log.effect.callback",
+            "wrong_number": "log.effect.wrong_number", "complaint": "log.effect.complaint",
+            "amended": "log.effect.amended", "voided": "log.effect.voided"}
+    return t(keys[effect], **values, **more)

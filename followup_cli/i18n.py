@@ -793,4 +793,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "log.effect.do_not_call_one": ("患者已设为勿扰：取消了 {count} 个待办任务，以后不再安排回访",
                                    "patient marked do-not-call: {count} pending task cancelled, "
                                    "none will be planned again"),
+    "patient.backfill_one": ("导入前已过期的回访 {count} 个（补录，不计入统计）",
+                             "{count} call already past when the visit came in (backfill, left "
+                             "out of the figures)"),
 }

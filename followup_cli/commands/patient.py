@@ -74,7 +74,7 @@ def render(history: dict[str, Any]) -> None:
         if v["converted_by"]:
             detail += " → " + t("patient.converted", visit=v["converted_by"])
         if v["backfill"]:
-            detail += " · " + t("patient.backfill", count=v["backfill"])
+            detail += " · " + plural(v["backfill"], "patient.backfill_one", "patient.backfill")
         rows.append((v["visit_date"], t("patient.visit") + " " + v["visit_id"], detail))
     reasons = {"converted": t("reason.converted"), "do_not_call": t("reason.do_not_call"),
                "reopened": t("reason.reopened"), "replanned": t("reason.replanned"),

@@ -758,7 +758,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # issue 18 (h18b)
     "number.out_of_range": ("{option} {value}：超出范围，不可能是编号或分数",
                             "{option} {value}: out of range for an id or a score"),
-
     "complaint.event.open": ("立案", "opened"),
     "rules.kind.birthday": ("会员生日", "birthday"),
     "rules.kind.complaint": ("投诉结案", "complaint"),

@@ -139,14 +139,14 @@ def parse(argv: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
 
 
 def _convert(value: str, kind: str) -> Any:
-    if kind == INT:   # typer refuses what SQLite cannot store (state.SQLITE_INT)
+    if kind == INT:   # what SQLite cannot store is refused by typer (options.stored_int)
         try:
             number = int(value)
         except ValueError:
             return None
-        from followup_cli.options import SQLITE_INT
+        from followup_cli.options import SQLITE_MAX, SQLITE_MIN
 
-        return number if SQLITE_INT["min"] <= number <= SQLITE_INT["max"] else None
+        return number if SQLITE_MIN <= number <= SQLITE_MAX else None
     if kind == PATH:   # typer's Path(dir_okay=False) and followup's a_file refuse these
         return None if value in ("", ".") or os.path.isdir(value) else value
     return value

@@ -89,8 +89,8 @@ def t(message: str, **values: object) -> str:
 
 
 def tn(singular: str, plural: str, n: int, **values: object) -> str:
-    """The form of the message for the count `n` (`{n}` is filled in too)."""
-    return catalogue().ngettext(singular, plural, n).format(n=n, **values)
+    """The form of the message for the count `n`, which fills its `{count}`."""
+    return catalogue().ngettext(singular, plural, n).format(count=n, **values)
 
 
 def tc(context: str, message: str, **values: object) -> str:

@@ -161,21 +161,6 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "no_show": N_("no-show"),
         "treated": N_("treated"),
     },
-    "log.effect": {
-        "amended": N_("call #{id} amended (correction #{correction}; the original stays)"),
-        "callback": N_("will call back at {at} as asked"),
-        "complaint": N_("complaint case #{id} opened and the task done. Acknowledge within 24 h, "
-                        "a solution within 48 h, remedy and close within 72 h: followup complaint "
-                        "show {id}"),
-        "do_not_call": N_("patient marked do-not-call: {count} pending task(s) cancelled, none "
-                          "will be planned again"),
-        "done": N_("task(s) done"),
-        "retry": N_("will retry at {at} (failed attempt {attempts} of {limit})"),
-        "unreachable": N_("{limit} failed attempts: task(s) unreachable; send an SMS instead"),
-        "voided": N_("call #{id} voided (record #{correction}; the original stays)"),
-        "wrong_number": N_("number marked wrong: the patient's tasks leave the sheet until a new "
-                           "number arrives"),
-    },
     "patient.col": {
         "detail": N_("Detail"),
         "phone": N_("Phone"),

@@ -120,9 +120,20 @@ class State(NamedTuple):
         return value
 
 
-# what SQLite can store: a larger number given for an id or a score is refused by typer
-# with the option's name, instead of failing inside the ledger
-SQLITE_INT: dict[str, Any] = {"min": -(2**63), "max": 2**63 - 1}
+# what SQLite can store: a larger number given for an id or a score is refused (`stored_int`)
+# with the option's name, instead of failing inside the ledger. Not a typer min/max: --help
+# would show the limits as "[-9223372036854775808<=x<=9223372036854775807]".
+SQLITE_MIN, SQLITE_MAX = -(2**63), 2**63 - 1
+
+
+def stored_int(ctx: Any, param: Any, value: Any) -> Any:
+    """Typer callback for whole-number options and arguments (ids, scores): a number
+    SQLite cannot store is refused, naming the option (exit 2)."""
+    if isinstance(value, int) and not SQLITE_MIN <= value <= SQLITE_MAX:
+        name = param.opts[0] if param.param_type_name == "option" else param.human_readable_name
+        raise FollowupError(t("{option} {value}: out of range for an id or a score", option=name,
+                              value=value))
+    return value
 
 
 def a_file(value: Any) -> Any:

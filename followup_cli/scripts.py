@@ -26,6 +26,9 @@ class Scripts(NamedTuple):
     common: dict[str, Text]
     worries: dict[str, Text]
     touchpoints: dict[tuple[str, str], tuple[tuple[Text, ...], tuple[str, ...]]]
+    # a category's own common texts ([common.no_show]): a visit that did not happen is
+    # not checked as "you had X with us", nor wished a smooth recovery
+    by_category: dict[str, dict[str, Text]]
 
 
 def load_scripts(clinic_file: StrPath | None = None) -> Scripts:
@@ -39,6 +42,9 @@ def load_scripts(clinic_file: StrPath | None = None) -> Scripts:
                 raise _fail(path, key, "unknown table (common, worries, touchpoints)")
         for key in ("common", "worries"):
             data[key] = {**data.get(key, {}), **own.get(key, {})}
+        for category, texts in own.get("common", {}).items():   # [common.CATEGORY]: by text
+            if category not in COMMON and isinstance(texts, dict):
+                data["common"][category] = {**_default_common(category), **texts}
         touchpoints = {c: dict(v) for c, v in data.get("touchpoints", {}).items()}
         for category, table in own.get("touchpoints", {}).items():
             touchpoints.setdefault(category, {}).update(table)
@@ -72,8 +78,22 @@ def _text(path: StrPath, where: str, value: Any) -> Text:
     return dict(value)
 
 
+def _default_common(category: str) -> dict[str, Any]:
+    found = _read(DEFAULT_PATH).get("common", {}).get(category)
+    return dict(found) if isinstance(found, dict) else {}
+
+
 def _build(data: dict[str, Any], path: StrPath) -> Scripts:
-    common = {k: _text(path, f"common.{k}", data.get("common", {}).get(k)) for k in COMMON}
+    table = data.get("common", {})
+    common = {k: _text(path, f"common.{k}", table.get(k)) for k in COMMON}
+    by_category = {}
+    for category, texts in table.items():
+        if category in COMMON:
+            continue
+        where = f"common.{category}"
+        if not isinstance(texts, dict) or not texts or set(texts) - set(COMMON):
+            raise _fail(path, where, f"expected a category's own {', '.join(COMMON)}")
+        by_category[category] = {k: _text(path, f"{where}.{k}", v) for k, v in texts.items()}
     worries = {k: _text(path, f"worries.{k}", v) for k, v in data.get("worries", {}).items()}
     touchpoints = {}
     for category, table in data.get("touchpoints", {}).items():
@@ -91,7 +111,8 @@ def _build(data: dict[str, Any], path: StrPath) -> Scripts:
             touchpoints[(category, tp)] = (
                 tuple(_text(path, f"{where}.questions[{i}]", q) for i, q in enumerate(questions)),
                 tuple(named))
-    return Scripts(common=common, worries=worries, touchpoints=touchpoints)
+    return Scripts(common=common, worries=worries, touchpoints=touchpoints,
+                   by_category=by_category)
 
 
 def missing(scripts: Scripts, rules: RulePack) -> list[str]:
@@ -108,14 +129,15 @@ def script_for(scripts: Scripts, category: str, touchpoint: str, lang: str,
                values: dict[str, Any]) -> dict[str, Any]:
     """The whole script of one call, filled, in the order an agent uses it."""
     questions, worry_keys = scripts.touchpoints.get((category, touchpoint), ((), ()))
+    common = {**scripts.common, **scripts.by_category.get(category, {})}
     return {
-        "greeting": fill(scripts.common["greeting"], lang, values),
-        "identity": fill(scripts.common["identity"], lang, values),
+        "greeting": fill(common["greeting"], lang, values),
+        "identity": fill(common["identity"], lang, values),
         "purpose": values.get("purpose", ""),
         "questions": [fill(q, lang, values) for q in questions],
         "worries": {key: fill(scripts.worries[key], lang, values) for key in worry_keys},
-        "closing": fill(scripts.common["closing"], lang, values),
-        "not_convenient": fill(scripts.common["not_convenient"], lang, values),
+        "closing": fill(common["closing"], lang, values),
+        "not_convenient": fill(common["not_convenient"], lang, values),
     }
 
 
@@ -136,6 +158,28 @@ def filled_script(scripts: Scripts, record: dict[str, Any], lang: str, clinic: s
     """The whole script of the task `record` (a row of the sheet), filled for its patient."""
     return script_for(scripts, record["category"], record["touchpoint"], lang,
                       script_values(record, clinic, agent))
+
+
+def filled_scripts(scripts: Scripts, records: list[dict[str, Any]], lang: str,
+                   clinic: str | None, agent: str,
+                   share: dict[str, str] | None = None) -> dict[int, dict[str, Any]]:
+    """The script of each task (a row of the sheet), by task id, said by the patient's
+    agent in `share` (else `agent`). A patient's tasks are one call with one closing: a
+    treatment's (which names the next call and wishes a good recovery) over a no-show's,
+    a consultation's or a birthday's own."""
+    share = share or {}
+    filled = {r["task_id"]: filled_script(scripts, r, lang, clinic,
+                                          share.get(r["patient_id"], agent))
+              for r in records}
+
+    def own_closing(record: dict[str, Any]) -> bool:
+        return "closing" in scripts.by_category.get(record["category"], {})
+
+    closing: dict[str, str] = {}
+    for r in sorted(records, key=own_closing):   # stable: in sheet order otherwise
+        closing.setdefault(r["patient_id"], filled[r["task_id"]]["closing"])
+    return {r["task_id"]: {**filled[r["task_id"]], "closing": closing[r["patient_id"]]}
+            for r in records}
 
 
 def prompt(scripts: Scripts, record: dict[str, Any], lang: str, clinic: str | None,

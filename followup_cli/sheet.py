@@ -321,7 +321,7 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
         return CallSheet(day, records, calling, share=share)
     from followup_cli.complaints import open_cases
     from followup_cli.i18n import current
-    from followup_cli.scripts import filled_script, prompt
+    from followup_cli.scripts import filled_scripts, prompt
 
     lang = current()
     shift = moment or (now if day == now.date() else datetime.combine(day, time(9, 0)))
@@ -330,9 +330,8 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
     return CallSheet(
         day, records, calling, open_cases(conn, shift), numbers_to_fix(conn),
         patient_context(conn, sorted({r["patient_id"] for r in records})), prompts,
-        {r["task_id"]: filled_script(scripts, r, lang, clinic,
-                                     share.get(r["patient_id"], caller))
-         for r in records} if whole_scripts else {}, share)
+        filled_scripts(scripts, records, lang, clinic, caller, share) if whole_scripts else {},
+        share)
 
 
 def in_calling_order(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

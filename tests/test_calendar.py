@@ -187,7 +187,8 @@ def test_unknown_year_then_the_clinic_adds_it(cli, tmp_path: Path,
 
 def test_replan_dry_run_moves_nothing(cli, tmp_path: Path) -> None:
     # day 3 of a 21 December operation falls on the clinic's closure day, 24 December
-    export = write_export(tmp_path / "v.csv", ["A1,C1,周晓雯,13812345678,2026-12-21,双眼皮,成交,,,,,,,"])
+    export = write_export(tmp_path / "v.csv",
+                          ["A1,C1,周晓雯,13812345678,2026-12-21,双眼皮,成交,,,,,,,"])
     cli("import", "visits", str(export), "--date", "2026-12-21")
     (tmp_path / "calendar.toml").write_text('closed = ["2026-12-24"]\n', encoding="utf-8")
     dry = cli("calendar", "replan", "--date", "2026-12-21", "--dry-run", "--format", "json")

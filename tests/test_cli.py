@@ -94,7 +94,8 @@ def test_not_a_ledger(cli, tmp_path: Path) -> None:
 
 def test_internal_errors_show_no_personal_data(cli, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    export = write_export(tmp_path / "v.csv", ["A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,"])
+    export = write_export(tmp_path / "v.csv",
+                          ["A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,"])
     cli("import", "visits", str(export), "--date", "2026-11-02")
 
     def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -198,7 +199,8 @@ def test_rules_show_and_check(cli, tmp_path: Path) -> None:
                     '"surgery", "medium", "low", "general"]\n', encoding="utf-8")
     assert cli("rules", "check", str(good)).out == f"{good}: valid, 13 categories\n"
     # the clinic file next to the ledger is picked up
-    export = write_export(tmp_path / "v.csv", ["A1,C1,周晓雯,13812345678,2026-11-02,种植牙,成交,,,,,,,"])
+    export = write_export(tmp_path / "v.csv",
+                          ["A1,C1,周晓雯,13812345678,2026-11-02,种植牙,成交,,,,,,,"])
     assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
     assert [r["category"] for r in cli("due", "--date", "2026-11-03", "--format",
                                        "json").json()] == ["dental"]
@@ -241,7 +243,8 @@ def test_demo_ledger_has_a_sheet_today(cli, tmp_path: Path) -> None:
     # re-running the demo replaces it; a real ledger is never overwritten
     assert cli("init", "--demo", "--patients", "300").code == 0
     real = tmp_path / "real.db"
-    export = write_export(tmp_path / "v.csv", ["A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,"])
+    export = write_export(tmp_path / "v.csv",
+                          ["A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,"])
     cli("--db", str(real), "import", "visits", str(export), "--date", "2026-11-02")
     refused = cli("--db", str(real), "init", "--demo")
     assert refused.code == 2 and "already holds data" in refused.err
@@ -308,10 +311,37 @@ def test_version_with_root_options(cli) -> None:  # noqa: ANN001
 def test_a_number_too_large_for_the_ledger_is_refused_by_name(cli, line: list[str]) -> None:
     """A 21-digit id once reached SQLite and came back as an internal error."""
     assert cli("init").code == 0
-    result = cli(*(part.format(n=10**20) for part in line))
-    assert result.code == 2, result.err
-    assert "100000000000000000000 is not in the range" in result.err
-    assert "internal error" not in result.err
+    negative = line[line.index("{n}") - 1].startswith("--")   # else -N reads as an option
+    for n in (10**20, 10**30, *([-(10**30)] if negative else [])):
+        result = cli(*(part.format(n=n) for part in line))
+        assert result.code == 2, result.err
+        assert (f"{n}: out of range for an id or a score" in result.err
+                or f"{n} is not in the range 1900<=x<=9000" in result.err), result.err
+        assert "internal error" not in result.err and "Traceback" not in result.err
+
+
+def _every_command(group, path: tuple[str, ...] = ()):  # noqa: ANN001, ANN202
+    yield path
+    for name, command in getattr(group, "commands", {}).items():
+        yield from _every_command(command, (*path, name))
+
+
+def test_no_help_shows_the_ledgers_number_limits(cli) -> None:
+    """`log --help` showed [-9223372036854775808<=x<=9223372036854775807] under four
+    options: ids and scores are refused by followup, not by a range typer prints."""
+    import typer
+
+    from followup_cli.cli import build_app
+
+    commands = list(_every_command(typer.main.get_command(build_app())))
+    assert ("log",) in commands and ("complaint", "ack") in commands
+    for path in commands:
+        result = cli(*path, "--help")
+        assert result.code == 0, path
+        assert "9223372036854775807" not in result.out, path
+        assert "<int range>" not in result.out, path
+    log_help = cli("log", "--help").out
+    assert "[TASK_ID]" in log_help and "--amend ATTEMPT_ID" in log_help
 
 
 def test_the_library_never_reaches_into_the_commands() -> None:

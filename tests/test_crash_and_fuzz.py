@@ -619,6 +619,10 @@ HOSTILE_LINES = [
     ["rules", "check", "/dev/zero"], ["--rules", "/dev/zero", "rules", "show"],
     ["--calendar", "/dev/zero", "due", "--today"], ["calendar", "check", "/dev/zero"],
     ["patient", "set-phone", "P000001", "00000000000"],
+    # ids and scores SQLite cannot store: refused by name, with no range shown in --help
+    ["log", str(10**30), "-o", "reached"], ["log", "--amend", str(-(10**30)), "--reason", "x"],
+    ["log", "1", "-o", "reached", "--nps", str(2**63)], ["script", str(10**30)],
+    ["complaint", "reopen", str(10**30), "--note", "x"],
 ]
 
 

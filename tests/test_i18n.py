@@ -19,6 +19,9 @@ ROOT = Path(__file__).parent.parent / "followup_cli"
 KEYWORDS = {"t": None, "tn": (1, 2), "tc": ((1, "c"), 2), "N_": None, "NC_": ((1, "c"), 2)}
 
 
+PLURAL: set[tuple[str | None, str]] = set()   # said through tn: a plural entry is needed
+
+
 def extracted() -> dict[tuple[str | None, str], tuple[str, int]]:
     found = {}
     for filename, lineno, message, _comments, context in extract_from_dir(
@@ -27,6 +30,8 @@ def extracted() -> dict[tuple[str | None, str], tuple[str, int]]:
         msgid = message[0] if isinstance(message, tuple) else message
         if not msgid:   # t(variable): the message was marked where it was written
             continue
+        if isinstance(message, tuple):
+            PLURAL.add((context, msgid))
         found[(context, msgid)] = (filename, lineno)
     return found
 
@@ -55,6 +60,8 @@ def test_every_message_has_its_chinese_text(ident: tuple[str | None, str]) -> No
     where = "{}:{}".format(*CODE[ident])
     assert ident in ZH, f"{where}: no Chinese text for {ident!r} in followup.po"
     message = ZH[ident]
+    if ident in PLURAL:   # else gettext's ngettext finds no Chinese and says it in English
+        assert message.pluralizable, f"{where}: followup.po has no plural entry for {ident!r}"
     texts = message.string if isinstance(message.string, tuple) else (message.string,)
     ids = message.id if isinstance(message.id, tuple) else (message.id,)
     for text in texts:
@@ -71,12 +78,12 @@ def test_both_languages_at_run_time() -> None:
     try:
         set_lang("zh")
         assert t("Calls") != "Calls"
-        assert tn("{n} patient", "{n} patients", 1) == "1 位患者"
-        assert tn("{n} patient", "{n} patients", 5) == "5 位患者"
+        assert tn("{count} patient", "{count} patients", 1) == "1 位患者"
+        assert tn("{count} patient", "{count} patients", 5) == "5 位患者"
         set_lang("en")
         assert t("Calls") == "Calls"
-        assert tn("{n} patient", "{n} patients", 1) == "1 patient"
-        assert tn("{n} patient", "{n} patients", 2) == "2 patients"
+        assert tn("{count} patient", "{count} patients", 1) == "1 patient"
+        assert tn("{count} patient", "{count} patients", 2) == "2 patients"
         assert N_("x") == "x"
         assert tc("task status", "open") == "open"
     finally:

@@ -52,7 +52,8 @@ def test_a_missing_script_is_reported(cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ('[common]\ngreeting = { zh = "您好{nmae}" , en = "Hi {name}" }',
      "common.greeting.zh: unknown placeholder {nmae}"),
-    ('[common]\ngreeting = { zh = "您好" }', "common.greeting: expected { zh = \"…\", en = \"…\" }"),
+    ('[common]\ngreeting = { zh = "您好" }',
+     "common.greeting: expected { zh = \"…\", en = \"…\" }"),
     ('[touchpoints.surgery."1d"]\nquestions = []', "touchpoints.surgery.1d.questions: at least"),
     ('[touchpoints.surgery."1d"]\nquestions = [{ zh = "a", en = "b" }]\nworries = ["pain"]',
      "touchpoints.surgery.1d.worries[0]: 'pain' is not in [worries]"),
@@ -108,3 +109,45 @@ def test_the_script_keeps_its_indentation_and_its_dates_on_a_narrow_terminal(
 
 def test_the_default_file_is_shipped() -> None:
     assert Path(DEFAULT_PATH).is_file()
+
+
+@pytest.mark.parametrize(("category", "touchpoint"), [
+    ("no_show", "1d"), ("consult", "3d"), ("consult", "1m"), ("birthday", "0d")])
+def test_a_visit_without_treatment_is_not_checked_as_one(category: str, touchpoint: str) -> None:
+    """A no-show's script said "您是4天前在我们这里做的深层清洁" and wished a smooth recovery:
+    the patient never came. Categories whose visit was no treatment have their own identity
+    check and closing."""
+    values = {"name": "胡静", "project": "深层清洁", "doctor": "李医生", "days": 4,
+              "next": "2026-12-01", "clinic": "本院", "agent": "王芳"}
+    zh = script_for(SCRIPTS, category, touchpoint, "zh", values)
+    en = script_for(SCRIPTS, category, touchpoint, "en", values)
+    assert "做的" not in zh["identity"] and "恢复" not in zh["closing"]
+    assert "you had 深层清洁" not in en["identity"] and "recovery" not in en["closing"]
+    treated = script_for(SCRIPTS, "low", "3d", "zh", values)
+    assert treated["identity"] == "为保护您的隐私，先跟您核对一下：您是4天前在我们这里做的深层清洁，对吗？"
+
+
+def test_a_clinic_may_change_one_text_of_a_category(tmp_path: Path) -> None:
+    own = tmp_path / "scripts.toml"
+    own.write_text('[common.no_show]\nidentity = { zh = "您预约过{project}吗？", '
+                   'en = "Did you book {project}?" }\n', encoding="utf-8")
+    scripts = load_scripts(own)
+    values = {"name": "胡静", "project": "深层清洁", "days": 4, "next": "-", "clinic": "本院",
+              "agent": "王芳", "doctor": "李医生"}
+    filled = script_for(scripts, "no_show", "1d", "zh", values)
+    assert filled["identity"] == "您预约过深层清洁吗？"
+    assert filled["closing"] == script_for(SCRIPTS, "no_show", "1d", "zh", values)["closing"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[common.no_show]\nopening = { zh = "a", en = "b" }', "common.no_show: expected a category"),
+    ('[common.no_show]\nidentity = { zh = "a" }', "common.no_show.identity: expected"),
+    ('[common.no_show]\nclosing = { zh = "{nmae}", en = "b" }',
+     "common.no_show.closing.zh: unknown placeholder {nmae}"),
+])
+def test_a_categorys_own_texts_are_checked(cli, tmp_path: Path, text: str, message: str) -> None:
+    bad = tmp_path / "scripts.toml"
+    bad.write_text(text, encoding="utf-8")
+    result = cli("rules", "check", str(bad))
+    assert result.code == 2
+    assert result.err.startswith(f"followup: {bad}: {message}"), result.err

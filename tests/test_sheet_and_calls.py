@@ -135,7 +135,7 @@ def test_no_answer_retries_then_unreachable(cli, ledger: Path) -> None:
     [row] = [r for r in sheet(cli, "2026-11-05") if r["patient_id"] == "C3"]
     assert (row["window"], row["attempts"], row["overdue_days"]) == ("afternoon", 2, 1)
     third = cli("log", tid, "-o", "switched_off", "--when", "2026-11-05T14:30")
-    assert third.out.splitlines()[1] == ("3 failed attempts: task(s) unreachable; send an SMS "
+    assert third.out.splitlines()[1] == ("3 failed attempts: task unreachable; send an SMS "
                                          "instead")
     assert tasks(ledger)[task["task_id"]]["status"] == "unreachable"
     assert "C3" not in {r["patient_id"] for r in sheet(cli, "2026-11-06")}
@@ -157,7 +157,7 @@ def test_declined_and_do_not_call(cli, ledger: Path) -> None:
     assert declined.code == 0
     assert "C3" not in {r["patient_id"] for r in sheet(cli, "2026-11-04")}
     dnc = cli("log", "--patient", "C2", "-o", "勿扰", "--when", "2026-11-04T15:00")
-    assert dnc.code == 0 and "pending task(s) cancelled" in dnc.out
+    assert dnc.code == 0 and "pending tasks cancelled" in dnc.out
     state = tasks(ledger)
     assert {t["status"] for t in state.values() if t["patient_id"] == "C2"} == {"cancelled"}
     assert "C2" not in {r["patient_id"] for r in sheet(cli, "2026-11-06")}

@@ -31,7 +31,8 @@ def register(app: typer.Typer) -> None:
 def show_cli(
     ctx: typer.Context,
     year: Annotated[int | None, typer.Option("--year", help=t("The year (default: this year)."),
-                                             min=1900, max=9000)] = None,
+                                             min=1900, max=9000, metavar="YEAR")]
+    = None,
     fmt: Annotated[str, typer.Option("--format", help=t("table or json."))] = "table",
 ) -> None:
     """Print a year's calling days as month grids, rest and make-up days marked.
@@ -170,10 +171,9 @@ def replan_cli(
     if fmt == "json":
         emit_json({"moved": rows, "dry_run": dry_run})
         return
-    said = tn("{n} open call moved", "{n} open calls moved", len(moved))
-    if dry_run:
-        said += " " + t("(dry run: nothing was written)")
-    typer.echo(said)
+    typer.echo(tn("{count} open call moved", "{count} open calls moved", len(moved)) + (
+        " " + t("(dry run: nothing was written)")
+                                                         if dry_run else ""))
     if rows:
         mark = t("(provisional)")
         emit_table([{**r, "provisional": mark if r["provisional"] else ""} for r in rows],

@@ -7,7 +7,7 @@ from typing import Annotated
 from followup_cli.i18n import t, tc
 from followup_cli.labels import label
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
-from followup_cli.options import SQLITE_INT, check_choice, state
+from followup_cli.options import check_choice, state, stored_int
 
 
 def register(app: typer.Typer) -> None:
@@ -57,7 +57,8 @@ def list_cli(
 
 def show_cli(
     ctx: typer.Context,
-    complaint_id: Annotated[int, typer.Argument(help=t("The case number."), **SQLITE_INT)],
+    complaint_id: Annotated[int, typer.Argument(
+        help=t("The case number."), metavar="CASE_ID", callback=stored_int)],
     fmt: Annotated[str, typer.Option("--format", help=t("table or json."))] = "table",
 ) -> None:
     """Show one case: the complaint, each deadline met or broken, and its history.
@@ -79,20 +80,30 @@ def show_cli(
     from followup_cli.output.sheet import render_cases
 
     render_cases([case], title=f"#{complaint_id} {case['note']}")
-    emit_table([{"step": label("complaint.step", step), "due": d["due_at"].replace("T", " "),
+    emit_table([{"step": label("complaint.step", step), "due": _minute(d["due_at"]),
                  "state": label("complaint.state", d['state'])}
                 for step, d in case["deadlines"].items()],
                [("step", t("Next step")), ("due", tc("complaint.col", "Due")),
                 ("state", t("Status"))])
-    emit_table(case["events"], [("at", t("At")), ("agent", t("Agent")),
-                                ("action", t("Action")),
-                                ("note", t("Note"))])
+    actions = {"open": t("opened"), "ack": t("acknowledge"),
+               "resolve": t("resolve"), "close": t("close"),
+               "reopen": t("reopen")}
+    emit_table([{**e, "at": _minute(e["at"]), "action": actions.get(e["action"], e["action"])}
+                for e in case["events"]],
+               [("at", t("At")), ("agent", t("Agent")),
+                ("action", t("Action")), ("note", t("Note"))])
+
+
+def _minute(iso: str) -> str:
+    """2026-11-30T08:51:37 as people read it: 2026-11-30 08:51."""
+    return iso.replace("T", " ")[:16]
 
 
 def _stepper(action: str):  # noqa: ANN202 - builds one command per case action
     def step(
         ctx: typer.Context,
-        complaint_id: Annotated[int, typer.Argument(help=t("The case number."), **SQLITE_INT)],
+        complaint_id: Annotated[int, typer.Argument(
+            help=t("The case number."), metavar="CASE_ID", callback=stored_int)],
         note: Annotated[str, typer.Option("--note", "-n", help=t("What was done or decided."))]
         = "",
         agent: Annotated[str | None, typer.Option("--agent", help=t("Who acted."))] = None,

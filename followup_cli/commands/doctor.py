@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from followup_cli.i18n import t
+from followup_cli.i18n import t, tn
 from followup_cli.labels import label
 from followup_cli.options import check_choice, state
 
@@ -47,12 +47,17 @@ def doctor_cli(
     if fmt == "json":
         emit_json(result)
     else:
-        typer.echo(t("the ledger is sound: {patients} patients, {visits} visits, {tasks} tasks, "
-                     "{attempts} logged calls, {complaints} complaint cases",
-                     **result["counts"]) if result["ok"]
-                    else t("the ledger has problems ({patients} patients, {visits} visits, "
-                           "{tasks} tasks, {attempts} logged calls, {complaints} complaint "
-                           "cases):", **result["counts"]))
+        n = result["counts"]
+        counts = {"patients": tn("{count} patient", "{count} patients", n["patients"]),
+                  "visits": tn("{count} visit", "{count} visits", n["visits"]),
+                  "tasks": tn("{count} task", "{count} tasks", n["tasks"]),
+                  "attempts": tn("{count} logged call", "{count} logged calls", n["attempts"]),
+                  "complaints": tn("{count} complaint case", "{count} complaint cases",
+                                   n["complaints"])}
+        typer.echo(t("the ledger is sound: {patients}, {visits}, {tasks}, {attempts}, {complaints}",
+                     **counts) if result["ok"] else t("the ledger has problems ({patients}, "
+                                                      "{visits}, {tasks}, {attempts}, "
+                                                      "{complaints}):", **counts))
         for name, detail in result["problems"].items():
             if name == "integrity":   # SQLite's own words, one line of them
                 detail = t("SQLite says: {first} ({more} more)", first=detail[0],

@@ -110,8 +110,8 @@ def due_cli(
                 "next": calling.opens.strftime("%Y-%m-%d %H:%M"),
                 "next_window": label("window", calling.next_window),
                 "date": sheet_day.isoformat(),
-                "tasks": tn("{n} task", "{n} tasks", len(waiting)),
-                "patients": tn("{n} patient", "{n} patients",
+                "tasks": tn("{count} task", "{count} tasks", len(waiting)),
+                "patients": tn("{count} patient", "{count} patients",
                                len({r["patient_id"] for r in waiting}))}
         if fmt == "table" and waiting and not records:
             empty = t("nobody to call right now; still to call on the sheet of {date}: "
@@ -137,15 +137,13 @@ def due_cli(
     elif fmt == "html" and output is not None:
         from followup_cli.output.files import write_text
         from followup_cli.output.printing import sheet_html
+        from followup_cli.output.sheet import sheet_title
         from followup_cli.sheet import in_calling_order, window_hours
 
         page = sheet_html(in_calling_order(records),
-                          title=t("Call sheet {date}: {patients}, {tasks}",
-                                  date=sheet_day.isoformat(),
-                                  patients=tn("{n} patient", "{n} patients",
-                                              len({r["patient_id"] for r in records})),
-                                  tasks=tn("{n} task", "{n} tasks", len(records))),
-                          day=sheet_day.isoformat(),
+                          title=sheet_title(sheet_day.isoformat(),
+                                            len({r["patient_id"] for r in records}),
+                                            len(records)), day=sheet_day.isoformat(),
                           scripts=sheet.scripts, context=sheet.context, cases=sheet.cases,
                           hours=window_hours(cal.windows(sheet_day)))
         write_text(output, page, kind="html")
@@ -157,8 +155,8 @@ def due_cli(
             render_cases(sheet.cases)
         render_sheet(records, sheet_day.isoformat(), sheet.context, sheet.prompts, empty)
         if sheet.to_fix:
-            warn(tn("{n} patient waits for a correct number: followup patient bad-phones",
-                    "{n} patients wait for a correct number: followup patient bad-phones",
+            warn(tn("{count} patient waits for a correct number: followup patient bad-phones",
+                    "{count} patients wait for a correct number: followup patient bad-phones",
                     sheet.to_fix))
 
 

@@ -79,8 +79,9 @@ def import_visits_cli(
         if summary.ignored:
             typer.echo(t("columns not read: {columns}", columns="、".join(summary.ignored)))
         if summary.no_callback:
-            typer.echo(tn("{n} visit marked no-callback, nothing planned",
-                          "{n} visits marked no-callback, nothing planned", summary.no_callback))
+            typer.echo(tn("{count} visit marked no-callback, nothing planned",
+                          "{count} visits marked no-callback, nothing planned",
+                          summary.no_callback))
         if summary.sms_off:
             typer.echo(t("{count} patient(s) unsubscribed from SMS (the export's 短信退订/拒收短信 "
                          "column)", count=summary.sms_off))
@@ -91,13 +92,13 @@ def import_visits_cli(
         if summary.dry_run:
             typer.echo(t("(dry run: nothing was written)"))
     if summary.replanned:
-        typer.echo(tn("{n} provisional call moved to its day under the holidays now known",
-                      "{n} provisional calls moved to their day under the holidays now known",
+        typer.echo(tn("{count} provisional call moved to its day under the holidays now known",
+                      "{count} provisional calls moved to their day under the holidays now known",
                       summary.replanned))
     from followup_cli.output.formats import warn_provisional
 
     warn_provisional(cal, summary.provisional)
     if summary.bad and skip_bad is not None and not dry_run:
-        typer.echo(tn("{n} bad row not imported, written to {path}",
-                      "{n} bad rows not imported, written to {path}", len(summary.bad),
+        typer.echo(tn("{count} bad row not imported, written to {path}",
+                      "{count} bad rows not imported, written to {path}", len(summary.bad),
                       path=skip_bad), err=True)

@@ -24,7 +24,7 @@ def init_cli(
         "--demo", help=t("Fill the ledger with a synthetic clinic generated relative to today."))]
     = False,
     patients: Annotated[int, typer.Option("--patients", help=t("Demo size in patients."), min=10,
-                                          max=MAX_DEMO_PATIENTS)] = 3000,
+                                          max=MAX_DEMO_PATIENTS, metavar="N")] = 3000,
     force: Annotated[bool, typer.Option(
         "--force", help=t("Replace an existing ledger's data with the demo."))] = False,
 ) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from followup_cli.i18n import t
-from followup_cli.labels import label
+from followup_cli.i18n import N_, t, tn
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
-from followup_cli.options import SQLITE_INT, check_choice, state
+from followup_cli.options import check_choice, state, stored_int
 
 
 def register(app: typer.Typer) -> None:
@@ -18,8 +17,8 @@ def register(app: typer.Typer) -> None:
 
 def log_cli(
     ctx: typer.Context,
-    task_id: Annotated[int | None, typer.Argument(help=t("The task called (from the sheet)."),
-                                                  **SQLITE_INT)]
+    task_id: Annotated[int | None, typer.Argument(
+        help=t("The task called (from the sheet)."), metavar="TASK_ID", callback=stored_int)]
     = None,
     patient: Annotated[str | None, typer.Option(
         "--patient", help=t("Or the patient called: settles their tasks on the day's sheet."))]
@@ -33,18 +32,18 @@ def log_cli(
     note: Annotated[str | None, typer.Option(
         "--note", "-n", help=t("What was said (≥ 20 characters when reached or a complaint)."))]
     = None,
-    satisfaction: Annotated[int | None, typer.Option("--satisfaction", "-s", help=t("1–5."),
-                                                     **SQLITE_INT)] = None,
-    nps: Annotated[int | None, typer.Option("--nps", "-p", help=t("0–10: would they recommend us."),
-                                            **SQLITE_INT)]
+    satisfaction: Annotated[int | None, typer.Option(
+        "--satisfaction", "-s", help=t("1–5."), metavar="SCORE", callback=stored_int)] = None,
+    nps: Annotated[int | None, typer.Option(
+        "--nps", "-p", help=t("0–10: would they recommend us."), metavar="SCORE",
+        callback=stored_int)]
     = None,
     at: Annotated[str | None, typer.Option(
         "--at", "-a", help=t("callback_requested: when to call back, e.g. 2026-11-23T19:30."))]
     = None,
     agent: Annotated[str | None, typer.Option(
-        "--agent",
-                                              help=t("Who called (else $FOLLOWUP_AGENT, else "
-                                                     "followup config agent)."))] = None,
+        "--agent", help=t("Who called (else $FOLLOWUP_AGENT, else followup config agent)."))]
+    = None,
     when: Annotated[str | None, typer.Option(
         "--when", "-w", help=t("When the call happened (default: now), clinic-local."))] = None,
     complaint_category: Annotated[str, typer.Option(
@@ -55,10 +54,10 @@ def log_cli(
         "--severity", help=t("complaint: low/一般, medium/较重, high/严重."))] = "medium",
     amend: Annotated[int | None, typer.Option(
         "--amend", help=t("Correct logged call ATTEMPT_ID with the options given (and --reason)."),
-        **SQLITE_INT)] = None,
+        metavar="ATTEMPT_ID", callback=stored_int)] = None,
     void: Annotated[int | None, typer.Option(
         "--void", help=t("Withdraw logged call ATTEMPT_ID (with --reason); it stays on record."),
-        **SQLITE_INT)]
+        metavar="ATTEMPT_ID", callback=stored_int)]
     = None,
     reason: Annotated[str, typer.Option(
         "--reason", "-r", help=t("Why a call is amended or voided."))]
@@ -115,8 +114,35 @@ def log_cli(
                    **({"complaint_id": result.complaint_id} if result.complaint_id else {})})
         return
     if correcting is None:
-        print(t("logged call #{attempt_id} ({outcome}) for task(s) {tasks}",
-                attempt_id=result.attempt_id, outcome=outcome_label(result.outcome),
-                tasks=", ".join(map(str, result.task_ids))))
-    print(label("log.effect", result.effect, **result.effect_values,
-            correction=result.attempt_id))
+        print(tn("logged call #{attempt_id} ({outcome}) for task {tasks}",
+                 "logged call #{attempt_id} ({outcome}) for tasks {tasks}", len(result.task_ids),
+                     attempt_id=result.attempt_id, outcome=outcome_label(result.outcome),
+                     tasks=", ".join(map(str, result.task_ids))))
+    print(effect_text(result.effect, result.effect_values, len(result.task_ids),
+                      correction=result.attempt_id))
+
+
+def effect_text(effect: str, values: dict[str, Any], tasks: int, **more: Any) -> str:
+    """What the ledger did after a call, in words ("1 task done", "3 tasks cancelled")."""
+    if effect == "done":
+        return tn("task done", "tasks done", tasks, **values, **more)
+    if effect == "unreachable":
+        return tn("{limit} failed attempts: task unreachable; send an SMS instead",
+                  "{limit} failed attempts: tasks unreachable; send an SMS instead", tasks,
+                  **values,
+                      **more)
+    if effect == "do_not_call":
+        return tn("patient marked do-not-call: {count} pending task cancelled, none will be "
+                  "planned again",
+                  "patient marked do-not-call: {count} pending tasks cancelled, none will be "
+                  "planned again", values["count"])
+    keys = {"retry": N_("will retry at {at} (failed attempt {attempts} of {limit})"),
+            "callback": N_("will call back at {at} as asked"),
+            "wrong_number": N_("number marked wrong: the patient's tasks leave the sheet until a "
+                               "new number arrives"),
+            "complaint": N_("complaint case #{id} opened and the task done. Acknowledge within 24 "
+                            "h, a solution within 48 h, remedy and close within 72 h: followup "
+                            "complaint show {id}"),
+            "amended": N_("call #{id} amended (correction #{correction}; the original stays)"),
+            "voided": N_("call #{id} voided (record #{correction}; the original stays)")}
+    return t(keys[effect], **values, **more)

@@ -86,9 +86,9 @@ def render(history: dict[str, Any]) -> None:
         if v["converted_by"]:
             detail += " → " + t("converted by {visit}", visit=v["converted_by"])
         if v["backfill"]:
-            detail += " · " + tn("{n} call already past when the visit came in (backfill, "
-                                 "left out of the figures)",
-                                 "{n} calls already past when the visit came in (backfill, "
+            detail += " · " + tn("{count} call already past when the visit came in (backfill, left "
+                                 "out of the figures)",
+                                 "{count} calls already past when the visit came in (backfill, "
                                  "left out of the figures)", v["backfill"])
         rows.append((v["visit_date"], t("visit") + " " + v["visit_id"], detail))
     reasons = {"converted": t("converted"), "do_not_call": tc("reason", "do not call"),
@@ -166,9 +166,9 @@ def allow_calls_cli(
     with st.ledger() as conn:
         reopened = allow_calls(conn, cal, patient_id, agent=default_agent(agent),
                                reason=reason, now=clock.now())
-    typer.echo(tn("patient {patient_id} may be called again; {n} task reopened",
-                  "patient {patient_id} may be called again; {n} tasks reopened",
-                  reopened, patient_id=patient_id))
+    typer.echo(tn("patient {patient_id} may be called again; {count} task reopened",
+                  "patient {patient_id} may be called again; {count} tasks reopened", reopened,
+                  patient_id=patient_id))
 
 
 def bad_phones_cli(
@@ -189,10 +189,8 @@ def bad_phones_cli(
                           ("phone", t("Phone")),
                           ("reported_at", t("Reported")),
                           ("waiting", t("Calls waiting"))],
-                   title=tn("Numbers to fix: {n} patient", "Numbers to fix: {n} patients",
+                   title=tn("Numbers to fix: {count} patient", "Numbers to fix: {count} patients",
                             len(rows)))
-
-
 def _sms_switch(ctx: typer.Context, patient_id: str, reason: str, agent: str | None,
                 off: bool) -> None:
     from followup_cli import clock

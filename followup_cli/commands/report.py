@@ -179,7 +179,8 @@ def render(report: dict[str, Any], categories: dict[str, str]) -> None:
         if compared:
             change = report["change"][key]
             row += [_show(report["previous"][key], key), "—" if change is None else (
-                f"{change * 100:+.1f} pt" if key.endswith("_rate") else f"{change:+g}")]
+                t("{value} pt", value=f"{change * 100:+.1f}") if key.endswith("_rate")
+                else f"{change:+g}")]
         rows.append(row)
     write(draw(columns, rows, title=title))
     dist = report["satisfaction_distribution"]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from followup_cli.i18n import pick, t, tn
+from followup_cli.i18n import current, pick, t, tc, tn
 from followup_cli.labels import label
 from followup_cli.options import State, check_choice, state
 
@@ -36,7 +36,7 @@ def show_cli(
     显示当前生效的回访规则。
     """
     from followup_cli.output.formats import emit_json
-    from followup_cli.output.tables import Column, draw
+    from followup_cli.output.tables import Column, cell_width, draw
 
     check_choice("--format", fmt, ("table", "json"))
     pack = state(ctx).rule_pack()
@@ -47,19 +47,31 @@ def show_cli(
                                         "touchpoints": [tp._asdict() for tp in c.touchpoints]}
                                   for cid, c in pack.categories.items()}})
         return
+    kinds = {"treated": t("treated"), "consult": t("consult"),
+             "no_show": t("no-show"), "course_end": t("course end"),
+             "birthday": t("birthday"), "complaint": tc("rules.kind", "complaint")}
+    windows = {"any": "", "afternoon": t("afternoon window"), "evening": t("evening window")}
+    width = max(map(cell_width, windows.values()))
     rows = []
     for c in pack.categories.values():
-        name = f"{c.id}\n{pick(c.label)}"
+        # the id is the English word rules.toml and --category use: Chinese shows the label
+        name = pick(c.label) if current() == "zh" else f"{c.id}\n{pick(c.label)}"
         if c.kind == "treated":
             rank = pack.order.index(c.id) + 1 if c.id in pack.order else "-"
             name += f"\n#{rank}"
         match = "、".join(c.match) or (f"≥ {c.min_tier}" if c.min_tier else "")
         tps = "\n".join(
-            f"{tp.offset:>4} {tp.window if tp.window != 'any' else '':<9}"
+            f"{tp.offset:>4} {_pad(windows.get(tp.window, tp.window), width)} "
             f"{'←' if tp.move == 'earlier' else '→'} {pick(tp.purpose)}" for tp in c.touchpoints)
-        rows.append((name, c.kind, match, tps))
+        rows.append((name, kinds.get(c.kind, c.kind), match, tps))
     columns = [Column(label("rules.col", key)) for key in ("id", "kind", "match", "touchpoints")]
     sys.stdout.write(draw(columns, rows, title=" + ".join(pack.sources), lines_between=True))
+
+
+def _pad(text: str, width: int) -> str:
+    from followup_cli.output.tables import cell_width
+
+    return text + " " * (width - cell_width(text))
 
 
 def check_cli(
@@ -90,7 +102,7 @@ def check_cli(
     rules_file = next((f for f in files if not is_scripts_file(f)), None)
     pack = load_rules(rules_file) if rules_file else st.rule_pack()
     if rules_file:
-        typer.echo(tn("{path}: valid, {n} category", "{path}: valid, {n} categories",
+        typer.echo(tn("{path}: valid, {count} category", "{path}: valid, {count} categories",
                       len(pack.categories), path=rules_file))
     scripts_files: list[Path | None] = [f for f in files if is_scripts_file(f)]
     for scripts_file in scripts_files or [None]:
@@ -101,9 +113,9 @@ def check_cli(
             raise FollowupError(t("{path}: these touchpoints have no script: {touchpoints}",
                                   path=shown, touchpoints=", ".join(lacking)))
         if scripts_file:
-            typer.echo(tn("{path}: valid scripts for {n} touchpoint",
-                          "{path}: valid scripts for {n} touchpoints",
-                          len(scripts.touchpoints), path=shown))
+            typer.echo(tn("{path}: valid scripts for {count} touchpoint",
+                          "{path}: valid scripts for {count} touchpoints", len(scripts.touchpoints),
+                          path=shown))
     _check_sms(st, pack, sms_files)
 
 

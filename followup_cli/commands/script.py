@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from followup_cli.i18n import t
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
-from followup_cli.options import SQLITE_INT, check_choice, state
+from followup_cli.options import check_choice, state, stored_int
 
 
 def register(app: typer.Typer) -> None:
@@ -17,7 +17,8 @@ def register(app: typer.Typer) -> None:
 
 def script_cli(
     ctx: typer.Context,
-    task_id: Annotated[int, typer.Argument(help=t("The task (from the sheet)."), **SQLITE_INT)],
+    task_id: Annotated[int, typer.Argument(
+        help=t("The task (from the sheet)."), metavar="TASK_ID", callback=stored_int)],
     fmt: Annotated[str, typer.Option("--format", help=t("table or json."))] = "table",
     day: Annotated[str | None, typer.Option("--date", help=t("As of this day (default today)."))]
     = None,

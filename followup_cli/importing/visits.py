@@ -147,9 +147,9 @@ class _Rollback(Exception):
 
 
 def _bad_rows_message(path: Path, bad: list[BadRow]) -> str:
-    lines = [tn("{path}: {n} row cannot be imported; nothing of the file was written. Fix "
+    lines = [tn("{path}: {count} row cannot be imported; nothing of the file was written. Fix "
                 "it and retry, or use --skip-bad BAD.csv to import the good rows only:",
-                "{path}: {n} rows cannot be imported; nothing of the file was written. Fix "
+                "{path}: {count} rows cannot be imported; nothing of the file was written. Fix "
                 "them and retry, or use --skip-bad BAD.csv to import the good rows only:",
                 len(bad), path=path)]
     for row in bad[:MAX_BAD_SHOWN]:
@@ -157,6 +157,6 @@ def _bad_rows_message(path: Path, bad: list[BadRow]) -> str:
                               line=row.line,
                                 column=row.column, reason=row.reason))
     if len(bad) > MAX_BAD_SHOWN:
-        lines.append("  " + tn("… and {n} more bad row", "… and {n} more bad rows",
+        lines.append("  " + tn("… and {count} more bad row", "… and {count} more bad rows",
                                      len(bad) - MAX_BAD_SHOWN))
     return "\n".join(lines)

@@ -131,7 +131,7 @@ def _patient_block(number: int, tasks: list[dict[str, Any]], window: str, day: s
         if task["overdue_days"]:
             details.append(t("{days} d overdue", days=task["overdue_days"]))
         if task["attempts"]:
-            details.append(tn("({n} try)", "({n} tries)", task["attempts"]))
+            details.append(tn("({count} try)", "({count} tries)", task["attempts"]))
         when = call_time(task, day)
         parts.append(f"<div class='why'><b>#{task['task_id']} {e(task['purpose'])}</b> "
                      f"{e(' · '.join(details))}"

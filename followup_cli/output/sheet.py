@@ -57,9 +57,7 @@ def render_sheet(records: list[dict[str, Any]], day: str,
     if not patients:
         write(paragraph(empty or t("nobody to call on {date}", date=day)))
         return
-    write(paragraph(t("Call sheet {date}: {patients}, {tasks}", date=day,
-                      patients=tn("{n} patient", "{n} patients", len(patients)),
-                      tasks=tn("{n} task", "{n} tasks", len(records)))))
+    write(paragraph(sheet_title(day, len(patients), len(records))))
     groups: dict[str, list[list[dict[str, Any]]]] = {}
     for tasks in patients:
         groups.setdefault(patient_window(tasks), []).append(tasks)
@@ -93,7 +91,7 @@ def render_sheet(records: list[dict[str, Any]], day: str,
                 if task["provisional"]:
                     line += " " + t("(provisional)")
                 if task["attempts"]:
-                    line += " " + tn("({n} try)", "({n} tries)", task["attempts"])
+                    line += " " + tn("({count} try)", "({count} tries)", task["attempts"])
                 when = call_time(task, day)
                 if when:
                     line += f" {when}"
@@ -111,3 +109,10 @@ def render_sheet(records: list[dict[str, Any]], day: str,
                          t("{days} d", days=overdue) if overdue else "",
                          ",".join(str(task["task_id"]) for task in tasks)))
         write(draw(columns, rows, title=label("window", window).capitalize(), lines_between=True))
+
+
+def sheet_title(day: str, patients: int, tasks: int) -> str:
+    """"Call sheet 2026-11-30: 1 patient, 2 tasks"."""
+    return t("Call sheet {date}: {patients}, {tasks}", date=day,
+             patients=tn("{count} patient", "{count} patients", patients),
+             tasks=tn("{count} task", "{count} tasks", tasks))

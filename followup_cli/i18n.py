@@ -751,4 +751,113 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.same_ledger": ("{first} 和 {second} 是同一个台账：每个分院只能给一次 --db",
                            "{first} and {second} are the same ledger: give each branch's "
                            "--db once"),
+    # --- warning signs, clinical alerts and booked re-checks (issue 19) ---
+    "alert.unknown_sign": ("--sign {value}：不是已知的警示症状。本次回访节点的警示症状：{choices}",
+                           "--sign {value}: not a known warning sign. The signs of this call's "
+                           "touchpoint: {choices}"),
+    "alert.need_reached": ("{option} 只能用于已接通或投诉的通话（患者说了情况）",
+                           "{option} is for a call where the patient was reached (reached or "
+                           "complaint)"),
+    "alert.not_on_correction": ("--sign 和 --booked 只能用于登记新的通话，不能用于 --amend/--void",
+                                "--sign and --booked go with a new call, not with --amend or "
+                                "--void"),
+    "alert.opened": ("已开立临床警示 #{id}（{urgency}），通知 {doctor}，需在 {due} 前回应",
+                     "clinical alert #{id} opened ({urgency}) for {doctor}: a doctor must answer "
+                     "by {due}"),
+    "alert.no_doctor": ("未指定医生", "no doctor"),
+    "alert.unrouted": ("注意：该就诊没有医生，也未设置值班医生（followup.toml [alerts] "
+                       "doctor_on_duty）：请立即把警示交给一位医生",
+                       "note: the visit has no doctor and no doctor on duty is set "
+                       "(followup.toml [alerts] doctor_on_duty): hand the alert to a doctor now"),
+    "alert.urgency.urgent": ("紧急", "urgent"),
+    "alert.urgency.today": ("当日", "today"),
+    "alert.urgency.routine": ("常规", "routine"),
+    "alert.status.open": ("待回应", "open"),
+    "alert.status.acknowledged": ("医生已回应", "acknowledged"),
+    "alert.status.closed": ("已结束", "closed"),
+    "alert.none": ("没有编号为 {id} 的警示", "no alert #{id}"),
+    "alert.none_open": ("没有未结束的临床警示", "no open clinical alerts"),
+    "alert.need_note": ("请用 --note 写明医生的回应或处理", "give --note: what the doctor said "
+                        "or did"),
+    "alert.bad_step": ("警示 #{id} 当前状态为{status}，不能这样操作",
+                       "alert #{id} is {status}: that step does not apply"),
+    "alert.before_open": ("--when {at} 早于警示开立的时间 {opened}",
+                          "--when {at} is before the alert was opened ({opened})"),
+    "alert.title": ("临床警示 {count} 条（最先处理）", "Clinical alerts: {count} (first of all)"),
+    "alert.title_all": ("临床警示 {count} 条，其中未结束 {open} 条",
+                        "Clinical alerts: {count}, {open} still open"),
+    "alert.breached": ("已超时", "BREACHED"),
+    "alert.breached_note": ("注意：医生回应晚于时限 {due}", "note: the doctor answered after "
+                            "the deadline {due}"),
+    "alert.done.ack": ("已登记医生回应警示 #{id}（开立后 {minutes} 分钟）",
+                       "alert #{id}: the doctor's answer is recorded ({minutes} minutes after "
+                       "it opened)"),
+    "alert.done.close": ("警示 #{id} 已结束（医生回应用时 {minutes} 分钟）",
+                         "alert #{id} closed (a doctor answered {minutes} minutes after it "
+                         "opened)"),
+    "alert.col.id": ("警示", "Alert"),
+    "alert.col.patient": ("客户", "Patient"),
+    "alert.col.urgency": ("紧急程度", "Urgency"),
+    "alert.col.signs": ("警示症状", "Signs"),
+    "alert.col.doctor": ("医生", "Doctor"),
+    "alert.col.due": ("回应时限", "Answer by"),
+    "alert.col.status": ("状态", "Status"),
+    "alert.col.left": ("剩余时间", "Time left"),
+    "alert.col.by": ("经办人", "By"),
+    "alert.sheet_mark": ("⚠警示#{id}", "⚠alert #{id}"),
+    "script.signs": ("警示症状（出现任何一项：登记 --sign，立即通知医生）",
+                     "Warning signs (any of them: log it with --sign, a doctor is told)"),
+    "script.no_signs": ("{path}：以下回访节点没有列出警示症状：{touchpoints}",
+                        "{path}: these touchpoints list no warning signs: {touchpoints}"),
+    "script.signs_ok": ("警示症状 {count} 项，每个回访节点都已列出",
+                        "{count} warning signs, listed for every touchpoint"),
+    "recheck.before_call": ("--booked {value} 早于通话当天 {day}",
+                            "--booked {value} is before the day of the call ({day})"),
+    "recheck.booked": ("已登记复查预约 {day}；如宽限期内没有到诊，{back} 会回到回访清单重新预约",
+                       "re-check booked for {day}; with no visit by the end of the grace it "
+                       "comes back on the sheet of {back} to rebook"),
+    "recheck.purpose": ("复查未到：重新预约", "Missed re-check: rebook"),
+    "recheck.state.booked": ("已预约", "booked"),
+    "recheck.state.kept": ("已到诊", "kept"),
+    "recheck.state.missed": ("未到诊", "missed"),
+    "patient.alert": ("临床警示", "Clinical alert"),
+    "patient.recheck": ("复查预约", "Re-check"),
+    "print.signs": ("警示症状", "Warning signs"),
+    "figure.alerts_opened": ("临床警示", "Clinical alerts"),
+    "figure.alerts_breached": ("警示超时", "Alerts breached"),
+    "figure.alert_response_minutes_median": ("医生回应中位分钟", "Minutes to a doctor (median)"),
+    "figure.alert_response_minutes_worst": ("医生回应最长分钟", "Minutes to a doctor (worst)"),
+    "figure.rechecks_booked": ("电话约复查", "Re-checks booked"),
+    "figure.rechecks_kept": ("复查到诊", "Re-checks kept"),
+    "figure.rechecks_missed": ("复查未到", "Re-checks missed"),
+    "figure.recheck_kept_rate": ("复查到诊率", "Re-check kept rate"),
+    "report.alerts_by_urgency": ("临床警示按紧急程度：紧急 {urgent} · 当日 {today} · 常规 {routine}",
+                                 "Clinical alerts by urgency: urgent {urgent} · today {today} · "
+                                 "routine {routine}"),
+    "explain.alerts_opened": ("临床警示：报告期内因回访中听到警示症状而开立的警示数，按紧急程度分列。",
+                              "Clinical alerts: alerts opened in the period because a call heard "
+                              "a warning sign, also by urgency."),
+    "explain.alerts_breached": ("警示超时：其中医生首次回应（确认或结束）晚于时限，或至今未回应且已过时限的警示数。",
+                                "Alerts breached: of those, the ones a doctor first answered "
+                                "(ack or close) after the deadline, or not yet and the deadline "
+                                "has passed."),
+    "explain.alert_response_minutes_median": ("医生回应中位分钟：从通话到医生首次回应的分钟数的中位数（未回应的不计）。",
+                                              "Minutes to a doctor (median): from the call to a "
+                                              "doctor's first answer, the median over the "
+                                              "answered alerts."),
+    "explain.alert_response_minutes_worst": ("医生回应最长分钟：同上的最大值。每位医生一行另列。",
+                                             "Minutes to a doctor (worst): the longest of "
+                                             "those. Each doctor has a row of their own."),
+    "explain.rechecks_booked": ("电话约复查：报告期内通话中患者同意的复查预约数（--booked）。",
+                                "Re-checks booked: re-checks patients agreed to on the period's "
+                                "calls (--booked)."),
+    "explain.rechecks_kept": ("复查到诊：其中在预约日至宽限期（默认3天）内有到诊记录导入的。",
+                              "Re-checks kept: of those, the ones an imported visit on the day "
+                              "or within the grace (3 days by default) kept."),
+    "explain.rechecks_missed": ("复查未到：宽限期已过仍无到诊的；它们作为“复查未到：重新预约”回到回访清单。",
+                                "Re-checks missed: the grace passed with no visit; each came "
+                                "back on the sheet as 'missed re-check: rebook'."),
+    "explain.recheck_kept_rate": ("复查到诊率：到诊 ÷（到诊 + 未到）；仍在等待的不计，无可计时为空。",
+                                  "Re-check kept rate: kept ÷ (kept + missed); those still "
+                                  "waiting are left out; empty when there are none."),
 }

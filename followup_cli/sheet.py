@@ -99,6 +99,8 @@ def task_record(conn: sqlite3.Connection, task_id: int, day: date,
 
 def purpose_of(rules: RulePack, category_id: str, touchpoint: str) -> str:
     """What a touchpoint is for, in the user's language (its id if the rules lost it)."""
+    if category_id == "recheck":   # planned by a booked re-check, not by the rules
+        return t("recheck.purpose")
     category = rules.categories.get(category_id)
     for tp in category.touchpoints if category is not None else ():
         if tp.id == touchpoint:
@@ -238,7 +240,8 @@ def numbers_to_fix(conn: sqlite3.Connection) -> int:
 def patient_context(conn: sqlite3.Connection, patient_ids: list[str]) -> dict[str, Any]:
     """What an agent should know before dialling: the last call and its note, and any
     complaint case still open."""
-    out: dict[str, Any] = {pid: {"last_call": None, "complaints": []} for pid in patient_ids}
+    out: dict[str, Any] = {pid: {"last_call": None, "complaints": [], "alerts": []}
+                           for pid in patient_ids}
     for pid in patient_ids:
         out[pid]["last_call"] = conn.execute(
             "SELECT called_at, agent, outcome, note FROM calls WHERE patient_id = ? "
@@ -246,6 +249,8 @@ def patient_context(conn: sqlite3.Connection, patient_ids: list[str]) -> dict[st
         out[pid]["complaints"] = [r[0] for r in conn.execute(
             "SELECT complaint_id FROM complaints WHERE patient_id = ? AND status IN "
             "('open', 'acknowledged', 'resolved')", (pid,))]
+        out[pid]["alerts"] = [r[0] for r in conn.execute(
+            "SELECT alert_id FROM alerts WHERE patient_id = ? AND status <> 'closed'", (pid,))]
     return out
 
 
@@ -273,6 +278,7 @@ class CallSheet(NamedTuple):
     context: dict[str, Any] = {}
     prompts: dict[int, str] = {}
     scripts: dict[int, dict[str, Any]] = {}
+    alerts: list[dict[str, Any]] = []
 
 
 def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, day: date,
@@ -309,8 +315,12 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
         opens, name = cal.next_window_start(moment)
         calling = Calling(window, cal.windows(moment.date())[window][1] if window else None,
                           opens, name, [r for r in whole if r["patient_id"] not in called])
+    from followup_cli.alerts import open_alerts
+
+    # open alerts lead every sheet, whatever its day: judged at the moment it is drawn
+    alerts = open_alerts(conn, now)
     if scripts is None:
-        return CallSheet(day, records, calling)
+        return CallSheet(day, records, calling, alerts=alerts)
     from followup_cli.complaints import open_cases
     from followup_cli.i18n import current
     from followup_cli.scripts import filled_script, prompt
@@ -323,7 +333,7 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
         day, records, calling, open_cases(conn, shift), numbers_to_fix(conn),
         patient_context(conn, sorted({r["patient_id"] for r in records})), prompts,
         {r["task_id"]: filled_script(scripts, r, lang, clinic, caller) for r in records}
-        if whole_scripts else {})
+        if whole_scripts else {}, alerts)
 
 
 def in_calling_order(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

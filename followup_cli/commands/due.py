@@ -125,12 +125,15 @@ def due_cli(
                                   patients=len({r["patient_id"] for r in records}),
                                   tasks=len(records)), day=sheet_day.isoformat(),
                           scripts=sheet.scripts, context=sheet.context, cases=sheet.cases,
+                          alerts=sheet.alerts,
                           hours=window_hours(cal.windows(sheet_day)))
         write_text(output, page, kind="html")
         warn(t("print.written", path=output))
     else:
-        from followup_cli.output.sheet import render_cases, render_sheet
+        from followup_cli.output.sheet import render_alerts, render_cases, render_sheet
 
+        if sheet.alerts:
+            render_alerts(sheet.alerts)
         if sheet.cases:
             render_cases(sheet.cases)
         render_sheet(records, sheet_day.isoformat(), sheet.context, sheet.prompts, empty)

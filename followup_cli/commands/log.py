@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from followup_cli.i18n import t
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
@@ -44,6 +44,12 @@ def log_cli(
         "price/价格, safety/安全, environment/环境, other/其他.")] = "other",
     severity: Annotated[str, typer.Option(
         "--severity", help="complaint: low/一般, medium/较重, high/严重.")] = "medium",
+    sign: Annotated[list[str] | None, typer.Option(
+        "--sign", help="A warning sign the patient described (its id or Chinese words, from "
+        "the script); repeatable. Opens a clinical alert for a doctor.")] = None,
+    booked: Annotated[str | None, typer.Option(
+        "--booked", help="The re-check the patient agreed to: a day (2026-12-03) or a day "
+        "and time.")] = None,
     amend: Annotated[int | None, typer.Option(
         "--amend", help="Correct logged call ATTEMPT_ID with the options given (and --reason).",
         **SQLITE_INT)] = None,
@@ -81,6 +87,8 @@ def log_cli(
         raise FollowupError(t("log.amend_or_void"))
     if correcting is None and not outcome:
         raise FollowupError(t("log.need_outcome"))
+    if correcting is not None and (sign or booked is not None):
+        raise FollowupError(t("alert.not_on_correction"))
     with st.ledger() as conn:
         if correcting is not None:
             result = correct(conn, cal, correcting, agent=who, reason=reason, now=now,
@@ -93,17 +101,49 @@ def log_cli(
                 task_id=task_id, patient_id=patient, note=note or "",
                 satisfaction=satisfaction, nps=nps, at=callback, logged_at=now,
                 min_note=st.min_note(), complaint_category=parse_category(complaint_category),
-                severity=parse_severity(severity))
+                severity=parse_severity(severity), signs=sign or (), booked=booked,
+                scripts=st.call_scripts() if sign else None,
+                settings=st.alert_settings() if sign or booked is not None else None)
     for message in result.warnings:
         warn(message)
     if fmt == "json":
         emit_json({"attempt_id": result.attempt_id, "patient_id": result.patient_id,
                    "outcome": result.outcome, "task_ids": result.task_ids,
                    "effect": result.effect, **result.effect_values,
-                   **({"complaint_id": result.complaint_id} if result.complaint_id else {})})
+                   **({"complaint_id": result.complaint_id} if result.complaint_id else {}),
+                   **({"alert_id": result.alert_id} if result.alert_id else {}),
+                   **({"recheck_id": result.recheck_id} if result.recheck_id else {})})
         return
     if correcting is None:
         print(t("log.logged", attempt_id=result.attempt_id, outcome=outcome_label(result.outcome),
                 tasks=", ".join(map(str, result.task_ids))))
     print(t(f"log.effect.{result.effect}", **result.effect_values,
             correction=result.attempt_id))
+    if result.alert_id or result.recheck_id:
+        _follow_up(st, result.alert_id, result.recheck_id)
+
+
+def _follow_up(st: Any, alert_id: int | None, recheck_id: int | None) -> None:
+    """What the call set going: the alert and whom it went to, the re-check and when a
+    missed one comes back."""
+    from followup_cli.output.formats import warn
+
+    with st.ledger() as conn:
+        if alert_id:
+            alert = conn.execute("SELECT * FROM alerts WHERE alert_id = ?",
+                                 (alert_id,)).fetchone()
+            print(t("alert.opened", id=alert_id, urgency=_urgency(alert["urgency"]),
+                    doctor=alert["doctor"] or t("alert.no_doctor"),
+                    due=alert["due_at"].replace("T", " ")[:16]))
+            if alert["routed"] == "none":
+                warn(t("alert.unrouted"))
+        if recheck_id:
+            row = conn.execute("SELECT r.booked_for, t.due_date FROM rechecks r JOIN tasks t "
+                               "ON t.task_id = r.task_id WHERE r.recheck_id = ?",
+                               (recheck_id,)).fetchone()
+            print(t("recheck.booked", day=row["booked_for"], back=row["due_date"]))
+
+
+def _urgency(urgency: str) -> str:
+    return {"urgent": t("alert.urgency.urgent"), "today": t("alert.urgency.today"),
+            "routine": t("alert.urgency.routine")}[urgency]

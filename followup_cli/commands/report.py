@@ -149,7 +149,7 @@ def _show(value: Any, key: str) -> str:
 def render(report: dict[str, Any], categories: dict[str, str]) -> None:
     """The report on the terminal; `categories`: each category's label."""
     from followup_cli.output.tables import Column, draw, paragraph
-    from followup_cli.report import HEADLINE
+    from followup_cli.report import ALERT_FIGURES, HEADLINE
 
     write = sys.stdout.write
     month = bool(report.get("month"))
@@ -177,6 +177,9 @@ def render(report: dict[str, Any], categories: dict[str, str]) -> None:
                 f"{change * 100:+.1f} pt" if key.endswith("_rate") else f"{change:+g}")]
         rows.append(row)
     write(draw(columns, rows, title=title))
+    urgencies = report.get("alerts_by_urgency")
+    if urgencies and report["alerts_opened"]:
+        write(paragraph(t("report.alerts_by_urgency", **urgencies)))
     dist = report["satisfaction_distribution"]
     total = sum(dist.values())
     if total:
@@ -187,7 +190,7 @@ def render(report: dict[str, Any], categories: dict[str, str]) -> None:
             write(f" {score}  {bar:<{width}}  {dist[score]}\n")
     sections = [("branch", BRANCH_COLUMNS), ("agent", AGENT_COLUMNS),
                 ("category", TASK_COLUMNS), ("project", TASK_COLUMNS),
-                ("doctor", TASK_COLUMNS), ("consultant", TASK_COLUMNS)]
+                ("doctor", (*TASK_COLUMNS, *ALERT_FIGURES)), ("consultant", TASK_COLUMNS)]
     for scope, keys in sections:
         by = report.get(f"by_{scope}")
         if not by:

@@ -68,7 +68,7 @@ def check_cli(
     """
     from followup_cli.errors import FollowupError
     from followup_cli.rules import load_rules
-    from followup_cli.scripts import is_scripts_file, load_scripts, missing
+    from followup_cli.scripts import is_scripts_file, load_scripts, missing, without_signs
 
     st = state(ctx)
     if not files:
@@ -85,5 +85,10 @@ def check_cli(
         lacking = missing(scripts, pack)
         if lacking:
             raise FollowupError(t("script.missing", path=shown, touchpoints=", ".join(lacking)))
+        unsigned = without_signs(scripts, pack)
+        if unsigned:
+            raise FollowupError(t("script.no_signs", path=shown,
+                                  touchpoints=", ".join(unsigned)))
         if scripts_file:
             typer.echo(t("script.ok", path=shown, count=len(scripts.touchpoints)))
+            typer.echo(t("script.signs_ok", count=len(scripts.signs)))

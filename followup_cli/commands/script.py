@@ -66,6 +66,12 @@ def render(task_id: int, record: dict[str, Any], script: dict[str, Any]) -> None
     lines(script["greeting"], script["identity"])
     heading("script.ask")
     lines(*(f"▸{question}" for question in script["questions"]))
+    if script["signs"]:
+        heading("script.signs")
+        urgencies = {"urgent": t("alert.urgency.urgent"), "today": t("alert.urgency.today"),
+                     "routine": t("alert.urgency.routine")}
+        lines(*(f"☐ {sign['words']} [{sign['id']} · {urgencies[sign['urgency']]}]"
+                for sign in script["signs"]))
     if script["worries"]:
         heading("script.worries")
         lines(*(f"▸{answer}" for answer in script["worries"].values()))

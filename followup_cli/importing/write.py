@@ -110,6 +110,10 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
         # up: the first sheet after a big first import need not plan them all again
         planning.note_birthdays_planned(conn, as_of.year + 1)
     summary.cancelled = settle_conversions(conn, as_of.isoformat(), every=touch_all)
+    # a re-check booked on the phone is kept by a visit this import brought
+    from followup_cli.rechecks import keep_visited
+
+    keep_visited(conn, as_of)
     # a year's holidays may have been added since: provisional dates get their real day
     summary.replanned = len(planning.replan(conn, cal, as_of, upcoming=False))
     summary.tasks += count.planned

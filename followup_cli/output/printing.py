@@ -23,6 +23,10 @@ h2 { font-size: 10.5pt; margin: 2.5mm 0 1.5mm; padding-bottom: 0.5mm;
      border-bottom: 2px solid #111; break-after: avoid; page-break-after: avoid; }
 .complaints { border: 1.5px solid #b00; padding: 1.5mm 3mm; margin-bottom: 3mm; }
 .complaints ul { margin: 0; padding-left: 5mm; }
+.alerts { border: 2.5px solid #b00; padding: 1.5mm 3mm; margin-bottom: 3mm; }
+.alerts ul { margin: 0; padding-left: 5mm; }
+.signs { font-size: 8pt; margin: 0.3mm 0 0 2.5mm; }
+.signs span { white-space: nowrap; margin-right: 2.2mm; }
 .patient { border: 1px solid #444; border-radius: 1.5mm; padding: 1.2mm 2.5mm 1mm;
            margin: 0 0 2mm; break-inside: avoid; page-break-inside: avoid;
            display: grid; grid-template-columns: 1fr 56mm; column-gap: 3mm; }
@@ -51,7 +55,8 @@ NOTE_LINES = 3   # lines to write the note on, 6 mm at least; they stretch to th
 
 def sheet_html(patients: list[list[dict[str, Any]]], *, title: str, day: str,
                scripts: dict[int, dict[str, Any]], context: dict[str, Any],
-               cases: list[dict[str, Any]], hours: dict[str, str]) -> str:
+               cases: list[dict[str, Any]], hours: dict[str, str],
+               alerts: list[dict[str, Any]] | None = None) -> str:
     """The printed sheet: patients in calling order under a heading for each calling
     window (with its hours), one block a patient that never splits across pages."""
     from followup_cli.sheet import patient_window
@@ -59,6 +64,8 @@ def sheet_html(patients: list[list[dict[str, Any]]], *, title: str, day: str,
     e = html.escape
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title>"
              f"<style>{CSS}</style></head><body><h1>{e(title)}</h1>"]
+    if alerts:
+        parts.append(_alerts_block(alerts))
     if cases:
         parts.append(f"<div class='complaints'><b>{e(t('complaint.title', count=len(cases)))}"
                      "</b><ul>")
@@ -78,6 +85,25 @@ def sheet_html(patients: list[list[dict[str, Any]]], *, title: str, day: str,
             parts.append(f"<h2>{e(t('print.window', window=label, hours=hours[window]))}</h2>")
         parts.append(_patient_block(number, tasks, window, day, scripts, context, boxes))
     parts.append("</body></html>")
+    return "".join(parts)
+
+
+def _alerts_block(alerts: list[dict[str, Any]]) -> str:
+    """The open clinical alerts, above everything else on the page."""
+    from followup_cli.alerts import sign_words
+    from followup_cli.i18n import current
+
+    e = html.escape
+    statuses = {"open": t("alert.status.open"), "acknowledged": t("alert.status.acknowledged"),
+                "closed": t("alert.status.closed")}
+    parts = [f"<div class='alerts'><b>{e(t('alert.title', count=len(alerts)))}</b><ul>"]
+    for a in alerts:
+        parts.append(f"<li>#{a['alert_id']} {e(a['patient_id'])} · {e(sign_words(a, current()))}"
+                     f" · {e(a['doctor'] or t('alert.no_doctor'))} · "
+                     f"{e(statuses[a['status']])} · {e(t('alert.col.due'))} "
+                     f"{e(a['due_at'].replace('T', ' ')[:16])}"
+                     f"{' · ' + e(t('alert.breached')) if a['breached'] else ''}</li>")
+    parts.append("</ul></div>")
     return "".join(parts)
 
 
@@ -108,6 +134,8 @@ def _patient_block(number: int, tasks: list[dict[str, Any]], window: str, day: s
     parts = [f"<div class='patient' data-patient='{e(pid)}'><div class='head'>"
              f"<span>{e(who)}</span><span>{e(phone)}</span></div><div>"]
     parts += [f"<div class='meta'>{e(line)}</div>" for line in meta if line]
+    for alert_id in about.get("alerts", []):
+        parts.append(f"<div class='why'><b>{e(t('alert.sheet_mark', id=alert_id))}</b></div>")
     for case_id in about.get("complaints", []):
         parts.append(f"<div class='why'><b>{e(t('due.complaint_mark', id=case_id))}</b></div>")
     last = about.get("last_call")
@@ -138,6 +166,13 @@ def _patient_block(number: int, tasks: list[dict[str, Any]], window: str, day: s
             parts.append("<div class='script'>" + "".join(
                 f"<p>▸ {e(q)}</p>" for q in script["questions"]) + "</div>")
             worries.update(dict.fromkeys(script["worries"].values()))   # each said once
+    signs: dict[str, str] = {}   # each sign once, in the order the scripts list them
+    for script in said:
+        signs.update({s["id"]: s["words"] for s in script.get("signs", [])})
+    if signs:
+        parts.append(f"<div class='signs'><b>{e(t('print.signs'))}:</b> " + "".join(
+            f"<span data-sign='{e(sid)}'>☐ {e(words)}</span>" for sid, words in signs.items())
+            + "</div>")
     if worries:
         parts.append("<div class='worries'>" + "".join(
             f"<p>· {e(a)}</p>" for a in worries) + "</div>")

@@ -35,6 +35,34 @@ def render_cases(cases: list[dict[str, Any]], title: str | None = None) -> None:
     sys.stdout.write(draw(columns, rows, title=title or t("complaint.title", count=len(cases))))
 
 
+def render_alerts(alerts: list[dict[str, Any]], title: str | None = None) -> None:
+    """Clinical alerts as a table, the nearest deadline first: drawn above the open
+    complaint cases and the call sheet, so without rich."""
+    from followup_cli.alerts import sign_words, time_left
+    from followup_cli.i18n import current
+
+    if not alerts:
+        sys.stdout.write(paragraph(t("alert.none_open")))
+        return
+    statuses = {"open": t("alert.status.open"), "acknowledged": t("alert.status.acknowledged"),
+                "closed": t("alert.status.closed")}
+    urgencies = {"urgent": t("alert.urgency.urgent"), "today": t("alert.urgency.today"),
+                 "routine": t("alert.urgency.routine")}
+    rows = []
+    for a in alerts:
+        left = time_left(a["minutes_left"]) if a["minutes_left"] is not None else ""
+        if a["breached"]:
+            left = (left + " " if left else "") + t("alert.breached")
+        rows.append((f"#{a['alert_id']}", a["patient_id"], urgencies[a["urgency"]],
+                     sign_words(a, current()), a["doctor"] or t("alert.no_doctor"),
+                     a["due_at"][5:16].replace("T", " "), statuses[a["status"]], left))
+    columns = [Column(t("alert.col.id")), Column(t("alert.col.patient")),
+               Column(t("alert.col.urgency")), Column(t("alert.col.signs")),
+               Column(t("alert.col.doctor")), Column(t("alert.col.due")),
+               Column(t("alert.col.status")), Column(t("alert.col.left"))]
+    sys.stdout.write(draw(columns, rows, title=title or t("alert.title", count=len(alerts))))
+
+
 def render_sheet(records: list[dict[str, Any]], day: str,
                  context: dict[str, Any] | None = None,
                  prompt: dict[int, str] | None = None, empty: str | None = None) -> None:
@@ -73,6 +101,7 @@ def render_sheet(records: list[dict[str, Any]], day: str,
             who = [first["name"], first["phone"]]
             if first["vip_tier"]:
                 who.append(first["vip_tier"])
+            who += [t("alert.sheet_mark", id=alert_id) for alert_id in about.get("alerts", [])]
             who += [t("due.complaint_mark", id=case_id) for case_id in about.get("complaints", [])]
             if len(visits) > 1:   # each task names its visit; the column lists them all
                 visit = [" · ".join(filter(None, (visit_label(v), v["doctor"]))) for v in visits]

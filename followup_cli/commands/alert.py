@@ -1,0 +1,130 @@
+"""followup alert list | show | ack | close"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from followup_cli.i18n import t
+from followup_cli.lazy import typer  # loaded on first use: due and log run without it
+from followup_cli.options import SQLITE_INT, check_choice, state
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Clinical alerts from warning signs / 临床警示.",
+                        no_args_is_help=True)
+    group.command("list")(list_cli)
+    group.command("show")(show_cli)
+    group.command("ack")(ack_cli)
+    group.command("close")(close_cli)
+    app.add_typer(group, name="alert")
+
+
+def list_cli(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Closed alerts too.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
+    """List clinical alerts, the nearest deadline first.
+
+    列出临床警示，最紧急的排在前面。
+    """
+    from followup_cli import clock
+    from followup_cli.alerts import list_alerts
+    from followup_cli.output.formats import FORMATS, emit_csv, emit_json
+
+    check_choice("--format", fmt, FORMATS)
+    with state(ctx).ledger() as conn:
+        found = list_alerts(conn, clock.now(), include_closed=all_)
+    if fmt == "json":
+        emit_json(found)
+    elif fmt == "csv":
+        emit_csv([{**a, "signs": ",".join(s["id"] for s in a["signs"])} for a in found])
+    else:
+        from followup_cli.output.sheet import render_alerts
+
+        still_open = sum(a["status"] != "closed" for a in found)
+        render_alerts(found, title=t("alert.title_all", count=len(found), open=still_open)
+                      if all_ else None)
+
+
+def show_cli(
+    ctx: typer.Context,
+    alert_id: Annotated[int, typer.Argument(help="The alert number.", **SQLITE_INT)],
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Show one alert: the signs heard, the doctor, the deadline, who answered and what
+    was done.
+
+    显示一条警示：症状、医生、时限、谁回应、如何处理。
+    """
+    from followup_cli import clock
+    from followup_cli.alerts import events, get_alert, summary
+    from followup_cli.output.formats import emit_json
+    from followup_cli.output.tables import emit_table
+
+    check_choice("--format", fmt, ("table", "json"))
+    with state(ctx).ledger() as conn:
+        alert = summary(get_alert(conn, alert_id), clock.now())
+        alert["events"] = events(conn, alert_id)
+    if fmt == "json":
+        emit_json(alert)
+        return
+    from followup_cli.output.sheet import render_alerts
+
+    render_alerts([alert], title=f"#{alert_id}")
+    emit_table(alert["events"], [("at", t("complaint.col.at")), ("agent", t("alert.col.by")),
+                                 ("action", t("complaint.col.action")),
+                                 ("note", t("complaint.col.note"))])
+
+
+def ack_cli(
+    ctx: typer.Context,
+    alert_id: Annotated[int, typer.Argument(help="The alert number.", **SQLITE_INT)],
+    by: Annotated[str, typer.Option("--by", help="The doctor who answered.")],
+    note: Annotated[str, typer.Option("--note", "-n", help="What the doctor said.")] = "",
+    when: Annotated[str | None, typer.Option(
+        "--when", help="When the doctor answered (default: now), clinic-local.")] = None,
+) -> None:
+    """Record that a doctor has answered the alert (meets its deadline).
+
+    登记医生已回应该警示。
+    """
+    _act(ctx, alert_id, "ack", by, note, when, None)
+
+
+def close_cli(
+    ctx: typer.Context,
+    alert_id: Annotated[int, typer.Argument(help="The alert number.", **SQLITE_INT)],
+    action: Annotated[str, typer.Option(
+        "--action", help="What was done: called (the doctor called the patient), "
+        "recheck_booked, home_care, referred.")],
+    note: Annotated[str, typer.Option("--note", "-n", help="What was done and why.")] = "",
+    by: Annotated[str | None, typer.Option(
+        "--by", help="Who closed it (else $FOLLOWUP_AGENT).")] = None,
+    when: Annotated[str | None, typer.Option(
+        "--when", help="When it was done (default: now), clinic-local.")] = None,
+) -> None:
+    """Close the alert with what was done.
+
+    结束警示并登记处理方式。
+    """
+    from followup_cli.agents import default_agent
+
+    _act(ctx, alert_id, "close", by or default_agent(), note, when, action)
+
+
+def _act(ctx: typer.Context, alert_id: int, action: str, by: str, note: str,
+         when: str | None, done: str | None) -> None:
+    from followup_cli import clock
+    from followup_cli.alerts import act, summary
+
+    now = clock.now()
+    at = clock.parse_datetime(when, "--when") if when is not None else now
+    with state(ctx).ledger() as conn:
+        alert = summary(act(conn, alert_id, action, by=by, note=note, at=at, now=now,
+                            done=done), now)
+    typer.echo(t("alert.done.ack" if action == "ack" else "alert.done.close", id=alert_id,
+                 minutes=alert["response_minutes"]))
+    if alert["breached"]:
+        typer.echo(t("alert.breached_note", due=alert["due_at"].replace("T", " ")[:16]),
+                   err=True)

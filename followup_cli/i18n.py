@@ -860,4 +860,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "explain.recheck_kept_rate": ("复查到诊率：到诊 ÷（到诊 + 未到）；仍在等待的不计，无可计时为空。",
                                   "Re-check kept rate: kept ÷ (kept + missed); those still "
                                   "waiting are left out; empty when there are none."),
+    "due.alert_open": ("⚠ 临床警示 #{id}：客户 {patient}（{urgency}），医生 {doctor}，回应时限 "
+                       "{due}{breached}（followup alert list）",
+                       "⚠ clinical alert #{id}: patient {patient} ({urgency}), doctor {doctor}, "
+                       "answer by {due}{breached} (followup alert list)"),
 }

@@ -158,7 +158,6 @@ def period_report(conn: sqlite3.Connection, start: date, end: date, today: date,
     report["consults_reached"] = consults_reached
     report["conversion_rate"] = _rate(len(converted), consults_reached)
     report["late_plans"] = late
-    report.update(_clinical_figures(conn, start, end, today, now, report))
     by_agent = {}
     for name in sorted({r["agent"] for r in tasks if r["agent"]} |
                        {r["agent"] for r in calls if r["agent"]}):
@@ -172,6 +171,7 @@ def period_report(conn: sqlite3.Connection, start: date, end: date, today: date,
         report[f"by_{key}"] = {
             name: _task_figures([r for r in tasks if r[key] == name], today)
             for name in sorted({r[key] for r in tasks if r[key]})}
+    report.update(_clinical_figures(conn, start, end, today, now, report))
     if compare:
         from followup_cli.ledger.chain import anchor
 

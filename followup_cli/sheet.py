@@ -319,6 +319,9 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
 
     # open alerts lead every sheet, whatever its day: judged at the moment it is drawn
     alerts = open_alerts(conn, now)
+    for record in records:   # each task carries its patient's open alerts
+        record["alerts"] = [_alert_brief(a) for a in alerts
+                            if a["patient_id"] == record["patient_id"]]
     if scripts is None:
         return CallSheet(day, records, calling, alerts=alerts)
     from followup_cli.complaints import open_cases
@@ -334,6 +337,12 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
         patient_context(conn, sorted({r["patient_id"] for r in records})), prompts,
         {r["task_id"]: filled_script(scripts, r, lang, clinic, caller) for r in records}
         if whole_scripts else {}, alerts)
+
+
+def _alert_brief(alert: dict[str, Any]) -> dict[str, Any]:
+    return {k: alert[k] for k in ("alert_id", "urgency", "due_at", "minutes_left", "breached",
+                                  "status", "doctor")} | {
+        "signs": [s["id"] for s in alert["signs"]]}
 
 
 def in_calling_order(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

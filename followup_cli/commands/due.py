@@ -101,10 +101,19 @@ def due_cli(
         else:
             warn(t(NOW_KEYS[bool(calling.window), bool(waiting)], **said))
     warn_provisional(cal, [date.fromisoformat(r["due_date"]) for r in records if r["provisional"]])
+    if fmt in ("json", "csv", "xlsx"):   # the table and the printed page draw them on top
+        urgencies = {"urgent": t("alert.urgency.urgent"), "today": t("alert.urgency.today"),
+                     "routine": t("alert.urgency.routine")}
+        for alert in sheet.alerts:
+            warn(t("due.alert_open", id=alert["alert_id"], patient=alert["patient_id"],
+                   urgency=urgencies[alert["urgency"]], doctor=alert["doctor"] or "-",
+                   due=alert["due_at"].replace("T", " ")[:16],
+                   breached=" " + t("alert.breached") if alert["breached"] else ""))
     if output is not None and fmt in ("json", "csv"):
         from followup_cli.output.formats import save
 
-        save(fmt, output, [{k: r[k] for k in JSON_FIELDS} for r in records], JSON_FIELDS)
+        save(fmt, output, [_json_record(r) for r in records] if fmt == "json" else
+             [{k: r[k] for k in JSON_FIELDS} for r in records], JSON_FIELDS)
         warn(t("print.written", path=output))
     elif fmt in ("json", "csv"):
         _emit(fmt, records)
@@ -141,10 +150,15 @@ def due_cli(
             warn(t("due.fix_numbers", count=sheet.to_fix))
 
 
+def _json_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A task as JSON: the contract's fields, and its patient's open clinical alerts."""
+    return {**{k: record[k] for k in JSON_FIELDS}, "alerts": record.get("alerts", [])}
+
+
 def _emit(fmt: str, records: list[dict[str, Any]]) -> None:
     from followup_cli.output.formats import emit_csv, emit_json
 
     if fmt == "json":
-        emit_json([{k: r[k] for k in JSON_FIELDS} for r in records])
+        emit_json([_json_record(r) for r in records])
     else:
         emit_csv(records, JSON_FIELDS)

@@ -864,4 +864,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "{due}{breached}（followup alert list）",
                        "⚠ clinical alert #{id}: patient {patient} ({urgency}), doctor {doctor}, "
                        "answer by {due}{breached} (followup alert list)"),
+    "alert.after_correction": ("注意：该通话开立的临床警示 #{id} 仍未结束；如已不成立，请用 followup alert "
+                               "close 结束并说明",
+                               "note: clinical alert #{id} opened by this call is still open; if "
+                               "it no longer holds, close it with followup alert close and say "
+                               "why"),
 }

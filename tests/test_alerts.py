@@ -343,3 +343,13 @@ def test_the_printed_sheet_has_the_alerts_and_signs_to_tick(cli, ledger: Path,
     assert text.index("class='alerts'") < text.index("class='patient'")
     assert "data-sign='bleeding'>☐ Bleeding that will not stop</span>" in text
     assert "⚠alert #1" in text
+
+
+def test_a_corrected_call_leaves_its_alert_open_and_says_so(cli, ledger: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    voided = cli("log", "--void", "1", "--reason", "登记错了患者")
+    assert voided.code == 0, voided.err
+    assert voided.err == ("note: clinical alert #1 opened by this call is still open; if it no "
+                          "longer holds, close it with followup alert close and say why\n")
+    assert cli("alert", "show", "1", "--format", "json").json()["status"] == "open"
+    assert cli("log", "--amend", "1", "--reason", "补登", "--sign", "fever").code == 2

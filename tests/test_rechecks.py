@@ -167,3 +167,15 @@ def test_a_wrong_booking_is_refused_and_nothing_is_recorded(cli, ledger: Path, b
         assert conn.execute("SELECT count(*) FROM attempts").fetchone()[0] == 0
     finally:
         conn.close()
+
+
+def test_a_visit_sent_again_changed_keeps_the_rebooking_task(cli, ledger: Path,
+                                                              tmp_path: Path) -> None:
+    """A re-sent visit is re-planned from the rules; the task a call planned stays."""
+    assert book(cli, "2026-11-10").code == 0
+    changed = write_export(tmp_path / "again.csv", [ROWS[0].replace("2026-11-02,双眼皮", "2026-11-03,吸脂")])
+    result = cli("import", "visits", str(changed), "--date", "2026-11-04")
+    assert result.code == 0, result.err
+    [row] = rechecks(ledger)
+    assert (row["task_status"], row["due_date"]) == ("open", "2026-11-14")
+    assert [r["touchpoint"] for r in rebooking(cli, "2026-11-14")] == ["missed"]

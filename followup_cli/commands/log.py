@@ -121,6 +121,18 @@ def log_cli(
             correction=result.attempt_id))
     if result.alert_id or result.recheck_id:
         _follow_up(st, result.alert_id, result.recheck_id)
+    if correcting is not None:
+        _still_open(st, correcting)
+
+
+def _still_open(st: Any, attempt_id: int) -> None:
+    """A corrected call's alert stays open (a doctor may be acting on it): say so."""
+    from followup_cli.output.formats import warn
+
+    with st.ledger() as conn:
+        for (alert_id,) in conn.execute("SELECT alert_id FROM alerts WHERE attempt_id = ? AND "
+                                        "status <> 'closed'", (attempt_id,)):
+            warn(t("alert.after_correction", id=alert_id))
 
 
 def _follow_up(st: Any, alert_id: int | None, recheck_id: int | None) -> None:

@@ -12,11 +12,14 @@ import typer
 
 from followup_cli.i18n import t
 from followup_cli.options import a_file, check_choice, state
+from followup_cli.report import ALERT_FIGURES
 
 AGENT_COLUMNS = ("due", "done", "completion_rate", "on_time_rate", "reach_rate",
                  "satisfaction_mean", "nps", "conversions")
 TASK_COLUMNS = ("due", "done", "on_time", "completion_rate", "on_time_rate", "missed",
                 "unreachable")
+# a doctor's row: their patients' calls in short, then the alerts routed to them
+DOCTOR_COLUMNS = ("due", "completion_rate", "missed", *ALERT_FIGURES)
 BRANCH_COLUMNS = ("due", "completion_rate", "on_time_rate", "reach_rate", "satisfaction_mean",
                   "nps", "complaints_opened")
 
@@ -149,7 +152,7 @@ def _show(value: Any, key: str) -> str:
 def render(report: dict[str, Any], categories: dict[str, str]) -> None:
     """The report on the terminal; `categories`: each category's label."""
     from followup_cli.output.tables import Column, draw, paragraph
-    from followup_cli.report import ALERT_FIGURES, HEADLINE
+    from followup_cli.report import HEADLINE
 
     write = sys.stdout.write
     month = bool(report.get("month"))
@@ -190,7 +193,7 @@ def render(report: dict[str, Any], categories: dict[str, str]) -> None:
             write(f" {score}  {bar:<{width}}  {dist[score]}\n")
     sections = [("branch", BRANCH_COLUMNS), ("agent", AGENT_COLUMNS),
                 ("category", TASK_COLUMNS), ("project", TASK_COLUMNS),
-                ("doctor", (*TASK_COLUMNS, *ALERT_FIGURES)), ("consultant", TASK_COLUMNS)]
+                ("doctor", DOCTOR_COLUMNS), ("consultant", TASK_COLUMNS)]
     for scope, keys in sections:
         by = report.get(f"by_{scope}")
         if not by:

@@ -271,7 +271,9 @@ def write_staged(conn: sqlite3.Connection, staged: Staged, as_of: date,
         conn.executemany("INSERT OR IGNORE INTO temp.import_touched VALUES (?)", staged.touched)
 
 
-_UNCALLED = "t.visit_id = ? AND t.attempts = 0 AND t.status IN ('open', 'backfill')"
+# a re-check's rebooking task follows the visit but was planned by a call, not the rules
+_UNCALLED = ("t.visit_id = ? AND t.attempts = 0 AND t.status IN ('open', 'backfill') "
+             "AND t.category <> 'recheck'")
 
 
 def _replan_kept(conn: sqlite3.Connection, kept: list[Any],

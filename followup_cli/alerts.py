@@ -20,7 +20,13 @@ if TYPE_CHECKING:
     from followup_cli.scripts import Scripts, Sign
 
 URGENCIES = ("urgent", "today", "routine")
-CLOSE_ACTIONS = ("called", "recheck_booked", "home_care", "referred")
+# what was done, and the words a clinic says it in
+CLOSE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "called": ("已回电", "医生回电"),
+    "recheck_booked": ("约复诊", "预约复查"),
+    "home_care": ("居家护理", "居家观察"),
+    "referred": ("转诊", "转急诊"),
+}
 # action -> (statuses it may follow, status it leads to)
 TRANSITIONS = {"ack": (("open",), "acknowledged"),
                "close": (("open", "acknowledged"), "closed")}
@@ -126,6 +132,11 @@ def open_alert(conn: sqlite3.Connection, *, patient_id: str, attempt_id: int,
     elif settings.doctor_on_duty:
         doctor, routed = settings.doctor_on_duty, "duty"
     urgency = highest(signs)
+    if recheck is None:   # "before the next re-check": one booked earlier, still waiting
+        waiting = conn.execute(
+            "SELECT min(booked_for) FROM rechecks WHERE patient_id = ? AND kept_visit_id IS "
+            "NULL AND booked_for > ?", (patient_id, _iso(at))).fetchone()[0]
+        recheck = datetime.fromisoformat(waiting) if waiting else None
     words = [{"id": s.id, "zh": s.text["zh"], "en": s.text["en"], "urgency": s.urgency}
              for s in signs]
     cur = conn.execute(
@@ -157,9 +168,10 @@ def act(conn: sqlite3.Connection, alert_id: int, action: str, *, by: str, note: 
     clock.not_future(at, now, "--when")
     if not given(note):
         raise FollowupError(t("alert.need_note"))
-    if action == "close" and done not in CLOSE_ACTIONS:
-        raise FollowupError(t("error.bad_choice", option="--action", value=done or "",
-                              choices="/".join(CLOSE_ACTIONS)))
+    if action == "close":
+        from followup_cli.complaints import canonical
+
+        done = canonical(done or "", CLOSE_ACTIONS, "--action")
     with transaction(conn):
         alert = get_alert(conn, alert_id)
         allowed, status = TRANSITIONS[action]
@@ -282,6 +294,18 @@ def _median(values: list[int]) -> float | None:
         return None
     mid = len(values) // 2
     return float(values[mid]) if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def action_label(action: str) -> str:
+    """An event's action as a person says it: opened, acknowledged, closed: referred …"""
+    labels = {"open": t("alert.action.open"), "ack": t("alert.action.ack"),
+              "called": t("alert.action.called"),
+              "recheck_booked": t("alert.action.recheck_booked"),
+              "home_care": t("alert.action.home_care"), "referred": t("alert.action.referred")}
+    step, _, done = action.partition(":")
+    if step == "close":
+        return t("alert.action.close", done=labels.get(done, done))
+    return labels.get(step, step)
 
 
 def _status(status: str) -> str:

@@ -869,4 +869,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "note: clinical alert #{id} opened by this call is still open; if "
                                "it no longer holds, close it with followup alert close and say "
                                "why"),
+    "alert.action.open": ("开立", "opened"),
+    "alert.action.ack": ("医生回应", "acknowledged"),
+    "alert.action.close": ("结束：{done}", "closed: {done}"),
+    "alert.action.called": ("医生已回电", "the doctor called"),
+    "alert.action.recheck_booked": ("已约复诊", "re-check booked"),
+    "alert.action.home_care": ("居家护理", "home care"),
+    "alert.action.referred": ("转诊", "referred"),
 }

@@ -291,8 +291,9 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
     `moment`, only what may be called then. With `scripts`, the details an agent reads
     before dialling, the scripts filled as `caller` of `clinic`."""
     from followup_cli import planning
+    from followup_cli.rechecks import CATEGORY as RECHECKS
 
-    if category is not None and category not in rules.categories:
+    if category is not None and category not in rules.categories and category != RECHECKS:
         raise FollowupError(t("due.bad_category", value=category,
                               choices=", ".join(rules.categories)))
     # VIP birthdays are planned a year ahead; top the plan up when a new year is reached

@@ -248,7 +248,8 @@ def test_an_open_alert_leads_every_sheet_above_complaints_until_closed(cli, ledg
     assert [(a["status"], a["action"], a["acknowledged_by"], a["closed_by"])
             for a in everything] == [("closed", "called", "吴医生", "tester")]
     shown = cli("alert", "show", "1")
-    assert shown.code == 0 and "close:called" in shown.out
+    assert shown.code == 0 and "closed: the doctor called" in shown.out
+    assert "结束：医生已回电" in cli("--lang", "zh", "alert", "show", "1").out
 
 
 def test_a_breached_alert_is_marked_on_the_sheet_and_counted_in_the_report(
@@ -289,7 +290,7 @@ def test_a_breached_alert_is_marked_on_the_sheet_and_counted_in_the_report(
     (("ack", "1", "--by", "吴医生"), "give --note"),
     (("ack", "1", "--by", " ", "--note", "好"), ""),
     (("close", "1", "--action", "prayed", "--note", "好"),
-     "--action prayed: one of called/recheck_booked/home_care/referred"),
+     "--action prayed: one of called(已回电)/recheck_booked(约复诊)/home_care(居家护理)/referred(转诊)"),
     (("close", "9", "--action", "called", "--note", "好"), "no alert #9"),
     (("show", "9"), "no alert #9"),
 ])
@@ -305,7 +306,8 @@ def test_wrong_answers_to_an_alert_are_refused(cli, ledger: Path, args: tuple[st
 
 def test_a_closed_alert_takes_no_more_steps(cli, ledger: Path) -> None:
     assert log_sign(cli, "C1", "bleeding").code == 0
-    assert cli("alert", "close", "1", "--action", "referred", "--note", "转急诊").code == 0
+    assert cli("alert", "close", "1", "--action", "转诊", "--note", "转急诊").code == 0
+    assert cli("alert", "show", "1", "--format", "json").json()["action"] == "referred"
     again = cli("--lang", "zh", "alert", "ack", "1", "--by", "吴医生", "--note", "好")
     assert (again.code, again.err) == (2, "followup: 警示 #1 当前状态为已结束，不能这样操作\n")
 
@@ -353,3 +355,21 @@ def test_a_corrected_call_leaves_its_alert_open_and_says_so(cli, ledger: Path) -
                           "longer holds, close it with followup alert close and say why\n")
     assert cli("alert", "show", "1", "--format", "json").json()["status"] == "open"
     assert cli("log", "--amend", "1", "--reason", "补登", "--sign", "fever").code == 2
+
+
+def test_a_routine_sign_is_due_before_the_next_recheck(cli, ledger: Path) -> None:
+    """Within routine_minutes (3 days), or before the re-check booked, if that is sooner:
+    on the same call, or on an earlier one and still waiting."""
+    same = log_sign(cli, "C2", "redness_lasting", extra=("--booked", "2026-11-05T10:00"))
+    assert same.code == 0, same.err
+    later = log_sign(cli, "C4", "redness_lasting", extra=("--booked", "2026-11-20"))
+    assert later.code == 0, later.err
+    assert cli("log", str(task_of(cli, "C1")), "-o", "reached", "--note", NOTE, "--when",
+               "2026-11-04 14:00", "--booked", "2026-11-06").code == 0
+    c1 = cli("log", str(task_of(cli, "C1", "2026-11-05")), "-o", "reached", "--note", NOTE,
+             "--when", "2026-11-04 14:30", "--sign", "unwell_other")
+    assert c1.code == 0, c1.err
+    due = {a["patient_id"]: a["due_at"] for a in
+           cli("alert", "list", "--format", "json").json()}
+    assert due == {"C2": "2026-11-05T10:00:00", "C4": "2026-11-07T14:50:00",
+                   "C1": "2026-11-06T00:00:00"}

@@ -122,6 +122,8 @@ def test_a_missed_recheck_comes_back_on_the_next_calling_day(cli, ledger: Path, 
         "C1", "missed", "吴医生", "双眼皮")
     sheet = cli("--lang", lang, "due", "--date", "2026-11-14")
     assert purpose in sheet.out
+    only = cli("due", "--date", "2026-11-14", "--category", "recheck", "--format", "json")
+    assert [r["task_id"] for r in only.json()] == [task["task_id"]]
     Clock.at = datetime(2026, 11, 14, 10, 0)
     report = cli("report", "--month", "2026-11", "--format", "json").json()
     assert (report["rechecks_missed"], report["recheck_kept_rate"]) == (1, 0.0)

@@ -69,12 +69,14 @@ def show_cli(
     if fmt == "json":
         emit_json(alert)
         return
+    from followup_cli.alerts import action_label
     from followup_cli.output.sheet import render_alerts
 
     render_alerts([alert], title=f"#{alert_id}")
-    emit_table(alert["events"], [("at", t("complaint.col.at")), ("agent", t("alert.col.by")),
-                                 ("action", t("complaint.col.action")),
-                                 ("note", t("complaint.col.note"))])
+    history = [{**e, "action": action_label(e["action"])} for e in alert["events"]]
+    emit_table(history, [("at", t("complaint.col.at")), ("agent", t("alert.col.by")),
+                         ("action", t("complaint.col.action")),
+                         ("note", t("complaint.col.note"))])
 
 
 def ack_cli(
@@ -96,8 +98,8 @@ def close_cli(
     ctx: typer.Context,
     alert_id: Annotated[int, typer.Argument(help="The alert number.", **SQLITE_INT)],
     action: Annotated[str, typer.Option(
-        "--action", help="What was done: called (the doctor called the patient), "
-        "recheck_booked, home_care, referred.")],
+        "--action", help="What was done: called/已回电 (the doctor called the patient), "
+        "recheck_booked/约复诊, home_care/居家护理, referred/转诊.")],
     note: Annotated[str, typer.Option("--note", "-n", help="What was done and why.")] = "",
     by: Annotated[str | None, typer.Option(
         "--by", help="Who closed it (else $FOLLOWUP_AGENT).")] = None,

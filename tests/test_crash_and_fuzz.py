@@ -744,6 +744,7 @@ def _parent_of(pid: int) -> int | None:
 
 # --- warning signs and booked re-checks (issue 19) --------------------------------------
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sign=OPTION_VALUES, booked=OPTION_VALUES, step=OPTION_VALUES)

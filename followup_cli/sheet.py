@@ -240,8 +240,7 @@ def numbers_to_fix(conn: sqlite3.Connection) -> int:
 def patient_context(conn: sqlite3.Connection, patient_ids: list[str]) -> dict[str, Any]:
     """What an agent should know before dialling: the last call and its note, and any
     complaint case still open."""
-    out: dict[str, Any] = {pid: {"last_call": None, "complaints": [], "alerts": []}
-                           for pid in patient_ids}
+    out: dict[str, Any] = {pid: {"last_call": None, "complaints": []} for pid in patient_ids}
     for pid in patient_ids:
         out[pid]["last_call"] = conn.execute(
             "SELECT called_at, agent, outcome, note FROM calls WHERE patient_id = ? "
@@ -249,8 +248,6 @@ def patient_context(conn: sqlite3.Connection, patient_ids: list[str]) -> dict[st
         out[pid]["complaints"] = [r[0] for r in conn.execute(
             "SELECT complaint_id FROM complaints WHERE patient_id = ? AND status IN "
             "('open', 'acknowledged', 'resolved')", (pid,))]
-        out[pid]["alerts"] = [r[0] for r in conn.execute(
-            "SELECT alert_id FROM alerts WHERE patient_id = ? AND status <> 'closed'", (pid,))]
     return out
 
 
@@ -333,9 +330,11 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
     shift = moment or (now if day == now.date() else datetime.combine(day, time(9, 0)))
     prompts = {r["task_id"]: p for r in records
                if (p := prompt(scripts, r, lang, clinic, caller)) is not None}
+    context = patient_context(conn, sorted({r["patient_id"] for r in records}))
+    for pid, about in context.items():   # the alert marks beside the patient's name
+        about["alerts"] = [a["alert_id"] for a in alerts if a["patient_id"] == pid]
     return CallSheet(
-        day, records, calling, open_cases(conn, shift), numbers_to_fix(conn),
-        patient_context(conn, sorted({r["patient_id"] for r in records})), prompts,
+        day, records, calling, open_cases(conn, shift), numbers_to_fix(conn), context, prompts,
         {r["task_id"]: filled_script(scripts, r, lang, clinic, caller) for r in records}
         if whole_scripts else {}, alerts)
 

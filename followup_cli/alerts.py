@@ -82,21 +82,23 @@ def resolve_signs(scripts: Scripts, touchpoints: list[tuple[str, str]],
     """The signs named on a call, by id or Chinese words. Any known sign is taken (a
     patient may describe one the touchpoint does not list); an unknown one is refused
     with the signs of the call's touchpoints."""
+    from followup_cli.ids import normalise_id
     from followup_cli.scripts import signs_of
 
     by_words: dict[str, Sign] = {}
     for known in scripts.signs.values():
         by_words[known.id] = known
-        by_words[known.text["zh"].casefold()] = known
+        by_words[normalise_id(known.text["zh"]).casefold()] = known
     found: list[Sign] = []
     for value in given_signs:
-        sign = by_words.get(value.strip().casefold())
+        # typed on a full-width keyboard or pasted with invisible characters: the same sign
+        sign = by_words.get(normalise_id(value).casefold())
         if sign is None:
             listed = {s.id: s for category, tp in touchpoints
                       for s in signs_of(scripts, category, tp)}
             choices = ", ".join(f"{s.id} ({s.text['zh']})" for s in listed.values()) or \
                 ", ".join(scripts.signs)
-            shown = value.strip()[:40] or "''"
+            shown = normalise_id(value)[:40] or "''"
             raise FollowupError(t("alert.unknown_sign", value=shown, choices=choices))
         if sign not in found:
             found.append(sign)

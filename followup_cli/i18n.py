@@ -876,4 +876,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alert.action.recheck_booked": ("已约复诊", "re-check booked"),
     "alert.action.home_care": ("居家护理", "home care"),
     "alert.action.referred": ("转诊", "referred"),
+    "doctor.alerts_disagreeing_with_history": ("状态与其处理记录不符的临床警示",
+                                               "clinical alerts whose status is not what their "
+                                               "history says"),
 }

@@ -374,3 +374,16 @@ def test_a_routine_sign_is_due_before_the_next_recheck(cli, ledger: Path) -> Non
            cli("alert", "list", "--format", "json").json()}
     assert due == {"C2": "2026-11-05T10:00:00", "C4": "2026-11-07T14:50:00",
                    "C1": "2026-11-06T00:00:00"}
+
+
+def test_doctor_notices_an_alert_closed_behind_followups_back(cli, ledger: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    assert cli("doctor").code == 0
+    conn = sqlite3.connect(ledger)
+    conn.execute("UPDATE alerts SET status = 'closed'")
+    conn.commit()
+    conn.close()
+    result = cli("doctor", "--format", "json")
+    assert result.code == 1
+    assert result.json()["problems"] == {"alerts_disagreeing_with_history": [1]}
+    assert "clinical alerts whose status is not what their history says: 1" in cli("doctor").out

@@ -181,3 +181,21 @@ def test_a_visit_sent_again_changed_keeps_the_rebooking_task(cli, ledger: Path,
     [row] = rechecks(ledger)
     assert (row["task_status"], row["due_date"]) == ("open", "2026-11-14")
     assert [r["touchpoint"] for r in rebooking(cli, "2026-11-14")] == ["missed"]
+
+
+def test_a_booking_on_a_call_with_no_visit_is_sound_to_doctor(cli, ledger: Path) -> None:
+    """A complaint's follow-up call belongs to no visit; its rebooking task neither."""
+    task = cli("due", "--date", DAY, "--format", "json").json()[0]["task_id"]
+    assert cli("log", str(task), "-o", "complaint", "--note", "术后肿胀严重，对医生的解释很不满意，要求医院给个说法",
+               "--when", "2026-11-04 14:00").code == 0
+    Clock.at = datetime(2026, 11, 20, 15, 0)   # closed when the visit's calls are over
+    assert cli("complaint", "close", "1", "--note", "医生面诊解释并安排免费复查").code == 0
+    Clock.at = datetime(2026, 11, 23, 15, 0)
+    [follow] = cli("due", "--date", "2026-11-23", "--format", "json").json()
+    assert follow["category"] == "complaint"
+    booked = cli("log", str(follow["task_id"]), "-o", "reached", "--note", NOTE, "--booked",
+                 "2026-11-26")
+    assert booked.code == 0, booked.err
+    [row] = rechecks(ledger)
+    assert row["visit_id"] is None
+    assert cli("doctor").code == 0, cli("doctor").out

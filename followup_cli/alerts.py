@@ -267,12 +267,15 @@ def time_left(minutes: int) -> str:
 
 # --- the month's figures -----------------------------------------------------------------
 
-def figures(conn: sqlite3.Connection, start: str, end: str, now: datetime) -> dict[str, Any]:
-    """Alerts opened in [start, end): by urgency, breached, the minutes to a doctor's
-    response (median and worst), and the same per doctor."""
+def figures(conn: sqlite3.Connection, start: str, end: str, now: datetime,
+            agent: str | None = None) -> dict[str, Any]:
+    """Alerts opened in [start, end) (by `agent`'s calls only, if given): by urgency,
+    breached, the minutes to a doctor's response (median and worst), and the same per
+    doctor."""
     rows = [summary(a, now) for a in conn.execute(
-        "SELECT * FROM alerts WHERE opened_at >= ? AND opened_at < ? ORDER BY alert_id",
-        (start, end))]
+        "SELECT a.* FROM alerts a JOIN attempts c ON c.attempt_id = a.attempt_id "
+        "WHERE a.opened_at >= ? AND a.opened_at < ? AND (? IS NULL OR c.agent = ?) "
+        "ORDER BY a.alert_id", (start, end, agent, agent))]
     doctors: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         doctors.setdefault(row["doctor"] or "-", []).append(row)

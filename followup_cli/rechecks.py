@@ -105,11 +105,12 @@ def of_patient(conn: sqlite3.Connection, patient_id: str, today: date) -> list[d
     return rows
 
 
-def figures(conn: sqlite3.Connection, start: str, end: str, today: date) -> dict[str, Any]:
-    """Re-checks booked on calls in [start, end): kept, missed, and the kept rate over
-    those decided (kept or missed)."""
-    rows = conn.execute("SELECT * FROM rechecks WHERE booked_at >= ? AND booked_at < ?",
-                        (start, end)).fetchall()
+def figures(conn: sqlite3.Connection, start: str, end: str, today: date,
+            agent: str | None = None) -> dict[str, Any]:
+    """Re-checks booked on calls in [start, end) (by `agent`, if given): kept, missed, and
+    the kept rate over those decided (kept or missed)."""
+    rows = conn.execute("SELECT * FROM rechecks WHERE booked_at >= ? AND booked_at < ? "
+                        "AND (? IS NULL OR agent = ?)", (start, end, agent, agent)).fetchall()
     states = [state(r, today) for r in rows]
     kept, missed = states.count("kept"), states.count("missed")
     return {"rechecks_booked": len(rows), "rechecks_kept": kept, "rechecks_missed": missed,

@@ -190,12 +190,13 @@ def period_report(conn: sqlite3.Connection, start: date, end: date, today: date,
 def _clinical_figures(conn: sqlite3.Connection, start: date, end: date, today: date,
                       now: datetime | None, report: dict[str, Any]) -> dict[str, Any]:
     """Alerts opened in the period (judged at `now`, else the end of `today`: a deadline
-    missed stays missed) and re-checks booked on its calls. Each doctor's row of
-    `report` gets the figures of the alerts routed to them."""
+    missed stays missed) and re-checks booked on its calls, of the agent filtered on if
+    any. Each doctor's row of `report` gets the figures of the alerts routed to them."""
     from followup_cli import alerts, rechecks
 
     judged = now or datetime.combine(today, datetime.max.time()).replace(microsecond=0)
-    figures = alerts.figures(conn, start.isoformat(), end.isoformat(), judged)
+    agent = (report.get("filters") or {}).get("agent")
+    figures = alerts.figures(conn, start.isoformat(), end.isoformat(), judged, agent)
     by_doctor = figures.pop("by_doctor")
     doctors = report.setdefault("by_doctor", {})
     for name in sorted(set(doctors) | set(by_doctor)):
@@ -203,7 +204,7 @@ def _clinical_figures(conn: sqlite3.Connection, start: date, end: date, today: d
         row.update({k: by_doctor.get(name, {}).get(k, 0 if k in ("alerts_opened",
                     "alerts_breached") else None) for k in ALERT_FIGURES})
     report["by_doctor"] = dict(sorted(doctors.items()))
-    figures.update(rechecks.figures(conn, start.isoformat(), end.isoformat(), today))
+    figures.update(rechecks.figures(conn, start.isoformat(), end.isoformat(), today, agent))
     return figures
 
 

@@ -279,6 +279,10 @@ def test_a_breached_alert_is_marked_on_the_sheet_and_counted_in_the_report(
         "alerts_opened", "alerts_breached", "alert_response_minutes_median")} == {
         "alerts_opened": 1, "alerts_breached": 1, "alert_response_minutes_median": 55.0}
     assert report["by_doctor"]["孙医生"]["alerts_breached"] == 0
+    theirs = cli("report", "--month", "2026-11", "--agent", "someone else", "--format", "json")
+    assert (theirs.json()["alerts_opened"], theirs.json()["alerts_breached"]) == (0, 0)
+    mine = cli("report", "--month", "2026-11", "--agent", "tester", "--format", "json").json()
+    assert (mine["alerts_opened"], mine["alerts_breached"]) == (2, 1)
     table = cli("--lang", "zh", "report", "--month", "2026-11")
     assert "警示超时" in table.out and "临床警示按紧急程度：紧急 1 · 当日 1 · 常规 0" in table.out
 

@@ -5,10 +5,11 @@ appended too; the original stays, and the same replay gives the corrected state.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from followup_cli import checkpoint, clock, complaints, ids
+from followup_cli import alerts, checkpoint, clock, complaints, ids, rechecks
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
@@ -16,6 +17,9 @@ from followup_cli.labels import label
 from followup_cli.ledger import transaction
 from followup_cli.sheet import ON_SHEET, sheet_params
 from followup_cli.text import agent_name, given, visible
+
+if TYPE_CHECKING:
+    from followup_cli.scripts import Scripts
 
 OUTCOMES: dict[str, tuple[str, ...]] = {
     "reached": ("已接通", "接通", "已回访"),
@@ -51,6 +55,8 @@ class CallResult(NamedTuple):
     effect_values: dict[str, Any] = {}
     warnings: tuple[str, ...] = ()
     complaint_id: int | None = None
+    alert_id: int | None = None
+    recheck_id: int | None = None
 
 
 def outcome_label(outcome: str) -> str:
@@ -113,9 +119,12 @@ def log_call(
     satisfaction: int | None = None, nps: int | None = None, at: datetime | None = None,
     logged_at: datetime | None = None, min_note: int = MIN_NOTE_CHARS,
     complaint_category: str = "other", severity: str = "medium",
+    signs: Sequence[str] = (), booked: str | None = None, scripts: Scripts | None = None,
+    settings: alerts.Settings | None = None,
 ) -> CallResult:
     """Record one call and settle every task of the patient on the sheet of the call's day
-    (and `task_id` itself). All of it lands, or none of it."""
+    (and `task_id` itself). Warning signs heard open a clinical alert; a re-check agreed
+    (`booked`) is recorded and followed. All of it lands, or none of it."""
     if (task_id is None) == (patient_id is None):
         raise FollowupError(t("give a TASK_ID or --patient PATIENT_ID (one of them)"))
     agent = agent_name(agent)
@@ -126,8 +135,15 @@ def log_call(
         clock.not_future(when, logged_at, "--when")
     validate(outcome, note, satisfaction, nps, at, when, min_note)
     _check_callback_day(cal, outcome, at)
+    if (signs or booked is not None) and outcome not in NOTED:
+        raise FollowupError(t("{option} is for a call where the patient was reached (reached or "
+                              "complaint)", option="--sign" if signs else "--booked"))
+    settings = settings or alerts.Settings()
+    recheck = rechecks.parse_booked(booked, when) if booked is not None else None
     with transaction(conn):
         patient_id, task_ids = _targets(conn, when.date(), task_id, patient_id)
+        heard = alerts.resolve_signs(scripts or _default_scripts(), _touchpoints(conn, task_ids),
+                                     list(signs)) if signs else []
         cur = conn.execute(
             "INSERT INTO attempts (patient_id, called_at, logged_at, agent, outcome, note, "
             "satisfaction, nps, callback_at, logged_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -143,12 +159,31 @@ def log_call(
             complaint_id = complaints.open_case(
                 conn, patient_id=patient_id, attempt_id=attempt_id, category=complaint_category,
                 severity=severity, note=note.strip(), agent=agent, at=when)
+        alert_id = alerts.open_alert(
+            conn, patient_id=patient_id, attempt_id=attempt_id, task_ids=task_ids, signs=heard,
+            at=when, agent=agent, settings=settings, recheck=recheck) if heard else None
+        recheck_id = rechecks.book(
+            conn, cal, patient_id=patient_id, attempt_id=attempt_id, task_ids=task_ids,
+            booked=recheck, at=when, agent=agent, grace=settings.recheck_grace_days,
+            text=str(booked).strip()) if recheck is not None else None
         settle(conn, cal, patient_id, task_ids, when)
         effect, values = _effect(conn, patient_id, outcome, task_ids, complaint_id, at)
     warnings = () if cal.window_of(when) else (t("note: {when} is outside every calling "
                                                  "window", when=_fmt(when)),)
     return CallResult(attempt_id, patient_id, outcome, task_ids, effect, values, warnings,
-                      complaint_id)
+                      complaint_id, alert_id, recheck_id)
+
+
+def _default_scripts() -> Scripts:
+    from followup_cli.scripts import load_scripts
+
+    return load_scripts()
+
+
+def _touchpoints(conn: sqlite3.Connection, task_ids: list[int]) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in conn.execute(
+        f"SELECT category, touchpoint FROM tasks WHERE task_id IN "
+        f"({','.join('?' * len(task_ids))}) ORDER BY task_id", task_ids)]
 
 
 def _targets(conn: sqlite3.Connection, day: date, task_id: int | None,

@@ -52,7 +52,8 @@ COMMANDS = {
     "init": "init", "due": "due", "log": "log", "report": "report", "script": "script",
     "audit": "audit", "assign": "assign", "backup": "backup", "doctor": "doctor",
     "import": "import_", "rules": "rules", "calendar": "calendar",
-    "complaint": "complaint", "patient": "patient", "sms": "sms", "config": "config",
+    "complaint": "complaint", "alert": "alert", "patient": "patient", "sms": "sms",
+    "config": "config",
 }
 
 

@@ -40,7 +40,8 @@ TRANSITIONS = {
 }
 
 
-def _canonical(value: str, table: dict[str, tuple[str, ...]], option: str) -> str:
+def canonical(value: str, table: dict[str, tuple[str, ...]], option: str) -> str:
+    """The key of `table` that `value` names, by the key or one of its words."""
     folded = value.strip().casefold()
     for key, aliases in table.items():
         if folded == key or value.strip() in aliases:
@@ -50,11 +51,11 @@ def _canonical(value: str, table: dict[str, tuple[str, ...]], option: str) -> st
 
 
 def parse_category(value: str) -> str:
-    return _canonical(value, CATEGORIES, "--complaint-category")
+    return canonical(value, CATEGORIES, "--complaint-category")
 
 
 def parse_severity(value: str) -> str:
-    return _canonical(value, SEVERITIES, "--severity")
+    return canonical(value, SEVERITIES, "--severity")
 
 
 def open_case(conn: sqlite3.Connection, *, patient_id: str, attempt_id: int, category: str,

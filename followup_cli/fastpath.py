@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-FLAG, TEXT, INT, PATH = "flag", "text", "int", "path"
+FLAG, TEXT, INT, PATH, TEXTS = "flag", "text", "int", "path", "texts"
 Table = dict[str, tuple[str, str]]   # option -> (parameter, kind)
 
 # Each parameter as typer reads it (`from __future__ import annotations` keeps the
@@ -51,6 +51,8 @@ def _kind(annotation: str) -> str:
         return FLAG
     if annotation.startswith("int"):
         return INT
+    if annotation.startswith("list[str]"):   # a repeatable option: each value appended
+        return TEXTS
     return PATH if "Path" in annotation else TEXT
 
 
@@ -115,7 +117,7 @@ def parse(argv: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
         if found is None or name is None and target is values:
             return None
         param, kind = found
-        if param in target:
+        if param in target and kind != TEXTS:
             return None
         if kind == FLAG:
             if eq:
@@ -131,7 +133,10 @@ def parse(argv: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
         converted = _convert(value, kind)
         if converted is None:
             return None
-        target[param] = converted
+        if kind == TEXTS:
+            target.setdefault(param, []).append(converted)
+        else:
+            target[param] = converted
         i += 1
     if name is None:
         return None

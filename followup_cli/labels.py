@@ -84,6 +84,8 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "tasks_of_another_patient": N_("tasks whose patient is not their visit's patient"),
         "triggers": N_("the triggers that protect the logs are missing or altered"),
         "unreadable": N_("could not be read (the ledger is damaged)"),
+        "alerts_disagreeing_with_history": N_("clinical alerts whose status is not what their "
+                                              "history says"),
     },
     "explain": {
         "sms": N_("SMS: the messages exported for days in the period (sms_sent), and of "
@@ -130,6 +132,25 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "title": N_("How each figure is computed"),
         "unreachable": N_("Unreachable: tasks with 3 failed calls (no answer, busy, switched "
                           "off)."),
+        "alerts_opened": N_("Clinical alerts: alerts opened in the period because a call "
+                            "heard a warning sign, also by urgency."),
+        "alerts_breached": N_("Alerts breached: of those, the ones a doctor first answered (ack"
+                              " or close) after the deadline, or not yet and the deadline has "
+                              "passed."),
+        "alert_response_minutes_median": N_("Minutes to a doctor (median): from the call to a "
+                                            "doctor's first "
+                                            "answer, the median over the answered alerts."),
+        "alert_response_minutes_worst": N_("Minutes to a doctor (worst): the longest of those. "
+                                           "Each doctor "
+                                           "has a row of their own."),
+        "rechecks_booked": N_("Re-checks booked: re-checks patients agreed to on the period's "
+                              "calls (--booked)."),
+        "rechecks_kept": N_("Re-checks kept: of those, the ones an imported visit on the day "
+                            "or within the grace (3 days by default) kept."),
+        "rechecks_missed": N_("Re-checks missed: the grace passed with no visit; each came back"
+                              " on the sheet as 'missed re-check: rebook'."),
+        "recheck_kept_rate": N_("Re-check kept rate: kept ÷ (kept + missed); those still waiting "
+                                "are left out; empty when there are none."),
     },
     "figure": {
         "sms_sent": N_("SMS sent"),
@@ -154,6 +175,14 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "reached": N_("Reached"),
         "satisfaction_mean": N_("Satisfaction (mean)"),
         "unreachable": N_("Unreachable"),
+        "alerts_opened": N_("Clinical alerts"),
+        "alerts_breached": N_("Alerts breached"),
+        "alert_response_minutes_median": N_("Minutes to a doctor (median)"),
+        "alert_response_minutes_worst": N_("Minutes to a doctor (worst)"),
+        "rechecks_booked": N_("Re-checks booked"),
+        "rechecks_kept": N_("Re-checks kept"),
+        "rechecks_missed": N_("Re-checks missed"),
+        "recheck_kept_rate": N_("Re-check kept rate"),
     },
     "kind": {
         "consult": N_("consult"),

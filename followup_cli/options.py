@@ -110,6 +110,12 @@ class State(NamedTuple):
 
         return read_toml(path)
 
+    def alert_settings(self):  # noqa: ANN201
+        """[alerts] and [rechecks] of followup.toml (alerts.Settings)."""
+        from followup_cli.alerts import settings_from
+
+        return settings_from(self.config(), self.beside_ledger("followup.toml"))
+
     def min_note(self) -> int:
         value = self.config().get("calls", {}).get("min_note_chars", 20)
         if not isinstance(value, int) or value < 0:

@@ -55,6 +55,11 @@ def timeline(conn: sqlite3.Connection, patient_id: str, today: date, now: dateti
     events = [dict(r) for r in conn.execute(
         "SELECT at, agent, action, reason, attempt_id FROM patient_events "
         "WHERE patient_id = ? ORDER BY at, event_id", (patient_id,))]
+    from followup_cli import alerts, rechecks
+
+    found = [alerts.summary(a, now) for a in conn.execute(
+        "SELECT * FROM alerts WHERE patient_id = ? ORDER BY alert_id", (patient_id,))]
+    booked = rechecks.of_patient(conn, patient_id, today)
     if reveal:
         from followup_cli import audit
 
@@ -64,7 +69,8 @@ def timeline(conn: sqlite3.Connection, patient_id: str, today: date, now: dateti
 
     info["sms_off"] = sms_off(conn, patient_id)
     return {"patient": info, "visits": visits, "tasks": tasks, "calls": calls,
-            "complaints": cases, "events": events, "sms": patient_messages(conn, patient_id)}
+            "complaints": cases, "events": events, "alerts": found, "rechecks": booked,
+            "sms": patient_messages(conn, patient_id)}
 
 
 def task_state(task: dict[str, Any], today: date) -> str:

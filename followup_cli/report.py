@@ -15,7 +15,12 @@ from followup_cli.i18n import t
 HEADLINE = ("due", "done", "on_time", "completion_rate", "on_time_rate", "missed", "unreachable",
             "attempts", "reached", "reach_rate", "satisfaction_mean", "nps",
             "complaints_opened", "complaints_closed", "conversions", "conversion_rate",
-            "notes_short", "late_plans")
+            "notes_short", "late_plans", "alerts_opened", "alerts_breached",
+            "alert_response_minutes_median", "alert_response_minutes_worst", "rechecks_booked",
+            "rechecks_kept", "rechecks_missed", "recheck_kept_rate")
+# what a doctor's row adds: the alerts routed to them
+ALERT_FIGURES = ("alerts_opened", "alerts_breached", "alert_response_minutes_median",
+                 "alert_response_minutes_worst")
 BREAKDOWNS = ("agent", "category", "project", "doctor", "consultant")
 CONVERSION_DAYS = 30
 # the figures `--explain` defines, in the order it prints them
@@ -171,6 +176,7 @@ def period_report(conn: sqlite3.Connection, start: date, end: date, today: date,
         report[f"by_{key}"] = {
             name: _task_figures([r for r in tasks if r[key] == name], today)
             for name in sorted({r[key] for r in tasks if r[key]})}
+    report.update(_clinical_figures(conn, start, end, today, now, report))
     if compare:
         from followup_cli.ledger.chain import anchor
 
@@ -184,6 +190,27 @@ def period_report(conn: sqlite3.Connection, start: date, end: date, today: date,
                 else None)
             for k in HEADLINE}
     return report
+
+
+def _clinical_figures(conn: sqlite3.Connection, start: date, end: date, today: date,
+                      now: datetime | None, report: dict[str, Any]) -> dict[str, Any]:
+    """Alerts opened in the period (judged at `now`, else the end of `today`: a deadline
+    missed stays missed) and re-checks booked on its calls, of the agent filtered on if
+    any. Each doctor's row of `report` gets the figures of the alerts routed to them."""
+    from followup_cli import alerts, rechecks
+
+    judged = now or datetime.combine(today, datetime.max.time()).replace(microsecond=0)
+    agent = (report.get("filters") or {}).get("agent")
+    figures = alerts.figures(conn, start.isoformat(), end.isoformat(), judged, agent)
+    by_doctor = figures.pop("by_doctor")
+    doctors = report.setdefault("by_doctor", {})
+    for name in sorted(set(doctors) | set(by_doctor)):
+        row = doctors.setdefault(name, _task_figures([], today))
+        row.update({k: by_doctor.get(name, {}).get(k, 0 if k in ("alerts_opened",
+                    "alerts_breached") else None) for k in ALERT_FIGURES})
+    report["by_doctor"] = dict(sorted(doctors.items()))
+    figures.update(rechecks.figures(conn, start.isoformat(), end.isoformat(), today, agent))
+    return figures
 
 
 def _conversions(conn: sqlite3.Connection, span: dict[str, Any]) -> list[sqlite3.Row]:
@@ -239,7 +266,8 @@ SUMMED = ("due", "done", "on_time", "missed", "unreachable", "attempts", "reache
           "nps_responses", "nps_promoters", "nps_detractors", "notes_short",
           "complaints_opened", "complaints_closed", "complaints_open_at_month_end",
           "conversions", "consults_reached", "late_plans", "sms_sent", "sms_queued",
-          "sms_delivered", "sms_failed")
+          "sms_delivered", "sms_failed", "alerts_opened", "alerts_breached",
+          "rechecks_booked", "rechecks_kept", "rechecks_missed")
 
 
 def branch_labels(paths: list[str], names: list[str | None]) -> list[str]:
@@ -290,6 +318,17 @@ def group_report(branches: dict[str, dict[str, Any]]) -> dict[str, Any]:
     total["on_time_rate"] = _rate(total["on_time"], total["due"])
     total["reach_rate"] = _rate(total["reached"], total["attempts"])
     total["conversion_rate"] = _rate(total["conversions"], total["consults_reached"])
+    decided = total["rechecks_kept"] + total["rechecks_missed"]
+    total["recheck_kept_rate"] = _rate(total["rechecks_kept"], decided)
+    total["alerts_by_urgency"] = {u: sum(r["alerts_by_urgency"][u] for r in branches.values())
+                                  for u in ("urgent", "today", "routine")}
+    worst = [r["alert_response_minutes_worst"] for r in branches.values()
+             if r["alert_response_minutes_worst"] is not None]
+    total["alert_response_minutes_worst"] = max(worst) if worst else None
+    # a median of medians is no median: a group's is given only when one branch has any
+    medians = [r["alert_response_minutes_median"] for r in branches.values()
+               if r["alert_response_minutes_median"] is not None]
+    total["alert_response_minutes_median"] = medians[0] if len(medians) == 1 else None
     total["complaint_deadlines"] = {
         step: {state: sum(r["complaint_deadlines"][step][state] for r in branches.values())
                for state in ("met", "broken", "pending", "overdue")}

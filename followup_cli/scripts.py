@@ -19,7 +19,17 @@ if TYPE_CHECKING:
 DEFAULT_PATH = os.path.join(os.path.dirname(__file__), "rules", "scripts.toml")
 COMMON = ("greeting", "identity", "closing", "not_convenient")
 PLACEHOLDERS = {"name", "project", "doctor", "days", "next", "clinic", "agent"}
+# how soon a doctor must answer a warning sign, most pressing first (the times are settings)
+URGENCIES = ("urgent", "today", "routine")
 Text = dict[str, str]
+
+
+class Sign(NamedTuple):
+    """A warning sign an agent listens for: its id, its words, how soon a doctor must answer."""
+
+    id: str
+    text: Text
+    urgency: str
 
 
 class Scripts(NamedTuple):
@@ -29,6 +39,8 @@ class Scripts(NamedTuple):
     # a category's own common texts ([common.no_show]): a visit that did not happen is
     # not checked as "you had X with us", nor wished a smooth recovery
     by_category: dict[str, dict[str, Text]]
+    signs: dict[str, Sign] = {}
+    touchpoint_signs: dict[tuple[str, str], tuple[str, ...]] = {}
 
 
 def load_scripts(clinic_file: StrPath | None = None) -> Scripts:
@@ -38,16 +50,24 @@ def load_scripts(clinic_file: StrPath | None = None) -> Scripts:
         path = clinic_file
         own = _read(clinic_file)
         for key in own:
-            if key not in ("common", "worries", "touchpoints"):
-                raise _fail(path, key, "unknown table (common, worries, touchpoints)")
-        for key in ("common", "worries"):
+            if key not in ("common", "worries", "touchpoints", "signs"):
+                raise _fail(path, key, "unknown table (common, worries, touchpoints, signs)")
+        for key in ("common", "worries", "signs"):
             data[key] = {**data.get(key, {}), **own.get(key, {})}
         for category, texts in own.get("common", {}).items():   # [common.CATEGORY]: by text
             if category not in COMMON and isinstance(texts, dict):
                 data["common"][category] = {**_default_common(category), **texts}
         touchpoints = {c: dict(v) for c, v in data.get("touchpoints", {}).items()}
         for category, table in own.get("touchpoints", {}).items():
-            touchpoints.setdefault(category, {}).update(table)
+            if not isinstance(table, dict):
+                raise _fail(path, f"touchpoints.{category}", "must be a table")
+            for tp, raw in table.items():
+                before = touchpoints.get(category, {}).get(tp)
+                # a clinic's own questions keep the default warning signs unless it lists its own
+                if isinstance(raw, dict) and "signs" not in raw and isinstance(before, dict) \
+                        and "signs" in before:
+                    raw = {**raw, "signs": before["signs"]}
+                touchpoints.setdefault(category, {})[tp] = raw
         data["touchpoints"] = touchpoints
     return _build(data, path)
 
@@ -83,6 +103,35 @@ def _default_common(category: str) -> dict[str, Any]:
     return dict(found) if isinstance(found, dict) else {}
 
 
+def _sign(path: StrPath, sid: str, raw: Any) -> Sign:
+    where = f"signs.{sid}"
+    if not re.match(r"^[a-z][a-z0-9_]*$", sid):
+        raise _fail(path, where, "a sign id is lower-case letters, digits and _")
+    if not isinstance(raw, dict) or "urgency" not in raw:
+        raise _fail(path, where, 'expected { zh = "…", en = "…", urgency = "…" }')
+    if raw["urgency"] not in URGENCIES:
+        raise _fail(path, f"{where}.urgency",
+                    f"{raw['urgency']!r} is not one of {', '.join(URGENCIES)}")
+    text = _text(path, where, {k: v for k, v in raw.items() if k != "urgency"})
+    return Sign(sid, {lang: words.strip() for lang, words in text.items()}, raw["urgency"])
+
+
+def _signs(path: StrPath, raw: Any) -> dict[str, Sign]:
+    """The signs, each known by its id and its Chinese words: no two may share either."""
+    if not isinstance(raw, dict):
+        raise _fail(path, "signs", "must be a table")
+    signs = {sid: _sign(path, sid, value) for sid, value in raw.items()}
+    said: dict[str, str] = {}
+    for sign in signs.values():
+        for words in (sign.id, sign.text["zh"].casefold()):
+            if words in said and said[words] != sign.id:
+                raise _fail(path, f"signs.{sign.id}.zh",
+                            f"the same words as sign '{said[words]}': --sign could not tell them "
+                            "apart")
+            said[words] = sign.id
+    return signs
+
+
 def _build(data: dict[str, Any], path: StrPath) -> Scripts:
     table = data.get("common", {})
     common = {k: _text(path, f"common.{k}", table.get(k)) for k in COMMON}
@@ -95,12 +144,24 @@ def _build(data: dict[str, Any], path: StrPath) -> Scripts:
             raise _fail(path, where, f"expected a category's own {', '.join(COMMON)}")
         by_category[category] = {k: _text(path, f"{where}.{k}", v) for k, v in texts.items()}
     worries = {k: _text(path, f"worries.{k}", v) for k, v in data.get("worries", {}).items()}
+    signs = _signs(path, data.get("signs", {}))
     touchpoints = {}
+    touchpoint_signs = {}
     for category, table in data.get("touchpoints", {}).items():
         for tp, raw in table.items():
             where = f"touchpoints.{category}.{tp}"
-            if not isinstance(raw, dict) or set(raw) - {"questions", "worries"}:
-                raise _fail(path, where, "expected questions = [...] and worries = [...]")
+            if not isinstance(raw, dict) or set(raw) - {"questions", "worries", "signs"}:
+                raise _fail(path, where, "expected questions = [...], worries = [...] and "
+                            "signs = [...]")
+            listed = raw.get("signs", [])
+            if not isinstance(listed, list):
+                raise _fail(path, f"{where}.signs", "expected a list of sign ids")
+            for i, key in enumerate(listed):
+                if not isinstance(key, str) or key not in signs:
+                    raise _fail(path, f"{where}.signs[{i}]", f"{key!r} is not in [signs]")
+            if len(set(listed)) != len(listed):
+                raise _fail(path, f"{where}.signs", "a sign is listed twice")
+            touchpoint_signs[(category, tp)] = tuple(listed)
             questions = raw.get("questions", [])
             if not isinstance(questions, list) or not questions:
                 raise _fail(path, f"{where}.questions", "at least one question")
@@ -112,13 +173,24 @@ def _build(data: dict[str, Any], path: StrPath) -> Scripts:
                 tuple(_text(path, f"{where}.questions[{i}]", q) for i, q in enumerate(questions)),
                 tuple(named))
     return Scripts(common=common, worries=worries, touchpoints=touchpoints,
-                   by_category=by_category)
+                   by_category=by_category, signs=signs, touchpoint_signs=touchpoint_signs)
 
 
 def missing(scripts: Scripts, rules: RulePack) -> list[str]:
     """Touchpoints of the rules that have no script."""
     return [f"{c.id}.{tp.id}" for c in rules.categories.values() for tp in c.touchpoints
             if (c.id, tp.id) not in scripts.touchpoints]
+
+
+def without_signs(scripts: Scripts, rules: RulePack) -> list[str]:
+    """Touchpoints of the rules whose script lists no warning sign to listen for."""
+    return [f"{c.id}.{tp.id}" for c in rules.categories.values() for tp in c.touchpoints
+            if not scripts.touchpoint_signs.get((c.id, tp.id))]
+
+
+def signs_of(scripts: Scripts, category: str, touchpoint: str) -> list[Sign]:
+    """The warning signs of one touchpoint, in the order its script lists them."""
+    return [scripts.signs[key] for key in scripts.touchpoint_signs.get((category, touchpoint), ())]
 
 
 def fill(text: Text, lang: str, values: dict[str, Any]) -> str:
@@ -136,6 +208,9 @@ def script_for(scripts: Scripts, category: str, touchpoint: str, lang: str,
         "purpose": values.get("purpose", ""),
         "questions": [fill(q, lang, values) for q in questions],
         "worries": {key: fill(scripts.worries[key], lang, values) for key in worry_keys},
+        "signs": [{"id": sign.id, "words": sign.text[lang], "zh": sign.text["zh"],
+                   "en": sign.text["en"], "urgency": sign.urgency}
+                  for sign in signs_of(scripts, category, touchpoint)],
         "closing": fill(common["closing"], lang, values),
         "not_convenient": fill(common["not_convenient"], lang, values),
     }
@@ -197,4 +272,4 @@ def is_scripts_file(path: StrPath) -> bool:
         data = read_toml(path)   # read once, and at most MAX_TOML_CHARS of it
     except FollowupError:
         return False  # let the rules loader report it with its location
-    return bool({"common", "worries", "touchpoints"} & set(data))
+    return bool({"common", "worries", "touchpoints", "signs"} & set(data))

@@ -101,6 +101,8 @@ def purpose_of(rules: RulePack, category_id: str, touchpoint: str) -> str:
     """What a touchpoint is for, in the user's language (its id if the rules lost it)."""
     if touchpoint == "sms_failed":   # sms.SMS_FAILED: the call a failed SMS asks for
         return t("SMS failed: call")
+    if category_id == "recheck":   # planned by a booked re-check, not by the rules
+        return t("Missed re-check: rebook")
     category = rules.categories.get(category_id)
     for tp in category.touchpoints if category is not None else ():
         if tp.id == touchpoint:
@@ -277,6 +279,7 @@ class CallSheet(NamedTuple):
     prompts: dict[int, str] = {}
     scripts: dict[int, dict[str, Any]] = {}
     share: dict[str, str] = {}   # patient -> the agent they are assigned to that day
+    alerts: list[dict[str, Any]] = []
 
 
 def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, day: date,
@@ -290,8 +293,9 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
     before dialling, the scripts filled for `clinic` as the agent each patient is assigned
     to that day (`followup assign`), else as `caller` (else as no one by name)."""
     from followup_cli import planning
+    from followup_cli.rechecks import CATEGORY as RECHECKS
 
-    if category is not None and category not in rules.categories:
+    if category is not None and category not in rules.categories and category != RECHECKS:
         raise FollowupError(t("unknown category {value}; one of: {choices}", value=category,
                               choices=", ".join(rules.categories)))
     # VIP birthdays are planned a year ahead; top the plan up when a new year is reached
@@ -314,11 +318,17 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
         opens, name = cal.next_window_start(moment)
         calling = Calling(window, cal.windows(moment.date())[window][1] if window else None,
                           opens, name, [r for r in whole if r["patient_id"] not in called])
+    from followup_cli.alerts import open_alerts
     from followup_cli.assign import assigned
 
     share = assigned(conn, day)
+    # open alerts lead every sheet, whatever its day: judged at the moment it is drawn
+    alerts = open_alerts(conn, now)
+    for record in records:   # each task carries its patient's open alerts
+        record["alerts"] = [_alert_brief(a) for a in alerts
+                            if a["patient_id"] == record["patient_id"]]
     if scripts is None:
-        return CallSheet(day, records, calling, share=share)
+        return CallSheet(day, records, calling, share=share, alerts=alerts)
     from followup_cli.complaints import open_cases
     from followup_cli.i18n import current
     from followup_cli.scripts import filled_scripts, prompt
@@ -327,11 +337,19 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
     shift = moment or (now if day == now.date() else datetime.combine(day, time(9, 0)))
     prompts = {r["task_id"]: p for r in records if (p := prompt(
         scripts, r, lang, clinic, share.get(r["patient_id"], caller))) is not None}
+    context = patient_context(conn, sorted({r["patient_id"] for r in records}))
+    for pid, about in context.items():   # the alert marks beside the patient's name
+        about["alerts"] = [a["alert_id"] for a in alerts if a["patient_id"] == pid]
     return CallSheet(
-        day, records, calling, open_cases(conn, shift), numbers_to_fix(conn),
-        patient_context(conn, sorted({r["patient_id"] for r in records})), prompts,
+        day, records, calling, open_cases(conn, shift), numbers_to_fix(conn), context, prompts,
         filled_scripts(scripts, records, lang, clinic, caller, share) if whole_scripts else {},
-        share)
+        share, alerts)
+
+
+def _alert_brief(alert: dict[str, Any]) -> dict[str, Any]:
+    return {k: alert[k] for k in ("alert_id", "urgency", "due_at", "minutes_left", "breached",
+                                  "status", "doctor")} | {
+        "signs": [s["id"] for s in alert["signs"]]}
 
 
 def in_calling_order(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

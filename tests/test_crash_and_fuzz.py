@@ -831,3 +831,41 @@ def test_hostile_sms_texts_and_settings_are_refused(tmp_path: Path, capsys, text
     assert run(["--db", str(db), "sms", "plan", "--date", "2026-11-04"]) == 2
     err = capsys.readouterr().err
     assert "internal error" not in err and "Traceback" not in err
+
+
+# --- warning signs and booked re-checks (issue 19) --------------------------------------
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sign=OPTION_VALUES, booked=OPTION_VALUES, step=OPTION_VALUES)
+def test_hostile_signs_bookings_and_alert_steps_fail_cleanly(tmp_path: Path, capsys,  # noqa: ANN001
+                                                            monkeypatch, sign: str, booked: str,
+                                                            step: str) -> None:
+    """Any --sign or --booked value: the call with its alert and booking lands whole, or
+    exit 2 with a message and nothing recorded; any value for an alert's steps likewise."""
+    monkeypatch.setenv("FOLLOWUP_DEBUG", "1")
+    db = tmp_path / "signs.db"
+    if not db.exists():
+        _a_ledger(tmp_path).rename(db)
+    conn = sqlite3.connect(db)
+    before = [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("attempts", "alerts", "rechecks", "alert_events")]
+    conn.close()
+    capsys.readouterr()
+    code = run(["--db", str(db), "log", "--patient", "C1", "-o", "reached", "--note", NOTE,
+                "--sign", sign, "--booked", booked, "--when", "2026-11-03T15:00"])
+    err = capsys.readouterr().err
+    assert code in (0, 2) and "Traceback" not in err and "internal error" not in err, err
+    conn = sqlite3.connect(db)
+    after = [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+             for t in ("attempts", "alerts", "rechecks", "alert_events")]
+    conn.close()
+    assert after == (before if code == 2 else [before[0] + 1, before[1] + 1, before[2] + 1,
+                                               before[3] + 1]), (sign, booked, err)
+    for argv in (["alert", "ack", "1", "--by", step, "--note", step, "--when", step],
+                 ["alert", "close", "1", "--action", step, "--note", step],
+                 ["alert", "show", step]):
+        code = run(["--db", str(db), *argv])
+        err = capsys.readouterr().err
+        assert code in (0, 2) and "Traceback" not in err and "internal error" not in err, err

@@ -35,7 +35,8 @@ def typer_options(command: str) -> dict[str, tuple[str, str]]:
             continue
         kind = (fastpath.FLAG if param.is_flag else fastpath.INT
                 if isinstance(param.type, types.IntParamType) else fastpath.PATH
-                if isinstance(param.type, TyperPath) else fastpath.TEXT)
+                if isinstance(param.type, TyperPath) else fastpath.TEXTS
+                if param.multiple else fastpath.TEXT)
         for option in param.opts + param.secondary_opts:
             out[option] = (str(param.name), kind)
     return out

@@ -91,8 +91,15 @@ FIXTURES[9] = [
     "INSERT INTO audit (at, agent, action, what) VALUES ('2026-11-06T10:00:00', '主管', "
     "'patient show --reveal', '1: P1')",
 ]
-# version 10: nothing new to write (migration m012_sms adds the SMS tables and a flag)
-FIXTURES[10] = [*FIXTURES[9], "UPDATE patients SET vip_tier = '金卡'"]
+# version 10: the logs are chained (their triggers need followup's hash function, which a
+# plain connection lacks): another share of a day, which no chain covers
+FIXTURES[10] = [
+    *FIXTURES[9],
+    "INSERT INTO assignments VALUES ('2026-11-06', 'P1', '李娜', 1, '2026-11-06T08:30:00', "
+    "'主管')",
+]
+# version 11: nothing new to write (migration m012_sms adds the SMS tables)
+FIXTURES[11] = [*FIXTURES[10], "UPDATE patients SET vip_tier = '金卡'"]
 TABLES = ("patients", "visits", "tasks", "attempts", "attempt_tasks", "complaints",
           "complaint_events", "patient_events", "audit", "assignments")
 

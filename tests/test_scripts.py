@@ -43,9 +43,16 @@ def test_a_missing_script_is_reported(cli, tmp_path: Path) -> None:
     scripts.write_text('[touchpoints.dental."1d"]\nquestions = [{ zh = "{name}您好，种植牙术后'
                        '感觉如何？", en = "{name}, how do you feel after the implant?" }]\n',
                        encoding="utf-8")
+    unsigned = cli("rules", "check", str(rules), str(scripts))   # issue 19: and its signs
+    assert unsigned.code == 2
+    assert unsigned.err == f"followup: {scripts}: these touchpoints list no warning signs: " \
+                           "dental.1d\n"
+    with scripts.open("a", encoding="utf-8") as more:
+        more.write('signs = ["bleeding", "fever"]\n')
     both = cli("rules", "check", str(rules), str(scripts))
     assert both.code == 0, both.err
-    assert both.out.splitlines()[-1] == f"{scripts}: valid scripts for 36 touchpoints"
+    assert both.out.splitlines()[-2:] == [f"{scripts}: valid scripts for 36 touchpoints",
+                                          "31 warning signs, listed for every touchpoint"]
     assert cli("rules", "check").code == 0     # the files next to the ledger
 
 
@@ -102,7 +109,8 @@ def test_the_script_keeps_its_indentation_and_its_dates_on_a_narrow_terminal(
         assert result.code == 0, result.err
         assert result.out.startswith(f"#{task['task_id']} [/]周[b]晓雯"), columns
         body = result.out.split("\n\n", 1)[1].splitlines()   # below the title
-        headings = {"开场与核对身份", "询问", "常见担心的解答", "结束语"}
+        headings = {"开场与核对身份", "询问", "警示症状（出现任何一项：登记 --sign，立即通知医生）",
+                    "常见担心的解答", "结束语"}
         assert all(line in headings or line.startswith("  ") for line in body if line), columns
         assert "2026-11-09" in result.out, columns   # the next call's date is never split
 

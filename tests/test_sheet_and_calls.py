@@ -66,6 +66,7 @@ def test_sheet_json_has_the_contract_fields(cli, ledger: Path) -> None:
         "provisional": False, "next_try_at": None, "name": "周晓雯", "phone": "138****5678",
         "vip_tier": "金卡", "project": "双眼皮", "visit_date": "2026-11-02",
         "days_since_visit": 2, "doctor": "吴医生", "consultant": "林咨询", "agent": None,
+        "alerts": [],   # its patient's open clinical alerts (issue 19)
     }
 
 

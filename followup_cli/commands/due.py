@@ -120,10 +120,21 @@ def due_cli(
         else:
             warn(t(NOW_KEYS[bool(calling.window), bool(waiting)], **said))
     warn_provisional(cal, [date.fromisoformat(r["due_date"]) for r in records if r["provisional"]])
+    if fmt in ("json", "csv", "xlsx"):   # the table and the printed page draw them on top
+        urgencies = {"urgent": t("urgent"), "today": t("today"),
+                     "routine": t("routine")}
+        for alert in sheet.alerts:
+            warn(t("⚠ clinical alert #{id}: patient {patient} ({urgency}), doctor {doctor}, answer "
+                   "by {due}{breached} (followup alert list)", id=alert["alert_id"],
+                   patient=alert["patient_id"],
+                   urgency=urgencies[alert["urgency"]], doctor=alert["doctor"] or "-",
+                   due=alert["due_at"].replace("T", " ")[:16],
+                   breached=" " + t("BREACHED") if alert["breached"] else ""))
     if output is not None and fmt in ("json", "csv"):
         from followup_cli.output.formats import save
 
-        save(fmt, output, [{k: r[k] for k in JSON_FIELDS} for r in records], JSON_FIELDS)
+        save(fmt, output, [_json_record(r) for r in records] if fmt == "json" else
+             [{k: r[k] for k in JSON_FIELDS} for r in records], JSON_FIELDS)
         warn(t("written to {path} (readable by you only)", path=output))
     elif fmt in ("json", "csv"):
         _emit(fmt, records)
@@ -145,12 +156,15 @@ def due_cli(
                                             len({r["patient_id"] for r in records}),
                                             len(records)), day=sheet_day.isoformat(),
                           scripts=sheet.scripts, context=sheet.context, cases=sheet.cases,
+                          alerts=sheet.alerts,
                           hours=window_hours(cal.windows(sheet_day)))
         write_text(output, page, kind="html")
         warn(t("written to {path} (readable by you only)", path=output))
     else:
-        from followup_cli.output.sheet import render_cases, render_sheet
+        from followup_cli.output.sheet import render_alerts, render_cases, render_sheet
 
+        if sheet.alerts:
+            render_alerts(sheet.alerts)
         if sheet.cases:
             render_cases(sheet.cases)
         render_sheet(records, sheet_day.isoformat(), sheet.context, sheet.prompts, empty)
@@ -160,10 +174,15 @@ def due_cli(
                     sheet.to_fix))
 
 
+def _json_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A task as JSON: the contract's fields, and its patient's open clinical alerts."""
+    return {**{k: record[k] for k in JSON_FIELDS}, "alerts": record.get("alerts", [])}
+
+
 def _emit(fmt: str, records: list[dict[str, Any]]) -> None:
     from followup_cli.output.formats import emit_csv, emit_json
 
     if fmt == "json":
-        emit_json([{k: r[k] for k in JSON_FIELDS} for r in records])
+        emit_json([_json_record(r) for r in records])
     else:
         emit_csv(records, JSON_FIELDS)

@@ -52,6 +52,16 @@ def log_cli(
                                        "environment/环境, other/其他."))] = "other",
     severity: Annotated[str, typer.Option(
         "--severity", help=t("complaint: low/一般, medium/较重, high/严重."))] = "medium",
+    sign: Annotated[list[str] | None, typer.Option(
+        "--sign",
+                                                   help=t("A warning sign the patient described "
+                                                          "(its id or Chinese words, from the "
+                                                          "script); repeatable. Opens a clinical "
+                                                          "alert for a doctor."))] = None,
+    booked: Annotated[str | None, typer.Option(
+        "--booked",
+                                               help=t("The re-check the patient agreed to: a day "
+                                                      "(2026-12-03) or a day and time."))] = None,
     amend: Annotated[int | None, typer.Option(
         "--amend", help=t("Correct logged call ATTEMPT_ID with the options given (and --reason)."),
         metavar="ATTEMPT_ID", callback=stored_int)] = None,
@@ -92,6 +102,8 @@ def log_cli(
         raise FollowupError(t("--outcome (-o) is required: reached, no_answer, busy, "
                               "switched_off, wrong_number, callback_requested, declined, "
                               "do_not_call, complaint"))
+    if correcting is not None and (sign or booked is not None):
+        raise FollowupError(t("--sign and --booked go with a new call, not with --amend or --void"))
     with st.ledger() as conn:
         if correcting is not None:
             result = correct(conn, cal, correcting, agent=who, reason=reason, now=now,
@@ -104,14 +116,18 @@ def log_cli(
                 task_id=task_id, patient_id=patient, note=note or "",
                 satisfaction=satisfaction, nps=nps, at=callback, logged_at=now,
                 min_note=st.min_note(), complaint_category=parse_category(complaint_category),
-                severity=parse_severity(severity))
+                severity=parse_severity(severity), signs=sign or (), booked=booked,
+                scripts=st.call_scripts() if sign else None,
+                settings=st.alert_settings() if sign or booked is not None else None)
     for message in result.warnings:
         warn(message)
     if fmt == "json":
         emit_json({"attempt_id": result.attempt_id, "patient_id": result.patient_id,
                    "outcome": result.outcome, "task_ids": result.task_ids,
                    "effect": result.effect, **result.effect_values,
-                   **({"complaint_id": result.complaint_id} if result.complaint_id else {})})
+                   **({"complaint_id": result.complaint_id} if result.complaint_id else {}),
+                   **({"alert_id": result.alert_id} if result.alert_id else {}),
+                   **({"recheck_id": result.recheck_id} if result.recheck_id else {})})
         return
     if correcting is None:
         print(tn("logged call #{attempt_id} ({outcome}) for task {tasks}",
@@ -120,6 +136,10 @@ def log_cli(
                      tasks=", ".join(map(str, result.task_ids))))
     print(effect_text(result.effect, result.effect_values, len(result.task_ids),
                       correction=result.attempt_id))
+    if result.alert_id or result.recheck_id:
+        _follow_up(st, result.alert_id, result.recheck_id)
+    if correcting is not None:
+        _still_open(st, correcting)
 
 
 def effect_text(effect: str, values: dict[str, Any], tasks: int, **more: Any) -> str:
@@ -146,3 +166,45 @@ def effect_text(effect: str, values: dict[str, Any], tasks: int, **more: Any) ->
             "amended": N_("call #{id} amended (correction #{correction}; the original stays)"),
             "voided": N_("call #{id} voided (record #{correction}; the original stays)")}
     return t(keys[effect], **values, **more)
+
+
+
+def _still_open(st: Any, attempt_id: int) -> None:
+    """A corrected call's alert stays open (a doctor may be acting on it): say so."""
+    from followup_cli.output.formats import warn
+
+    with st.ledger() as conn:
+        for (alert_id,) in conn.execute("SELECT alert_id FROM alerts WHERE attempt_id = ? AND "
+                                        "status <> 'closed'", (attempt_id,)):
+            warn(t("note: clinical alert #{id} opened by this call is still open; if it no longer "
+                   "holds, close it with followup alert close and say why", id=alert_id))
+
+
+def _follow_up(st: Any, alert_id: int | None, recheck_id: int | None) -> None:
+    """What the call set going: the alert and whom it went to, the re-check and when a
+    missed one comes back."""
+    from followup_cli.output.formats import warn
+
+    with st.ledger() as conn:
+        if alert_id:
+            alert = conn.execute("SELECT * FROM alerts WHERE alert_id = ?",
+                                 (alert_id,)).fetchone()
+            print(t("clinical alert #{id} opened ({urgency}) for {doctor}: a doctor must answer by "
+                    "{due}", id=alert_id, urgency=_urgency(alert["urgency"]),
+                    doctor=alert["doctor"] or t("no doctor"),
+                    due=alert["due_at"].replace("T", " ")[:16]))
+            if alert["routed"] == "none":
+                warn(t("note: the visit has no doctor and no doctor on duty is set (followup.toml "
+                       "[alerts] doctor_on_duty): hand the alert to a doctor now"))
+        if recheck_id:
+            row = conn.execute("SELECT r.booked_for, t.due_date FROM rechecks r JOIN tasks t "
+                               "ON t.task_id = r.task_id WHERE r.recheck_id = ?",
+                               (recheck_id,)).fetchone()
+            print(t("re-check booked for {day}; with no visit by the end of the grace it comes "
+                    "back on the sheet of {back} to rebook", day=row["booked_for"],
+                    back=row["due_date"]))
+
+
+def _urgency(urgency: str) -> str:
+    return {"urgent": t("urgent"), "today": t("today"),
+            "routine": t("routine")}[urgency]

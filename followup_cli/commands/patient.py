@@ -114,6 +114,7 @@ def render(history: dict[str, Any]) -> None:
         rows.append((case["opened_at"].replace("T", " ")[:16],
                      t("complaint") + f" #{case['complaint_id']}",
                      f"{label('complaint.status', case['status'])} · {case['note']}"))
+    _alert_rows(history, rows)
     for e in history["events"]:
         rows.append((e["at"].replace("T", " ")[:16], label("patient.event", e['action']),
                      " · ".join(filter(None, (e["agent"], e["reason"])))))
@@ -126,6 +127,31 @@ def render(history: dict[str, Any]) -> None:
     columns = [Column(label("patient.col", key)) for key in ("when", "what", "detail")]
     rows.sort(key=lambda r: r[0])
     sys.stdout.write(draw(columns, rows))
+
+
+def _alert_rows(history: dict[str, Any], rows: list[tuple[str, str, str]]) -> None:
+    """The patient's clinical alerts and booked re-checks, as timeline rows."""
+    from followup_cli.alerts import sign_words
+    from followup_cli.i18n import current
+
+    statuses = {"open": tc("alert.status", "open"),
+                "acknowledged": tc("alert.status", "acknowledged"),
+                "closed": tc("alert.status", "closed")}
+    for a in history.get("alerts", []):
+        answer = (f"{a['acknowledged_by']} {a['acknowledged_at'].replace('T', ' ')[:16]}"
+                  if a["acknowledged_at"] else "")
+        rows.append((a["opened_at"].replace("T", " ")[:16],
+                     t("Clinical alert") + f" #{a['alert_id']}",
+                     " · ".join(filter(None, (
+                         sign_words(a, current()), a["doctor"], statuses[a["status"]], answer,
+                         a["action"] or "", t("BREACHED") if a["breached"] else "")))))
+    states = {"booked": t("booked"), "kept": t("kept"),
+              "missed": tc("recheck.state", "missed")}
+    for r in history.get("rechecks", []):
+        rows.append((r["booked_at"].replace("T", " ")[:16],
+                     t("Re-check") + f" {r['booked_for']}",
+                     " · ".join(filter(None, (r["agent"], states[r["state"]],
+                                              r["kept_visit_id"] or "")))))
 
 
 def set_phone_cli(

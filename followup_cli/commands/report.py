@@ -13,11 +13,14 @@ import typer
 from followup_cli.i18n import t
 from followup_cli.labels import label
 from followup_cli.options import a_file, check_choice, state
+from followup_cli.report import ALERT_FIGURES
 
 AGENT_COLUMNS = ("due", "done", "completion_rate", "on_time_rate", "reach_rate",
                  "satisfaction_mean", "nps", "conversions")
 TASK_COLUMNS = ("due", "done", "on_time", "completion_rate", "on_time_rate", "missed",
                 "unreachable")
+# a doctor's row: their patients' calls in short, then the alerts routed to them
+DOCTOR_COLUMNS = ("due", "completion_rate", "missed", *ALERT_FIGURES)
 BRANCH_COLUMNS = ("due", "completion_rate", "on_time_rate", "reach_rate", "satisfaction_mean",
                   "nps", "complaints_opened")
 
@@ -183,6 +186,10 @@ def render(report: dict[str, Any], categories: dict[str, str]) -> None:
                 else f"{change:+g}")]
         rows.append(row)
     write(draw(columns, rows, title=title))
+    urgencies = report.get("alerts_by_urgency")
+    if urgencies and report["alerts_opened"]:
+        write(paragraph(t("Clinical alerts by urgency: urgent {urgent} · today {today} · routine "
+                          "{routine}", **urgencies)))
     dist = report["satisfaction_distribution"]
     total = sum(dist.values())
     if total:
@@ -203,7 +210,7 @@ def render(report: dict[str, Any], categories: dict[str, str]) -> None:
                         t("Failed")))], rows, title=t("SMS")))
     sections = [("branch", BRANCH_COLUMNS), ("agent", AGENT_COLUMNS),
                 ("category", TASK_COLUMNS), ("project", TASK_COLUMNS),
-                ("doctor", TASK_COLUMNS), ("consultant", TASK_COLUMNS)]
+                ("doctor", DOCTOR_COLUMNS), ("consultant", TASK_COLUMNS)]
     for scope, keys in sections:
         by = report.get(f"by_{scope}")
         if not by:

@@ -89,7 +89,7 @@ def check_cli(
     """
     from followup_cli.errors import FollowupError
     from followup_cli.rules import load_rules
-    from followup_cli.scripts import is_scripts_file, load_scripts, missing
+    from followup_cli.scripts import is_scripts_file, load_scripts, missing, without_signs
     from followup_cli.sms import is_sms_file
 
     st = state(ctx)
@@ -112,10 +112,17 @@ def check_cli(
         if lacking:
             raise FollowupError(t("{path}: these touchpoints have no script: {touchpoints}",
                                   path=shown, touchpoints=", ".join(lacking)))
+        unsigned = without_signs(scripts, pack)
+        if unsigned:
+            raise FollowupError(t("{path}: these touchpoints list no warning signs: {touchpoints}",
+                                  path=shown,
+                                  touchpoints=", ".join(unsigned)))
         if scripts_file:
             typer.echo(tn("{path}: valid scripts for {count} touchpoint",
                           "{path}: valid scripts for {count} touchpoints", len(scripts.touchpoints),
                           path=shown))
+            typer.echo(t("{count} warning signs, listed for every touchpoint",
+                         count=len(scripts.signs)))
     _check_sms(st, pack, sms_files)
 
 

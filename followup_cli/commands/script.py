@@ -68,6 +68,12 @@ def render(task_id: int, record: dict[str, Any], script: dict[str, Any]) -> None
     lines(script["greeting"], script["identity"])
     heading(t("Ask"))
     lines(*(f"▸{question}" for question in script["questions"]))
+    if script["signs"]:
+        heading(t("Warning signs (any of them: log it with --sign, a doctor is told)"))
+        urgencies = {"urgent": t("urgent"), "today": t("today"),
+                     "routine": t("routine")}
+        lines(*(f"☐ {sign['words']} [{sign['id']} · {urgencies[sign['urgency']]}]"
+                for sign in script["signs"]))
     if script["worries"]:
         heading(t("If they are worried"))
         lines(*(f"▸{answer}" for answer in script["worries"].values()))

@@ -118,6 +118,10 @@ def write_visits(conn: sqlite3.Connection, visits: Iterable[Visit], rules: RuleP
         # up: the first sheet after a big first import need not plan them all again
         planning.note_birthdays_planned(conn, as_of.year + 1)
     summary.cancelled = settle_conversions(conn, as_of.isoformat(), every=touch_all)
+    # a re-check booked on the phone is kept by a visit this import brought
+    from followup_cli.rechecks import keep_visited
+
+    keep_visited(conn, as_of)
     # a year's holidays may have been added since: provisional dates get their real day
     summary.replanned = len(planning.replan(conn, cal, as_of, upcoming=False))
     summary.tasks += count.planned
@@ -275,7 +279,9 @@ def write_staged(conn: sqlite3.Connection, staged: Staged, as_of: date,
         conn.executemany("INSERT OR IGNORE INTO temp.import_touched VALUES (?)", staged.touched)
 
 
-_UNCALLED = "t.visit_id = ? AND t.attempts = 0 AND t.status IN ('open', 'backfill')"
+# a re-check's rebooking task follows the visit but was planned by a call, not the rules
+_UNCALLED = ("t.visit_id = ? AND t.attempts = 0 AND t.status IN ('open', 'backfill') "
+             "AND t.category <> 'recheck'")
 
 
 def _replan_kept(conn: sqlite3.Connection, kept: list[Any],

@@ -475,6 +475,76 @@ def _m010() -> None:
     """
 
 
+@step("m011_alerts")
+def _m011() -> None:
+    """
+    -- Why: a warning sign heard on a call must reach a doctor in time, and a re-check the
+    -- patient agreed to must be followed (issue 19). A call with signs opens an alert,
+    -- routed to a doctor with a deadline on the clock from the call; each answer to it
+    -- (acknowledged, closed) is an append-only event. A booked re-check records the day
+    -- agreed and the grace it waits for a visit; the task that rebooks a missed one is
+    -- planned with it and cancelled when an import brings the visit.
+    CREATE TABLE alerts (
+        alert_id INTEGER PRIMARY KEY,
+        patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+        attempt_id INTEGER NOT NULL REFERENCES attempts(attempt_id),
+        visit_id TEXT REFERENCES visits(visit_id),
+        signs TEXT NOT NULL,
+        urgency TEXT NOT NULL
+            CHECK (urgency = 'urgent' OR urgency = 'today' OR urgency = 'routine'),
+        doctor TEXT NOT NULL DEFAULT '',
+        routed TEXT NOT NULL CHECK (routed = 'visit' OR routed = 'duty' OR routed = 'none'),
+        opened_at TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        acknowledged_at TEXT,
+        acknowledged_by TEXT,
+        closed_at TEXT,
+        closed_by TEXT,
+        action TEXT,
+        status TEXT NOT NULL
+            CHECK (status = 'open' OR status = 'acknowledged' OR status = 'closed')
+    );
+    CREATE INDEX alerts_waiting ON alerts(due_at) WHERE status <> 'closed';
+    CREATE INDEX alerts_patient ON alerts(patient_id);
+    CREATE INDEX alerts_opened ON alerts(opened_at);
+    CREATE TABLE alert_events (
+        event_id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL REFERENCES alerts(alert_id),
+        at TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        action TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX alert_events_alert ON alert_events(alert_id);
+    CREATE TRIGGER alert_events_append_only_update BEFORE UPDATE ON alert_events
+    BEGIN SELECT RAISE(ABORT, 'alert events are append-only'); END;
+    CREATE TRIGGER alert_events_append_only_delete BEFORE DELETE ON alert_events
+    BEGIN SELECT RAISE(ABORT, 'alert events are append-only'); END;
+    CREATE TRIGGER alert_events_no_replace BEFORE INSERT ON alert_events
+    WHEN EXISTS (SELECT 1 FROM alert_events WHERE event_id = new.event_id)
+    BEGIN SELECT RAISE(ABORT, 'alert events are append-only'); END;
+    CREATE TRIGGER alerts_no_delete BEFORE DELETE ON alerts
+    BEGIN SELECT RAISE(ABORT, 'alerts are never deleted'); END;
+    CREATE TABLE rechecks (
+        recheck_id INTEGER PRIMARY KEY,
+        patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+        attempt_id INTEGER NOT NULL REFERENCES attempts(attempt_id),
+        visit_id TEXT REFERENCES visits(visit_id),
+        booked_for TEXT NOT NULL,
+        booked_at TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        grace_days INTEGER NOT NULL CHECK (grace_days >= 0),
+        task_id INTEGER REFERENCES tasks(task_id),
+        kept_visit_id TEXT REFERENCES visits(visit_id),
+        kept_on TEXT
+    );
+    CREATE INDEX rechecks_waiting ON rechecks(patient_id) WHERE kept_visit_id IS NULL;
+    CREATE INDEX rechecks_booked ON rechecks(booked_at);
+    CREATE TRIGGER rechecks_no_delete BEFORE DELETE ON rechecks
+    BEGIN SELECT RAISE(ABORT, 're-checks are never deleted'); END;
+    """
+
+
 @step("m012_sms")
 def _m012() -> None:
     """

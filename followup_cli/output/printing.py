@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from followup_cli.calls import OUTCOMES, outcome_label
-from followup_cli.i18n import t, tn
+from followup_cli.i18n import t, tc, tn
 from followup_cli.labels import label
 from followup_cli.output.files import write_workbook
 from followup_cli.output.formats import safe_cell
@@ -24,6 +24,10 @@ h2 { font-size: 10.5pt; margin: 2.5mm 0 1.5mm; padding-bottom: 0.5mm;
      border-bottom: 2px solid #111; break-after: avoid; page-break-after: avoid; }
 .complaints { border: 1.5px solid #b00; padding: 1.5mm 3mm; margin-bottom: 3mm; }
 .complaints ul { margin: 0; padding-left: 5mm; }
+.alerts { border: 2.5px solid #b00; padding: 1.5mm 3mm; margin-bottom: 3mm; }
+.alerts ul { margin: 0; padding-left: 5mm; }
+.signs { font-size: 8pt; margin: 0.3mm 0 0 2.5mm; }
+.signs span { white-space: nowrap; margin-right: 2.2mm; }
 .patient { border: 1px solid #444; border-radius: 1.5mm; padding: 1.2mm 2.5mm 1mm;
            margin: 0 0 2mm; break-inside: avoid; page-break-inside: avoid;
            display: grid; grid-template-columns: 1fr 56mm; column-gap: 3mm; }
@@ -52,7 +56,8 @@ NOTE_LINES = 3   # lines to write the note on, 6 mm at least; they stretch to th
 
 def sheet_html(patients: list[list[dict[str, Any]]], *, title: str, day: str,
                scripts: dict[int, dict[str, Any]], context: dict[str, Any],
-               cases: list[dict[str, Any]], hours: dict[str, str]) -> str:
+               cases: list[dict[str, Any]], hours: dict[str, str],
+               alerts: list[dict[str, Any]] | None = None) -> str:
     """The printed sheet: patients in calling order under a heading for each calling
     window (with its hours), one block a patient that never splits across pages."""
     from followup_cli.sheet import patient_window
@@ -60,15 +65,17 @@ def sheet_html(patients: list[list[dict[str, Any]]], *, title: str, day: str,
     e = html.escape
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title>"
              f"<style>{CSS}</style></head><body><h1>{e(title)}</h1>"]
+    if alerts:
+        parts.append(_alerts_block(alerts))
     if cases:
-        said = t("Open complaints: {count} (first)", count=len(cases))
+        said, breached = t("Open complaints: {count} (first)", count=len(cases)), t("BREACHED")
         parts.append(f"<div class='complaints'><b>{e(said)}</b><ul>")
         for c in cases:
             step = label("complaint.step", c['next_step']) if c["next_step"] else ""
             parts.append(f"<li>#{c['complaint_id']} {e(c['patient_id'])} · "
                          f"{e(label('complaint.status', c['status']))} · {e(step)} "
                          f"{e((c['next_due_at'] or '').replace('T', ' ')[:16])}"
-                         f"{' · ' + e(t('BREACHED')) if c['breached'] else ''}</li>")
+                         + (" · " + e(breached) if c["breached"] else "") + "</li>")
         parts.append("</ul></div>")
     boxes = "".join(f"<span>☐ {e(outcome_label(o))}</span>" for o in OUTCOMES)
     heading = None
@@ -80,6 +87,28 @@ def sheet_html(patients: list[list[dict[str, Any]]], *, title: str, day: str,
             parts.append(f"<h2>{e(said)}</h2>")
         parts.append(_patient_block(number, tasks, window, day, scripts, context, boxes))
     parts.append("</body></html>")
+    return "".join(parts)
+
+
+def _alerts_block(alerts: list[dict[str, Any]]) -> str:
+    """The open clinical alerts, above everything else on the page."""
+    from followup_cli.alerts import sign_words
+    from followup_cli.i18n import current
+
+    e = html.escape
+    statuses = {"open": tc("alert.status", "open"),
+                "acknowledged": tc("alert.status", "acknowledged"),
+                "closed": tc("alert.status", "closed")}
+    heading = t("Clinical alerts: {count} (first of all)", count=len(alerts))
+    nobody, answer_by, breached = t("no doctor"), t("Answer by"), t("BREACHED")
+    parts = [f"<div class='alerts'><b>{e(heading)}</b><ul>"]
+    for a in alerts:
+        parts.append(f"<li>#{a['alert_id']} {e(a['patient_id'])} · {e(sign_words(a, current()))}"
+                     f" · {e(a['doctor'] or nobody)} · "
+                     f"{e(statuses[a['status']])} · {e(answer_by)} "
+                     f"{e(a['due_at'].replace('T', ' ')[:16])}"
+                     + (" · " + e(breached) if a["breached"] else "") + "</li>")
+    parts.append("</ul></div>")
     return "".join(parts)
 
 
@@ -110,6 +139,9 @@ def _patient_block(number: int, tasks: list[dict[str, Any]], window: str, day: s
     parts = [f"<div class='patient' data-patient='{e(pid)}'><div class='head'>"
              f"<span>{e(who)}</span><span>{e(phone)}</span></div><div>"]
     parts += [f"<div class='meta'>{e(line)}</div>" for line in meta if line]
+    for alert_id in about.get("alerts", []):
+        flag = t("⚠alert #{id}", id=alert_id)
+        parts.append(f"<div class='why'><b>{e(flag)}</b></div>")
     for case_id in about.get("complaints", []):
         flag = t("⚠complaint #{id}", id=case_id)
         parts.append(f"<div class='why'><b>{e(flag)}</b></div>")
@@ -141,6 +173,13 @@ def _patient_block(number: int, tasks: list[dict[str, Any]], window: str, day: s
             parts.append("<div class='script'>" + "".join(
                 f"<p>▸ {e(q)}</p>" for q in script["questions"]) + "</div>")
             worries.update(dict.fromkeys(script["worries"].values()))   # each said once
+    signs: dict[str, str] = {}   # each sign once, in the order the scripts list them
+    for script in said:
+        signs.update({s["id"]: s["words"] for s in script.get("signs", [])})
+    if signs:
+        parts.append("<div class='signs'><b>" + e(t("Warning signs")) + ":</b> " + "".join(
+            f"<span data-sign='{e(sid)}'>☐ {e(words)}</span>" for sid, words in signs.items())
+            + "</div>")
     if worries:
         parts.append("<div class='worries'>" + "".join(
             f"<p>· {e(a)}</p>" for a in worries) + "</div>")

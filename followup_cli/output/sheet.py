@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from followup_cli.i18n import t, tn
+from followup_cli.i18n import t, tc, tn
 from followup_cli.labels import label
 from followup_cli.output.tables import Column, Dim, draw, paragraph
 
@@ -35,6 +35,37 @@ def render_cases(cases: list[dict[str, Any]], title: str | None = None) -> None:
                for key in ("id", "patient", "status", "category", "next", "left")]
     sys.stdout.write(draw(columns, rows, title=title or t("Open complaints: {count} "
                                                           "(first)", count=len(cases))))
+
+
+def render_alerts(alerts: list[dict[str, Any]], title: str | None = None) -> None:
+    """Clinical alerts as a table, the nearest deadline first: drawn above the open
+    complaint cases and the call sheet, so without rich."""
+    from followup_cli.alerts import sign_words, time_left
+    from followup_cli.i18n import current
+
+    if not alerts:
+        sys.stdout.write(paragraph(t("no open clinical alerts")))
+        return
+    statuses = {"open": tc("alert.status", "open"),
+                "acknowledged": tc("alert.status", "acknowledged"),
+                "closed": tc("alert.status", "closed")}
+    urgencies = {"urgent": t("urgent"), "today": t("today"),
+                 "routine": t("routine")}
+    rows = []
+    for a in alerts:
+        left = time_left(a["minutes_left"]) if a["minutes_left"] is not None else ""
+        if a["breached"]:
+            left = (left + " " if left else "") + t("BREACHED")
+        rows.append((f"#{a['alert_id']}", a["patient_id"], urgencies[a["urgency"]],
+                     sign_words(a, current()), a["doctor"] or t("no doctor"),
+                     a["due_at"][5:16].replace("T", " "), statuses[a["status"]], left))
+    columns = [Column(t("Alert")), Column(tc("alert.col", "Patient")),
+               Column(t("Urgency")), Column(t("Signs")),
+               Column(t("Doctor")), Column(t("Answer by")),
+               Column(t("Status")), Column(t("Time left"))]
+    sys.stdout.write(draw(columns, rows,
+                          title=title or t("Clinical alerts: {count} (first of all)",
+                                           count=len(alerts))))
 
 
 def render_sheet(records: list[dict[str, Any]], day: str,
@@ -75,6 +106,7 @@ def render_sheet(records: list[dict[str, Any]], day: str,
             who = [first["name"], first["phone"]]
             if first["vip_tier"]:
                 who.append(first["vip_tier"])
+            who += [t("⚠alert #{id}", id=alert_id) for alert_id in about.get("alerts", [])]
             who += [t("⚠complaint #{id}", id=case_id) for case_id in about.get("complaints", [])]
             if len(visits) > 1:   # each task names its visit; the column lists them all
                 visit = [" · ".join(filter(None, (visit_label(v), v["doctor"]))) for v in visits]

@@ -1,0 +1,395 @@
+"""Warning signs and clinical alerts (issue 19), on real ledgers built by importing an
+export, with the clock held where each test needs it."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from conftest import write_export
+
+from followup_cli import clock
+from followup_cli.rules import load_rules
+from followup_cli.scripts import URGENCIES, load_scripts, signs_of, without_signs
+
+ROWS = [
+    # surgery on 2 Nov: its 2d call is due 4 Nov, 3d on 5 Nov
+    "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,整形外科,吴医生,林咨询,,,,",
+    # fillers on 3 Nov: the 1d call is due 4 Nov
+    "A2,C2,冯雪,13734567890,2026-11-03,玻尿酸,成交,皮肤科,孙医生,马咨询,,,,",
+    # fillers with no doctor in the export
+    "A4,C4,王敏,13900001111,2026-11-03,玻尿酸,成交,皮肤科,,马咨询,,,,",
+]
+NOTE = "患者说伤口一直在渗血，按压后也止不住，非常担心，已请她保持按压。"
+DAY = "2026-11-04"
+
+
+class Clock:
+    at = datetime(2026, 11, 4, 15, 0)
+
+
+@pytest.fixture
+def ledger(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # noqa: ANN001
+    Clock.at = datetime(2026, 11, 4, 15, 0)
+    monkeypatch.setattr(clock, "now", lambda: Clock.at)
+    export = write_export(tmp_path / "visits.csv", ROWS)
+    assert cli("import", "visits", str(export), "--date", "2026-11-03").code == 0
+    return tmp_path / "ledger.db"
+
+
+def task_of(cli, patient: str, day: str = DAY) -> int:  # noqa: ANN001
+    rows = cli("due", "--date", day, "--format", "json").json()
+    return next(r["task_id"] for r in rows if r["patient_id"] == patient)
+
+
+def count(db: Path, table: str) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def log_sign(cli, patient: str, *signs: str, when: str = "2026-11-04 14:50",  # noqa: ANN001
+             extra: tuple[str, ...] = ()):  # noqa: ANN202
+    args = [a for s in signs for a in ("--sign", s)]
+    return cli("log", str(task_of(cli, patient)), "-o", "reached", "--note", NOTE,
+               "--when", when, *args, *extra)
+
+
+# --- 1. signs are data ------------------------------------------------------------------
+
+REQUIRED = {   # the issue's minimum, per category: sign -> its urgency (None: any)
+    "surgery": {"bleeding": "urgent", "fever": None, "wound_fluid": None,
+                "swelling_worse": None, "pain_uncontrolled": None},
+    "medium": {"skin_pale": "urgent", "vision_change": "urgent"},
+    "optometry": {"vision_loss": "urgent", "eye_pain": "urgent", "red_eye_lens": "urgent"},
+    "obstetrics": {"heavy_bleeding": "urgent", "fever": None, "severe_headache": None,
+                   "low_mood": None},
+}
+
+
+def test_every_touchpoint_of_every_category_lists_warning_signs() -> None:
+    scripts, rules = load_scripts(), load_rules()
+    assert without_signs(scripts, rules) == []
+    for category in rules.categories.values():
+        listed = {s.id: s for tp in category.touchpoints
+                  for s in signs_of(scripts, category.id, tp.id)}
+        for sign_id, urgency in REQUIRED.get(category.id, {}).items():
+            assert sign_id in listed, (category.id, sign_id)
+            assert urgency is None or listed[sign_id].urgency == urgency, sign_id
+    for sign in scripts.signs.values():
+        assert sign.urgency in URGENCIES
+        assert sign.text["zh"] and sign.text["en"] and sign.text["zh"] != sign.text["en"]
+
+
+@pytest.mark.parametrize(("table", "where"), [
+    ('[signs.x]\nzh = "某症状"\nen = "a sign"\nurgency = "soon"\n', "signs.x.urgency"),
+    ('[signs.x]\nzh = "某症状"\nurgency = "today"\n', "signs.x"),
+    ('[signs.bleed_again]\nzh = "出血不止"\nen = "bleeding"\nurgency = "urgent"\n',
+     "signs.bleed_again.zh"),
+    ('[touchpoints.surgery."0d"]\nquestions = [{ zh = "好吗？", en = "All well?" }]\n'
+     'signs = ["nope"]\n', "touchpoints.surgery.0d.signs[0]"),
+])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_rules_check_refuses_bad_signs(cli, tmp_path: Path, table: str, where: str,  # noqa: ANN001
+                                       lang: str) -> None:
+    scripts = tmp_path / "scripts.toml"
+    scripts.write_text(table, encoding="utf-8")
+    result = cli("--lang", lang, "rules", "check", str(scripts))
+    assert result.code == 2
+    assert result.err.startswith(f"followup: {scripts}{': ' if lang == 'en' else '：'}{where}")
+
+
+def test_a_clinic_script_keeps_the_default_signs_unless_it_lists_its_own(tmp_path: Path) -> None:
+    own = tmp_path / "scripts.toml"
+    own.write_text('[touchpoints.surgery."0d"]\nquestions = [{ zh = "好吗？", en = "All well?" }]\n'
+                   '[touchpoints.surgery."1d"]\nquestions = [{ zh = "好吗？", en = "All well?" }]\n'
+                   'signs = ["fever"]\n', encoding="utf-8")
+    scripts = load_scripts(own)
+    assert [s.id for s in signs_of(scripts, "surgery", "0d")] == [
+        s.id for s in signs_of(load_scripts(), "surgery", "0d")]
+    assert [s.id for s in signs_of(scripts, "surgery", "1d")] == ["fever"]
+
+
+# --- 2. log --sign opens an alert ---------------------------------------------------------
+
+@pytest.mark.parametrize(("lang", "sign", "said"), [
+    ("en", "bleeding", "clinical alert #1 opened (urgent) for 吴医生: a doctor must answer by "
+                       "2026-11-04 15:20"),
+    ("zh", "出血不止", "已开立临床警示 #1（紧急），通知 吴医生，需在 2026-11-04 15:20 前回应"),
+])
+def test_an_urgent_sign_opens_an_alert_due_30_minutes_after_the_call(
+        cli, ledger: Path, lang: str, sign: str, said: str) -> None:  # noqa: ANN001
+    result = log_sign(cli, "C1", sign, extra=("--lang", lang))
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[-1] == said
+    alert = cli("alert", "show", "1", "--format", "json").json()
+    assert {k: alert[k] for k in ("patient_id", "urgency", "doctor", "routed", "status",
+                                  "opened_at", "due_at", "breached", "minutes_left")} == {
+        "patient_id": "C1", "urgency": "urgent", "doctor": "吴医生", "routed": "visit",
+        "status": "open", "opened_at": "2026-11-04T14:50:00", "due_at": "2026-11-04T15:20:00",
+        "breached": False, "minutes_left": 20}
+    assert alert["signs"] == [{"id": "bleeding", "zh": "出血不止",
+                               "en": "Bleeding that will not stop", "urgency": "urgent"}]
+    assert [e["action"] for e in alert["events"]] == ["open"]
+
+
+def test_the_highest_urgency_sets_the_deadline(cli, ledger: Path) -> None:
+    # full-width letters and a zero-width space pasted from a chat: the same sign
+    today = log_sign(cli, "C2", "ｆｅｖｅｒ", "lump_hot\u200b", extra=("--format", "json"))
+    assert today.code == 0, today.err
+    assert today.json()["alert_id"] == 1
+    both = log_sign(cli, "C4", "发热38度以上", "skin_pale")
+    assert both.code == 0, both.err
+    alerts = {a["alert_id"]: a for a in cli("alert", "list", "--format", "json").json()}
+    assert (alerts[1]["urgency"], alerts[1]["due_at"]) == ("today", "2026-11-04T18:50:00")
+    assert (alerts[2]["urgency"], alerts[2]["due_at"]) == ("urgent", "2026-11-04T15:20:00")
+    # the nearest deadline first
+    assert [a["alert_id"] for a in cli("alert", "list", "--format", "json").json()] == [2, 1]
+
+
+@pytest.mark.parametrize(("lang", "start"), [
+    ("en", "followup: --sign nope: not a known warning sign. The signs of this call's "
+           "touchpoint: skin_pale (注射部位附近皮肤发白发暗或发紫), vision_change (视力有任何变化)"),
+    ("zh", "followup: --sign nope：不是已知的警示症状。本次回访节点的警示症状：skin_pale "
+           "(注射部位附近皮肤发白发暗或发紫), vision_change (视力有任何变化)"),
+])
+def test_an_unknown_sign_is_refused_and_nothing_is_recorded(
+        cli, ledger: Path, lang: str, start: str) -> None:  # noqa: ANN001
+    task = task_of(cli, "C2")
+    result = log_sign(cli, "C2", "skin_pale", "nope", extra=("--lang", lang))
+    assert result.code == 2
+    assert result.err.startswith(start), result.err
+    assert (count(ledger, "attempts"), count(ledger, "alerts")) == (0, 0)
+    assert task in [r["task_id"] for r in cli("due", "--date", DAY, "--format", "json").json()]
+
+
+@pytest.mark.parametrize("args", [
+    ("-o", "no_answer", "--sign", "fever"),
+    ("-o", "busy", "--booked", "2026-11-10"),
+])
+def test_signs_and_bookings_need_a_reached_call(cli, ledger: Path, args: tuple[str, ...]) -> None:
+    result = cli("log", str(task_of(cli, "C1")), *args)
+    assert result.code == 2
+    assert "reached" in result.err
+    assert count(ledger, "attempts") == 0
+
+
+def test_a_visit_without_a_doctor_goes_to_the_doctor_on_duty(cli, ledger: Path) -> None:
+    (ledger.parent / "followup.toml").write_text(
+        '[alerts]\ndoctor_on_duty = "值班王医生"\nurgent_minutes = 15\n', encoding="utf-8")
+    result = log_sign(cli, "C4", "vision_change", extra=("--format", "json"))
+    assert result.code == 0, result.err
+    alert = cli("alert", "show", "1", "--format", "json").json()
+    assert (alert["doctor"], alert["routed"], alert["due_at"]) == (
+        "值班王医生", "duty", "2026-11-04T15:05:00")
+
+
+def test_with_no_doctor_at_all_the_agent_is_told_to_hand_it_on(cli, ledger: Path) -> None:
+    result = log_sign(cli, "C4", "vision_change")
+    assert result.code == 0
+    assert "hand the alert to a doctor now" in result.err
+    assert cli("alert", "show", "1", "--format", "json").json()["routed"] == "none"
+
+
+@pytest.mark.parametrize(("setting", "where"), [
+    ("[alerts]\nurgent_minutes = \"soon\"\n", "alerts.urgent_minutes"),
+    ("[alerts]\ntoday_minutes = -5\n", "alerts.today_minutes"),
+    ("[alerts]\ndoctor_on_duty = 3\n", "alerts.doctor_on_duty"),
+    ("[rechecks]\ngrace_days = true\n", "rechecks.grace_days"),
+])
+def test_bad_settings_are_named_and_nothing_is_recorded(cli, ledger: Path, setting: str,
+                                                        where: str) -> None:
+    (ledger.parent / "followup.toml").write_text(setting, encoding="utf-8")
+    result = log_sign(cli, "C1", "bleeding")
+    assert result.code == 2
+    assert f"followup.toml: {where}: " in result.err
+    assert count(ledger, "attempts") == 0
+
+
+# --- 3. alert list / show / ack / close, on top of every sheet ---------------------------
+
+def test_an_open_alert_leads_every_sheet_above_complaints_until_closed(cli, ledger: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    assert cli("log", str(task_of(cli, "C2")), "-o", "complaint", "--note",
+               "对注射效果非常不满意，要求退款并投诉咨询师态度", "--when",
+               "2026-11-04 14:55").code == 0
+    for day in (DAY, "2026-11-05"):
+        sheet = cli("due", "--date", day)
+        assert sheet.code == 0
+        assert sheet.out.startswith("Clinical alerts: 1 (first of all)\n"), sheet.out
+        assert sheet.out.index("#1 ") < sheet.out.index("Open complaints")
+        listed = cli("due", "--date", day, "--format", "json")
+        assert listed.err.startswith(
+            "⚠ clinical alert #1: patient C1 (urgent), doctor 吴医生, answer by 2026-11-04 15:20 "
+            "(followup alert list)\n"), listed.err
+    # C1 is on the 5th's sheet again (the 3d call): the task carries the alert
+    [c1] = [r for r in cli("due", "--date", "2026-11-05", "--format", "json").json()
+            if r["patient_id"] == "C1"]
+    assert c1["alerts"] == [{"alert_id": 1, "urgency": "urgent", "due_at": "2026-11-04T15:20:00",
+                             "minutes_left": 20, "breached": False, "status": "open",
+                             "doctor": "吴医生", "signs": ["bleeding"]}]
+    assert "⚠alert #1" in cli("due", "--date", "2026-11-05").out
+    Clock.at = datetime(2026, 11, 4, 15, 30)
+    ack = cli("alert", "ack", "1", "--by", "吴医生", "--note", "已电话指导压迫止血，请患者立即来院",
+              "--when", "2026-11-04 15:10")
+    assert (ack.code, ack.out, ack.err) == (
+        0, "alert #1: the doctor's answer is recorded (20 minutes after it opened)\n", "")
+    assert cli("due", "--date", DAY).out.startswith("Clinical alerts: 1")   # still open
+    close = cli("--lang", "zh", "alert", "close", "1", "--action", "called", "--note",
+                "医生已回电，出血已止，明日复诊")
+    assert (close.code, close.out) == (0, "警示 #1 已结束（医生回应用时 20 分钟）\n")
+    after = cli("due", "--date", DAY)
+    assert "Clinical alerts" not in after.out and after.out.startswith("Open complaints")
+    assert "⚠" not in cli("due", "--date", DAY, "--format", "json").err
+    assert cli("alert", "list").out == "no open clinical alerts\n"
+    everything = cli("alert", "list", "--all", "--format", "json").json()
+    assert [(a["status"], a["action"], a["acknowledged_by"], a["closed_by"])
+            for a in everything] == [("closed", "called", "吴医生", "tester")]
+    shown = cli("alert", "show", "1")
+    assert shown.code == 0 and "closed: the doctor called" in shown.out
+    assert "结束：医生已回电" in cli("--lang", "zh", "alert", "show", "1").out
+
+
+def test_a_breached_alert_is_marked_on_the_sheet_and_counted_in_the_report(
+        cli, ledger: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding").code == 0                            # due 15:20
+    assert log_sign(cli, "C2", "fever", when="2026-11-04 14:00").code == 0      # due 18:00
+    Clock.at = datetime(2026, 11, 4, 16, 0)
+    sheet = cli("due", "--date", DAY)
+    assert "BREACHED" in sheet.out.split("Call sheet")[0]
+    assert "已超时" in cli("--lang", "zh", "due", "--date", DAY).out
+    assert "BREACHED" in cli("alert", "list").out
+    late = cli("alert", "ack", "1", "--by", "吴医生", "--note", "刚下手术，已回电", "--when",
+               "2026-11-04 15:45")
+    assert late.code == 0
+    assert late.err == "note: the doctor answered after the deadline 2026-11-04 15:20\n"
+    assert cli("alert", "close", "2", "--action", "home_care", "--note", "嘱多饮水，明早复测体温",
+               "--when", "2026-11-04 15:00").code == 0
+    report = cli("report", "--month", "2026-11", "--format", "json").json()
+    assert {k: report[k] for k in ("alerts_opened", "alerts_breached",
+                                   "alert_response_minutes_median",
+                                   "alert_response_minutes_worst", "alerts_by_urgency")} == {
+        "alerts_opened": 2, "alerts_breached": 1, "alert_response_minutes_median": 57.5,
+        "alert_response_minutes_worst": 60,
+        "alerts_by_urgency": {"urgent": 1, "today": 1, "routine": 0}}
+    assert {k: report["by_doctor"]["吴医生"][k] for k in (
+        "alerts_opened", "alerts_breached", "alert_response_minutes_median")} == {
+        "alerts_opened": 1, "alerts_breached": 1, "alert_response_minutes_median": 55.0}
+    assert report["by_doctor"]["孙医生"]["alerts_breached"] == 0
+    theirs = cli("report", "--month", "2026-11", "--agent", "someone else", "--format", "json")
+    assert (theirs.json()["alerts_opened"], theirs.json()["alerts_breached"]) == (0, 0)
+    mine = cli("report", "--month", "2026-11", "--agent", "tester", "--format", "json").json()
+    assert (mine["alerts_opened"], mine["alerts_breached"]) == (2, 1)
+    table = cli("--lang", "zh", "report", "--month", "2026-11")
+    assert "警示超时" in table.out and "临床警示按紧急程度：紧急 1 · 当日 1 · 常规 0" in table.out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("ack", "1", "--by", "吴医生", "--note", "好", "--when", "2026-11-04 18:00"),
+     "--when 2026-11-04 18:00 is in the future"),
+    (("ack", "1", "--by", "吴医生", "--note", "好", "--when", "2026-11-04 14:00"),
+     "--when 2026-11-04 14:00 is before the alert was opened (2026-11-04 14:50)"),
+    (("ack", "1", "--by", "吴医生"), "give --note"),
+    (("ack", "1", "--by", " ", "--note", "好"), ""),
+    (("close", "1", "--action", "prayed", "--note", "好"),
+     "--action prayed: one of "
+     "called(已回电)/recheck_booked(约复诊)/home_care(居家护理)/referred(转诊)"),
+    (("close", "9", "--action", "called", "--note", "好"), "no alert #9"),
+    (("show", "9"), "no alert #9"),
+])
+def test_wrong_answers_to_an_alert_are_refused(cli, ledger: Path, args: tuple[str, ...],
+                                               message: str) -> None:
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    result = cli("alert", *args)
+    assert result.code == 2
+    assert message in result.err
+    assert "Traceback" not in result.err
+    assert count(ledger, "alert_events") == 1
+
+
+def test_a_closed_alert_takes_no_more_steps(cli, ledger: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    assert cli("alert", "close", "1", "--action", "转诊", "--note", "转急诊").code == 0
+    assert cli("alert", "show", "1", "--format", "json").json()["action"] == "referred"
+    again = cli("--lang", "zh", "alert", "ack", "1", "--by", "吴医生", "--note", "好")
+    assert (again.code, again.err) == (2, "followup: 警示 #1 当前状态为已结束，不能这样操作\n")
+
+
+def test_the_timeline_shows_the_alert(cli, ledger: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    history = cli("patient", "C1", "--format", "json").json()
+    assert [(a["alert_id"], a["status"]) for a in history["alerts"]] == [(1, "open")]
+    assert "Clinical alert #1" in cli("patient", "C1").out
+    assert "临床警示 #1" in cli("--lang", "zh", "patient", "C1").out
+
+
+# --- 4. signs on the script and the printed sheet ---------------------------------------
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "Skin near the injection turning pale, "
+                                                    "dusky or blue"),
+                                             ("zh", "注射部位附近皮肤发白发暗或发紫")])
+def test_the_script_lists_the_signs(cli, ledger: Path, lang: str, words: str) -> None:
+    task = task_of(cli, "C2")
+    data = cli("--lang", lang, "script", str(task), "--date", DAY, "--format", "json").json()
+    assert data["signs"][0] == {"id": "skin_pale", "words": words,
+                                "zh": "注射部位附近皮肤发白发暗或发紫",
+                                "en": "Skin near the injection turning pale, dusky or blue",
+                                "urgency": "urgent"}
+    shown = cli("--lang", lang, "script", str(task), "--date", DAY)
+    assert f"☐ {words}" in shown.out.replace("\n  ", " ")
+
+
+def test_the_printed_sheet_has_the_alerts_and_signs_to_tick(cli, ledger: Path,
+                                                            tmp_path: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    page = tmp_path / "sheet.html"
+    assert cli("due", "--date", "2026-11-05", "--format", "html", "-O", str(page)).code == 0
+    text = page.read_text(encoding="utf-8")
+    assert text.index("class='alerts'") < text.index("class='patient'")
+    assert "data-sign='bleeding'>☐ Bleeding that will not stop</span>" in text
+    assert "⚠alert #1" in text
+
+
+def test_a_corrected_call_leaves_its_alert_open_and_says_so(cli, ledger: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    voided = cli("log", "--void", "1", "--reason", "登记错了患者")
+    assert voided.code == 0, voided.err
+    assert voided.err == ("note: clinical alert #1 opened by this call is still open; if it no "
+                          "longer holds, close it with followup alert close and say why\n")
+    assert cli("alert", "show", "1", "--format", "json").json()["status"] == "open"
+    assert cli("log", "--amend", "1", "--reason", "补登", "--sign", "fever").code == 2
+
+
+def test_a_routine_sign_is_due_before_the_next_recheck(cli, ledger: Path) -> None:
+    """Within routine_minutes (3 days), or before the re-check booked, if that is sooner:
+    on the same call, or on an earlier one and still waiting."""
+    same = log_sign(cli, "C2", "redness_lasting", extra=("--booked", "2026-11-05T10:00"))
+    assert same.code == 0, same.err
+    later = log_sign(cli, "C4", "redness_lasting", extra=("--booked", "2026-11-20"))
+    assert later.code == 0, later.err
+    assert cli("log", str(task_of(cli, "C1")), "-o", "reached", "--note", NOTE, "--when",
+               "2026-11-04 14:00", "--booked", "2026-11-06").code == 0
+    c1 = cli("log", str(task_of(cli, "C1", "2026-11-05")), "-o", "reached", "--note", NOTE,
+             "--when", "2026-11-04 14:30", "--sign", "unwell_other")
+    assert c1.code == 0, c1.err
+    due = {a["patient_id"]: a["due_at"] for a in
+           cli("alert", "list", "--format", "json").json()}
+    assert due == {"C2": "2026-11-05T10:00:00", "C4": "2026-11-07T14:50:00",
+                   "C1": "2026-11-06T00:00:00"}
+
+
+def test_doctor_notices_an_alert_closed_behind_followups_back(cli, ledger: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    assert cli("doctor").code == 0
+    conn = sqlite3.connect(ledger)
+    conn.execute("UPDATE alerts SET status = 'closed'")
+    conn.commit()
+    conn.close()
+    result = cli("doctor", "--format", "json")
+    assert result.code == 1
+    assert result.json()["problems"] == {"alerts_disagreeing_with_history": [1]}
+    assert "clinical alerts whose status is not what their history says: 1" in cli("doctor").out

@@ -358,3 +358,19 @@ def test_a_ledger_someone_else_made_becomes_owner_only(tmp_path: Path) -> None:
             assert oct(path.stat().st_mode & 0o777) == "0o600", path
         conn.close()
     shell.close()
+
+
+def test_a_ledger_whose_steps_ran_out_of_order_says_it_is_up_to_date(tmp_path: Path) -> None:
+    """Steps are known by name: a ledger may have had a later step before an earlier one
+    (two branches of followup). Once every step is applied its version is the latest, and
+    it is not copied and migrated again at every open."""
+    db = tmp_path / "l.db"
+    open_ledger(db).close()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute(f"PRAGMA user_version = {LATEST - 1}")   # the last step ran first
+    conn.close()
+    open_ledger(db).close()
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == LATEST
+    backups = sorted(tmp_path.glob("l.db.before-*"))
+    open_ledger(db).close()
+    assert sorted(tmp_path.glob("l.db.before-*")) == backups

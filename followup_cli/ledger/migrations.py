@@ -613,6 +613,10 @@ def migrate(conn: sqlite3.Connection, *, stop_before: str | None = None) -> None
 
         migrations(name=name)(apply)
     migrations.apply(database(conn), stop_before=stop_before)
+    if stop_before is None:
+        # every step is applied (sqlite-utils knows them by name): the version says so, even
+        # for a ledger whose steps were applied out of number order
+        conn.execute(f"PRAGMA user_version = {LATEST}")
 
 
 def _sqlite_utils() -> tuple[type[Database], type[Any]]:

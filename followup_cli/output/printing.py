@@ -26,11 +26,12 @@ h2 { font-size: 10.5pt; margin: 2.5mm 0 1.5mm; padding-bottom: 0.5mm;
 .complaints ul { margin: 0; padding-left: 5mm; }
 .alerts { border: 2.5px solid #b00; padding: 1.5mm 3mm; margin-bottom: 3mm; }
 .alerts ul { margin: 0; padding-left: 5mm; }
-.signs { font-size: 8pt; margin: 0.3mm 0 0 2.5mm; }
-.signs span { white-space: nowrap; margin-right: 2.2mm; }
+.signs { font-size: 8pt; margin: 0.3mm 0 0 2.5mm; display: flex; flex-wrap: wrap;
+         gap: 0.3mm 2.2mm; }
+.signs span { white-space: nowrap; }
 .patient { border: 1px solid #444; border-radius: 1.5mm; padding: 1.2mm 2.5mm 1mm;
            margin: 0 0 2mm; break-inside: avoid; page-break-inside: avoid;
-           display: grid; grid-template-columns: 1fr 56mm; column-gap: 3mm; }
+           display: grid; grid-template-columns: minmax(0, 1fr) 56mm; column-gap: 3mm; }
 .head { grid-column: 1 / 3; display: flex; justify-content: space-between;
         font-weight: bold; }
 .meta { color: #333; }

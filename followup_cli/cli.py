@@ -46,7 +46,7 @@ COMMANDS = {
     "init": "init", "due": "due", "log": "log", "report": "report", "script": "script",
     "audit": "audit", "assign": "assign", "backup": "backup", "doctor": "doctor",
     "import": "import_", "rules": "rules", "calendar": "calendar",
-    "complaint": "complaint", "patient": "patient",
+    "complaint": "complaint", "patient": "patient", "user": "user", "serve": "serve",
 }
 
 

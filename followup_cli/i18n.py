@@ -7,9 +7,14 @@ Every key has both texts; `tests/test_i18n.py` fails when one is missing.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 LANGS = ("zh", "en")
 _lang: str | None = None
+# the language of one web request (`followup serve` answers several users at once)
+_speaking: ContextVar[str | None] = ContextVar("followup_lang", default=None)
 
 
 def set_lang(lang: str | None) -> None:
@@ -18,8 +23,21 @@ def set_lang(lang: str | None) -> None:
     _lang = lang
 
 
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Everything said inside the block is in `lang` (this thread or task only)."""
+    token = _speaking.set(lang)
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
 def current() -> str:
     global _lang
+    scoped = _speaking.get()
+    if scoped:
+        return scoped
     if _lang:
         return _lang
     _lang = _from_environment()   # t() runs hundreds of times for one sheet
@@ -751,4 +769,99 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "report.same_ledger": ("{first} 和 {second} 是同一个台账：每个分院只能给一次 --db",
                            "{first} and {second} are the same ledger: give each branch's "
                            "--db once"),
+    # issue 21 (h21): accounts and the web workspace (followup user, followup serve)
+    "user.bad_name": ("用户名不能含空格", "a user's name has no spaces"),
+    "user.bad_password": ("密码需 {min} 到 {max} 个字符", "a password has {min} to {max} characters"),
+    "user.unknown": ("没有账号 {name}（followup user list 列出全部账号）",
+                     "no user {name} (followup user list shows them)"),
+    "user.exists": ("账号 {name} 已存在（改密码用 followup user passwd）",
+                    "user {name} exists already (followup user passwd changes a password)"),
+    "user.need_password": ("没有终端可以输入密码：请用 --password-stdin 从标准输入提供",
+                           "no terminal to type the password in: give it on standard input "
+                           "with --password-stdin"),
+    "user.prompt_password": ("密码：", "Password: "),
+    "user.prompt_again": ("再输入一次：", "Again: "),
+    "user.passwords_differ": ("两次输入的密码不一致，未作改动",
+                              "the two passwords differ; nothing changed"),
+    "user.added": ("已添加账号 {name}（{role}）", "user {name} added ({role})"),
+    "user.password_set": ("已修改 {name} 的密码；其已登录的会话已退出",
+                          "{name}'s password is set; their sessions are ended"),
+    "user.disabled_now": ("已停用账号 {name}，其会话已退出；通话记录保留",
+                          "user {name} disabled and signed out; their calls stay"),
+    "user.disabled": ("已停用", "disabled"),
+    "user.title": ("账号（{count} 个）", "Users ({count})"),
+    "user.col.name": ("用户名", "User"),
+    "user.col.role": ("角色", "Role"),
+    "user.col.state": ("状态", "State"),
+    "user.col.last_seen": ("最近使用", "Last seen"),
+    "serve.cert_and_key": ("--cert 和 --key 需要一起给出", "--cert and --key go together"),
+    "serve.no_users": ("还没有账号，无人能登录：先用 followup user add 名字 --role supervisor 添加",
+                       "no users yet, so nobody can sign in: add one first with followup user "
+                       "add NAME --role supervisor"),
+    "serve.open_to_network": ("注意：工作台对诊所网络开放（0.0.0.0）。请只在可信的内网使用，最好配合 --cert/--key",
+                              "warning: the workspace is open to the clinic's network (0.0.0.0). "
+                              "Use it on a trusted network only, best with --cert/--key"),
+    "serve.listening": ("工作台已启动：{url}（Ctrl+C 停止）", "workspace running at {url} (Ctrl+C stops it)"),
+    "web.internal": ("内部错误，操作未完成；台账没有被改动到一半",
+                     "internal error: nothing was done, the ledger is not half-written"),
+    "web.cross_site": ("拒绝：请求来自其他网站", "refused: the request came from another site"),
+    "web.bad_body": ("请求内容无法读取（过大或格式不对）",
+                     "the request's content cannot be read (too large or malformed)"),
+    "web.sign_in_first": ("请先登录", "sign in first"),
+    "web.supervisors_only": ("只有主管可以这样做", "only a supervisor can do this"),
+    "web.bad_csrf": ("页面已过期或来源不明（缺少校验码）：请刷新页面后重试",
+                     "the page is stale or not ours (no valid CSRF token): reload it and try again"),
+    "web.throttled": ("登录失败次数过多：请 {minutes} 分钟后再试",
+                      "too many failed sign-ins: try again in {minutes} minute(s)"),
+    "web.bad_login": ("用户名或密码不正确", "wrong user name or password"),
+    "web.unknown_field": ("未知字段 {field}", "unknown field {field}"),
+    "web.not_a_number": ("{field} 应为整数", "{field} must be a whole number"),
+    "web.not_text": ("{field} 应为文本", "{field} must be text"),
+    "web.need_patient_agent": ("需要 patient_id 和 agent", "patient_id and agent are needed"),
+    "web.saved": ("已登记通话 #{id}：{outcome}", "call #{id} logged: {outcome}"),
+    "web.title": ("回访工作台", "Callback workspace"),
+    "web.board": ("看板", "Board"),
+    "web.sheet": ("回访清单", "Call sheet"),
+    "web.sign_out": ("退出", "Sign out"),
+    "web.sign_in": ("登录", "Sign in"),
+    "web.username": ("用户名", "User name"),
+    "web.password": ("密码", "Password"),
+    "web.back": ("返回", "Back"),
+    "web.day_title": ("{date} 我的回访：{patients} 位患者", "My calls on {date}: {patients} patients"),
+    "web.done_today": ("今天已拨打 {count} 通", "{count} call(s) made today"),
+    "web.open_cases": ("未结投诉单", "Open complaint cases"),
+    "web.col.patient_id": ("患者编号", "Patient"),
+    "web.col.category": ("类别", "Category"),
+    "web.col.severity": ("严重程度", "Severity"),
+    "web.col.next_due": ("下一时限", "Next deadline"),
+    "web.col.when": ("约定时间", "Call at"),
+    "web.nothing_due": ("今天没有需要拨打的回访", "Nothing to call today"),
+    "web.overdue_days": ("逾期 {days} 天", "{days} day(s) overdue"),
+    "web.call": ("拨打", "Call"),
+    "web.back_to_sheet": ("返回清单", "Back to the sheet"),
+    "web.skip": ("下一位 (N)", "Next patient (N)"),
+    "web.reveal": ("显示完整号码", "Show the full number"),
+    "web.reveal_audited": ("（将记入调阅日志）", "(recorded in the audit log)"),
+    "web.visit_line": ("就诊：{project}，{date}（{days} 天前），{doctor}",
+                       "Visit: {project} on {date} ({days} days ago), {doctor}"),
+    "web.also_settles": ("同时完成：{purpose}（任务 {task}）", "also settles: {purpose} (task {task})"),
+    "web.note": ("通话记录", "Note"),
+    "web.note_min": ("至少 {min} 个字（接通或投诉时）", "at least {min} characters (reached or complaint)"),
+    "web.satisfaction": ("满意度 1–5", "Satisfaction 1–5"),
+    "web.nps": ("推荐意愿 0–10", "Would recommend 0–10"),
+    "web.callback_at": ("改约回电时间", "Call back at"),
+    "web.complaint_category": ("投诉类别", "Complaint category"),
+    "web.severity": ("投诉严重程度", "Complaint severity"),
+    "web.shortcuts": ("快捷键：数字 1–9 选择结果并保存，N 下一位，Esc 离开输入框",
+                      "Keys: 1–9 pick the outcome and save, N next patient, Esc leaves a box"),
+    "web.last_calls": ("最近通话", "Last calls"),
+    "web.board_title": ("{date} 看板", "Board, {date}"),
+    "web.board_summary": ("今日清单 {patients} 位患者，未分配 {unassigned} 位；未结投诉 {complaints} 件",
+                          "Today's sheet: {patients} patients, {unassigned} not shared out; "
+                          "{complaints} complaint case(s) open"),
+    "web.col.agent": ("专员", "Agent"),
+    "web.col.calls": ("今日通话", "Calls today"),
+    "web.col.reached": ("接通", "Reached"),
+    "web.col.left": ("待拨患者", "Patients left"),
+    "web.board_updated": ("更新于", "Updated at"),
 }

@@ -91,6 +91,8 @@ FIXTURES[9] = [
     "INSERT INTO audit (at, agent, action, what) VALUES ('2026-11-06T10:00:00', '主管', "
     "'patient show --reveal', '1: P1')",
 ]
+# version 10: the chained logs as they stand (m013_users adds the web's users and sessions)
+FIXTURES[10] = [*FIXTURES[9]]
 TABLES = ("patients", "visits", "tasks", "attempts", "attempt_tasks", "complaints",
           "complaint_events", "patient_events", "audit", "assignments")
 

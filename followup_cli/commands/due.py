@@ -10,11 +10,9 @@ from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 from followup_cli.lazy import pathlib, typer  # loaded on first use: due and log run without
 from followup_cli.options import a_file, check_choice, state, the_day
+from followup_cli.sheet import SHEET_FIELDS
 
-JSON_FIELDS = ("task_id", "patient_id", "visit_id", "category", "touchpoint", "purpose",
-               "due_date", "window", "overdue_days", "attempts", "provisional", "next_try_at",
-               "name", "phone", "vip_tier", "project", "visit_date", "days_since_visit",
-               "doctor", "consultant", "agent")
+JSON_FIELDS = SHEET_FIELDS
 
 # what `due --now` says: (in a window?, anyone left for later?) -> message
 NOW_KEYS = {(True, False): "due.in_window", (True, True): "due.in_window_waiting",

@@ -1,0 +1,61 @@
+"""followup serve: the team's workspace in the browser, over this ledger."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+from followup_cli.i18n import t
+from followup_cli.lazy import pathlib, typer  # the web stack is imported by this command only
+from followup_cli.options import State, a_file, state
+
+if TYPE_CHECKING:
+    from followup_cli.web.app import Clinic
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_cli)
+
+
+def serve_cli(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(
+        "--host", help="Address to listen on; 0.0.0.0 opens it to the clinic's network.")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)]
+    = 8765,
+    cert: Annotated[pathlib.Path | None, typer.Option(
+        "--cert", help="TLS certificate (PEM), with --key: serve https.", dir_okay=False,
+        callback=a_file)] = None,
+    key: Annotated[pathlib.Path | None, typer.Option(
+        "--key", help="TLS private key (PEM).", dir_okay=False, callback=a_file)] = None,
+) -> None:
+    """Serve the workspace (call sheet, call cards, board) to the team's browsers.
+
+    启动网页工作台：专员和主管在浏览器里使用同一个台账。
+    """
+    from followup_cli.errors import FollowupError
+    from followup_cli.output.formats import warn
+
+    if (cert is None) != (key is None):
+        raise FollowupError(t("serve.cert_and_key"))
+    st = state(ctx)
+    with st.ledger() as conn:   # refused now if missing, damaged or newer; migrated if older
+        users = conn.execute("SELECT count(*) FROM users WHERE disabled = 0").fetchone()[0]
+    if not users:
+        warn(t("serve.no_users"))
+    if host in ("0.0.0.0", "::"):
+        warn(t("serve.open_to_network"))
+    scheme = "https" if cert is not None else "http"
+    shown = "[" + host + "]" if ":" in host else host
+    print(t("serve.listening", url=f"{scheme}://{shown}:{port}/"), flush=True)
+    from followup_cli.web.app import serve
+
+    serve(clinic_of(st), host=host, port=port, cert=cert, key=key)
+
+
+def clinic_of(st: State) -> Clinic:
+    """The ledger and the clinic's files the root options name, for the web side."""
+    from followup_cli.web.app import Clinic
+
+    return Clinic(st.ledger_path, st.rule_pack(), st.clinic_calendar(), st.call_scripts(),
+                  st.clinic_name(), st.min_note())

@@ -1,0 +1,527 @@
+"""`followup serve`: the ledger's library behind a few server-rendered pages and a JSON API.
+
+Every request opens the ledger, finds its session (a cookie whose hash the ledger keeps),
+speaks its user's language, and calls the same library functions the CLI calls; every
+write is one transaction of that library. Pages work without JavaScript; static/app.js
+adds keyboard shortcuts, a note counter and the board's live figures.
+
+Defences: sessions server-side and revocable (HttpOnly, SameSite=Strict cookie), a CSRF
+token on every write, cross-site POSTs refused by their Origin / Sec-Fetch-Site, failed
+sign-ins throttled, security headers on every response, and nothing a request carried
+(names, phones, notes) in the log or an error page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import parse_qsl
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from followup_cli import clock
+from followup_cli.errors import FollowupError
+from followup_cli.i18n import LANGS, current, speaking, t
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from followup_cli.calendar import ClinicCalendar
+    from followup_cli.rules import RulePack
+    from followup_cli.scripts import Scripts
+
+HERE = Path(__file__).parent
+COOKIE = "followup_session"
+MAX_BODY = 64 * 1024      # a form or a call as JSON; anything larger is refused unread
+log = logging.getLogger("followup.web")
+
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'; "
+     b"form-action 'self'; base-uri 'none'; object-src 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),   # pages hold patient data: the browser keeps none
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class Guard:
+    """Outermost: security headers on every response, and an exception becomes a bare 500
+    whose log line names only its type and path (its text may hold a patient's data)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS:
+                    headers[name.decode()] = value.decode()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception as e:
+            log.error("internal error (%s) on %s %s", type(e).__name__, scope.get("method"),
+                      scope.get("path"))
+            if not started:
+                await PlainTextResponse(t("web.internal"), 500)(scope, receive, with_headers)
+
+
+class Throttle:
+    """Failed sign-ins: after LIMIT failures within WINDOW seconds for one name (or
+    IP_LIMIT from one address), sign-in is refused until the oldest ages out."""
+
+    LIMIT, IP_LIMIT, WINDOW = 5, 30, 900.0
+
+    def __init__(self) -> None:
+        self.failures: dict[tuple[str, str], deque[float]] = {}
+        self.lock = threading.Lock()
+
+    def _keys(self, name: str, address: str) -> list[tuple[tuple[str, str], int]]:
+        return [(("name", name.strip().casefold()), self.LIMIT), (("ip", address), self.IP_LIMIT)]
+
+    def wait(self, name: str, address: str) -> int:
+        """Seconds to wait before trying again (0: go ahead)."""
+        now = time.monotonic()
+        longest = 0.0
+        with self.lock:
+            for key, limit in self._keys(name, address):
+                times = self.failures.get(key)
+                while times and now - times[0] > self.WINDOW:
+                    times.popleft()
+                if times and len(times) >= limit:
+                    longest = max(longest, self.WINDOW - (now - times[0]))
+        return int(longest) + 1 if longest else 0
+
+    def failed(self, name: str, address: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            if len(self.failures) > 10_000:   # bounded: forget what has aged out
+                self.failures = {k: v for k, v in self.failures.items()
+                                 if v and now - v[-1] <= self.WINDOW}
+            for key, _ in self._keys(name, address):
+                self.failures.setdefault(key, deque()).append(now)
+
+    def passed(self, name: str) -> None:
+        with self.lock:
+            self.failures.pop(("name", name.strip().casefold()), None)
+
+
+class Clinic(NamedTuple):
+    """The ledger and the clinic's files, read once when the server starts (by the
+    command, which knows where they are: the web side never reads the CLI's options)."""
+
+    path: str
+    rules: RulePack
+    cal: ClinicCalendar
+    scripts: Scripts
+    clinic: str | None
+    min_note: int
+
+
+class Web:
+    """What every request shares: the clinic, the throttle, the templates."""
+
+    def __init__(self, clinic: Clinic, *, secure: bool = False) -> None:
+        self.path = clinic.path
+        self.secure = secure
+        self.rules = clinic.rules
+        self.cal = clinic.cal
+        self.scripts = clinic.scripts
+        self.clinic = clinic.clinic
+        self.min_note = clinic.min_note
+        self.throttle = Throttle()
+        self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
+                               autoescape=select_autoescape(default=True),
+                               trim_blocks=True, lstrip_blocks=True)
+        self.env.globals["t"] = t
+
+    @contextmanager
+    def ledger(self) -> Iterator[sqlite3.Connection]:
+        from followup_cli.ledger import open_ledger
+
+        conn = open_ledger(self.path)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+class Ctx(NamedTuple):
+    """One request being answered: its ledger connection, user (None: not signed in),
+    the form or JSON it sent, and the language it is answered in."""
+
+    request: Request
+    web: Web
+    conn: sqlite3.Connection
+    user: dict[str, Any] | None
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.user["username"]) if self.user else ""
+
+    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        page = self.web.env.get_template(template).render(
+            user=self.user, csrf=self.user["csrf"] if self.user else "", lang=current(),
+            langs=LANGS, **values)
+        return HTMLResponse(page, status)
+
+
+Handler = Callable[[Ctx], Response]
+
+
+def choose_lang(request: Request, user: dict[str, Any] | None) -> str:
+    """The user's choice, else ?lang= on the sign-in page, else Accept-Language, else zh."""
+    if user and user.get("lang") in LANGS:
+        return str(user["lang"])
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        return str(asked)
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        for lang in LANGS:
+            if tag.startswith(lang):
+                return lang
+    return "zh"
+
+
+def same_origin(request: Request) -> bool:
+    """A POST sent by a page of another site is refused: the browser says where it came
+    from (Sec-Fetch-Site, Origin). A script with no such headers still needs the token."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    host = request.headers.get("host", "")
+    return origin in (f"http://{host}", f"https://{host}")
+
+
+async def read_body(request: Request) -> dict[str, Any] | None:
+    """The form or JSON object sent, at most MAX_BODY bytes; None if it is not one."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if kind == "application/json":
+            data = json.loads(body or b"{}")
+            return data if isinstance(data, dict) else None
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def route(path: str, handler: Handler, *, methods: tuple[str, ...] = ("GET",),
+          role: str | None = "any", api: bool = False) -> Route:
+    """`handler` behind the checks: role None is public; "any" needs a session;
+    "supervisor" a supervisor's. Every POST but the sign-in carries the CSRF token."""
+
+    async def endpoint(request: Request) -> Response:
+        data: dict[str, Any] = {}
+        if request.method == "POST":
+            if not same_origin(request):
+                return refused(request, api, 403, "web.cross_site")
+            body = await read_body(request)
+            if body is None:
+                return refused(request, api, 400, "web.bad_body")
+            data = body
+        return await run_in_threadpool(answer, request, handler, data, role, api)
+
+    return Route(path, endpoint, methods=list(methods))
+
+
+def refused(request: Request, api: bool, status: int, key: str) -> Response:
+    with speaking(choose_lang(request, None)):
+        text = t(key)
+    return JSONResponse({"error": text}, status) if api else PlainTextResponse(text, status)
+
+
+def answer(request: Request, handler: Handler, data: dict[str, Any], role: str | None,
+           api: bool) -> Response:
+    web: Web = request.app.state.web
+    with web.ledger() as conn:
+        token = request.cookies.get(COOKIE, "")
+        from followup_cli.users import session_of
+
+        user = session_of(conn, token, clock.now()) if token else None
+        with speaking(choose_lang(request, user)):
+            ctx = Ctx(request, web, conn, user, data)
+            if role is not None:
+                if user is None:
+                    if api:
+                        return JSONResponse({"error": t("web.sign_in_first")}, 401)
+                    return RedirectResponse("/login", 303)
+                if role == "supervisor" and user["role"] != "supervisor":
+                    return error(ctx, 403, t("web.supervisors_only"))
+                if request.method == "POST":
+                    sent = request.headers.get("x-csrf-token") or str(data.get("csrf", ""))
+                    if not secrets.compare_digest(sent.encode(), str(user["csrf"]).encode()):
+                        return error(ctx, 403, t("web.bad_csrf"))
+            try:
+                return handler(ctx)
+            except FollowupError as e:   # the library's messages name no personal data
+                return error(ctx, 400, str(e))
+
+
+def error(ctx: Ctx, status: int, message: str) -> Response:
+    if ctx.request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status)
+    return ctx.render("error.html", status, message=message)
+
+
+# --- sign-in, sign-out, language ------------------------------------------------------
+
+def login_page(ctx: Ctx) -> Response:
+    if ctx.user is not None:
+        return RedirectResponse("/", 303)
+    return ctx.render("login.html")
+
+
+def login(ctx: Ctx) -> Response:
+    from followup_cli.users import authenticate, start_session
+
+    name, password = str(ctx.data.get("username", "")), str(ctx.data.get("password", ""))
+    address = ctx.request.client.host if ctx.request.client else "-"
+    wait = ctx.web.throttle.wait(name, address)
+    if wait:
+        return ctx.render("login.html", 429, message=t("web.throttled", minutes=-(-wait // 60)))
+    user = authenticate(ctx.conn, name, password)
+    if user is None:
+        ctx.web.throttle.failed(name, address)
+        log.info("sign-in refused from %s", address)
+        return ctx.render("login.html", 401, message=t("web.bad_login"))
+    ctx.web.throttle.passed(name)
+    token = start_session(ctx.conn, user["username"], clock.now())
+    response = RedirectResponse("/", 303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=ctx.web.secure,
+                        path="/")
+    return response
+
+
+def logout(ctx: Ctx) -> Response:
+    from followup_cli.users import end_session
+
+    end_session(ctx.conn, ctx.request.cookies.get(COOKIE, ""))
+    response = RedirectResponse("/login", 303)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict",
+                           secure=ctx.web.secure)
+    return response
+
+
+def choose_language(ctx: Ctx) -> Response:
+    from followup_cli.users import set_lang
+
+    set_lang(ctx.conn, ctx.name, str(ctx.data.get("lang", "")))
+    return RedirectResponse("/", 303)
+
+
+def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+# --- the JSON API ---------------------------------------------------------------------
+
+def api_session(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    return JSONResponse({"username": ctx.name, "role": ctx.user["role"],
+                         "csrf": ctx.user["csrf"], "lang": current()})
+
+
+def the_date(value: str | None, option: str = "date") -> date:
+    return clock.parse_day(value, option) if value else clock.today()
+
+
+def sheet_records(ctx: Ctx, day: date, *, detailed: bool = False) -> Any:
+    """The call sheet of `day` as `due` makes it: an agent's share (and what nobody was
+    given); a supervisor's whole sheet, or one agent's with ?agent=."""
+    from followup_cli.sheet import call_sheet
+
+    assert ctx.user is not None
+    agent = ctx.name if ctx.user["role"] == "agent" else (
+        ctx.request.query_params.get("agent") or None)
+    web = ctx.web
+    return call_sheet(ctx.conn, web.rules, web.cal, day, clock.now(), agent=agent,
+                      scripts=web.scripts if detailed else None, clinic=web.clinic,
+                      caller=ctx.name)
+
+
+def api_sheet(ctx: Ctx) -> Response:
+    from followup_cli.sheet import SHEET_FIELDS
+
+    sheet = sheet_records(ctx, the_date(ctx.request.query_params.get("date")))
+    return JSONResponse([{k: r[k] for k in SHEET_FIELDS} for r in sheet.records])
+
+
+CALL_FIELDS = {"task_id": int, "patient_id": str, "outcome": str, "note": str,
+               "satisfaction": int, "nps": int, "at": str, "complaint_category": str,
+               "severity": str}
+
+
+def call_options(data: dict[str, Any]) -> dict[str, Any]:
+    """The `log` options of a JSON call or a form: each of the type `log` reads, or a
+    message naming the field (never echoing a note)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "csrf":
+            continue
+        kind = CALL_FIELDS.get(key)
+        if kind is None:
+            raise FollowupError(t("web.unknown_field", field=key[:40]))
+        if value is None or value == "":
+            continue
+        if kind is int:
+            try:
+                number = int(value) if not isinstance(value, bool) else None
+            except (TypeError, ValueError):
+                number = None
+            if number is None or isinstance(value, float) or not -2**63 <= number < 2**63:
+                raise FollowupError(t("web.not_a_number", field=key))
+            out[key] = number
+        elif not isinstance(value, str):
+            raise FollowupError(t("web.not_text", field=key))
+        else:
+            out[key] = value
+    return out
+
+
+def log_from(ctx: Ctx, options: dict[str, Any]) -> Any:
+    """Log a call as `followup log` does, the signed-in user its agent."""
+    from followup_cli.calls import log_call
+    from followup_cli.complaints import parse_category, parse_severity
+
+    if not options.get("outcome"):
+        raise FollowupError(t("log.need_outcome"))
+    now = clock.now()
+    at = options.get("at")
+    return log_call(
+        ctx.conn, ctx.web.cal, outcome=options["outcome"], when=now, agent=ctx.name,
+        task_id=options.get("task_id"), patient_id=options.get("patient_id"),
+        note=options.get("note", ""), satisfaction=options.get("satisfaction"),
+        nps=options.get("nps"),
+        at=clock.parse_datetime(at, "at") if at else None,
+        logged_at=now, min_note=ctx.web.min_note,
+        complaint_category=parse_category(options.get("complaint_category", "other")),
+        severity=parse_severity(options.get("severity", "medium")))
+
+
+def api_calls(ctx: Ctx) -> Response:
+    result = log_from(ctx, call_options(ctx.data))
+    return JSONResponse({"attempt_id": result.attempt_id, "patient_id": result.patient_id,
+                         "outcome": result.outcome, "task_ids": result.task_ids,
+                         "effect": result.effect, **result.effect_values,
+                         **({"complaint_id": result.complaint_id} if result.complaint_id
+                            else {}),
+                         "warnings": list(result.warnings)}, 201)
+
+
+def api_report(ctx: Ctx) -> Response:
+    from followup_cli.report import month_report
+
+    month = ctx.request.query_params.get("month") or clock.today().strftime("%Y-%m")
+    return JSONResponse(month_report(ctx.conn, month, clock.today(), min_note=ctx.web.min_note,
+                                     now=clock.now()))
+
+
+def api_assign(ctx: Ctx) -> Response:
+    """A supervisor moves a patient of a day's sheet to an agent (`assign --move`)."""
+    from followup_cli.assign import move
+
+    patient, agent = ctx.data.get("patient_id"), ctx.data.get("agent")
+    if not isinstance(patient, str) or not isinstance(agent, str):
+        raise FollowupError(t("web.need_patient_agent"))
+    move(ctx.conn, the_date(ctx.data.get("date")), patient, agent, by=ctx.name,
+         now=clock.now())
+    return JSONResponse({"patient_id": patient, "agent": agent})
+
+
+# --- pages ----------------------------------------------------------------------------
+
+def build() -> list[Route | Mount]:
+    from followup_cli.web import pages
+
+    return [
+        Route("/healthz", healthz),
+        route("/login", login_page, role=None),
+        route("/login", login, methods=("POST",), role=None),
+        route("/logout", logout, methods=("POST",)),
+        route("/lang", choose_language, methods=("POST",)),
+        route("/", pages.home),
+        route("/call/{task_id:int}", pages.card),
+        route("/call/{task_id:int}", pages.save_call, methods=("POST",)),
+        route("/call/{task_id:int}/reveal", pages.reveal, methods=("POST",)),
+        route("/board", pages.board, role="supervisor"),
+        route("/api/session", api_session, api=True),
+        route("/api/sheet", api_sheet, api=True),
+        route("/api/calls", api_calls, methods=("POST",), api=True),
+        route("/api/report", api_report, api=True),
+        route("/api/board", pages.api_board, role="supervisor", api=True),
+        route("/api/assign", api_assign, methods=("POST",), role="supervisor", api=True),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+
+
+def create_app(clinic: Clinic, *, secure: bool = False) -> Guard:
+    app = Starlette(routes=build())
+    app.state.web = Web(clinic, secure=secure)
+    return Guard(app)
+
+
+# uvicorn's access log names the method, path and status: a path holds a task number or a
+# patient id at most, never a name, phone or note (those travel in bodies)
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1, "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(message)s"}},
+    "handlers": {"err": {"class": "logging.StreamHandler", "formatter": "plain",
+                         "stream": "ext://sys.stderr"}},
+    "loggers": {"uvicorn": {"handlers": ["err"], "level": "INFO"},
+                "uvicorn.access": {"handlers": ["err"], "level": "INFO", "propagate": False},
+                "followup.web": {"handlers": ["err"], "level": "INFO"}},
+}
+
+
+def serve(clinic: Clinic, *, host: str, port: int, cert: Any = None, key: Any = None) -> None:
+    import uvicorn
+
+    uvicorn.run(create_app(clinic, secure=cert is not None), host=host, port=port,
+                ssl_certfile=str(cert) if cert else None, ssl_keyfile=str(key) if key else None,
+                log_config=LOG_CONFIG, server_header=False, proxy_headers=False)
+

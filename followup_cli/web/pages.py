@@ -1,0 +1,217 @@
+"""The workspace's pages: an agent's day, a call card, the supervisor's board. Each builds
+plain values from the library (the same functions `due`, `log` and `patient` call), its
+labels already in the request's language; the templates only lay them out."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from followup_cli import clock
+from followup_cli.calls import OUTCOMES, REACHED, outcome_label
+from followup_cli.errors import FollowupError
+from followup_cli.i18n import t
+from followup_cli.web.app import Ctx, call_options, log_from, sheet_records
+
+
+def window_labels() -> dict[str, str]:
+    return {"any": t("window.any"), "afternoon": t("window.afternoon"),
+            "evening": t("window.evening")}
+
+
+def categories() -> dict[str, str]:
+    return {"service": t("complaint.category.service"), "result": t("complaint.category.result"),
+            "attitude": t("complaint.category.attitude"), "price": t("complaint.category.price"),
+            "safety": t("complaint.category.safety"),
+            "environment": t("complaint.category.environment"),
+            "other": t("complaint.category.other")}
+
+
+def severities() -> dict[str, str]:
+    return {"low": t("complaint.severity.low"), "medium": t("complaint.severity.medium"),
+            "high": t("complaint.severity.high")}
+
+
+def outcomes() -> list[dict[str, Any]]:
+    """The outcome buttons, each with its keyboard shortcut (1–9)."""
+    return [{"value": o, "label": outcome_label(o), "key": str(i)}
+            for i, o in enumerate(OUTCOMES, start=1)]
+
+
+def patient_rows(records: list[dict[str, Any]], day: str) -> list[dict[str, Any]]:
+    """The sheet, one row per patient, in calling order, grouped under their window."""
+    from followup_cli.sheet import call_time, in_calling_order, patient_window
+
+    labels = window_labels()
+    groups: list[dict[str, Any]] = []
+    for tasks in in_calling_order(records):
+        window = patient_window(tasks)
+        if not groups or groups[-1]["window"] != window:
+            groups.append({"window": window, "label": labels[window], "patients": []})
+        first = tasks[0]
+        groups[-1]["patients"].append({
+            "patient_id": first["patient_id"], "name": first["name"], "phone": first["phone"],
+            "task_id": first["task_id"], "vip": first["vip_tier"] or "",
+            "overdue": max(task["overdue_days"] for task in tasks),
+            "why": [task["purpose"] for task in tasks],
+            "when": next((w for task in tasks if (w := call_time(task, day))), ""),
+        })
+    return groups
+
+
+def calls_today(ctx: Ctx, agent: str | None = None) -> list[dict[str, Any]]:
+    today = clock.today().isoformat()
+    sql = ("SELECT agent, count(*) AS calls, "
+           f"sum(outcome IN ({','.join('?' * len(REACHED))})) AS reached "
+           "FROM calls WHERE called_at >= ? AND called_at < ?")
+    params: list[Any] = [*sorted(REACHED), today, today + "T99"]
+    if agent is not None:
+        sql += " AND agent = ?"
+        params.append(agent)
+    return [dict(r) for r in ctx.conn.execute(sql + " GROUP BY agent ORDER BY agent", params)]
+
+
+def home(ctx: Ctx) -> Response:
+    """An agent's day: open complaint cases on top, then their share of today's sheet
+    (and what nobody was given) by window, overdue first, with the callback times."""
+    assert ctx.user is not None
+    if ctx.user["role"] == "supervisor" and "sheet" not in ctx.request.query_params:
+        return RedirectResponse("/board", 303)
+    day = clock.today()
+    sheet = sheet_records(ctx, day, detailed=True)
+    mine = calls_today(ctx, ctx.name)
+    return ctx.render(
+        "day.html", day=day.isoformat(), groups=patient_rows(sheet.records, day.isoformat()),
+        cases=[case_row(c) for c in sheet.cases], patients=len({r["patient_id"]
+                                                                 for r in sheet.records}),
+        done=mine[0]["calls"] if mine else 0, saved=saved_note(ctx))
+
+
+def case_row(case: dict[str, Any]) -> dict[str, Any]:
+    return {"id": case["complaint_id"], "patient_id": case["patient_id"],
+            "category": categories().get(case["category"], case["category"]),
+            "severity": severities().get(case["severity"], case["severity"]),
+            "next_due": (case.get("next_due_at") or "").replace("T", " ")[:16],
+            "status": case["status"]}
+
+
+def saved_note(ctx: Ctx) -> str:
+    """"Call #N logged: outcome" after a save sent the agent on (?saved=N)."""
+    value = ctx.request.query_params.get("saved", "")
+    if not value.isdigit() or len(value) > 18:
+        return ""
+    row = ctx.conn.execute("SELECT outcome FROM attempts WHERE attempt_id = ? AND agent = ?",
+                           (int(value), ctx.name)).fetchone()
+    return t("web.saved", id=value, outcome=outcome_label(row[0])) if row else ""
+
+
+def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, Any]:
+    """Everything the call card shows for `task_id`."""
+    from followup_cli.complaints import open_cases
+    from followup_cli.sheet import task_script, window_hours
+
+    web, day, now = ctx.web, clock.today(), clock.now()
+    record, script = task_script(ctx.conn, task_id, day, web.rules, web.scripts,
+                                 clinic=web.clinic, caller=ctx.name)
+    pid = record["patient_id"]
+    phone = record["phone"]
+    if reveal:
+        from followup_cli import audit
+
+        phone = ctx.conn.execute("SELECT phone FROM patients WHERE patient_id = ?",
+                                 (pid,)).fetchone()[0]
+        audit.record(ctx.conn, agent=ctx.name, action=f"serve: call {task_id} --reveal",
+                     patient_ids=[pid], at=now)
+    last = [{"at": r["called_at"].replace("T", " ")[:16], "agent": r["agent"],
+             "outcome": outcome_label(r["outcome"]), "note": r["note"]}
+            for r in ctx.conn.execute(
+                "SELECT called_at, agent, outcome, note FROM calls WHERE patient_id = ? "
+                "ORDER BY called_at DESC, attempt_id DESC LIMIT 5", (pid,))]
+    sheet = sheet_records(ctx, day)
+    others = [r for r in sheet.records if r["patient_id"] == pid and r["task_id"] != task_id]
+    windows = window_hours(web.cal.windows(day))
+    return {"task": record, "phone": phone, "script": script, "last": last, "others": others,
+            "cases": [case_row(c) for c in open_cases(ctx.conn, now, patient_id=pid)],
+            "outcomes": outcomes(), "categories": categories(), "severities": severities(),
+            "min_note": web.min_note, "hours": windows.get("any", ""),
+            "window": window_labels().get(record["window"], ""), "revealed": reveal,
+            "next_url": next_patient(ctx, sheet.records, pid), "form": {},
+            "saved": saved_note(ctx)}
+
+
+def card(ctx: Ctx) -> Response:
+    return ctx.render("card.html", **card_values(ctx, ctx.request.path_params["task_id"]))
+
+
+def reveal(ctx: Ctx) -> Response:
+    return ctx.render("card.html", **card_values(ctx, ctx.request.path_params["task_id"],
+                                                 reveal=True))
+
+
+def next_patient(ctx: Ctx, records: list[dict[str, Any]], after: str) -> str:
+    """The card of the patient after `after` in calling order (wrapping round), else the
+    day page."""
+    from followup_cli.sheet import in_calling_order
+
+    order = [tasks[0] for tasks in in_calling_order(records)]
+    ids = [r["patient_id"] for r in order]
+    start = ids.index(after) + 1 if after in ids else 0
+    for record in order[start:] + order[:start]:
+        if record["patient_id"] != after:
+            return f"/call/{record['task_id']}"
+    return "/"
+
+
+def save_call(ctx: Ctx) -> Response:
+    """Log the call from the card's form; then the next patient's card."""
+    task_id = ctx.request.path_params["task_id"]
+    form = {k: v for k, v in ctx.data.items() if k in ("outcome", "note", "satisfaction",
+                                                         "nps", "at", "complaint_category",
+                                                         "severity")}
+    try:
+        result = log_from(ctx, {**call_options(form), "task_id": task_id})
+    except FollowupError as e:
+        values = card_values(ctx, task_id)
+        values["form"] = form
+        return ctx.render("card.html", 400, message=str(e), **values)
+    records = sheet_records(ctx, clock.today()).records
+    target = next_patient(ctx, records, result.patient_id)
+    return RedirectResponse(f"{target}?saved={result.attempt_id}", 303)
+
+
+# --- the supervisor's board -----------------------------------------------------------
+
+def board_figures(ctx: Ctx, day: date) -> dict[str, Any]:
+    """Per agent: calls made and reached today, patients left on today's sheet; and the
+    complaint cases still open."""
+    from followup_cli.assign import assigned
+    from followup_cli.complaints import open_cases
+    from followup_cli.sheet import due_tasks
+
+    records = due_tasks(ctx.conn, day, ctx.web.rules)
+    shares = assigned(ctx.conn, day)
+    left: dict[str, set[str]] = {}
+    for r in records:
+        left.setdefault(shares.get(r["patient_id"], ""), set()).add(r["patient_id"])
+    made = {r["agent"]: r for r in calls_today(ctx)}
+    agents = [r["username"] for r in ctx.conn.execute(
+        "SELECT username FROM users WHERE role = 'agent' AND disabled = 0 ORDER BY username")]
+    names = sorted(set(agents) | set(made) | {a for a in left if a})
+    rows = [{"agent": a, "calls": made.get(a, {}).get("calls", 0),
+             "reached": made.get(a, {}).get("reached", 0) or 0,
+             "left": len(left.get(a, ()))} for a in names]
+    return {"day": day.isoformat(), "agents": rows, "unassigned": len(left.get("", ())),
+            "patients": len({r["patient_id"] for r in records}),
+            "complaints": len(open_cases(ctx.conn, clock.now())),
+            "at": clock.now().strftime("%H:%M:%S")}
+
+
+def board(ctx: Ctx) -> Response:
+    figures = board_figures(ctx, clock.today())
+    return ctx.render("board.html", figures=figures)
+
+
+def api_board(ctx: Ctx) -> Response:
+    return JSONResponse(board_figures(ctx, clock.today()))

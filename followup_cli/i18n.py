@@ -864,4 +864,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.col.reached": ("接通", "Reached"),
     "web.col.left": ("待拨患者", "Patients left"),
     "web.board_updated": ("更新于", "Updated at"),
+    "serve.demo_refused": ("--demo 只用于演示台账（followup init --demo 生成的）：真实台账请用 followup user add 添加账号",
+                           "--demo is for a demo ledger only (made by followup init --demo): on a "
+                           "real ledger add users with followup user add"),
+    "serve.demo_user": ("演示账号 {name}，密码 {password}", "demo sign-in {name}, password {password}"),
 }

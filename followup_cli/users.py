@@ -179,3 +179,28 @@ def session_of(conn: sqlite3.Connection, token: str, now: datetime) -> dict[str,
 def end_session(conn: sqlite3.Connection, token: str) -> None:
     with transaction(conn):
         conn.execute("DELETE FROM sessions WHERE token_hash = ?", (_digest(token),))
+
+
+DEMO_SUPERVISOR = "主管"
+
+
+def demo_team(conn: sqlite3.Connection, agents: list[str], now: datetime) -> dict[str, str]:
+    """On a demo ledger only: a supervisor and the demo's agents (the names on its calls),
+    each with a new random password, returned to be printed. A real ledger is refused."""
+    from followup_cli.ledger import get_setting
+
+    if get_setting(conn, "demo") is None:
+        raise FollowupError(t("serve.demo_refused"))
+    team = {DEMO_SUPERVISOR: "supervisor", **{a: "agent" for a in agents}}
+    passwords = {name: secrets.token_urlsafe(9) for name in team}
+    hashed = {name: _hasher().hash(pw) for name, pw in passwords.items()}
+    with transaction(conn):
+        for name, role in team.items():
+            conn.execute(
+                "INSERT INTO users (username, role, password_hash, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET "
+                "password_hash = excluded.password_hash, disabled = 0, "
+                "updated_at = excluded.updated_at",
+                (name, role, hashed[name], _stamp(now), _stamp(now)))
+            conn.execute("DELETE FROM sessions WHERE username = ?", (name,))
+    return passwords

@@ -24,7 +24,6 @@ from followup_cli.commands.serve import clinic_of  # noqa: E402
 from followup_cli.options import State  # noqa: E402
 from followup_cli.web.app import create_app  # noqa: E402
 
-
 ROWS = [
     "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,整形外科,吴医生,林咨询,,1994/11/05,金卡,",
     "A2,C2,冯雪,13734567890,2026-11-03,光子嫩肤,成交,皮肤科,孙医生,马咨询,,,,",
@@ -207,6 +206,11 @@ def test_a_cross_site_post_is_refused_even_with_the_token(ledger: Path) -> None:
         assert c.post("/login", data={"username": "王芳", "password": "agent-pass-1"},
                       headers=headers).status_code == 403
     assert attempts(ledger) == 0
+    # what Chrome sends from our own page under Referrer-Policy: no-referrer
+    ours = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "outcome": "busy"}, headers=ours,
+               follow_redirects=False)
+    assert r.status_code == 303 and attempts(ledger) == 1
 
 
 # --- the JSON API ---------------------------------------------------------------------
@@ -366,3 +370,73 @@ def test_due_and_log_never_import_the_web_stack(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", "import json\n" + probe], capture_output=True,
                          text=True, check=True).stdout
     assert json.loads(out.strip().splitlines()[-1]) == []
+
+
+# --- followup serve itself ------------------------------------------------------------
+
+def test_serve_demo_is_refused_on_a_real_ledger(cli, ledger: Path) -> None:  # noqa: ANN001
+    result = cli("serve", "--demo")
+    assert result.code == 2 and "demo ledger only" in result.err
+
+
+def test_serve_cert_without_key_is_refused(cli, ledger: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    result = cli("serve", "--cert", str(tmp_path / "c.pem"))
+    assert result.code == 2 and "--cert and --key" in result.err
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_demo_prints_the_team_and_serves_the_ledger(tmp_path: Path) -> None:
+    import time
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    db = tmp_path / "demo.db"
+    followup = [sys.executable, "-m", "followup_cli", "--db", str(db)]
+    subprocess.run([*followup, "init", "--demo", "--patients", "20"], check=True,
+                   capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([*followup, "serve", "--demo", "--host", "0.0.0.0", "--port",
+                               str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        lines = []
+        while not lines or "http://" not in lines[-1]:
+            line = server.stdout.readline() if server.stdout else ""
+            assert line, server.stderr.read() if server.stderr else ""
+            lines.append(line.strip())
+        assert lines[-1].endswith(f"http://0.0.0.0:{port}/ (Ctrl+C stops it)")
+        passwords = dict(line.removeprefix("demo sign-in ").split(", password ")
+                         for line in lines[:-1])
+        assert set(passwords) == {"主管", "王芳", "李娜", "张伟", "刘洋"}
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(base + "/healthz") as r:
+                    assert r.read() == b"ok"
+                break
+            except urllib.error.URLError:
+                time.sleep(0.1)
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kw):  # noqa: ANN002, ANN003, ANN202
+                return None
+
+        form = urllib.parse.urlencode({"username": "主管", "password": passwords["主管"]})
+        try:
+            urllib.request.build_opener(NoRedirect).open(base + "/login", form.encode())
+            raise AssertionError("no redirect after signing in")
+        except urllib.error.HTTPError as e:
+            assert e.code == 303 and "HttpOnly" in e.headers["set-cookie"]
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=20)
+    assert "open to the clinic's network" in err
+    assert "主管" not in err and "POST /login" in err   # the log names no one

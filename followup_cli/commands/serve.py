@@ -28,6 +28,9 @@ def serve_cli(
         callback=a_file)] = None,
     key: Annotated[pathlib.Path | None, typer.Option(
         "--key", help="TLS private key (PEM).", dir_okay=False, callback=a_file)] = None,
+    demo: Annotated[bool, typer.Option(
+        "--demo", help="On a demo ledger (init --demo): sign-ins for a supervisor and the "
+        "demo's agents, with new passwords printed.")] = False,
 ) -> None:
     """Serve the workspace (call sheet, call cards, board) to the team's browsers.
 
@@ -40,6 +43,13 @@ def serve_cli(
         raise FollowupError(t("serve.cert_and_key"))
     st = state(ctx)
     with st.ledger() as conn:   # refused now if missing, damaged or newer; migrated if older
+        if demo:
+            from followup_cli import clock
+            from followup_cli.demo import AGENTS
+            from followup_cli.users import demo_team
+
+            for name, password in demo_team(conn, AGENTS, clock.now()).items():
+                print(t("serve.demo_user", name=name, password=password))
         users = conn.execute("SELECT count(*) FROM users WHERE disabled = 0").fetchone()[0]
     if not users:
         warn(t("serve.no_users"))

@@ -222,15 +222,21 @@ def choose_lang(request: Request, user: dict[str, Any] | None) -> str:
 
 def same_origin(request: Request) -> bool:
     """A POST sent by a page of another site is refused: the browser says where it came
-    from (Sec-Fetch-Site, Origin). A script with no such headers still needs the token."""
+    from. Sec-Fetch-Site first (every current browser sends it; under our no-referrer
+    policy Chrome sends `Origin: null` even from our own pages), else the Origin. A script
+    with neither still needs the CSRF token."""
     site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        return False
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("origin")
     if origin is None:
         return True
     host = request.headers.get("host", "")
     return origin in (f"http://{host}", f"https://{host}")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)   # NaN and Infinity are not JSON
 
 
 async def read_body(request: Request) -> dict[str, Any] | None:
@@ -243,7 +249,7 @@ async def read_body(request: Request) -> dict[str, Any] | None:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         if kind == "application/json":
-            data = json.loads(body or b"{}")
+            data = json.loads(body or b"{}", parse_constant=_no_constant)
             return data if isinstance(data, dict) else None
         return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
     except (ValueError, UnicodeDecodeError):
@@ -358,6 +364,10 @@ def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
+def no_icon(request: Request) -> Response:
+    return Response(status_code=204)   # browsers ask for one; there is none to fetch
+
+
 # --- the JSON API ---------------------------------------------------------------------
 
 def api_session(ctx: Ctx) -> Response:
@@ -409,11 +419,8 @@ def call_options(data: dict[str, Any]) -> dict[str, Any]:
         if value is None or value == "":
             continue
         if kind is int:
-            try:
-                number = int(value) if not isinstance(value, bool) else None
-            except (TypeError, ValueError):
-                number = None
-            if number is None or isinstance(value, float) or not -2**63 <= number < 2**63:
+            number = whole_number(value)
+            if number is None:
                 raise FollowupError(t("web.not_a_number", field=key))
             out[key] = number
         elif not isinstance(value, str):
@@ -421,6 +428,15 @@ def call_options(data: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def whole_number(value: Any) -> int | None:
+    """An int as JSON or a form sends it ("7" or 7), within SQLite's range; else None."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 25:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if -2**63 <= value < 2**63 else None
 
 
 def log_from(ctx: Ctx, options: dict[str, Any]) -> Any:
@@ -480,6 +496,7 @@ def build() -> list[Route | Mount]:
 
     return [
         Route("/healthz", healthz),
+        Route("/favicon.ico", no_icon),
         route("/login", login_page, role=None),
         route("/login", login, methods=("POST",), role=None),
         route("/logout", logout, methods=("POST",)),

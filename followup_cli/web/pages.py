@@ -135,7 +135,8 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
     return {"task": record, "phone": phone, "script": script, "last": last, "others": others,
             "cases": [case_row(c) for c in open_cases(ctx.conn, now, patient_id=pid)],
             "outcomes": outcomes(), "categories": categories(), "severities": severities(),
-            "min_note": web.min_note, "hours": windows.get("any", ""),
+            "min_note": web.min_note, "any_hours": windows.get("any", ""),
+            "hours": windows.get(record["window"], windows.get("any", "")),
             "window": window_labels().get(record["window"], ""), "revealed": reveal,
             "next_url": next_patient(ctx, sheet.records, pid), "form": {},
             "saved": saved_note(ctx)}

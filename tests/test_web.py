@@ -440,3 +440,51 @@ def test_serve_demo_prints_the_team_and_serves_the_ledger(tmp_path: Path) -> Non
         _, err = server.communicate(timeout=20)
     assert "open to the clinic's network" in err
     assert "主管" not in err and "POST /login" in err   # the log names no one
+
+
+# --- corrections and the supervisor's actions -----------------------------------------
+
+def test_an_agent_corrects_their_own_call_only(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]
+    logged = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+                    json={"task_id": task["task_id"], "outcome": "busy"}).json()["attempt_id"]
+    other, other_csrf = signed_in(ledger, "李娜", "agent-pass-2")
+    url = f"/call/{task['task_id']}/correct/{logged}"
+    assert other.post(url, data={"csrf": other_csrf, "action": "void",
+                                 "reason": "not mine"}).status_code == 403
+    r = c.post(url, data={"csrf": csrf, "action": "void", "reason": ""})
+    assert r.status_code == 400 and 'class="message"' in r.text
+    r = c.post(url, data={"csrf": csrf, "action": "amend", "outcome": "no_answer",
+                          "reason": "误点了占线"}, follow_redirects=False)
+    assert r.status_code == 303
+    calls = cli("patient", "show", task["patient_id"], "--format", "json",
+                "--date", "2026-11-04").json()["calls"]
+    assert [(x["correction"], x["outcome"], x["logged_by"]) for x in calls
+            if x["corrects"] == logged] == [("amend", "no_answer", "王芳")]
+
+
+def test_the_supervisor_shares_moves_and_works_a_complaint(cli, ledger: Path) -> None:  # noqa: ANN001
+    boss, csrf = signed_in(ledger, "boss", "boss-pass-12")
+    r = boss.post("/board/share", data={"csrf": csrf, "agents": "王芳，李娜"},
+                  follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert boss.get("/api/board").json()["unassigned"] == 0
+    r = boss.post("/board/move", data={"csrf": csrf, "patient_id": "C1", "agent": "张三"})
+    assert r.status_code == 400 and "张三" in r.text   # not on today's shift
+    assert boss.post("/board/move", data={"csrf": csrf, "patient_id": "C1", "agent": "李娜"},
+                     follow_redirects=False).status_code == 303
+    agent, agent_csrf = signed_in(ledger)
+    mine = agent.get("/api/sheet").json()
+    assert mine and "C1" not in {x["patient_id"] for x in mine}
+    case = agent.post("/api/calls", headers={"X-CSRF-Token": agent_csrf}, json={
+        "task_id": mine[0]["task_id"], "outcome": "complaint", "note": NOTE,
+        "complaint_category": "result", "severity": "high"}).json()["complaint_id"]
+    assert f'action="/board/complaint/{case}"' in boss.get("/board").text
+    assert boss.post(f"/board/complaint/{case}", data={"csrf": csrf, "action": "ack",
+                                                       "note": ""}).status_code == 400
+    assert boss.post(f"/board/complaint/{case}", data={"csrf": csrf, "action": "ack",
+                                                       "note": "已致歉并约医生回电"},
+                     follow_redirects=False).status_code == 303
+    assert cli("complaint", "show", str(case), "--format", "json").json()["status"] == \
+        "acknowledged"

@@ -4,6 +4,7 @@ labels already in the request's language; the templates only lay them out."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -90,11 +91,27 @@ def home(ctx: Ctx) -> Response:
 
 
 def case_row(case: dict[str, Any]) -> dict[str, Any]:
+    from followup_cli.complaints import TRANSITIONS, time_left
+
+    statuses = {"open": t("complaint.status.open"),
+                "acknowledged": t("complaint.status.acknowledged"),
+                "resolved": t("complaint.status.resolved"),
+                "closed": t("complaint.status.closed"), "void": t("complaint.status.void")}
+    left = case.get("minutes_left")
     return {"id": case["complaint_id"], "patient_id": case["patient_id"],
             "category": categories().get(case["category"], case["category"]),
             "severity": severities().get(case["severity"], case["severity"]),
             "next_due": (case.get("next_due_at") or "").replace("T", " ")[:16],
-            "status": case["status"]}
+            "left": time_left(left) if left is not None else "",
+            "late": bool(case.get("breached")), "status": statuses.get(case["status"], ""),
+            "note": case.get("note", ""),
+            "steps": [a for a in ("ack", "resolve", "close")
+                      if case["status"] in TRANSITIONS[a][0]]}
+
+
+def step_labels() -> dict[str, str]:
+    return {"ack": t("complaint.action.ack"), "resolve": t("complaint.action.resolve"),
+            "close": t("complaint.action.close")}
 
 
 def saved_note(ctx: Ctx) -> str:
@@ -124,11 +141,15 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
                                  (pid,)).fetchone()[0]
         audit.record(ctx.conn, agent=ctx.name, action=f"serve: call {task_id} --reveal",
                      patient_ids=[pid], at=now)
-    last = [{"at": r["called_at"].replace("T", " ")[:16], "agent": r["agent"],
-             "outcome": outcome_label(r["outcome"]), "note": r["note"]}
+    assert ctx.user is not None
+    supervisor = ctx.user["role"] == "supervisor"
+    last = [{"id": r["attempt_id"], "at": r["called_at"].replace("T", " ")[:16],
+             "agent": r["agent"], "outcome": outcome_label(r["outcome"]), "note": r["note"],
+             "mine": supervisor or r["agent"] == ctx.name}
             for r in ctx.conn.execute(
-                "SELECT called_at, agent, outcome, note FROM calls WHERE patient_id = ? "
-                "ORDER BY called_at DESC, attempt_id DESC LIMIT 5", (pid,))]
+                "SELECT attempt_id, called_at, agent, outcome, note FROM calls "
+                "WHERE patient_id = ? ORDER BY called_at DESC, attempt_id DESC LIMIT 5",
+                (pid,))]
     sheet = sheet_records(ctx, day)
     others = [r for r in sheet.records if r["patient_id"] == pid and r["task_id"] != task_id]
     windows = window_hours(web.cal.windows(day))
@@ -182,6 +203,31 @@ def save_call(ctx: Ctx) -> Response:
     return RedirectResponse(f"{target}?saved={result.attempt_id}", 303)
 
 
+def correct_call(ctx: Ctx) -> Response:
+    """Amend (outcome, note) or void a logged call, with a reason: an agent their own
+    calls, a supervisor anyone's. The original stays on record (calls.correct)."""
+    from followup_cli.calls import correct
+
+    assert ctx.user is not None
+    task_id = ctx.request.path_params["task_id"]
+    attempt_id = ctx.request.path_params["attempt_id"]
+    row = ctx.conn.execute("SELECT agent FROM calls WHERE attempt_id = ?",
+                           (attempt_id,)).fetchone()
+    if row is None:
+        raise FollowupError(t("log.no_attempt", id=attempt_id))
+    if ctx.user["role"] != "supervisor" and row["agent"] != ctx.name:
+        return ctx.render("error.html", 403, message=t("web.not_your_call"))
+    fields = call_options({k: v for k, v in ctx.data.items() if k in ("outcome", "note")})
+    try:
+        result = correct(ctx.conn, ctx.web.cal, attempt_id, agent=ctx.name,
+                         reason=str(ctx.data.get("reason", "")), now=clock.now(),
+                         void=ctx.data.get("action") == "void", outcome=fields.get("outcome"),
+                         note=fields.get("note"), min_note=ctx.web.min_note)
+    except FollowupError as e:
+        return ctx.render("card.html", 400, message=str(e), **card_values(ctx, task_id))
+    return RedirectResponse(f"/call/{task_id}?saved={result.attempt_id}", 303)
+
+
 # --- the supervisor's board -----------------------------------------------------------
 
 def board_figures(ctx: Ctx, day: date) -> dict[str, Any]:
@@ -209,9 +255,61 @@ def board_figures(ctx: Ctx, day: date) -> dict[str, Any]:
             "at": clock.now().strftime("%H:%M:%S")}
 
 
-def board(ctx: Ctx) -> Response:
+def board(ctx: Ctx, status: int = 200, message: str = "") -> Response:
+    from followup_cli.complaints import open_cases
+
     figures = board_figures(ctx, clock.today())
-    return ctx.render("board.html", figures=figures)
+    done = {"shared": t("web.shared"), "moved": t("web.moved"), "stepped": t("web.stepped")}
+    return ctx.render("board.html", status, figures=figures, message=message,
+                      saved=done.get(ctx.request.query_params.get("done", ""), ""),
+                      cases=[case_row(c) for c in open_cases(ctx.conn, clock.now())],
+                      steps=step_labels(),
+                      team=",".join(a["agent"] for a in figures["agents"]))
+
+
+def on_board(action: Callable[[Ctx], Any], done: str) -> Callable[[Ctx], Response]:
+    """A supervisor's action from the board: back to the board saying it was done, or the
+    board with the library's message."""
+
+    def handler(ctx: Ctx) -> Response:
+        try:
+            action(ctx)
+        except FollowupError as e:
+            return board(ctx, 400, str(e))
+        return RedirectResponse(f"/board?done={done}", 303)
+
+    return handler
+
+
+def _share(ctx: Ctx) -> None:
+    from followup_cli.assign import share_sheet
+
+    share_sheet(ctx.conn, clock.today(), ctx.web.rules,
+                str(ctx.data.get("agents", "")).replace("，", ",").split(","), by=ctx.name,
+                now=clock.now())
+
+
+def _move(ctx: Ctx) -> None:
+    from followup_cli.assign import move
+
+    move(ctx.conn, clock.today(), str(ctx.data.get("patient_id", "")),
+         str(ctx.data.get("agent", "")), by=ctx.name, now=clock.now())
+
+
+def _step(ctx: Ctx) -> None:
+    from followup_cli.complaints import act
+
+    action = str(ctx.data.get("action", ""))
+    if action not in step_labels():
+        raise FollowupError(t("web.unknown_field", field="action"))
+    now = clock.now()
+    act(ctx.conn, ctx.request.path_params["case_id"], action, agent=ctx.name, at=now,
+        note=str(ctx.data.get("note", "")), rules=ctx.web.rules, cal=ctx.web.cal, now=now)
+
+
+share = on_board(_share, "shared")
+move_patient = on_board(_move, "moved")
+complaint_step = on_board(_step, "stepped")
 
 
 def api_board(ctx: Ctx) -> Response:

@@ -488,3 +488,15 @@ def test_the_supervisor_shares_moves_and_works_a_complaint(cli, ledger: Path) ->
                      follow_redirects=False).status_code == 303
     assert cli("complaint", "show", str(case), "--format", "json").json()["status"] == \
         "acknowledged"
+
+
+def test_a_ledger_gone_while_serving_is_an_error_not_a_new_ledger(ledger: Path) -> None:
+    c, _ = signed_in(ledger)
+    assert c.get("/api/session").status_code == 200
+    moved = ledger.with_name("elsewhere.db")
+    ledger.rename(moved)
+    r = c.get("/api/sheet")
+    assert r.status_code == 503 and str(ledger) in r.json()["error"]
+    assert not ledger.exists()
+    moved.rename(ledger)
+    assert c.get("/api/session").status_code == 200

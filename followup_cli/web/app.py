@@ -165,6 +165,7 @@ class Web:
         self.clinic = clinic.clinic
         self.min_note = clinic.min_note
         self.throttle = Throttle()
+        self.local = threading.local()
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
                                autoescape=select_autoescape(default=True),
                                trim_blocks=True, lstrip_blocks=True)
@@ -172,13 +173,28 @@ class Web:
 
     @contextmanager
     def ledger(self) -> Iterator[sqlite3.Connection]:
+        """The ledger for one request. Each worker thread keeps its connection (opening
+        one costs more than logging a call); a ledger replaced on disk is opened anew, a
+        ledger gone is an error (never recreated empty)."""
+        import os
+
         from followup_cli.ledger import open_ledger
 
-        conn = open_ledger(self.path)
+        try:
+            identity = os.stat(self.path).st_ino
+        except FileNotFoundError:
+            raise FollowupError(t("ledger.empty", path=self.path)) from None
+        kept = getattr(self.local, "conn", None)
+        if kept is None or self.local.identity != identity:
+            if kept is not None:
+                kept.close()
+            self.local.conn, self.local.identity = open_ledger(self.path), identity
+        conn: sqlite3.Connection = self.local.conn
         try:
             yield conn
         finally:
-            conn.close()
+            if conn.in_transaction:   # never left holding the write lock
+                conn.execute("ROLLBACK")
 
 
 class Ctx(NamedTuple):
@@ -283,6 +299,17 @@ def refused(request: Request, api: bool, status: int, key: str) -> Response:
 
 def answer(request: Request, handler: Handler, data: dict[str, Any], role: str | None,
            api: bool) -> Response:
+    try:
+        return _answer(request, handler, data, role, api)
+    except FollowupError as e:   # the ledger itself: gone, damaged, full, busy too long
+        with speaking(choose_lang(request, None)):
+            text = str(e)
+        log.error("ledger unavailable on %s %s", request.method, request.url.path)
+        return JSONResponse({"error": text}, 503) if api else PlainTextResponse(text, 503)
+
+
+def _answer(request: Request, handler: Handler, data: dict[str, Any], role: str | None,
+            api: bool) -> Response:
     web: Web = request.app.state.web
     with web.ledger() as conn:
         token = request.cookies.get(COOKIE, "")

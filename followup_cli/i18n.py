@@ -887,4 +887,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.col.status": ("状态", "Status"),
     "web.col.action": ("处理", "Action"),
     "web.step_note": ("处理说明", "What was done"),
+    "web.patients": ("患者查询", "Patients"),
+    "web.search_hint": ("编号、姓名或手机尾号（至少 4 位）", "Id, name or the last digits of a phone (4 or more)"),
+    "web.search": ("查询", "Search"),
+    "web.none_found": ("没有找到", "Nobody found"),
 }

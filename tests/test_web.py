@@ -500,3 +500,29 @@ def test_a_ledger_gone_while_serving_is_an_error_not_a_new_ledger(ledger: Path) 
     assert not ledger.exists()
     moved.rename(ledger)
     assert c.get("/api/session").status_code == 200
+
+
+def test_patient_search_and_timeline_keep_names_out_of_the_log(ledger: Path, caplog) -> None:  # noqa: ANN001
+    import logging
+
+    caplog.set_level(logging.INFO, logger="followup.web")
+    c, csrf = signed_in(ledger)
+    for query in ("晓雯", "5678", "C1"):
+        page = c.get("/patients", params={"q": query}).text
+        assert 'href="/patient/C1"' in page and "138****5678" in page
+    assert 'href="/patient/' not in c.get("/patients", params={"q": "567"}).text
+    assert "晓雯" not in caplog.text and "5678" not in caplog.text
+    assert "GET /patients 200" in caplog.text
+    timeline = c.get("/patient/C1")
+    assert timeline.status_code == 200 and "双眼皮" in timeline.text
+    assert c.get("/patient/NOBODY").status_code == 400
+
+
+def test_the_audit_log_is_for_supervisors(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    c.post(f"/call/{task}/reveal", data={"csrf": csrf})
+    assert c.get("/audit").status_code == 403
+    boss, _ = signed_in(ledger, "boss", "boss-pass-12")
+    page = boss.get("/audit")
+    assert page.status_code == 200 and "serve: call" in page.text and "王芳" in page.text

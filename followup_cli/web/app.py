@@ -58,6 +58,7 @@ HERE = Path(__file__).parent
 COOKIE = "followup_session"
 MAX_BODY = 64 * 1024      # a form or a call as JSON; anything larger is refused unread
 log = logging.getLogger("followup.web")
+access = logging.getLogger("followup.web.access")
 
 SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'; "
@@ -82,11 +83,14 @@ class Guard:
             await self.app(scope, receive, send)
             return
         started = False
+        status = 500
+        clock_started = time.perf_counter()
 
         async def with_headers(message: Message) -> None:
-            nonlocal started
+            nonlocal started, status
             if message["type"] == "http.response.start":
                 started = True
+                status = message["status"]
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS:
                     headers[name.decode()] = value.decode()
@@ -99,6 +103,12 @@ class Guard:
                       scope.get("path"))
             if not started:
                 await PlainTextResponse(t("web.internal"), 500)(scope, receive, with_headers)
+        finally:
+            # the access log: method, path and status, never the query string (a search
+            # may hold a patient's name or phone)
+            client = scope.get("client")
+            access.info("%s %s %s %d %.0f ms", client[0] if client else "-", scope.get("method"),
+                        scope.get("path"), status, (time.perf_counter() - clock_started) * 1000)
 
 
 class Throttle:
@@ -534,6 +544,9 @@ def build() -> list[Route | Mount]:
         route("/call/{task_id:int}/reveal", pages.reveal, methods=("POST",)),
         route("/call/{task_id:int}/correct/{attempt_id:int}", pages.correct_call,
               methods=("POST",)),
+        route("/patients", pages.patients),
+        route("/patient/{patient_id}", pages.patient_page),
+        route("/audit", pages.audit_page, role="supervisor"),
         route("/board", pages.board, role="supervisor"),
         route("/board/share", pages.share, methods=("POST",), role="supervisor"),
         route("/board/move", pages.move_patient, methods=("POST",), role="supervisor"),
@@ -555,8 +568,8 @@ def create_app(clinic: Clinic, *, secure: bool = False) -> Guard:
     return Guard(app)
 
 
-# uvicorn's access log names the method, path and status: a path holds a task number or a
-# patient id at most, never a name, phone or note (those travel in bodies)
+# uvicorn's own access log is off (it prints query strings); Guard writes one that names
+# the method, path and status: a path holds a task number or a patient id at most
 LOG_CONFIG: dict[str, Any] = {
     "version": 1, "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(message)s"}},
@@ -573,5 +586,6 @@ def serve(clinic: Clinic, *, host: str, port: int, cert: Any = None, key: Any = 
 
     uvicorn.run(create_app(clinic, secure=cert is not None), host=host, port=port,
                 ssl_certfile=str(cert) if cert else None, ssl_keyfile=str(key) if key else None,
-                log_config=LOG_CONFIG, server_header=False, proxy_headers=False)
+                log_config=LOG_CONFIG, access_log=False, server_header=False,
+                proxy_headers=False)
 

@@ -314,3 +314,44 @@ complaint_step = on_board(_step, "stepped")
 
 def api_board(ctx: Ctx) -> Response:
     return JSONResponse(board_figures(ctx, clock.today()))
+
+
+# --- patients: search and timeline ----------------------------------------------------
+
+def patients(ctx: Ctx) -> Response:
+    """Search by id, name or the end of a phone number (the query is never logged)."""
+    from followup_cli.patients import search
+
+    query = ctx.request.query_params.get("q", "")[:100]
+    return ctx.render("patients.html", q=query, found=search(ctx.conn, query) if query else [],
+                      searched=bool(query))
+
+
+def patient_page(ctx: Ctx) -> Response:
+    """A patient's timeline: visits, planned calls and what became of them, calls made."""
+    from followup_cli.patients import timeline
+
+    states = {"planned": t("state.planned"), "due": t("state.due"), "missed": t("state.missed"),
+              "done": t("state.done"), "unreachable": t("state.unreachable"),
+              "cancelled": t("state.cancelled"), "backfill": t("state.backfill")}
+    kinds = {"treated": t("kind.treated"), "consult": t("kind.consult"),
+             "no_show": t("kind.no_show"), "course_end": t("kind.course_end")}
+    history = timeline(ctx.conn, ctx.request.path_params["patient_id"], clock.today(),
+                       clock.now(), rules=ctx.web.rules)
+    for visit in history["visits"]:
+        visit["kind_label"] = kinds.get(visit["kind"], visit["kind"])
+    for task in history["tasks"]:
+        task["state_label"] = states.get(task["state"], task["state"])
+    for call in history["calls"]:
+        call["outcome_label"] = outcome_label(call["outcome"])
+        call["at"] = call["called_at"].replace("T", " ")[:16]
+    return ctx.render("patient.html", h=history,
+                      cases=[case_row(c) for c in history["complaints"]])
+
+
+def audit_page(ctx: Ctx) -> Response:
+    """Who was shown full numbers, the latest first (supervisors)."""
+    rows = [dict(r) for r in ctx.conn.execute(
+        "SELECT audit_id, at, agent, action, what FROM audit ORDER BY audit_id DESC LIMIT 500")]
+    return ctx.render("audit.html", rows=rows)
+

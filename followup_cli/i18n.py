@@ -891,4 +891,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.search_hint": ("编号、姓名或手机尾号（至少 4 位）", "Id, name or the last digits of a phone (4 or more)"),
     "web.search": ("查询", "Search"),
     "web.none_found": ("没有找到", "Nobody found"),
+    "web.report": ("月报", "Month report"),
+    "web.report_title": ("{month} 月报", "Report for {month}"),
+    "web.month": ("月份", "Month"),
+    "web.show": ("显示", "Show"),
 }

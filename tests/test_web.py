@@ -526,3 +526,19 @@ def test_the_audit_log_is_for_supervisors(ledger: Path) -> None:
     boss, _ = signed_in(ledger, "boss", "boss-pass-12")
     page = boss.get("/audit")
     assert page.status_code == 200 and "serve: call" in page.text and "王芳" in page.text
+
+
+def test_the_month_report_page_has_the_cli_figures(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+           json={"task_id": task, "outcome": "reached", "note": NOTE, "satisfaction": 4})
+    assert c.get("/report").status_code == 403
+    boss, _ = signed_in(ledger, "boss", "boss-pass-12", **{"Accept-Language": "en"})
+    page = boss.get("/report?month=2026-11").text
+    report = cli("report", "--month", "2026-11", "--format", "json", "--date",
+                 "2026-11-04").json()
+    assert f"<td>Reach rate</td><td>{report['reach_rate'] * 100:.1f}%</td>" in page
+    assert f"<td>Due</td><td>{report['due']}</td>" in page
+    assert '<meter min="0" max="1" value="1">' in page
+    assert boss.get("/report?month=2026-13").status_code == 400

@@ -547,6 +547,7 @@ def build() -> list[Route | Mount]:
         route("/patients", pages.patients),
         route("/patient/{patient_id}", pages.patient_page),
         route("/audit", pages.audit_page, role="supervisor"),
+        route("/report", pages.report_page, role="supervisor"),
         route("/board", pages.board, role="supervisor"),
         route("/board/share", pages.share, methods=("POST",), role="supervisor"),
         route("/board/move", pages.move_patient, methods=("POST",), role="supervisor"),

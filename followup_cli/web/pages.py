@@ -355,3 +355,50 @@ def audit_page(ctx: Ctx) -> Response:
         "SELECT audit_id, at, agent, action, what FROM audit ORDER BY audit_id DESC LIMIT 500")]
     return ctx.render("audit.html", rows=rows)
 
+
+# --- the month report -----------------------------------------------------------------
+
+def figure_labels() -> dict[str, str]:
+    """report.HEADLINE's figures, as the CLI's report names them."""
+    return {"due": t("figure.due"), "done": t("figure.done"), "on_time": t("figure.on_time"),
+            "completion_rate": t("figure.completion_rate"),
+            "on_time_rate": t("figure.on_time_rate"), "missed": t("figure.missed"),
+            "unreachable": t("figure.unreachable"), "attempts": t("figure.attempts"),
+            "reached": t("figure.reached"), "reach_rate": t("figure.reach_rate"),
+            "satisfaction_mean": t("figure.satisfaction_mean"), "nps": t("figure.nps"),
+            "complaints_opened": t("figure.complaints_opened"),
+            "complaints_closed": t("figure.complaints_closed"),
+            "conversions": t("figure.conversions"),
+            "conversion_rate": t("figure.conversion_rate"),
+            "notes_short": t("figure.notes_short"), "late_plans": t("figure.late_plans")}
+
+
+def shown(value: Any, key: str) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f}%" if key.endswith("_rate") else str(value)
+
+
+AGENT_FIGURES = ("due", "done", "completion_rate", "on_time_rate", "reach_rate",
+                 "satisfaction_mean", "nps", "conversions")
+
+
+def report_page(ctx: Ctx) -> Response:
+    """The month's figures: the same report function and numbers as `followup report`."""
+    from followup_cli.report import HEADLINE, month_report
+
+    month = ctx.request.query_params.get("month") or clock.today().strftime("%Y-%m")
+    report = month_report(ctx.conn, month, clock.today(), min_note=ctx.web.min_note,
+                          now=clock.now())
+    labels = figure_labels()
+    rows = [{"label": labels[k], "value": shown(report[k], k),
+             "previous": shown(report["previous"][k], k) if "previous" in report else ""}
+            for k in HEADLINE]
+    dist = report["satisfaction_distribution"]
+    agents = [{"agent": name, "cells": [shown(f.get(k), k) for k in AGENT_FIGURES]}
+              for name, f in report["by_agent"].items()]
+    return ctx.render("report.html", month=month, rows=rows,
+                      dist=[(score, dist[score]) for score in "54321"],
+                      total=sum(dist.values()), agents=agents,
+                      agent_heads=[labels[k] for k in AGENT_FIGURES])
+

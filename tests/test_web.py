@@ -542,3 +542,61 @@ def test_the_month_report_page_has_the_cli_figures(cli, ledger: Path) -> None:  
     assert f"<td>Due</td><td>{report['due']}</td>" in page
     assert '<meter min="0" max="1" value="1">' in page
     assert boss.get("/report?month=2026-13").status_code == 400
+
+
+@pytest.mark.slow
+def test_serve_over_tls_marks_the_cookie_secure(tmp_path: Path) -> None:
+    import shutil
+    import ssl
+    import time
+    import urllib.error
+    import urllib.request
+
+    if not shutil.which("openssl"):
+        pytest.skip("no openssl to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    db = tmp_path / "demo.db"
+    followup = [sys.executable, "-m", "followup_cli", "--db", str(db)]
+    subprocess.run([*followup, "init", "--demo", "--patients", "20"], check=True,
+                   capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([*followup, "serve", "--demo", "--port", str(port), "--cert",
+                               str(cert), "--key", str(key)], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        lines = []
+        while not lines or "://" not in lines[-1]:
+            line = server.stdout.readline() if server.stdout else ""
+            assert line
+            lines.append(line.strip())
+        assert f"https://127.0.0.1:{port}/" in lines[-1]
+        password = dict(x.removeprefix("demo sign-in ").split(", password ")
+                        for x in lines[:-1])["王芳"]
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        base = f"https://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", context=context).close()
+                break
+            except urllib.error.URLError:
+                time.sleep(0.1)
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kw):  # noqa: ANN002, ANN003, ANN202
+                return None
+
+        opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context),
+                                             NoRedirect)
+        form = f"username=%E7%8E%8B%E8%8A%B3&password={password}".encode()
+        with pytest.raises(urllib.error.HTTPError) as redirect:
+            opener.open(base + "/login", form)
+        assert redirect.value.code == 303
+        assert "secure" in redirect.value.headers["set-cookie"].lower()
+        redirect.value.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -588,5 +588,5 @@ def serve(clinic: Clinic, *, host: str, port: int, cert: Any = None, key: Any = 
     uvicorn.run(create_app(clinic, secure=cert is not None), host=host, port=port,
                 ssl_certfile=str(cert) if cert else None, ssl_keyfile=str(key) if key else None,
                 log_config=LOG_CONFIG, access_log=False, server_header=False,
-                proxy_headers=False)
+                proxy_headers=False, timeout_graceful_shutdown=10)
 

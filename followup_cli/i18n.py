@@ -895,4 +895,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.report_title": ("{month} 月报", "Report for {month}"),
     "web.month": ("月份", "Month"),
     "web.show": ("显示", "Show"),
+    "web.too_large": ("文件太大（上限 64 MB）", "the file is too large (64 MB at most)"),
+    "web.upload_kind": ("{name}：只能导入 .csv 或 .xlsx 文件", "{name}: only .csv or .xlsx files can be imported"),
+    "web.upload_none": ("请选择要导入的文件", "choose a file to import"),
+    "web.upload_gone": ("上传的文件已过期或已导入：请重新上传", "the upload has expired or was imported already: upload it again"),
+    "web.import": ("导入就诊", "Import visits"),
+    "web.import_hint": ("先检查并预览（不写入），确认后再导入", "It is checked and previewed first (nothing written); then you confirm"),
+    "web.check": ("检查", "Check"),
+    "web.import_now": ("导入 {name}", "Import {name}"),
+    "web.imported": ("已导入", "Imported"),
 }

@@ -600,3 +600,29 @@ def test_serve_over_tls_marks_the_cookie_secure(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_an_import_by_upload_is_previewed_then_imported(cli, ledger: Path,  # noqa: ANN001
+                                                        tmp_path: Path) -> None:
+    from conftest import HEADER
+
+    export = ("\r\n".join([HEADER, "A9,C9,韩梅,13600001111,2026-11-03,水光针,成交,皮肤科,孙医生,"
+                           "马咨询,,,,"]) + "\r\n").encode("gb18030")
+    agent, agent_csrf = signed_in(ledger)
+    files = {"file": ("11月就诊.csv", export, "text/csv")}
+    assert agent.post("/import", data={"csrf": agent_csrf}, files=files).status_code == 403
+    boss, csrf = signed_in(ledger, "boss", "boss-pass-12", **{"Accept-Language": "en"})
+    assert boss.post("/import", data={}, files=files).status_code == 403    # no token
+    assert boss.post("/import", data={"csrf": csrf}, files=files,
+                     headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    r = boss.post("/import", data={"csrf": csrf}, files={"file": ("x.exe", b"MZ", "x")})
+    assert r.status_code == 400 and "only .csv or .xlsx" in r.text
+    r = boss.post("/import", data={"csrf": csrf}, files=files)
+    assert r.status_code == 200 and "11月就诊.csv: visits added 1" in r.text
+    assert cli("patient", "show", "C9").code == 2   # a dry run: nothing written yet
+    key = r.text.split('name="key" value="')[1].split('"')[0]
+    r = boss.post("/import/confirm", data={"csrf": csrf, "key": key})
+    assert r.status_code == 200 and "visits added 1" in r.text
+    assert cli("patient", "show", "C9", "--format", "json").json()["patient"]["name"] == "韩梅"
+    again = boss.post("/import/confirm", data={"csrf": csrf, "key": key})
+    assert again.status_code == 400 and "expired or was imported" in again.text

@@ -65,7 +65,10 @@ def serve_cli(
 
 def clinic_of(st: State) -> Clinic:
     """The ledger and the clinic's files the root options name, for the web side."""
+    from followup_cli.importing import parse_map
     from followup_cli.web.app import Clinic
 
+    stored = st.config().get("import", {}).get("map", {})
     return Clinic(st.ledger_path, st.rule_pack(), st.clinic_calendar(), st.call_scripts(),
-                  st.clinic_name(), st.min_note())
+                  st.clinic_name(), st.min_note(),
+                  parse_map([f"{k}={v}" for k, v in stored.items()]))

@@ -161,6 +161,7 @@ class Clinic(NamedTuple):
     scripts: Scripts
     clinic: str | None
     min_note: int
+    import_map: dict[str, str] = {}
 
 
 class Web:
@@ -174,7 +175,9 @@ class Web:
         self.scripts = clinic.scripts
         self.clinic = clinic.clinic
         self.min_note = clinic.min_note
+        self.import_map = clinic.import_map
         self.throttle = Throttle()
+        self.uploads = Uploads()
         self.local = threading.local()
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
                                autoescape=select_autoescape(default=True),
@@ -299,6 +302,119 @@ def route(path: str, handler: Handler, *, methods: tuple[str, ...] = ("GET",),
         return await run_in_threadpool(answer, request, handler, data, role, api)
 
     return Route(path, endpoint, methods=list(methods))
+
+
+MAX_UPLOAD = 64 * 1024 * 1024   # a clinic's month of visits is a few MB
+UPLOAD_KINDS = {".csv": "csv", ".xlsx": "xlsx"}
+UPLOAD_KEPT = 1800.0   # seconds an upload waits for its import to be confirmed
+
+
+class Uploads:
+    """Exports uploaded for an import, each in a folder of its own readable by the server's
+    user only, kept until imported or UPLOAD_KEPT seconds; known by a random key."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, tuple[Path, str, float]] = {}
+        self.lock = threading.Lock()
+
+    def add(self, path: Path, owner: str) -> str:
+        key = secrets.token_urlsafe(16)
+        with self.lock:
+            self._expire()
+            self.kept[key] = (path, owner, time.monotonic())
+        return key
+
+    def get(self, key: str, owner: str) -> Path | None:
+        with self.lock:
+            self._expire()
+            found = self.kept.get(key)
+        return found[0] if found is not None and found[1] == owner else None
+
+    def drop(self, key: str) -> None:
+        with self.lock:
+            found = self.kept.pop(key, None)
+        if found is not None:
+            _remove_upload(found[0])
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, (_, _, at) in self.kept.items() if now - at > UPLOAD_KEPT]:
+            _remove_upload(self.kept.pop(key)[0])
+
+
+def _remove_upload(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def upload_route(path: str, handler: Handler) -> Route:
+    """A supervisor's file upload (multipart): the session is checked before the body is
+    read; the file is kept in a private folder under its own name (the messages name it)."""
+
+    async def endpoint(request: Request) -> Response:
+        if not same_origin(request):
+            return refused(request, False, 403, "web.cross_site")
+        if int(request.headers.get("content-length") or 0) > MAX_UPLOAD:
+            return refused(request, False, 413, "web.too_large")
+        user = await run_in_threadpool(_session_user, request)
+        if user is None or user["role"] != "supervisor":
+            return refused(request, False, 403, "web.supervisors_only")
+        from starlette.datastructures import UploadFile
+        from starlette.formparsers import MultiPartException
+
+        data: dict[str, Any] = {}
+        try:
+            async with request.form(max_files=1, max_fields=5) as form:
+                data["csrf"] = str(form.get("csrf") or "")
+                upload = form.get("file")
+                if isinstance(upload, UploadFile) and upload.filename:
+                    data["upload"] = await run_in_threadpool(_keep_upload, upload)
+        except MultiPartException:
+            return refused(request, False, 400, "web.bad_body")
+        except FollowupError as e:
+            data["error"] = str(e)
+        return await run_in_threadpool(answer, request, handler, data, "supervisor", False)
+
+    return Route(path, endpoint, methods=["POST"])
+
+
+def _session_user(request: Request) -> dict[str, Any] | None:
+    from followup_cli.users import session_of
+
+    web: Web = request.app.state.web
+    token = request.cookies.get(COOKIE, "")
+    if not token:
+        return None
+    with web.ledger() as conn:
+        return session_of(conn, token, clock.now())
+
+
+def _keep_upload(upload: Any) -> Path:
+    """The uploaded file written whole into a new private folder, under its base name."""
+    import os
+    import tempfile
+
+    from followup_cli.output.files import writing
+
+    name = os.path.basename(str(upload.filename).replace("\\", "/")).strip() or "upload"
+    kind = UPLOAD_KINDS.get(os.path.splitext(name)[1].casefold())
+    if kind is None:
+        raise FollowupError(t("web.upload_kind", name=name[:80]))
+    folder = Path(tempfile.mkdtemp(prefix="followup-upload-"))
+    target = folder / name
+    written = 0
+    try:
+        with writing(target, "wb", kind=kind) as out:
+            while chunk := upload.file.read(1 << 20):
+                written += len(chunk)
+                if written > MAX_UPLOAD:
+                    raise FollowupError(t("web.too_large"))
+                out.write(chunk)
+    except BaseException:
+        _remove_upload(target)
+        raise
+    return target
 
 
 def refused(request: Request, api: bool, status: int, key: str) -> Response:
@@ -553,6 +669,9 @@ def build() -> list[Route | Mount]:
         route("/board/move", pages.move_patient, methods=("POST",), role="supervisor"),
         route("/board/complaint/{case_id:int}", pages.complaint_step, methods=("POST",),
               role="supervisor"),
+        route("/import", pages.import_page, role="supervisor"),
+        upload_route("/import", pages.import_preview),
+        route("/import/confirm", pages.import_confirm, methods=("POST",), role="supervisor"),
         route("/api/session", api_session, api=True),
         route("/api/sheet", api_sheet, api=True),
         route("/api/calls", api_calls, methods=("POST",), api=True),

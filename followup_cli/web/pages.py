@@ -402,3 +402,67 @@ def report_page(ctx: Ctx) -> Response:
                       total=sum(dist.values()), agents=agents,
                       agent_heads=[labels[k] for k in AGENT_FIGURES])
 
+
+# --- import by upload: checked and previewed as a dry run, then imported ---------------
+
+def import_summary_lines(summary: Any) -> list[str]:
+    """What `followup import visits` prints about an import, in the same words."""
+    lines = [t("import.summary", path=summary.path.name if summary.path else "-", **{
+        k: getattr(summary, k) for k in ("added", "updated", "unchanged", "patients_added",
+                                         "patients_updated", "tasks", "backfill",
+                                         "cancelled")})]
+    if summary.sheet is not None:
+        lines.append(t("import.sheet", sheet=summary.sheet))
+    if summary.ignored:
+        lines.append(t("import.ignored", columns="、".join(summary.ignored)))
+    if summary.no_callback:
+        lines.append(t("import.no_callback", count=summary.no_callback))
+    if summary.general:
+        projects = "、".join(f"{p} ({n})" for p, n in sorted(summary.general.items()))
+        lines.append(t("import.general", projects=projects))
+    if summary.replanned:
+        lines.append(t("import.replanned", count=summary.replanned))
+    return lines
+
+
+def import_page(ctx: Ctx) -> Response:
+    return ctx.render("import.html")
+
+
+def _import(ctx: Ctx, path: Any, *, dry_run: bool) -> Any:
+    from followup_cli.importing import import_visits
+
+    return import_visits(ctx.conn, path, ctx.web.rules, ctx.web.cal, clock.today(),
+                         user_map=ctx.web.import_map, dry_run=dry_run, now=clock.now())
+
+
+def import_preview(ctx: Ctx) -> Response:
+    """The upload checked as `import visits --dry-run` would: its summary, or the message
+    that refuses it; then a button to import it."""
+    if "error" in ctx.data or "upload" not in ctx.data:
+        return ctx.render("import.html", 400,
+                          message=ctx.data.get("error") or t("web.upload_none"))
+    path = ctx.data["upload"]
+    key = ctx.web.uploads.add(path, ctx.name)
+    try:
+        summary = _import(ctx, path, dry_run=True)
+    except FollowupError as e:
+        ctx.web.uploads.drop(key)
+        return ctx.render("import.html", 400, message=str(e))
+    return ctx.render("import.html", lines=[*import_summary_lines(summary), t("import.dry_run")],
+                      key=key, name=path.name)
+
+
+def import_confirm(ctx: Ctx) -> Response:
+    key = str(ctx.data.get("key", ""))
+    path = ctx.web.uploads.get(key, ctx.name)
+    if path is None:
+        return ctx.render("import.html", 400, message=t("web.upload_gone"))
+    try:
+        summary = _import(ctx, path, dry_run=False)
+    except FollowupError as e:
+        return ctx.render("import.html", 400, message=str(e))
+    finally:
+        ctx.web.uploads.drop(key)
+    return ctx.render("import.html", lines=import_summary_lines(summary), done=True)
+

@@ -904,4 +904,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.check": ("检查", "Check"),
     "web.import_now": ("导入 {name}", "Import {name}"),
     "web.imported": ("已导入", "Imported"),
+    "web.sheet_title": ("{date} 回访清单：{patients} 位患者", "Call sheet for {date}: {patients} patients"),
 }

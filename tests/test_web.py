@@ -626,3 +626,15 @@ def test_an_import_by_upload_is_previewed_then_imported(cli, ledger: Path,  # no
     assert cli("patient", "show", "C9", "--format", "json").json()["patient"]["name"] == "韩梅"
     again = boss.post("/import/confirm", data={"csrf": csrf, "key": key})
     assert again.status_code == 400 and "expired or was imported" in again.text
+
+
+def test_signing_in_again_ends_the_session_the_browser_had(ledger: Path) -> None:
+    c, _ = signed_in(ledger)
+    old = c.cookies.get("followup_session")
+    c.post("/login", data={"username": "李娜", "password": "agent-pass-2"})
+    assert c.get("/api/session").json()["username"] == "李娜"
+    stale = client(ledger)
+    stale.cookies.set("followup_session", old)
+    assert stale.get("/api/session").status_code == 401
+    boss, _ = signed_in(ledger, "boss", "boss-pass-12")
+    assert "2026-11-04" in boss.get("/?sheet=1").text and "我的回访" not in boss.get("/?sheet=1").text

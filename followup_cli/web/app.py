@@ -489,6 +489,11 @@ def login(ctx: Ctx) -> Response:
         log.info("sign-in refused from %s", address)
         return ctx.render("login.html", 401, message=t("web.bad_login"))
     ctx.web.throttle.passed(name)
+    from followup_cli.users import end_session
+
+    old = ctx.request.cookies.get(COOKIE)
+    if old:   # a new sign-in never keeps a session someone else may have set
+        end_session(ctx.conn, old)
     token = start_session(ctx.conn, user["username"], clock.now())
     response = RedirectResponse("/", 303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=ctx.web.secure,

@@ -83,10 +83,14 @@ def home(ctx: Ctx) -> Response:
     day = clock.today()
     sheet = sheet_records(ctx, day, detailed=True)
     mine = calls_today(ctx, ctx.name)
+    patients = len({r["patient_id"] for r in sheet.records})
+    title = (t("web.day_title", date=day.isoformat(), patients=patients)
+             if ctx.user["role"] == "agent"
+             else t("web.sheet_title", date=day.isoformat(), patients=patients))
     return ctx.render(
-        "day.html", day=day.isoformat(), groups=patient_rows(sheet.records, day.isoformat()),
-        cases=[case_row(c) for c in sheet.cases], patients=len({r["patient_id"]
-                                                                 for r in sheet.records}),
+        "day.html", title=title, day=day.isoformat(),
+        groups=patient_rows(sheet.records, day.isoformat()),
+        cases=[case_row(c) for c in sheet.cases],
         done=mine[0]["calls"] if mine else 0, saved=saved_note(ctx))
 
 

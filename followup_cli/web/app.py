@@ -270,7 +270,7 @@ def _no_constant(name: str) -> Any:
 
 async def read_body(request: Request) -> dict[str, Any] | None:
     """The form or JSON object sent, at most MAX_BODY bytes; None if it is not one."""
-    body = b""
+    body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY:
@@ -278,9 +278,9 @@ async def read_body(request: Request) -> dict[str, Any] | None:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         if kind == "application/json":
-            data = json.loads(body or b"{}", parse_constant=_no_constant)
+            data = json.loads(bytes(body) or b"{}", parse_constant=_no_constant)
             return data if isinstance(data, dict) else None
-        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        return dict(parse_qsl(bytes(body).decode("utf-8"), keep_blank_values=True))
     except (ValueError, UnicodeDecodeError):
         return None
 

@@ -638,3 +638,31 @@ def test_signing_in_again_ends_the_session_the_browser_had(ledger: Path) -> None
     assert stale.get("/api/session").status_code == 401
     boss, _ = signed_in(ledger, "boss", "boss-pass-12")
     assert "2026-11-04" in boss.get("/?sheet=1").text and "我的回访" not in boss.get("/?sheet=1").text
+
+
+# --- the templates ----------------------------------------------------------------------
+
+TEMPLATES = Path(__file__).parent.parent / "followup_cli" / "web" / "templates"
+
+
+def test_every_text_key_in_the_templates_exists_in_both_languages() -> None:
+    import re
+
+    from followup_cli.i18n import MESSAGES
+
+    used = {key for page in TEMPLATES.glob("*.html")
+            for key in re.findall(r"""\bt\(\s*["']([^"']+)["']""", page.read_text("utf-8"))}
+    assert used and not used - set(MESSAGES), used - set(MESSAGES)
+    # only literal keys: a key built in a template cannot be checked or converted
+    for page in TEMPLATES.glob("*.html"):
+        assert not re.search(r"\bt\(\s*[^\"'\s]", page.read_text("utf-8")), page.name
+
+
+def test_the_templates_need_nothing_the_content_security_policy_forbids() -> None:
+    import re
+
+    for page in TEMPLATES.glob("*.html"):
+        text = page.read_text("utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), page.name   # inline script
+        assert not re.search(r"<style|\sstyle=|\son[a-z]+=", text), page.name
+        assert not re.search(r"(src|href)=\"(https?:)?//", text), page.name    # no CDN

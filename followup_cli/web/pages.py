@@ -164,6 +164,7 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
             "hours": windows.get(record["window"], windows.get("any", "")),
             "window": window_labels().get(record["window"], ""), "revealed": reveal,
             "next_url": next_patient(ctx, sheet.records, pid), "form": {},
+            "earliest": now.strftime("%Y-%m-%dT%H:%M"),
             "saved": saved_note(ctx)}
 
 

@@ -905,4 +905,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.import_now": ("导入 {name}", "Import {name}"),
     "web.imported": ("已导入", "Imported"),
     "web.sheet_title": ("{date} 回访清单：{patients} 位患者", "Call sheet for {date}: {patients} patients"),
+    "serve.cannot_listen": ("无法在 {address} 上启动：{reason}（端口被占用时换一个 --port）",
+                            "cannot listen on {address}: {reason} (a port in use: choose another --port)"),
 }

@@ -666,3 +666,17 @@ def test_the_templates_need_nothing_the_content_security_policy_forbids() -> Non
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), page.name   # inline script
         assert not re.search(r"<style|\sstyle=|\son[a-z]+=", text), page.name
         assert not re.search(r"(src|href)=\"(https?:)?//", text), page.name    # no CDN
+
+
+def test_serve_on_a_port_in_use_says_so(cli, ledger: Path) -> None:  # noqa: ANN001
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("serve", "--port", str(port))
+    assert result.code == 2 and f"cannot listen on 127.0.0.1:{port}" in result.err
+    assert "listening" not in result.out and "running" not in result.out
+    result = cli("serve", "--host", "999.1.1.1")
+    assert result.code == 2 and "cannot listen on 999.1.1.1:8765" in result.err

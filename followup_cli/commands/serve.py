@@ -55,12 +55,14 @@ def serve_cli(
         warn(t("serve.no_users"))
     if host in ("0.0.0.0", "::"):
         warn(t("serve.open_to_network"))
+    from followup_cli.web.app import listening_socket, serve
+
+    clinic = clinic_of(st)
+    sock = listening_socket(host, port)
     scheme = "https" if cert is not None else "http"
     shown = "[" + host + "]" if ":" in host else host
     print(t("serve.listening", url=f"{scheme}://{shown}:{port}/"), flush=True)
-    from followup_cli.web.app import serve
-
-    serve(clinic_of(st), host=host, port=port, cert=cert, key=key)
+    serve(clinic, sock, cert=cert, key=key)
 
 
 def clinic_of(st: State) -> Clinic:

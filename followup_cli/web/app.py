@@ -706,11 +706,27 @@ LOG_CONFIG: dict[str, Any] = {
 }
 
 
-def serve(clinic: Clinic, *, host: str, port: int, cert: Any = None, key: Any = None) -> None:
+def listening_socket(host: str, port: int) -> Any:
+    """The server's socket, bound now, so an address in use or unknown is said plainly
+    (exit 2) before anything claims to be listening."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as e:   # in use, no permission, not an address of this machine
+        reason = (e.strerror or type(e).__name__).split(" (while attempting")[0]
+        raise FollowupError(t("serve.cannot_listen", address=f"{host}:{port}",
+                              reason=reason)) from None
+
+
+def serve(clinic: Clinic, sock: Any, *, cert: Any = None, key: Any = None) -> None:
+    """Answer on `sock` (listening_socket) until stopped."""
     import uvicorn
 
-    uvicorn.run(create_app(clinic, secure=cert is not None), host=host, port=port,
-                ssl_certfile=str(cert) if cert else None, ssl_keyfile=str(key) if key else None,
-                log_config=LOG_CONFIG, access_log=False, server_header=False,
-                proxy_headers=False, timeout_graceful_shutdown=10)
-
+    config = uvicorn.Config(create_app(clinic, secure=cert is not None),
+                            ssl_certfile=str(cert) if cert else None,
+                            ssl_keyfile=str(key) if key else None, log_config=LOG_CONFIG,
+                            access_log=False, server_header=False, proxy_headers=False,
+                            timeout_graceful_shutdown=10)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -356,9 +356,9 @@ def patient_page(ctx: Ctx) -> Response:
 
 def audit_page(ctx: Ctx) -> Response:
     """Who was shown full numbers, the latest first (supervisors)."""
-    rows = [dict(r) for r in ctx.conn.execute(
-        "SELECT audit_id, at, agent, action, what FROM audit ORDER BY audit_id DESC LIMIT 500")]
-    return ctx.render("audit.html", rows=rows)
+    from followup_cli.audit import entries
+
+    return ctx.render("audit.html", rows=entries(ctx.conn)[::-1][:500])
 
 
 # --- the month report -----------------------------------------------------------------

@@ -53,7 +53,7 @@ COMMANDS = {
     "audit": "audit", "assign": "assign", "backup": "backup", "doctor": "doctor",
     "import": "import_", "rules": "rules", "calendar": "calendar",
     "complaint": "complaint", "alert": "alert", "patient": "patient", "sms": "sms",
-    "config": "config",
+    "config": "config", "user": "user", "serve": "serve",
 }
 
 

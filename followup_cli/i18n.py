@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 DOMAIN = "followup"
 LOCALEDIR = os.path.join(os.path.dirname(__file__), "locale")   # no pathlib: the fast path
@@ -22,6 +25,8 @@ _lang: str | None = None
 
 
 _catalogues: dict[str, gettext.NullTranslations] = {}
+# the language of one web request (`followup serve` answers several users at once)
+_speaking: ContextVar[str | None] = ContextVar("followup_lang", default=None)
 
 
 def set_lang(lang: str | None) -> None:
@@ -30,8 +35,21 @@ def set_lang(lang: str | None) -> None:
     _lang = lang
 
 
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Everything said inside the block is in `lang` (this thread or task only)."""
+    token = _speaking.set(lang)
+    try:
+        yield
+    finally:
+        _speaking.reset(token)
+
+
 def current() -> str:
     global _lang
+    scoped = _speaking.get()
+    if scoped:
+        return scoped
     if _lang:
         return _lang
     _lang = _from_environment()   # t() runs hundreds of times for one sheet

@@ -91,3 +91,22 @@ def bad_phones(conn: sqlite3.Connection, *, reveal: bool = False) -> list[dict[s
         "'open') AS waiting FROM patients p WHERE p.phone_bad = 1 ORDER BY reported_at")
     return [{**dict(r), "phone": r["phone"] if reveal else mask_phone(r["phone"])}
             for r in rows]
+
+
+SEARCH_LIMIT = 50
+
+
+def search(conn: sqlite3.Connection, text: str) -> list[dict[str, Any]]:
+    """Patients whose id is `text`, whose name holds it, or whose phone ends with it (four
+    digits or more), at most SEARCH_LIMIT, phones masked."""
+    text = text.strip()
+    if not text:
+        return []
+    digits = text.isdigit() and len(text) >= 4
+    rows = conn.execute(
+        "SELECT patient_id, name, phone, vip_tier, do_not_call, phone_bad FROM patients "
+        "WHERE patient_id = :text OR instr(name, :text) > 0 "
+        "OR (:digits AND substr(phone, -length(:text)) = :text) "
+        "ORDER BY patient_id = :text DESC, patient_id LIMIT :limit",
+        {"text": text, "digits": digits, "limit": SEARCH_LIMIT})
+    return [{**dict(r), "phone": mask_phone(r["phone"])} for r in rows]

@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from followup_cli.calendar import ClinicCalendar
     from followup_cli.scripts import Scripts
 
+# a sheet's record as `due --format json` and the workspace's /api/sheet give it
+SHEET_FIELDS = ("task_id", "patient_id", "visit_id", "category", "touchpoint", "purpose",
+                "due_date", "window", "overdue_days", "attempts", "provisional", "next_try_at",
+                "name", "phone", "vip_tier", "project", "visit_date", "days_since_visit",
+                "doctor", "consultant", "agent")
+
+
+def sheet_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A task of the sheet as `due --format json` and the web's /api/sheet give it: the
+    contract's fields, and its patient's open clinical alerts."""
+    return {**{k: record[k] for k in SHEET_FIELDS}, "alerts": record.get("alerts", [])}
+
 WINDOW_ORDER = {"any": 0, "afternoon": 1, "evening": 2}
 
 # On the sheet of day :d: an open task from its due day until it expires (is missed);

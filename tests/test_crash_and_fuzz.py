@@ -399,6 +399,8 @@ def leaf_commands() -> list[tuple[list[str], list[tuple[str, bool]], int]]:
             for name, sub in subs.items():
                 walk(sub, [*path, name])
             return
+        if path == ["serve"]:   # runs until stopped: its input is fuzzed over HTTP below
+            return
         opts = [(p.opts[0], bool(getattr(p, "is_flag", False))) for p in cmd.params
                 if p.param_type_name == "option" and p.opts[0] not in ("--help", "--demo")]
         args = sum(1 for p in cmd.params if p.param_type_name == "argument")
@@ -869,3 +871,58 @@ def test_hostile_signs_bookings_and_alert_steps_fail_cleanly(tmp_path: Path, cap
         code = run(["--db", str(db), *argv])
         err = capsys.readouterr().err
         assert code in (0, 2) and "Traceback" not in err and "internal error" not in err, err
+
+
+# --- the web workspace (issue 21): whatever a browser or a script sends ----------------
+
+WEB_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
+                       st.text(max_size=30), st.lists(st.integers(), max_size=2),
+                       st.sampled_from(["reached", "complaint", "callback_requested",
+                                        "2026-11-04T19:30",
+                                        "9999-12-31T23:59", "-1", "1e400", "\u202e", "0" * 30]))
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.dictionaries(st.sampled_from(["task_id", "patient_id", "outcome", "note",
+                                             "satisfaction", "nps", "at", "severity",
+                                             "complaint_category", "csrf", "x"]),
+                            WEB_VALUES, max_size=6))
+def test_any_call_sent_over_http_is_logged_or_refused_cleanly(web_session,
+                                                              body) -> None:  # noqa: ANN001
+    client, csrf, db = web_session
+    before = sqlite3.connect(db).execute("SELECT count(*) FROM attempts").fetchone()[0]
+    r = client.post("/api/calls",
+                    headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"},
+                    content=json.dumps(body))   # NaN and Infinity too
+    assert r.status_code in (201, 400), (body, r.status_code, r.text)
+    assert "Traceback" not in r.text
+    after = sqlite3.connect(db).execute("SELECT count(*) FROM attempts").fetchone()[0]
+    assert after == before + (r.status_code == 201) and r.json().get("error", "x").strip()
+    form = {k: str(v) for k, v in body.items() if k not in ("csrf", "x")}
+    r = client.post("/call/1", data={**form, "csrf": csrf}, follow_redirects=False)
+    assert r.status_code in (303, 400), (form, r.status_code)
+
+
+@pytest.fixture
+def web_session(tmp_path: Path):  # noqa: ANN201
+    pytest.importorskip("starlette")
+    from starlette.testclient import TestClient
+
+    from followup_cli.commands.serve import clinic_of
+    from followup_cli.options import State
+    from followup_cli.users import add_user
+    from followup_cli.web.app import create_app
+
+    db = tmp_path / "web.db"
+    assert run(["--db", str(db), "init", "--demo", "--patients", "30"]) == 0
+    from followup_cli import clock
+    from followup_cli.ledger import open_ledger
+
+    ledger = open_ledger(db)
+    add_user(ledger, "王芳", "agent", "agent-pass-1", clock.now())
+    ledger.close()
+    client = TestClient(create_app(clinic_of(State((db,)))), base_url="http://127.0.0.1")
+    client.post("/login", data={"username": "王芳", "password": "agent-pass-1"})
+    return client, client.get("/api/session").json()["csrf"], db
+

@@ -25,7 +25,8 @@ PLURAL: set[tuple[str | None, str]] = set()   # said through tn: a plural entry 
 def extracted() -> dict[tuple[str | None, str], tuple[str, int]]:
     found = {}
     for filename, lineno, message, _comments, context in extract_from_dir(
-            ROOT, method_map=[("**.py", "python")], keywords=KEYWORDS,
+            ROOT, method_map=[("**.py", "python"), ("web/templates/**.html", "jinja2")],
+            keywords=KEYWORDS,
             comment_tags=(), strip_comment_tags=True):
         msgid = message[0] if isinstance(message, tuple) else message
         if not msgid:   # t(variable): the message was marked where it was written

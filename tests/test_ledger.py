@@ -100,6 +100,8 @@ FIXTURES[10] = [
 ]
 # version 11: nothing new to write (migration m012_sms adds the SMS tables)
 FIXTURES[11] = [*FIXTURES[10], "UPDATE patients SET vip_tier = '金卡'"]
+# version 12: the chained logs as they stand (m013_users adds the web's users and sessions)
+FIXTURES[12] = [*FIXTURES[11]]
 TABLES = ("patients", "visits", "tasks", "attempts", "attempt_tasks", "complaints",
           "complaint_events", "patient_events", "audit", "assignments")
 

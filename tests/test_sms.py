@@ -458,7 +458,7 @@ def test_import_column_unsubscribes(cli, tmp_path: Path, value: str, off: bool) 
         header=HEADER + ",短信退订")
     result = cli("import", "visits", str(export), "--date", "2026-11-03")
     assert result.code == 0, result.err
-    assert ("1 patient(s) unsubscribed from SMS" in result.out) is off
+    assert ("1 patient unsubscribed from SMS" in result.out) is off
     events = query(tmp_path / "ledger.db", "SELECT agent, action, reason FROM patient_events")
     assert events == ([("import", "sms_off", "import v.csv")] if off else [])
     # imported again: recorded once

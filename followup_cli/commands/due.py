@@ -11,11 +11,9 @@ from followup_cli.i18n import N_, t, tn
 from followup_cli.labels import label
 from followup_cli.lazy import pathlib, typer  # loaded on first use: due and log run without
 from followup_cli.options import a_file, check_choice, state, the_day
+from followup_cli.sheet import SHEET_FIELDS, sheet_record
 
-JSON_FIELDS = ("task_id", "patient_id", "visit_id", "category", "touchpoint", "purpose",
-               "due_date", "window", "overdue_days", "attempts", "provisional", "next_try_at",
-               "name", "phone", "vip_tier", "project", "visit_date", "days_since_visit",
-               "doctor", "consultant", "agent")
+JSON_FIELDS = SHEET_FIELDS
 
 # what `due --now` says: (in a window?, anyone left for later?) -> message
 NOW_KEYS = {
@@ -133,7 +131,7 @@ def due_cli(
     if output is not None and fmt in ("json", "csv"):
         from followup_cli.output.formats import save
 
-        save(fmt, output, [_json_record(r) for r in records] if fmt == "json" else
+        save(fmt, output, [sheet_record(r) for r in records] if fmt == "json" else
              [{k: r[k] for k in JSON_FIELDS} for r in records], JSON_FIELDS)
         warn(t("written to {path} (readable by you only)", path=output))
     elif fmt in ("json", "csv"):
@@ -174,15 +172,10 @@ def due_cli(
                     sheet.to_fix))
 
 
-def _json_record(record: dict[str, Any]) -> dict[str, Any]:
-    """A task as JSON: the contract's fields, and its patient's open clinical alerts."""
-    return {**{k: record[k] for k in JSON_FIELDS}, "alerts": record.get("alerts", [])}
-
-
 def _emit(fmt: str, records: list[dict[str, Any]]) -> None:
     from followup_cli.output.formats import emit_csv, emit_json
 
     if fmt == "json":
-        emit_json([_json_record(r) for r in records])
+        emit_json([sheet_record(r) for r in records])
     else:
         emit_csv(records, JSON_FIELDS)

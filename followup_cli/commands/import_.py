@@ -67,34 +67,10 @@ def import_visits_cli(
     if fmt == "json":
         emit_json(summary.as_dict())
     else:
-        typer.echo(t("{path}: visits added {added}, updated {updated}, unchanged {unchanged}; "
-                     "patients added {patients_added}, updated {patients_updated}; callback tasks "
-                     "planned {tasks} (backfill {backfill}), consult tasks cancelled by "
-                     "conversion {cancelled}", path=file.name, **{
-            k: getattr(summary, k) for k in ("added", "updated", "unchanged", "patients_added",
-                                             "patients_updated", "tasks", "backfill",
-                                             "cancelled")}))
-        if summary.sheet is not None:
-            typer.echo(t("sheet read: {sheet}", sheet=summary.sheet))
-        if summary.ignored:
-            typer.echo(t("columns not read: {columns}", columns="、".join(summary.ignored)))
-        if summary.no_callback:
-            typer.echo(tn("{count} visit marked no-callback, nothing planned",
-                          "{count} visits marked no-callback, nothing planned",
-                          summary.no_callback))
-        if summary.sms_off:
-            typer.echo(t("{count} patient(s) unsubscribed from SMS (the export's 短信退订/拒收短信 "
-                         "column)", count=summary.sms_off))
-        if summary.general:
-            projects = "、".join(f"{p} ({n})" for p, n in sorted(summary.general.items()))
-            typer.echo(t("these projects match no rule and get the general plan: "
-                         "{projects}", projects=projects))
-        if summary.dry_run:
-            typer.echo(t("(dry run: nothing was written)"))
-    if summary.replanned:
-        typer.echo(tn("{count} provisional call moved to its day under the holidays now known",
-                      "{count} provisional calls moved to their day under the holidays now known",
-                      summary.replanned))
+        from followup_cli.importing.visits import summary_lines
+
+        for line in summary_lines(summary, file.name):
+            typer.echo(line)
     from followup_cli.output.formats import warn_provisional
 
     warn_provisional(cal, summary.provisional)

@@ -96,6 +96,41 @@ def import_visits(
     return summary
 
 
+def summary_lines(summary: ImportSummary, name: str) -> list[str]:
+    """What an import did, in the words `followup import visits` and the web's import page
+    both say (a dry run says so last)."""
+    lines = [t("{path}: visits added {added}, updated {updated}, unchanged {unchanged}; "
+               "patients added {patients_added}, updated {patients_updated}; callback tasks "
+               "planned {tasks} (backfill {backfill}), consult tasks cancelled by conversion "
+               "{cancelled}", path=name, **{
+                   k: getattr(summary, k) for k in (
+                       "added", "updated", "unchanged", "patients_added", "patients_updated",
+                       "tasks", "backfill", "cancelled")})]
+    if summary.sheet is not None:
+        lines.append(t("sheet read: {sheet}", sheet=summary.sheet))
+    if summary.ignored:
+        lines.append(t("columns not read: {columns}", columns="、".join(summary.ignored)))
+    if summary.no_callback:
+        lines.append(tn("{count} visit marked no-callback, nothing planned",
+                        "{count} visits marked no-callback, nothing planned",
+                        summary.no_callback))
+    if summary.sms_off:
+        lines.append(tn("{count} patient unsubscribed from SMS (the export's 短信退订/拒收短信 "
+                        "column)", "{count} patients unsubscribed from SMS (the export's "
+                        "短信退订/拒收短信 column)", summary.sms_off))
+    if summary.general:
+        projects = "、".join(f"{p} ({n})" for p, n in sorted(summary.general.items()))
+        lines.append(t("these projects match no rule and get the general plan: {projects}",
+                       projects=projects))
+    if summary.replanned:
+        lines.append(tn("{count} provisional call moved to its day under the holidays now known",
+                        "{count} provisional calls moved to their day under the holidays now "
+                        "known", summary.replanned))
+    if summary.dry_run:
+        lines.append(t("(dry run: nothing was written)"))
+    return lines
+
+
 @contextmanager
 def without_cycle_collector() -> Iterator[None]:
     """An import makes millions of short-lived tuples and no reference cycles; Python's

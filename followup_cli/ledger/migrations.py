@@ -591,6 +591,34 @@ def _m012() -> None:
     """
 
 
+@step("m013_users")
+def _m013() -> None:
+    """
+    -- Why: the team works the ledger from the browser (`followup serve`). Each person
+    -- signs in as themselves: the user is the agent recorded on their calls and reveals.
+    -- Passwords are argon2 hashes; sessions are kept here (revocable, ended by sign-out,
+    -- disabling the user or idle expiry), keyed by a hash of the cookie, so a copy of
+    -- the ledger holds no cookie that works.
+    CREATE TABLE users (
+        username TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('agent', 'supervisor')),
+        password_hash TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        lang TEXT CHECK (lang IN ('zh', 'en')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES users(username),
+        csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        seen_at TEXT NOT NULL
+    );
+    CREATE INDEX sessions_user ON sessions(username);
+    """
+
+
 LATEST = len(STEPS)
 
 

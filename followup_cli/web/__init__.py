@@ -1,0 +1,1 @@
+"""`followup serve`: the team's workspace in the browser, over the ledger and its library."""

@@ -1,0 +1,746 @@
+"""`followup serve`: the ledger's library behind a few server-rendered pages and a JSON API.
+
+Every request opens the ledger, finds its session (a cookie whose hash the ledger keeps),
+speaks its user's language, and calls the same library functions the CLI calls; every
+write is one transaction of that library. Pages work without JavaScript; static/app.js
+adds keyboard shortcuts, a note counter and the board's live figures.
+
+Defences: sessions server-side and revocable (HttpOnly, SameSite=Strict cookie), a CSRF
+token on every write, cross-site POSTs refused by their Origin / Sec-Fetch-Site, failed
+sign-ins throttled, security headers on every response, and nothing a request carried
+(names, phones, notes) in the log or an error page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import parse_qsl
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from followup_cli import clock
+from followup_cli.errors import FollowupError
+from followup_cli.i18n import LANGS, N_, current, speaking, t, tc, tn
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from followup_cli.calendar import ClinicCalendar
+    from followup_cli.rules import RulePack
+    from followup_cli.scripts import Scripts
+
+HERE = Path(__file__).parent
+COOKIE = "followup_session"
+MAX_BODY = 64 * 1024      # a form or a call as JSON; anything larger is refused unread
+log = logging.getLogger("followup.web")
+access = logging.getLogger("followup.web.access")
+
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'; "
+     b"form-action 'self'; base-uri 'none'; object-src 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),   # pages hold patient data: the browser keeps none
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class Guard:
+    """Outermost: security headers on every response, and an exception becomes a bare 500
+    whose log line names only its type and path (its text may hold a patient's data)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+        status = 500
+        clock_started = time.perf_counter()
+
+        async def with_headers(message: Message) -> None:
+            nonlocal started, status
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS:
+                    headers[name.decode()] = value.decode()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception as e:
+            if os.environ.get("FOLLOWUP_DEBUG"):   # as the CLI: a developer sees the traceback
+                raise
+            log.error("internal error (%s) on %s %s", type(e).__name__, scope.get("method"),
+                      scope.get("path"))
+            if not started:
+                await PlainTextResponse(t("internal error: nothing was done, the ledger is not "
+                                          "half-written"), 500)(scope, receive, with_headers)
+        finally:
+            # the access log: method, path and status, never the query string (a search
+            # may hold a patient's name or phone)
+            client = scope.get("client")
+            access.info("%s %s %s %d %.0f ms", client[0] if client else "-", scope.get("method"),
+                        scope.get("path"), status, (time.perf_counter() - clock_started) * 1000)
+
+
+class Throttle:
+    """Failed sign-ins: after LIMIT failures within WINDOW seconds for one name (or
+    IP_LIMIT from one address), sign-in is refused until the oldest ages out."""
+
+    LIMIT, IP_LIMIT, WINDOW = 5, 30, 900.0
+
+    def __init__(self) -> None:
+        self.failures: dict[tuple[str, str], deque[float]] = {}
+        self.lock = threading.Lock()
+
+    def _keys(self, name: str, address: str) -> list[tuple[tuple[str, str], int]]:
+        return [(("name", name.strip().casefold()), self.LIMIT), (("ip", address), self.IP_LIMIT)]
+
+    def wait(self, name: str, address: str) -> int:
+        """Seconds to wait before trying again (0: go ahead)."""
+        now = time.monotonic()
+        longest = 0.0
+        with self.lock:
+            for key, limit in self._keys(name, address):
+                times = self.failures.get(key)
+                while times and now - times[0] > self.WINDOW:
+                    times.popleft()
+                if times and len(times) >= limit:
+                    longest = max(longest, self.WINDOW - (now - times[0]))
+        return int(longest) + 1 if longest else 0
+
+    def failed(self, name: str, address: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            if len(self.failures) > 10_000:   # bounded: forget what has aged out
+                self.failures = {k: v for k, v in self.failures.items()
+                                 if v and now - v[-1] <= self.WINDOW}
+            for key, _ in self._keys(name, address):
+                self.failures.setdefault(key, deque()).append(now)
+
+    def passed(self, name: str) -> None:
+        with self.lock:
+            self.failures.pop(("name", name.strip().casefold()), None)
+
+
+class Clinic(NamedTuple):
+    """The ledger and the clinic's files, read once when the server starts (by the
+    command, which knows where they are: the web side never reads the CLI's options)."""
+
+    path: str
+    rules: RulePack
+    cal: ClinicCalendar
+    scripts: Scripts
+    clinic: str | None
+    min_note: int
+    import_map: dict[str, str] = {}
+
+
+class Web:
+    """What every request shares: the clinic, the throttle, the templates."""
+
+    def __init__(self, clinic: Clinic, *, secure: bool = False) -> None:
+        self.path = clinic.path
+        self.secure = secure
+        self.rules = clinic.rules
+        self.cal = clinic.cal
+        self.scripts = clinic.scripts
+        self.clinic = clinic.clinic
+        self.min_note = clinic.min_note
+        self.import_map = clinic.import_map
+        self.throttle = Throttle()
+        self.uploads = Uploads()
+        self.local = threading.local()
+        self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
+                               autoescape=select_autoescape(default=True),
+                               trim_blocks=True, lstrip_blocks=True)
+        self.env.globals.update(t=t, tc=tc, tn=tn)   # the CLI's catalogue, the same calls
+
+    @contextmanager
+    def ledger(self) -> Iterator[sqlite3.Connection]:
+        """The ledger for one request. Each worker thread keeps its connection (opening
+        one costs more than logging a call); a ledger replaced on disk is opened anew, a
+        ledger gone is an error (never recreated empty)."""
+        import os
+
+        from followup_cli.ledger import open_ledger
+
+        try:
+            identity = os.stat(self.path).st_ino
+        except FileNotFoundError:
+            raise FollowupError(t("the ledger {path} has no visits yet: run followup import visits "
+                                  "FILE, or followup init --demo to try the demo clinic",
+                                  path=self.path)) from None
+        kept = getattr(self.local, "conn", None)
+        if kept is None or self.local.identity != identity:
+            if kept is not None:
+                kept.close()
+            self.local.conn, self.local.identity = open_ledger(self.path), identity
+        conn: sqlite3.Connection = self.local.conn
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction:   # never left holding the write lock
+                conn.execute("ROLLBACK")
+
+
+class Ctx(NamedTuple):
+    """One request being answered: its ledger connection, user (None: not signed in),
+    the form or JSON it sent, and the language it is answered in."""
+
+    request: Request
+    web: Web
+    conn: sqlite3.Connection
+    user: dict[str, Any] | None
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.user["username"]) if self.user else ""
+
+    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        page = self.web.env.get_template(template).render(
+            user=self.user, csrf=self.user["csrf"] if self.user else "", lang=current(),
+            langs=LANGS, **values)
+        return HTMLResponse(page, status)
+
+
+Handler = Callable[[Ctx], Response]
+
+
+def choose_lang(request: Request, user: dict[str, Any] | None) -> str:
+    """The user's choice, else ?lang= on the sign-in page, else Accept-Language, else zh."""
+    if user and user.get("lang") in LANGS:
+        return str(user["lang"])
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        return str(asked)
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        for lang in LANGS:
+            if tag.startswith(lang):
+                return lang
+    return "zh"
+
+
+def same_origin(request: Request) -> bool:
+    """A POST sent by a page of another site is refused: the browser says where it came
+    from. Sec-Fetch-Site first (every current browser sends it; under our no-referrer
+    policy Chrome sends `Origin: null` even from our own pages), else the Origin. A script
+    with neither still needs the CSRF token."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    host = request.headers.get("host", "")
+    return origin in (f"http://{host}", f"https://{host}")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)   # NaN and Infinity are not JSON
+
+
+async def read_body(request: Request) -> dict[str, Any] | None:
+    """The form or JSON object sent, at most MAX_BODY bytes; None if it is not one."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if kind == "application/json":
+            data = json.loads(bytes(body) or b"{}", parse_constant=_no_constant)
+            return data if isinstance(data, dict) else None
+        return dict(parse_qsl(bytes(body).decode("utf-8"), keep_blank_values=True))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def route(path: str, handler: Handler, *, methods: tuple[str, ...] = ("GET",),
+          role: str | None = "any", api: bool = False) -> Route:
+    """`handler` behind the checks: role None is public; "any" needs a session;
+    "supervisor" a supervisor's. Every POST but the sign-in carries the CSRF token."""
+
+    async def endpoint(request: Request) -> Response:
+        data: dict[str, Any] = {}
+        if request.method == "POST":
+            if not same_origin(request):
+                return refused(request, api, 403, N_("refused: the request came from another site"))
+            body = await read_body(request)
+            if body is None:
+                return refused(request, api, 400,
+                               N_("the request's content cannot be read (too large or malformed)"))
+            data = body
+        return await run_in_threadpool(answer, request, handler, data, role, api)
+
+    return Route(path, endpoint, methods=list(methods))
+
+
+MAX_UPLOAD = 64 * 1024 * 1024   # a clinic's month of visits is a few MB
+UPLOAD_KINDS = {".csv": "csv", ".xlsx": "xlsx"}
+UPLOAD_KEPT = 1800.0   # seconds an upload waits for its import to be confirmed
+
+
+class Uploads:
+    """Exports uploaded for an import, each in a folder of its own readable by the server's
+    user only, kept until imported or UPLOAD_KEPT seconds; known by a random key."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, tuple[Path, str, float]] = {}
+        self.lock = threading.Lock()
+
+    def add(self, path: Path, owner: str) -> str:
+        key = secrets.token_urlsafe(16)
+        with self.lock:
+            self._expire()
+            self.kept[key] = (path, owner, time.monotonic())
+        return key
+
+    def get(self, key: str, owner: str) -> Path | None:
+        with self.lock:
+            self._expire()
+            found = self.kept.get(key)
+        return found[0] if found is not None and found[1] == owner else None
+
+    def drop(self, key: str) -> None:
+        with self.lock:
+            found = self.kept.pop(key, None)
+        if found is not None:
+            _remove_upload(found[0])
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, (_, _, at) in self.kept.items() if now - at > UPLOAD_KEPT]:
+            _remove_upload(self.kept.pop(key)[0])
+
+
+def _remove_upload(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def upload_route(path: str, handler: Handler) -> Route:
+    """A supervisor's file upload (multipart): the session is checked before the body is
+    read; the file is kept in a private folder under its own name (the messages name it)."""
+
+    async def endpoint(request: Request) -> Response:
+        if not same_origin(request):
+            return refused(request, False, 403, N_("refused: the request came from another site"))
+        if int(request.headers.get("content-length") or 0) > MAX_UPLOAD:
+            return refused(request, False, 413, N_("the file is too large (64 MB at most)"))
+        user = await run_in_threadpool(_session_user, request)
+        if user is None or user["role"] != "supervisor":
+            return refused(request, False, 403, N_("only a supervisor can do this"))
+        from starlette.datastructures import UploadFile
+        from starlette.formparsers import MultiPartException
+
+        data: dict[str, Any] = {}
+        try:
+            async with request.form(max_files=1, max_fields=5) as form:
+                data["csrf"] = str(form.get("csrf") or "")
+                upload = form.get("file")
+                if isinstance(upload, UploadFile) and upload.filename:
+                    data["upload"] = await run_in_threadpool(_keep_upload, upload)
+        except MultiPartException:
+            return refused(request, False, 400,
+                           N_("the request's content cannot be read (too large or malformed)"))
+        except FollowupError as e:
+            data["error"] = str(e)
+        return await run_in_threadpool(answer, request, handler, data, "supervisor", False)
+
+    return Route(path, endpoint, methods=["POST"])
+
+
+def _session_user(request: Request) -> dict[str, Any] | None:
+    from followup_cli.users import session_of
+
+    web: Web = request.app.state.web
+    token = request.cookies.get(COOKIE, "")
+    if not token:
+        return None
+    with web.ledger() as conn:
+        return session_of(conn, token, clock.now())
+
+
+def _keep_upload(upload: Any) -> Path:
+    """The uploaded file written whole into a new private folder, under its base name."""
+    import os
+    import tempfile
+
+    from followup_cli.output.files import writing
+
+    name = os.path.basename(str(upload.filename).replace("\\", "/")).strip() or "upload"
+    kind = UPLOAD_KINDS.get(os.path.splitext(name)[1].casefold())
+    if kind is None:
+        raise FollowupError(t("{name}: only .csv or .xlsx files can be imported", name=name[:80]))
+    folder = Path(tempfile.mkdtemp(prefix="followup-upload-"))
+    target = folder / name
+    written = 0
+    try:
+        with writing(target, "wb", kind=kind) as out:
+            while chunk := upload.file.read(1 << 20):
+                written += len(chunk)
+                if written > MAX_UPLOAD:
+                    raise FollowupError(t("the file is too large (64 MB at most)"))
+                out.write(chunk)
+    except BaseException:
+        _remove_upload(target)
+        raise
+    return target
+
+
+def refused(request: Request, api: bool, status: int, key: str) -> Response:
+    with speaking(choose_lang(request, None)):
+        text = t(key)
+    return JSONResponse({"error": text}, status) if api else PlainTextResponse(text, status)
+
+
+def answer(request: Request, handler: Handler, data: dict[str, Any], role: str | None,
+           api: bool) -> Response:
+    try:
+        return _answer(request, handler, data, role, api)
+    except FollowupError as e:   # the ledger itself: gone, damaged, full, busy too long
+        with speaking(choose_lang(request, None)):
+            text = str(e)
+        log.error("ledger unavailable on %s %s", request.method, request.url.path)
+        return JSONResponse({"error": text}, 503) if api else PlainTextResponse(text, 503)
+
+
+def _answer(request: Request, handler: Handler, data: dict[str, Any], role: str | None,
+            api: bool) -> Response:
+    web: Web = request.app.state.web
+    with web.ledger() as conn:
+        token = request.cookies.get(COOKIE, "")
+        from followup_cli.users import session_of
+
+        user = session_of(conn, token, clock.now()) if token else None
+        with speaking(choose_lang(request, user)):
+            ctx = Ctx(request, web, conn, user, data)
+            if role is not None:
+                if user is None:
+                    if api:
+                        return JSONResponse({"error": t("sign in first")}, 401)
+                    return RedirectResponse("/login", 303)
+                if role == "supervisor" and user["role"] != "supervisor":
+                    return error(ctx, 403, t("only a supervisor can do this"))
+                if request.method == "POST":
+                    sent = request.headers.get("x-csrf-token") or str(data.get("csrf", ""))
+                    if not secrets.compare_digest(sent.encode(), str(user["csrf"]).encode()):
+                        return error(ctx, 403,
+                                     t("the page is stale or not ours (no valid CSRF token): "
+                                       "reload it and try again"))
+            try:
+                return handler(ctx)
+            except FollowupError as e:   # the library's messages name no personal data
+                return error(ctx, 400, str(e))
+
+
+def error(ctx: Ctx, status: int, message: str) -> Response:
+    if ctx.request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status)
+    return ctx.render("error.html", status, message=message)
+
+
+# --- sign-in, sign-out, language ------------------------------------------------------
+
+def login_page(ctx: Ctx) -> Response:
+    if ctx.user is not None:
+        return RedirectResponse("/", 303)
+    return ctx.render("login.html")
+
+
+def login(ctx: Ctx) -> Response:
+    from followup_cli.users import authenticate, start_session
+
+    name, password = str(ctx.data.get("username", "")), str(ctx.data.get("password", ""))
+    address = ctx.request.client.host if ctx.request.client else "-"
+    wait = ctx.web.throttle.wait(name, address)
+    if wait:
+        return ctx.render("login.html", 429,
+                          message=t("too many failed sign-ins: try again in {minutes} minute(s)",
+                                    minutes=-(-wait // 60)))
+    user = authenticate(ctx.conn, name, password)
+    if user is None:
+        ctx.web.throttle.failed(name, address)
+        log.info("sign-in refused from %s", address)
+        return ctx.render("login.html", 401, message=t("wrong user name or password"))
+    ctx.web.throttle.passed(name)
+    from followup_cli.users import end_session
+
+    old = ctx.request.cookies.get(COOKIE)
+    if old:   # a new sign-in never keeps a session someone else may have set
+        end_session(ctx.conn, old)
+    token = start_session(ctx.conn, user["username"], clock.now())
+    response = RedirectResponse("/", 303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=ctx.web.secure,
+                        path="/")
+    return response
+
+
+def logout(ctx: Ctx) -> Response:
+    from followup_cli.users import end_session
+
+    end_session(ctx.conn, ctx.request.cookies.get(COOKIE, ""))
+    response = RedirectResponse("/login", 303)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict",
+                           secure=ctx.web.secure)
+    return response
+
+
+def choose_language(ctx: Ctx) -> Response:
+    from followup_cli.users import set_lang
+
+    set_lang(ctx.conn, ctx.name, str(ctx.data.get("lang", "")))
+    return RedirectResponse("/", 303)
+
+
+def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+def no_icon(request: Request) -> Response:
+    return Response(status_code=204)   # browsers ask for one; there is none to fetch
+
+
+# --- the JSON API ---------------------------------------------------------------------
+
+def api_session(ctx: Ctx) -> Response:
+    assert ctx.user is not None
+    return JSONResponse({"username": ctx.name, "role": ctx.user["role"],
+                         "csrf": ctx.user["csrf"], "lang": current()})
+
+
+def the_date(value: str | None, option: str = "date") -> date:
+    return clock.parse_day(value, option) if value else clock.today()
+
+
+def sheet_records(ctx: Ctx, day: date, *, detailed: bool = False) -> Any:
+    """The call sheet of `day` as `due` makes it: an agent's share (and what nobody was
+    given); a supervisor's whole sheet, or one agent's with ?agent=."""
+    from followup_cli.sheet import call_sheet
+
+    assert ctx.user is not None
+    agent = ctx.name if ctx.user["role"] == "agent" else (
+        ctx.request.query_params.get("agent") or None)
+    web = ctx.web
+    return call_sheet(ctx.conn, web.rules, web.cal, day, clock.now(), agent=agent,
+                      scripts=web.scripts if detailed else None, clinic=web.clinic,
+                      caller=ctx.name)
+
+
+def api_sheet(ctx: Ctx) -> Response:
+    from followup_cli.sheet import sheet_record
+
+    sheet = sheet_records(ctx, the_date(ctx.request.query_params.get("date")))
+    return JSONResponse([sheet_record(r) for r in sheet.records])
+
+
+CALL_FIELDS = {"task_id": int, "patient_id": str, "outcome": str, "note": str,
+               "satisfaction": int, "nps": int, "at": str, "complaint_category": str,
+               "severity": str}
+
+
+def call_options(data: dict[str, Any]) -> dict[str, Any]:
+    """The `log` options of a JSON call or a form: each of the type `log` reads, or a
+    message naming the field (never echoing a note)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "csrf":
+            continue
+        kind = CALL_FIELDS.get(key)
+        if kind is None:
+            raise FollowupError(t("unknown field {field}", field=key[:40]))
+        if value is None or value == "":
+            continue
+        if kind is int:
+            number = whole_number(value)
+            if number is None:
+                raise FollowupError(t("{field} must be a whole number", field=key))
+            out[key] = number
+        elif not isinstance(value, str):
+            raise FollowupError(t("{field} must be text", field=key))
+        else:
+            out[key] = value
+    return out
+
+
+def whole_number(value: Any) -> int | None:
+    """An int as JSON or a form sends it ("7" or 7), within SQLite's range; else None."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 25:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if -2**63 <= value < 2**63 else None
+
+
+def log_from(ctx: Ctx, options: dict[str, Any]) -> Any:
+    """Log a call as `followup log` does, the signed-in user its agent."""
+    from followup_cli.calls import log_call
+    from followup_cli.complaints import parse_category, parse_severity
+
+    if not options.get("outcome"):
+        raise FollowupError(t("--outcome (-o) is required: reached, no_answer, busy, switched_off, "
+                              "wrong_number, callback_requested, declined, do_not_call, complaint"))
+    now = clock.now()
+    at = options.get("at")
+    return log_call(
+        ctx.conn, ctx.web.cal, outcome=options["outcome"], when=now, agent=ctx.name,
+        task_id=options.get("task_id"), patient_id=options.get("patient_id"),
+        note=options.get("note", ""), satisfaction=options.get("satisfaction"),
+        nps=options.get("nps"),
+        at=clock.parse_datetime(at, "at") if at else None,
+        logged_at=now, min_note=ctx.web.min_note,
+        complaint_category=parse_category(options.get("complaint_category", "other")),
+        severity=parse_severity(options.get("severity", "medium")))
+
+
+def api_calls(ctx: Ctx) -> Response:
+    result = log_from(ctx, call_options(ctx.data))
+    return JSONResponse({"attempt_id": result.attempt_id, "patient_id": result.patient_id,
+                         "outcome": result.outcome, "task_ids": result.task_ids,
+                         "effect": result.effect, **result.effect_values,
+                         **({"complaint_id": result.complaint_id} if result.complaint_id
+                            else {}),
+                         "warnings": list(result.warnings)}, 201)
+
+
+def api_report(ctx: Ctx) -> Response:
+    from followup_cli.report import month_report
+
+    month = ctx.request.query_params.get("month") or clock.today().strftime("%Y-%m")
+    return JSONResponse(month_report(ctx.conn, month, clock.today(), min_note=ctx.web.min_note,
+                                     now=clock.now()))
+
+
+def api_assign(ctx: Ctx) -> Response:
+    """A supervisor moves a patient of a day's sheet to an agent (`assign --move`)."""
+    from followup_cli.assign import move
+
+    patient, agent = ctx.data.get("patient_id"), ctx.data.get("agent")
+    if not isinstance(patient, str) or not isinstance(agent, str):
+        raise FollowupError(t("patient_id and agent are needed"))
+    move(ctx.conn, the_date(ctx.data.get("date")), patient, agent, by=ctx.name,
+         now=clock.now())
+    return JSONResponse({"patient_id": patient, "agent": agent})
+
+
+# --- pages ----------------------------------------------------------------------------
+
+def build() -> list[Route | Mount]:
+    from followup_cli.web import pages
+
+    return [
+        Route("/healthz", healthz),
+        Route("/favicon.ico", no_icon),
+        route("/login", login_page, role=None),
+        route("/login", login, methods=("POST",), role=None),
+        route("/logout", logout, methods=("POST",)),
+        route("/lang", choose_language, methods=("POST",)),
+        route("/", pages.home),
+        route("/call/{task_id:int}", pages.card),
+        route("/call/{task_id:int}", pages.save_call, methods=("POST",)),
+        route("/call/{task_id:int}/reveal", pages.reveal, methods=("POST",)),
+        route("/call/{task_id:int}/correct/{attempt_id:int}", pages.correct_call,
+              methods=("POST",)),
+        route("/patients", pages.patients),
+        route("/patient/{patient_id}", pages.patient_page),
+        route("/audit", pages.audit_page, role="supervisor"),
+        route("/report", pages.report_page, role="supervisor"),
+        route("/board", pages.board, role="supervisor"),
+        route("/board/share", pages.share, methods=("POST",), role="supervisor"),
+        route("/board/move", pages.move_patient, methods=("POST",), role="supervisor"),
+        route("/board/complaint/{case_id:int}", pages.complaint_step, methods=("POST",),
+              role="supervisor"),
+        route("/import", pages.import_page, role="supervisor"),
+        upload_route("/import", pages.import_preview),
+        route("/import/confirm", pages.import_confirm, methods=("POST",), role="supervisor"),
+        route("/api/session", api_session, api=True),
+        route("/api/sheet", api_sheet, api=True),
+        route("/api/calls", api_calls, methods=("POST",), api=True),
+        route("/api/report", api_report, api=True),
+        route("/api/board", pages.api_board, role="supervisor", api=True),
+        route("/api/assign", api_assign, methods=("POST",), role="supervisor", api=True),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+
+
+def create_app(clinic: Clinic, *, secure: bool = False) -> Guard:
+    app = Starlette(routes=build())
+    app.state.web = Web(clinic, secure=secure)
+    return Guard(app)
+
+
+# uvicorn's own access log is off (it prints query strings); Guard writes one that names
+# the method, path and status: a path holds a task number or a patient id at most
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1, "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(message)s"}},
+    "handlers": {"err": {"class": "logging.StreamHandler", "formatter": "plain",
+                         "stream": "ext://sys.stderr"}},
+    "loggers": {"uvicorn": {"handlers": ["err"], "level": "INFO"},
+                "uvicorn.access": {"handlers": ["err"], "level": "INFO", "propagate": False},
+                "followup.web": {"handlers": ["err"], "level": "INFO"}},
+}
+
+
+def listening_socket(host: str, port: int) -> Any:
+    """The server's socket, bound now, so an address in use or unknown is said plainly
+    (exit 2) before anything claims to be listening."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as e:   # in use, no permission, not an address of this machine
+        reason = (e.strerror or type(e).__name__).split(" (while attempting")[0]
+        raise FollowupError(t("cannot listen on {address}: {reason} (a port in use: choose another "
+                              "--port)", address=f"{host}:{port}",
+                              reason=reason)) from None
+
+
+def serve(clinic: Clinic, sock: Any, *, cert: Any = None, key: Any = None) -> None:
+    """Answer on `sock` (listening_socket) until stopped."""
+    import uvicorn
+
+    config = uvicorn.Config(create_app(clinic, secure=cert is not None),
+                            ssl_certfile=str(cert) if cert else None,
+                            ssl_keyfile=str(key) if key else None, log_config=LOG_CONFIG,
+                            access_log=False, server_header=False, proxy_headers=False,
+                            timeout_graceful_shutdown=10)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -1,0 +1,458 @@
+"""The workspace's pages: an agent's day, a call card, the supervisor's board. Each builds
+plain values from the library (the same functions `due`, `log` and `patient` call), its
+labels already in the request's language; the templates only lay them out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from followup_cli import clock
+from followup_cli.calls import OUTCOMES, REACHED, outcome_label
+from followup_cli.errors import FollowupError
+from followup_cli.i18n import t, tc
+from followup_cli.web.app import Ctx, call_options, log_from, sheet_records
+
+
+def window_labels() -> dict[str, str]:
+    from followup_cli.labels import LABELS, label
+
+    return {key: label("window", key) for key in LABELS["window"]}
+
+
+def categories() -> dict[str, str]:
+    from followup_cli.labels import LABELS, label
+
+    return {key: label("complaint.category", key) for key in LABELS["complaint.category"]}
+
+
+def severities() -> dict[str, str]:
+    return {"low": t("low"), "medium": t("medium"),
+            "high": t("high")}
+
+
+def outcomes() -> list[dict[str, Any]]:
+    """The outcome buttons, each with its keyboard shortcut (1–9)."""
+    return [{"value": o, "label": outcome_label(o), "key": str(i)}
+            for i, o in enumerate(OUTCOMES, start=1)]
+
+
+def patient_rows(records: list[dict[str, Any]], day: str) -> list[dict[str, Any]]:
+    """The sheet, one row per patient, in calling order, grouped under their window."""
+    from followup_cli.sheet import call_time, in_calling_order, patient_window
+
+    labels = window_labels()
+    groups: list[dict[str, Any]] = []
+    for tasks in in_calling_order(records):
+        window = patient_window(tasks)
+        if not groups or groups[-1]["window"] != window:
+            groups.append({"window": window, "label": labels[window], "patients": []})
+        first = tasks[0]
+        groups[-1]["patients"].append({
+            "patient_id": first["patient_id"], "name": first["name"], "phone": first["phone"],
+            "task_id": first["task_id"], "vip": first["vip_tier"] or "",
+            "overdue": max(task["overdue_days"] for task in tasks),
+            "why": [task["purpose"] for task in tasks],
+            "when": next((w for task in tasks if (w := call_time(task, day))), ""),
+        })
+    return groups
+
+
+def calls_today(ctx: Ctx, agent: str | None = None) -> list[dict[str, Any]]:
+    today = clock.today().isoformat()
+    sql = ("SELECT agent, count(*) AS calls, "
+           f"sum(outcome IN ({','.join('?' * len(REACHED))})) AS reached "
+           "FROM calls WHERE called_at >= ? AND called_at < ?")
+    params: list[Any] = [*sorted(REACHED), today, today + "T99"]
+    if agent is not None:
+        sql += " AND agent = ?"
+        params.append(agent)
+    return [dict(r) for r in ctx.conn.execute(sql + " GROUP BY agent ORDER BY agent", params)]
+
+
+def home(ctx: Ctx) -> Response:
+    """An agent's day: open complaint cases on top, then their share of today's sheet
+    (and what nobody was given) by window, overdue first, with the callback times."""
+    assert ctx.user is not None
+    if ctx.user["role"] == "supervisor" and "sheet" not in ctx.request.query_params:
+        return RedirectResponse("/board", 303)
+    day = clock.today()
+    sheet = sheet_records(ctx, day, detailed=True)
+    mine = calls_today(ctx, ctx.name)
+    patients = len({r["patient_id"] for r in sheet.records})
+    title = (t("My calls on {date}: {patients} patients", date=day.isoformat(), patients=patients)
+             if ctx.user["role"] == "agent"
+             else t("Call sheet for {date}: {patients} patients", date=day.isoformat(),
+                    patients=patients))
+    return ctx.render(
+        "day.html", title=title, day=day.isoformat(),
+        groups=patient_rows(sheet.records, day.isoformat()),
+        cases=[case_row(c) for c in sheet.cases],
+        done=mine[0]["calls"] if mine else 0, saved=saved_note(ctx))
+
+
+def case_row(case: dict[str, Any]) -> dict[str, Any]:
+    from followup_cli.complaints import TRANSITIONS, time_left
+
+    statuses = {"open": tc("complaint.status", "open"),
+                "acknowledged": t("acknowledged"),
+                "resolved": t("resolved"),
+                "closed": t("closed"), "void": tc("complaint.status", "void")}
+    left = case.get("minutes_left")
+    return {"id": case["complaint_id"], "patient_id": case["patient_id"],
+            "category": categories().get(case["category"], case["category"]),
+            "severity": severities().get(case["severity"], case["severity"]),
+            "next_due": (case.get("next_due_at") or "").replace("T", " ")[:16],
+            "left": time_left(left) if left is not None else "",
+            "late": bool(case.get("breached")), "status": statuses.get(case["status"], ""),
+            "note": case.get("note", ""),
+            "steps": [a for a in ("ack", "resolve", "close")
+                      if case["status"] in TRANSITIONS[a][0]]}
+
+
+def step_labels() -> dict[str, str]:
+    return {"ack": t("acknowledge"), "resolve": t("resolve"),
+            "close": t("close")}
+
+
+def saved_note(ctx: Ctx) -> str:
+    """"Call #N logged: outcome" after a save sent the agent on (?saved=N)."""
+    value = ctx.request.query_params.get("saved", "")
+    if not value.isdigit() or len(value) > 18:
+        return ""
+    row = ctx.conn.execute("SELECT outcome FROM attempts WHERE attempt_id = ? AND agent = ?",
+                           (int(value), ctx.name)).fetchone()
+    return t("call #{id} logged: {outcome}", id=value, outcome=outcome_label(row[0])) if row else ""
+
+
+def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, Any]:
+    """Everything the call card shows for `task_id`."""
+    from followup_cli.complaints import open_cases
+    from followup_cli.sheet import task_script, window_hours
+
+    web, day, now = ctx.web, clock.today(), clock.now()
+    record, script = task_script(ctx.conn, task_id, day, web.rules, web.scripts,
+                                 clinic=web.clinic, caller=ctx.name)
+    pid = record["patient_id"]
+    phone = record["phone"]
+    if reveal:
+        from followup_cli import audit
+
+        phone = ctx.conn.execute("SELECT phone FROM patients WHERE patient_id = ?",
+                                 (pid,)).fetchone()[0]
+        audit.record(ctx.conn, agent=ctx.name, action=f"serve: call {task_id} --reveal",
+                     patient_ids=[pid], at=now)
+    assert ctx.user is not None
+    supervisor = ctx.user["role"] == "supervisor"
+    last = [{"id": r["attempt_id"], "at": r["called_at"].replace("T", " ")[:16],
+             "agent": r["agent"], "outcome": outcome_label(r["outcome"]), "note": r["note"],
+             "mine": supervisor or r["agent"] == ctx.name}
+            for r in ctx.conn.execute(
+                "SELECT attempt_id, called_at, agent, outcome, note FROM calls "
+                "WHERE patient_id = ? ORDER BY called_at DESC, attempt_id DESC LIMIT 5",
+                (pid,))]
+    sheet = sheet_records(ctx, day)
+    others = [r for r in sheet.records if r["patient_id"] == pid and r["task_id"] != task_id]
+    windows = window_hours(web.cal.windows(day))
+    return {"task": record, "phone": phone, "script": script, "last": last, "others": others,
+            "cases": [case_row(c) for c in open_cases(ctx.conn, now, patient_id=pid)],
+            "outcomes": outcomes(), "categories": categories(), "severities": severities(),
+            "min_note": web.min_note, "any_hours": windows.get("any", ""),
+            "hours": windows.get(record["window"], windows.get("any", "")),
+            "window": window_labels().get(record["window"], ""), "revealed": reveal,
+            "next_url": next_patient(ctx, sheet.records, pid), "form": {},
+            "earliest": now.strftime("%Y-%m-%dT%H:%M"),
+            "saved": saved_note(ctx)}
+
+
+def card(ctx: Ctx) -> Response:
+    return ctx.render("card.html", **card_values(ctx, ctx.request.path_params["task_id"]))
+
+
+def reveal(ctx: Ctx) -> Response:
+    return ctx.render("card.html", **card_values(ctx, ctx.request.path_params["task_id"],
+                                                 reveal=True))
+
+
+def next_patient(ctx: Ctx, records: list[dict[str, Any]], after: str) -> str:
+    """The card of the patient after `after` in calling order (wrapping round), else the
+    day page."""
+    from followup_cli.sheet import in_calling_order
+
+    order = [tasks[0] for tasks in in_calling_order(records)]
+    ids = [r["patient_id"] for r in order]
+    start = ids.index(after) + 1 if after in ids else 0
+    for record in order[start:] + order[:start]:
+        if record["patient_id"] != after:
+            return f"/call/{record['task_id']}"
+    return "/"
+
+
+def save_call(ctx: Ctx) -> Response:
+    """Log the call from the card's form; then the next patient's card."""
+    task_id = ctx.request.path_params["task_id"]
+    form = {k: v for k, v in ctx.data.items() if k in ("outcome", "note", "satisfaction",
+                                                         "nps", "at", "complaint_category",
+                                                         "severity")}
+    try:
+        result = log_from(ctx, {**call_options(form), "task_id": task_id})
+    except FollowupError as e:
+        values = card_values(ctx, task_id)
+        values["form"] = form
+        return ctx.render("card.html", 400, message=str(e), **values)
+    records = sheet_records(ctx, clock.today()).records
+    target = next_patient(ctx, records, result.patient_id)
+    return RedirectResponse(f"{target}?saved={result.attempt_id}", 303)
+
+
+def correct_call(ctx: Ctx) -> Response:
+    """Amend (outcome, note) or void a logged call, with a reason: an agent their own
+    calls, a supervisor anyone's. The original stays on record (calls.correct)."""
+    from followup_cli.calls import correct
+
+    assert ctx.user is not None
+    task_id = ctx.request.path_params["task_id"]
+    attempt_id = ctx.request.path_params["attempt_id"]
+    row = ctx.conn.execute("SELECT agent FROM calls WHERE attempt_id = ?",
+                           (attempt_id,)).fetchone()
+    if row is None:
+        raise FollowupError(t("there is no logged call {id} (a correction cannot itself be "
+                              "corrected)", id=attempt_id))
+    if ctx.user["role"] != "supervisor" and row["agent"] != ctx.name:
+        return ctx.render("error.html", 403,
+                          message=t("you can correct your own calls only (a supervisor, anyone's)"))
+    fields = call_options({k: v for k, v in ctx.data.items() if k in ("outcome", "note")})
+    try:
+        result = correct(ctx.conn, ctx.web.cal, attempt_id, agent=ctx.name,
+                         reason=str(ctx.data.get("reason", "")), now=clock.now(),
+                         void=ctx.data.get("action") == "void", outcome=fields.get("outcome"),
+                         note=fields.get("note"), min_note=ctx.web.min_note)
+    except FollowupError as e:
+        return ctx.render("card.html", 400, message=str(e), **card_values(ctx, task_id))
+    return RedirectResponse(f"/call/{task_id}?saved={result.attempt_id}", 303)
+
+
+# --- the supervisor's board -----------------------------------------------------------
+
+def board_figures(ctx: Ctx, day: date) -> dict[str, Any]:
+    """Per agent: calls made and reached today, patients left on today's sheet; and the
+    complaint cases still open."""
+    from followup_cli.assign import assigned
+    from followup_cli.complaints import open_cases
+    from followup_cli.sheet import due_tasks
+
+    records = due_tasks(ctx.conn, day, ctx.web.rules)
+    shares = assigned(ctx.conn, day)
+    left: dict[str, set[str]] = {}
+    for r in records:
+        left.setdefault(shares.get(r["patient_id"], ""), set()).add(r["patient_id"])
+    made = {r["agent"]: r for r in calls_today(ctx)}
+    agents = [r["username"] for r in ctx.conn.execute(
+        "SELECT username FROM users WHERE role = 'agent' AND disabled = 0 ORDER BY username")]
+    names = sorted(set(agents) | set(made) | {a for a in left if a})
+    rows = [{"agent": a, "calls": made.get(a, {}).get("calls", 0),
+             "reached": made.get(a, {}).get("reached", 0) or 0,
+             "left": len(left.get(a, ()))} for a in names]
+    return {"day": day.isoformat(), "agents": rows, "unassigned": len(left.get("", ())),
+            "patients": len({r["patient_id"] for r in records}),
+            "complaints": len(open_cases(ctx.conn, clock.now())),
+            "at": clock.now().strftime("%H:%M:%S")}
+
+
+def board(ctx: Ctx, status: int = 200, message: str = "") -> Response:
+    from followup_cli.complaints import open_cases
+
+    figures = board_figures(ctx, clock.today())
+    done = {"shared": t("today's sheet is shared out"), "moved": t("patient moved"),
+            "stepped": t("complaint case updated")}
+    return ctx.render("board.html", status, figures=figures, message=message,
+                      saved=done.get(ctx.request.query_params.get("done", ""), ""),
+                      cases=[case_row(c) for c in open_cases(ctx.conn, clock.now())],
+                      steps=step_labels(),
+                      team=",".join(a["agent"] for a in figures["agents"]))
+
+
+def on_board(action: Callable[[Ctx], Any], done: str) -> Callable[[Ctx], Response]:
+    """A supervisor's action from the board: back to the board saying it was done, or the
+    board with the library's message."""
+
+    def handler(ctx: Ctx) -> Response:
+        try:
+            action(ctx)
+        except FollowupError as e:
+            return board(ctx, 400, str(e))
+        return RedirectResponse(f"/board?done={done}", 303)
+
+    return handler
+
+
+def _share(ctx: Ctx) -> None:
+    from followup_cli.assign import share_sheet
+
+    share_sheet(ctx.conn, clock.today(), ctx.web.rules,
+                str(ctx.data.get("agents", "")).replace("，", ",").split(","), by=ctx.name,
+                now=clock.now())
+
+
+def _move(ctx: Ctx) -> None:
+    from followup_cli.assign import move
+
+    move(ctx.conn, clock.today(), str(ctx.data.get("patient_id", "")),
+         str(ctx.data.get("agent", "")), by=ctx.name, now=clock.now())
+
+
+def _step(ctx: Ctx) -> None:
+    from followup_cli.complaints import act
+
+    action = str(ctx.data.get("action", ""))
+    if action not in step_labels():
+        raise FollowupError(t("unknown field {field}", field="action"))
+    now = clock.now()
+    act(ctx.conn, ctx.request.path_params["case_id"], action, agent=ctx.name, at=now,
+        note=str(ctx.data.get("note", "")), rules=ctx.web.rules, cal=ctx.web.cal, now=now)
+
+
+share = on_board(_share, "shared")
+move_patient = on_board(_move, "moved")
+complaint_step = on_board(_step, "stepped")
+
+
+def api_board(ctx: Ctx) -> Response:
+    return JSONResponse(board_figures(ctx, clock.today()))
+
+
+# --- patients: search and timeline ----------------------------------------------------
+
+def patients(ctx: Ctx) -> Response:
+    """Search by id, name or the end of a phone number (the query is never logged)."""
+    from followup_cli.patients import search
+
+    query = ctx.request.query_params.get("q", "")[:100]
+    return ctx.render("patients.html", q=query, found=search(ctx.conn, query) if query else [],
+                      searched=bool(query))
+
+
+def patient_page(ctx: Ctx) -> Response:
+    """A patient's timeline: visits, planned calls and what became of them, calls made."""
+    from followup_cli.patients import timeline
+
+    states = {"planned": t("planned"), "due": t("due"), "missed": t("missed"),
+              "done": t("done"), "unreachable": t("unreachable"),
+              "cancelled": t("cancelled"), "backfill": t("backfill")}
+    kinds = {"treated": t("treated"), "consult": t("consult"),
+             "no_show": t("no-show"), "course_end": t("course end")}
+    history = timeline(ctx.conn, ctx.request.path_params["patient_id"], clock.today(),
+                       clock.now(), rules=ctx.web.rules)
+    for visit in history["visits"]:
+        visit["kind_label"] = kinds.get(visit["kind"], visit["kind"])
+    for task in history["tasks"]:
+        task["state_label"] = states.get(task["state"], task["state"])
+    for call in history["calls"]:
+        call["outcome_label"] = outcome_label(call["outcome"])
+        call["at"] = call["called_at"].replace("T", " ")[:16]
+    return ctx.render("patient.html", h=history,
+                      cases=[case_row(c) for c in history["complaints"]])
+
+
+def audit_page(ctx: Ctx) -> Response:
+    """Who was shown full numbers, the latest first (supervisors)."""
+    from followup_cli.audit import entries
+
+    return ctx.render("audit.html", rows=entries(ctx.conn)[::-1][:500])
+
+
+# --- the month report -----------------------------------------------------------------
+
+def figure_labels() -> dict[str, str]:
+    """report.HEADLINE's figures, as the CLI's report names them (labels.py)."""
+    from followup_cli.labels import LABELS, label
+
+    return {key: label("figure", key) for key in LABELS["figure"]}
+
+
+def shown(value: Any, key: str) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f}%" if key.endswith("_rate") else str(value)
+
+
+AGENT_FIGURES = ("due", "done", "completion_rate", "on_time_rate", "reach_rate",
+                 "satisfaction_mean", "nps", "conversions")
+
+
+def report_page(ctx: Ctx) -> Response:
+    """The month's figures: the same report function and numbers as `followup report`."""
+    from followup_cli.report import HEADLINE, month_report
+
+    month = ctx.request.query_params.get("month") or clock.today().strftime("%Y-%m")
+    report = month_report(ctx.conn, month, clock.today(), min_note=ctx.web.min_note,
+                          now=clock.now())
+    labels = figure_labels()
+    rows = [{"label": labels[k], "value": shown(report[k], k),
+             "previous": shown(report["previous"][k], k) if "previous" in report else ""}
+            for k in HEADLINE]
+    dist = report["satisfaction_distribution"]
+    agents = [{"agent": name, "cells": [shown(f.get(k), k) for k in AGENT_FIGURES]}
+              for name, f in report["by_agent"].items()]
+    return ctx.render("report.html", month=month, rows=rows,
+                      dist=[(score, dist[score]) for score in "54321"],
+                      total=sum(dist.values()), agents=agents,
+                      agent_heads=[labels[k] for k in AGENT_FIGURES])
+
+
+# --- import by upload: checked and previewed as a dry run, then imported ---------------
+
+def import_summary_lines(summary: Any) -> list[str]:
+    """What `followup import visits` prints about an import, in the same words."""
+    from followup_cli.importing.visits import summary_lines
+
+    return summary_lines(summary, summary.path.name if summary.path else "-")
+
+
+def import_page(ctx: Ctx) -> Response:
+    return ctx.render("import.html")
+
+
+def _import(ctx: Ctx, path: Any, *, dry_run: bool) -> Any:
+    from followup_cli.importing import import_visits
+
+    return import_visits(ctx.conn, path, ctx.web.rules, ctx.web.cal, clock.today(),
+                         user_map=ctx.web.import_map, dry_run=dry_run, now=clock.now())
+
+
+def import_preview(ctx: Ctx) -> Response:
+    """The upload checked as `import visits --dry-run` would: its summary, or the message
+    that refuses it; then a button to import it."""
+    if "error" in ctx.data or "upload" not in ctx.data:
+        return ctx.render("import.html", 400,
+                          message=ctx.data.get("error") or t("choose a file to import"))
+    path = ctx.data["upload"]
+    key = ctx.web.uploads.add(path, ctx.name)
+    try:
+        summary = _import(ctx, path, dry_run=True)
+    except FollowupError as e:
+        ctx.web.uploads.drop(key)
+        return ctx.render("import.html", 400, message=str(e))
+    return ctx.render("import.html",
+                      lines=import_summary_lines(summary),
+                      key=key, name=path.name)
+
+
+def import_confirm(ctx: Ctx) -> Response:
+    key = str(ctx.data.get("key", ""))
+    path = ctx.web.uploads.get(key, ctx.name)
+    if path is None:
+        return ctx.render("import.html", 400,
+                          message=t("the upload has expired or was imported already: upload it "
+                                    "again"))
+    try:
+        summary = _import(ctx, path, dry_run=False)
+    except FollowupError as e:
+        return ctx.render("import.html", 400, message=str(e))
+    finally:
+        ctx.web.uploads.drop(key)
+    return ctx.render("import.html", lines=import_summary_lines(summary), done=True)
+

@@ -1,0 +1,686 @@
+"""`followup user` and `followup serve`: accounts, sessions, CSRF, the JSON API and the
+pages, over HTTP (Starlette's TestClient) on real temporary ledgers that the CLI reads too.
+
+The clock is set to 4 Nov 2026 10:00, the day the imported visits' calls are due."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from conftest import write_export
+
+pytest.importorskip("starlette")
+from starlette.testclient import TestClient  # noqa: E402
+
+from followup_cli import clock  # noqa: E402
+from followup_cli.commands.serve import clinic_of  # noqa: E402
+from followup_cli.options import State  # noqa: E402
+from followup_cli.web.app import create_app  # noqa: E402
+
+ROWS = [
+    "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,整形外科,吴医生,林咨询,,1994/11/05,金卡,",
+    "A2,C2,冯雪,13734567890,2026-11-03,光子嫩肤,成交,皮肤科,孙医生,马咨询,,,,",
+    "A3,C3,朱婷,13190123456,2026-11-03,吸脂,未到诊,整形外科,吴医生,林咨询,,,,",
+]
+NOTE = "患者反馈恢复顺利，肿胀明显消退，已提醒按时换药并清淡饮食。"
+NOW = datetime(2026, 11, 4, 10, 0)
+BASE = "http://127.0.0.1:8765"
+
+
+def add_user(cli, name: str, role: str, password: str, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    result = cli("user", "add", name, "--role", role, "--password-stdin")
+    assert result.code == 0, result.err
+
+
+@pytest.fixture
+def ledger(cli, tmp_path: Path, built_once,
+           monkeypatch: pytest.MonkeyPatch) -> Path:  # noqa: ANN001
+    def build() -> None:
+        export = write_export(tmp_path / "visits.csv", ROWS)
+        assert cli("import", "visits", str(export), "--date", "2026-11-03").code == 0
+        add_user(cli, "王芳", "agent", "agent-pass-1", monkeypatch)
+        add_user(cli, "李娜", "agent", "agent-pass-2", monkeypatch)
+        add_user(cli, "boss", "supervisor", "boss-pass-12", monkeypatch)
+
+    built_once(__name__, build)
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    return tmp_path / "ledger.db"
+
+
+def client(ledger: Path, **headers: str) -> TestClient:
+    return TestClient(create_app(clinic_of(State((ledger,)))), base_url=BASE, headers=headers)
+
+
+def signed_in(ledger: Path, name: str = "王芳", password: str = "agent-pass-1",
+              **headers: str) -> tuple[TestClient, str]:
+    c = client(ledger, **headers)
+    r = c.post("/login", data={"username": name, "password": password}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return c, c.get("/api/session").json()["csrf"]
+
+
+def attempts(ledger: Path) -> int:
+    conn = sqlite3.connect(ledger)
+    try:
+        return conn.execute("SELECT count(*) FROM attempts").fetchone()[0]
+    finally:
+        conn.close()
+
+
+# --- accounts -------------------------------------------------------------------------
+
+def test_user_add_list_passwd_disable(cli, ledger: Path, monkeypatch) -> None:  # noqa: ANN001
+    users = {u["username"]: u for u in cli("user", "list", "--format", "json").json()}
+    assert {n: (u["role"], u["disabled"]) for n, u in users.items()} == {
+        "王芳": ("agent", False), "李娜": ("agent", False), "boss": ("supervisor", False)}
+    conn = sqlite3.connect(ledger)
+    stored = conn.execute("SELECT password_hash FROM users WHERE username = '王芳'").fetchone()[0]
+    conn.close()
+    assert stored.startswith("$argon2id$") and "agent-pass-1" not in stored
+    monkeypatch.setattr(sys, "stdin", io.StringIO("new-pass-123\n"))
+    assert cli("user", "passwd", "王芳", "--password-stdin").code == 0
+    c = client(ledger)
+    assert c.post("/login", data={"username": "王芳", "password": "agent-pass-1"},
+                  follow_redirects=False).status_code == 401
+    assert c.post("/login", data={"username": "王芳", "password": "new-pass-123"},
+                  follow_redirects=False).status_code == 303
+    assert c.get("/api/session").status_code == 200
+    assert cli("user", "disable", "王芳").code == 0
+    assert c.get("/api/session").status_code == 401   # signed out everywhere
+    assert c.post("/login", data={"username": "王芳", "password": "new-pass-123"},
+                  follow_redirects=False).status_code == 401
+
+
+@pytest.mark.parametrize(("args", "stdin", "says"), [
+    (("add", "王芳", "--role", "agent"), "long-enough-1\n", "exists already"),
+    (("add", "x y", "--role", "agent"), "long-enough-1\n", "no spaces"),
+    (("add", "新人", "--role", "admin"), "long-enough-1\n", "--role admin"),
+    (("add", "新人", "--role", "agent"), "short\n", "8 to 1024"),
+    (("add", "新人", "--role", "agent"), "", "8 to 1024"),
+    (("passwd", "nobody"), "long-enough-1\n", "no user nobody"),
+    (("disable", "nobody"), "", "no user nobody"),
+])
+def test_user_commands_refuse_bad_input(cli, ledger: Path, monkeypatch, args, stdin,  # noqa: ANN001
+                                        says) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    result = cli("user", *args, *(("--password-stdin",) if args[0] != "disable" else ()))
+    assert result.code == 2 and says in result.err, result.err
+    assert "Traceback" not in result.err
+
+
+def test_user_add_without_a_terminal_asks_for_password_stdin(cli, ledger: Path,  # noqa: ANN001
+                                                             monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    result = cli("user", "add", "新人", "--role", "agent")
+    assert result.code == 2 and "--password-stdin" in result.err
+
+
+# --- sessions and defences ------------------------------------------------------------
+
+def test_healthz_and_security_headers_on_every_response(ledger: Path) -> None:
+    c = client(ledger)
+    r = c.get("/healthz")
+    assert (r.status_code, r.text) == (200, "ok")
+    for response in (r, c.get("/login"), c.get("/nowhere"), c.get("/static/app.css")):
+        h = response.headers
+        assert "default-src 'self'" in h["content-security-policy"]
+        assert "frame-ancestors 'none'" in h["content-security-policy"]
+        assert h["x-frame-options"] == "DENY"
+        assert h["x-content-type-options"] == "nosniff"
+        assert h["referrer-policy"] == "no-referrer"
+
+
+def test_every_page_but_sign_in_needs_a_session(ledger: Path) -> None:
+    c = client(ledger)
+    assert c.get("/", follow_redirects=False).headers["location"] == "/login"
+    assert c.get("/call/1", follow_redirects=False).status_code == 303
+    for path in ("/api/session", "/api/sheet", "/api/report"):
+        assert c.get(path).status_code == 401
+    assert c.post("/api/calls", json={"task_id": 1, "outcome": "busy"}).status_code == 401
+    assert c.get("/board", follow_redirects=False).status_code == 303
+
+
+def test_sign_in_sets_a_strict_httponly_session_cookie(ledger: Path) -> None:
+    c = client(ledger)
+    r = c.post("/login", data={"username": "王芳", "password": "agent-pass-1"},
+               follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    token = r.cookies["followup_session"]
+    conn = sqlite3.connect(ledger)
+    stored = [row[0] for row in conn.execute("SELECT token_hash FROM sessions")]
+    conn.close()
+    assert token not in stored and len(stored) == 1   # only its hash is kept
+    session = c.get("/api/session").json()
+    assert (session["username"], session["role"]) == ("王芳", "agent") and session["csrf"]
+    c.post("/logout", data={"csrf": session["csrf"]})
+    assert c.get("/api/session").status_code == 401
+
+
+def test_failed_sign_ins_are_throttled(ledger: Path) -> None:
+    c = client(ledger)
+    for _ in range(5):
+        r = c.post("/login", data={"username": "王芳", "password": "wrong-password"})
+        assert r.status_code == 401 and "followup_session" not in r.cookies
+    r = c.post("/login", data={"username": "王芳", "password": "agent-pass-1"})
+    assert r.status_code == 429    # even the right password waits
+    assert c.post("/login", data={"username": "nobody", "password": "x"}).status_code == 401
+
+
+def test_a_session_idle_for_a_working_day_ends(ledger: Path) -> None:
+    c, _ = signed_in(ledger)
+    conn = sqlite3.connect(ledger)
+    conn.execute("UPDATE sessions SET seen_at = '2026-11-03T23:00:00'")
+    conn.commit()
+    conn.close()
+    assert c.get("/api/session").status_code == 401
+
+
+def test_a_write_without_the_csrf_token_is_refused(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    before = attempts(ledger)
+    assert c.post("/api/calls", json={"task_id": task, "outcome": "busy"}).status_code == 403
+    assert c.post("/api/calls", json={"task_id": task, "outcome": "busy"},
+                  headers={"X-CSRF-Token": "forged"}).status_code == 403
+    assert c.post(f"/call/{task}", data={"outcome": "busy"}).status_code == 403
+    assert c.post(f"/call/{task}/reveal", data={}).status_code == 403
+    assert attempts(ledger) == before
+
+
+def test_a_cross_site_post_is_refused_even_with_the_token(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                    {"Origin": "null"}):
+        r = c.post(f"/call/{task}", data={"csrf": csrf, "outcome": "busy"}, headers=headers)
+        assert r.status_code == 403
+        assert c.post("/login", data={"username": "王芳", "password": "agent-pass-1"},
+                      headers=headers).status_code == 403
+    assert attempts(ledger) == 0
+    # what Chrome sends from our own page under Referrer-Policy: no-referrer
+    ours = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "outcome": "busy"}, headers=ours,
+               follow_redirects=False)
+    assert r.status_code == 303 and attempts(ledger) == 1
+
+
+# --- the JSON API ---------------------------------------------------------------------
+
+def test_the_sheet_is_the_records_of_due_json(cli, ledger: Path) -> None:
+    c, _ = signed_in(ledger, "boss", "boss-pass-12", **{"Accept-Language": "en"})
+    due = cli("due", "--date", "2026-11-04", "--format", "json").json()
+    assert c.get("/api/sheet?date=2026-11-04").json() == due
+    assert c.get("/api/sheet").json() == due    # today is the 4th
+    r = c.get("/api/sheet?date=2026-13-01")
+    assert r.status_code == 400 and "2026-13-01" in r.json()["error"]
+
+
+def test_a_call_logged_over_http_is_in_the_ledger_the_cli_reads(cli, ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json={
+        "task_id": task["task_id"], "outcome": "reached", "note": NOTE, "satisfaction": 5,
+        "nps": 9})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["effect"] == "done" and task["task_id"] in body["task_ids"]
+    history = cli("patient", "show", task["patient_id"], "--format", "json",
+                  "--date", "2026-11-04").json()
+    call = history["calls"][-1]
+    assert (call["attempt_id"], call["agent"], call["outcome"], call["note"], call["nps"]) == (
+        body["attempt_id"], "王芳", "reached", NOTE, 9)   # the signed-in user is the agent
+    report = c.get("/api/report?month=2026-11").json()
+    assert report == cli("report", "--month", "2026-11", "--format", "json",
+                         "--date", "2026-11-04").json() | {"as_of": report["as_of"]}
+
+
+@pytest.mark.parametrize(("body", "status", "says"), [
+    ({"outcome": "reached", "note": "短"}, 400, "20"),
+    ({"outcome": "teleported"}, 400, "teleported"),
+    ({"outcome": "busy", "agent": "someone else"}, 400, "agent"),
+    ({"outcome": "busy", "nps": "nine"}, 400, "nps"),
+    ({"outcome": "busy", "nps": 1.5}, 400, "nps"),
+    ({"outcome": "busy", "note": ["x"]}, 400, "note"),
+    ({"outcome": "callback_requested", "at": "tomorrow"}, 400, "tomorrow"),
+    ({}, 400, "--outcome"),
+])
+def test_a_bad_call_is_refused_with_what_and_where(ledger: Path, body, status,
+                                                   says) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json={"task_id": task, **body})
+    assert r.status_code == status and says in r.json()["error"], r.text
+    assert attempts(ledger) == 0
+
+
+def test_an_agent_cannot_do_a_supervisors_writes(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    r = c.post("/api/assign", headers={"X-CSRF-Token": csrf},
+               json={"patient_id": "C1", "agent": "王芳"})
+    assert r.status_code == 403
+    assert c.get("/board").status_code == 403
+    assert c.get("/api/board").status_code == 403
+    boss, boss_csrf = signed_in(ledger, "boss", "boss-pass-12")
+    r = boss.post("/api/assign", headers={"X-CSRF-Token": boss_csrf},
+                  json={"patient_id": "C1", "agent": "李娜", "date": "2026-11-04"})
+    assert r.status_code == 200, r.text
+    # 李娜's share holds C1 now; 王芳's does not
+    assert "C1" not in {r["patient_id"] for r in c.get("/api/sheet").json()}
+
+
+# --- the pages ------------------------------------------------------------------------
+
+def test_an_agents_day_and_a_call_card_then_the_next_patient(cli, ledger: Path) -> None:
+    c, csrf = signed_in(ledger, **{"Accept-Language": "en-GB,en;q=0.9"})
+    day = c.get("/")
+    assert day.status_code == 200 and "My calls on 2026-11-04" in day.text
+    assert "周晓雯" in day.text and "13812345678" not in day.text   # masked
+    sheet = c.get("/api/sheet").json()
+    first = sheet[0]
+    card = c.get(f"/call/{first['task_id']}")
+    assert card.status_code == 200 and first["name"] in card.text
+    assert "王芳" in card.text   # the script is signed with the agent's own name
+    assert 'data-key="1"' in card.text and f'value="{csrf}"' in card.text
+    r = c.post(f"/call/{first['task_id']}", data={"csrf": csrf, "outcome": "reached",
+                                                   "note": NOTE, "satisfaction": "5",
+                                                   "nps": "10"}, follow_redirects=False)
+    assert r.status_code == 303
+    target, saved = r.headers["location"].split("?saved=")
+    assert target.startswith("/call/") and target != f"/call/{first['task_id']}"
+    assert "logged: reached" in c.get(r.headers["location"]).text
+    history = cli("patient", "show", first["patient_id"], "--format", "json",
+                  "--date", "2026-11-04").json()
+    assert history["calls"][-1]["attempt_id"] == int(saved)
+
+
+def test_a_refused_save_keeps_what_was_typed(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "outcome": "reached", "note": "太短的记录"})
+    assert r.status_code == 400 and "太短的记录" in r.text and 'class="message"' in r.text
+    assert attempts(ledger) == 0
+
+
+def test_a_reveal_from_the_card_is_audited_with_the_user(cli, ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    first = c.get("/api/sheet").json()[0]
+    r = c.post(f"/call/{first['task_id']}/reveal", data={"csrf": csrf})
+    assert r.status_code == 200
+    audit = cli("audit", "--format", "json").json()
+    assert audit[-1]["agent"] == "王芳" and first["patient_id"] in audit[-1]["what"]
+
+
+def test_the_supervisors_board(ledger: Path) -> None:
+    c, csrf = signed_in(ledger, "boss", "boss-pass-12")
+    assert c.get("/", follow_redirects=False).headers["location"] == "/board"
+    figures = c.get("/api/board").json()
+    assert figures["patients"] == 3 and figures["unassigned"] == 3
+    assert {a["agent"] for a in figures["agents"]} == {"王芳", "李娜"}
+    assert c.get("/board").status_code == 200
+
+
+def test_the_language_is_the_users_choice(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    assert "我的回访" in c.get("/").text
+    c.post("/lang", data={"csrf": csrf, "lang": "en"})
+    assert "My calls" in c.get("/").text
+    assert "Sign in" in client(ledger).get("/login?lang=en").text
+
+
+def test_an_internal_error_shows_and_logs_no_personal_data(ledger: Path, monkeypatch,  # noqa: ANN001
+                                                           caplog) -> None:
+    from followup_cli.web import pages
+
+    def broken(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("周晓雯 13812345678")
+
+    c, _ = signed_in(ledger)
+    monkeypatch.setattr(pages, "patient_rows", broken)
+    r = c.get("/")
+    assert r.status_code == 500
+    assert "13812345678" not in r.text and "周晓雯" not in r.text
+    assert "13812345678" not in caplog.text and "RuntimeError" in caplog.text
+    assert "x-frame-options" in r.headers
+
+
+def test_oversized_and_malformed_bodies_are_refused(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    h = {"X-CSRF-Token": csrf, "Content-Type": "application/json"}
+    assert c.post("/api/calls", headers=h, content=b"[1, 2]").status_code == 400
+    assert c.post("/api/calls", headers=h, content=b"{not json").status_code == 400
+    assert c.post("/api/calls", headers=h, content=b"{" + b" " * 70_000 + b"}").status_code == 400
+    assert c.post("/api/calls", headers=h, content=b'{"task_id": "\xff"}').status_code == 400
+    assert attempts(ledger) == 0
+
+
+def test_due_and_log_never_import_the_web_stack(tmp_path: Path) -> None:
+    probe = ("import sys\nfrom followup_cli.cli import run\n"
+             f"run(['--db', {str(tmp_path / 'x.db')!r}, 'init'])\n"
+             f"run(['--db', {str(tmp_path / 'x.db')!r}, 'due', '--today'])\n"
+             "print(json.dumps(sorted(m for m in sys.modules if m.startswith("
+             "('starlette', 'uvicorn', 'jinja2', 'argon2', 'followup_cli.web')))))")
+    out = subprocess.run([sys.executable, "-c", "import json\n" + probe], capture_output=True,
+                         text=True, check=True).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == []
+
+
+# --- followup serve itself ------------------------------------------------------------
+
+def test_serve_demo_is_refused_on_a_real_ledger(cli, ledger: Path) -> None:  # noqa: ANN001
+    result = cli("serve", "--demo")
+    assert result.code == 2 and "demo ledger only" in result.err
+
+
+def test_serve_cert_without_key_is_refused(cli, ledger: Path,
+                                           tmp_path: Path) -> None:  # noqa: ANN001
+    result = cli("serve", "--cert", str(tmp_path / "c.pem"))
+    assert result.code == 2 and "--cert and --key" in result.err
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_demo_prints_the_team_and_serves_the_ledger(tmp_path: Path) -> None:
+    import time
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    db = tmp_path / "demo.db"
+    followup = [sys.executable, "-m", "followup_cli", "--db", str(db)]
+    subprocess.run([*followup, "init", "--demo", "--patients", "20"], check=True,
+                   capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([*followup, "serve", "--demo", "--host", "0.0.0.0", "--port",
+                               str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        lines = []
+        while not lines or "http://" not in lines[-1]:
+            line = server.stdout.readline() if server.stdout else ""
+            assert line, server.stderr.read() if server.stderr else ""
+            lines.append(line.strip())
+        assert lines[-1].endswith(f"http://0.0.0.0:{port}/ (Ctrl+C stops it)")
+        passwords = dict(line.removeprefix("demo sign-in ").split(", password ")
+                         for line in lines[:-1])
+        assert set(passwords) == {"主管", "王芳", "李娜", "张伟", "刘洋"}
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(base + "/healthz") as r:
+                    assert r.read() == b"ok"
+                break
+            except urllib.error.URLError:
+                time.sleep(0.1)
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kw):  # noqa: ANN002, ANN003, ANN202
+                return None
+
+        form = urllib.parse.urlencode({"username": "主管", "password": passwords["主管"]})
+        try:
+            urllib.request.build_opener(NoRedirect).open(base + "/login", form.encode())
+            raise AssertionError("no redirect after signing in")
+        except urllib.error.HTTPError as e:
+            assert e.code == 303 and "HttpOnly" in e.headers["set-cookie"]
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=20)
+    assert "open to the clinic's network" in err
+    assert "主管" not in err and "POST /login" in err   # the log names no one
+
+
+# --- corrections and the supervisor's actions -----------------------------------------
+
+def test_an_agent_corrects_their_own_call_only(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]
+    logged = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+                    json={"task_id": task["task_id"], "outcome": "busy"}).json()["attempt_id"]
+    other, other_csrf = signed_in(ledger, "李娜", "agent-pass-2")
+    url = f"/call/{task['task_id']}/correct/{logged}"
+    assert other.post(url, data={"csrf": other_csrf, "action": "void",
+                                 "reason": "not mine"}).status_code == 403
+    r = c.post(url, data={"csrf": csrf, "action": "void", "reason": ""})
+    assert r.status_code == 400 and 'class="message"' in r.text
+    r = c.post(url, data={"csrf": csrf, "action": "amend", "outcome": "no_answer",
+                          "reason": "误点了占线"}, follow_redirects=False)
+    assert r.status_code == 303
+    calls = cli("patient", "show", task["patient_id"], "--format", "json",
+                "--date", "2026-11-04").json()["calls"]
+    assert [(x["correction"], x["outcome"], x["logged_by"]) for x in calls
+            if x["corrects"] == logged] == [("amend", "no_answer", "王芳")]
+
+
+def test_the_supervisor_shares_moves_and_works_a_complaint(cli,
+                                                           ledger: Path) -> None:  # noqa: ANN001
+    boss, csrf = signed_in(ledger, "boss", "boss-pass-12")
+    r = boss.post("/board/share", data={"csrf": csrf, "agents": "王芳，李娜"},
+                  follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert boss.get("/api/board").json()["unassigned"] == 0
+    r = boss.post("/board/move", data={"csrf": csrf, "patient_id": "C1", "agent": "张三"})
+    assert r.status_code == 400 and "张三" in r.text   # not on today's shift
+    assert boss.post("/board/move", data={"csrf": csrf, "patient_id": "C1", "agent": "李娜"},
+                     follow_redirects=False).status_code == 303
+    agent, agent_csrf = signed_in(ledger)
+    mine = agent.get("/api/sheet").json()
+    assert mine and "C1" not in {x["patient_id"] for x in mine}
+    case = agent.post("/api/calls", headers={"X-CSRF-Token": agent_csrf}, json={
+        "task_id": mine[0]["task_id"], "outcome": "complaint", "note": NOTE,
+        "complaint_category": "result", "severity": "high"}).json()["complaint_id"]
+    assert f'action="/board/complaint/{case}"' in boss.get("/board").text
+    assert boss.post(f"/board/complaint/{case}", data={"csrf": csrf, "action": "ack",
+                                                       "note": ""}).status_code == 400
+    assert boss.post(f"/board/complaint/{case}", data={"csrf": csrf, "action": "ack",
+                                                       "note": "已致歉并约医生回电"},
+                     follow_redirects=False).status_code == 303
+    assert cli("complaint", "show", str(case), "--format", "json").json()["status"] == \
+        "acknowledged"
+
+
+def test_a_ledger_gone_while_serving_is_an_error_not_a_new_ledger(ledger: Path) -> None:
+    c, _ = signed_in(ledger)
+    assert c.get("/api/session").status_code == 200
+    moved = ledger.with_name("elsewhere.db")
+    ledger.rename(moved)
+    r = c.get("/api/sheet")
+    assert r.status_code == 503 and str(ledger) in r.json()["error"]
+    assert not ledger.exists()
+    moved.rename(ledger)
+    assert c.get("/api/session").status_code == 200
+
+
+def test_patient_search_and_timeline_keep_names_out_of_the_log(ledger: Path,
+                                                               caplog) -> None:  # noqa: ANN001
+    import logging
+
+    caplog.set_level(logging.INFO, logger="followup.web")
+    c, csrf = signed_in(ledger)
+    for query in ("晓雯", "5678", "C1"):
+        page = c.get("/patients", params={"q": query}).text
+        assert 'href="/patient/C1"' in page and "138****5678" in page
+    assert 'href="/patient/' not in c.get("/patients", params={"q": "567"}).text
+    assert "晓雯" not in caplog.text and "5678" not in caplog.text
+    assert "GET /patients 200" in caplog.text
+    timeline = c.get("/patient/C1")
+    assert timeline.status_code == 200 and "双眼皮" in timeline.text
+    assert c.get("/patient/NOBODY").status_code == 400
+
+
+def test_the_audit_log_is_for_supervisors(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    c.post(f"/call/{task}/reveal", data={"csrf": csrf})
+    assert c.get("/audit").status_code == 403
+    boss, _ = signed_in(ledger, "boss", "boss-pass-12")
+    page = boss.get("/audit")
+    assert page.status_code == 200 and "serve: call" in page.text and "王芳" in page.text
+
+
+def test_the_month_report_page_has_the_cli_figures(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+           json={"task_id": task, "outcome": "reached", "note": NOTE, "satisfaction": 4})
+    assert c.get("/report").status_code == 403
+    boss, _ = signed_in(ledger, "boss", "boss-pass-12", **{"Accept-Language": "en"})
+    page = boss.get("/report?month=2026-11").text
+    report = cli("report", "--month", "2026-11", "--format", "json", "--date",
+                 "2026-11-04").json()
+    assert f"<td>Reach rate</td><td>{report['reach_rate'] * 100:.1f}%</td>" in page
+    assert f"<td>Due</td><td>{report['due']}</td>" in page
+    assert '<meter min="0" max="1" value="1">' in page
+    assert boss.get("/report?month=2026-13").status_code == 400
+
+
+@pytest.mark.slow
+def test_serve_over_tls_marks_the_cookie_secure(tmp_path: Path) -> None:
+    import shutil
+    import ssl
+    import time
+    import urllib.error
+    import urllib.request
+
+    if not shutil.which("openssl"):
+        pytest.skip("no openssl to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    db = tmp_path / "demo.db"
+    followup = [sys.executable, "-m", "followup_cli", "--db", str(db)]
+    subprocess.run([*followup, "init", "--demo", "--patients", "20"], check=True,
+                   capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([*followup, "serve", "--demo", "--port", str(port), "--cert",
+                               str(cert), "--key", str(key)], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        lines = []
+        while not lines or "://" not in lines[-1]:
+            line = server.stdout.readline() if server.stdout else ""
+            assert line
+            lines.append(line.strip())
+        assert f"https://127.0.0.1:{port}/" in lines[-1]
+        password = dict(x.removeprefix("demo sign-in ").split(", password ")
+                        for x in lines[:-1])["王芳"]
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        base = f"https://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", context=context).close()
+                break
+            except urllib.error.URLError:
+                time.sleep(0.1)
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kw):  # noqa: ANN002, ANN003, ANN202
+                return None
+
+        opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context),
+                                             NoRedirect)
+        form = f"username=%E7%8E%8B%E8%8A%B3&password={password}".encode()
+        with pytest.raises(urllib.error.HTTPError) as redirect:
+            opener.open(base + "/login", form)
+        assert redirect.value.code == 303
+        assert "secure" in redirect.value.headers["set-cookie"].lower()
+        redirect.value.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_an_import_by_upload_is_previewed_then_imported(cli, ledger: Path,  # noqa: ANN001
+                                                        tmp_path: Path) -> None:
+    from conftest import HEADER
+
+    export = ("\r\n".join([HEADER, "A9,C9,韩梅,13600001111,2026-11-03,水光针,成交,皮肤科,孙医生,"
+                           "马咨询,,,,"]) + "\r\n").encode("gb18030")
+    agent, agent_csrf = signed_in(ledger)
+    files = {"file": ("11月就诊.csv", export, "text/csv")}
+    assert agent.post("/import", data={"csrf": agent_csrf}, files=files).status_code == 403
+    boss, csrf = signed_in(ledger, "boss", "boss-pass-12", **{"Accept-Language": "en"})
+    assert boss.post("/import", data={}, files=files).status_code == 403    # no token
+    assert boss.post("/import", data={"csrf": csrf}, files=files,
+                     headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    r = boss.post("/import", data={"csrf": csrf}, files={"file": ("x.exe", b"MZ", "x")})
+    assert r.status_code == 400 and "only .csv or .xlsx" in r.text
+    r = boss.post("/import", data={"csrf": csrf}, files=files)
+    assert r.status_code == 200 and "11月就诊.csv: visits added 1" in r.text
+    assert cli("patient", "show", "C9").code == 2   # a dry run: nothing written yet
+    key = r.text.split('name="key" value="')[1].split('"')[0]
+    r = boss.post("/import/confirm", data={"csrf": csrf, "key": key})
+    assert r.status_code == 200 and "visits added 1" in r.text
+    assert cli("patient", "show", "C9", "--format", "json").json()["patient"]["name"] == "韩梅"
+    again = boss.post("/import/confirm", data={"csrf": csrf, "key": key})
+    assert again.status_code == 400 and "expired or was imported" in again.text
+
+
+def test_signing_in_again_ends_the_session_the_browser_had(ledger: Path) -> None:
+    c, _ = signed_in(ledger)
+    old = c.cookies.get("followup_session")
+    c.post("/login", data={"username": "李娜", "password": "agent-pass-2"})
+    assert c.get("/api/session").json()["username"] == "李娜"
+    stale = client(ledger)
+    stale.cookies.set("followup_session", old)
+    assert stale.get("/api/session").status_code == 401
+    boss, _ = signed_in(ledger, "boss", "boss-pass-12")
+    assert "2026-11-04" in boss.get("/?sheet=1").text and "我的回访" not in boss.get("/?sheet=1").text
+
+
+# --- the templates ----------------------------------------------------------------------
+
+TEMPLATES = Path(__file__).parent.parent / "followup_cli" / "web" / "templates"
+
+
+def test_every_text_in_the_templates_is_a_literal_message() -> None:
+    """The templates say their words through t("…") with a literal message, which the
+    catalogue test (test_i18n.py, Babel's Jinja extractor) finds and checks for Chinese."""
+    import re
+
+    said = [m for page in TEMPLATES.glob("*.html")
+            for m in re.findall(r"""\bt\(\s*["']([^"']+)["']""", page.read_text("utf-8"))]
+    assert len(said) > 50
+    for page in TEMPLATES.glob("*.html"):
+        assert not re.search(r"\bt\(\s*[^\"'\s]", page.read_text("utf-8")), page.name
+
+
+def test_the_templates_need_nothing_the_content_security_policy_forbids() -> None:
+    import re
+
+    for page in TEMPLATES.glob("*.html"):
+        text = page.read_text("utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), page.name   # inline script
+        assert not re.search(r"<style|\sstyle=|\son[a-z]+=", text), page.name
+        assert not re.search(r"(src|href)=\"(https?:)?//", text), page.name    # no CDN
+
+
+def test_serve_on_a_port_in_use_says_so(cli, ledger: Path) -> None:  # noqa: ANN001
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("serve", "--port", str(port))
+    assert result.code == 2 and f"cannot listen on 127.0.0.1:{port}" in result.err
+    assert "listening" not in result.out and "running" not in result.out
+    result = cli("serve", "--host", "999.1.1.1")
+    assert result.code == 2 and "cannot listen on 999.1.1.1:8765" in result.err

@@ -169,14 +169,14 @@ def act(conn: sqlite3.Connection, alert_id: int, action: str, *, by: str, note: 
 
     by = agent_name(by)
     clock.not_future(at, now, "--when")
-    if not given(note):
-        raise FollowupError(t("give --note: what the doctor said or did"))
     if action == "close":
         from followup_cli.complaints import canonical
 
         done = canonical(done or "", CLOSE_ACTIONS, "--action")
     with transaction(conn):
-        alert = get_alert(conn, alert_id)
+        alert = get_alert(conn, alert_id)   # an unknown alert is said first
+        if not given(note):
+            raise FollowupError(t("give --note: what the doctor said or did"))
         allowed, status = TRANSITIONS[action]
         if alert["status"] not in allowed:
             raise FollowupError(t("alert #{id} is {status}: that step does not apply", id=alert_id,

@@ -94,10 +94,10 @@ def _load(lang: str) -> gettext.NullTranslations:
     except FileNotFoundError:
         from followup_cli.errors import FollowupError
 
-        raise FollowupError("followup's Chinese messages were not built (followup.mo is "
-                            "missing): install followup with pip, or run "
-                            "`python setup.py build_mo` in a source checkout / 中文消息目录未"
-                            "编译：请用 pip 安装 followup") from None
+        raise FollowupError("followup's Chinese messages are not built (followup.mo is "
+                            "missing): install followup with pip, or in a source checkout run "
+                            "`python build_catalogue.py` / 中文消息目录未编译：请用 pip 安装 "
+                            "followup，或在源码目录运行 python build_catalogue.py") from None
 
 
 def t(message: str, **values: object) -> str:

@@ -49,15 +49,17 @@ def timeline(conn: sqlite3.Connection, patient_id: str, today: date, now: dateti
         "a.logged_by, (SELECT group_concat(task_id) FROM attempt_tasks x "
         "WHERE x.attempt_id = a.attempt_id) AS task_ids FROM attempts a "
         "WHERE a.patient_id = ? ORDER BY a.called_at, a.attempt_id", (patient_id,))]
-    now = datetime.combine(today, datetime.max.time()).replace(microsecond=0)
-    cases = [summary(c, now) for c in conn.execute(
+    # deadlines are judged now on today's timeline, at the end of the day on another day's
+    judged = now if today == now.date() else datetime.combine(
+        today, datetime.max.time()).replace(microsecond=0)
+    cases = [summary(c, judged) for c in conn.execute(
         "SELECT * FROM complaints WHERE patient_id = ? ORDER BY complaint_id", (patient_id,))]
     events = [dict(r) for r in conn.execute(
         "SELECT at, agent, action, reason, attempt_id FROM patient_events "
         "WHERE patient_id = ? ORDER BY at, event_id", (patient_id,))]
     from followup_cli import alerts, rechecks
 
-    found = [alerts.summary(a, now) for a in conn.execute(
+    found = [alerts.summary(a, judged) for a in conn.execute(
         "SELECT * FROM alerts WHERE patient_id = ? ORDER BY alert_id", (patient_id,))]
     booked = rechecks.of_patient(conn, patient_id, today)
     if reveal:

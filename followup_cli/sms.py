@@ -81,6 +81,7 @@ class Settings(NamedTuple):
     max_parts: int
     tencent_app_id: str | None
     clinic: str | None = None   # [clinic] name: what {clinic} stands for
+    lang: str = "zh"   # the patients' language, whoever prepares the batch
 
 
 # --- the texts and the settings ------------------------------------------------------
@@ -178,10 +179,13 @@ def load_settings(config: dict[str, Any], path: StrPath) -> Settings:
     if not isinstance(raw, dict):
         raise _fail(path, "sms", "must be a table")
     unknown = set(raw) - {"signature", "unsubscribe", "hours", "daily_limit", "max_parts",
-                          "tencent_app_id"}
+                          "tencent_app_id", "lang"}
     if unknown:
         raise _fail(path, f"sms.{sorted(unknown)[0]}", "unknown key (signature, unsubscribe, "
-                    "hours, daily_limit, max_parts, tencent_app_id)")
+                    "hours, daily_limit, max_parts, tencent_app_id, lang)")
+    lang = raw.get("lang", "zh")
+    if lang not in LANGS:
+        raise _fail(path, "sms.lang", f"expected one of {', '.join(LANGS)}")
     clinic = config.get("clinic", {}).get("name") if isinstance(
         config.get("clinic"), dict) else None
     clinic = clinic if isinstance(clinic, str) and given(clinic) else None
@@ -192,9 +196,10 @@ def load_settings(config: dict[str, Any], path: StrPath) -> Settings:
             or any(c in signature for c in "【】[]"):
         raise _fail(path, "sms.signature", "expected the signature's name, without 【】, "
                     "at most 20 characters")
-    unsubscribe = raw.get("unsubscribe", {"zh": "回T退订", "en": "Reply T to opt out"})
-    if isinstance(unsubscribe, str):
-        unsubscribe = {lang: unsubscribe for lang in LANGS}
+    default = {"zh": "回T退订", "en": "Reply T to opt out"}
+    unsubscribe = raw.get("unsubscribe", default)
+    if isinstance(unsubscribe, str):   # one text: the language the messages are sent in
+        unsubscribe = {**default, lang: unsubscribe}
     if not isinstance(unsubscribe, dict) or set(unsubscribe) != set(LANGS) or not all(
             isinstance(v, str) and given(v) for v in unsubscribe.values()):
         raise _fail(path, "sms.unsubscribe", 'expected a text or { zh = "…", en = "…" }')
@@ -218,7 +223,7 @@ def load_settings(config: dict[str, Any], path: StrPath) -> Settings:
     if app_id is not None and (not isinstance(app_id, str) or not given(app_id)):
         raise _fail(path, "sms.tencent_app_id", "expected the SmsSdkAppId as a text")
     return Settings(signature, dict(unsubscribe), start, end, numbers["daily_limit"],
-                    numbers["max_parts"], app_id, clinic)
+                    numbers["max_parts"], app_id, clinic, lang)
 
 
 def parts(length: int) -> int:

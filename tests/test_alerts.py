@@ -327,6 +327,19 @@ def test_the_timeline_shows_the_alert(cli, ledger: Path) -> None:
     assert "临床警示 #1" in cli("--lang", "zh", "patient", "C1").out
 
 
+def test_the_timeline_judges_deadlines_now_and_a_reveal_is_logged_when_it_happened(
+        cli, ledger: Path) -> None:
+    """An urgent alert of 14:50 is due 15:20: at 15:00 the timeline says it has time left,
+    as `alert list` does, and the audit log has the reveal at 15:00, not at the day's end."""
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    alert = cli("patient", "C1", "--reveal", "--format", "json").json()["alerts"][0]
+    listed = cli("alert", "list", "--format", "json").json()[0]
+    assert alert["breached"] is False and alert["minutes_left"] == listed["minutes_left"] == 20
+    conn = sqlite3.connect(ledger)
+    assert conn.execute("SELECT at FROM audit ORDER BY audit_id DESC").fetchone()[0] \
+        == "2026-11-04T15:00:00"
+
+
 # --- 4. signs on the script and the printed sheet ---------------------------------------
 
 @pytest.mark.parametrize(("lang", "words"), [("en", "Skin near the injection turning pale, "
@@ -393,3 +406,8 @@ def test_doctor_notices_an_alert_closed_behind_followups_back(cli, ledger: Path)
     assert result.code == 1
     assert result.json()["problems"] == {"alerts_disagreeing_with_history": [1]}
     assert "clinical alerts whose status is not what their history says: 1" in cli("doctor").out
+
+
+def test_an_unknown_alert_is_said_before_a_missing_note(cli, ledger: Path) -> None:
+    result = cli("alert", "ack", "9", "--by", "李医生")
+    assert result.code == 2 and "9" in result.err and "--note" not in result.err, result.err

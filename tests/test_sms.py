@@ -95,6 +95,8 @@ def plan(cli, *extra: str) -> dict:  # noqa: ANN001
 ])
 def test_a_new_users_day(cli, ledger: Path, tmp_path: Path, lang: str, unreachable: str,
                          birthday: str) -> None:
+    # the messages are in the clinic's language for its patients ([sms] lang)
+    (tmp_path / "followup.toml").write_text(SETTINGS + f'lang = "{lang}"\n', "utf-8")
     # the plan: the unreachable patient and the member's birthday; not the do-not-call
     # patient nor the one who unsubscribed
     got = plan(cli, "--lang", lang)
@@ -357,7 +359,7 @@ def test_reasons_of_one_patient_merge_into_one_message(cli, ledger: Path,
 
 
 def test_a_reason_that_does_not_fit_is_left_out(cli, ledger: Path, tmp_path: Path) -> None:
-    (tmp_path / "followup.toml").write_text(SETTINGS + "max_parts = 1\n", "utf-8")
+    (tmp_path / "followup.toml").write_text(SETTINGS + 'max_parts = 1\nlang = "en"\n', "utf-8")
     conn = sqlite3.connect(ledger)
     conn.execute("INSERT INTO tasks (plan_key, patient_id, category, touchpoint, seq, "
                  "nominal_date, due_date, window, expires_on, status, planned_on) VALUES "
@@ -445,7 +447,7 @@ def test_timeline_shows_every_sms(cli, ledger: Path, tmp_path: Path) -> None:
                "-O", str(tmp_path / "b.csv")).code == 0
     history = cli("patient", "C2", "--format", "json").json()
     assert [(m["day"], m["status"], m["text"]) for m in history["sms"]] == [
-        (DAY, "queued", EN_UNREACHABLE)]
+        (DAY, "queued", ZH_UNREACHABLE)]   # in the patients' language, not the agent's
     assert history["patient"]["sms_off"] is False
     shown = cli("--lang", "zh", "patient", "C2").out
     assert "短信 #1" in shown and "短信待发送" in shown
@@ -563,7 +565,8 @@ def plan_on(cli, day: str) -> dict:  # noqa: ANN001
     return result.json()
 
 
-def test_plan_table(cli, ledger: Path) -> None:
+def test_plan_table(cli, ledger: Path, tmp_path: Path) -> None:
+    (tmp_path / "followup.toml").write_text(SETTINGS + 'lang = "en"\n', "utf-8")
     result = cli("sms", "plan", "--date", DAY)
     assert result.code == 0
     assert result.out == TABLE
@@ -593,3 +596,10 @@ def test_a_day_sent_again_counts_once_in_the_report(cli, ledger: Path, tmp_path:
                "-O", str(tmp_path / "b.csv")).code == 0
     report = cli("report", "--month", "2026-11", "--format", "json").json()
     assert (report["sms_sent"], report["sms_queued"]) == (2, 2)
+
+
+def test_the_messages_are_in_the_clinics_language_whoever_prepares_them(
+        cli, ledger: Path) -> None:
+    """An agent working in English prepares the batch Chinese patients read."""
+    texts = [m["text"] for m in plan(cli, "--lang", "en")["messages"]]
+    assert texts[0] == ZH_UNREACHABLE

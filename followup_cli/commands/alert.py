@@ -90,7 +90,8 @@ def ack_cli(
     alert_id: Annotated[int, typer.Argument(
         help=t("The alert number."), metavar="ALERT_ID", callback=stored_int)],
     by: Annotated[str, typer.Option("--by", help=t("The doctor who answered."))],
-    note: Annotated[str, typer.Option("--note", "-n", help=t("What the doctor said."))] = "",
+    note: Annotated[str,
+                    typer.Option("--note", "-n", help=t("What the doctor said (required)."))] = "",
     when: Annotated[str | None, typer.Option(
         "--when", help=t("When the doctor answered (default: now), clinic-local."))] = None,
 ) -> None:
@@ -108,7 +109,8 @@ def close_cli(
     action: Annotated[str, typer.Option(
         "--action", help=t("What was done: called/已回电 (the doctor called the patient), "
                            "recheck_booked/约复诊, home_care/居家护理, referred/转诊."))],
-    note: Annotated[str, typer.Option("--note", "-n", help=t("What was done and why."))] = "",
+    note: Annotated[str,
+                    typer.Option("--note", "-n", help=t("What was done and why (required)."))] = "",
     by: Annotated[str | None, typer.Option(
         "--by", help=t("Who closed it (else $FOLLOWUP_AGENT)."))] = None,
     when: Annotated[str | None, typer.Option(

@@ -34,12 +34,13 @@ def register(app: typer.Typer) -> None:
 
 def _plan(st: State, conn: Any, day: Any, *, again: bool = False, reveal: bool = False) -> Any:
     from followup_cli import clock
-    from followup_cli.i18n import current
     from followup_cli.sms import plan_birthdays_for, plan_day
 
     rules = st.rule_pack()
     plan_birthdays_for(conn, rules, st.clinic_calendar(), day, clock.today())
-    return plan_day(conn, rules, st.sms_texts(), st.sms_settings(), day, current(),
+    settings = st.sms_settings()
+    # the messages are in the patients' language ([sms] lang), whoever prepares them
+    return plan_day(conn, rules, st.sms_texts(), settings, day, settings.lang,
                     again=again, reveal=reveal)
 
 

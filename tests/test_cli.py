@@ -187,8 +187,8 @@ def test_rules_show_and_check(cli, tmp_path: Path) -> None:
     shown = cli("rules", "show", "--format", "json")
     assert shown.code == 0
     data = shown.json()
-    assert data["order"] == ["hair", "optometry", "obstetrics", "surgery", "medium", "low",
-                             "general"]
+    assert data["order"] == ["follow_up", "hair", "optometry", "obstetrics", "surgery",
+                             "medium", "low", "general"]
     assert [tp["offset"] for tp in data["categories"]["surgery"]["touchpoints"]] == [
         "0d", "1d", "2d", "3d", "6d", "7d", "1m", "3m", "6m"]
     assert cli("rules", "show").code == 0
@@ -197,7 +197,7 @@ def test_rules_show_and_check(cli, tmp_path: Path) -> None:
                     'touchpoints = [{ offset = "1d", purpose = "术后次日" }]\n'
                     '[matching]\norder = ["hair", "dental", "optometry", "obstetrics", '
                     '"surgery", "medium", "low", "general"]\n', encoding="utf-8")
-    assert cli("rules", "check", str(good)).out == f"{good}: valid, 13 categories\n"
+    assert cli("rules", "check", str(good)).out == f"{good}: valid, 14 categories\n"
     # the clinic file next to the ledger is picked up
     export = write_export(tmp_path / "v.csv",
                           ["A1,C1,周晓雯,13812345678,2026-11-02,种植牙,成交,,,,,,,"])

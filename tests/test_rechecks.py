@@ -98,6 +98,21 @@ def test_the_next_import_within_the_grace_keeps_the_booking(cli, ledger: Path, t
     assert "已到诊" in cli("--lang", "zh", "patient", "C1").out
 
 
+@pytest.mark.parametrize("project", ["复查", "吸脂复查", "双眼皮拆线", "术后换药", "复诊"])
+def test_a_follow_up_visit_plans_no_new_treatment(cli, ledger: Path, tmp_path: Path,
+                                                  project: str) -> None:
+    """A re-check (or a dressing, stitches out) is part of a treatment already planned: the
+    import keeps the booking and plans no second 1/3/6-month series."""
+    assert book(cli, "2026-11-10").code == 0
+    Clock.at = datetime(2026, 11, 10, 20, 0)
+    export = write_export(tmp_path / "r.csv", [
+        *ROWS, f"R1,C1,周晓雯,13812345678,2026-11-10,{project},成交,整形外科,吴医生,林咨询,,,,"])
+    result = cli("import", "visits", str(export), "--date", "2026-11-10", "--format", "json")
+    assert result.code == 0, result.err
+    assert result.json()["tasks_planned"] == 0
+    assert rechecks(ledger)[0]["kept_visit_id"] == "R1"
+
+
 @pytest.mark.parametrize(("visit_day", "kind"), [
     ("2026-11-09", "成交"),    # before the day agreed: not that re-check
     ("2026-11-14", "成交"),    # after the grace

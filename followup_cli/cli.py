@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from followup_cli.i18n import N_, t
 
@@ -121,10 +121,22 @@ def click_command(app):  # noqa: ANN001, ANN201 - typer is imported lazily
     """The click command typer makes of `app`, every help text in the user's language."""
     from typer.main import get_command
 
+    from typer._click import Context   # typer vendors click
+
     command = get_command(app)
     for param in command.params:
         if param.name in COMPLETION_HELP:
             param.help = t(COMPLETION_HELP[param.name])  # type: ignore[attr-defined]
+
+    def translate_help_option(cmd: Any) -> None:   # click writes it in English only
+        ctx = Context(cmd, info_name=cmd.name, help_option_names=["-h", "--help"])
+        option = cmd.get_help_option(ctx)   # made once and kept by the command
+        if option is not None:
+            option.help = t("Show this message and exit.")
+        for sub in getattr(cmd, "commands", {}).values():
+            translate_help_option(sub)
+
+    translate_help_option(command)
     return command
 
 

@@ -96,6 +96,9 @@ def test_help_is_in_the_users_language(cli) -> None:
     assert zh.code == 0
     assert "选项" in zh.out and "通话内容（已接通或投诉时至少 20 个字）" in zh.out
     assert "What was said" not in zh.out
+    assert "显示本帮助并退出" in zh.out and "Show this message" not in zh.out
+    sub = cli("--lang", "zh", "complaint", "ack", "--help")
+    assert "显示本帮助并退出" in sub.out and "Show this message" not in sub.out
     en = cli("--lang", "en", "log", "--help")
     assert "Options" in en.out and "What was said" in en.out and "通话内容" not in en.out
     top = cli("--lang", "zh", "--help")

@@ -119,9 +119,8 @@ COMPLETION_HELP = {
 
 def click_command(app):  # noqa: ANN001, ANN201 - typer is imported lazily
     """The click command typer makes of `app`, every help text in the user's language."""
+    from typer._click import Context  # typer vendors click
     from typer.main import get_command
-
-    from typer._click import Context   # typer vendors click
 
     command = get_command(app)
     for param in command.params:

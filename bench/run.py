@@ -187,7 +187,12 @@ def prepare(n: int, today: date) -> tuple[Path, Path]:
 
 def measure(n: int, today: date, runs: int, import_runs: int) -> dict[str, float]:
     export, worked = prepare(n, today)
-    env = {**os.environ, "FOLLOWUP_LANG": "zh", "COLUMNS": "120", "BENCH_TODAY":
+    # as an installed followup runs: from compiled bytecode (pip compiles at install; a
+    # PYTHONDONTWRITEBYTECODE shell would make every command compile its modules again)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "followup_cli")],
+                   check=True, env=env)
+    env = {**env, "FOLLOWUP_LANG": "zh", "COLUMNS": "120", "BENCH_TODAY":
            today.isoformat(), "FOLLOWUP_AGENT": "bench", "PYTHONPATH": str(ROOT)}
     figures = {"visits": n, "ledger_mb": worked.stat().st_size / 1e6}
     figures.update(dict.fromkeys(("import_cpu_s", "sqlite3_import_cpu_s", "import_cpu_x",

@@ -4,6 +4,7 @@ appended too; the original stays, and the same replay gives the corrected state.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -78,11 +79,15 @@ def parse_outcome(value: str) -> str:
     return outcome
 
 
+# a character str.isalnum() counts: Python's \w for text is exactly that, and "_"
+_WORD_CHARACTER = re.compile(r"[^\W_]")
+
+
 def note_length(note: str) -> int:
     """Characters of what was said, as a reader counts them: a Chinese character, a letter
     or a digit is one; spaces, punctuation, symbols and invisible characters are none (a
     note of 21 。 says nothing)."""
-    return sum(ch.isalnum() for ch in visible(note))
+    return len(_WORD_CHARACTER.findall(visible(note)))
 
 
 def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,

@@ -63,6 +63,14 @@ CALLS_IN_SPAN = """c.attempt_id IN (
     SELECT corrects FROM attempts WHERE corrects > 0 AND correction = 'amend')"""
 
 
+def _grouped(rows: list[Any], key: str) -> dict[Any, list[Any]]:
+    """The rows by their `key`, in their order: one pass, however many groups."""
+    groups: dict[Any, list[Any]] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return groups
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -79,7 +87,13 @@ def _task_figures(rows: list[sqlite3.Row], today: date) -> dict[str, Any]:
     }
 
 
-def _call_figures(rows: list[sqlite3.Row], min_note: int) -> dict[str, Any]:
+def _short_notes(rows: list[sqlite3.Row], min_note: int) -> set[int]:
+    """The reached calls whose note says less than `min_note` characters (counted once)."""
+    return {r["attempt_id"] for r in rows
+            if r["outcome"] == "reached" and note_length(r["note"]) < min_note}
+
+
+def _call_figures(rows: list[sqlite3.Row], short: set[int]) -> dict[str, Any]:
     attempts = len(rows)
     reached = sum(r["outcome"] in REACHED for r in rows)
     scores = [r["satisfaction"] for r in rows if r["satisfaction"] is not None]
@@ -97,8 +111,7 @@ def _call_figures(rows: list[sqlite3.Row], min_note: int) -> dict[str, Any]:
         "nps": nps, "nps_responses": len(nps_scores),
         "nps_promoters": sum(s >= 9 for s in nps_scores),
         "nps_detractors": sum(s <= 6 for s in nps_scores),
-        "notes_short": sum(r["outcome"] == "reached" and note_length(r["note"]) < min_note
-                           for r in rows),
+        "notes_short": sum(r["attempt_id"] in short for r in rows),
     }
 
 
@@ -153,7 +166,8 @@ def period_report(conn: sqlite3.Connection, start: date, end: date, today: date,
                               .isoformat(), "as_of": today.isoformat(),
                               "filters": {"agent": agent, "category": category}}
     report.update(_task_figures(tasks, today))
-    report.update(_call_figures(calls, min_note))
+    short = _short_notes(calls, min_note)
+    report.update(_call_figures(calls, short))
     report.update(complaint_figures(conn, start, end, today, now))
     report["conversions"] = len(converted)
     report["consults_reached"] = consults_reached
@@ -164,18 +178,19 @@ def period_report(conn: sqlite3.Connection, start: date, end: date, today: date,
     # messages are not calls: nothing here counts as an attempt or as reached
     report.update(sms_figures(conn, span["start"], end.isoformat(), category))
     by_agent = {}
-    for name in sorted({r["agent"] for r in tasks if r["agent"]} |
-                       {r["agent"] for r in calls if r["agent"]}):
-        figures = _task_figures([r for r in tasks if r["agent"] == name], today)
-        figures.update(_call_figures([r for r in calls if r["agent"] == name], min_note))
-        figures["conversions"] = sum(c["agent"] == name for c in converted)
+    tasks_of, calls_of = _grouped(tasks, "agent"), _grouped(calls, "agent")
+    converted_by = _grouped(converted, "agent")
+    for name in sorted(n for n in set(tasks_of) | set(calls_of) if n):
+        figures = _task_figures(tasks_of.get(name, []), today)
+        figures.update(_call_figures(calls_of.get(name, []), short))
+        figures["conversions"] = len(converted_by.get(name, []))
         by_agent[name] = figures
     report["by_agent"] = by_agent
     report["nobody"] = _task_figures([r for r in tasks if not r["agent"]], today)
     for key in BREAKDOWNS[1:]:
-        report[f"by_{key}"] = {
-            name: _task_figures([r for r in tasks if r[key] == name], today)
-            for name in sorted({r[key] for r in tasks if r[key]})}
+        groups = _grouped(tasks, key)
+        report[f"by_{key}"] = {name: _task_figures(groups[name], today)
+                               for name in sorted(n for n in groups if n)}
     report.update(_clinical_figures(conn, start, end, today, now, report))
     if compare:
         from followup_cli.ledger.chain import anchor

@@ -196,10 +196,10 @@ def load_settings(config: dict[str, Any], path: StrPath) -> Settings:
             or any(c in signature for c in "【】[]"):
         raise _fail(path, "sms.signature", "expected the signature's name, without 【】, "
                     "at most 20 characters")
-    default = {"zh": "回T退订", "en": "Reply T to opt out"}
-    unsubscribe = raw.get("unsubscribe", default)
+    standard = {"zh": "回T退订", "en": "Reply T to opt out"}
+    unsubscribe = raw.get("unsubscribe", standard)
     if isinstance(unsubscribe, str):   # one text: the language the messages are sent in
-        unsubscribe = {**default, lang: unsubscribe}
+        unsubscribe = {**standard, lang: unsubscribe}
     if not isinstance(unsubscribe, dict) or set(unsubscribe) != set(LANGS) or not all(
             isinstance(v, str) and given(v) for v in unsubscribe.values()):
         raise _fail(path, "sms.unsubscribe", 'expected a text or { zh = "…", en = "…" }')

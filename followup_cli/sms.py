@@ -382,7 +382,8 @@ def plan_day(conn: sqlite3.Connection, rules: RulePack, templates: Templates,
     messages = [_message(rows[pid], found, templates, settings, signature, lang, values_of,
                          reveal) for pid, found in reasons.items()]
     messages.sort(key=lambda m: (KINDS.index(m["reasons"][0]["kind"]), m["patient_id"]))
-    sent = conn.execute("SELECT count(*) FROM sms WHERE day = ?",
+    # a day's batch sent again counts once, as the report counts it
+    sent = conn.execute("SELECT count(DISTINCT patient_id) FROM sms WHERE day = ?",
                         (day.isoformat(),)).fetchone()[0]
     room = max(settings.daily_limit - (0 if again else sent), 0)
     return Plan(day, messages[:room], max(len(messages) - room, 0), skipped, sent)
@@ -526,6 +527,28 @@ def record_batch(conn: sqlite3.Connection, plan: Plan, full: list[dict[str, Any]
             conn.execute("INSERT OR IGNORE INTO sms_tasks (sms_id, task_id, kind) "
                          "VALUES (?, ?, ?)", (sms_id, r["task_id"], r["kind"]))
         out.append(sms_id)
+    return out
+
+
+def queued_messages(conn: sqlite3.Connection, replanned: Plan) -> list[dict[str, Any]]:
+    """The messages already queued for the day (each patient's last sending), as a batch
+    file writes them: for a second file of the same batch (another format). `replanned` is
+    the day planned again with full numbers; it gives each message its template's codes and
+    variables, and must say what was queued: a text changed since is refused, as writing it
+    would send what the ledger does not hold."""
+    day = replanned.day.isoformat()
+    fresh = {m["patient_id"]: m for m in replanned.messages}
+    out = []
+    for row in conn.execute("SELECT sms_id, patient_id, template, text, length, parts, phone "
+                            "FROM sms WHERE sms_id IN (SELECT max(sms_id) FROM sms WHERE "
+                            "day = ? GROUP BY patient_id) ORDER BY sms_id", (day,)):
+        m = fresh.get(row["patient_id"])
+        if m is None or m["template"] != row["template"] or m["text"] != row["text"]:
+            raise FollowupError(t("the SMS {key} of {date} queued before is not what the day "
+                                  "plans now (its text or its patient changed): add --again to "
+                                  "send the day's messages as they are now",
+                                  key=row["sms_id"], date=day))
+        out.append({**m, "phone": row["phone"], "length": row["length"], "parts": row["parts"]})
     return out
 
 

@@ -521,9 +521,9 @@ def test_tencent_status_json(cli, ledger: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("content", "where"), [
-    ("号码,结果\n13734567890,成功\n", "record 1"),
+    ("号码,结果\n13734567890,成功\n", "line 2"),
     ('{"a": 1', "line 1"),
-    ("手机号码,发送状态\n1234,成功\n", "record 1"),
+    ("手机号码,发送状态\n1234,成功\n", "line 2"),
     ("", "-"),
 ])
 def test_bad_receipt_says_where(cli, ledger: Path, tmp_path: Path, content: str,
@@ -534,6 +534,40 @@ def test_bad_receipt_says_where(cli, ledger: Path, tmp_path: Path, content: str,
     assert result.code == 2
     assert result.err.startswith(f"followup: {receipt} ({where}): not a receipt")
     assert "13734567890" not in result.err
+
+
+@pytest.mark.parametrize(("lang", "content", "err"), [
+    ("en", "手机号码,发送状态\n13734567890,成功\n13900000004,送达\n",
+     "(line 3): not a receipt followup can read: unknown status 送达 (known: "),
+    ("zh", "手机号码,发送状态\n13734567890,成功\n13900000004,xyz\n",
+     "（第 3 行）：读不懂的回执：读不懂的状态 xyz（可识别的有："),
+    ("en", "手机号码,发送状态\n13734567890,\n", "(line 2): not a receipt followup can read: "
+     "the status is empty\n"),
+    ("zh", "手机号码,发送状态\n13734567890,\n", "（第 2 行）：读不懂的回执：状态为空\n"),
+    ("en", "{}", "(record 1): not a receipt followup can read: no phone column (such as "
+     "手机号码 or PhoneNumber)\n"),
+    ("zh", '[{"PhoneNumber": "+8613734567890"}]',
+     "（第 1 条）：读不懂的回执：没有状态列（如 发送状态 或 SendStatus）\n"),
+])
+def test_an_unreadable_status_is_named_and_nothing_is_marked(cli, ledger: Path, tmp_path: Path,
+                                                             lang: str, content: str,
+                                                             err: str) -> None:
+    _sent(cli, tmp_path)
+    receipt = tmp_path / "r.csv"
+    receipt.write_text(content, "utf-8")
+    result = cli("--lang", lang, "sms", "result", str(receipt))
+    assert result.code == 2
+    assert result.err.startswith(f"followup: {receipt}")
+    assert err in result.err
+    assert query(ledger, "SELECT DISTINCT status FROM sms") == [("queued",)]
+
+
+def test_a_status_not_yet_known_is_pending(cli, ledger: Path, tmp_path: Path) -> None:
+    _sent(cli, tmp_path)
+    receipt = tmp_path / "r.csv"
+    receipt.write_text("手机号码,发送状态\n13734567890,等待回执\n", "utf-8")
+    assert "0 delivered, 0 failed (back on the sheet), 1 pending" in \
+        cli("sms", "result", str(receipt)).out
 
 
 # --- the report --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from followup_cli import clock
+from followup_cli import clock, rechecks
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t, tc
 from followup_cli.text import agent_name, given
@@ -137,8 +137,9 @@ def open_alert(conn: sqlite3.Connection, *, patient_id: str, attempt_id: int,
     urgency = highest(signs)
     if recheck is None:   # "before the next re-check": one booked earlier, still waiting
         waiting = conn.execute(
-            "SELECT min(booked_for) FROM rechecks WHERE patient_id = ? AND kept_visit_id IS "
-            "NULL AND booked_for > ?", (patient_id, _iso(at))).fetchone()[0]
+            "SELECT min(booked_for) FROM rechecks r WHERE patient_id = ? AND kept_visit_id IS "
+            f"NULL AND booked_for > ? AND {rechecks.STANDS}",
+            (patient_id, _iso(at))).fetchone()[0]
         recheck = datetime.fromisoformat(waiting) if waiting else None
     words = [{"id": s.id, "zh": s.text["zh"], "en": s.text["en"], "urgency": s.urgency}
              for s in signs]

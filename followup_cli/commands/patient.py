@@ -146,7 +146,8 @@ def _alert_rows(history: dict[str, Any], rows: list[tuple[str, str, str]]) -> No
                          sign_words(a, current()), a["doctor"], statuses[a["status"]], answer,
                          a["action"] or "", t("BREACHED") if a["breached"] else "")))))
     states = {"booked": t("booked"), "kept": t("kept"),
-              "missed": tc("recheck.state", "missed")}
+              "missed": tc("recheck.state", "missed"),
+              "dropped": tc("recheck.state", "dropped")}
     for r in history.get("rechecks", []):
         rows.append((r["booked_at"].replace("T", " ")[:16],
                      t("Re-check") + f" {r['booked_for']}",

@@ -268,7 +268,7 @@ def test_a_breached_alert_is_marked_on_the_sheet_and_counted_in_the_report(
     assert late.code == 0
     assert late.err == "note: the doctor answered after the deadline 2026-11-04 15:20\n"
     assert cli("alert", "close", "2", "--action", "home_care", "--note", "嘱多饮水，明早复测体温",
-               "--when", "2026-11-04 15:00").code == 0
+               "--when", "2026-11-04 15:00", "--by", "孙医生").code == 0
     report = cli("report", "--month", "2026-11", "--format", "json").json()
     assert {k: report[k] for k in ("alerts_opened", "alerts_breached",
                                    "alert_response_minutes_median",
@@ -311,9 +311,38 @@ def test_wrong_answers_to_an_alert_are_refused(cli, ledger: Path, args: tuple[st
     assert count(ledger, "alert_events") == 1
 
 
+def test_a_close_is_never_before_the_answer_nor_unnamed_when_it_is_the_answer(
+        cli, ledger: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    Clock.at = datetime(2026, 11, 4, 16, 0)
+    # no answer yet: the close is the doctor's answer, so the doctor is named
+    unnamed = cli("alert", "close", "1", "--action", "called", "--note", "医生已回电")
+    assert (unnamed.code, unnamed.err) == (
+        2, "followup: alert #1 has no doctor's answer yet: name the doctor who answered with "
+           "--by\n")
+    zh = cli("--lang", "zh", "alert", "close", "1", "--action", "called", "--note", "已回电")
+    assert zh.code == 2 and "--by" in zh.err and "no doctor" not in zh.err
+    assert count(ledger, "alert_events") == 1
+    assert cli("alert", "ack", "1", "--by", "吴医生", "--note", "已电话指导压迫止血",
+               "--when", "2026-11-04 15:10").code == 0
+    early = cli("alert", "close", "1", "--action", "called", "--note", "医生已回电",
+                "--when", "2026-11-04 15:00")
+    assert (early.code, early.err) == (
+        2, "followup: --when 2026-11-04 15:00 is before the doctor's answer (2026-11-04 15:10): "
+           "an alert is closed after it is answered\n")
+    assert count(ledger, "alert_events") == 2
+    # after the answer, whoever closes it is the current agent unless --by says
+    assert cli("alert", "close", "1", "--action", "called", "--note", "医生已回电",
+               "--when", "2026-11-04 15:40").code == 0
+    [alert] = cli("alert", "list", "--all", "--format", "json").json()
+    assert (alert["acknowledged_by"], alert["closed_by"], alert["response_minutes"]) == (
+        "吴医生", "tester", 20)
+
+
 def test_a_closed_alert_takes_no_more_steps(cli, ledger: Path) -> None:
     assert log_sign(cli, "C1", "bleeding").code == 0
-    assert cli("alert", "close", "1", "--action", "转诊", "--note", "转急诊").code == 0
+    assert cli("alert", "close", "1", "--action", "转诊", "--note", "转急诊",
+               "--by", "吴医生").code == 0
     assert cli("alert", "show", "1", "--format", "json").json()["action"] == "referred"
     again = cli("--lang", "zh", "alert", "ack", "1", "--by", "吴医生", "--note", "好")
     assert (again.code, again.err) == (2, "followup: 警示 #1 当前状态为已结束，不能这样操作\n")

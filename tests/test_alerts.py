@@ -440,3 +440,14 @@ def test_doctor_notices_an_alert_closed_behind_followups_back(cli, ledger: Path)
 def test_an_unknown_alert_is_said_before_a_missing_note(cli, ledger: Path) -> None:
     result = cli("alert", "ack", "9", "--by", "李医生")
     assert result.code == 2 and "9" in result.err and "--note" not in result.err, result.err
+
+
+def test_an_alerts_history_and_the_timeline_speak_the_readers_language(cli, ledger: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding", "fever").code == 0
+    assert cli("alert", "close", "1", "--action", "recheck_booked", "--note", "约明天复诊",
+               "--by", "吴医生", "--when", "2026-11-04 15:00").code == 0
+    shown = cli("--lang", "zh", "alert", "show", "1").out
+    history = shown.split("#1")[-1]
+    assert "bleeding" not in history and "fever" not in history, shown
+    timeline = cli("--lang", "zh", "patient", "C1").out
+    assert "recheck_booked" not in timeline and "已约复诊" in timeline, timeline

@@ -254,3 +254,13 @@ def test_a_call_amended_back_restores_its_booking(cli, ledger: Path) -> None:
     assert "stands again" in result.err
     assert rechecks(ledger)[0]["task_status"] == "open"
     assert [r["task_id"] for r in rebooking(cli, "2026-11-14")] == [10]
+
+
+def test_the_timeline_says_a_kept_or_dropped_booking_in_words(cli, ledger: Path,
+                                                             tmp_path: Path) -> None:
+    assert book(cli, "2026-11-10").code == 0
+    come_in(cli, tmp_path, "2026-11-10")
+    zh = cli("--lang", "zh", "patient", "C1").out
+    assert "复诊已到诊" in zh and "recheck_kept" not in zh
+    en = cli("patient", "C1").out
+    assert "(re-check kept)" in en

@@ -75,11 +75,15 @@ def show_cli(
     if fmt == "json":
         emit_json(alert)
         return
-    from followup_cli.alerts import action_label
+    from followup_cli.alerts import action_label, sign_words
+    from followup_cli.i18n import current
     from followup_cli.output.sheet import render_alerts
 
     render_alerts([alert], title=f"#{alert_id}")
-    history = [{**e, "action": action_label(e["action"])} for e in alert["events"]]
+    # the opening's note holds the signs' ids: said in the reader's words
+    history = [{**e, "action": action_label(e["action"]),
+                "note": sign_words(alert, current()) if e["action"] == "open" else e["note"]}
+               for e in alert["events"]]
     emit_table(history, [("at", t("At")), ("agent", t("By")),
                          ("action", t("Action")),
                          ("note", t("Note"))])

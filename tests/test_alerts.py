@@ -451,3 +451,18 @@ def test_an_alerts_history_and_the_timeline_speak_the_readers_language(cli, ledg
     assert "bleeding" not in history and "fever" not in history, shown
     timeline = cli("--lang", "zh", "patient", "C1").out
     assert "recheck_booked" not in timeline and "已约复诊" in timeline, timeline
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "note: the deadline 2026-11-04 10:30 of alert #1 has already passed (the call was "
+           "logged after it): a doctor must answer now, it counts as breached\n"),
+    ("zh", "注意：警示 #1 的回应时限 2026-11-04 10:30 已过（通话是事后登记的）：请医生立即回应，"
+           "该警示计为超时\n"),
+])
+def test_an_alert_logged_after_its_deadline_says_so(cli, ledger: Path, lang: str,
+                                                    said: str) -> None:
+    late = log_sign(cli, "C1", "bleeding", when="2026-11-04 10:00", extra=("--lang", lang))
+    assert late.code == 0, late.err
+    assert said in late.err
+    on_time = log_sign(cli, "C2", "bleeding", when="2026-11-04 14:50")
+    assert on_time.code == 0 and "already passed" not in on_time.err

@@ -466,3 +466,36 @@ def test_an_alert_logged_after_its_deadline_says_so(cli, ledger: Path, lang: str
     assert said in late.err
     on_time = log_sign(cli, "C2", "bleeding", when="2026-11-04 14:50")
     assert on_time.code == 0 and "already passed" not in on_time.err
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_files_have_the_alert_figures(cli, ledger: Path, tmp_path: Path,
+                                             lang: str) -> None:
+    from openpyxl import load_workbook
+
+    from followup_cli.i18n import set_lang, t
+
+    assert log_sign(cli, "C1", "bleeding").code == 0                            # urgent
+    assert log_sign(cli, "C2", "fever", when="2026-11-04 14:00").code == 0      # today
+    assert cli("alert", "ack", "1", "--by", "吴医生", "--note", "已回电",
+               "--when", "2026-11-04 15:00").code == 0
+    page = tmp_path / "r.html"
+    assert cli("--lang", lang, "report", "--month", "2026-11", "--format", "html",
+               "-O", str(page)).code == 0
+    text = page.read_text("utf-8")
+    set_lang(lang)
+    section = text.split(t("Clinical alerts by urgency"))[1].split("</section>")[0]
+    assert f"<td>{t('urgent')}</td><td>1</td>" in section
+    assert f"<td>{t('routine')}</td><td>0</td>" in section
+    doctors = text.split(f"<h2>{t('By doctor')}</h2>")[1].split("</section>")[0]
+    assert t("Minutes to a doctor (median)") in doctors and "<td>吴医生</td>" in doctors
+    book = tmp_path / "r.xlsx"
+    assert cli("--lang", lang, "report", "--month", "2026-11", "--format", "xlsx",
+               "-O", str(book)).code == 0
+    set_lang(lang)
+    sheet = load_workbook(book)[t("Clinical alerts by urgency")]
+    assert [[c.value for c in row] for row in sheet.iter_rows()][1:] == [
+        [t("urgent"), 1], [t("today"), 1], [t("routine"), 0]]
+    csv = cli("report", "--month", "2026-11", "--format", "csv").out.splitlines()
+    head, whole = csv[0].split(","), csv[1].split(",")
+    assert (whole[head.index("alerts_urgent")], whole[head.index("alerts_today")]) == ("1", "1")

@@ -670,3 +670,38 @@ def test_the_messages_are_in_the_clinics_language_whoever_prepares_them(
     """An agent working in English prepares the batch Chinese patients read."""
     texts = [m["text"] for m in plan(cli, "--lang", "en")["messages"]]
     assert texts[0] == ZH_UNREACHABLE
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", ("SMS sent", "Queued", "Delivered", "Failed", "Total")),
+    ("zh", ("已发短信", "发送失败")),
+])
+def test_report_files_have_the_sms_figures(cli, ledger: Path, tmp_path: Path, lang: str,
+                                           words: tuple[str, ...]) -> None:
+    from openpyxl import load_workbook
+
+    from followup_cli.i18n import set_lang, t
+
+    _sent(cli, tmp_path)
+    receipt = tmp_path / "r.csv"
+    receipt.write_text("手机号码,发送状态\n13734567890,失败\n", "utf-8")
+    assert cli("sms", "result", str(receipt)).code == 0
+    page = tmp_path / "r.html"
+    result = cli("--lang", lang, "report", "--month", "2026-11", "--format", "html",
+                 "-O", str(page))
+    assert result.code == 0, result.err
+    text = page.read_text("utf-8")
+    for word in words:
+        assert word in text, word
+    book = tmp_path / "r.xlsx"
+    assert cli("--lang", lang, "report", "--month", "2026-11", "--format", "xlsx",
+               "-O", str(book)).code == 0
+    set_lang(lang)
+    sheet = load_workbook(book)[t("SMS")]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[-1] == [t("Total"), 2, 1, 0, 1]
+    assert len(rows) == 4   # the header, birthday, medium, the total
+    csv = cli("report", "--month", "2026-11", "--format", "csv").out.splitlines()
+    head, whole = csv[0].split(","), csv[1].split(",")
+    assert whole[head.index("sms_medium_failed")] == "1"
+    assert whole[head.index("sms_birthday_queued")] == "1"

@@ -225,8 +225,9 @@ def get_alert(conn: sqlite3.Connection, alert_id: int) -> sqlite3.Row:
 # --- alerts as plain data ----------------------------------------------------------------
 
 def summary(alert: sqlite3.Row | dict[str, Any], now: datetime) -> dict[str, Any]:
-    """An alert as a plain dict: its signs, the time left to its deadline (open ones),
-    the minutes to the doctor's response, and whether the deadline was breached."""
+    """An alert as a plain dict: its signs, the time left to its deadline (open ones,
+    counted from `now`: on a sheet of any day, the moment it is drawn), the minutes to the
+    doctor's response, and whether the deadline was breached (by `now`)."""
     due = datetime.fromisoformat(alert["due_at"])
     opened = datetime.fromisoformat(alert["opened_at"])
     answered = (datetime.fromisoformat(alert["acknowledged_at"])

@@ -220,7 +220,7 @@ def test_an_open_alert_leads_every_sheet_above_complaints_until_closed(cli, ledg
     for day in (DAY, "2026-11-05"):
         sheet = cli("due", "--date", day)
         assert sheet.code == 0
-        assert sheet.out.startswith("Clinical alerts: 1 (first of all)\n"), sheet.out
+        assert sheet.out.startswith("Clinical alerts: 1 (first of all"), sheet.out
         assert sheet.out.index("#1 ") < sheet.out.index("Open complaints")
         listed = cli("due", "--date", day, "--format", "json")
         assert listed.err.startswith(
@@ -499,3 +499,15 @@ def test_report_files_have_the_alert_figures(cli, ledger: Path, tmp_path: Path,
     csv = cli("report", "--month", "2026-11", "--format", "csv").out.splitlines()
     head, whole = csv[0].split(","), csv[1].split(",")
     assert (whole[head.index("alerts_urgent")], whole[head.index("alerts_today")]) == ("1", "1")
+
+
+def test_a_sheet_of_another_day_says_its_alerts_time_is_counted_from_now(cli,
+                                                                         ledger: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    today = cli("due", "--date", DAY).out
+    assert today.startswith("Clinical alerts: 1 (first of all)\n")
+    later = cli("due", "--date", "2026-11-05")
+    assert later.out.startswith("Clinical alerts: 1 (first of all; time left counted from now, "
+                                "2026-11-04 15:00)\n"), later.out
+    rows = cli("due", "--date", "2026-11-05", "--format", "json").json()
+    assert [a["minutes_left"] for r in rows for a in r["alerts"]] == [20]

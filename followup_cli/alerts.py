@@ -10,7 +10,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from followup_cli import clock
+from followup_cli import clock, rechecks
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t, tc
 from followup_cli.text import agent_name, given
@@ -137,8 +137,9 @@ def open_alert(conn: sqlite3.Connection, *, patient_id: str, attempt_id: int,
     urgency = highest(signs)
     if recheck is None:   # "before the next re-check": one booked earlier, still waiting
         waiting = conn.execute(
-            "SELECT min(booked_for) FROM rechecks WHERE patient_id = ? AND kept_visit_id IS "
-            "NULL AND booked_for > ?", (patient_id, _iso(at))).fetchone()[0]
+            "SELECT min(booked_for) FROM rechecks r WHERE patient_id = ? AND kept_visit_id IS "
+            f"NULL AND booked_for > ? AND {rechecks.STANDS}",
+            (patient_id, _iso(at))).fetchone()[0]
         recheck = datetime.fromisoformat(waiting) if waiting else None
     words = [{"id": s.id, "zh": s.text["zh"], "en": s.text["en"], "urgency": s.urgency}
              for s in signs]
@@ -161,13 +162,15 @@ def _event(conn: sqlite3.Connection, alert_id: int, at: datetime, agent: str, ac
 
 # --- a doctor's answer -----------------------------------------------------------------
 
-def act(conn: sqlite3.Connection, alert_id: int, action: str, *, by: str, note: str,
-        at: datetime, now: datetime, done: str | None = None) -> sqlite3.Row:
+def act(conn: sqlite3.Connection, alert_id: int, action: str, *, by: str | None, note: str,
+        at: datetime, now: datetime, done: str | None = None,
+        closer: str | None = None) -> sqlite3.Row:
     """Acknowledge or close an alert, in one transaction: who answered, when (never after
-    `now`, never before the call), and for a close what was done."""
+    `now`, never before the call, a close never before the answer), and for a close what
+    was done. A close with no answer before it is the doctor's answer: `by` names that
+    doctor, or it is refused; after an answer, `by` (else `closer`) is who closed it."""
     from followup_cli.ledger import transaction
 
-    by = agent_name(by)
     clock.not_future(at, now, "--when")
     if action == "close":
         from followup_cli.complaints import canonical
@@ -185,6 +188,20 @@ def act(conn: sqlite3.Connection, alert_id: int, action: str, *, by: str, note: 
             raise FollowupError(t("--when {at} is before the alert was opened ({opened})",
                                   at=_short(_iso(at)),
                                   opened=_short(alert["opened_at"])))
+        answered = alert["acknowledged_at"]
+        if answered and at < datetime.fromisoformat(answered):
+            raise FollowupError(t("--when {at} is before the doctor's answer ({answered}): an "
+                                  "alert is closed after it is answered", at=_short(_iso(at)),
+                                  answered=_short(answered)))
+        if by is None and (action == "ack" or not answered):
+            # the close is the doctor's answer the deadline is judged by: never whoever typed
+            raise FollowupError(t("alert #{id} has no doctor's answer yet: name the doctor who "
+                                  "answered with --by", id=alert_id))
+        if by is None and closer is None:
+            from followup_cli.agents import default_agent
+
+            closer = default_agent(None)   # nobody known: says how to give a name
+        by = agent_name(by if by is not None else str(closer))
         stamp = _iso(at)
         # the first answer is the response the deadline is judged by
         conn.execute("UPDATE alerts SET status = ?, acknowledged_at = coalesce(acknowledged_at, "
@@ -208,8 +225,9 @@ def get_alert(conn: sqlite3.Connection, alert_id: int) -> sqlite3.Row:
 # --- alerts as plain data ----------------------------------------------------------------
 
 def summary(alert: sqlite3.Row | dict[str, Any], now: datetime) -> dict[str, Any]:
-    """An alert as a plain dict: its signs, the time left to its deadline (open ones),
-    the minutes to the doctor's response, and whether the deadline was breached."""
+    """An alert as a plain dict: its signs, the time left to its deadline (open ones,
+    counted from `now`: on a sheet of any day, the moment it is drawn), the minutes to the
+    doctor's response, and whether the deadline was breached (by `now`)."""
     due = datetime.fromisoformat(alert["due_at"])
     opened = datetime.fromisoformat(alert["opened_at"])
     answered = (datetime.fromisoformat(alert["acknowledged_at"])

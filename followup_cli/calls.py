@@ -448,9 +448,19 @@ def correct(
         task_ids = [r[0] for r in conn.execute(
             "SELECT task_id FROM attempt_tasks WHERE attempt_id = ?", (attempt_id,))]
         settle(conn, cal, original["patient_id"], task_ids, now)
+        bookings = rechecks.follow_call(conn, attempt_id)
     return CallResult(correction_id, original["patient_id"],
                       "void" if void else new["outcome"], task_ids,
-                      "voided" if void else "amended", {"id": attempt_id})
+                      "voided" if void else "amended", {"id": attempt_id},
+                      warnings=tuple(_booking_note(*b) for b in bookings))
+
+
+def _booking_note(change: str, booked_for: str, task_id: int) -> str:
+    if change == "dropped":
+        return t("note: the re-check booked for {day} by this call is dropped and its "
+                 "rebooking task {task} cancelled", day=booked_for, task=task_id)
+    return t("note: the re-check booked for {day} by this call stands again and its "
+             "rebooking task {task} is back", day=booked_for, task=task_id)
 
 
 def _follow_complaint(conn: sqlite3.Connection, attempt_id: int, was: str, now_is: str | None,

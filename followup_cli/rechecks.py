@@ -15,6 +15,11 @@ from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 
 CATEGORY, TOUCHPOINT = "recheck", "missed"
+# a booking stands while its call does: voided, or amended to an outcome that books
+# nothing (calls.NOTED: reached, complaint), the call drops it
+STANDS = ("EXISTS (SELECT 1 FROM calls c WHERE c.attempt_id = r.attempt_id "
+          "AND c.outcome IN ('reached', 'complaint'))")
+DROPPED = "recheck_dropped"   # the status_reason of a dropped booking's rebooking task
 
 
 def parse_booked(value: str, called: datetime) -> datetime:
@@ -72,8 +77,7 @@ SELECT r.recheck_id, r.task_id,
            AND v.visit_date >= substr(r.booked_for, 1, 10)
            AND v.visit_date <= date(substr(r.booked_for, 1, 10), '+' || r.grace_days || ' days')
          ORDER BY v.visit_date, v.visit_id LIMIT 1) AS visit_id
-  FROM rechecks r WHERE r.kept_visit_id IS NULL
-"""
+  FROM rechecks r WHERE r.kept_visit_id IS NULL AND """ + STANDS
 
 
 def keep_visited(conn: sqlite3.Connection, as_of: date) -> int:
@@ -90,8 +94,34 @@ def keep_visited(conn: sqlite3.Connection, as_of: date) -> int:
     return len(kept)
 
 
+def follow_call(conn: sqlite3.Connection, attempt_id: int) -> list[tuple[str, str, int]]:
+    """A corrected call's bookings: one it no longer stands for is dropped (its rebooking
+    task cancelled), one it stands for again comes back. In the caller's transaction.
+    Returns what changed: ("dropped" or "restored", the day booked, the task)."""
+    changed = []
+    for row in conn.execute(f"SELECT r.recheck_id, r.booked_for, r.task_id, {STANDS} AS stands "
+                            "FROM rechecks r WHERE r.attempt_id = ? ORDER BY r.recheck_id",
+                            (attempt_id,)).fetchall():
+        if not row["stands"]:
+            cur = conn.execute("UPDATE tasks SET status = 'cancelled', status_reason = ?, "
+                               "next_try_at = NULL WHERE task_id = ? AND status = 'open'",
+                               (DROPPED, row["task_id"]))
+            if cur.rowcount:
+                changed.append(("dropped", row["booked_for"], row["task_id"]))
+        else:
+            cur = conn.execute("UPDATE tasks SET status = 'open', status_reason = NULL "
+                               "WHERE task_id = ? AND status = 'cancelled' "
+                               "AND status_reason = ?", (row["task_id"], DROPPED))
+            if cur.rowcount:
+                changed.append(("restored", row["booked_for"], row["task_id"]))
+    return changed
+
+
 def state(row: sqlite3.Row | dict[str, Any], today: date) -> str:
-    """kept, missed (the grace has passed with no visit) or booked (still waiting)."""
+    """kept, missed (the grace has passed with no visit), booked (still waiting) or
+    dropped (its call was voided or amended to one that books nothing)."""
+    if not row["stands"]:
+        return "dropped"
     if row["kept_visit_id"]:
         return "kept"
     last = date.fromisoformat(row["booked_for"][:10]) + timedelta(days=row["grace_days"])
@@ -100,7 +130,8 @@ def state(row: sqlite3.Row | dict[str, Any], today: date) -> str:
 
 def of_patient(conn: sqlite3.Connection, patient_id: str, today: date) -> list[dict[str, Any]]:
     rows = [dict(r) for r in conn.execute(
-        "SELECT * FROM rechecks WHERE patient_id = ? ORDER BY recheck_id", (patient_id,))]
+        f"SELECT r.*, {STANDS} AS stands FROM rechecks r WHERE r.patient_id = ? "
+        "ORDER BY r.recheck_id", (patient_id,))]
     for row in rows:
         row["state"] = state(row, today)
     return rows
@@ -109,9 +140,10 @@ def of_patient(conn: sqlite3.Connection, patient_id: str, today: date) -> list[d
 def figures(conn: sqlite3.Connection, start: str, end: str, today: date,
             agent: str | None = None) -> dict[str, Any]:
     """Re-checks booked on calls in [start, end) (by `agent`, if given): kept, missed, and
-    the kept rate over those decided (kept or missed)."""
-    rows = conn.execute("SELECT * FROM rechecks WHERE booked_at >= ? AND booked_at < ? "
-                        "AND (? IS NULL OR agent = ?)", (start, end, agent, agent)).fetchall()
+    the kept rate over those decided (kept or missed). A dropped booking is not counted."""
+    rows = conn.execute(f"SELECT r.*, {STANDS} AS stands FROM rechecks r WHERE r.booked_at >= ? "
+                        f"AND r.booked_at < ? AND (? IS NULL OR r.agent = ?) AND {STANDS}",
+                        (start, end, agent, agent)).fetchall()
     states = [state(r, today) for r in rows]
     kept, missed = states.count("kept"), states.count("missed")
     return {"rechecks_booked": len(rows), "rechecks_kept": kept, "rechecks_missed": missed,

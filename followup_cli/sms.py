@@ -214,8 +214,8 @@ def load_settings(config: dict[str, Any], path: StrPath) -> Settings:
     if start is None or end is None or start >= end:
         raise _fail(path, "sms.hours", f"{hours!r} is not hours like 08:00-21:00")
     numbers = {}
-    for key, default in (("daily_limit", 1000), ("max_parts", 2)):
-        value = raw.get(key, default)
+    for key, fallback in (("daily_limit", 1000), ("max_parts", 2)):
+        value = raw.get(key, fallback)
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100_000:
             raise _fail(path, f"sms.{key}", "expected a whole number from 1")
         numbers[key] = value
@@ -382,7 +382,8 @@ def plan_day(conn: sqlite3.Connection, rules: RulePack, templates: Templates,
     messages = [_message(rows[pid], found, templates, settings, signature, lang, values_of,
                          reveal) for pid, found in reasons.items()]
     messages.sort(key=lambda m: (KINDS.index(m["reasons"][0]["kind"]), m["patient_id"]))
-    sent = conn.execute("SELECT count(*) FROM sms WHERE day = ?",
+    # a day's batch sent again counts once, as the report counts it
+    sent = conn.execute("SELECT count(DISTINCT patient_id) FROM sms WHERE day = ?",
                         (day.isoformat(),)).fetchone()[0]
     room = max(settings.daily_limit - (0 if again else sent), 0)
     return Plan(day, messages[:room], max(len(messages) - room, 0), skipped, sent)
@@ -529,6 +530,28 @@ def record_batch(conn: sqlite3.Connection, plan: Plan, full: list[dict[str, Any]
     return out
 
 
+def queued_messages(conn: sqlite3.Connection, replanned: Plan) -> list[dict[str, Any]]:
+    """The messages already queued for the day (each patient's last sending), as a batch
+    file writes them: for a second file of the same batch (another format). `replanned` is
+    the day planned again with full numbers; it gives each message its template's codes and
+    variables, and must say what was queued: a text changed since is refused, as writing it
+    would send what the ledger does not hold."""
+    day = replanned.day.isoformat()
+    fresh = {m["patient_id"]: m for m in replanned.messages}
+    out = []
+    for row in conn.execute("SELECT sms_id, patient_id, template, text, length, parts, phone "
+                            "FROM sms WHERE sms_id IN (SELECT max(sms_id) FROM sms WHERE "
+                            "day = ? GROUP BY patient_id) ORDER BY sms_id", (day,)):
+        m = fresh.get(row["patient_id"])
+        if m is None or m["template"] != row["template"] or m["text"] != row["text"]:
+            raise FollowupError(t("the SMS {key} of {date} queued before is not what the day "
+                                  "plans now (its text or its patient changed): add --again to "
+                                  "send the day's messages as they are now",
+                                  key=row["sms_id"], date=day))
+        out.append({**m, "phone": row["phone"], "length": row["length"], "parts": row["parts"]})
+    return out
+
+
 # --- delivery receipts ---------------------------------------------------------------
 
 class Receipt(NamedTuple):
@@ -550,12 +573,15 @@ _TIME_KEYS = ("receivedate", "report_time", "userreceivetime", "user_receive_tim
 _DELIVERED = {"3", "success", "delivrd", "delivered", "成功", "发送成功", "已送达", "true",
               "ok", "0"}
 _FAILED = {"2", "fail", "failed", "失败", "发送失败", "false", "undeliv"}
+# no answer from the carrier yet (Alibaba's SendStatus 1, the console's 等待回执)
+_PENDING = {"1", "pending", "waiting", "sending", "submitted", "等待回执", "发送中", "待回执"}
 MAX_RECEIPT_CHARS = 50 << 20
 
 
 def read_receipt(path: StrPath) -> list[Receipt]:
     """A delivery receipt: the console's CSV, or the status JSON (Alibaba's
-    QuerySendDetails or receipt messages, Tencent's PullSmsSendStatus or callbacks)."""
+    QuerySendDetails or receipt messages, Tencent's PullSmsSendStatus or callbacks). A row
+    whose status followup cannot read is named (file and line): nothing is marked."""
     from followup_cli.output.files import protect
 
     try:
@@ -576,42 +602,40 @@ def read_receipt(path: StrPath) -> list[Receipt]:
         try:
             text = raw.decode("gb18030")
         except UnicodeDecodeError:
-            raise FollowupError(t("{path} ({where}): not a receipt followup can read: {reason}",
-                                  path=path, where="-",
-                                  reason="not UTF-8 or GB18030")) from None
+            raise _unreadable(path, "-", t("not UTF-8 or GB18030")) from None
+    records: list[tuple[str, Any]]
     if text.lstrip().startswith(("[", "{")):
-        records = _json_records(path, text)
+        records = [(t("record {n}", n=n), r)
+                   for n, r in enumerate(_json_records(path, text), start=1)]
     else:
         import csv
         import io
 
         reader = csv.DictReader(io.StringIO(text))
+        records = []
         try:
-            records = list(reader)
+            for record in reader:   # the line a record ends on, as an editor counts
+                records.append((t("line {n}", n=reader.line_num), record))
         except csv.Error as e:   # a field past csv's limit, a quote left open
-            raise FollowupError(t("{path} ({where}): not a receipt followup can read: {reason}",
-                                  path=path, where=f"line {reader.line_num}",
-                                  reason=str(e))) from None
-    out = []
-    for n, record in enumerate(records, start=1):
-        out.append(_receipt(path, n, record))
+            raise _unreadable(path, t("line {n}", n=reader.line_num), str(e)) from None
+    out = [_receipt(path, where, record) for where, record in records]
     if not out:
-        raise FollowupError(t("{path} ({where}): not a receipt followup can read: {reason}",
-                              path=path, where="-", reason="no rows"))
+        raise _unreadable(path, "-", t("no rows"))
     return out
+
+
+def _unreadable(path: StrPath, where: str, reason: str) -> FollowupError:
+    return FollowupError(t("{path} ({where}): not a receipt followup can read: {reason}",
+                           path=path, where=where, reason=reason))
 
 
 def _json_records(path: StrPath, text: str) -> list[Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise FollowupError(t("{path} ({where}): not a receipt followup can read: {reason}",
-                              path=path, where=f"line {e.lineno}",
-                              reason="not JSON")) from None
+        raise _unreadable(path, t("line {n}", n=e.lineno), t("not JSON")) from None
     except RecursionError:   # nested deeper than any receipt
-        raise FollowupError(t("{path} ({where}): not a receipt followup can read: {reason}",
-                              path=path, where="-",
-                              reason="nested too deep")) from None
+        raise _unreadable(path, "-", t("nested too deep")) from None
     if isinstance(data, dict):
         data = data.get("Response", data)
         for key in ("SmsSendDetailDTOs", "PullSmsSendStatusSet"):
@@ -621,20 +645,15 @@ def _json_records(path: StrPath, text: str) -> list[Any]:
         if isinstance(data, dict):
             data = data.get("SmsSendDetailDTO", [data])
     if not isinstance(data, list):
-        raise FollowupError(t("{path} ({where}): not a receipt followup can read: {reason}",
-                              path=path, where="-",
-                              reason="expected a list of receipts"))
+        raise _unreadable(path, "-", t("expected a list of receipts"))
     return data
 
 
-def _receipt(path: StrPath, n: int, record: Any) -> Receipt:
+def _receipt(path: StrPath, where: str, record: Any) -> Receipt:
     from followup_cli.phones import normalise_phone
 
-    where = t("record {n}", n=n)
     if not isinstance(record, dict):
-        raise FollowupError(t("{path} ({where}): not a receipt followup can read: {reason}",
-                              path=path, where=where,
-                              reason="expected a record"))
+        raise _unreadable(path, where, t("expected a record"))
     fields = {re.sub(r"\s+", "", str(k)).casefold(): v for k, v in record.items()
               if k is not None}
 
@@ -642,18 +661,30 @@ def _receipt(path: StrPath, n: int, record: Any) -> Receipt:
         return next((fields[k] for k in keys if fields.get(k) not in (None, "")), None)
 
     phone, status = first(_PHONE_KEYS), first(_STATUS_KEYS)
-    if phone is None or status is None:
-        raise FollowupError(t("{path} ({where}): not a receipt followup can read: {reason}",
-                              path=path, where=where,
-                              reason="no phone or status column"))
+    if not any(k in fields for k in _PHONE_KEYS):
+        raise _unreadable(path, where, t("no phone column (such as 手机号码 or PhoneNumber)"))
+    if not any(k in fields for k in _STATUS_KEYS):
+        raise _unreadable(path, where, t("no status column (such as 发送状态 or SendStatus)"))
+    if phone is None:
+        raise _unreadable(path, where, t("the phone is empty"))
+    if status is None:
+        raise _unreadable(path, where, t("the status is empty"))
     try:
         number = normalise_phone(str(phone))
     except ValueError:
-        raise FollowupError(t("{path} ({where}): not a receipt followup can read: {reason}",
-                              path=path, where=where,
-                              reason="not a phone number")) from None
+        raise _unreadable(path, where, t("not a phone number")) from None
     value = str(status).strip().casefold()
-    delivered = True if value in _DELIVERED else False if value in _FAILED else None
+    if value in _DELIVERED:
+        delivered: bool | None = True
+    elif value in _FAILED:
+        delivered = False
+    elif value in _PENDING:
+        delivered = None
+    else:   # never guessed: a status read wrong would mark a message wrongly
+        raise _unreadable(path, where, t("unknown status {status} (known: {known})",
+                                         status=str(status).strip()[:40],
+                                         known="成功/发送成功, 失败/发送失败, 等待回执, "
+                                               "SUCCESS, FAIL, 1/2/3"))
     detail = first(_DETAIL_KEYS)
     at = first(_TIME_KEYS)
     return Receipt(number, delivered, str(detail)[:200] if detail is not None else "",

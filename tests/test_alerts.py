@@ -220,7 +220,7 @@ def test_an_open_alert_leads_every_sheet_above_complaints_until_closed(cli, ledg
     for day in (DAY, "2026-11-05"):
         sheet = cli("due", "--date", day)
         assert sheet.code == 0
-        assert sheet.out.startswith("Clinical alerts: 1 (first of all)\n"), sheet.out
+        assert sheet.out.startswith("Clinical alerts: 1 (first of all"), sheet.out
         assert sheet.out.index("#1 ") < sheet.out.index("Open complaints")
         listed = cli("due", "--date", day, "--format", "json")
         assert listed.err.startswith(
@@ -268,7 +268,7 @@ def test_a_breached_alert_is_marked_on_the_sheet_and_counted_in_the_report(
     assert late.code == 0
     assert late.err == "note: the doctor answered after the deadline 2026-11-04 15:20\n"
     assert cli("alert", "close", "2", "--action", "home_care", "--note", "嘱多饮水，明早复测体温",
-               "--when", "2026-11-04 15:00").code == 0
+               "--when", "2026-11-04 15:00", "--by", "孙医生").code == 0
     report = cli("report", "--month", "2026-11", "--format", "json").json()
     assert {k: report[k] for k in ("alerts_opened", "alerts_breached",
                                    "alert_response_minutes_median",
@@ -311,9 +311,38 @@ def test_wrong_answers_to_an_alert_are_refused(cli, ledger: Path, args: tuple[st
     assert count(ledger, "alert_events") == 1
 
 
+def test_a_close_is_never_before_the_answer_nor_unnamed_when_it_is_the_answer(
+        cli, ledger: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    Clock.at = datetime(2026, 11, 4, 16, 0)
+    # no answer yet: the close is the doctor's answer, so the doctor is named
+    unnamed = cli("alert", "close", "1", "--action", "called", "--note", "医生已回电")
+    assert (unnamed.code, unnamed.err) == (
+        2, "followup: alert #1 has no doctor's answer yet: name the doctor who answered with "
+           "--by\n")
+    zh = cli("--lang", "zh", "alert", "close", "1", "--action", "called", "--note", "已回电")
+    assert zh.code == 2 and "--by" in zh.err and "no doctor" not in zh.err
+    assert count(ledger, "alert_events") == 1
+    assert cli("alert", "ack", "1", "--by", "吴医生", "--note", "已电话指导压迫止血",
+               "--when", "2026-11-04 15:10").code == 0
+    early = cli("alert", "close", "1", "--action", "called", "--note", "医生已回电",
+                "--when", "2026-11-04 15:00")
+    assert (early.code, early.err) == (
+        2, "followup: --when 2026-11-04 15:00 is before the doctor's answer (2026-11-04 15:10): "
+           "an alert is closed after it is answered\n")
+    assert count(ledger, "alert_events") == 2
+    # after the answer, whoever closes it is the current agent unless --by says
+    assert cli("alert", "close", "1", "--action", "called", "--note", "医生已回电",
+               "--when", "2026-11-04 15:40").code == 0
+    [alert] = cli("alert", "list", "--all", "--format", "json").json()
+    assert (alert["acknowledged_by"], alert["closed_by"], alert["response_minutes"]) == (
+        "吴医生", "tester", 20)
+
+
 def test_a_closed_alert_takes_no_more_steps(cli, ledger: Path) -> None:
     assert log_sign(cli, "C1", "bleeding").code == 0
-    assert cli("alert", "close", "1", "--action", "转诊", "--note", "转急诊").code == 0
+    assert cli("alert", "close", "1", "--action", "转诊", "--note", "转急诊",
+               "--by", "吴医生").code == 0
     assert cli("alert", "show", "1", "--format", "json").json()["action"] == "referred"
     again = cli("--lang", "zh", "alert", "ack", "1", "--by", "吴医生", "--note", "好")
     assert (again.code, again.err) == (2, "followup: 警示 #1 当前状态为已结束，不能这样操作\n")
@@ -411,3 +440,74 @@ def test_doctor_notices_an_alert_closed_behind_followups_back(cli, ledger: Path)
 def test_an_unknown_alert_is_said_before_a_missing_note(cli, ledger: Path) -> None:
     result = cli("alert", "ack", "9", "--by", "李医生")
     assert result.code == 2 and "9" in result.err and "--note" not in result.err, result.err
+
+
+def test_an_alerts_history_and_the_timeline_speak_the_readers_language(cli, ledger: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding", "fever").code == 0
+    assert cli("alert", "close", "1", "--action", "recheck_booked", "--note", "约明天复诊",
+               "--by", "吴医生", "--when", "2026-11-04 15:00").code == 0
+    shown = cli("--lang", "zh", "alert", "show", "1").out
+    history = shown.split("#1")[-1]
+    assert "bleeding" not in history and "fever" not in history, shown
+    timeline = cli("--lang", "zh", "patient", "C1").out
+    assert "recheck_booked" not in timeline and "已约复诊" in timeline, timeline
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "note: the deadline 2026-11-04 10:30 of alert #1 has already passed (the call was "
+           "logged after it): a doctor must answer now, it counts as breached\n"),
+    ("zh", "注意：警示 #1 的回应时限 2026-11-04 10:30 已过（通话是事后登记的）：请医生立即回应，"
+           "该警示计为超时\n"),
+])
+def test_an_alert_logged_after_its_deadline_says_so(cli, ledger: Path, lang: str,
+                                                    said: str) -> None:
+    late = log_sign(cli, "C1", "bleeding", when="2026-11-04 10:00", extra=("--lang", lang))
+    assert late.code == 0, late.err
+    assert said in late.err
+    on_time = log_sign(cli, "C2", "bleeding", when="2026-11-04 14:50")
+    assert on_time.code == 0 and "already passed" not in on_time.err
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_files_have_the_alert_figures(cli, ledger: Path, tmp_path: Path,
+                                             lang: str) -> None:
+    from openpyxl import load_workbook
+
+    from followup_cli.i18n import set_lang, t
+
+    assert log_sign(cli, "C1", "bleeding").code == 0                            # urgent
+    assert log_sign(cli, "C2", "fever", when="2026-11-04 14:00").code == 0      # today
+    assert cli("alert", "ack", "1", "--by", "吴医生", "--note", "已回电",
+               "--when", "2026-11-04 15:00").code == 0
+    page = tmp_path / "r.html"
+    assert cli("--lang", lang, "report", "--month", "2026-11", "--format", "html",
+               "-O", str(page)).code == 0
+    text = page.read_text("utf-8")
+    set_lang(lang)
+    section = text.split(t("Clinical alerts by urgency"))[1].split("</section>")[0]
+    assert f"<td>{t('urgent')}</td><td>1</td>" in section
+    assert f"<td>{t('routine')}</td><td>0</td>" in section
+    doctors = text.split(f"<h2>{t('By doctor')}</h2>")[1].split("</section>")[0]
+    assert t("Minutes to a doctor (median)") in doctors and "<td>吴医生</td>" in doctors
+    book = tmp_path / "r.xlsx"
+    assert cli("--lang", lang, "report", "--month", "2026-11", "--format", "xlsx",
+               "-O", str(book)).code == 0
+    set_lang(lang)
+    sheet = load_workbook(book)[t("Clinical alerts by urgency")]
+    assert [[c.value for c in row] for row in sheet.iter_rows()][1:] == [
+        [t("urgent"), 1], [t("today"), 1], [t("routine"), 0]]
+    csv = cli("report", "--month", "2026-11", "--format", "csv").out.splitlines()
+    head, whole = csv[0].split(","), csv[1].split(",")
+    assert (whole[head.index("alerts_urgent")], whole[head.index("alerts_today")]) == ("1", "1")
+
+
+def test_a_sheet_of_another_day_says_its_alerts_time_is_counted_from_now(cli,
+                                                                         ledger: Path) -> None:
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    today = cli("due", "--date", DAY).out
+    assert today.startswith("Clinical alerts: 1 (first of all)\n")
+    later = cli("due", "--date", "2026-11-05")
+    assert later.out.startswith("Clinical alerts: 1 (first of all; time left counted from now, "
+                                "2026-11-04 15:00)\n"), later.out
+    rows = cli("due", "--date", "2026-11-05", "--format", "json").json()
+    assert [a["minutes_left"] for r in rows for a in r["alerts"]] == [20]

@@ -216,3 +216,51 @@ def test_a_booking_on_a_call_with_no_visit_is_sound_to_doctor(cli, ledger: Path)
     [row] = rechecks(ledger)
     assert row["visit_id"] is None
     assert cli("doctor").code == 0, cli("doctor").out
+
+
+@pytest.mark.parametrize(("correction", "lang", "said"), [
+    (("--void", "1"), "en", "note: the re-check booked for 2026-11-10 by this call is dropped "
+                            "and its rebooking task 10 cancelled"),
+    (("--amend", "1", "-o", "no_answer"), "zh",
+     "注意：这次通话约的 2026-11-10 复诊已撤销，其改约任务 10 已取消"),
+])
+def test_a_call_voided_or_amended_away_drops_its_booking(cli, ledger: Path, tmp_path: Path,
+                                                         correction: tuple[str, ...], lang: str,
+                                                         said: str) -> None:
+    booked = book(cli, "2026-11-10", "--format", "json")
+    assert booked.code == 0, booked.err
+    attempt, task = booked.json()["attempt_id"], rechecks(ledger)[0]["task_id"]
+    assert (attempt, task) == (1, 10)
+    result = cli("--lang", lang, "log", *correction, "--reason", "logged on the wrong patient")
+    assert result.code == 0, result.err
+    assert said in result.err
+    [row] = rechecks(ledger)
+    assert (row["task_status"], row["status_reason"]) == ("cancelled", "recheck_dropped")
+    assert rebooking(cli, "2026-11-14") == []
+    # a visit in the grace keeps nothing: the booking is gone
+    come_in(cli, tmp_path, "2026-11-10")
+    assert rechecks(ledger)[0]["kept_visit_id"] is None
+    report = cli("report", "--month", "2026-11", "--format", "json").json()
+    assert (report["rechecks_booked"], report["rechecks_kept"]) == (0, 0)
+    history = cli("patient", "C1", "--format", "json").json()
+    assert [r["state"] for r in history["rechecks"]] == ["dropped"]
+
+
+def test_a_call_amended_back_restores_its_booking(cli, ledger: Path) -> None:
+    assert book(cli, "2026-11-10").code == 0
+    assert cli("log", "--amend", "1", "-o", "no_answer", "--reason", "misheard").code == 0
+    result = cli("log", "--amend", "1", "-o", "reached", "--note", NOTE, "--reason", "she did")
+    assert result.code == 0, result.err
+    assert "stands again" in result.err
+    assert rechecks(ledger)[0]["task_status"] == "open"
+    assert [r["task_id"] for r in rebooking(cli, "2026-11-14")] == [10]
+
+
+def test_the_timeline_says_a_kept_or_dropped_booking_in_words(cli, ledger: Path,
+                                                             tmp_path: Path) -> None:
+    assert book(cli, "2026-11-10").code == 0
+    come_in(cli, tmp_path, "2026-11-10")
+    zh = cli("--lang", "zh", "patient", "C1").out
+    assert "复诊已到诊" in zh and "recheck_kept" not in zh
+    en = cli("patient", "C1").out
+    assert "(re-check kept)" in en

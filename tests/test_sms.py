@@ -120,16 +120,18 @@ def test_a_new_users_day(cli, ledger: Path, tmp_path: Path, lang: str, unreachab
         ("tester", f"sms export --date {DAY} --format csv", "2: C2,C4")]
     assert query(ledger, "SELECT sms_key, status FROM sms ORDER BY sms_id") == [
         (f"C2/{DAY}", "queued"), (f"C4/{DAY}", "queued")]
-    # the same day twice: refused, nothing added, no file
+    # the same day twice: the same messages in another format, nothing new recorded
     again = cli("--lang", lang, "sms", "export", "--date", DAY, "--at", AT, "--format",
                 "aliyun", "-O", str(tmp_path / "again.json"))
-    assert again.code == 2
-    assert again.err == {
-        "en": "followup: the SMS of 2026-11-04 were already exported (2) and none is new; "
-              "add --again to send them once more\n",
-        "zh": "followup: 2026-11-04 的短信已经导出过（2 条），没有新的；要重发请加 --again\n"}[lang]
-    assert not (tmp_path / "again.json").exists()
+    assert again.code == 0, again.err
+    assert again.out == {
+        "en": f"2 SMS of 2026-11-04 already queued written to {tmp_path / 'again.json'}; "
+              "nothing new is recorded (--again sends them once more)\n",
+        "zh": f"2026-11-04 已排队的 2 条短信已写入 {tmp_path / 'again.json'}；没有新的记录"
+              "（要重发请加 --again）\n"}[lang]
     assert query(ledger, "SELECT count(*) FROM sms") == [(2,)]
+    assert query(ledger, "SELECT action, what FROM audit ORDER BY rowid")[-1] == (
+        f"sms export --date {DAY} --format aliyun", "2: C2,C4")
     # the receipt: one failure goes back on the sheet, as a call
     receipt = tmp_path / "receipt.csv"
     receipt.write_text("手机号码,发送状态,错误码\n13734567890,发送失败,MK:0001\n"
@@ -159,7 +161,11 @@ def test_every_format_once_then_again(cli, ledger: Path, tmp_path: Path, fmt: st
     assert cli("sms", "export", "--date", DAY, "--at", AT, "--format", fmt,
                "-O", str(first)).code == 0
     assert cli("sms", "export", "--date", DAY, "--at", AT, "--format", fmt,
-               "-O", str(second)).code == 2
+               "-O", str(second)).code == 0   # the same batch, written again
+    assert query(ledger, "SELECT count(*) FROM sms") == [(2,)]
+    if fmt != "xlsx":   # a workbook holds the time it was made
+        assert first.read_bytes() == second.read_bytes()
+    second.unlink()
     result = cli("sms", "export", "--date", DAY, "--at", AT, "--format", fmt, "--again",
                  "-O", str(second))
     assert result.code == 0, result.err
@@ -515,9 +521,9 @@ def test_tencent_status_json(cli, ledger: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("content", "where"), [
-    ("号码,结果\n13734567890,成功\n", "record 1"),
+    ("号码,结果\n13734567890,成功\n", "line 2"),
     ('{"a": 1', "line 1"),
-    ("手机号码,发送状态\n1234,成功\n", "record 1"),
+    ("手机号码,发送状态\n1234,成功\n", "line 2"),
     ("", "-"),
 ])
 def test_bad_receipt_says_where(cli, ledger: Path, tmp_path: Path, content: str,
@@ -528,6 +534,40 @@ def test_bad_receipt_says_where(cli, ledger: Path, tmp_path: Path, content: str,
     assert result.code == 2
     assert result.err.startswith(f"followup: {receipt} ({where}): not a receipt")
     assert "13734567890" not in result.err
+
+
+@pytest.mark.parametrize(("lang", "content", "err"), [
+    ("en", "手机号码,发送状态\n13734567890,成功\n13900000004,送达\n",
+     "(line 3): not a receipt followup can read: unknown status 送达 (known: "),
+    ("zh", "手机号码,发送状态\n13734567890,成功\n13900000004,xyz\n",
+     "（第 3 行）：读不懂的回执：读不懂的状态 xyz（可识别的有："),
+    ("en", "手机号码,发送状态\n13734567890,\n", "(line 2): not a receipt followup can read: "
+     "the status is empty\n"),
+    ("zh", "手机号码,发送状态\n13734567890,\n", "（第 2 行）：读不懂的回执：状态为空\n"),
+    ("en", "{}", "(record 1): not a receipt followup can read: no phone column (such as "
+     "手机号码 or PhoneNumber)\n"),
+    ("zh", '[{"PhoneNumber": "+8613734567890"}]',
+     "（第 1 条）：读不懂的回执：没有状态列（如 发送状态 或 SendStatus）\n"),
+])
+def test_an_unreadable_status_is_named_and_nothing_is_marked(cli, ledger: Path, tmp_path: Path,
+                                                             lang: str, content: str,
+                                                             err: str) -> None:
+    _sent(cli, tmp_path)
+    receipt = tmp_path / "r.csv"
+    receipt.write_text(content, "utf-8")
+    result = cli("--lang", lang, "sms", "result", str(receipt))
+    assert result.code == 2
+    assert result.err.startswith(f"followup: {receipt}")
+    assert err in result.err
+    assert query(ledger, "SELECT DISTINCT status FROM sms") == [("queued",)]
+
+
+def test_a_status_not_yet_known_is_pending(cli, ledger: Path, tmp_path: Path) -> None:
+    _sent(cli, tmp_path)
+    receipt = tmp_path / "r.csv"
+    receipt.write_text("手机号码,发送状态\n13734567890,等待回执\n", "utf-8")
+    assert "0 delivered, 0 failed (back on the sheet), 1 pending" in \
+        cli("sms", "result", str(receipt)).out
 
 
 # --- the report --------------------------------------------------------------------------
@@ -590,12 +630,39 @@ SMS of 2026-11-04: 2
 """
 
 
+def test_one_days_batch_in_every_format_is_queued_once(cli, ledger: Path,
+                                                       tmp_path: Path) -> None:
+    files = []
+    for fmt, suffix in (("csv", "csv"), ("aliyun", "json"), ("tencent", "json"),
+                        ("xlsx", "xlsx")):
+        files.append(tmp_path / f"batch-{fmt}.{suffix}")
+        result = cli("sms", "export", "--date", DAY, "--at", AT, "--format", fmt,
+                     "-O", str(files[-1]))
+        assert result.code == 0, result.err
+    assert all(f.exists() for f in files)
+    assert query(ledger, "SELECT patient_id, sms_key, status FROM sms ORDER BY sms_id") == [
+        ("C2", f"C2/{DAY}", "queued"), ("C4", f"C4/{DAY}", "queued")]
+    assert [a for (a,) in query(ledger, "SELECT action FROM audit ORDER BY rowid")] == [
+        f"sms export --date {DAY} --format {fmt}" for fmt in ("csv", "aliyun", "tencent", "xlsx")]
+    timeline = cli("patient", "C2", "--format", "json").json()
+    assert len(timeline["sms"]) == 1
+    assert plan(cli)["sent"] == 2
+    report = cli("report", "--month", "2026-11", "--format", "json").json()
+    assert (report["sms_sent"], report["sms_queued"]) == (2, 2)
+    assert plan(cli)["sent"] == 2   # as the report counts them
+    # the aliyun file holds the same numbers and variables as the csv one
+    request = json.loads(files[1].read_text("utf-8"))["Requests"]
+    assert sorted(n for r in request for n in json.loads(r["PhoneNumberJson"])) == [
+        "13734567890", "13900000004"]
+
+
 def test_a_day_sent_again_counts_once_in_the_report(cli, ledger: Path, tmp_path: Path) -> None:
     _sent(cli, tmp_path)
     assert cli("sms", "export", "--date", DAY, "--at", AT, "--format", "csv", "--again",
                "-O", str(tmp_path / "b.csv")).code == 0
     report = cli("report", "--month", "2026-11", "--format", "json").json()
     assert (report["sms_sent"], report["sms_queued"]) == (2, 2)
+    assert plan(cli)["sent"] == 2   # as the report counts them
 
 
 def test_the_messages_are_in_the_clinics_language_whoever_prepares_them(
@@ -603,3 +670,38 @@ def test_the_messages_are_in_the_clinics_language_whoever_prepares_them(
     """An agent working in English prepares the batch Chinese patients read."""
     texts = [m["text"] for m in plan(cli, "--lang", "en")["messages"]]
     assert texts[0] == ZH_UNREACHABLE
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", ("SMS sent", "Queued", "Delivered", "Failed", "Total")),
+    ("zh", ("已发短信", "发送失败")),
+])
+def test_report_files_have_the_sms_figures(cli, ledger: Path, tmp_path: Path, lang: str,
+                                           words: tuple[str, ...]) -> None:
+    from openpyxl import load_workbook
+
+    from followup_cli.i18n import set_lang, t
+
+    _sent(cli, tmp_path)
+    receipt = tmp_path / "r.csv"
+    receipt.write_text("手机号码,发送状态\n13734567890,失败\n", "utf-8")
+    assert cli("sms", "result", str(receipt)).code == 0
+    page = tmp_path / "r.html"
+    result = cli("--lang", lang, "report", "--month", "2026-11", "--format", "html",
+                 "-O", str(page))
+    assert result.code == 0, result.err
+    text = page.read_text("utf-8")
+    for word in words:
+        assert word in text, word
+    book = tmp_path / "r.xlsx"
+    assert cli("--lang", lang, "report", "--month", "2026-11", "--format", "xlsx",
+               "-O", str(book)).code == 0
+    set_lang(lang)
+    sheet = load_workbook(book)[t("SMS")]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[-1] == [t("Total"), 2, 1, 0, 1]
+    assert len(rows) == 4   # the header, birthday, medium, the total
+    csv = cli("report", "--month", "2026-11", "--format", "csv").out.splitlines()
+    head, whole = csv[0].split(","), csv[1].split(",")
+    assert whole[head.index("sms_medium_failed")] == "1"
+    assert whole[head.index("sms_birthday_queued")] == "1"

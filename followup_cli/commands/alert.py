@@ -75,11 +75,15 @@ def show_cli(
     if fmt == "json":
         emit_json(alert)
         return
-    from followup_cli.alerts import action_label
+    from followup_cli.alerts import action_label, sign_words
+    from followup_cli.i18n import current
     from followup_cli.output.sheet import render_alerts
 
     render_alerts([alert], title=f"#{alert_id}")
-    history = [{**e, "action": action_label(e["action"])} for e in alert["events"]]
+    # the opening's note holds the signs' ids: said in the reader's words
+    history = [{**e, "action": action_label(e["action"]),
+                "note": sign_words(alert, current()) if e["action"] == "open" else e["note"]}
+               for e in alert["events"]]
     emit_table(history, [("at", t("At")), ("agent", t("By")),
                          ("action", t("Action")),
                          ("note", t("Note"))])
@@ -112,20 +116,21 @@ def close_cli(
     note: Annotated[str,
                     typer.Option("--note", "-n", help=t("What was done and why (required)."))] = "",
     by: Annotated[str | None, typer.Option(
-        "--by", help=t("Who closed it (else $FOLLOWUP_AGENT)."))] = None,
+        "--by", help=t("The doctor who answered: required when the alert has no answer yet (the "
+                       "close is then the doctor's answer, counted in the response figures); "
+                       "after an answer, who closed it (else $FOLLOWUP_AGENT)."))] = None,
     when: Annotated[str | None, typer.Option(
         "--when", help=t("When it was done (default: now), clinic-local."))] = None,
 ) -> None:
-    """Close the alert with what was done.
+    """Close the alert with what was done. An alert nobody acknowledged is closed with
+    --by, the doctor who answered: the close is the answer its deadline is judged by.
 
-    结束警示并登记处理方式。
+    结束警示并登记处理方式。未登记医生回应的警示，须用 --by 写明回应的医生（按此计算回应时间）。
     """
-    from followup_cli.agents import default_agent
-
-    _act(ctx, alert_id, "close", default_agent(by), note, when, action)
+    _act(ctx, alert_id, "close", by, note, when, action)
 
 
-def _act(ctx: typer.Context, alert_id: int, action: str, by: str, note: str,
+def _act(ctx: typer.Context, alert_id: int, action: str, by: str | None, note: str,
          when: str | None, done: str | None) -> None:
     from followup_cli import clock
     from followup_cli.alerts import act, summary
@@ -134,7 +139,7 @@ def _act(ctx: typer.Context, alert_id: int, action: str, by: str, note: str,
     at = clock.parse_datetime(when, "--when") if when is not None else now
     with state(ctx).ledger() as conn:
         alert = summary(act(conn, alert_id, action, by=by, note=note, at=at, now=now,
-                            done=done), now)
+                            done=done, closer=_closer(by)), now)
     minutes = alert["response_minutes"]
     typer.echo(t("alert #{id}: the doctor's answer is recorded ({minutes} minutes after it "
                  "opened)", id=alert_id, minutes=minutes) if action == "ack" else
@@ -144,3 +149,16 @@ def _act(ctx: typer.Context, alert_id: int, action: str, by: str, note: str,
         typer.echo(t("note: the doctor answered after the deadline {due}",
                      due=alert["due_at"].replace("T", " ")[:16]),
                    err=True)
+
+
+def _closer(by: str | None) -> str | None:
+    """Who closes an alert a doctor already answered: --by, else the current agent."""
+    if by is not None:
+        return None
+    from followup_cli.agents import default_agent
+    from followup_cli.errors import FollowupError
+
+    try:
+        return default_agent(None)
+    except FollowupError:   # no agent known: the close names the doctor with --by
+        return None

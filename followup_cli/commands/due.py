@@ -162,7 +162,11 @@ def due_cli(
         from followup_cli.output.sheet import render_alerts, render_cases, render_sheet
 
         if sheet.alerts:
-            render_alerts(sheet.alerts)
+            drawn = clock.now()
+            # alerts are judged now, whatever the sheet's day: a sheet of another day says so
+            render_alerts(sheet.alerts, title=None if sheet_day == drawn.date() else t(
+                "Clinical alerts: {count} (first of all; time left counted from now, {now})",
+                count=len(sheet.alerts), now=drawn.strftime("%Y-%m-%d %H:%M")))
         if sheet.cases:
             render_cases(sheet.cases)
         render_sheet(records, sheet_day.isoformat(), sheet.context, sheet.prompts, empty)

@@ -193,6 +193,13 @@ def _follow_up(st: Any, alert_id: int | None, recheck_id: int | None) -> None:
                     "{due}", id=alert_id, urgency=_urgency(alert["urgency"]),
                     doctor=alert["doctor"] or t("no doctor"),
                     due=alert["due_at"].replace("T", " ")[:16]))
+            from followup_cli import clock
+
+            if alert["due_at"] < clock.now().isoformat(timespec="seconds"):
+                # a call logged after the fact (--when): the alert is breached already
+                warn(t("note: the deadline {due} of alert #{id} has already passed (the call was "
+                       "logged after it): a doctor must answer now, it counts as breached",
+                       due=alert["due_at"].replace("T", " ")[:16], id=alert_id))
             if alert["routed"] == "none":
                 warn(t("note: the visit has no doctor and no doctor on duty is set (followup.toml "
                        "[alerts] doctor_on_duty): hand the alert to a doctor now"))

@@ -93,7 +93,8 @@ def render(history: dict[str, Any]) -> None:
         rows.append((v["visit_date"], t("visit") + " " + v["visit_id"], detail))
     reasons = {"converted": t("converted"), "do_not_call": tc("reason", "do not call"),
                "reopened": t("complaint reopened"), "replanned": t("replanned"),
-               "failed_attempts": t("calls failed")}
+               "failed_attempts": t("calls failed"), "recheck_kept": t("re-check kept"),
+               "recheck_dropped": t("re-check dropped: its call was corrected")}
     for task in history["tasks"]:
         reason = task["status_reason"]
         reason = f" ({reasons.get(reason, reason)})" if reason else ""
@@ -131,7 +132,7 @@ def render(history: dict[str, Any]) -> None:
 
 def _alert_rows(history: dict[str, Any], rows: list[tuple[str, str, str]]) -> None:
     """The patient's clinical alerts and booked re-checks, as timeline rows."""
-    from followup_cli.alerts import sign_words
+    from followup_cli.alerts import action_label, sign_words
     from followup_cli.i18n import current
 
     statuses = {"open": tc("alert.status", "open"),
@@ -144,9 +145,11 @@ def _alert_rows(history: dict[str, Any], rows: list[tuple[str, str, str]]) -> No
                      t("Clinical alert") + f" #{a['alert_id']}",
                      " · ".join(filter(None, (
                          sign_words(a, current()), a["doctor"], statuses[a["status"]], answer,
-                         a["action"] or "", t("BREACHED") if a["breached"] else "")))))
+                         action_label(a["action"]) if a["action"] else "",
+                         t("BREACHED") if a["breached"] else "")))))
     states = {"booked": t("booked"), "kept": t("kept"),
-              "missed": tc("recheck.state", "missed")}
+              "missed": tc("recheck.state", "missed"),
+              "dropped": tc("recheck.state", "dropped")}
     for r in history.get("rechecks", []):
         rows.append((r["booked_at"].replace("T", " ")[:16],
                      t("Re-check") + f" {r['booked_for']}",

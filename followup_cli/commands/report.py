@@ -137,7 +137,13 @@ def csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     headline = {k: v for k, v in report.items()
                 if not isinstance(v, dict) and k not in ("month", "as_of", "from", "to")}
     period = report.get("month") or f"{report['from']}..{report['to']}"
-    rows = [{"period": period, "scope": "all", "name": "", **headline}]
+    # the breakdowns inside the whole's figures, one column each (alerts_urgent,
+    # sms_birthday_sent, …): for the whole's row only
+    flat = {f"alerts_{u}": n for u, n in (report.get("alerts_by_urgency") or {}).items()}
+    flat.update({f"sms_{category}_{k}": n
+                 for category, figures in (report.get("sms_by_category") or {}).items()
+                 for k, n in figures.items()})
+    rows = [{"period": period, "scope": "all", "name": "", **headline, **flat}]
     for key, value in report.items():
         if key.startswith("by_"):
             for name, figures in value.items():

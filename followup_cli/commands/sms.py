@@ -24,7 +24,8 @@ def register(app: typer.Typer) -> None:
         plan_cli)
     group.command("export", help=t(
         "Write the day's batch for the SMS platform and record each message as queued; the "
-        "file holds full numbers and is recorded in the audit log. A day is sent once."))(
+        "file holds full numbers and is recorded in the audit log. A day is sent once: exporting "
+        "it again writes the messages already queued (another format), recording nothing new."))(
         export_cli)
     group.command("result", help=t(
         "Read a delivery receipt: each message delivered or failed; a failed one puts its "
@@ -110,14 +111,16 @@ def export_cli(
                   typer.Option("--at",
                                help=t("When the batch will be sent (default now), inside the "
                                       "sending hours."))] = None,
-    again: Annotated[bool, typer.Option("--again", help=t("Send the day's messages once more."))]
-    = False,
+    again: Annotated[bool, typer.Option(
+        "--again", help=t("Send the day's messages once more: each is queued again."))] = False,
     agent: Annotated[str | None, typer.Option("--agent", help=t("Who sends the batch."))] = None,
 ) -> None:
     """Write the day's batch for the SMS platform and record each message as queued; the
-    file holds full numbers and is recorded in the audit log. A day is sent once.
+    file holds full numbers and is recorded in the audit log. A day is sent once: exporting
+    it again writes the messages already queued (another format), recording nothing new.
 
-    导出当天的短信批次（完整号码，记入审计日志），每条短信记为待发送；同一天只发一次。
+    导出当天的短信批次（完整号码，记入审计日志），每条短信记为待发送；同一天只发一次：再次导出
+    只把已排队的短信写成另一种格式，不再记录。
     """
     from datetime import datetime
 
@@ -146,12 +149,23 @@ def export_cli(
     who = agent or default_agent()
     with st.ledger() as conn:
         plan = _plan(st, conn, the_day, again=again, reveal=True)
+        if not plan.messages and plan.sent and not again:
+            # the day's batch in another format: the messages already queued, written
+            # again under their keys; nothing new is recorded
+            from followup_cli.sms import queued_messages
+
+            queued = queued_messages(conn, _plan(st, conn, the_day, again=True, reveal=True))
+            check_codes(fmt, queued, config)
+            with transaction(conn):
+                audit.record(conn, agent=who, action=f"sms export --date {the_day.isoformat()} "
+                             f"--format {fmt}", patient_ids=[m["patient_id"] for m in queued],
+                             at=now)
+                write_batch(fmt, output, queued, config)   # fails: nothing recorded
+            typer.echo(t("{count} SMS of {date} already queued written to {path}; nothing new is "
+                         "recorded (--again sends them once more)", count=len(queued),
+                         date=the_day.isoformat(), path=output))
+            return
         if not plan.messages:
-            if plan.sent and not again:
-                raise FollowupError(t("the SMS of {date} were already exported ({count}) and none "
-                                      "is new; add --again to send them once more",
-                                      date=the_day.isoformat(),
-                                      count=plan.sent))
             typer.echo(t("no SMS to send for {date}", date=the_day.isoformat()))
             return
         check_codes(fmt, plan.messages, config)

@@ -23,7 +23,7 @@ from followup_cli.i18n import current, pick, t
 from followup_cli.labels import label
 from followup_cli.output.files import write_workbook, writing
 from followup_cli.output.formats import safe_cell, warn
-from followup_cli.report import HEADLINE, previous_period
+from followup_cli.report import ALERT_FIGURES, HEADLINE, previous_period
 
 # Fonts with Chinese glyphs, the most wanted first: Linux (Noto CJK / Source Han Sans,
 # WenQuanYi, Droid, AR PL), macOS (PingFang, Hiragino, Heiti), Windows (YaHei, SimHei…).
@@ -45,7 +45,11 @@ PAGE_COLUMNS = {
                "satisfaction_mean", "nps", "complaints_opened", "conversions"),
     "agent": ("due", "done", "completion_rate", "on_time_rate", "attempts", "reach_rate",
               "satisfaction_mean", "nps", "conversions"),
+    # a doctor's row: their patients' calls in short, then the alerts routed to them
+    "doctor": ("due", "completion_rate", "missed", *ALERT_FIGURES),
 }
+URGENCIES = ("urgent", "today", "routine")
+SMS_FIGURES = ("sent", "queued", "delivered", "failed")
 LONG_TABLE = 20   # rows: a longer breakdown may go on over a page break, its header repeated
 COLOURS = ("#2f6f9f", "#e08a2c", "#4a9a6a", "#b03a3a")
 _cjk: list[str] | None = None   # found once per run
@@ -275,6 +279,29 @@ def _facts(report: dict[str, Any], info: About, *, clinic: bool = True
     return facts
 
 
+def _urgency_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """The alerts opened by urgency, when any was: [urgency's word, count]."""
+    if not report.get("alerts_opened"):
+        return []
+    words = {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")}
+    counts = report.get("alerts_by_urgency") or {}
+    return [[words[u], counts.get(u, 0)] for u in URGENCIES]
+
+
+def _sms_head() -> list[str]:
+    return [t("Category"), t("SMS sent"), t("Queued"), t("Delivered"), t("Failed")]
+
+
+def _sms_rows(report: dict[str, Any], info: About) -> list[list[Any]]:
+    """The messages by category, then the total, when any was sent; never calls."""
+    if not report.get("sms_sent"):
+        return []
+    rows: list[list[Any]] = [[info.categories.get(name, name), *(n[k] for k in SMS_FIGURES)]
+                             for name, n in (report.get("sms_by_category") or {}).items()]
+    rows.append([t("Total"), *(report[f"sms_{k}"] for k in SMS_FIGURES)])
+    return rows
+
+
 def _name(scope: str, name: str, info: About) -> str:
     return info.categories.get(name, name) if scope == "category" else name
 
@@ -347,6 +374,17 @@ def write_html(path: Path, report: dict[str, Any], trend: list[dict[str, Any]],
         images.append(f"<p class='empty'>{e(none)}</p>")
     # the heading goes with the first chart: never alone at a page's end
     parts.append(section(t("Charts"), images[0]) + "".join(images[1:]))
+    urgencies = _urgency_rows(report)
+    if urgencies:
+        body = ["<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>"
+                for row in urgencies]
+        parts.append(section(t("Clinical alerts by urgency"),
+                             table([t("Urgency"), label("figure", "alerts_opened")], body)))
+    sms = _sms_rows(report, info)
+    if sms:
+        body = ["<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>"
+                for row in sms]
+        parts.append(section(t("SMS"), table(_sms_head(), body), len(body)))
     for scope in SCOPES:
         data = report.get(f"by_{scope}")
         if not data:
@@ -476,6 +514,15 @@ def write_xlsx(path: Path, report: dict[str, Any], trend: list[dict[str, Any]],
                                titles_from_data=True)
             chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=len(data) + 1))
             sheet.add_chart(chart, f"A{len(data) + 4}")
+    urgencies = _urgency_rows(report)
+    if urgencies:
+        sheet = book.create_sheet(_sheet_name(t("Clinical alerts by urgency")))
+        _rows(sheet, [t("Urgency"), label("figure", "alerts_opened")], urgencies, [None, None])
+    sms = _sms_rows(report, info)
+    if sms:
+        sheet = book.create_sheet(_sheet_name(t("SMS")))
+        _rows(sheet, _sms_head(), sms, [None] * 5)
+        sheet.freeze_panes = "B2"
     dist = book.create_sheet(_sheet_name(t("Satisfaction")))
     _rows(dist, [t("Score"), t("Answers")],
           [[int(k), n] for k, n in report["satisfaction_distribution"].items()], [None, None])

@@ -355,16 +355,18 @@ def distinct_ledgers(paths: list[str]) -> list[str]:
     names (a symlink, a hard link, `./x` and `x`) would be counted twice."""
     import os
 
-    seen: dict[tuple[int, int], str] = {}
-    for path in paths:
+    seen: dict[tuple[int, int], int] = {}
+    for i, path in enumerate(paths):
         try:
             info = os.stat(os.path.realpath(path))
         except FileNotFoundError:
             raise FollowupError(t("the ledger {path} has no visits yet: run followup import "
                                   "visits FILE, or followup init --demo to try the demo "
                                   "clinic", path=path)) from None
-        first = seen.setdefault((info.st_dev, info.st_ino), path)
-        if first is not path:
+        # by position, not by identity: `w.db` given twice may be one (interned) string
+        at = seen.setdefault((info.st_dev, info.st_ino), i)
+        if at != i:
+            first = paths[at]
             raise FollowupError(t("{first} and {second} are the same ledger: give each branch's "
                                   "--db once", first=first, second=path))
     return paths

@@ -485,3 +485,15 @@ def test_the_terminal_report_adds_up_and_says_whose_it_is(cli, two_branches: tup
     period = cli("--db", str(north), "report", "--from", "2026-11-01", "--to", "2026-11-10",
                  "--date", "2026-11-20").out
     assert "This period" in period and "This month" not in period
+
+
+def test_one_ledger_named_twice_alike_is_refused(cli, tmp_path: Path,  # noqa: ANN001
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--db w.db --db w.db` and `--db w.db --db ./w.db` reported one ledger twice: the
+    paths were compared by identity, and equal strings may be one object."""
+    folder_branch(cli, tmp_path, "north", "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,")
+    monkeypatch.chdir(tmp_path / "north")
+    for again in ("ledger.db", "./ledger.db"):
+        result = cli("--db", "ledger.db", "--db", again, *GROUP)
+        assert (result.code, result.out) == (2, ""), again
+        assert "are the same ledger" in result.err

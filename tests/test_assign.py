@@ -89,3 +89,15 @@ def test_a_share_never_loses_a_patient(cli, day_sheet: list[str]) -> None:
     shares = [{r["patient_id"] for r in cli("due", "--date", "2026-11-03", "--agent", a,
                                             "--format", "json").json()} for a in ("王芳", "李娜")]
     assert shares[0] | shares[1] == set(day_sheet) and not shares[0] & shares[1]
+
+
+@pytest.mark.parametrize("agents", ["王芳，李娜", "王芳、李娜", " 王芳 ， 李娜 ", "王芳,李娜，"])
+def test_agents_split_on_chinese_commas(cli, day_sheet: list[str], agents: str) -> None:  # noqa: ANN001
+    """`--agents "王芳，李娜"` (the Chinese keyboard's comma) made one agent '王芳，李娜'."""
+    result = cli("assign", "--agents", agents, "--date", "2026-11-03")
+    assert result.code == 0, result.err
+    shares = {a: {r["patient_id"] for r in cli("due", "--date", "2026-11-03", "--agent", a,
+                                               "--format", "json").json()}
+              for a in ("王芳", "李娜")}
+    assert shares["王芳"] and shares["李娜"] and not shares["王芳"] & shares["李娜"]
+    assert shares["王芳"] | shares["李娜"] == set(day_sheet)

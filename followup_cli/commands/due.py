@@ -70,6 +70,8 @@ def due_cli(
     from followup_cli.output.formats import FORMATS, warn, warn_provisional
     from followup_cli.sheet import call_sheet
 
+    if now and (day is not None or at_time is not None):   # not one silently dropped
+        raise FollowupError(t("--now is this moment: give it without --date and --time"))
     check_choice("--format", fmt, (*FORMATS, "html", "xlsx"))
     if fmt in ("html", "xlsx") and output is None:
         raise FollowupError(t("--format {fmt} needs --output FILE", fmt=fmt))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -497,3 +498,17 @@ def test_one_ledger_named_twice_alike_is_refused(cli, tmp_path: Path,  # noqa: A
         result = cli("--db", "ledger.db", "--db", again, *GROUP)
         assert (result.code, result.out) == (2, ""), again
         assert "are the same ledger" in result.err
+
+
+def test_a_report_as_of_a_day_still_to_come_is_refused(cli, tmp_path: Path,  # noqa: ANN001
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from followup_cli import clock
+
+    folder_branch(cli, tmp_path, "north", "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,")
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 3, 9, 0))
+    north = str(tmp_path / "north" / "ledger.db")
+    assert cli("--db", north, *GROUP).code == 0
+    result = cli("--db", north, "report", "--month", "2026-11", "--date", "2026-11-04")
+    assert (result.code, result.out, result.err) == (
+        2, "", "followup: --date 2026-11-04 is after today (2026-11-03): give today or an "
+               "earlier day\n")

@@ -149,6 +149,34 @@ def test_a_resolve_without_an_ack_acknowledges_late(cli, ledger: Path) -> None:
     assert shown["deadlines"]["acknowledge"]["state"] == "broken"
 
 
+@pytest.mark.parametrize(("step", "at", "state"), [
+    ("resolve", "2026-11-04T10:00", "met"), ("resolve", "2026-11-04T16:00", "broken"),
+    ("close", "2026-11-04T16:00", "broken")])
+def test_a_skipped_ack_is_taken_with_the_later_step_and_shown(cli, ledger: Path, step: str,
+                                                              at: str, state: str) -> None:
+    """`complaint resolve` on a case never acknowledged: the report counted an ack the case's
+    timeline never showed. The step acknowledges the case at its own moment, by its agent,
+    judged against the 24 h deadline; the timeline shows the ack and the agent is told."""
+    case = complaint_at(cli, "2026-11-03T15:00")
+    done = cli("complaint", step, str(case), "--note", "当面解释并给出方案", "--when", at,
+               "--agent", "李娜")
+    assert done.code == 0, done.err
+    assert done.err.startswith(
+        "note: the case had not been acknowledged: it is acknowledged now, at "
+        f"{at.replace('T', ' ')}, and the 24 h deadline is judged at that time\n")
+    steps = query(ledger, "SELECT action, at, agent FROM complaint_events WHERE complaint_id = ? "
+                  "ORDER BY event_id", case)
+    implied = ["ack", "resolve"] if step == "close" else ["ack"]
+    assert steps[1:] == [(a, f"{at}:00", "李娜") for a in [*implied, step]]
+    report = cli("report", "--month", "2026-11", "--date", "2026-11-29", "--format",
+                 "json").json()
+    assert report["complaint_deadlines"]["acknowledge"][state] == 1
+    acked = cli("complaint", "ack", str(case), "--note", "x")
+    assert acked.code == 2   # acknowledged once; no second ack
+    again = cli("complaint", "reopen", str(case), "--note", "患者再次来电")
+    assert again.code == 0 and "acknowledged now" not in again.err
+
+
 def test_complaint_deadline_broken_in_the_report(cli, ledger: Path) -> None:
     case = complaint_at(cli, "2026-11-03T15:00")
     cli("complaint", "ack", str(case), "--note", "已致电致歉", "--when", "2026-11-04T10:00")

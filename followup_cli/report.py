@@ -383,6 +383,7 @@ def branches_report(branches: list[Branch], start: date, end: date, today: date,
     labels = branch_labels([b.path for b in branches], [b.clinic for b in branches])
     reports = {}
     origins: dict[str, str] = {}
+    agents: set[str] = set()
     for label, branch in zip(labels, branches, strict=True):
         conn = open_ledger(branch.path)
         try:
@@ -397,11 +398,27 @@ def branches_report(branches: list[Branch], start: date, end: date, today: date,
                                           second=branch.path))
             reports[label] = period_report(conn, start, end, today, min_note=branch.min_note,
                                            agent=agent, category=category, now=now)
+            if agent is not None:
+                agents |= agents_in(conn, start, min(end, today + timedelta(days=1)))
         finally:
             conn.close()
         if month:
             reports[label]["month"] = month
+    if agent is not None and agent not in agents:
+        # a misspelt name would report an empty period as if nobody had worked in it
+        raise FollowupError(t("no agent named {agent} in the period; agents: {agents}",
+                              agent=agent, agents=", ".join(sorted(agents)) or "-"))
     return group_report(reports) if len(reports) > 1 else next(iter(reports.values()))
+
+
+def agents_in(conn: sqlite3.Connection, start: date, end: date) -> set[str]:
+    """The agents with a task due or a call made in [start, end)."""
+    span = {"start": start.isoformat(), "end": end.isoformat()}
+    rows = conn.execute(
+        "SELECT agent FROM tasks WHERE due_date >= :start AND due_date < :end AND agent IS NOT "
+        "NULL UNION SELECT c.agent FROM calls c WHERE "
+        f"{CALLS_IN_SPAN} AND c.called_at >= :start AND c.called_at < :end", span)
+    return {r[0] for r in rows if r[0]}
 
 
 def six_months(conn: sqlite3.Connection, first: date, today: date, *, min_note: int,

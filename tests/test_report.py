@@ -81,8 +81,18 @@ def test_filters_and_breakdowns(cli, two_branches: tuple[Path, Path]) -> None:
     assert only["filters"] == {"agent": None, "category": "medium"}
     assert (only["attempts"], only["reached"]) == (2, 1)
     assert set(only["by_category"]) == {"medium"}
-    nobody = cli(*base, "--agent", "李娜").json()
-    assert (nobody["attempts"], nobody["due"]) == (0, 0)
+    # a name that appears nowhere in the period is said, not reported as an empty period
+    nobody = cli(*base, "--agent", "李娜")
+    assert (nobody.code, nobody.out, nobody.err) == (
+        2, "", "followup: no agent named 李娜 in the period; agents: 王芳\n")
+    # a category by its label, as the rules name it (手术 for 手术（高风险）), in either language
+    for named in ("微创/注射", "微创/注射（中风险）", "Minimally invasive"):
+        assert cli(*base, "--category", named).json()["filters"]["category"] == "medium", named
+    assert cli(*base, "--category", "手术").json()["filters"]["category"] == "surgery"
+    unknown = cli(*base, "--category", "手术刀")
+    assert (unknown.code, unknown.out) == (2, "")
+    assert unknown.err.startswith("followup: unknown category 手术刀; one of: ")
+    assert "surgery (Surgery (high risk))" in unknown.err
 
 
 def test_period_errors(cli, two_branches: tuple[Path, Path]) -> None:

@@ -93,6 +93,10 @@ def report_cli(
     else:
         raise FollowupError(t("give --month YYYY-MM, or --from and --to"))
     st = state(ctx)
+    if category is not None:   # an id or its label (手术), as due takes it; else refused
+        from followup_cli.sheet import category_id
+
+        category = category_id(st.rule_pack(), category)
     as_of = parse_past_day(day) if day is not None else clock.today()
     # each branch keeps its own settings next to its ledger
     group = [Branch(path, st.branch(path).clinic_name(), st.branch(path).min_note())

@@ -360,3 +360,17 @@ def test_a_call_needs_an_outcome_and_a_callback_a_time(cli, ledger: Path) -> Non
     assert (when_day.code, when_day.err) == (
         2, "followup: --when 2026-11-03: give a time too, e.g. 2026-11-03 19:30\n")
     assert query(ledger, "SELECT count(*) FROM attempts") == [(0,)]
+
+
+def test_a_correction_row_names_who_corrected(cli, ledger: Path) -> None:
+    """`patient C2` showed the caller on a correction row (作废 #2 → #1 │ 王芳 …) though 李娜
+    voided it: the row names who made the correction."""
+    attempt = cli("log", "--patient", "C2", "-o", "reached", "--note", NOTE, "--when",
+                  "2026-11-03T15:00", "--agent", "王芳", "--format", "json").json()["attempt_id"]
+    assert cli("log", "--void", str(attempt), "--reason", "记错了患者", "--agent", "李娜").code == 0
+    rows = {line.split("│")[2].strip(): line for line in cli("patient", "C2").out.splitlines()
+            if line.count("│") >= 3}
+    void = next(line for what, line in rows.items() if what.startswith(f"void #{attempt + 1}"))
+    assert "李娜" in void and "王芳" not in void
+    call = rows[f"call #{attempt}"]
+    assert "王芳" in call and "李娜" not in call

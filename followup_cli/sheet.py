@@ -317,6 +317,20 @@ def category_id(rules: RulePack, value: str) -> str:
                                             for cid, cat in rules.categories.items())))
 
 
+def check_share(conn: sqlite3.Connection, day: date, agent: str) -> None:
+    """Refuse a name with no share of a day shared among the agents on shift (followup assign
+    --agents): a typo would show only what nobody was given, as if it were the agent's whole
+    day. A day with moves only is still everyone's."""
+    shared = {r[0] for r in conn.execute("SELECT DISTINCT agent FROM assignments WHERE day = ?",
+                                         (day.isoformat(),))}
+    if agent not in shared and conn.execute(
+            "SELECT 1 FROM assignments WHERE day = ? AND NOT manual LIMIT 1",
+            (day.isoformat(),)).fetchone():
+        raise FollowupError(t("no agent named {agent} on the sheet of {date}; agents: "
+                              "{agents}", agent=agent, date=day.isoformat(),
+                              agents=", ".join(sorted(shared))))
+
+
 def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, day: date,
                now: datetime, *, agent: str | None = None, category: str | None = None,
                moment: datetime | None = None, reveal: bool = False, viewer: str = "",

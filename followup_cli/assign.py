@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 # a clinic's callback team on one shift: a list far longer is a pasted file, not a team
 MAX_AGENTS = 200
+# between the names of --agents: `王芳,李娜`, `王芳，李娜`, `王芳、李娜`
+AGENT_SEPARATORS = "[,，、]"
 
 
 def share(patients: list[str], agents: list[str], previous: dict[str, str],
@@ -47,8 +49,11 @@ def share(patients: list[str], agents: list[str], previous: dict[str, str],
 
 
 def on_shift(agents: list[str]) -> list[str]:
-    """The agents named, each once, blanks dropped; at most MAX_AGENTS."""
-    names = [a.strip() for a in agents if given(a)]
+    """The agents named, each once, blanks dropped; at most MAX_AGENTS. Each item may be a
+    list itself, split on commas, full-width commas and 、 (a Chinese keyboard's defaults)."""
+    import re
+
+    names = [a.strip() for item in agents for a in re.split(AGENT_SEPARATORS, item) if given(a)]
     if not names or len(set(names)) != len(names):
         raise FollowupError(t("give the agents on shift with --agents, e.g. --agents "
                               "王芳,李娜,张伟 (no "

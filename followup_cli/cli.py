@@ -151,6 +151,35 @@ def lang_of(argv: list[str]) -> str | None:
     return None
 
 
+# the reasons typer's parameter types give (in English only) -> followup's message
+TYPE_FAILURES = (
+    (r"(?P<value>.+) is not a valid (?:integer|int)\.", N_("{value} is not a whole number")),
+    (r"(?P<value>.+) is not a valid float\.", N_("{value} is not a number")),
+    (r"(?P<value>.+) is not in the range (?P<range>.+)\.", N_("{value} is not in the range "
+                                                            "{range}")),
+    (r"(?:File|Directory|Path) (?P<path>.+) is a directory\.", N_("{path} is a folder, not a "
+                                                                  "file")),
+    (r"(?:File|Directory|Path) (?P<path>.+) is a file\.", N_("{path} is a file, not a "
+                                                             "folder")),
+    (r"(?:File|Directory|Path) (?P<path>.+) does not exist\.", N_("{path} does not exist")),
+    (r"(?:File|Directory|Path) (?P<path>.+) is not readable\.", N_("{path} cannot be read "
+                                                                   "(no permission)")),
+    (r"(?:File|Directory|Path) (?P<path>.+) is not writable\.", N_("{path} cannot be written "
+                                                                   "(no permission)")),
+)
+
+
+def type_failure(reason: str) -> str:
+    """A parameter type's English reason in the user's language (else as typer said it)."""
+    import re
+
+    for pattern, message in TYPE_FAILURES:
+        found = re.fullmatch(pattern, reason, flags=re.DOTALL)
+        if found is not None:
+            return t(message, **found.groupdict())
+    return reason
+
+
 def usage_error(e: UsageError) -> str:
     """A usage error typer's parser found, in the user's language: what is wrong and where
     the help is (typer's parser says it in English only)."""
@@ -178,10 +207,11 @@ def usage_error(e: UsageError) -> str:
     elif isinstance(e, BadOptionUsage) and "does not take" in e.message:
         said = t("{option} takes no value", option=e.option_name)
     elif isinstance(e, BadParameter):
-        said = t("invalid value for {name}: {reason}", name=hint or "-", reason=e.message)
+        said = t("invalid value for {name}: {reason}", name=hint or "-",
+                 reason=type_failure(e.message))
     elif e.message.startswith("Got unexpected extra argument"):
         said = t("unexpected extra argument(s): {args}",
-                 args=e.message.partition("(")[2].rstrip(")"))
+                 args=e.message.partition(" (")[2].removesuffix(")"))   # "argument(s) (…)"
     else:
         said = e.format_message()
     if e.ctx is not None:

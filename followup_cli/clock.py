@@ -69,6 +69,17 @@ def parse_day(value: str, option: str = "--date") -> date:
     return _read(value, option, date.fromisoformat, N_("{option} {value}: expected YYYY-MM-DD"))
 
 
+def parse_past_day(value: str, option: str = "--date") -> date:
+    """A day to work as of (an import, a report): today or before, not one still to come."""
+    day = parse_day(value, option)
+    current = today()
+    if day > current:
+        raise FollowupError(t("{option} {value} is after today ({today}): give today or an "
+                              "earlier day", option=option, value=day.isoformat(),
+                              today=current.isoformat()))
+    return day
+
+
 def parse_time(value: str, option: str = "--time") -> time:
     """A clinic-local time of day, HH:MM (an offset would not compare with one)."""
     return _read(value, option, time.fromisoformat, N_("{option} {value}: expected HH:MM"))

@@ -113,7 +113,12 @@ def _act(conn: sqlite3.Connection, case_id: int, action: str, *, agent: str, at:
         conn.execute("UPDATE complaints SET status = ?, acknowledged_at = ? WHERE "
                      "complaint_id = ?", (status, stamp, case_id))
     elif action in ("resolve", "close"):
-        # a later step implies the earlier ones, at the same moment if they were skipped
+        # a later step implies the earlier ones, at the same moment if they were skipped: the
+        # ack's 24 h deadline is judged at that moment, and the case's timeline says so (an
+        # ack the report counts is one the timeline shows)
+        for step, column in (("ack", "acknowledged_at"), ("resolve", "resolved_at")):
+            if step != action and case[column] is None:
+                _event(conn, case_id, at, agent, step, note)
         sets = ["status = ?", "acknowledged_at = coalesce(acknowledged_at, ?)",
                 "resolved_at = coalesce(resolved_at, ?)"]
         values: list[Any] = [status, stamp, stamp]

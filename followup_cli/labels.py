@@ -72,8 +72,7 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "foreign_keys": N_("foreign keys broken"),
         "integrity": N_("integrity check failed"),
         "integrity_lines": N_("SQLite says: {first} ({more} more)"),
-        "notices": N_("notices: {provisional_open_tasks} open task(s) on provisional dates; "
-                      "{phones_to_fix} number(s) to fix"),
+        "notices": N_("notices: {tasks} on provisional dates; {numbers} to fix"),
         "ok": N_("the ledger is sound: {patients} patients, {visits} visits, {tasks} tasks, "
                  "{attempts} logged calls, {complaints} complaint cases"),
         "orphan_tasks": N_("tasks with no visit"),

@@ -191,6 +191,8 @@ def the_day(today: bool, day: str | None) -> date:
     from followup_cli import clock
 
     if day is not None:
+        if today:
+            raise FollowupError(t("--today and --date name two days: give one of them"))
         return clock.parse_day(day)
     if today:
         return clock.today()

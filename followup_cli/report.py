@@ -370,16 +370,18 @@ def distinct_ledgers(paths: list[str]) -> list[str]:
     names (a symlink, a hard link, `./x` and `x`) would be counted twice."""
     import os
 
-    seen: dict[tuple[int, int], str] = {}
-    for path in paths:
+    seen: dict[tuple[int, int], int] = {}
+    for i, path in enumerate(paths):
         try:
             info = os.stat(os.path.realpath(path))
         except FileNotFoundError:
             raise FollowupError(t("the ledger {path} has no visits yet: run followup import "
                                   "visits FILE, or followup init --demo to try the demo "
                                   "clinic", path=path)) from None
-        first = seen.setdefault((info.st_dev, info.st_ino), path)
-        if first is not path:
+        # by position, not by identity: `w.db` given twice may be one (interned) string
+        at = seen.setdefault((info.st_dev, info.st_ino), i)
+        if at != i:
+            first = paths[at]
             raise FollowupError(t("{first} and {second} are the same ledger: give each branch's "
                                   "--db once", first=first, second=path))
     return paths
@@ -396,6 +398,7 @@ def branches_report(branches: list[Branch], start: date, end: date, today: date,
     labels = branch_labels([b.path for b in branches], [b.clinic for b in branches])
     reports = {}
     origins: dict[str, str] = {}
+    agents: set[str] = set()
     for label, branch in zip(labels, branches, strict=True):
         conn = open_ledger(branch.path)
         try:
@@ -410,11 +413,27 @@ def branches_report(branches: list[Branch], start: date, end: date, today: date,
                                           second=branch.path))
             reports[label] = period_report(conn, start, end, today, min_note=branch.min_note,
                                            agent=agent, category=category, now=now)
+            if agent is not None:
+                agents |= agents_in(conn, start, min(end, today + timedelta(days=1)))
         finally:
             conn.close()
         if month:
             reports[label]["month"] = month
+    if agent is not None and agent not in agents:
+        # a misspelt name would report an empty period as if nobody had worked in it
+        raise FollowupError(t("no agent named {agent} in the period; agents: {agents}",
+                              agent=agent, agents=", ".join(sorted(agents)) or "-"))
     return group_report(reports) if len(reports) > 1 else next(iter(reports.values()))
+
+
+def agents_in(conn: sqlite3.Connection, start: date, end: date) -> set[str]:
+    """The agents with a task due or a call made in [start, end)."""
+    span = {"start": start.isoformat(), "end": end.isoformat()}
+    rows = conn.execute(
+        "SELECT agent FROM tasks WHERE due_date >= :start AND due_date < :end AND agent IS NOT "
+        "NULL UNION SELECT c.agent FROM calls c WHERE "
+        f"{CALLS_IN_SPAN} AND c.called_at >= :start AND c.called_at < :end", span)
+    return {r[0] for r in rows if r[0]}
 
 
 def six_months(conn: sqlite3.Connection, first: date, today: date, *, min_note: int,

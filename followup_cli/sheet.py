@@ -294,6 +294,43 @@ class CallSheet(NamedTuple):
     alerts: list[dict[str, Any]] = []
 
 
+def category_id(rules: RulePack, value: str) -> str:
+    """The category `value` names: its id, or its label in either language, whole or without
+    what its brackets add (手术 for 手术（高风险）); else an error listing the categories."""
+    import re
+
+    from followup_cli.rechecks import CATEGORY as RECHECKS
+
+    if value in rules.categories or value == RECHECKS:
+        return value
+    wanted = value.strip().casefold()
+    named = set()
+    for cid, cat in rules.categories.items():
+        for text in cat.label.values():
+            short = re.split(r"[（(]", text, maxsplit=1)[0]
+            if wanted in (text.strip().casefold(), short.strip().casefold(), cid.casefold()):
+                named.add(cid)
+    if len(named) == 1:
+        return named.pop()
+    raise FollowupError(t("unknown category {value}; one of: {choices}", value=value,
+                          choices=", ".join(f"{cid} ({pick(cat.label)})"
+                                            for cid, cat in rules.categories.items())))
+
+
+def check_share(conn: sqlite3.Connection, day: date, agent: str) -> None:
+    """Refuse a name with no share of a day shared among the agents on shift (followup assign
+    --agents): a typo would show only what nobody was given, as if it were the agent's whole
+    day. A day with moves only is still everyone's."""
+    shared = {r[0] for r in conn.execute("SELECT DISTINCT agent FROM assignments WHERE day = ?",
+                                         (day.isoformat(),))}
+    if agent not in shared and conn.execute(
+            "SELECT 1 FROM assignments WHERE day = ? AND NOT manual LIMIT 1",
+            (day.isoformat(),)).fetchone():
+        raise FollowupError(t("no agent named {agent} on the sheet of {date}; agents: "
+                              "{agents}", agent=agent, date=day.isoformat(),
+                              agents=", ".join(sorted(shared))))
+
+
 def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, day: date,
                now: datetime, *, agent: str | None = None, category: str | None = None,
                moment: datetime | None = None, reveal: bool = False, viewer: str = "",
@@ -305,11 +342,9 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
     before dialling, the scripts filled for `clinic` as the agent each patient is assigned
     to that day (`followup assign`), else as `caller` (else as no one by name)."""
     from followup_cli import planning
-    from followup_cli.rechecks import CATEGORY as RECHECKS
 
-    if category is not None and category not in rules.categories and category != RECHECKS:
-        raise FollowupError(t("unknown category {value}; one of: {choices}", value=category,
-                              choices=", ".join(rules.categories)))
+    if category is not None:
+        category = category_id(rules, category)
     # VIP birthdays are planned a year ahead; top the plan up when a new year is reached
     if planning.birthdays_planned_through(conn) < day.year + 1:
         from followup_cli.ledger import transaction

@@ -89,3 +89,29 @@ def test_a_share_never_loses_a_patient(cli, day_sheet: list[str]) -> None:
     shares = [{r["patient_id"] for r in cli("due", "--date", "2026-11-03", "--agent", a,
                                             "--format", "json").json()} for a in ("王芳", "李娜")]
     assert shares[0] | shares[1] == set(day_sheet) and not shares[0] & shares[1]
+
+
+@pytest.mark.parametrize("agents", ["王芳，李娜", "王芳、李娜", " 王芳 ， 李娜 ", "王芳,李娜，"])
+def test_agents_split_on_chinese_commas(cli, day_sheet: list[str], agents: str) -> None:  # noqa: ANN001
+    """`--agents "王芳，李娜"` (the Chinese keyboard's comma) made one agent '王芳，李娜'."""
+    result = cli("assign", "--agents", agents, "--date", "2026-11-03")
+    assert result.code == 0, result.err
+    shares = {a: {r["patient_id"] for r in cli("due", "--date", "2026-11-03", "--agent", a,
+                                               "--format", "json").json()}
+              for a in ("王芳", "李娜")}
+    assert shares["王芳"] and shares["李娜"] and not shares["王芳"] & shares["李娜"]
+    assert shares["王芳"] | shares["李娜"] == set(day_sheet)
+
+
+def test_due_for_an_agent_with_no_share_is_refused(cli, day_sheet: list[str]) -> None:  # noqa: ANN001
+    """`due --agent 赵某` on a shared day showed only the unshared patients, exit 0, as if
+    they were that agent's whole day."""
+    assert cli("assign", "--agents", "王芳,李娜", "--date", "2026-11-03").code == 0
+    result = cli("due", "--date", "2026-11-03", "--agent", "赵某", "--format", "json")
+    assert (result.code, result.out, result.err) == (
+        2, "", "followup: no agent named 赵某 on the sheet of 2026-11-03; agents: 李娜, 王芳\n")
+    assert cli("due", "--date", "2026-11-03", "--agent", "李娜", "--format", "json").code == 0
+    # a day nobody shared yet: any agent sees the whole sheet
+    assert len(cli("due", "--date", "2026-11-04", "--agent", "赵某", "--format",
+                   "json").json()) == len(cli("due", "--date", "2026-11-04", "--format",
+                                              "json").json())

@@ -185,7 +185,11 @@ def test_unknown_year_then_the_clinic_adds_it(cli, tmp_path: Path,
     assert again.json()["moved"] == []
 
 
-def test_replan_dry_run_moves_nothing(cli, tmp_path: Path) -> None:
+def test_replan_dry_run_moves_nothing(cli, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from followup_cli import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 21, 18, 0))   # imported as of
     # day 3 of a 21 December operation falls on the clinic's closure day, 24 December
     export = write_export(tmp_path / "v.csv",
                           ["A1,C1,周晓雯,13812345678,2026-12-21,双眼皮,成交,,,,,,,"])

@@ -155,6 +155,10 @@ LINES = [
     ["due", "-t", "--format", "json"],
     ["due", "--date", "{day}", "--time", "00:00+08:00"],
     ["due", "--date", ""],
+    # options that contradict each other are refused, none silently dropped
+    ["due", "--now", "--date", "{day}"],
+    ["due", "--now", "--time", "19:30"],
+    ["due", "--today", "--date", "{day}"],
 ]
 
 
@@ -242,3 +246,25 @@ def test_shell_completion_is_on(cli, monkeypatch) -> None:  # noqa: ANN001
         monkeypatch.setenv("COMP_CWORD", str(len(words.split()) - 1))
         done = cli()
         assert (done.code, done.out, done.err) == (0, expected + "\n", ""), words
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    (["due", "--now", "--date", "2026-11-02"], "--now is this moment"),
+    (["due", "--now", "--date", "2026-11-02", "--time", "10:00"], "--now is this moment"),
+    (["due", "--now", "--time", "19:30"], "--now is this moment"),
+    (["due", "--today", "--date", "2026-11-02"], "--today and --date name two days"),
+    (["due", "-t", "-d", "2026-11-02", "--format", "json"], "--today and --date name two days"),
+])
+def test_contradicting_options_are_refused_either_way(line: list[str], said: str, demo,  # noqa: ANN001
+                                                      capsys, monkeypatch) -> None:  # noqa: ANN001
+    """`--now` with --date or --time, `--today` with --date: one of them was dropped."""
+    monkeypatch.setenv("FOLLOWUP_DB", str(demo[0]))
+    assert fastpath.parse(line) is not None
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(fastpath, "parse", lambda argv: None)
+        capsys.readouterr()
+        code = run(line)
+        out, err = capsys.readouterr()
+        assert (code, out) == (2, ""), (fast, err)
+        assert said in err, (fast, err)

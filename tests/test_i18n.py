@@ -138,6 +138,13 @@ def test_every_command_and_option_help_is_translated() -> None:
     (["log", "1", "--note"], "--note 后面要给一个值", "--note needs a value"),
     (["nosuch"], "没有这个命令", "No such command"),
     (["complaint", "show"], "必须给出", "is required"),
+    # the parameter types' own reasons, which typer says in English only
+    (["log", "abc", "-o", "未接"], "TASK_ID 的值无效：'abc' 不是整数",
+     "invalid value for TASK_ID: 'abc' is not a whole number"),
+    (["init", "--demo", "--patients", "5"], "5 不在范围 10<=x<=",
+     "5 is not in the range 10<=x<="),
+    (["backup", "."], "'.' 是文件夹，不是文件", "'.' is a folder, not a file"),
+    (["due", "--today", "x", "y"], "多余的参数：x y", "unexpected extra argument(s): x y"),
 ])
 def test_usage_errors_in_the_users_language(cli, line: list[str], zh: str, en: str) -> None:
     for lang, expected in (("zh", zh), ("en", en)):

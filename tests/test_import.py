@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -438,7 +438,7 @@ def test_a_second_process_reads_a_large_file_the_same(cli, tmp_path: Path,
 
 
 def test_a_first_import_plans_every_birthday_so_the_first_sheet_need_not(
-        cli, tmp_path: Path, db: Path) -> None:
+        cli, tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`due` plans all VIP birthdays when its year is not planned yet; after a ledger's
     first import (every patient planned) the first sheet finds them planned."""
     export = write_export(tmp_path / "visits.csv", ROWS)
@@ -455,6 +455,9 @@ def test_a_first_import_plans_every_birthday_so_the_first_sheet_need_not(
     conn.close()
     later = write_export(tmp_path / "later.csv", [
         "B1,N1,秦雨,13711112222,2027-01-05,双眼皮,成交,,,,,1990-02-01,VIP,"])
+    from followup_cli import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2027, 1, 5, 18, 0))   # an import as of
     assert cli("import", "visits", str(later), "--date", "2027-01-05").code == 0
     conn = sqlite3.connect(db)
     assert get_setting(conn, "birthdays_planned_through") == "2027"
@@ -899,3 +902,18 @@ def test_a_sheet_is_asked_of_a_workbook_only(cli, tmp_path: Path) -> None:
     result = cli("import", "visits", str(export), "--sheet", "明细")
     assert (result.code, result.err) == (2, "followup: v.csv is not an .xlsx workbook and has no "
                                             "sheets: --sheet is for .xlsx files\n")
+
+
+def test_an_import_as_of_a_day_still_to_come_is_refused(cli, tmp_path: Path, db: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`import visits --date` after today planned the callbacks from that day."""
+    from followup_cli import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 8, 10, 0))
+    export = write_export(tmp_path / "visits.csv", ROWS)
+    result = cli("import", "visits", str(export), "--date", "2026-11-09")
+    assert (result.code, result.out, result.err) == (
+        2, "", "followup: --date 2026-11-09 is after today (2026-11-08): give today or an "
+               "earlier day\n")
+    assert not db.exists()   # refused before the ledger is opened
+    assert cli("import", "visits", str(export), "--date", "2026-11-08").code == 0

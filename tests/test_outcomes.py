@@ -149,6 +149,34 @@ def test_a_resolve_without_an_ack_acknowledges_late(cli, ledger: Path) -> None:
     assert shown["deadlines"]["acknowledge"]["state"] == "broken"
 
 
+@pytest.mark.parametrize(("step", "at", "state"), [
+    ("resolve", "2026-11-04T10:00", "met"), ("resolve", "2026-11-04T16:00", "broken"),
+    ("close", "2026-11-04T16:00", "broken")])
+def test_a_skipped_ack_is_taken_with_the_later_step_and_shown(cli, ledger: Path, step: str,
+                                                              at: str, state: str) -> None:
+    """`complaint resolve` on a case never acknowledged: the report counted an ack the case's
+    timeline never showed. The step acknowledges the case at its own moment, by its agent,
+    judged against the 24 h deadline; the timeline shows the ack and the agent is told."""
+    case = complaint_at(cli, "2026-11-03T15:00")
+    done = cli("complaint", step, str(case), "--note", "当面解释并给出方案", "--when", at,
+               "--agent", "李娜")
+    assert done.code == 0, done.err
+    assert done.err.startswith(
+        "note: the case had not been acknowledged: it is acknowledged now, at "
+        f"{at.replace('T', ' ')}, and the 24 h deadline is judged at that time\n")
+    steps = query(ledger, "SELECT action, at, agent FROM complaint_events WHERE complaint_id = ? "
+                  "ORDER BY event_id", case)
+    implied = ["ack", "resolve"] if step == "close" else ["ack"]
+    assert steps[1:] == [(a, f"{at}:00", "李娜") for a in [*implied, step]]
+    report = cli("report", "--month", "2026-11", "--date", "2026-11-29", "--format",
+                 "json").json()
+    assert report["complaint_deadlines"]["acknowledge"][state] == 1
+    acked = cli("complaint", "ack", str(case), "--note", "x")
+    assert acked.code == 2   # acknowledged once; no second ack
+    again = cli("complaint", "reopen", str(case), "--note", "患者再次来电")
+    assert again.code == 0 and "acknowledged now" not in again.err
+
+
 def test_complaint_deadline_broken_in_the_report(cli, ledger: Path) -> None:
     case = complaint_at(cli, "2026-11-03T15:00")
     cli("complaint", "ack", str(case), "--note", "已致电致歉", "--when", "2026-11-04T10:00")
@@ -332,3 +360,17 @@ def test_a_call_needs_an_outcome_and_a_callback_a_time(cli, ledger: Path) -> Non
     assert (when_day.code, when_day.err) == (
         2, "followup: --when 2026-11-03: give a time too, e.g. 2026-11-03 19:30\n")
     assert query(ledger, "SELECT count(*) FROM attempts") == [(0,)]
+
+
+def test_a_correction_row_names_who_corrected(cli, ledger: Path) -> None:
+    """`patient C2` showed the caller on a correction row (作废 #2 → #1 │ 王芳 …) though 李娜
+    voided it: the row names who made the correction."""
+    attempt = cli("log", "--patient", "C2", "-o", "reached", "--note", NOTE, "--when",
+                  "2026-11-03T15:00", "--agent", "王芳", "--format", "json").json()["attempt_id"]
+    assert cli("log", "--void", str(attempt), "--reason", "记错了患者", "--agent", "李娜").code == 0
+    rows = {line.split("│")[2].strip(): line for line in cli("patient", "C2").out.splitlines()
+            if line.count("│") >= 3}
+    void = next(line for what, line in rows.items() if what.startswith(f"void #{attempt + 1}"))
+    assert "李娜" in void and "王芳" not in void
+    call = rows[f"call #{attempt}"]
+    assert "王芳" in call and "李娜" not in call

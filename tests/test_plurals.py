@@ -65,3 +65,26 @@ def test_one_patient_on_the_sheet_and_in_the_ledger(cli, tmp_path: Path) -> None
         finally:
             set_lang(None)
         assert text == ("(1 try)" if n == 1 else "(2 tries)")
+
+
+def test_doctor_and_provisional_dates_say_their_counts(cli, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """doctor's notices and the provisional-date note said 'task(s)', 'number(s)'."""
+    # a visit today plans calls into next year, whose public holidays are not known yet
+    export = write_export(tmp_path / "v.csv", [
+        "A1,C1,周晓雯,13812345678,2026-11-30,双眼皮,成交,整形外科,吴医生,林咨询,,,,"])
+    imported = cli("import", "visits", str(export), "--date", "2026-11-30")
+    assert imported.err.startswith("note: 2 task dates are provisional: "), imported.err
+    assert "notices: 2 open tasks on provisional dates; 0 numbers to fix\n" in cli("doctor").out
+    assert "提示：暂定日期的任务 2 个；待更正号码 0 个\n" in cli("--lang", "zh", "doctor").out
+    from datetime import date
+
+    from followup_cli.calendar import load_calendar
+    from followup_cli.output.formats import warn_provisional
+
+    capsys.readouterr()
+    set_lang("en")
+    try:
+        warn_provisional(load_calendar(None), [date(2027, 1, 4)])
+    finally:
+        set_lang(None)
+    assert capsys.readouterr().err.startswith("note: 1 task date is provisional: ")

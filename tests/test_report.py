@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -80,8 +81,18 @@ def test_filters_and_breakdowns(cli, two_branches: tuple[Path, Path]) -> None:
     assert only["filters"] == {"agent": None, "category": "medium"}
     assert (only["attempts"], only["reached"]) == (2, 1)
     assert set(only["by_category"]) == {"medium"}
-    nobody = cli(*base, "--agent", "李娜").json()
-    assert (nobody["attempts"], nobody["due"]) == (0, 0)
+    # a name that appears nowhere in the period is said, not reported as an empty period
+    nobody = cli(*base, "--agent", "李娜")
+    assert (nobody.code, nobody.out, nobody.err) == (
+        2, "", "followup: no agent named 李娜 in the period; agents: 王芳\n")
+    # a category by its label, as the rules name it (手术 for 手术（高风险）), in either language
+    for named in ("微创/注射", "微创/注射（中风险）", "Minimally invasive"):
+        assert cli(*base, "--category", named).json()["filters"]["category"] == "medium", named
+    assert cli(*base, "--category", "手术").json()["filters"]["category"] == "surgery"
+    unknown = cli(*base, "--category", "手术刀")
+    assert (unknown.code, unknown.out) == (2, "")
+    assert unknown.err.startswith("followup: unknown category 手术刀; one of: ")
+    assert "surgery (Surgery (high risk))" in unknown.err
 
 
 def test_period_errors(cli, two_branches: tuple[Path, Path]) -> None:
@@ -485,3 +496,29 @@ def test_the_terminal_report_adds_up_and_says_whose_it_is(cli, two_branches: tup
     period = cli("--db", str(north), "report", "--from", "2026-11-01", "--to", "2026-11-10",
                  "--date", "2026-11-20").out
     assert "This period" in period and "This month" not in period
+
+
+def test_one_ledger_named_twice_alike_is_refused(cli, tmp_path: Path,  # noqa: ANN001
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--db w.db --db w.db` and `--db w.db --db ./w.db` reported one ledger twice: the
+    paths were compared by identity, and equal strings may be one object."""
+    folder_branch(cli, tmp_path, "north", "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,")
+    monkeypatch.chdir(tmp_path / "north")
+    for again in ("ledger.db", "./ledger.db"):
+        result = cli("--db", "ledger.db", "--db", again, *GROUP)
+        assert (result.code, result.out) == (2, ""), again
+        assert "are the same ledger" in result.err
+
+
+def test_a_report_as_of_a_day_still_to_come_is_refused(cli, tmp_path: Path,  # noqa: ANN001
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from followup_cli import clock
+
+    folder_branch(cli, tmp_path, "north", "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,,,,,,,")
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 3, 9, 0))
+    north = str(tmp_path / "north" / "ledger.db")
+    assert cli("--db", north, *GROUP).code == 0
+    result = cli("--db", north, "report", "--month", "2026-11", "--date", "2026-11-04")
+    assert (result.code, result.out, result.err) == (
+        2, "", "followup: --date 2026-11-04 is after today (2026-11-03): give today or an "
+               "earlier day\n")

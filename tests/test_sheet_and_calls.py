@@ -90,6 +90,10 @@ def test_csv_and_filters(cli, ledger: Path) -> None:
     assert (row["patient_id"], row["touchpoint"], row["provisional"]) == ("C3", "1d", "0")
     bad = cli("due", "--date", "2026-11-04", "--category", "nose")
     assert bad.code == 2 and "unknown category nose" in bad.err
+    # the category's label, as the sheet shows it, names it too
+    for named in ("预约未到诊", "No-show", "no-show"):
+        by_label = cli("due", "--date", "2026-11-04", "--format", "csv", "--category", named)
+        assert by_label.out == result.out, named
 
 
 def test_table_one_row_per_patient(cli, ledger: Path) -> None:

@@ -113,17 +113,22 @@ def _stepper(action: str):  # noqa: ANN202 - builds one command per case action
         from followup_cli import clock
         from followup_cli.agents import default_agent
         from followup_cli.clock import parse_datetime
-        from followup_cli.complaints import act, summary
+        from followup_cli.complaints import act, get_case, summary
 
         st = state(ctx)
         now = clock.now()
         at = parse_datetime(when, "--when") if when is not None else now
         rules, cal = st.rule_pack(), st.clinic_calendar()
         with st.ledger() as conn:
+            skipped = get_case(conn, complaint_id)["acknowledged_at"] is None
             case = act(conn, complaint_id, action, agent=default_agent(agent), at=at,
                        note=note, rules=rules, cal=cal, now=now)
         shown = summary(case, now)
         typer.echo(label("complaint.done", action, id=complaint_id))
+        if skipped and action != "ack":
+            typer.echo(t("note: the case had not been acknowledged: it is acknowledged now, at "
+                         "{at}, and the 24 h deadline is judged at that time",
+                         at=_minute(case["acknowledged_at"])), err=True)
         if shown["breached"]:
             typer.echo(t("note: a deadline of this case was broken"), err=True)
 

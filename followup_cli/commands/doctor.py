@@ -64,8 +64,10 @@ def doctor_cli(
                            more=len(detail) - 1)
             typer.echo(f"  ✗ {label('doctor', name)}: {shown(detail)}")
         notices = result["notices"]
-        typer.echo(t("notices: {provisional_open_tasks} open task(s) on provisional dates; "
-                     "{phones_to_fix} number(s) to fix", **notices))
+        typer.echo(t("notices: {tasks} on provisional dates; {numbers} to fix",
+                     tasks=tn("{count} open task", "{count} open tasks",
+                              notices["provisional_open_tasks"]),
+                     numbers=tn("{count} number", "{count} numbers", notices["phones_to_fix"])))
         typer.echo(t("fingerprint of the logs: {anchor} (keep it elsewhere, e.g. with the month's "
                      "report; followup doctor --anchor FINGERPRINT later shows whether anything "
                      "before it was rewritten)", anchor=result["anchor"]))

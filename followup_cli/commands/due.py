@@ -68,8 +68,10 @@ def due_cli(
     from followup_cli import clock
     from followup_cli.agents import default_agent, known_agent
     from followup_cli.output.formats import FORMATS, warn, warn_provisional
-    from followup_cli.sheet import call_sheet
+    from followup_cli.sheet import call_sheet, check_share
 
+    if now and (day is not None or at_time is not None):   # not one silently dropped
+        raise FollowupError(t("--now is this moment: give it without --date and --time"))
     check_choice("--format", fmt, (*FORMATS, "html", "xlsx"))
     if fmt in ("html", "xlsx") and output is None:
         raise FollowupError(t("--format {fmt} needs --output FILE", fmt=fmt))
@@ -92,6 +94,8 @@ def due_cli(
     rules, cal = st.rule_pack(), st.clinic_calendar()
     detailed = fmt in ("table", "html")
     with st.ledger() as conn:
+        if agent:
+            check_share(conn, sheet_day, agent)
         sheet = call_sheet(conn, rules, cal, sheet_day, moment or clock.now(), agent=agent,
                            category=category, moment=moment, reveal=reveal,
                            viewer=default_agent(agent_name or agent) if reveal else "",

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from followup_cli.clock import parse_day
+from followup_cli.clock import parse_past_day
 from followup_cli.i18n import t, tn
 from followup_cli.options import check_choice, state
 
@@ -53,7 +53,7 @@ def import_visits_cli(
 
     check_choice("--format", fmt, ("table", "json"))
     st = state(ctx)
-    as_of = parse_day(day) if day is not None else clock.today()
+    as_of = parse_past_day(day) if day is not None else clock.today()
     stored = st.config().get("import", {}).get("map", {})
     user_map = parse_map([f"{k}={v}" for k, v in stored.items()] + list(map_ or []))
     rules, cal = st.rule_pack(), st.clinic_calendar()

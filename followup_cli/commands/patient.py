@@ -103,12 +103,14 @@ def render(history: dict[str, Any]) -> None:
                      f"{label('state', task['state'])}{reason}"))
     for c in history["calls"]:
         what = t("call") + f" #{c['attempt_id']}"
+        who = c["agent"]
         if c["correction"]:
             what = tc("patient", "void") if c["correction"] == "void" else t("amendment")
             what += f" #{c['attempt_id']} → #{c['corrects']}"
+            who = c["logged_by"] or who   # a correction's row names who corrected, not the caller
         scores = " ".join(filter(None, (f"★{c['satisfaction']}" if c["satisfaction"] else "",
                                         f"NPS {c['nps']}" if c["nps"] is not None else "")))
-        detail = " · ".join(filter(None, (c["agent"], outcome_label(c["outcome"]), scores,
+        detail = " · ".join(filter(None, (who, outcome_label(c["outcome"]), scores,
                                           c["note"], c["reason"])))
         rows.append((c["called_at"].replace("T", " ")[:16], what, detail))
     for case in history["complaints"]:

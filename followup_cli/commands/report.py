@@ -59,7 +59,7 @@ def report_cli(
     项目、医生、咨询师分项；给多个 --db 即为集团（各分院）报表。
     """
     from followup_cli import clock
-    from followup_cli.clock import parse_day
+    from followup_cli.clock import parse_day, parse_past_day
     from followup_cli.errors import FollowupError
     from followup_cli.ledger import default_path
     from followup_cli.output.formats import FORMATS, emit_csv, emit_json
@@ -93,7 +93,11 @@ def report_cli(
     else:
         raise FollowupError(t("give --month YYYY-MM, or --from and --to"))
     st = state(ctx)
-    as_of = parse_day(day) if day is not None else clock.today()
+    if category is not None:   # an id or its label (手术), as due takes it; else refused
+        from followup_cli.sheet import category_id
+
+        category = category_id(st.rule_pack(), category)
+    as_of = parse_past_day(day) if day is not None else clock.today()
     # each branch keeps its own settings next to its ledger
     group = [Branch(path, st.branch(path).clinic_name(), st.branch(path).min_note())
              for path in distinct_ledgers([os.fspath(p) for p in st.dbs] or [default_path()])]

@@ -95,10 +95,13 @@ def warn_provisional(cal: Any, days: list[date]) -> None:
     """Once per command that shows dates: which of them may still move, and why."""
     if not days:
         return
-    from followup_cli.i18n import t
+    from followup_cli.i18n import tn
 
     years = cal.unknown_years(days)
-    warn(t("note: {count} task date(s) are provisional: the public holidays of {years} are not "
-           "known yet, so ordinary weekends were assumed. When the schedule is published, add it "
-           "to calendar.toml as [years.{years}] and run followup calendar replan", count=len(days),
-           years=", ".join(map(str, years)) or str(max(days).year)))
+    warn(tn("note: {count} task date is provisional: the public holidays of {years} are not "
+            "known yet, so ordinary weekends were assumed. When the schedule is published, add it "
+            "to calendar.toml as [years.{years}] and run followup calendar replan",
+            "note: {count} task dates are provisional: the public holidays of {years} are not "
+            "known yet, so ordinary weekends were assumed. When the schedule is published, add it "
+            "to calendar.toml as [years.{years}] and run followup calendar replan", len(days),
+            years=", ".join(map(str, years)) or str(max(days).year)))

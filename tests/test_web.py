@@ -239,7 +239,8 @@ def test_a_call_logged_over_http_is_in_the_ledger_the_cli_reads(cli, ledger: Pat
     call = history["calls"][-1]
     assert (call["attempt_id"], call["agent"], call["outcome"], call["note"], call["nps"]) == (
         body["attempt_id"], "王芳", "reached", NOTE, 9)   # the signed-in user is the agent
-    report = c.get("/api/report?month=2026-11").json()
+    boss, _ = signed_in(ledger, "boss", "boss-pass-12")
+    report = boss.get("/api/report?month=2026-11").json()
     assert report == cli("report", "--month", "2026-11", "--format", "json",
                          "--date", "2026-11-04").json() | {"as_of": report["as_of"]}
 
@@ -684,3 +685,56 @@ def test_serve_on_a_port_in_use_says_so(cli, ledger: Path) -> None:  # noqa: ANN
     assert "listening" not in result.out and "running" not in result.out
     result = cli("serve", "--host", "999.1.1.1")
     assert result.code == 2 and "cannot listen on 999.1.1.1:8765" in result.err
+
+
+# --- fixes from a new user's run ------------------------------------------------------
+
+def test_a_correction_must_name_a_call_of_the_cards_patient(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    sheet = c.get("/api/sheet").json()
+    first = sheet[0]
+    other = next(r for r in sheet if r["patient_id"] != first["patient_id"])
+    logged = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+                    json={"task_id": first["task_id"], "outcome": "busy"}).json()["attempt_id"]
+    boss, boss_csrf = signed_in(ledger, "boss", "boss-pass-12")
+    for who, token in ((c, csrf), (boss, boss_csrf)):
+        for action in ("void", "amend"):
+            r = who.post(f"/call/{other['task_id']}/correct/{logged}",
+                         data={"csrf": token, "action": action, "outcome": "no_answer",
+                               "reason": "点错了"})
+            assert r.status_code == 404, r.text
+        assert who.post(f"/call/999999/correct/{logged}",
+                        data={"csrf": token, "action": "void",
+                              "reason": "点错了"}).status_code == 404
+    calls = cli("patient", "show", first["patient_id"], "--format", "json",
+                "--date", "2026-11-04").json()["calls"]
+    assert [x["outcome"] for x in calls] == ["busy"]
+    assert not [x for x in calls if x.get("corrects")]
+
+
+def test_user_passwd_lifts_the_sign_in_lockout_and_an_address_locks_only_itself(
+        cli, ledger: Path, monkeypatch) -> None:  # noqa: ANN001
+    app = create_app(clinic_of(State((ledger,))))
+    attacker = TestClient(app, base_url=BASE, client=("10.0.0.66", 5000))
+    colleague = TestClient(app, base_url=BASE, client=("10.0.0.7", 5000))
+    for _ in range(5):
+        assert attacker.post("/login", data={"username": "王芳",
+                                             "password": "wrong-password"}).status_code == 401
+    assert attacker.post("/login", data={"username": "王芳",
+                                         "password": "agent-pass-1"}).status_code == 429
+    # another address is not locked out by the attacker's guesses
+    assert colleague.post("/login", data={"username": "王芳", "password": "agent-pass-1"},
+                          follow_redirects=False).status_code == 303
+    # a new password lifts the lockout of the name everywhere
+    monkeypatch.setattr(sys, "stdin", io.StringIO("fresh-pass-99\n"))
+    assert cli("user", "passwd", "王芳", "--password-stdin").code == 0
+    assert attacker.post("/login", data={"username": "王芳", "password": "fresh-pass-99"},
+                         follow_redirects=False).status_code == 303
+
+
+def test_the_month_report_api_is_for_supervisors_as_the_page(ledger: Path) -> None:
+    c, _ = signed_in(ledger)
+    assert c.get("/report").status_code == 403
+    assert c.get("/api/report?month=2026-11").status_code == 403
+    boss, _ = signed_in(ledger, "boss", "boss-pass-12")
+    assert boss.get("/api/report?month=2026-11").status_code == 200

@@ -116,23 +116,38 @@ class Guard:
 
 
 class Throttle:
-    """Failed sign-ins: after LIMIT failures within WINDOW seconds for one name (or
-    IP_LIMIT from one address), sign-in is refused until the oldest ages out."""
+    """Failed sign-ins: after LIMIT failures within WINDOW seconds for one name from one
+    address, NAME_LIMIT for one name from anywhere, or IP_LIMIT from one address, sign-in
+    is refused until the oldest ages out. One address guessing a colleague's password
+    locks that name from that address only; a name's failures are forgotten when its
+    account changes (`user passwd`, `user add`: `account` is a fingerprint of it)."""
 
-    LIMIT, IP_LIMIT, WINDOW = 5, 30, 900.0
+    LIMIT, NAME_LIMIT, IP_LIMIT, WINDOW = 5, 100, 30, 900.0
 
     def __init__(self) -> None:
-        self.failures: dict[tuple[str, str], deque[float]] = {}
+        self.failures: dict[tuple[str, ...], deque[float]] = {}
+        self.accounts: dict[str, str] = {}
         self.lock = threading.Lock()
 
-    def _keys(self, name: str, address: str) -> list[tuple[tuple[str, str], int]]:
-        return [(("name", name.strip().casefold()), self.LIMIT), (("ip", address), self.IP_LIMIT)]
+    def _keys(self, name: str, address: str) -> list[tuple[tuple[str, ...], int]]:
+        name = name.strip().casefold()
+        return [(("name", name, address), self.LIMIT), (("name", name), self.NAME_LIMIT),
+                (("ip", address), self.IP_LIMIT)]
 
-    def wait(self, name: str, address: str) -> int:
+    def _account(self, name: str, account: str) -> None:
+        """Forget a name's failures if its account changed since they were counted."""
+        name = name.strip().casefold()
+        if self.accounts.get(name, account) != account:
+            self.failures = {k: v for k, v in self.failures.items()
+                             if not (k[0] == "name" and k[1] == name)}
+        self.accounts[name] = account
+
+    def wait(self, name: str, address: str, account: str = "") -> int:
         """Seconds to wait before trying again (0: go ahead)."""
         now = time.monotonic()
         longest = 0.0
         with self.lock:
+            self._account(name, account)
             for key, limit in self._keys(name, address):
                 times = self.failures.get(key)
                 while times and now - times[0] > self.WINDOW:
@@ -141,18 +156,22 @@ class Throttle:
                     longest = max(longest, self.WINDOW - (now - times[0]))
         return int(longest) + 1 if longest else 0
 
-    def failed(self, name: str, address: str) -> None:
+    def failed(self, name: str, address: str, account: str = "") -> None:
         now = time.monotonic()
         with self.lock:
             if len(self.failures) > 10_000:   # bounded: forget what has aged out
                 self.failures = {k: v for k, v in self.failures.items()
                                  if v and now - v[-1] <= self.WINDOW}
+                self.accounts = {k[1]: self.accounts[k[1]] for k in self.failures
+                                 if k[0] == "name" and k[1] in self.accounts}
+            self._account(name, account)
             for key, _ in self._keys(name, address):
                 self.failures.setdefault(key, deque()).append(now)
 
-    def passed(self, name: str) -> None:
+    def passed(self, name: str, address: str) -> None:
+        name = name.strip().casefold()
         with self.lock:
-            self.failures.pop(("name", name.strip().casefold()), None)
+            self.failures.pop(("name", name, address), None)
 
 
 class Clinic(NamedTuple):
@@ -490,17 +509,20 @@ def login(ctx: Ctx) -> Response:
 
     name, password = str(ctx.data.get("username", "")), str(ctx.data.get("password", ""))
     address = ctx.request.client.host if ctx.request.client else "-"
-    wait = ctx.web.throttle.wait(name, address)
+    from followup_cli.users import account_stamp
+
+    account = account_stamp(ctx.conn, name)
+    wait = ctx.web.throttle.wait(name, address, account)
     if wait:
         return ctx.render("login.html", 429,
                           message=t("too many failed sign-ins: try again in {minutes} minute(s)",
                                     minutes=-(-wait // 60)))
     user = authenticate(ctx.conn, name, password)
     if user is None:
-        ctx.web.throttle.failed(name, address)
+        ctx.web.throttle.failed(name, address, account)
         log.info("sign-in refused from %s", address)
         return ctx.render("login.html", 401, message=t("wrong user name or password"))
-    ctx.web.throttle.passed(name)
+    ctx.web.throttle.passed(name, address)
     from followup_cli.users import end_session
 
     old = ctx.request.cookies.get(COOKIE)
@@ -693,7 +715,7 @@ def build() -> list[Route | Mount]:
         route("/api/session", api_session, api=True),
         route("/api/sheet", api_sheet, api=True),
         route("/api/calls", api_calls, methods=("POST",), api=True),
-        route("/api/report", api_report, api=True),
+        route("/api/report", api_report, role="supervisor", api=True),
         route("/api/board", pages.api_board, role="supervisor", api=True),
         route("/api/assign", api_assign, methods=("POST",), role="supervisor", api=True),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

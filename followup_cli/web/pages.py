@@ -216,11 +216,18 @@ def correct_call(ctx: Ctx) -> Response:
     assert ctx.user is not None
     task_id = ctx.request.path_params["task_id"]
     attempt_id = ctx.request.path_params["attempt_id"]
-    row = ctx.conn.execute("SELECT agent FROM calls WHERE attempt_id = ?",
-                           (attempt_id,)).fetchone()
+    # the two ids must belong together: the call is one of the card's patient's (the card
+    # lists that patient's calls), else a crafted URL corrects another patient's call
+    row = ctx.conn.execute(
+        "SELECT coalesce(c.agent, a.agent) AS agent FROM attempts a "
+        "JOIN tasks k ON k.patient_id = a.patient_id "
+        "LEFT JOIN calls c ON c.attempt_id = a.attempt_id "
+        "WHERE a.attempt_id = ? AND k.task_id = ? AND a.correction IS NULL",
+        (attempt_id, task_id)).fetchone()
     if row is None:
-        raise FollowupError(t("there is no logged call {id} (a correction cannot itself be "
-                              "corrected)", id=attempt_id))
+        return ctx.render("error.html", 404,
+                          message=t("call #{id} is not a call of this card's patient",
+                                    id=attempt_id))
     if ctx.user["role"] != "supervisor" and row["agent"] != ctx.name:
         return ctx.render("error.html", 403,
                           message=t("you can correct your own calls only (a supervisor, anyone's)"))

@@ -738,3 +738,19 @@ def test_the_month_report_api_is_for_supervisors_as_the_page(ledger: Path) -> No
     assert c.get("/api/report?month=2026-11").status_code == 403
     boss, _ = signed_in(ledger, "boss", "boss-pass-12")
     assert boss.get("/api/report?month=2026-11").status_code == 200
+
+
+def test_open_clinical_alerts_lead_the_agents_day_and_the_board(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, _ = signed_in(ledger)
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C1")
+    logged = cli("log", str(task["task_id"]), "-o", "reached", "--note", NOTE,
+                 "--when", "2026-11-04 09:00", "--sign", "bleeding")
+    assert logged.code == 0, logged.err   # urgent: due 09:30, breached at 10:00
+    day = c.get("/").text
+    assert "临床警示" in day and "出血不止" in day and "吴医生" in day and "超时" in day
+    assert day.index("出血不止") < day.index("冯雪")   # above the sheet
+    boss, csrf = signed_in(ledger, "boss", "boss-pass-12")
+    boss.post("/lang", data={"csrf": csrf, "lang": "en"})
+    board = boss.get("/board").text
+    assert "Clinical alerts: 1" in board and "Bleeding that will not stop" in board
+    assert "吴医生" in board and "BREACHED" in board

@@ -90,7 +90,7 @@ def home(ctx: Ctx) -> Response:
     return ctx.render(
         "day.html", title=title, day=day.isoformat(),
         groups=patient_rows(sheet.records, day.isoformat()),
-        cases=[case_row(c) for c in sheet.cases],
+        cases=[case_row(c) for c in sheet.cases], alerts=alert_rows(sheet.alerts),
         done=mine[0]["calls"] if mine else 0, saved=saved_note(ctx))
 
 
@@ -111,6 +111,30 @@ def case_row(case: dict[str, Any]) -> dict[str, Any]:
             "note": case.get("note", ""),
             "steps": [a for a in ("ack", "resolve", "close")
                       if case["status"] in TRANSITIONS[a][0]]}
+
+
+def alert_rows(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Open clinical alerts as `due` draws them on top: signs in the user's language,
+    the doctor, the deadline, time left or BREACHED."""
+    from followup_cli.alerts import sign_words, time_left
+    from followup_cli.i18n import current
+
+    statuses = {"open": tc("alert.status", "open"),
+                "acknowledged": tc("alert.status", "acknowledged"),
+                "closed": tc("alert.status", "closed")}
+    urgencies = {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")}
+    rows = []
+    for a in alerts:
+        left = time_left(a["minutes_left"]) if a["minutes_left"] is not None else ""
+        if a["breached"]:
+            left = (left + " " if left else "") + t("BREACHED")
+        rows.append({"id": a["alert_id"], "patient_id": a["patient_id"],
+                     "urgency": urgencies.get(a["urgency"], a["urgency"]),
+                     "signs": sign_words(a, current()), "doctor": a["doctor"] or t("no doctor"),
+                     "due": a["due_at"].replace("T", " ")[:16],
+                     "status": statuses.get(a["status"], a["status"]), "left": left,
+                     "breached": bool(a["breached"])})
+    return rows
 
 
 def step_labels() -> dict[str, str]:
@@ -270,6 +294,7 @@ def board_figures(ctx: Ctx, day: date) -> dict[str, Any]:
 
 
 def board(ctx: Ctx, status: int = 200, message: str = "") -> Response:
+    from followup_cli.alerts import open_alerts
     from followup_cli.complaints import open_cases
 
     figures = board_figures(ctx, clock.today())
@@ -278,6 +303,7 @@ def board(ctx: Ctx, status: int = 200, message: str = "") -> Response:
     return ctx.render("board.html", status, figures=figures, message=message,
                       saved=done.get(ctx.request.query_params.get("done", ""), ""),
                       cases=[case_row(c) for c in open_cases(ctx.conn, clock.now())],
+                      alerts=alert_rows(open_alerts(ctx.conn, clock.now())),
                       steps=step_labels(),
                       team=",".join(a["agent"] for a in figures["agents"]))
 

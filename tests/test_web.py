@@ -754,3 +754,35 @@ def test_open_clinical_alerts_lead_the_agents_day_and_the_board(cli, ledger: Pat
     board = boss.get("/board").text
     assert "Clinical alerts: 1" in board and "Bleeding that will not stop" in board
     assert "吴医生" in board and "BREACHED" in board
+
+
+def test_signs_and_a_booked_re_check_are_taken_over_http(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    sheet = {r["patient_id"]: r for r in c.get("/api/sheet").json()}
+    card = c.get(f"/call/{sheet['C1']['task_id']}").text
+    assert 'name="sign" value="bleeding"' in card and 'name="booked"' in card
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json={
+        "task_id": sheet["C1"]["task_id"], "outcome": "reached", "note": NOTE,
+        "signs": ["出血不止"], "booked": "2026-11-20"})
+    assert r.status_code == 201, r.text
+    alerts = cli("alert", "list", "--format", "json").json()
+    assert [(a["patient_id"], a["urgency"]) for a in alerts] == [("C1", "urgent")]
+    conn = sqlite3.connect(ledger)
+    booked = conn.execute("SELECT booked_for FROM rechecks").fetchall()
+    conn.close()
+    assert [b[0][:10] for b in booked] == ["2026-11-20"]
+    # the card's checkboxes, posted as a form: two signs of one name
+    r = c.post(f"/call/{sheet['C2']['task_id']}",
+               data={"csrf": csrf, "outcome": "reached", "note": NOTE,
+                     "sign": ["fever", "unwell_other"]}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert {a["patient_id"] for a in cli("alert", "list", "--format", "json").json()} == {
+        "C1", "C2"}
+    # an unknown sign is refused, nothing logged
+    before = attempts(ledger)
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json={
+        "task_id": sheet["C3"]["task_id"], "outcome": "reached", "note": NOTE,
+        "sign": "teleported"})
+    assert r.status_code == 400 and "teleported" in r.json()["error"]
+    assert attempts(ledger) == before
+

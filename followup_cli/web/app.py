@@ -185,6 +185,7 @@ class Clinic(NamedTuple):
     clinic: str | None
     min_note: int
     import_map: dict[str, str] = {}
+    alerts: Any = None   # alerts.Settings of followup.toml (None: the defaults)
 
 
 class Web:
@@ -199,6 +200,7 @@ class Web:
         self.clinic = clinic.clinic
         self.min_note = clinic.min_note
         self.import_map = clinic.import_map
+        self.alert_settings = clinic.alerts
         self.throttle = Throttle()
         self.uploads = Uploads()
         self.local = threading.local()
@@ -305,7 +307,14 @@ async def read_body(request: Request) -> dict[str, Any] | None:
         if kind == "application/json":
             data = json.loads(bytes(body) or b"{}", parse_constant=_no_constant)
             return data if isinstance(data, dict) else None
-        return dict(parse_qsl(bytes(body).decode("utf-8"), keep_blank_values=True))
+        form: dict[str, Any] = {}
+        for key, value in parse_qsl(bytes(body).decode("utf-8"), keep_blank_values=True):
+            if key in form:   # a key sent again (checkboxes of one name): all its values
+                kept = form[key]
+                form[key] = [*kept, value] if isinstance(kept, list) else [kept, value]
+            else:
+                form[key] = value
+        return form
     except (ValueError, UnicodeDecodeError):
         return None
 
@@ -595,7 +604,7 @@ def api_sheet(ctx: Ctx) -> Response:
 
 CALL_FIELDS = {"task_id": int, "patient_id": str, "outcome": str, "note": str,
                "satisfaction": int, "nps": int, "at": str, "complaint_category": str,
-               "severity": str}
+               "severity": str, "signs": list, "sign": list, "booked": str}
 
 
 def call_options(data: dict[str, Any]) -> dict[str, Any]:
@@ -610,7 +619,12 @@ def call_options(data: dict[str, Any]) -> dict[str, Any]:
             raise FollowupError(t("unknown field {field}", field=key[:40]))
         if value is None or value == "":
             continue
-        if kind is int:
+        if kind is list:   # warning signs: ids or Chinese words, one or a list
+            items = value if isinstance(value, list) else [value]
+            if not all(isinstance(item, str) for item in items):
+                raise FollowupError(t("{field} must be text", field=key))
+            out["signs"] = [*out.get("signs", []), *(i for i in items if i.strip())]
+        elif kind is int:
             number = whole_number(value)
             if number is None:
                 raise FollowupError(t("{field} must be a whole number", field=key))
@@ -641,6 +655,7 @@ def log_from(ctx: Ctx, options: dict[str, Any]) -> Any:
                               "wrong_number, callback_requested, declined, do_not_call, complaint"))
     now = clock.now()
     at = options.get("at")
+    signs, booked = options.get("signs") or (), options.get("booked")
     return log_call(
         ctx.conn, ctx.web.cal, outcome=options["outcome"], when=now, agent=ctx.name,
         task_id=options.get("task_id"), patient_id=options.get("patient_id"),
@@ -649,7 +664,10 @@ def log_from(ctx: Ctx, options: dict[str, Any]) -> Any:
         at=clock.parse_datetime(at, "at") if at else None,
         logged_at=now, min_note=ctx.web.min_note,
         complaint_category=parse_category(options.get("complaint_category", "other")),
-        severity=parse_severity(options.get("severity", "medium")))
+        severity=parse_severity(options.get("severity", "medium")),
+        signs=signs, booked=booked,
+        scripts=ctx.web.scripts if signs else None,
+        settings=ctx.web.alert_settings if signs or booked is not None else None)
 
 
 def api_calls(ctx: Ctx) -> Response:

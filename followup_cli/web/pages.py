@@ -187,6 +187,7 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
             "min_note": web.min_note, "any_hours": windows.get("any", ""),
             "hours": windows.get(record["window"], windows.get("any", "")),
             "window": window_labels().get(record["window"], ""), "revealed": reveal,
+            "urgencies": {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")},
             "next_url": next_patient(ctx, sheet.records, pid), "form": {},
             "earliest": now.strftime("%Y-%m-%dT%H:%M"),
             "saved": saved_note(ctx)}
@@ -220,12 +221,13 @@ def save_call(ctx: Ctx) -> Response:
     task_id = ctx.request.path_params["task_id"]
     form = {k: v for k, v in ctx.data.items() if k in ("outcome", "note", "satisfaction",
                                                          "nps", "at", "complaint_category",
-                                                         "severity")}
+                                                         "severity", "sign", "booked")}
     try:
         result = log_from(ctx, {**call_options(form), "task_id": task_id})
     except FollowupError as e:
         values = card_values(ctx, task_id)
-        values["form"] = form
+        sign = form.get("sign", [])
+        values["form"] = {**form, "sign": sign if isinstance(sign, list) else [sign]}
         return ctx.render("card.html", 400, message=str(e), **values)
     records = sheet_records(ctx, clock.today()).records
     target = next_patient(ctx, records, result.patient_id)

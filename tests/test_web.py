@@ -253,7 +253,7 @@ def test_a_call_logged_over_http_is_in_the_ledger_the_cli_reads(cli, ledger: Pat
     ({"outcome": "busy", "nps": 1.5}, 400, "nps"),
     ({"outcome": "busy", "note": ["x"]}, 400, "note"),
     ({"outcome": "callback_requested", "at": "tomorrow"}, 400, "tomorrow"),
-    ({}, 400, "--outcome"),
+    ({}, 400, "需要 outcome"),
 ])
 def test_a_bad_call_is_refused_with_what_and_where(ledger: Path, body, status,
                                                    says) -> None:  # noqa: ANN001
@@ -786,3 +786,29 @@ def test_signs_and_a_booked_re_check_are_taken_over_http(cli, ledger: Path) -> N
     assert r.status_code == 400 and "teleported" in r.json()["error"]
     assert attempts(ledger) == before
 
+
+
+def test_web_messages_name_the_pages_fields_not_the_clis_options(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    said = {
+        "callback": c.post(f"/call/{task}", data={"csrf": csrf,
+                                                  "outcome": "callback_requested"}).text,
+        "outcome": c.post(f"/call/{task}", data={"csrf": csrf, "note": NOTE}).text,
+    }
+    assert "「改约回电时间」" in said["callback"] and "「结果」" in said["outcome"]
+    boss, boss_csrf = signed_in(ledger, "boss", "boss-pass-12")
+    said["month"] = boss.get("/report?month=2026-13").text
+    assert "「月份」2026-13" in said["month"]
+    case = c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json={
+        "task_id": task, "outcome": "complaint", "note": NOTE}).json()["complaint_id"]
+    said["ack"] = boss.post(f"/board/complaint/{case}",
+                            data={"csrf": boss_csrf, "action": "ack", "note": ""}).text
+    assert "「处理说明」" in said["ack"]
+    for text in said.values():
+        assert not any(o in text for o in ("--at", "--outcome", "--month", "--note", "-o）"))
+    boss.post("/lang", data={"csrf": boss_csrf, "lang": "en"})
+    assert "“Month” 2026-13" in boss.get("/report?month=2026-13").text
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+               json={"task_id": task, "outcome": "callback_requested"})
+    assert r.status_code == 400 and "--at" not in r.json()["error"] and "at" in r.json()["error"]

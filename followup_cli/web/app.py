@@ -252,6 +252,8 @@ class Ctx(NamedTuple):
         return str(self.user["username"]) if self.user else ""
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        if values.get("message"):
+            values["message"] = field_words(str(values["message"]))
         page = self.web.env.get_template(template).render(
             user=self.user, csrf=self.user["csrf"] if self.user else "", lang=current(),
             langs=LANGS, **values)
@@ -259,6 +261,40 @@ class Ctx(NamedTuple):
 
 
 Handler = Callable[[Ctx], Response]
+
+# the CLI options the library's messages name, longest first, and the field that stands
+# for each on a page (and its key in a JSON call)
+OPTION_FIELDS = [
+    (r"followup assign --agents", "agents"),
+    (r"--outcome\s*[（(]-o[)）]", "outcome"),
+    (r"--outcome", "outcome"),
+    (r"--note", "note"),
+    (r"--at", "at"),
+    (r"--month", "month"),
+    (r"--reason", "reason"),
+    (r"--sign", "signs"),
+    (r"--booked", "booked"),
+]
+
+
+def field_words(message: str, *, api: bool = False, **words: str) -> str:
+    """A library message said on the web: the CLI options it names (--note, --at,
+    --outcome, --month …) become the words of the page's fields, quoted (`words` overrides
+    a field's word on one page), or the JSON call's keys for the API."""
+    import re
+
+    if "-" not in message:
+        return message
+    labels = {"agents": t("Share today's sheet"), "outcome": t("Outcome"),
+              "note": tc("web", "Note"), "at": t("Call back at"), "month": t("Month"),
+              "reason": t("Reason (required)"), "signs": t("Warning signs"),
+              "booked": t("Re-check booked for"), **words}
+    zh = current() == "zh"
+    for pattern, field in OPTION_FIELDS:
+        said = field if api else (f"「{labels[field]}」" if zh else f"“{labels[field]}”")
+        around = " ?" if zh and not api else ""   # 「…」 needs no spaces beside it
+        message = re.sub(around + pattern + r"(?![\w-])" + around, said, message)
+    return message
 
 
 def choose_lang(request: Request, user: dict[str, Any] | None) -> str:
@@ -501,7 +537,7 @@ def _answer(request: Request, handler: Handler, data: dict[str, Any], role: str 
 
 def error(ctx: Ctx, status: int, message: str) -> Response:
     if ctx.request.url.path.startswith("/api/"):
-        return JSONResponse({"error": message}, status)
+        return JSONResponse({"error": field_words(message, api=True)}, status)
     return ctx.render("error.html", status, message=message)
 
 

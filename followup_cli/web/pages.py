@@ -14,7 +14,7 @@ from followup_cli import clock
 from followup_cli.calls import OUTCOMES, REACHED, outcome_label
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t, tc
-from followup_cli.web.app import Ctx, call_options, log_from, sheet_records
+from followup_cli.web.app import Ctx, call_options, field_words, log_from, sheet_records
 
 
 def window_labels() -> dict[str, str]:
@@ -317,8 +317,8 @@ def on_board(action: Callable[[Ctx], Any], done: str) -> Callable[[Ctx], Respons
     def handler(ctx: Ctx) -> Response:
         try:
             action(ctx)
-        except FollowupError as e:
-            return board(ctx, 400, str(e))
+        except FollowupError as e:   # the complaint's --note is the board's "What was done"
+            return board(ctx, 400, field_words(str(e), note=t("What was done")))
         return RedirectResponse(f"/board?done={done}", 303)
 
     return handler

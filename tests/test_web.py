@@ -812,3 +812,18 @@ def test_web_messages_name_the_pages_fields_not_the_clis_options(cli, ledger: Pa
     r = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
                json={"task_id": task, "outcome": "callback_requested"})
     assert r.status_code == 400 and "--at" not in r.json()["error"] and "at" in r.json()["error"]
+
+
+def test_the_boards_move_offers_the_agents_on_shift_only(ledger: Path) -> None:
+    import re
+
+    boss, csrf = signed_in(ledger, "boss", "boss-pass-12")
+
+    def offered() -> list[str]:
+        form = boss.get("/board").text.split('action="/board/move"')[1].split("</form>")[0]
+        return re.findall(r"<option>([^<]+)</option>", form)
+
+    assert offered() == ["李娜", "王芳"]   # not shared yet: any agent
+    assert boss.post("/board/share", data={"csrf": csrf, "agents": "李娜"},
+                     follow_redirects=False).status_code == 303
+    assert offered() == ["李娜"]

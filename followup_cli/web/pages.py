@@ -307,7 +307,17 @@ def board(ctx: Ctx, status: int = 200, message: str = "") -> Response:
                       cases=[case_row(c) for c in open_cases(ctx.conn, clock.now())],
                       alerts=alert_rows(open_alerts(ctx.conn, clock.now())),
                       steps=step_labels(),
-                      team=",".join(a["agent"] for a in figures["agents"]))
+                      team=",".join(a["agent"] for a in figures["agents"]),
+                      shift=on_shift_today(ctx, figures))
+
+
+def on_shift_today(ctx: Ctx, figures: dict[str, Any]) -> list[str]:
+    """Whom a patient can be moved to: once the day is shared, its agents only (as
+    assign.move allows); before, any agent on the board."""
+    shift = [r[0] for r in ctx.conn.execute(
+        "SELECT DISTINCT agent FROM assignments WHERE day = ? ORDER BY agent",
+        (figures["day"],))]
+    return shift or [a["agent"] for a in figures["agents"]]
 
 
 def on_board(action: Callable[[Ctx], Any], done: str) -> Callable[[Ctx], Response]:

@@ -141,6 +141,15 @@ def authenticate(conn: sqlite3.Connection, name: str, password: str) -> dict[str
     return {k: row[k] for k in ("username", "role", "lang")}
 
 
+def account_stamp(conn: sqlite3.Connection, name: str) -> str:
+    """A fingerprint of the account `name` (its password hash and state; "" if there is
+    none) that changes when `user passwd` or `user add` changes it: the sign-in throttle
+    forgets a name's failures when it changes."""
+    row = conn.execute("SELECT password_hash, disabled FROM users WHERE username = ?",
+                       (name.strip(),)).fetchone()
+    return "" if row is None else _digest(f"{row[0]}|{row[1]}")
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

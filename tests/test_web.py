@@ -239,7 +239,8 @@ def test_a_call_logged_over_http_is_in_the_ledger_the_cli_reads(cli, ledger: Pat
     call = history["calls"][-1]
     assert (call["attempt_id"], call["agent"], call["outcome"], call["note"], call["nps"]) == (
         body["attempt_id"], "王芳", "reached", NOTE, 9)   # the signed-in user is the agent
-    report = c.get("/api/report?month=2026-11").json()
+    boss, _ = signed_in(ledger, "boss", "boss-pass-12")
+    report = boss.get("/api/report?month=2026-11").json()
     assert report == cli("report", "--month", "2026-11", "--format", "json",
                          "--date", "2026-11-04").json() | {"as_of": report["as_of"]}
 
@@ -252,7 +253,7 @@ def test_a_call_logged_over_http_is_in_the_ledger_the_cli_reads(cli, ledger: Pat
     ({"outcome": "busy", "nps": 1.5}, 400, "nps"),
     ({"outcome": "busy", "note": ["x"]}, 400, "note"),
     ({"outcome": "callback_requested", "at": "tomorrow"}, 400, "tomorrow"),
-    ({}, 400, "--outcome"),
+    ({}, 400, "需要 outcome"),
 ])
 def test_a_bad_call_is_refused_with_what_and_where(ledger: Path, body, status,
                                                    says) -> None:  # noqa: ANN001
@@ -684,3 +685,145 @@ def test_serve_on_a_port_in_use_says_so(cli, ledger: Path) -> None:  # noqa: ANN
     assert "listening" not in result.out and "running" not in result.out
     result = cli("serve", "--host", "999.1.1.1")
     assert result.code == 2 and "cannot listen on 999.1.1.1:8765" in result.err
+
+
+# --- fixes from a new user's run ------------------------------------------------------
+
+def test_a_correction_must_name_a_call_of_the_cards_patient(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    sheet = c.get("/api/sheet").json()
+    first = sheet[0]
+    other = next(r for r in sheet if r["patient_id"] != first["patient_id"])
+    logged = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+                    json={"task_id": first["task_id"], "outcome": "busy"}).json()["attempt_id"]
+    boss, boss_csrf = signed_in(ledger, "boss", "boss-pass-12")
+    for who, token in ((c, csrf), (boss, boss_csrf)):
+        for action in ("void", "amend"):
+            r = who.post(f"/call/{other['task_id']}/correct/{logged}",
+                         data={"csrf": token, "action": action, "outcome": "no_answer",
+                               "reason": "点错了"})
+            assert r.status_code == 404, r.text
+        assert who.post(f"/call/999999/correct/{logged}",
+                        data={"csrf": token, "action": "void",
+                              "reason": "点错了"}).status_code == 404
+    calls = cli("patient", "show", first["patient_id"], "--format", "json",
+                "--date", "2026-11-04").json()["calls"]
+    assert [x["outcome"] for x in calls] == ["busy"]
+    assert not [x for x in calls if x.get("corrects")]
+
+
+def test_user_passwd_lifts_the_sign_in_lockout_and_an_address_locks_only_itself(
+        cli, ledger: Path, monkeypatch) -> None:  # noqa: ANN001
+    app = create_app(clinic_of(State((ledger,))))
+    attacker = TestClient(app, base_url=BASE, client=("10.0.0.66", 5000))
+    colleague = TestClient(app, base_url=BASE, client=("10.0.0.7", 5000))
+    for _ in range(5):
+        assert attacker.post("/login", data={"username": "王芳",
+                                             "password": "wrong-password"}).status_code == 401
+    assert attacker.post("/login", data={"username": "王芳",
+                                         "password": "agent-pass-1"}).status_code == 429
+    # another address is not locked out by the attacker's guesses
+    assert colleague.post("/login", data={"username": "王芳", "password": "agent-pass-1"},
+                          follow_redirects=False).status_code == 303
+    # a new password lifts the lockout of the name everywhere
+    monkeypatch.setattr(sys, "stdin", io.StringIO("fresh-pass-99\n"))
+    assert cli("user", "passwd", "王芳", "--password-stdin").code == 0
+    assert attacker.post("/login", data={"username": "王芳", "password": "fresh-pass-99"},
+                         follow_redirects=False).status_code == 303
+
+
+def test_the_month_report_api_is_for_supervisors_as_the_page(ledger: Path) -> None:
+    c, _ = signed_in(ledger)
+    assert c.get("/report").status_code == 403
+    assert c.get("/api/report?month=2026-11").status_code == 403
+    boss, _ = signed_in(ledger, "boss", "boss-pass-12")
+    assert boss.get("/api/report?month=2026-11").status_code == 200
+
+
+def test_open_clinical_alerts_lead_the_agents_day_and_the_board(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, _ = signed_in(ledger)
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C1")
+    logged = cli("log", str(task["task_id"]), "-o", "reached", "--note", NOTE,
+                 "--when", "2026-11-04 09:00", "--sign", "bleeding")
+    assert logged.code == 0, logged.err   # urgent: due 09:30, breached at 10:00
+    day = c.get("/").text
+    assert "临床警示" in day and "出血不止" in day and "吴医生" in day and "超时" in day
+    assert day.index("出血不止") < day.index("冯雪")   # above the sheet
+    boss, csrf = signed_in(ledger, "boss", "boss-pass-12")
+    boss.post("/lang", data={"csrf": csrf, "lang": "en"})
+    board = boss.get("/board").text
+    assert "Clinical alerts: 1" in board and "Bleeding that will not stop" in board
+    assert "吴医生" in board and "BREACHED" in board
+
+
+def test_signs_and_a_booked_re_check_are_taken_over_http(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    sheet = {r["patient_id"]: r for r in c.get("/api/sheet").json()}
+    card = c.get(f"/call/{sheet['C1']['task_id']}").text
+    assert 'name="sign" value="bleeding"' in card and 'name="booked"' in card
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json={
+        "task_id": sheet["C1"]["task_id"], "outcome": "reached", "note": NOTE,
+        "signs": ["出血不止"], "booked": "2026-11-20"})
+    assert r.status_code == 201, r.text
+    alerts = cli("alert", "list", "--format", "json").json()
+    assert [(a["patient_id"], a["urgency"]) for a in alerts] == [("C1", "urgent")]
+    conn = sqlite3.connect(ledger)
+    booked = conn.execute("SELECT booked_for FROM rechecks").fetchall()
+    conn.close()
+    assert [b[0][:10] for b in booked] == ["2026-11-20"]
+    # the card's checkboxes, posted as a form: two signs of one name
+    r = c.post(f"/call/{sheet['C2']['task_id']}",
+               data={"csrf": csrf, "outcome": "reached", "note": NOTE,
+                     "sign": ["fever", "unwell_other"]}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert {a["patient_id"] for a in cli("alert", "list", "--format", "json").json()} == {
+        "C1", "C2"}
+    # an unknown sign is refused, nothing logged
+    before = attempts(ledger)
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json={
+        "task_id": sheet["C3"]["task_id"], "outcome": "reached", "note": NOTE,
+        "sign": "teleported"})
+    assert r.status_code == 400 and "teleported" in r.json()["error"]
+    assert attempts(ledger) == before
+
+
+
+def test_web_messages_name_the_pages_fields_not_the_clis_options(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    said = {
+        "callback": c.post(f"/call/{task}", data={"csrf": csrf,
+                                                  "outcome": "callback_requested"}).text,
+        "outcome": c.post(f"/call/{task}", data={"csrf": csrf, "note": NOTE}).text,
+    }
+    assert "「改约回电时间」" in said["callback"] and "「结果」" in said["outcome"]
+    boss, boss_csrf = signed_in(ledger, "boss", "boss-pass-12")
+    said["month"] = boss.get("/report?month=2026-13").text
+    assert "「月份」2026-13" in said["month"]
+    case = c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json={
+        "task_id": task, "outcome": "complaint", "note": NOTE}).json()["complaint_id"]
+    said["ack"] = boss.post(f"/board/complaint/{case}",
+                            data={"csrf": boss_csrf, "action": "ack", "note": ""}).text
+    assert "「处理说明」" in said["ack"]
+    for text in said.values():
+        assert not any(o in text for o in ("--at", "--outcome", "--month", "--note", "-o）"))
+    boss.post("/lang", data={"csrf": boss_csrf, "lang": "en"})
+    assert "“Month” 2026-13" in boss.get("/report?month=2026-13").text
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+               json={"task_id": task, "outcome": "callback_requested"})
+    assert r.status_code == 400 and "--at" not in r.json()["error"] and "at" in r.json()["error"]
+
+
+def test_the_boards_move_offers_the_agents_on_shift_only(ledger: Path) -> None:
+    import re
+
+    boss, csrf = signed_in(ledger, "boss", "boss-pass-12")
+
+    def offered() -> list[str]:
+        form = boss.get("/board").text.split('action="/board/move"')[1].split("</form>")[0]
+        return re.findall(r"<option>([^<]+)</option>", form)
+
+    assert offered() == ["李娜", "王芳"]   # not shared yet: any agent
+    assert boss.post("/board/share", data={"csrf": csrf, "agents": "李娜"},
+                     follow_redirects=False).status_code == 303
+    assert offered() == ["李娜"]

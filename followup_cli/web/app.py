@@ -116,23 +116,38 @@ class Guard:
 
 
 class Throttle:
-    """Failed sign-ins: after LIMIT failures within WINDOW seconds for one name (or
-    IP_LIMIT from one address), sign-in is refused until the oldest ages out."""
+    """Failed sign-ins: after LIMIT failures within WINDOW seconds for one name from one
+    address, NAME_LIMIT for one name from anywhere, or IP_LIMIT from one address, sign-in
+    is refused until the oldest ages out. One address guessing a colleague's password
+    locks that name from that address only; a name's failures are forgotten when its
+    account changes (`user passwd`, `user add`: `account` is a fingerprint of it)."""
 
-    LIMIT, IP_LIMIT, WINDOW = 5, 30, 900.0
+    LIMIT, NAME_LIMIT, IP_LIMIT, WINDOW = 5, 100, 30, 900.0
 
     def __init__(self) -> None:
-        self.failures: dict[tuple[str, str], deque[float]] = {}
+        self.failures: dict[tuple[str, ...], deque[float]] = {}
+        self.accounts: dict[str, str] = {}
         self.lock = threading.Lock()
 
-    def _keys(self, name: str, address: str) -> list[tuple[tuple[str, str], int]]:
-        return [(("name", name.strip().casefold()), self.LIMIT), (("ip", address), self.IP_LIMIT)]
+    def _keys(self, name: str, address: str) -> list[tuple[tuple[str, ...], int]]:
+        name = name.strip().casefold()
+        return [(("name", name, address), self.LIMIT), (("name", name), self.NAME_LIMIT),
+                (("ip", address), self.IP_LIMIT)]
 
-    def wait(self, name: str, address: str) -> int:
+    def _account(self, name: str, account: str) -> None:
+        """Forget a name's failures if its account changed since they were counted."""
+        name = name.strip().casefold()
+        if self.accounts.get(name, account) != account:
+            self.failures = {k: v for k, v in self.failures.items()
+                             if not (k[0] == "name" and k[1] == name)}
+        self.accounts[name] = account
+
+    def wait(self, name: str, address: str, account: str = "") -> int:
         """Seconds to wait before trying again (0: go ahead)."""
         now = time.monotonic()
         longest = 0.0
         with self.lock:
+            self._account(name, account)
             for key, limit in self._keys(name, address):
                 times = self.failures.get(key)
                 while times and now - times[0] > self.WINDOW:
@@ -141,18 +156,22 @@ class Throttle:
                     longest = max(longest, self.WINDOW - (now - times[0]))
         return int(longest) + 1 if longest else 0
 
-    def failed(self, name: str, address: str) -> None:
+    def failed(self, name: str, address: str, account: str = "") -> None:
         now = time.monotonic()
         with self.lock:
             if len(self.failures) > 10_000:   # bounded: forget what has aged out
                 self.failures = {k: v for k, v in self.failures.items()
                                  if v and now - v[-1] <= self.WINDOW}
+                self.accounts = {k[1]: self.accounts[k[1]] for k in self.failures
+                                 if k[0] == "name" and k[1] in self.accounts}
+            self._account(name, account)
             for key, _ in self._keys(name, address):
                 self.failures.setdefault(key, deque()).append(now)
 
-    def passed(self, name: str) -> None:
+    def passed(self, name: str, address: str) -> None:
+        name = name.strip().casefold()
         with self.lock:
-            self.failures.pop(("name", name.strip().casefold()), None)
+            self.failures.pop(("name", name, address), None)
 
 
 class Clinic(NamedTuple):
@@ -166,6 +185,7 @@ class Clinic(NamedTuple):
     clinic: str | None
     min_note: int
     import_map: dict[str, str] = {}
+    alerts: Any = None   # alerts.Settings of followup.toml (None: the defaults)
 
 
 class Web:
@@ -180,6 +200,7 @@ class Web:
         self.clinic = clinic.clinic
         self.min_note = clinic.min_note
         self.import_map = clinic.import_map
+        self.alert_settings = clinic.alerts
         self.throttle = Throttle()
         self.uploads = Uploads()
         self.local = threading.local()
@@ -231,6 +252,8 @@ class Ctx(NamedTuple):
         return str(self.user["username"]) if self.user else ""
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        if values.get("message"):
+            values["message"] = field_words(str(values["message"]))
         page = self.web.env.get_template(template).render(
             user=self.user, csrf=self.user["csrf"] if self.user else "", lang=current(),
             langs=LANGS, **values)
@@ -238,6 +261,40 @@ class Ctx(NamedTuple):
 
 
 Handler = Callable[[Ctx], Response]
+
+# the CLI options the library's messages name, longest first, and the field that stands
+# for each on a page (and its key in a JSON call)
+OPTION_FIELDS = [
+    (r"followup assign --agents", "agents"),
+    (r"--outcome\s*[（(]-o[)）]", "outcome"),
+    (r"--outcome", "outcome"),
+    (r"--note", "note"),
+    (r"--at", "at"),
+    (r"--month", "month"),
+    (r"--reason", "reason"),
+    (r"--sign", "signs"),
+    (r"--booked", "booked"),
+]
+
+
+def field_words(message: str, *, api: bool = False, **words: str) -> str:
+    """A library message said on the web: the CLI options it names (--note, --at,
+    --outcome, --month …) become the words of the page's fields, quoted (`words` overrides
+    a field's word on one page), or the JSON call's keys for the API."""
+    import re
+
+    if "-" not in message:
+        return message
+    labels = {"agents": t("Share today's sheet"), "outcome": t("Outcome"),
+              "note": tc("web", "Note"), "at": t("Call back at"), "month": t("Month"),
+              "reason": t("Reason (required)"), "signs": t("Warning signs"),
+              "booked": t("Re-check booked for"), **words}
+    zh = current() == "zh"
+    for pattern, field in OPTION_FIELDS:
+        said = field if api else (f"「{labels[field]}」" if zh else f"“{labels[field]}”")
+        around = " ?" if zh and not api else ""   # 「…」 needs no spaces beside it
+        message = re.sub(around + pattern + r"(?![\w-])" + around, said, message)
+    return message
 
 
 def choose_lang(request: Request, user: dict[str, Any] | None) -> str:
@@ -286,7 +343,14 @@ async def read_body(request: Request) -> dict[str, Any] | None:
         if kind == "application/json":
             data = json.loads(bytes(body) or b"{}", parse_constant=_no_constant)
             return data if isinstance(data, dict) else None
-        return dict(parse_qsl(bytes(body).decode("utf-8"), keep_blank_values=True))
+        form: dict[str, Any] = {}
+        for key, value in parse_qsl(bytes(body).decode("utf-8"), keep_blank_values=True):
+            if key in form:   # a key sent again (checkboxes of one name): all its values
+                kept = form[key]
+                form[key] = [*kept, value] if isinstance(kept, list) else [kept, value]
+            else:
+                form[key] = value
+        return form
     except (ValueError, UnicodeDecodeError):
         return None
 
@@ -473,7 +537,7 @@ def _answer(request: Request, handler: Handler, data: dict[str, Any], role: str 
 
 def error(ctx: Ctx, status: int, message: str) -> Response:
     if ctx.request.url.path.startswith("/api/"):
-        return JSONResponse({"error": message}, status)
+        return JSONResponse({"error": field_words(message, api=True)}, status)
     return ctx.render("error.html", status, message=message)
 
 
@@ -490,17 +554,20 @@ def login(ctx: Ctx) -> Response:
 
     name, password = str(ctx.data.get("username", "")), str(ctx.data.get("password", ""))
     address = ctx.request.client.host if ctx.request.client else "-"
-    wait = ctx.web.throttle.wait(name, address)
+    from followup_cli.users import account_stamp
+
+    account = account_stamp(ctx.conn, name)
+    wait = ctx.web.throttle.wait(name, address, account)
     if wait:
         return ctx.render("login.html", 429,
                           message=t("too many failed sign-ins: try again in {minutes} minute(s)",
                                     minutes=-(-wait // 60)))
     user = authenticate(ctx.conn, name, password)
     if user is None:
-        ctx.web.throttle.failed(name, address)
+        ctx.web.throttle.failed(name, address, account)
         log.info("sign-in refused from %s", address)
         return ctx.render("login.html", 401, message=t("wrong user name or password"))
-    ctx.web.throttle.passed(name)
+    ctx.web.throttle.passed(name, address)
     from followup_cli.users import end_session
 
     old = ctx.request.cookies.get(COOKIE)
@@ -573,7 +640,7 @@ def api_sheet(ctx: Ctx) -> Response:
 
 CALL_FIELDS = {"task_id": int, "patient_id": str, "outcome": str, "note": str,
                "satisfaction": int, "nps": int, "at": str, "complaint_category": str,
-               "severity": str}
+               "severity": str, "signs": list, "sign": list, "booked": str}
 
 
 def call_options(data: dict[str, Any]) -> dict[str, Any]:
@@ -588,7 +655,12 @@ def call_options(data: dict[str, Any]) -> dict[str, Any]:
             raise FollowupError(t("unknown field {field}", field=key[:40]))
         if value is None or value == "":
             continue
-        if kind is int:
+        if kind is list:   # warning signs: ids or Chinese words, one or a list
+            items = value if isinstance(value, list) else [value]
+            if not all(isinstance(item, str) for item in items):
+                raise FollowupError(t("{field} must be text", field=key))
+            out["signs"] = [*out.get("signs", []), *(i for i in items if i.strip())]
+        elif kind is int:
             number = whole_number(value)
             if number is None:
                 raise FollowupError(t("{field} must be a whole number", field=key))
@@ -619,6 +691,7 @@ def log_from(ctx: Ctx, options: dict[str, Any]) -> Any:
                               "wrong_number, callback_requested, declined, do_not_call, complaint"))
     now = clock.now()
     at = options.get("at")
+    signs, booked = options.get("signs") or (), options.get("booked")
     return log_call(
         ctx.conn, ctx.web.cal, outcome=options["outcome"], when=now, agent=ctx.name,
         task_id=options.get("task_id"), patient_id=options.get("patient_id"),
@@ -627,7 +700,10 @@ def log_from(ctx: Ctx, options: dict[str, Any]) -> Any:
         at=clock.parse_datetime(at, "at") if at else None,
         logged_at=now, min_note=ctx.web.min_note,
         complaint_category=parse_category(options.get("complaint_category", "other")),
-        severity=parse_severity(options.get("severity", "medium")))
+        severity=parse_severity(options.get("severity", "medium")),
+        signs=signs, booked=booked,
+        scripts=ctx.web.scripts if signs else None,
+        settings=ctx.web.alert_settings if signs or booked is not None else None)
 
 
 def api_calls(ctx: Ctx) -> Response:
@@ -693,7 +769,7 @@ def build() -> list[Route | Mount]:
         route("/api/session", api_session, api=True),
         route("/api/sheet", api_sheet, api=True),
         route("/api/calls", api_calls, methods=("POST",), api=True),
-        route("/api/report", api_report, api=True),
+        route("/api/report", api_report, role="supervisor", api=True),
         route("/api/board", pages.api_board, role="supervisor", api=True),
         route("/api/assign", api_assign, methods=("POST",), role="supervisor", api=True),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -14,7 +14,7 @@ from followup_cli import clock
 from followup_cli.calls import OUTCOMES, REACHED, outcome_label
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t, tc
-from followup_cli.web.app import Ctx, call_options, log_from, sheet_records
+from followup_cli.web.app import Ctx, call_options, field_words, log_from, sheet_records
 
 
 def window_labels() -> dict[str, str]:
@@ -90,7 +90,7 @@ def home(ctx: Ctx) -> Response:
     return ctx.render(
         "day.html", title=title, day=day.isoformat(),
         groups=patient_rows(sheet.records, day.isoformat()),
-        cases=[case_row(c) for c in sheet.cases],
+        cases=[case_row(c) for c in sheet.cases], alerts=alert_rows(sheet.alerts),
         done=mine[0]["calls"] if mine else 0, saved=saved_note(ctx))
 
 
@@ -111,6 +111,30 @@ def case_row(case: dict[str, Any]) -> dict[str, Any]:
             "note": case.get("note", ""),
             "steps": [a for a in ("ack", "resolve", "close")
                       if case["status"] in TRANSITIONS[a][0]]}
+
+
+def alert_rows(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Open clinical alerts as `due` draws them on top: signs in the user's language,
+    the doctor, the deadline, time left or BREACHED."""
+    from followup_cli.alerts import sign_words, time_left
+    from followup_cli.i18n import current
+
+    statuses = {"open": tc("alert.status", "open"),
+                "acknowledged": tc("alert.status", "acknowledged"),
+                "closed": tc("alert.status", "closed")}
+    urgencies = {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")}
+    rows = []
+    for a in alerts:
+        left = time_left(a["minutes_left"]) if a["minutes_left"] is not None else ""
+        if a["breached"]:
+            left = (left + " " if left else "") + t("BREACHED")
+        rows.append({"id": a["alert_id"], "patient_id": a["patient_id"],
+                     "urgency": urgencies.get(a["urgency"], a["urgency"]),
+                     "signs": sign_words(a, current()), "doctor": a["doctor"] or t("no doctor"),
+                     "due": a["due_at"].replace("T", " ")[:16],
+                     "status": statuses.get(a["status"], a["status"]), "left": left,
+                     "breached": bool(a["breached"])})
+    return rows
 
 
 def step_labels() -> dict[str, str]:
@@ -163,6 +187,7 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
             "min_note": web.min_note, "any_hours": windows.get("any", ""),
             "hours": windows.get(record["window"], windows.get("any", "")),
             "window": window_labels().get(record["window"], ""), "revealed": reveal,
+            "urgencies": {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")},
             "next_url": next_patient(ctx, sheet.records, pid), "form": {},
             "earliest": now.strftime("%Y-%m-%dT%H:%M"),
             "saved": saved_note(ctx)}
@@ -196,12 +221,13 @@ def save_call(ctx: Ctx) -> Response:
     task_id = ctx.request.path_params["task_id"]
     form = {k: v for k, v in ctx.data.items() if k in ("outcome", "note", "satisfaction",
                                                          "nps", "at", "complaint_category",
-                                                         "severity")}
+                                                         "severity", "sign", "booked")}
     try:
         result = log_from(ctx, {**call_options(form), "task_id": task_id})
     except FollowupError as e:
         values = card_values(ctx, task_id)
-        values["form"] = form
+        sign = form.get("sign", [])
+        values["form"] = {**form, "sign": sign if isinstance(sign, list) else [sign]}
         return ctx.render("card.html", 400, message=str(e), **values)
     records = sheet_records(ctx, clock.today()).records
     target = next_patient(ctx, records, result.patient_id)
@@ -216,11 +242,18 @@ def correct_call(ctx: Ctx) -> Response:
     assert ctx.user is not None
     task_id = ctx.request.path_params["task_id"]
     attempt_id = ctx.request.path_params["attempt_id"]
-    row = ctx.conn.execute("SELECT agent FROM calls WHERE attempt_id = ?",
-                           (attempt_id,)).fetchone()
+    # the two ids must belong together: the call is one of the card's patient's (the card
+    # lists that patient's calls), else a crafted URL corrects another patient's call
+    row = ctx.conn.execute(
+        "SELECT coalesce(c.agent, a.agent) AS agent FROM attempts a "
+        "JOIN tasks k ON k.patient_id = a.patient_id "
+        "LEFT JOIN calls c ON c.attempt_id = a.attempt_id "
+        "WHERE a.attempt_id = ? AND k.task_id = ? AND a.correction IS NULL",
+        (attempt_id, task_id)).fetchone()
     if row is None:
-        raise FollowupError(t("there is no logged call {id} (a correction cannot itself be "
-                              "corrected)", id=attempt_id))
+        return ctx.render("error.html", 404,
+                          message=t("call #{id} is not a call of this card's patient",
+                                    id=attempt_id))
     if ctx.user["role"] != "supervisor" and row["agent"] != ctx.name:
         return ctx.render("error.html", 403,
                           message=t("you can correct your own calls only (a supervisor, anyone's)"))
@@ -263,6 +296,7 @@ def board_figures(ctx: Ctx, day: date) -> dict[str, Any]:
 
 
 def board(ctx: Ctx, status: int = 200, message: str = "") -> Response:
+    from followup_cli.alerts import open_alerts
     from followup_cli.complaints import open_cases
 
     figures = board_figures(ctx, clock.today())
@@ -271,8 +305,19 @@ def board(ctx: Ctx, status: int = 200, message: str = "") -> Response:
     return ctx.render("board.html", status, figures=figures, message=message,
                       saved=done.get(ctx.request.query_params.get("done", ""), ""),
                       cases=[case_row(c) for c in open_cases(ctx.conn, clock.now())],
+                      alerts=alert_rows(open_alerts(ctx.conn, clock.now())),
                       steps=step_labels(),
-                      team=",".join(a["agent"] for a in figures["agents"]))
+                      team=",".join(a["agent"] for a in figures["agents"]),
+                      shift=on_shift_today(ctx, figures))
+
+
+def on_shift_today(ctx: Ctx, figures: dict[str, Any]) -> list[str]:
+    """Whom a patient can be moved to: once the day is shared, its agents only (as
+    assign.move allows); before, any agent on the board."""
+    shift = [r[0] for r in ctx.conn.execute(
+        "SELECT DISTINCT agent FROM assignments WHERE day = ? ORDER BY agent",
+        (figures["day"],))]
+    return shift or [a["agent"] for a in figures["agents"]]
 
 
 def on_board(action: Callable[[Ctx], Any], done: str) -> Callable[[Ctx], Response]:
@@ -282,8 +327,8 @@ def on_board(action: Callable[[Ctx], Any], done: str) -> Callable[[Ctx], Respons
     def handler(ctx: Ctx) -> Response:
         try:
             action(ctx)
-        except FollowupError as e:
-            return board(ctx, 400, str(e))
+        except FollowupError as e:   # the complaint's --note is the board's "What was done"
+            return board(ctx, 400, field_words(str(e), note=t("What was done")))
         return RedirectResponse(f"/board?done={done}", 303)
 
     return handler

@@ -522,3 +522,26 @@ def test_a_report_as_of_a_day_still_to_come_is_refused(cli, tmp_path: Path,  # n
     assert (result.code, result.out, result.err) == (
         2, "", "followup: --date 2026-11-04 is after today (2026-11-03): give today or an "
                "earlier day\n")
+
+
+def test_the_printed_reports_agents_add_up_to_the_clinic(cli, tmp_path: Path) -> None:
+    """The HTML and XLSX by-agent tables end with the tasks nobody dialled, as the terminal's
+    does: their due add up to the clinic's."""
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    db = tmp_path / "demo.db"
+    assert cli("--db", str(db), "init", "--demo", "--patients", "300").code == 0
+    month = date.today().strftime("%Y-%m")
+    whole = cli("--db", str(db), "report", "--month", month, "--format", "json").json()
+    assert whole["nobody"]["due"] > 0
+    page, book = tmp_path / "r.html", tmp_path / "r.xlsx"
+    for fmt, out in (("html", page), ("xlsx", book)):
+        assert cli("--db", str(db), "report", "--month", month, "--format", fmt, "-O",
+                   str(out)).code == 0
+    assert "(not called by anyone)" in page.read_text(encoding="utf-8")
+    sheet = next(ws for ws in load_workbook(book).worksheets if ws.title == "By agent")
+    header = [c.value for c in sheet[1]]
+    due = [row[header.index("Due")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sum(due) == whole["due"]

@@ -222,6 +222,17 @@ def _show(value: Any, key: str) -> str:
     return f"{value * 100:.1f}%" if key.endswith("_rate") else str(value)
 
 
+def _scope_rows(scope: str, data: dict[str, Any], report: dict[str, Any],
+                info: Any) -> list[tuple[str, dict[str, Any]]]:
+    """A breakdown's rows by name; the agents' end with the tasks nobody dialled, so that
+    they add up to the clinic, as on the terminal."""
+    rows = [(_name(scope, name, info), v) for name, v in data.items()]
+    nobody = report.get("nobody")
+    if scope == "agent" and nobody and nobody["due"]:
+        rows.append((t("(not called by anyone)"), nobody))
+    return rows
+
+
 def _change(value: Any, key: str) -> str:
     if value is None:
         return "—"
@@ -390,9 +401,9 @@ def write_html(path: Path, report: dict[str, Any], trend: list[dict[str, Any]],
         if not data:
             continue
         keys = _scope_columns(scope, data, page=True)
-        body = [f"<tr><td>{e(_name(scope, name, info))}</td>"
+        body = [f"<tr><td>{e(name)}</td>"
                 + "".join(f"<td>{e(_show(v.get(k), k))}</td>" for k in keys) + "</tr>"
-                for name, v in data.items()]
+                for name, v in _scope_rows(scope, data, report, info)]
         parts.append(section(label("report.by", scope), table(
             [label("report.col", scope), *(label("figure", k) for k in keys)], body), len(body)))
     how = t("How each figure is computed: followup report --explain. Every number can be "
@@ -503,8 +514,8 @@ def write_xlsx(path: Path, report: dict[str, Any], trend: list[dict[str, Any]],
         sheet = book.create_sheet(_sheet_name(label("report.by", scope)))
         keys = _scope_columns(scope, data, page=False)
         _rows(sheet, [label("report.col", scope), *(label("figure", k) for k in keys)],
-              [[_name(scope, name, info), *(v.get(k) for k in keys)]
-               for name, v in data.items()], [None, *keys])
+              [[name, *(v.get(k) for k in keys)]
+               for name, v in _scope_rows(scope, data, report, info)], [None, *keys])
         sheet.freeze_panes = "B2"
         if scope == "agent" and "completion_rate" in keys and "reach_rate" in keys:
             chart = _chart(BarChart(), t("Completion and reach by agent"), percent=True)

@@ -374,8 +374,14 @@ def test_broken_rules_files_are_refused_cleanly(tmp_path: Path, capsys, monkeypa
 @settings(max_examples=50, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_broken_calendar_files_are_refused_cleanly(tmp_path: Path, capsys,
+def test_broken_calendar_files_are_refused_cleanly(tmp_path: Path, capsys, monkeypatch,  # noqa: ANN001
                                                    data) -> None:  # noqa: ANN001
+    from datetime import datetime
+
+    from followup_cli import clock
+
+    # the import is as of 2026-12-31: a day after today is refused
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 31, 18, 0))
     path = write_fuzzed(tmp_path / "fuzz-calendar.toml", CALENDAR, data)
     db = tmp_path / "calendar.db"
     if not db.exists():   # one small clinic for all examples, planned with the default calendar

@@ -76,14 +76,21 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def _task_figures(rows: list[sqlite3.Row], today: date) -> dict[str, Any]:
-    due = len(rows)
-    done = sum(r["status"] == "done" for r in rows)
-    on_time = sum(r["status"] == "done" and r["done_at"][:10] <= r["due_date"] for r in rows)
-    missed = sum(r["status"] == "open" and r["expires_on"] <= today.isoformat() for r in rows)
+    due, done, on_time, missed, unreachable = len(rows), 0, 0, 0, 0
+    day = today.isoformat()
+    for r in rows:   # one pass: a report reads every task of the period several times
+        status = r["status"]
+        if status == "done":
+            done += 1
+            on_time += r["done_at"][:10] <= r["due_date"]
+        elif status == "open":
+            missed += r["expires_on"] <= day
+        elif status == "unreachable":
+            unreachable += 1
     return {
         "due": due, "done": done, "on_time": on_time,
         "completion_rate": _rate(done, due), "on_time_rate": _rate(on_time, due),
-        "missed": missed, "unreachable": sum(r["status"] == "unreachable" for r in rows),
+        "missed": missed, "unreachable": unreachable,
     }
 
 
@@ -125,13 +132,14 @@ def month_report(conn: sqlite3.Connection, month: str, today: date, **kw: Any) -
 def period_report(conn: sqlite3.Connection, start: date, end: date, today: date, *,
                   min_note: int = MIN_NOTE_CHARS, agent: str | None = None,
                   category: str | None = None, compare: bool = True,
-                  now: datetime | None = None) -> dict[str, Any]:
+                  now: datetime | None = None, breakdowns: bool = True) -> dict[str, Any]:
     """Every figure of [start, end), per agent, category, project, doctor and consultant,
     and the change against the period before. `now` (on `today`): the moment a complaint
     deadline still running is judged at (else the end of `today`).
 
     Tasks nobody has called belong to no agent: their figures are under `nobody`, so the
-    agents' figures and `nobody` add up to the clinic's."""
+    agents' figures and `nobody` add up to the clinic's. Without `breakdowns`, the clinic's
+    figures only (the period before, which is compared by its headline)."""
     # a period still running is reported up to today: tomorrow's tasks are not late yet
     span: dict[str, Any] = {"start": start.isoformat(),
                             "end": min(end, today + timedelta(days=1)).isoformat(),
@@ -177,6 +185,29 @@ def period_report(conn: sqlite3.Connection, start: date, end: date, today: date,
 
     # messages are not calls: nothing here counts as an attempt or as reached
     report.update(sms_figures(conn, span["start"], end.isoformat(), category))
+    if breakdowns:
+        _breakdowns(report, tasks, calls, converted, short, today)
+    report.update(_clinical_figures(conn, start, end, today, now, report))
+    if compare:
+        from followup_cli.ledger.chain import anchor
+
+        report["fingerprint"] = anchor(conn)
+        before = period_report(conn, *previous_period(start, end), today, min_note=min_note,
+                               agent=agent, category=category, compare=False,
+                               breakdowns=False)
+        report["previous"] = {k: before[k] for k in HEADLINE}
+        report["change"] = {
+            k: (round(report[k] - before[k], 4)
+                if isinstance(report[k], (int, float)) and isinstance(before[k], (int, float))
+                else None)
+            for k in HEADLINE}
+    return report
+
+
+def _breakdowns(report: dict[str, Any], tasks: list[sqlite3.Row], calls: list[sqlite3.Row],
+                converted: list[Any], short: set[int], today: date) -> None:
+    """The figures per agent (and of the tasks nobody dialled), category, project, doctor
+    and consultant, into `report`."""
     by_agent = {}
     tasks_of, calls_of = _grouped(tasks, "agent"), _grouped(calls, "agent")
     converted_by = _grouped(converted, "agent")
@@ -191,20 +222,6 @@ def period_report(conn: sqlite3.Connection, start: date, end: date, today: date,
         groups = _grouped(tasks, key)
         report[f"by_{key}"] = {name: _task_figures(groups[name], today)
                                for name in sorted(n for n in groups if n)}
-    report.update(_clinical_figures(conn, start, end, today, now, report))
-    if compare:
-        from followup_cli.ledger.chain import anchor
-
-        report["fingerprint"] = anchor(conn)
-        before = period_report(conn, *previous_period(start, end), today, min_note=min_note,
-                               agent=agent, category=category, compare=False)
-        report["previous"] = {k: before[k] for k in HEADLINE}
-        report["change"] = {
-            k: (round(report[k] - before[k], 4)
-                if isinstance(report[k], (int, float)) and isinstance(before[k], (int, float))
-                else None)
-            for k in HEADLINE}
-    return report
 
 
 def _clinical_figures(conn: sqlite3.Connection, start: date, end: date, today: date,

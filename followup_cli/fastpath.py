@@ -1,6 +1,7 @@
-"""`due` and `log`, the commands an agent runs all day, without loading typer.
+"""`due` and `log`, the commands an agent runs all day, and the supervisor's `report`,
+without loading typer.
 
-Loading typer costs more than the sheet itself. For the plain forms of these two commands
+Loading typer costs more than the sheet itself. For the plain forms of these commands
 (root options, the command, its options as `--name value`, `--name=value` or a flag, and
 log's task id) the line is read here and handed to the very functions typer would call,
 with the same values. Anything else (help, an option not listed here, a value typer would
@@ -72,6 +73,10 @@ def command(name: str) -> tuple[Table, tuple[str, str] | None] | None:
         from followup_cli.commands.log import log_cli
 
         return declared(log_cli)
+    if name == "report":
+        from followup_cli.commands.report import report_cli
+
+        return declared(report_cli)
     return None
 
 
@@ -158,7 +163,8 @@ def _convert(value: str, kind: str) -> Any:
 
 
 def run_fast(argv: list[str]) -> int | None:
-    """Run `argv` if it is a plain `due` or `log` line; None if typer should read it."""
+    """Run `argv` if it is a plain `due`, `log` or `report` line; None if typer should
+    read it."""
     parsed = parse(argv)
     if parsed is None:
         return None
@@ -174,8 +180,12 @@ def run_fast(argv: list[str]) -> int | None:
         from followup_cli.commands.due import due_cli
 
         due_cli(ctx, **values)  # type: ignore[arg-type]
-    else:
+    elif name == "log":
         from followup_cli.commands.log import log_cli
 
         log_cli(ctx, **values)  # type: ignore[arg-type]
+    else:
+        from followup_cli.commands.report import report_cli
+
+        report_cli(ctx, **values)  # type: ignore[arg-type]
     return 0

@@ -18,7 +18,8 @@ from followup_cli import fastpath
 from followup_cli.cli import build_app, run
 
 NOTE = "患者反馈恢复顺利，已提醒按时复查并注意饮食清淡，无其他不适。"
-LEFT_TO_TYPER: dict[str, set[str]] = {"due": {"--output", "-O"}, "log": set()}
+LEFT_TO_TYPER: dict[str, set[str]] = {"due": {"--output", "-O"}, "log": set(),
+                                       "report": {"--output", "-O"}}
 
 
 def typer_options(command: str) -> dict[str, tuple[str, str]]:
@@ -42,7 +43,7 @@ def typer_options(command: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-@pytest.mark.parametrize("command", ["due", "log"])
+@pytest.mark.parametrize("command", ["due", "log", "report"])
 def test_the_tables_are_typers_own(command: str) -> None:
     declared = typer_options(command)
     spec = fastpath.command(command)
@@ -86,7 +87,8 @@ def test_a_reached_call_in_short() -> None:
     ["due", "--output", "x.csv", "--today"], ["--db", ".", "due", "--today"],
     ["--db", "a.db", "--db", "b.db", "due", "--today"], ["log", "-oreached"],
     ["log", "1", "2"], ["log", "x"], ["log", "--satisfaction", "five"],
-    ["log", "--note", "-x"], ["log", "--", "1"], ["report", "--month", "2026-11"],
+    ["log", "--note", "-x"], ["log", "--", "1"], ["report", "--month", "2026-11", "-O", "r.html"],
+    ["--db", "a.db", "--db", "b.db", "report", "--month", "2026-11"], ["audit"],
     ["--today"], [],
 ])
 def test_unusual_lines_are_left_to_typer(argv: list[str]) -> None:
@@ -155,6 +157,13 @@ LINES = [
     ["due", "-t", "--format", "json"],
     ["due", "--date", "{day}", "--time", "00:00+08:00"],
     ["due", "--date", ""],
+    # the supervisor's report
+    ["report", "--month", "{month}", "--format", "json"],
+    ["report", "--month", "{month}", "--date", "{day}", "--lang", "zh"],
+    ["report", "--from", "{day}", "--to", "{day}", "--agent", "王芳", "--format", "csv"],
+    ["report", "--month", "{month}", "--category", "nosuch"],
+    ["report", "--month", "2026-13"],
+    ["report", "--explain"],
     # options that contradict each other are refused, none silently dropped
     ["due", "--now", "--date", "{day}"],
     ["due", "--now", "--time", "19:30"],
@@ -169,7 +178,7 @@ def test_the_same_line_means_the_same_either_way(line: list[str], demo, tmp_path
     conn = sqlite3.connect(db)
     day = conn.execute("SELECT value FROM settings WHERE key = 'demo'").fetchone()[0]
     conn.close()
-    argv = [a.format(day=day, patient=patient, task=task) for a in line]
+    argv = [a.format(day=day, patient=patient, task=task, month=day[:7]) for a in line]
     assert fastpath.parse(argv) is not None   # else this compares typer with itself
     from followup_cli import clock
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import os
 import sys
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated, Any
-
-import typer
 
 from followup_cli.i18n import t
 from followup_cli.labels import label
+from followup_cli.lazy import pathlib, typer  # loaded on first use: a plain report runs without
 from followup_cli.options import a_file, check_choice, state
 from followup_cli.report import ALERT_FIGURES
 
@@ -43,7 +41,7 @@ def report_cli(
     = None,
     fmt: Annotated[str, typer.Option(
         "--format", help=t("table, json, csv, html (to print, with charts) or xlsx."))] = "table",
-    output: Annotated[Path | None, typer.Option(
+    output: Annotated[pathlib.Path | None, typer.Option(
         "--output", "-O", help=t("The file for html and xlsx; created readable by you only."),
         dir_okay=False, callback=a_file)] = None,
     day: Annotated[str | None, typer.Option(

@@ -17,7 +17,7 @@ from followup_cli.i18n import t
 from followup_cli.labels import label
 from followup_cli.ledger import transaction
 from followup_cli.sheet import ON_SHEET, sheet_params
-from followup_cli.text import agent_name, given, visible
+from followup_cli.text import BLANK, agent_name, given
 
 if TYPE_CHECKING:
     from followup_cli.scripts import Scripts
@@ -79,15 +79,16 @@ def parse_outcome(value: str) -> str:
     return outcome
 
 
-# a character str.isalnum() counts: Python's \w for text is exactly that, and "_"
-_WORD_CHARACTER = re.compile(r"[^\W_]")
+# a character str.isalnum() counts (Python's \w for text is exactly that, and "_"), but
+# not the blank look-alikes text.visible() drops (Hangul fillers are letters to Unicode)
+_WORD_CHARACTER = re.compile("[^\\W_" + "".join(sorted(c for c in BLANK if c.isalnum())) + "]")
 
 
 def note_length(note: str) -> int:
     """Characters of what was said, as a reader counts them: a Chinese character, a letter
     or a digit is one; spaces, punctuation, symbols and invisible characters are none (a
     note of 21 。 says nothing)."""
-    return len(_WORD_CHARACTER.findall(visible(note)))
+    return len(_WORD_CHARACTER.findall(note))
 
 
 def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,

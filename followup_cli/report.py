@@ -144,10 +144,12 @@ def period_report(conn: sqlite3.Connection, start: date, end: date, today: date,
     span: dict[str, Any] = {"start": start.isoformat(),
                             "end": min(end, today + timedelta(days=1)).isoformat(),
                             "agent": agent, "category": category}
+    # the visit's project, doctor and consultant only for the breakdowns
+    visit = ("v.project, v.doctor, v.consultant FROM tasks t LEFT JOIN visits v ON "
+             "v.visit_id = t.visit_id" if breakdowns else "NULL AS project FROM tasks t")
     tasks = conn.execute(
         "SELECT t.task_id, t.category, t.status, t.due_date, t.done_at, t.expires_on, t.agent,"
-        " v.project, v.doctor, v.consultant FROM tasks t LEFT JOIN visits v ON v.visit_id = "
-        "t.visit_id WHERE t.due_date >= :start AND t.due_date < :end "
+        f" {visit} WHERE t.due_date >= :start AND t.due_date < :end "
         "AND t.status NOT IN ('backfill', 'cancelled') "
         "AND (:agent IS NULL OR t.agent = :agent) "
         "AND (:category IS NULL OR t.category = :category)", span).fetchall()

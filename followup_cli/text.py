@@ -6,14 +6,14 @@ from __future__ import annotations
 
 # blank yet printable (Hangul fillers, a braille blank, invisible combining marks and
 # variation selectors): default-ignorable characters outside categories Cc and Cf
-_BLANK = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0"
+BLANK = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0"
                    + "".join(map(chr, range(0xFE00, 0xFE10))))
 
 
 def _seen(ch: str) -> bool:
     import unicodedata
 
-    return not (ch.isspace() or ch in _BLANK
+    return not (ch.isspace() or ch in BLANK
                 or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp")
                 or 0xE0100 <= ord(ch) <= 0xE01EF)   # variation selectors supplement
 
@@ -21,7 +21,7 @@ def _seen(ch: str) -> bool:
 def visible(text: str) -> str:
     """`text` without whitespace and invisible characters (zero-width, BOM, bidi marks,
     control characters)."""
-    if text.isprintable() and _BLANK.isdisjoint(text):   # the usual case, read in C
+    if text.isprintable() and BLANK.isdisjoint(text):   # the usual case, read in C
         return text.replace(" ", "")
     return "".join(ch for ch in text if _seen(ch))
 

@@ -153,7 +153,8 @@ def lang_of(argv: list[str]) -> str | None:
 
 # the reasons typer's parameter types give (in English only) -> followup's message
 TYPE_FAILURES = (
-    (r"(?P<value>.+) is not a valid (?:integer|int)\.", N_("{value} is not a whole number")),
+    (r"(?P<value>.+) is not a valid (?:integer|int|int range)\.",
+     N_("{value} is not a whole number")),
     (r"(?P<value>.+) is not a valid float\.", N_("{value} is not a number")),
     (r"(?P<value>.+) is not in the range (?P<range>.+)\.", N_("{value} is not in the range "
                                                             "{range}")),

@@ -141,6 +141,7 @@ def test_every_command_and_option_help_is_translated() -> None:
     # the parameter types' own reasons, which typer says in English only
     (["log", "abc", "-o", "未接"], "TASK_ID 的值无效：'abc' 不是整数",
      "invalid value for TASK_ID: 'abc' is not a whole number"),
+    (["init", "--patients", "abc"], "'abc' 不是整数", "'abc' is not a whole number"),
     (["init", "--demo", "--patients", "5"], "5 不在范围 10<=x<=",
      "5 is not in the range 10<=x<="),
     (["backup", "."], "'.' 是文件夹，不是文件", "'.' is a folder, not a file"),

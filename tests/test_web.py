@@ -891,3 +891,35 @@ def test_report_charts_are_images_of_this_origin(cli, ledger: Path) -> None:  # 
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     assert r.content.startswith(b"\x89PNG")
     assert boss.get("/report/chart/nothing.png?month=2026-11").status_code == 404
+
+
+# --- the call card: do-not-call asks once more; the next patient keeps what was typed ----
+
+def test_do_not_call_on_the_card_needs_a_second_press(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    before = attempts(ledger)
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "outcome": "do_not_call", "note": NOTE},
+               follow_redirects=False)
+    assert r.status_code == 409 and attempts(ledger) == before   # nothing saved yet
+    assert 'name="confirm" value="do_not_call"' in r.text and NOTE in r.text
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "outcome": "do_not_call", "note": NOTE,
+                                      "confirm": "do_not_call"}, follow_redirects=False)
+    assert r.status_code == 303 and attempts(ledger) == before + 1
+
+
+def test_next_patient_keeps_a_typed_note(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    sheet = c.get("/api/sheet").json()
+    task = sheet[0]["task_id"]
+    card = c.get(f"/call/{task}").text
+    assert 'name="next"' in card and 'data-key="n"' in card
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "next": "1", "note": NOTE,
+                                      "complaint_category": "other", "severity": "medium"},
+               follow_redirects=False)
+    assert r.status_code == 409 and NOTE in r.text and attempts(ledger) == 0
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "next": "1", "note": "  ",
+                                      "complaint_category": "other", "severity": "medium"},
+               follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/call/")
+    assert r.headers["location"] != f"/call/{task}" and attempts(ledger) == 0

@@ -222,16 +222,41 @@ def save_call(ctx: Ctx) -> Response:
     form = {k: v for k, v in ctx.data.items() if k in ("outcome", "note", "satisfaction",
                                                          "nps", "at", "complaint_category",
                                                          "severity", "sign", "booked")}
+    if "next" in ctx.data:   # the next patient, unless that drops what was typed here
+        if not any(str(v).strip() for k, v in form.items() if k not in (
+                "outcome", "complaint_category", "severity")):
+            records = sheet_records(ctx, clock.today()).records
+            return RedirectResponse(next_patient(ctx, records, card_patient(ctx, task_id)), 303)
+        return card_again(ctx, task_id, form, 409, t(
+            "what you typed on this card is not saved: pick an outcome to save it with the call, "
+            "or clear it to go on to the next patient"))
+    if form.get("outcome") == "do_not_call" and ctx.data.get("confirm") != "do_not_call":
+        # one key must not end a patient's calls: the page asks once more
+        return card_again(ctx, task_id, form, 409, t(
+            "“{outcome}”: this patient will never be called again. Press it once more to confirm.",
+            outcome=outcome_label("do_not_call")), confirm=True)
     try:
         result = log_from(ctx, {**call_options(form), "task_id": task_id})
     except FollowupError as e:
-        values = card_values(ctx, task_id)
-        sign = form.get("sign", [])
-        values["form"] = {**form, "sign": sign if isinstance(sign, list) else [sign]}
-        return ctx.render("card.html", 400, message=str(e), **values)
+        return card_again(ctx, task_id, form, 400, str(e))
     records = sheet_records(ctx, clock.today()).records
     target = next_patient(ctx, records, result.patient_id)
     return RedirectResponse(f"{target}?saved={result.attempt_id}", 303)
+
+
+def card_again(ctx: Ctx, task_id: int, form: dict[str, Any], status: int, message: str,
+               **extra: Any) -> Response:
+    """The card once more, with what was typed on it kept and `message` on top."""
+    values = card_values(ctx, task_id)
+    sign = form.get("sign", [])
+    values["form"] = {**form, "sign": sign if isinstance(sign, list) else [sign]}
+    return ctx.render("card.html", status, message=message, **values, **extra)
+
+
+def card_patient(ctx: Ctx, task_id: int) -> str:
+    row = ctx.conn.execute("SELECT patient_id FROM tasks WHERE task_id = ?",
+                           (task_id,)).fetchone()
+    return str(row[0]) if row else ""
 
 
 def correct_call(ctx: Ctx) -> Response:

@@ -848,7 +848,7 @@ def test_sms_plan_and_export_for_supervisors(cli, ledger: Path) -> None:  # noqa
     assert 'href="/sms"' in boss.get("/board").text
     page = boss.get("/sms").text
     assert "C2" in page and "137****7890" in page and "13734567890" not in page
-    assert "短信" in page   # the supervisor's language: Chinese by default
+    assert "三次未接通" in page   # the reason, in the supervisor's language (Chinese by default)
     # no CSRF token: nothing exported, nothing recorded
     assert boss.post("/sms/export", data={"format": "csv"}).status_code == 403
     assert boss.post("/sms/export", data={"csrf": token, "format": "pdf"}).status_code == 400

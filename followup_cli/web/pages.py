@@ -575,13 +575,14 @@ def _sms_plan(ctx: Ctx, day: date, *, again: bool = False, reveal: bool = False)
 
 def sms_page(ctx: Ctx, status: int = 200, message: str = "") -> Response:
     """The day's SMS as `sms plan` shows them (numbers masked), and the export form."""
-    from followup_cli.commands.sms import KIND_LABELS
     from followup_cli.sms import EXPORT_FORMATS
 
+    kinds = {"unreachable": t("three calls unanswered"), "reminder": t("reminder"),
+             "birthday": t("birthday greeting")}   # as `sms plan` says them
     day = the_day(ctx)
     plan = _sms_plan(ctx, day)
     rows = [{"patient_id": m["patient_id"], "name": m["name"], "phone": m["phone"],
-             "why": [t(KIND_LABELS[r["kind"]]) for r in m["reasons"]], "text": m["text"],
+             "why": [kinds.get(r["kind"], r["kind"]) for r in m["reasons"]], "text": m["text"],
              "length": t("{length} chars / {parts} part(s)", length=m["length"],
                          parts=m["parts"])}
             for m in plan.messages]

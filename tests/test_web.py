@@ -827,3 +827,99 @@ def test_the_boards_move_offers_the_agents_on_shift_only(ledger: Path) -> None:
     assert boss.post("/board/share", data={"csrf": csrf, "agents": "李娜"},
                      follow_redirects=False).status_code == 303
     assert offered() == ["李娜"]
+
+
+# --- the supervisor's SMS page and the report's charts ----------------------------------
+
+def unreachable_c2(cli) -> None:  # noqa: ANN001
+    c2 = [r for r in cli("due", "--date", "2026-11-04", "--format", "json").json()
+          if r["patient_id"] == "C2"][0]
+    for when in ("2026-11-04 09:10", "2026-11-04 09:30", "2026-11-04 09:50"):
+        result = cli("log", str(c2["task_id"]), "--outcome", "no_answer", "--when", when)
+        assert result.code == 0, result.err
+
+
+def test_sms_plan_and_export_for_supervisors(cli, ledger: Path) -> None:  # noqa: ANN001
+    unreachable_c2(cli)
+    agent, csrf = signed_in(ledger)
+    assert agent.get("/sms").status_code == 403
+    assert agent.post("/sms/export", data={"csrf": csrf, "format": "csv"}).status_code == 403
+    boss, token = signed_in(ledger, "boss", "boss-pass-12")
+    assert 'href="/sms"' in boss.get("/board").text
+    page = boss.get("/sms").text
+    assert "C2" in page and "137****7890" in page and "13734567890" not in page
+    assert "三次未接通" in page   # the reason, in the supervisor's language (Chinese by default)
+    # no CSRF token: nothing exported, nothing recorded
+    assert boss.post("/sms/export", data={"format": "csv"}).status_code == 403
+    assert boss.post("/sms/export", data={"csrf": token, "format": "pdf"}).status_code == 400
+    r = boss.post("/sms/export", data={"csrf": token, "format": "csv"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    assert "13734567890" in r.content.decode("utf-8-sig")
+    conn = sqlite3.connect(ledger)
+    try:
+        audit = conn.execute("SELECT agent, action, what FROM audit").fetchall()
+        queued = conn.execute("SELECT patient_id, status, agent FROM sms").fetchall()
+    finally:
+        conn.close()
+    assert audit == [("boss", "sms export --date 2026-11-04 --format csv", "1: C2")]
+    assert queued == [("C2", "queued", "boss")]
+    # the day again in another format: the same batch, queued once
+    again = boss.post("/sms/export", data={"csrf": token, "format": "xlsx"})
+    assert again.status_code == 200 and again.content[:2] == b"PK"
+    conn = sqlite3.connect(ledger)
+    try:
+        assert conn.execute("SELECT count(*) FROM sms").fetchone() == (1,)
+        assert conn.execute("SELECT action FROM audit ORDER BY rowid").fetchall()[-1] == (
+            "sms export --date 2026-11-04 --format xlsx",)
+    finally:
+        conn.close()
+    assert "13734567890" not in boss.get("/sms").text
+
+
+def test_report_charts_are_images_of_this_origin(cli, ledger: Path) -> None:  # noqa: ANN001
+    agent, _ = signed_in(ledger)
+    agent.post("/api/calls", json={"patient_id": "C1", "outcome": "reached", "note": NOTE,
+                                   "satisfaction": 5},
+               headers={"X-CSRF-Token": agent.get("/api/session").json()["csrf"]})
+    assert agent.get("/report/chart/agents.png?month=2026-11").status_code == 403
+    boss, _ = signed_in(ledger, "boss", "boss-pass-12")
+    page = boss.get("/report?month=2026-11").text
+    assert '<img src="/report/chart/agents.png?month=2026-11"' in page
+    r = boss.get("/report/chart/agents.png?month=2026-11")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    assert r.content.startswith(b"\x89PNG")
+    assert boss.get("/report/chart/nothing.png?month=2026-11").status_code == 404
+
+
+# --- the call card: do-not-call asks once more; the next patient keeps what was typed ----
+
+def test_do_not_call_on_the_card_needs_a_second_press(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    before = attempts(ledger)
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "outcome": "do_not_call", "note": NOTE},
+               follow_redirects=False)
+    assert r.status_code == 409 and attempts(ledger) == before   # nothing saved yet
+    assert 'name="confirm" value="do_not_call"' in r.text and NOTE in r.text
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "outcome": "do_not_call", "note": NOTE,
+                                      "confirm": "do_not_call"}, follow_redirects=False)
+    assert r.status_code == 303 and attempts(ledger) == before + 1
+
+
+def test_next_patient_keeps_a_typed_note(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    sheet = c.get("/api/sheet").json()
+    task = sheet[0]["task_id"]
+    card = c.get(f"/call/{task}").text
+    assert 'name="next"' in card and 'data-key="n"' in card
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "next": "1", "note": NOTE,
+                                      "complaint_category": "other", "severity": "medium"},
+               follow_redirects=False)
+    assert r.status_code == 409 and NOTE in r.text and attempts(ledger) == 0
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "next": "1", "note": "  ",
+                                      "complaint_category": "other", "severity": "medium"},
+               follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/call/")
+    assert r.headers["location"] != f"/call/{task}" and attempts(ledger) == 0

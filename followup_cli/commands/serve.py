@@ -79,4 +79,5 @@ def clinic_of(st: State) -> Clinic:
     stored = st.config().get("import", {}).get("map", {})
     return Clinic(st.ledger_path, st.rule_pack(), st.clinic_calendar(), st.call_scripts(),
                   st.clinic_name(), st.min_note(),
-                  parse_map([f"{k}={v}" for k, v in stored.items()]), st.alert_settings())
+                  parse_map([f"{k}={v}" for k, v in stored.items()]), st.alert_settings(),
+                  st.sms_texts(), st.sms_settings())

@@ -186,6 +186,8 @@ class Clinic(NamedTuple):
     min_note: int
     import_map: dict[str, str] = {}
     alerts: Any = None   # alerts.Settings of followup.toml (None: the defaults)
+    sms_texts: Any = None      # sms.Templates of sms.toml (None: the defaults)
+    sms_settings: Any = None   # sms.Settings of followup.toml's [sms] (None: the defaults)
 
 
 class Web:
@@ -201,6 +203,12 @@ class Web:
         self.min_note = clinic.min_note
         self.import_map = clinic.import_map
         self.alert_settings = clinic.alerts
+        self.sms_texts, self.sms_settings = clinic.sms_texts, clinic.sms_settings
+        if self.sms_texts is None or self.sms_settings is None:
+            from followup_cli.sms import load_settings, load_templates
+
+            self.sms_texts = self.sms_texts or load_templates(None)
+            self.sms_settings = self.sms_settings or load_settings({}, "followup.toml")
         self.throttle = Throttle()
         self.uploads = Uploads()
         self.local = threading.local()
@@ -758,6 +766,9 @@ def build() -> list[Route | Mount]:
         route("/patient/{patient_id}", pages.patient_page),
         route("/audit", pages.audit_page, role="supervisor"),
         route("/report", pages.report_page, role="supervisor"),
+        route("/report/chart/{name}.png", pages.report_chart, role="supervisor"),
+        route("/sms", pages.sms_page, role="supervisor"),
+        route("/sms/export", pages.sms_export, methods=("POST",), role="supervisor"),
         route("/board", pages.board, role="supervisor"),
         route("/board/share", pages.share, methods=("POST",), role="supervisor"),
         route("/board/move", pages.move_patient, methods=("POST",), role="supervisor"),

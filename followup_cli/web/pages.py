@@ -222,16 +222,41 @@ def save_call(ctx: Ctx) -> Response:
     form = {k: v for k, v in ctx.data.items() if k in ("outcome", "note", "satisfaction",
                                                          "nps", "at", "complaint_category",
                                                          "severity", "sign", "booked")}
+    if "next" in ctx.data:   # the next patient, unless that drops what was typed here
+        if not any(str(v).strip() for k, v in form.items() if k not in (
+                "outcome", "complaint_category", "severity")):
+            records = sheet_records(ctx, clock.today()).records
+            return RedirectResponse(next_patient(ctx, records, card_patient(ctx, task_id)), 303)
+        return card_again(ctx, task_id, form, 409, t(
+            "what you typed on this card is not saved: pick an outcome to save it with the call, "
+            "or clear it to go on to the next patient"))
+    if form.get("outcome") == "do_not_call" and ctx.data.get("confirm") != "do_not_call":
+        # one key must not end a patient's calls: the page asks once more
+        return card_again(ctx, task_id, form, 409, t(
+            "“{outcome}”: this patient will never be called again. Press it once more to confirm.",
+            outcome=outcome_label("do_not_call")), confirm=True)
     try:
         result = log_from(ctx, {**call_options(form), "task_id": task_id})
     except FollowupError as e:
-        values = card_values(ctx, task_id)
-        sign = form.get("sign", [])
-        values["form"] = {**form, "sign": sign if isinstance(sign, list) else [sign]}
-        return ctx.render("card.html", 400, message=str(e), **values)
+        return card_again(ctx, task_id, form, 400, str(e))
     records = sheet_records(ctx, clock.today()).records
     target = next_patient(ctx, records, result.patient_id)
     return RedirectResponse(f"{target}?saved={result.attempt_id}", 303)
+
+
+def card_again(ctx: Ctx, task_id: int, form: dict[str, Any], status: int, message: str,
+               **extra: Any) -> Response:
+    """The card once more, with what was typed on it kept and `message` on top."""
+    values = card_values(ctx, task_id)
+    sign = form.get("sign", [])
+    values["form"] = {**form, "sign": sign if isinstance(sign, list) else [sign]}
+    return ctx.render("card.html", status, message=message, **values, **extra)
+
+
+def card_patient(ctx: Ctx, task_id: int) -> str:
+    row = ctx.conn.execute("SELECT patient_id FROM tasks WHERE task_id = ?",
+                           (task_id,)).fetchone()
+    return str(row[0]) if row else ""
 
 
 def correct_call(ctx: Ctx) -> Response:
@@ -442,7 +467,12 @@ def report_page(ctx: Ctx) -> Response:
     dist = report["satisfaction_distribution"]
     agents = [{"agent": name, "cells": [shown(f.get(k), k) for k in AGENT_FIGURES]}
               for name, f in report["by_agent"].items()]
+    from followup_cli.output.report_files import figures
+    from followup_cli.report import parse_month, six_months
+
+    trend = six_months(ctx.conn, parse_month(month)[0], clock.today(), min_note=ctx.web.min_note)
     return ctx.render("report.html", month=month, rows=rows,
+                      charts=[n for n in CHARTS if n in figures(report, trend)],
                       dist=[(score, dist[score]) for score in "54321"],
                       total=sum(dist.values()), agents=agents,
                       agent_heads=[labels[k] for k in AGENT_FIGURES])
@@ -501,3 +531,128 @@ def import_confirm(ctx: Ctx) -> Response:
         ctx.web.uploads.drop(key)
     return ctx.render("import.html", lines=import_summary_lines(summary), done=True)
 
+
+
+def report_chart(ctx: Ctx) -> Response:
+    """One of the month report's charts as a PNG (the same charts `report --format html`
+    draws), served from this origin: the page's CSP allows images from 'self' only."""
+    from followup_cli.output.report_files import charts
+    from followup_cli.report import month_report, parse_month, six_months
+
+    name = ctx.request.path_params["name"]
+    if name not in CHARTS:
+        return ctx.render("error.html", 404, message=t("no such chart"))
+    month = ctx.request.query_params.get("month") or clock.today().strftime("%Y-%m")
+    today = clock.today()
+    report = month_report(ctx.conn, month, today, min_note=ctx.web.min_note, now=clock.now())
+    trend = six_months(ctx.conn, parse_month(month)[0], today, min_note=ctx.web.min_note)
+    png = charts(report, trend).get(name)
+    if png is None:   # a chart with nothing to show is left out
+        return ctx.render("error.html", 404, message=t("no such chart"))
+    return Response(png, media_type="image/png")
+
+
+CHARTS = ("agents", "satisfaction", "complaints", "trend")
+
+
+# --- SMS: the day's plan and its batch for the platform --------------------------------
+
+SMS_TYPES = {"csv": ("text/csv; charset=utf-8", "csv"),
+             "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      "xlsx"),
+             "aliyun": ("application/json", "json"), "tencent": ("application/json", "json")}
+
+
+def _sms_plan(ctx: Ctx, day: date, *, again: bool = False, reveal: bool = False) -> Any:
+    """The day's messages as `sms plan` makes them, in the patients' language ([sms] lang)."""
+    from followup_cli.sms import plan_birthdays_for, plan_day
+
+    web = ctx.web
+    plan_birthdays_for(ctx.conn, web.rules, web.cal, day, clock.today())
+    return plan_day(ctx.conn, web.rules, web.sms_texts, web.sms_settings, day,
+                    web.sms_settings.lang, again=again, reveal=reveal)
+
+
+def sms_page(ctx: Ctx, status: int = 200, message: str = "") -> Response:
+    """The day's SMS as `sms plan` shows them (numbers masked), and the export form."""
+    from followup_cli.sms import EXPORT_FORMATS
+
+    kinds = {"unreachable": t("three calls unanswered"), "reminder": t("reminder"),
+             "birthday": t("birthday greeting")}   # as `sms plan` says them
+    day = the_day(ctx)
+    plan = _sms_plan(ctx, day)
+    rows = [{"patient_id": m["patient_id"], "name": m["name"], "phone": m["phone"],
+             "why": [kinds.get(r["kind"], r["kind"]) for r in m["reasons"]], "text": m["text"],
+             "length": t("{length} chars / {parts} part(s)", length=m["length"],
+                         parts=m["parts"])}
+            for m in plan.messages]
+    notes = []
+    if plan.held:
+        notes.append(t("{count} more are over the daily limit and left out", count=plan.held))
+    if plan.sent:
+        notes.append(t("{count} already sent for {date}", count=plan.sent, date=day.isoformat()))
+    return ctx.render("sms.html", status, message=message, day=day.isoformat(), rows=rows,
+                      notes=notes, formats=EXPORT_FORMATS, sent=plan.sent)
+
+
+def the_day(ctx: Ctx) -> date:
+    value = ctx.data.get("date") or ctx.request.query_params.get("date")
+    return clock.parse_day(str(value), "date") if value else clock.today()
+
+
+def sms_export(ctx: Ctx) -> Response:
+    """The day's batch as a download, as `sms export` writes it: full numbers, recorded in
+    the audit log under the signed-in supervisor, each message queued once; the day
+    exported again (another format) writes the messages already queued, recording
+    nothing new."""
+    import shutil
+    import tempfile
+    from datetime import datetime
+    from pathlib import Path
+
+    from followup_cli import audit
+    from followup_cli.ledger import transaction
+    from followup_cli.output.sms_files import check_codes, write_batch
+    from followup_cli.sms import check_hours, queued_messages, record_batch
+
+    fmt = str(ctx.data.get("format", ""))
+    if fmt not in SMS_TYPES:
+        return sms_page(ctx, 400, t("choose a format: csv, xlsx, aliyun or tencent"))
+    now = clock.now()
+    day = the_day(ctx)
+    config = ctx.web.sms_settings
+    send_at = now if day == now.date() else datetime.combine(day, config.start)
+    try:
+        check_hours(config, send_at)
+    except FollowupError as e:
+        return sms_page(ctx, 400, field_words(str(e), at=t("Sent at")))
+    media, ext = SMS_TYPES[fmt]
+    folder = Path(tempfile.mkdtemp(prefix="followup-sms-"))
+    output = folder / f"sms-{day.isoformat()}-{fmt}.{ext}"
+    action = f"sms export --date {day.isoformat()} --format {fmt}"
+    try:
+        plan = _sms_plan(ctx, day, reveal=True)
+        if not plan.messages and plan.sent:
+            messages = queued_messages(ctx.conn, _sms_plan(ctx, day, again=True, reveal=True))
+            check_codes(fmt, messages, config)
+            with transaction(ctx.conn):
+                audit.record(ctx.conn, agent=ctx.name, action=action,
+                             patient_ids=[m["patient_id"] for m in messages], at=now)
+                write_batch(fmt, output, messages, config)   # fails: nothing recorded
+        elif not plan.messages:
+            return sms_page(ctx, 400, t("no SMS to send for {date}", date=day.isoformat()))
+        else:
+            check_codes(fmt, plan.messages, config)
+            with transaction(ctx.conn):
+                record_batch(ctx.conn, plan, plan.messages, batch=f"{fmt} {output.name}",
+                             send_at=send_at, now=now, agent=ctx.name)
+                audit.record(ctx.conn, agent=ctx.name, action=action,
+                             patient_ids=[m["patient_id"] for m in plan.messages], at=now)
+                write_batch(fmt, output, plan.messages, config)   # fails: nothing recorded
+        content = output.read_bytes()
+    except FollowupError as e:
+        return sms_page(ctx, 400, str(e))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return Response(content, media_type=media, headers={
+        "content-disposition": f'attachment; filename="{output.name}"'})

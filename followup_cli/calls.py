@@ -252,9 +252,9 @@ def replay(task: dict[str, Any], calls: list[sqlite3.Row], cal: ClinicCalendar,
     failures = 0
     for call in calls:
         state["attempts"] += 1
-        state["agent"] = call["agent"]
         if state["status"] != "open":
-            continue
+            continue   # settled: the task stays with the call that settled it, made when it may
+        state["agent"] = call["agent"]
         outcome, called = call["outcome"], datetime.fromisoformat(call["called_at"])
         if outcome in DONE:
             state.update(status="done", done_at=call["called_at"], next_try_at=None)

@@ -465,6 +465,13 @@ def test_agents_and_nobody_add_up_to_the_clinic(cli, two_branches: tuple[Path, P
             for key in ("due", "done", "on_time", "missed"):
                 agents = sum(f[key] for f in report["by_agent"].values())
                 assert agents + report["nobody"][key] == report[key], (dbs, key)
+            # the CSV's agent rows too: they end with the tasks nobody dialled
+            rows = cli(*args, "report", "--from", "2026-10-28", "--to", "2026-11-20",
+                       "--date", "2026-11-20", "--format", "csv").csv()
+            agents = [r for r in rows if r["scope"] == "agent"]
+            assert agents[-1]["name"] == "(not called by anyone)"
+            for key in ("due", "done", "on_time", "missed"):
+                assert sum(int(r[key]) for r in agents) == report[key], (dbs, key)
         assert report["nobody"]["due"] > 0 and report["nobody"]["done"] == 0
     assert reports[2]["nobody"]["due"] == reports[0]["nobody"]["due"] + reports[1]["nobody"]["due"]
 

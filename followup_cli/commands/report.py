@@ -161,6 +161,12 @@ def csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
             for name, figures in value.items():
                 rows.append({"period": period, "scope": key[3:], "name": name,
                              **{k: figures.get(k) for k in headline}})
+            nobody = report.get("nobody")
+            if key == "by_agent" and nobody and nobody["due"]:
+                # tasks nobody dialled, as the table has them: the agents add up to the clinic
+                rows.append({"period": period, "scope": "agent",
+                             "name": t("(not called by anyone)"),
+                             **{k: nobody.get(k) for k in headline}})
     return rows
 
 

@@ -252,9 +252,9 @@ def replay(task: dict[str, Any], calls: list[sqlite3.Row], cal: ClinicCalendar,
     failures = 0
     for call in calls:
         state["attempts"] += 1
-        state["agent"] = call["agent"]
         if state["status"] != "open":
-            continue
+            continue   # settled: the task stays with the call that settled it, made when it may
+        state["agent"] = call["agent"]
         outcome, called = call["outcome"], datetime.fromisoformat(call["called_at"])
         if outcome in DONE:
             state.update(status="done", done_at=call["called_at"], next_try_at=None)
@@ -444,8 +444,8 @@ def correct(
         if not void and new["outcome"] != current["outcome"]:
             _record_decision(conn, original["patient_id"], new["outcome"], attempt_id, agent,
                              now)
-        _follow_complaint(conn, attempt_id, current["outcome"],
-                          None if void else new["outcome"], agent, now, reason, new)
+        dropped = _follow_complaint(conn, attempt_id, current["outcome"],
+                                    None if void else new["outcome"], agent, now, reason, new)
         task_ids = [r[0] for r in conn.execute(
             "SELECT task_id FROM attempt_tasks WHERE attempt_id = ?", (attempt_id,))]
         settle(conn, cal, original["patient_id"], task_ids, now)
@@ -453,7 +453,14 @@ def correct(
     return CallResult(correction_id, original["patient_id"],
                       "void" if void else new["outcome"], task_ids,
                       "voided" if void else "amended", {"id": attempt_id},
-                      warnings=tuple(_booking_note(*b) for b in bookings))
+                      warnings=tuple(_booking_note(*b) for b in bookings)
+                      + ((_complaint_note(*dropped),) if dropped else ()))
+
+
+def _complaint_note(case_id: int, status: str) -> str:
+    return t("note: complaint case #{id} opened by this call (it was {status}) is voided with "
+             "it; if the patient still complains, log a new complaint call",
+             id=case_id, status=label("complaint.status", status))
 
 
 def _booking_note(change: str, booked_for: str, task_id: int) -> str:
@@ -465,8 +472,10 @@ def _booking_note(change: str, booked_for: str, task_id: int) -> str:
 
 
 def _follow_complaint(conn: sqlite3.Connection, attempt_id: int, was: str, now_is: str | None,
-                      agent: str, at: datetime, reason: str, call: dict[str, Any]) -> None:
-    """A call that is no longer a complaint voids its case; one that now is opens one."""
+                      agent: str, at: datetime, reason: str,
+                      call: dict[str, Any]) -> tuple[int, str] | None:
+    """A call that is no longer a complaint voids its case (returned: its id and the status
+    it had); one that now is opens one."""
     case = conn.execute("SELECT complaint_id, status FROM complaints WHERE attempt_id = ?",
                         (attempt_id,)).fetchone()
     if was == "complaint" and now_is != "complaint" and case and case["status"] != "void":
@@ -475,10 +484,12 @@ def _follow_complaint(conn: sqlite3.Connection, attempt_id: int, was: str, now_i
         conn.execute("INSERT INTO complaint_events (complaint_id, at, agent, action, note) "
                      "VALUES (?, ?, ?, 'void', ?)", (case["complaint_id"], _iso(at), agent,
                                                      reason))
-    elif now_is == "complaint" and was != "complaint":
+        return int(case["complaint_id"]), str(case["status"])
+    if now_is == "complaint" and was != "complaint":
         complaints.open_case(conn, patient_id=call["patient_id"], attempt_id=attempt_id,
                              category="other", severity="medium", note=call["note"],
                              agent=agent, at=datetime.fromisoformat(call["called_at"]))
+    return None
 
 
 # --- patient-level decisions ---------------------------------------------------------

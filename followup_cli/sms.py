@@ -348,13 +348,18 @@ SELECT t.task_id, t.patient_id, t.visit_id, t.category, t.touchpoint, t.due_date
 
 def plan_day(conn: sqlite3.Connection, rules: RulePack, templates: Templates,
              settings: Settings, day: date, lang: str, *, again: bool = False,
-             reveal: bool = False) -> Plan:
+             reveal: bool = False, resend: bool = False) -> Plan:
     """The messages of `day`, one per patient, in the order they are sent. With `again`,
-    the day's messages already recorded are planned once more (a batch sent again)."""
+    the day's messages already recorded are planned once more (a batch sent again); with
+    `resend` too, a patient whose message of the day was delivered is left out (counted as
+    sent): only what did not arrive goes once more."""
     params = {"d": day.isoformat(), "again": int(again),
               "oldest": (day - timedelta(days=UNREACHABLE_DAYS + 31)).isoformat()}
     sent_today = {r[0] for r in conn.execute("SELECT DISTINCT patient_id FROM sms WHERE day = ?",
                                              (day.isoformat(),))}
+    delivered = {r[0] for r in conn.execute(
+        "SELECT DISTINCT patient_id FROM sms WHERE day = ? AND status = 'delivered'",
+        (day.isoformat(),))} if resend else set()
     skipped = dict.fromkeys(("do_not_call", "sms_off", "phone_bad", "not_mobile", "complaint",
                              "sent"), 0)
     reasons: dict[str, list[dict[str, Any]]] = {}
@@ -368,7 +373,8 @@ def plan_day(conn: sqlite3.Connection, rules: RulePack, templates: Templates,
                else "do_not_call" if row["do_not_call"] else "sms_off" if row["sms_off"]
                else "phone_bad" if row["phone_bad"]
                else "not_mobile" if not _MOBILE.match(row["phone"])
-               else "sent" if row["patient_id"] in sent_today and not again else None)
+               else "sent" if row["patient_id"] in sent_today and not again
+               else "sent" if row["patient_id"] in delivered else None)
         if why is not None:
             skipped[why] += 1
             continue
@@ -745,12 +751,16 @@ def patient_messages(conn: sqlite3.Connection, patient_id: str) -> list[dict[str
 def figures(conn: sqlite3.Connection, start: str, end: str,
             category: str | None = None) -> dict[str, Any]:
     """The messages of days in [start, end): sent, and by status, overall and by category.
-    A day's message sent again counts once, as its last sending stands. A message is never
+    A day's message sent again counts once, by its best sending. A message is never
     a call: none of this counts as reached."""
+    # each patient-day by its best sending: delivered over failed over queued (a copy sent
+    # again does not undo the delivery or the failure a receipt recorded for the first)
     rows = conn.execute(
-        "SELECT category, status, count(*) AS n FROM sms WHERE sms_id IN ("
-        "SELECT max(sms_id) FROM sms WHERE day >= ? AND day < ? GROUP BY patient_id, day) "
-        "AND (? IS NULL OR category = ?) GROUP BY category, status",
+        "SELECT category, status, count(*) AS n FROM (SELECT category, status, row_number() "
+        "OVER (PARTITION BY patient_id, day ORDER BY CASE status WHEN 'delivered' THEN 0 "
+        "WHEN 'failed' THEN 1 ELSE 2 END, sms_id DESC) AS pick FROM sms "
+        "WHERE day >= ? AND day < ?) WHERE pick = 1 AND (? IS NULL OR category = ?) "
+        "GROUP BY category, status",
         (start, end, category, category)).fetchall()
     by: dict[str, dict[str, int]] = {}
     for r in rows:

@@ -198,8 +198,8 @@ def test_amend_keeps_the_original_and_recomputes(cli, ledger: Path) -> None:
     amended = cli("log", "--amend", str(attempt), "-o", "no_answer", "--reason",
                   "误点了接通，实际未接")
     assert amended.code == 0, amended.err
-    assert amended.out == f"call #{attempt} amended (correction #{attempt + 1}; the original " \
-                          "stays)\n"
+    assert amended.out == f"call #{attempt} with C2 朱婷 amended (correction #{attempt + 1}; " \
+                          "the original stays)\n"
     # the original row is untouched; the task is retried as a no-answer would be
     assert query(ledger, "SELECT outcome, satisfaction FROM attempts WHERE attempt_id = ?",
                  attempt) == [("reached", 5)]
@@ -374,3 +374,25 @@ def test_a_correction_row_names_who_corrected(cli, ledger: Path) -> None:
     assert "李娜" in void and "王芳" not in void
     call = rows[f"call #{attempt}"]
     assert "王芳" in call and "李娜" not in call
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_amending_a_complaint_call_away_says_its_case_is_voided(
+        cli, ledger: Path, lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = complaint_at(cli, "2026-11-03T15:00")
+    assert cli("complaint", "ack", str(case), "--note", "已致电致歉", "--when",
+               "2026-11-03T16:00").code == 0
+    attempt = query(ledger, "SELECT attempt_id FROM complaints")[0][0]
+    monkeypatch.setenv("FOLLOWUP_LANG", lang)
+    amended = cli("log", "--amend", str(attempt), "-o", "已接通", "--note", NOTE,
+                  "-r", "听错了")
+    assert amended.code == 0, amended.err
+    assert query(ledger, "SELECT status FROM complaints") == [("void",)]
+    if lang == "en":
+        assert amended.out.startswith(f"call #{attempt} with C1 周晓雯 amended")
+        assert amended.err == (f"note: complaint case #{case} opened by this call (it was "
+                               "acknowledged) is voided with it; if the patient still "
+                               "complains, log a new complaint call\n")
+    else:
+        assert amended.out.startswith(f"已更正与 C1 周晓雯 的通话 #{attempt}")
+        assert amended.err.startswith(f"注意：此通话所立的投诉单 #{case}（原为已确认）随之作废")

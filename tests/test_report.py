@@ -103,6 +103,32 @@ def test_period_errors(cli, two_branches: tuple[Path, Path]) -> None:
                "2026-11-01").err == "followup: --to is before --from\n"
 
 
+
+@pytest.mark.parametrize(("args", "err"), [
+    (["--month", "2026-11", "--from", "2026-11-01", "--to", "2026-11-10"],
+     "give --month YYYY-MM, or --from and --to, not both"),
+    (["--month", "2026-11", "--to", "2026-11-10"],
+     "give --month YYYY-MM, or --from and --to, not both"),
+    (["--month", "2026-11", "--date", "2026-10-15"],
+     "the period starts on 2026-11-01, after --date 2026-10-15: give a --date within or after "
+     "the period"),
+    (["--from", "2026-11-05", "--to", "2026-11-20", "--date", "2026-11-04"],
+     "the period starts on 2026-11-05, after --date 2026-11-04: give a --date within or after "
+     "the period"),
+    (["--month", "2026-12"],
+     "the period starts on 2026-12-01, after today (2026-11-30): give a period that has begun"),
+])
+def test_a_period_that_cannot_be_reported_is_refused(cli, two_branches: tuple[Path, Path],
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     args: list[str], err: str) -> None:
+    from followup_cli import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 30, 10, 0))
+    north, _ = two_branches
+    result = cli("--db", str(north), "report", *args)
+    assert (result.code, result.out, result.err) == (2, "", f"followup: {err}\n")
+
+
 @pytest.mark.parametrize(("lang", "line"), [
     ("en", "- Completion rate = done ÷ due."),
     ("zh", "- 完成率 = 已完成 ÷ 应回访。"),
@@ -439,6 +465,13 @@ def test_agents_and_nobody_add_up_to_the_clinic(cli, two_branches: tuple[Path, P
             for key in ("due", "done", "on_time", "missed"):
                 agents = sum(f[key] for f in report["by_agent"].values())
                 assert agents + report["nobody"][key] == report[key], (dbs, key)
+            # the CSV's agent rows too: they end with the tasks nobody dialled
+            rows = cli(*args, "report", "--from", "2026-10-28", "--to", "2026-11-20",
+                       "--date", "2026-11-20", "--format", "csv").csv()
+            agents = [r for r in rows if r["scope"] == "agent"]
+            assert agents[-1]["name"] == "(not called by anyone)"
+            for key in ("due", "done", "on_time", "missed"):
+                assert sum(int(r[key]) for r in agents) == report[key], (dbs, key)
         assert report["nobody"]["due"] > 0 and report["nobody"]["done"] == 0
     assert reports[2]["nobody"]["due"] == reports[0]["nobody"]["due"] + reports[1]["nobody"]["due"]
 

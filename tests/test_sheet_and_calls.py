@@ -355,3 +355,20 @@ def test_outside_the_windows_the_sheet_says_who_waits_and_when(
     # a day with nothing on it still says so
     assert "nobody to call on 2026-11-30" in cli("due", "--date", "2026-11-30", "--time",
                                                   "11:00").out
+
+
+def test_a_backdated_call_that_settles_a_task_is_credited_to_its_agent(cli,
+                                                                        ledger: Path) -> None:
+    # 刘洋 tried C3 on 11-05 (busy); 王芳 logs afterwards that she reached C3 on 11-04
+    [task] = [r for r in sheet(cli, "2026-11-04") if r["patient_id"] == "C3"]
+    tid = str(task["task_id"])
+    assert cli("log", tid, "-o", "busy", "--agent", "刘洋", "--when",
+               "2026-11-05T15:00").code == 0
+    assert cli("log", tid, "-o", "reached", "--agent", "王芳", "--note", NOTE, "--when",
+               "2026-11-04T15:00").code == 0
+    state = tasks(ledger)[task["task_id"]]
+    assert (state["status"], state["done_at"], state["agent"]) == (
+        "done", "2026-11-04T15:00:00", "王芳")
+    again = cli("log", tid, "-o", "reached", "--agent", "刘洋", "--note", NOTE)
+    assert again.code == 2
+    assert "(by 王芳 at 2026-11-04 15:00)" in again.err

@@ -665,6 +665,24 @@ def test_a_day_sent_again_counts_once_in_the_report(cli, ledger: Path, tmp_path:
     assert plan(cli)["sent"] == 2   # as the report counts them
 
 
+def test_sent_again_after_a_receipt_only_what_did_not_arrive(cli, ledger: Path,
+                                                              tmp_path: Path) -> None:
+    """A delivered message is not queued again, and the report keeps each patient-day's
+    best status: the first copy's delivery or failure is not lost to a later copy."""
+    _sent(cli, tmp_path)
+    receipt = tmp_path / "r.csv"
+    receipt.write_text("手机号码,发送状态\n13734567890,失败\n13900000004,成功\n", "utf-8")
+    assert cli("sms", "result", str(receipt)).code == 0
+    again = cli("sms", "export", "--date", DAY, "--at", AT, "--format", "csv", "--again",
+                "-O", str(tmp_path / "b.csv"))
+    assert again.code == 0, again.err
+    assert query(ledger, "SELECT sms_key, status FROM sms ORDER BY sms_id") == [
+        (f"C2/{DAY}", "failed"), (f"C4/{DAY}", "delivered"), (f"C2/{DAY}/2", "queued")]
+    report = cli("report", "--month", "2026-11", "--format", "json").json()
+    assert (report["sms_sent"], report["sms_delivered"], report["sms_failed"],
+            report["sms_queued"]) == (2, 1, 1, 0)
+
+
 def test_the_messages_are_in_the_clinics_language_whoever_prepares_them(
         cli, ledger: Path) -> None:
     """An agent working in English prepares the batch Chinese patients read."""

@@ -135,7 +135,9 @@ def log_cli(
                      attempt_id=result.attempt_id, outcome=outcome_label(result.outcome),
                      tasks=", ".join(map(str, result.task_ids))))
     print(effect_text(result.effect, result.effect_values, len(result.task_ids),
-                      correction=result.attempt_id))
+                      correction=result.attempt_id,
+                      patient=_patient_named(st, result.patient_id)
+                      if correcting is not None else ""))
     if result.alert_id or result.recheck_id:
         _follow_up(st, result.alert_id, result.recheck_id)
     if correcting is not None:
@@ -163,9 +165,19 @@ def effect_text(effect: str, values: dict[str, Any], tasks: int, **more: Any) ->
             "complaint": N_("complaint case #{id} opened and the task done. Acknowledge within 24 "
                             "h, a solution within 48 h, remedy and close within 72 h: followup "
                             "complaint show {id}"),
-            "amended": N_("call #{id} amended (correction #{correction}; the original stays)"),
-            "voided": N_("call #{id} voided (record #{correction}; the original stays)")}
+            "amended": N_("call #{id} with {patient} amended (correction #{correction}; the "
+                          "original stays)"),
+            "voided": N_("call #{id} with {patient} voided (record #{correction}; the original "
+                         "stays)")}
     return t(keys[effect], **values, **more)
+
+
+def _patient_named(st: Any, patient_id: str) -> str:
+    """A corrected call's patient, by id and name, so a mistyped call id shows at once."""
+    with st.ledger() as conn:
+        row = conn.execute("SELECT name FROM patients WHERE patient_id = ?",
+                           (patient_id,)).fetchone()
+    return f"{patient_id} {row['name']}" if row else patient_id
 
 
 

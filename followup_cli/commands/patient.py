@@ -134,7 +134,7 @@ def render(history: dict[str, Any]) -> None:
 
 def _alert_rows(history: dict[str, Any], rows: list[tuple[str, str, str]]) -> None:
     """The patient's clinical alerts and booked re-checks, as timeline rows."""
-    from followup_cli.alerts import action_label, sign_words
+    from followup_cli.alerts import action_label, sign_words, time_left
     from followup_cli.i18n import current
 
     statuses = {"open": tc("alert.status", "open"),
@@ -143,11 +143,14 @@ def _alert_rows(history: dict[str, Any], rows: list[tuple[str, str, str]]) -> No
     for a in history.get("alerts", []):
         answer = (f"{a['acknowledged_by']} {a['acknowledged_at'].replace('T', ' ')[:16]}"
                   if a["acknowledged_at"] else "")
+        # a doctor's answer still awaited: the time left, as alert list and the sheet say it
+        left = (t("{left} left", left=time_left(a["minutes_left"]))
+                if a["minutes_left"] is not None and not a["breached"] else "")
         rows.append((a["opened_at"].replace("T", " ")[:16],
                      t("Clinical alert") + f" #{a['alert_id']}",
                      " · ".join(filter(None, (
                          sign_words(a, current()), a["doctor"], statuses[a["status"]], answer,
-                         action_label(a["action"]) if a["action"] else "",
+                         action_label(a["action"]) if a["action"] else "", left,
                          t("BREACHED") if a["breached"] else "")))))
     states = {"booked": t("booked"), "kept": t("kept"),
               "missed": tc("recheck.state", "missed"),

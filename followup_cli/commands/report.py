@@ -82,6 +82,8 @@ def report_cli(
             raise FollowupError(t("--output is for json, csv, html and xlsx; a table is shown on "
                                   "the terminal"))
         check_target(output, fmt)   # refused before any work: the ledger, a database, a folder
+    if month is not None and (start is not None or end is not None):
+        raise FollowupError(t("give --month YYYY-MM, or --from and --to, not both"))
     if month is not None:
         first, after = parse_month(month)
     elif start is not None and end is not None:
@@ -96,6 +98,14 @@ def report_cli(
 
         category = category_id(st.rule_pack(), category)
     as_of = parse_past_day(day) if day is not None else clock.today()
+    if first > as_of:   # nothing in the period has happened yet: all zeros would mislead
+        if day is not None:
+            raise FollowupError(t("the period starts on {first}, after --date {day}: give a "
+                                  "--date within or after the period", first=first.isoformat(),
+                                  day=as_of.isoformat()))
+        raise FollowupError(t("the period starts on {first}, after today ({today}): give a "
+                              "period that has begun", first=first.isoformat(),
+                              today=as_of.isoformat()))
     # each branch keeps its own settings next to its ledger
     group = [Branch(path, st.branch(path).clinic_name(), st.branch(path).min_note())
              for path in distinct_ledgers([os.fspath(p) for p in st.dbs] or [default_path()])]
@@ -151,6 +161,12 @@ def csv_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
             for name, figures in value.items():
                 rows.append({"period": period, "scope": key[3:], "name": name,
                              **{k: figures.get(k) for k in headline}})
+            nobody = report.get("nobody")
+            if key == "by_agent" and nobody and nobody["due"]:
+                # tasks nobody dialled, as the table has them: the agents add up to the clinic
+                rows.append({"period": period, "scope": "agent",
+                             "name": t("(not called by anyone)"),
+                             **{k: nobody.get(k) for k in headline}})
     return rows
 
 

@@ -33,7 +33,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="sms")
 
 
-def _plan(st: State, conn: Any, day: Any, *, again: bool = False, reveal: bool = False) -> Any:
+def _plan(st: State, conn: Any, day: Any, *, again: bool = False, reveal: bool = False,
+          resend: bool = False) -> Any:
     from followup_cli import clock
     from followup_cli.sms import plan_birthdays_for, plan_day
 
@@ -42,7 +43,7 @@ def _plan(st: State, conn: Any, day: Any, *, again: bool = False, reveal: bool =
     settings = st.sms_settings()
     # the messages are in the patients' language ([sms] lang), whoever prepares them
     return plan_day(conn, rules, st.sms_texts(), settings, day, settings.lang,
-                    again=again, reveal=reveal)
+                    again=again, reveal=reveal, resend=resend)
 
 
 def plan_cli(
@@ -112,7 +113,8 @@ def export_cli(
                                help=t("When the batch will be sent (default now), inside the "
                                       "sending hours."))] = None,
     again: Annotated[bool, typer.Option(
-        "--again", help=t("Send the day's messages once more: each is queued again."))] = False,
+        "--again", help=t("Send the day's messages once more: each not delivered is queued "
+                          "again."))] = False,
     agent: Annotated[str | None, typer.Option("--agent", help=t("Who sends the batch."))] = None,
 ) -> None:
     """Write the day's batch for the SMS platform and record each message as queued; the
@@ -148,7 +150,8 @@ def export_cli(
     check_hours(config, send_at)
     who = agent or default_agent()
     with st.ledger() as conn:
-        plan = _plan(st, conn, the_day, again=again, reveal=True)
+        # sent again: only what was not delivered (a delivered message is not sent twice)
+        plan = _plan(st, conn, the_day, again=again, reveal=True, resend=again)
         if not plan.messages and plan.sent and not again:
             # the day's batch in another format: the messages already queued, written
             # again under their keys; nothing new is recorded

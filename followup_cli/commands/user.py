@@ -25,10 +25,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="user")
 
 
-StdinOption = Annotated[bool, typer.Option(
-    "--password-stdin", help=t("Read the password from the first line of standard input."))]
-
-
 def read_password(from_stdin: bool) -> str:
     """The password: the first line of stdin, or typed twice without echo."""
     if from_stdin:
@@ -50,7 +46,9 @@ def add_cli(
     name: Annotated[str,
                     typer.Argument(help=t("The user's name: the agent named on their calls."))],
     role: Annotated[str, typer.Option("--role", help=t("agent or supervisor."))] = "agent",
-    password_stdin: StdinOption = False,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help=t("Read the password from the first line of standard input."))]
+    = False,
 ) -> None:
     """Add a user who can sign in to the web workspace.
 
@@ -92,7 +90,9 @@ def list_cli(
 def passwd_cli(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help=t("The user."))],
-    password_stdin: StdinOption = False,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help=t("Read the password from the first line of standard input."))]
+    = False,
 ) -> None:
     """Set a user's password (enables a disabled user); their sessions end.
 

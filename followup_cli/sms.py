@@ -244,9 +244,17 @@ def check(templates: Templates, settings: Settings, rules: RulePack) -> tuple[li
     entries = [(f"common.{k}", tpl) for k, tpl in templates.common.items() if k != "combined"]
     entries += [(f"touchpoints.{c}.{tp}", tpl) for (c, tp), tpl in templates.touchpoints.items()]
     known = {(c.id, tp.id) for c in rules.categories.values() for tp in c.touchpoints}
+    defaults = load_templates()
     for where, tpl in entries:
-        if where.startswith("touchpoints.") and tuple(tpl.key.split(".", 1)) not in known:
-            errors.append(t("{where}: the rules have no such touchpoint", where=where))
+        category, _, touchpoint = tpl.key.partition(".")
+        if where.startswith("touchpoints.") and (category, touchpoint) not in known:
+            if defaults.touchpoints.get((category, touchpoint)) == tpl:
+                # a default text the clinic's rules have no call for: never sent, and the
+                # clinic cannot edit the default file
+                warnings.append(t("{where}: the rules have no such touchpoint (the text is "
+                                  "never sent)", where=where))
+            else:   # the clinic's own text: a typo in its touchpoint
+                errors.append(t("{where}: the rules have no such touchpoint", where=where))
         for lang in LANGS:
             body = _fill(tpl.text[lang], {**SAMPLE, "clinic": signature})
             length = len(signed(signature, body))

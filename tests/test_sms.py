@@ -723,3 +723,15 @@ def test_report_files_have_the_sms_figures(cli, ledger: Path, tmp_path: Path, la
     head, whole = csv[0].split(","), csv[1].split(",")
     assert whole[head.index("sms_medium_failed")] == "1"
     assert whole[head.index("sms_birthday_queued")] == "1"
+
+
+def test_a_default_text_the_clinics_rules_do_not_call_for_is_only_a_warning(
+        cli, tmp_path: Path) -> None:
+    """A clinic's rules without birthdays leave the default birthday text unsent: rules check
+    says so and passes (the clinic cannot edit the default file)."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[categories.birthday]\ntouchpoints = []\n', encoding="utf-8")
+    result = cli("--lang", "en", "rules", "check", str(rules))
+    assert result.code == 0, result.err
+    assert "touchpoints.birthday.0d: the rules have no such touchpoint (the text is never " \
+           "sent)" in result.err

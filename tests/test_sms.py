@@ -735,3 +735,14 @@ def test_a_default_text_the_clinics_rules_do_not_call_for_is_only_a_warning(
     assert result.code == 0, result.err
     assert "touchpoints.birthday.0d: the rules have no such touchpoint (the text is never " \
            "sent)" in result.err
+
+
+@pytest.mark.parametrize("name", ["", "\u200b", "a\x1b[31mb"])
+def test_the_sender_named_is_checked_like_any_agent(cli, ledger: Path, tmp_path: Path,
+                                                    name: str) -> None:
+    result = cli("sms", "export", "--date", DAY, "--at", AT, "--format", "csv",
+                 "-O", str(tmp_path / "b.csv"), "--agent", name)
+    assert result.code == 2, result.err
+    assert not (tmp_path / "b.csv").exists()
+    conn = sqlite3.connect(ledger)
+    assert conn.execute("SELECT count(*) FROM sms").fetchone()[0] == 0

@@ -148,7 +148,7 @@ def export_cli(
                               at=send_at.strftime("%Y-%m-%d %H:%M"),
                               date=the_day.isoformat()))
     check_hours(config, send_at)
-    who = agent or default_agent()
+    who = default_agent(agent)   # a name given is checked like any other
     with st.ledger() as conn:
         # sent again: only what was not delivered (a delivered message is not sent twice)
         plan = _plan(st, conn, the_day, again=again, reveal=True, resend=again)

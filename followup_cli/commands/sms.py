@@ -126,12 +126,11 @@ def export_cli(
     """
     from datetime import datetime
 
-    from followup_cli import audit, clock
+    from followup_cli import clock
     from followup_cli.agents import default_agent
-    from followup_cli.ledger import transaction
     from followup_cli.output.files import check_target
-    from followup_cli.output.sms_files import FILE_KIND, check_codes, write_batch
-    from followup_cli.sms import EXPORT_FORMATS, check_hours, record_batch
+    from followup_cli.output.sms_files import FILE_KIND, export_day
+    from followup_cli.sms import EXPORT_FORMATS, check_hours
 
     check_choice("--format", fmt, EXPORT_FORMATS)
     check_target(output, FILE_KIND[fmt])   # refused before any work
@@ -150,42 +149,24 @@ def export_cli(
     check_hours(config, send_at)
     who = default_agent(agent)   # a name given is checked like any other
     with st.ledger() as conn:
-        # sent again: only what was not delivered (a delivered message is not sent twice)
-        plan = _plan(st, conn, the_day, again=again, reveal=True, resend=again)
-        if not plan.messages and plan.sent and not again:
-            # the day's batch in another format: the messages already queued, written
-            # again under their keys; nothing new is recorded
-            from followup_cli.sms import queued_messages
-
-            queued = queued_messages(conn, _plan(st, conn, the_day, again=True, reveal=True))
-            check_codes(fmt, queued, config)
-            with transaction(conn):
-                audit.record(conn, agent=who, action=f"sms export --date {the_day.isoformat()} "
-                             f"--format {fmt}", patient_ids=[m["patient_id"] for m in queued],
-                             at=now)
-                write_batch(fmt, output, queued, config)   # fails: nothing recorded
-            typer.echo(t("{count} SMS of {date} already queued written to {path}; nothing new is "
-                         "recorded (--again sends them once more)", count=len(queued),
-                         date=the_day.isoformat(), path=output))
-            return
-        if not plan.messages:
-            typer.echo(t("no SMS to send for {date}", date=the_day.isoformat()))
-            return
-        check_codes(fmt, plan.messages, config)
-        with transaction(conn):
-            record_batch(conn, plan, plan.messages, batch=f"{fmt} {os.fspath(output)}",
-                         send_at=send_at, now=now, agent=who)
-            audit.record(conn, agent=who, action=f"sms export --date {the_day.isoformat()} "
-                         f"--format {fmt}", patient_ids=[m["patient_id"] for m in plan.messages],
-                         at=now)
-            write_batch(fmt, output, plan.messages, config)   # fails: nothing recorded
+        done = export_day(conn, lambda **kw: _plan(st, conn, the_day, reveal=True, **kw), fmt,
+                          output, config, day=the_day, send_at=send_at, now=now, agent=who,
+                          batch=f"{fmt} {os.fspath(output)}", again=again)
+    if done.reused:
+        typer.echo(t("{count} SMS of {date} already queued written to {path}; nothing new is "
+                     "recorded (--again sends them once more)", count=len(done.messages),
+                     date=the_day.isoformat(), path=output))
+        return
+    if not done.messages:
+        typer.echo(t("no SMS to send for {date}", date=the_day.isoformat()))
+        return
     typer.echo(t("{count} SMS ({parts} billed parts) written to {path} and recorded as queued",
-                 count=len(plan.messages), path=output,
-                 parts=sum(m["parts"] for m in plan.messages)))
-    if plan.held:
+                 count=len(done.messages), path=output,
+                 parts=sum(m["parts"] for m in done.messages)))
+    if done.held:
         from followup_cli.output.formats import warn
 
-        warn(t("{count} more are over the daily limit and left out", count=plan.held))
+        warn(t("{count} more are over the daily limit and left out", count=done.held))
 
 
 def result_cli(

@@ -6,7 +6,10 @@ The numbers are in full: the file is readable by its owner only."""
 from __future__ import annotations
 
 import json
-from typing import Any
+import sqlite3
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
@@ -132,3 +135,42 @@ def _sheet_title(name: str, taken: list[str]) -> str:
         n += 1
         out = f"{title}~{n}"
     return out
+
+
+class Exported(NamedTuple):
+    """What an export wrote: the messages, and whether they were queued already."""
+
+    messages: list[dict[str, Any]]
+    reused: bool
+    held: int = 0   # over the daily limit, left out
+
+
+def export_day(conn: sqlite3.Connection, plan_of: Callable[..., Any], fmt: str,
+               output: Any, settings: Settings, *, day: date, send_at: datetime,
+               now: datetime, agent: str, batch: str, again: bool = False) -> Exported:
+    """The day's batch in `fmt` to `output` (the file holds full numbers), as `sms export`
+    and the web's SMS page both make it. `plan_of(again=, resend=)` plans the day. Each
+    message is queued once, in one transaction with the audit record and the file: a day
+    exported already (another format) writes its queued messages and records nothing new;
+    `again` queues once more what did not arrive. No messages: nothing is written."""
+    from followup_cli import audit
+    from followup_cli.ledger import transaction
+    from followup_cli.sms import queued_messages, record_batch
+
+    action = f"sms export --date {day.isoformat()} --format {fmt}"
+    plan = plan_of(again=again, resend=again)
+    if not plan.messages and plan.sent and not again:
+        messages, reused = queued_messages(conn, plan_of(again=True, resend=False)), True
+    else:
+        messages, reused = plan.messages, False
+    if not messages:
+        return Exported([], False, plan.held)
+    check_codes(fmt, messages, settings)
+    with transaction(conn):
+        if not reused:
+            record_batch(conn, plan, messages, batch=batch, send_at=send_at, now=now,
+                         agent=agent)
+        audit.record(conn, agent=agent, action=action,
+                     patient_ids=[m["patient_id"] for m in messages], at=now)
+        write_batch(fmt, output, messages, settings)   # fails: nothing recorded
+    return Exported(messages, reused, plan.held)

@@ -563,14 +563,15 @@ SMS_TYPES = {"csv": ("text/csv; charset=utf-8", "csv"),
              "aliyun": ("application/json", "json"), "tencent": ("application/json", "json")}
 
 
-def _sms_plan(ctx: Ctx, day: date, *, again: bool = False, reveal: bool = False) -> Any:
+def _sms_plan(ctx: Ctx, day: date, *, again: bool = False, reveal: bool = False,
+              resend: bool = False) -> Any:
     """The day's messages as `sms plan` makes them, in the patients' language ([sms] lang)."""
     from followup_cli.sms import plan_birthdays_for, plan_day
 
     web = ctx.web
     plan_birthdays_for(ctx.conn, web.rules, web.cal, day, clock.today())
     return plan_day(ctx.conn, web.rules, web.sms_texts, web.sms_settings, day,
-                    web.sms_settings.lang, again=again, reveal=reveal)
+                    web.sms_settings.lang, again=again, reveal=reveal, resend=resend)
 
 
 def sms_page(ctx: Ctx, status: int = 200, message: str = "") -> Response:
@@ -610,10 +611,8 @@ def sms_export(ctx: Ctx) -> Response:
     from datetime import datetime
     from pathlib import Path
 
-    from followup_cli import audit
-    from followup_cli.ledger import transaction
-    from followup_cli.output.sms_files import check_codes, write_batch
-    from followup_cli.sms import check_hours, queued_messages, record_batch
+    from followup_cli.output.sms_files import export_day
+    from followup_cli.sms import check_hours
 
     fmt = str(ctx.data.get("format", ""))
     if fmt not in SMS_TYPES:
@@ -629,26 +628,12 @@ def sms_export(ctx: Ctx) -> Response:
     media, ext = SMS_TYPES[fmt]
     folder = Path(tempfile.mkdtemp(prefix="followup-sms-"))
     output = folder / f"sms-{day.isoformat()}-{fmt}.{ext}"
-    action = f"sms export --date {day.isoformat()} --format {fmt}"
     try:
-        plan = _sms_plan(ctx, day, reveal=True)
-        if not plan.messages and plan.sent:
-            messages = queued_messages(ctx.conn, _sms_plan(ctx, day, again=True, reveal=True))
-            check_codes(fmt, messages, config)
-            with transaction(ctx.conn):
-                audit.record(ctx.conn, agent=ctx.name, action=action,
-                             patient_ids=[m["patient_id"] for m in messages], at=now)
-                write_batch(fmt, output, messages, config)   # fails: nothing recorded
-        elif not plan.messages:
+        done = export_day(ctx.conn, lambda **kw: _sms_plan(ctx, day, reveal=True, **kw), fmt,
+                          output, config, day=day, send_at=send_at, now=now, agent=ctx.name,
+                          batch=f"{fmt} {output.name}")
+        if not done.messages:
             return sms_page(ctx, 400, t("no SMS to send for {date}", date=day.isoformat()))
-        else:
-            check_codes(fmt, plan.messages, config)
-            with transaction(ctx.conn):
-                record_batch(ctx.conn, plan, plan.messages, batch=f"{fmt} {output.name}",
-                             send_at=send_at, now=now, agent=ctx.name)
-                audit.record(ctx.conn, agent=ctx.name, action=action,
-                             patient_ids=[m["patient_id"] for m in plan.messages], at=now)
-                write_batch(fmt, output, plan.messages, config)   # fails: nothing recorded
         content = output.read_bytes()
     except FollowupError as e:
         return sms_page(ctx, 400, str(e))

@@ -149,8 +149,9 @@ def test_every_writer_chains_its_rows(cli, ledger: Path, tmp_path: Path) -> None
                             ).fetchone()[0] == rows, log
     result = cli("doctor", "--format", "json")
     assert result.code == 0, result.out
-    assert set(result.json()["chain_heads"]) == {"attempts", "attempt_tasks", "patient_events",
-                                                 "complaint_events", "audit"}
+    assert set(result.json()["chain_heads"]) == {
+        "attempts", "attempt_tasks", "patient_events", "complaint_events", "audit",
+        "alert_events", "alerts", "rechecks", "sms", "sms_tasks"}
 
 
 def test_doctor_reports_a_damaged_page(cli, ledger: Path) -> None:
@@ -251,3 +252,125 @@ def test_the_month_report_carries_the_fingerprint(cli, ledger: Path, tmp_path: P
                "-O", str(tmp_path / "r.html")).code == 0
     assert printed in (tmp_path / "r.html").read_text(encoding="utf-8")
     assert cli("doctor", "--anchor", printed).code == 0
+
+
+def _evidence(cli, ledger: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    """A warning sign heard (an alert and its answer), a re-check booked, an SMS sent."""
+    steps = [
+        ("log", "--patient", "C1", "-o", "reached", "--note", NOTE, "--sign", "fever",
+         "--booked", "2026-11-20", "--when", "2026-11-04T15:00"),
+        ("alert", "ack", "1", "--by", "吴医生", "--note", "已电话指导，明早复诊",
+         "--when", "2026-11-04T15:20"),
+        ("log", "--patient", "C2", "-o", "no_answer", "--when", "2026-11-04T16:00"),
+        ("log", "--patient", "C2", "-o", "no_answer", "--when", "2026-11-04T19:00"),
+        ("sms", "export", "--date", "2026-11-04", "--at", "2026-11-04T19:30", "--format",
+         "csv", "-O", str(tmp_path / "sms.csv")),
+    ]
+    for args in steps:
+        result = cli(*args)
+        assert result.code == 0, (args, result.err)
+
+
+def test_alerts_rechecks_and_messages_are_chained_too(cli, ledger: Path, tmp_path: Path) -> None:
+    """Migration 014: alert events, alerts, re-checks, messages and their tasks each land in
+    their chain; an answer filled in later (ack, receipt) keeps the ledger sound."""
+    _evidence(cli, ledger, tmp_path)
+    conn = sqlite3.connect(ledger)
+    for log in ("alert_events", "alerts", "rechecks", "sms", "sms_tasks"):
+        rows = conn.execute(f"SELECT count(*) FROM {log}").fetchone()[0]
+        assert rows > 0, log
+        assert conn.execute("SELECT count(*) FROM chain WHERE log = ?", (log,)
+                            ).fetchone()[0] == rows, log
+    conn.close()
+    result = cli("doctor", "--format", "json")
+    assert result.code == 0, result.out
+    assert set(result.json()["chain_heads"]) >= {"alert_events", "alerts", "rechecks", "sms",
+                                                 "sms_tasks"}
+    assert len(result.json()["anchor"].split("-")) == 11     # ten logs and the digest
+
+
+@pytest.mark.parametrize(("statement", "refusal"), [
+    ("UPDATE alerts SET doctor = '某医生' WHERE alert_id = 1", "alerts are kept as opened"),
+    ("UPDATE alerts SET urgency = 'routine'", "alerts are kept as opened"),
+    ("UPDATE rechecks SET booked_for = '2027-01-01'", "a booked re-check is kept as booked"),
+    ("UPDATE sms SET text = '您好'", "sent messages are kept as sent"),
+    ("UPDATE sms_tasks SET kind = 'x'", "sent messages are kept as sent"),
+    ("INSERT OR REPLACE INTO alerts SELECT * FROM alerts", "alerts are kept as opened"),
+    ("INSERT OR REPLACE INTO sms SELECT * FROM sms", "sent messages are kept as sent"),
+])
+def test_what_was_recorded_with_an_alert_booking_or_message_is_refused_a_change(
+        cli, ledger: Path, tmp_path: Path, statement: str, refusal: str) -> None:
+    from followup_cli.ledger import chain
+
+    _evidence(cli, ledger, tmp_path)
+    conn = sqlite3.connect(ledger, isolation_level=None)
+    chain.register(conn)     # a client that could write the logs: the guards still refuse
+    with pytest.raises(sqlite3.IntegrityError, match=refusal):
+        conn.execute(statement)
+    conn.close()
+    # what a later answer fills in stays writable
+    _tamper(ledger, "UPDATE sms SET status = 'delivered', status_at = '2026-11-04T20:00:00'")
+    assert cli("doctor").code == 0
+
+
+@pytest.mark.parametrize(("statements", "log", "trigger"), [
+    (["DROP TRIGGER alerts_kept_as_written", "UPDATE alerts SET doctor = '某医生'"],
+     "alerts", "alerts_kept_as_written"),
+    (["DROP TRIGGER alert_events_append_only_delete",
+      "DELETE FROM alert_events WHERE action = 'ack'"], "alert_events",
+     "alert_events_append_only_delete"),
+    (["DROP TRIGGER sms_kept_as_written", "UPDATE sms SET text = '您好'"], "sms",
+     "sms_kept_as_written"),
+])
+def test_doctor_shows_an_alert_or_message_changed_behind_its_back(
+        cli, ledger: Path, tmp_path: Path, statements: list[str], log: str,
+        trigger: str) -> None:
+    _evidence(cli, ledger, tmp_path)
+    _tamper(ledger, *statements)
+    result = cli("doctor", "--format", "json")
+    assert result.code == 1
+    problems = result.json()["problems"]
+    assert set(problems["chains"]) == {log}
+    assert problems["triggers"] == {trigger: "missing"}
+
+
+def test_a_ledger_from_before_migration_014_is_chained_and_its_fingerprint_holds(
+        cli, ledger: Path, tmp_path: Path) -> None:
+    """A ledger whose alerts, bookings and messages were written before they were chained:
+    opening it chains them in id order, and a fingerprint noted then (five logs) holds."""
+    from followup_cli.ledger import chain
+
+    _evidence(cli, ledger, tmp_path)
+    # put the ledger back as migration 013 left it: no chain entries, no triggers of 014
+    conn = sqlite3.connect(ledger, isolation_level=None)
+    new_logs = list(chain.LOGS)[5:]
+    guard = conn.execute("SELECT sql FROM sqlite_master WHERE name = "
+                         "'chain_append_only_delete'").fetchone()[0]
+    conn.execute("DROP TRIGGER chain_append_only_delete")
+    conn.execute(f"DELETE FROM chain WHERE log IN ({', '.join('?' * len(new_logs))})",
+                 new_logs)
+    conn.execute(guard)
+    for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND (name LIKE '%_chained' "
+            "OR name LIKE '%_kept_as_written' OR name LIKE '%_no_replace') AND "
+            "tbl_name IN ('alert_events', 'alerts', 'rechecks', 'sms', 'sms_tasks') AND name "
+            "!= 'alert_events_no_replace'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm014_more_chained_logs'")
+    conn.execute("PRAGMA user_version = 13")
+    chain.register(conn)
+    places = [conn.execute("SELECT coalesce(max(seq), 0) FROM chain WHERE log = ?",
+                           (log,)).fetchone()[0] for log in list(chain.LOGS)[:5]]
+    noted = chain._fingerprint(conn, places)
+    conn.close()
+    assert len(noted.split("-")) == 6                       # five logs and the digest
+
+    result = cli("doctor", "--anchor", noted, "--format", "json")   # migrates, then checks
+    assert result.code == 0, result.out
+    conn = sqlite3.connect(ledger)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] >= 14
+    for log in new_logs:
+        assert conn.execute("SELECT count(*) FROM chain WHERE log = ?", (log,)
+                            ).fetchone()[0] == conn.execute(f"SELECT count(*) FROM {log}"
+                                                            ).fetchone()[0] > 0, log
+    conn.close()

@@ -1,5 +1,7 @@
 """Hash chains over the logs a user's work leaves: the calls, the tasks each call settled,
-patient events, complaint events and the audit log.
+patient events, complaint events, the audit log (migration 010), and the alerts with their
+events, the re-checks booked and the messages sent (migration 014; of these three, what
+was written with the row — not a later status — is hashed, and triggers refuse changing it).
 
 Every row of these tables has an entry in `chain`, written by the table's AFTER INSERT
 trigger (migration 010) inside the statement that wrote the row: the SHA-256 of the log's
@@ -36,7 +38,22 @@ LOGS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "complaint_events": ("event_id", "0", (
         "event_id", "complaint_id", "at", "agent", "action", "note")),
     "audit": ("audit_id", "0", ("audit_id", "at", "agent", "action", "what")),
+    # migration 014: only appended, so a fingerprint of the first five logs still holds
+    "alert_events": ("event_id", "0", ("event_id", "alert_id", "at", "agent", "action", "note")),
+    "alerts": ("alert_id", "0", (
+        "alert_id", "patient_id", "attempt_id", "visit_id", "signs", "urgency", "doctor",
+        "routed", "opened_at", "due_at")),
+    "rechecks": ("recheck_id", "0", (
+        "recheck_id", "patient_id", "attempt_id", "visit_id", "booked_for", "booked_at",
+        "agent", "grace_days")),
+    "sms": ("sms_id", "0", (
+        "sms_id", "sms_key", "patient_id", "day", "category", "template", "text", "length",
+        "parts", "phone", "batch", "send_at", "queued_at", "agent")),
+    "sms_tasks": ("sms_id", "task_id", ("sms_id", "task_id", "kind")),
 }
+# how many logs a fingerprint named as followup grew: one noted before migration 014 names
+# the first five, and still holds while those five pass through the entries it names
+FINGERPRINT_SIZES = (5, len(LOGS))
 
 
 def link(previous: str | None, content: str) -> str:
@@ -105,15 +122,15 @@ def anchor_holds(conn: sqlite3.Connection, fingerprint: str) -> bool | None:
     """Whether the logs still pass through `fingerprint`'s entries; None if it is not a
     fingerprint followup gave."""
     *places, digest = fingerprint.strip().split("-")
-    if (len(places) != len(LOGS) or not all(p.isdigit() for p in places) or len(digest) != 16
-            or not all(c in "0123456789abcdef" for c in digest)):
+    if (len(places) not in FINGERPRINT_SIZES or not all(p.isdigit() for p in places)
+            or len(digest) != 16 or not all(c in "0123456789abcdef" for c in digest)):
         return None
     return _fingerprint(conn, [int(p) for p in places]) == fingerprint.strip()
 
 
 def _fingerprint(conn: sqlite3.Connection, places: list[int]) -> str:
     hashes = []
-    for log, seq in zip(LOGS, places, strict=True):
+    for log, seq in zip(list(LOGS)[:len(places)], places, strict=True):
         row = conn.execute("SELECT hash FROM chain WHERE seq = ? AND log = ?",
                            (seq, log)).fetchone()
         hashes.append(row[0] if row else "")

@@ -619,6 +619,112 @@ def _m013() -> None:
     """
 
 
+@step("m014_more_chained_logs")
+def _m014() -> None:
+    """
+    -- Why: the warning signs heard on calls, the re-checks patients agreed to and the
+    -- messages sent are the clinic's evidence as much as the calls (issues 19, 20), but
+    -- only the logs of migration 010 were chained. Now alert events, each alert and
+    -- re-check as opened or booked, each message as queued and the tasks it was about are
+    -- chained too (ledger/chain.py's LOGS lists them after the first five, so a
+    -- fingerprint noted before this still holds). What a later answer fills in (an
+    -- alert's status, a re-check kept, a delivery receipt) stays writable; what was
+    -- recorded when the row was written is refused any change, and no row is replaced.
+    CREATE TRIGGER alerts_kept_as_written BEFORE UPDATE OF patient_id, attempt_id,
+        visit_id, signs, urgency, doctor, routed, opened_at, due_at
+        ON alerts
+    BEGIN SELECT RAISE(ABORT, 'alerts are kept as opened'); END;
+    CREATE TRIGGER alerts_no_replace BEFORE INSERT ON alerts
+    WHEN EXISTS (SELECT 1 FROM alerts WHERE alert_id = new.alert_id)
+    BEGIN SELECT RAISE(ABORT, 'alerts are kept as opened'); END;
+    CREATE TRIGGER rechecks_kept_as_written BEFORE UPDATE OF patient_id, attempt_id,
+        visit_id, booked_for, booked_at, agent, grace_days
+        ON rechecks
+    BEGIN SELECT RAISE(ABORT, 'a booked re-check is kept as booked'); END;
+    CREATE TRIGGER rechecks_no_replace BEFORE INSERT ON rechecks
+    WHEN EXISTS (SELECT 1 FROM rechecks WHERE recheck_id = new.recheck_id)
+    BEGIN SELECT RAISE(ABORT, 'a booked re-check is kept as booked'); END;
+    CREATE TRIGGER sms_kept_as_written BEFORE UPDATE OF sms_key, patient_id, day, category,
+        template, text, length, parts, phone, batch, send_at, queued_at, agent
+        ON sms
+    BEGIN SELECT RAISE(ABORT, 'sent messages are kept as sent'); END;
+    CREATE TRIGGER sms_no_replace BEFORE INSERT ON sms
+    WHEN EXISTS (SELECT 1 FROM sms WHERE sms_id = new.sms_id)
+    BEGIN SELECT RAISE(ABORT, 'sent messages are kept as sent'); END;
+    CREATE TRIGGER sms_tasks_kept_as_written BEFORE UPDATE ON sms_tasks
+    BEGIN SELECT RAISE(ABORT, 'sent messages are kept as sent'); END;
+    CREATE TRIGGER sms_tasks_no_replace BEFORE INSERT ON sms_tasks
+    WHEN EXISTS (SELECT 1 FROM sms_tasks WHERE sms_id = new.sms_id AND task_id = new.task_id)
+    BEGIN SELECT RAISE(ABORT, 'sent messages are kept as sent'); END;
+    CREATE TRIGGER alert_events_chained AFTER INSERT ON alert_events BEGIN
+        INSERT INTO chain (log, row_id, part, hash) VALUES ('alert_events', new.event_id, 0,
+            followup_chain((SELECT hash FROM chain WHERE log = 'alert_events'
+                            ORDER BY seq DESC LIMIT 1),
+            json_array(new.event_id, new.alert_id, new.at, new.agent, new.action, new.note)));
+    END;
+    CREATE TRIGGER alerts_chained AFTER INSERT ON alerts BEGIN
+        INSERT INTO chain (log, row_id, part, hash) VALUES ('alerts', new.alert_id, 0,
+            followup_chain((SELECT hash FROM chain WHERE log = 'alerts'
+                            ORDER BY seq DESC LIMIT 1),
+            json_array(new.alert_id, new.patient_id, new.attempt_id, new.visit_id,
+                new.signs, new.urgency, new.doctor, new.routed, new.opened_at, new.due_at)));
+    END;
+    CREATE TRIGGER rechecks_chained AFTER INSERT ON rechecks BEGIN
+        INSERT INTO chain (log, row_id, part, hash) VALUES ('rechecks', new.recheck_id, 0,
+            followup_chain((SELECT hash FROM chain WHERE log = 'rechecks'
+                            ORDER BY seq DESC LIMIT 1),
+            json_array(new.recheck_id, new.patient_id, new.attempt_id, new.visit_id,
+                new.booked_for, new.booked_at, new.agent, new.grace_days)));
+    END;
+    CREATE TRIGGER sms_chained AFTER INSERT ON sms BEGIN
+        INSERT INTO chain (log, row_id, part, hash) VALUES ('sms', new.sms_id, 0,
+            followup_chain((SELECT hash FROM chain WHERE log = 'sms'
+                            ORDER BY seq DESC LIMIT 1),
+            json_array(new.sms_id, new.sms_key, new.patient_id, new.day, new.category,
+                new.template, new.text, new.length, new.parts, new.phone, new.batch,
+                new.send_at, new.queued_at, new.agent)));
+    END;
+    CREATE TRIGGER sms_tasks_chained AFTER INSERT ON sms_tasks BEGIN
+        INSERT INTO chain (log, row_id, part, hash) VALUES ('sms_tasks', new.sms_id, new.task_id,
+            followup_chain((SELECT hash FROM chain WHERE log = 'sms_tasks'
+                            ORDER BY seq DESC LIMIT 1),
+            json_array(new.sms_id, new.task_id, new.kind)));
+    END;
+    CREATE TEMP TABLE m014_rows (log TEXT, row_id INTEGER, part INTEGER, content TEXT);
+    CREATE TEMP TRIGGER m014_chain AFTER INSERT ON m014_rows BEGIN
+        INSERT INTO chain (log, row_id, part, hash) VALUES (new.log, new.row_id, new.part,
+            followup_chain((SELECT hash FROM chain WHERE log = new.log
+                            ORDER BY seq DESC LIMIT 1),
+                           new.content));
+    END;
+    INSERT INTO temp.m014_rows (log, row_id, part, content)
+        SELECT 'alert_events', event_id, 0,
+        json_array(event_id, alert_id, at, agent, action, note)
+        FROM alert_events ORDER BY rowid;
+    INSERT INTO temp.m014_rows (log, row_id, part, content)
+        SELECT 'alerts', alert_id, 0,
+        json_array(alert_id, patient_id, attempt_id, visit_id, signs, urgency, doctor,
+            routed, opened_at, due_at)
+        FROM alerts ORDER BY rowid;
+    INSERT INTO temp.m014_rows (log, row_id, part, content)
+        SELECT 'rechecks', recheck_id, 0,
+        json_array(recheck_id, patient_id, attempt_id, visit_id, booked_for, booked_at,
+            agent, grace_days)
+        FROM rechecks ORDER BY rowid;
+    INSERT INTO temp.m014_rows (log, row_id, part, content)
+        SELECT 'sms', sms_id, 0,
+        json_array(sms_id, sms_key, patient_id, day, category, template, text, length,
+            parts, phone, batch, send_at, queued_at, agent)
+        FROM sms ORDER BY rowid;
+    INSERT INTO temp.m014_rows (log, row_id, part, content)
+        SELECT 'sms_tasks', sms_id, task_id,
+        json_array(sms_id, task_id, kind)
+        FROM sms_tasks ORDER BY rowid;
+    DROP TRIGGER temp.m014_chain;
+    DROP TABLE temp.m014_rows;
+    """
+
+
 LATEST = len(STEPS)
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import LANGS, set_lang, t
+from followup_cli.i18n import LANGS, N_, set_lang, t
 from followup_cli.lazy import pathlib, typer  # loaded on first use: due and log run without
 
 if TYPE_CHECKING:
@@ -197,6 +197,11 @@ def the_day(today: bool, day: str | None) -> date:
     if today:
         return clock.today()
     raise FollowupError(t("give --today or --date YYYY-MM-DD"))
+
+
+# --category of due and report: the rules' categories and the ones followup plans itself
+CATEGORY_HELP = N_("Only this category: its id or its name (followup rules show lists them), "
+                   "or recheck: missed re-checks booked on a call, to rebook.")
 
 
 def check_choice(option: str, value: str, choices: tuple[str, ...]) -> str:

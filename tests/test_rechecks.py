@@ -264,3 +264,21 @@ def test_the_timeline_says_a_kept_or_dropped_booking_in_words(cli, ledger: Path,
     assert "复诊已到诊" in zh and "recheck_kept" not in zh
     en = cli("patient", "C1").out
     assert "(re-check kept)" in en
+
+
+@pytest.mark.parametrize(("lang", "name"), [("en", "Missed re-check (booked on a call)"),
+                                            ("zh", "复查未到（电话中预约的复查）")])
+def test_the_recheck_category_is_listed_and_named_like_the_others(cli, ledger: Path, lang: str,
+                                                                   name: str) -> None:
+    """--category recheck is listed where the categories are, and shown as a word."""
+    refused = cli("--lang", lang, "due", "--date", DAY, "--category", "nothing")
+    assert refused.code == 2
+    assert refused.err.rstrip().endswith(f"recheck ({name})")
+    listed = cli("--lang", lang, "rules", "show").out
+    assert "log --booked" in listed and ("recheck" in listed) == (lang == "en")
+    assert "recheck" in cli("--lang", lang, "due", "--help").out
+    title = cli("--lang", lang, "report", "--month", "2026-11", "--category", "recheck")
+    assert title.code == 0, title.err
+    assert name in title.out.splitlines()[0] and "recheck)" not in title.out
+    by_name = cli("--lang", lang, "due", "--date", DAY, "--category", name.split("（")[0])
+    assert by_name.code == 0, by_name.err

@@ -74,6 +74,18 @@ class RulePack(NamedTuple):
                 return category
         raise KeyError(kind)
 
+    def labels(self) -> dict[str, str]:
+        """Every category a task can have, id -> its name in the user's language: the
+        rules' own, then those followup plans itself (rechecks.CATEGORY: a booked re-check
+        that was missed), which `--category` takes too."""
+        from followup_cli.i18n import pick
+        from followup_cli.labels import LABELS, label
+
+        named = {cid: pick(c.label) for cid, c in self.categories.items()}
+        for cid in LABELS["category"]:
+            named.setdefault(cid, label("category", cid))
+        return named
+
     @property
     def fallback(self) -> str:
         return self.order[-1]

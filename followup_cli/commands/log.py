@@ -61,7 +61,10 @@ def log_cli(
     booked: Annotated[str | None, typer.Option(
         "--booked",
                                                help=t("The re-check the patient agreed to: a day "
-                                                      "(2026-12-03) or a day and time."))] = None,
+                                                      "(2026-12-03) or a day and time, within a "
+                                                      "year of the call. To change it, void the "
+                                                      "call (--void ID --reason …) and log it "
+                                                      "again with the right day."))] = None,
     amend: Annotated[int | None, typer.Option(
         "--amend", help=t("Correct logged call ATTEMPT_ID with the options given (and --reason)."),
         metavar="ATTEMPT_ID", callback=stored_int)] = None,

@@ -210,7 +210,7 @@ def act(conn: sqlite3.Connection, alert_id: int, action: str, *, by: str | None,
             from followup_cli.agents import default_agent
 
             closer = default_agent(None)   # nobody known: says how to give a name
-        by = agent_name(by if by is not None else str(closer))
+        by = agent_name(by, "--by") if by is not None else agent_name(str(closer))
         stamp = _iso(at)
         # the first answer is the response the deadline is judged by; a voided call's close
         # is nobody's answer

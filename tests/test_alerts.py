@@ -547,3 +547,13 @@ def test_a_sheet_of_another_day_says_its_alerts_time_is_counted_from_now(cli,
                                 "2026-11-04 15:00)\n"), later.out
     rows = cli("due", "--date", "2026-11-05", "--format", "json").json()
     assert [a["minutes_left"] for r in rows for a in r["alerts"]] == [20]
+
+
+@pytest.mark.parametrize("step", [("ack",), ("close", "--action", "called")])
+def test_an_empty_by_names_by(cli, ledger: Path, step: tuple[str, ...]) -> None:
+    """`alert close --by ""` said the name was wrong in --agent, an option close has not."""
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    result = cli("alert", *step, "1", "--by", "", "--note", "已回电")
+    assert (result.code, result.err) == (
+        2, "followup: the agent's name must be visible text of at most 40 characters, without "
+           "control characters (--by)\n")

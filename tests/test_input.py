@@ -274,7 +274,7 @@ def test_an_agent_is_a_name(cli, ledger: Path, agent: str) -> None:
                  ["patient", "C1", "--reveal", "--agent", agent]):
         err = refused(cli, ledger, *line)
         assert err == ("followup: the agent's name must be visible text of at most 40 "
-                       "characters, without control characters (--agent, FOLLOWUP_AGENT)\n"), line
+                       "characters, without control characters (--agent)\n"), line
 
 
 @pytest.mark.parametrize("given_id", ["", "  ", "\u200b"])

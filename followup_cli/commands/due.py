@@ -91,6 +91,10 @@ def due_cli(
         if at_time is not None:
             moment = datetime.combine(sheet_day, parse_time(at_time))
     st = state(ctx)
+    if agent is not None:   # read as every option that takes a name reads it
+        from followup_cli.text import agent_name as one_name
+
+        agent = one_name(agent)
     rules, cal = st.rule_pack(), st.clinic_calendar()
     detailed = fmt in ("table", "html")
     with st.ledger() as conn:
@@ -98,7 +102,8 @@ def due_cli(
             check_share(conn, sheet_day, agent)
         sheet = call_sheet(conn, rules, cal, sheet_day, moment or clock.now(), agent=agent,
                            category=category, moment=moment, reveal=reveal,
-                           viewer=default_agent(agent_name or agent) if reveal else "",
+                           viewer=(default_agent(agent_name, "--as") if agent_name is not None
+                                   else default_agent(agent)) if reveal else "",
                            scripts=st.call_scripts() if detailed else None,
                            clinic=st.clinic_name() if detailed else None,
                            # a printed sheet is the team's: never the exporter's name

@@ -93,6 +93,10 @@ def report_cli(
     else:
         raise FollowupError(t("give --month YYYY-MM, or --from and --to"))
     st = state(ctx)
+    if agent is not None:   # read as every option that takes a name reads it
+        from followup_cli.text import agent_name
+
+        agent = agent_name(agent)
     if category is not None:   # an id or its label (手术), as due takes it; else refused
         from followup_cli.sheet import category_id
 

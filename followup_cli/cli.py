@@ -70,6 +70,7 @@ def build_app(command: str | None = None):  # noqa: ANN201 - typer is imported l
 
     # typer asks gettext for its own words (TYPER_WORDS): answer from followup's catalogue
     typer.core._ = lambda message: catalogue().gettext(message)  # type: ignore[attr-defined]
+    refuse_repeated_options()
     app = typer.Typer(
         name="followup", help=_help(), no_args_is_help=True, add_completion=True,
         pretty_exceptions_show_locals=False, rich_markup_mode=None,
@@ -81,6 +82,29 @@ def build_app(command: str | None = None):  # noqa: ANN201 - typer is imported l
     for name in modules:
         importlib.import_module(f"followup_cli.commands.{name}").register(app)
     return app
+
+
+def refuse_repeated_options() -> None:
+    """A single-value option given twice (`-d 2026-01-01 -d 2026-01-02`) is refused, naming
+    it: typer's parser would keep the last one silently. Options that collect values
+    (--sign, --db) and flags are not single-value. The fast path (fastpath.parse) leaves
+    a repeated option to typer, so both agree."""
+    from typer._click import parser
+    from typer._click.exceptions import BadOptionUsage
+
+    store = parser._Option.process
+    if getattr(store, "refuses_repeats", False):
+        return
+
+    def process(self: Any, value: Any, state: Any) -> None:
+        if self.action == "store" and self.dest in state.opts:
+            name = " / ".join(self.obj.opts)
+            raise BadOptionUsage(name, t("{option} is given twice: give it once", option=name),
+                                 ctx=state.ctx if hasattr(state, "ctx") else None)
+        store(self, value, state)
+
+    process.refuses_repeats = True  # type: ignore[attr-defined]
+    parser._Option.process = process  # type: ignore[method-assign]
 
 
 def after_root_options(argv: list[str]) -> list[str]:

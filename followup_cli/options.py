@@ -44,13 +44,11 @@ class State(NamedTuple):
         return os.path.join(os.path.dirname(self.ledger_path), name)
 
     def open(self, *, create: bool = False) -> sqlite3.Connection:
-        from followup_cli.ledger import open_ledger
+        from followup_cli.ledger import missing, open_ledger
 
         path = self.ledger_path
         if not create and not os.path.exists(path):
-            raise FollowupError(t("the ledger {path} has no visits yet: run followup import "
-                                  "visits FILE, or followup init --demo to try the demo "
-                                  "clinic", path=path))
+            raise missing(path)
         return open_ledger(path, create_dirs=create)
 
     @contextmanager

@@ -106,7 +106,7 @@ def _settings(path: str) -> str:
         tomllib.loads(text)
     except UnicodeDecodeError:
         raise FollowupError(t("{path}: TOML syntax error: {reason}", path=path,
-                              reason="not UTF-8")) from None
+                              reason=t("not UTF-8"))) from None
     except tomllib.TOMLDecodeError as e:
         raise FollowupError(t("{path}: TOML syntax error: {reason}", path=path, reason=e)) from None
     return text

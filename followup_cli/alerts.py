@@ -57,7 +57,7 @@ def settings_from(config: dict[str, Any], path: StrPath) -> Settings:
     for table, name in ((alerts, "alerts"), (rechecks, "rechecks")):
         if not isinstance(table, dict):
             raise FollowupError(t("{path}: {where}: {reason}", path=path, where=name,
-                                  reason="must be a table"))
+                                  reason=t("must be a table")))
     values: dict[str, Any] = {}
     for table, name, key, field in (
             (alerts, "alerts", "urgent_minutes", "urgent_minutes"),
@@ -70,12 +70,12 @@ def settings_from(config: dict[str, Any], path: StrPath) -> Settings:
             if not isinstance(value, int) or isinstance(value, bool) or not (
                     0 <= value <= 7 * 24 * 60):
                 raise FollowupError(t("{path}: {where}: {reason}", path=path, where=f"{name}.{key}",
-                                      reason="expected a whole number from 0 to 10080"))
+                                      reason=t("expected a whole number from 0 to 10080")))
             values[field] = value
     duty = alerts.get("doctor_on_duty", "")
     if not isinstance(duty, str):
         raise FollowupError(t("{path}: {where}: {reason}", path=path, where="alerts.doctor_on_duty",
-                              reason="expected a name"))
+                              reason=t("expected a name")))
     return Settings(**values, doctor_on_duty=duty.strip())
 
 

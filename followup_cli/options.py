@@ -120,7 +120,7 @@ class State(NamedTuple):
             path = self.beside_ledger("followup.toml")
             raise FollowupError(t("{path}: {where}: {reason}", path=path,
                                   where="calls.min_note_chars",
-                                  reason="expected a whole number"))
+                                  reason=t("expected a whole number")))
         return value
 
 

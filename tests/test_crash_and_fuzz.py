@@ -952,12 +952,16 @@ def web_session(tmp_path: Path):  # noqa: ANN201
     ("followup.toml", '[sms]\nhours = "21:00-08:00"\n',
      "sms.hours：'21:00-08:00' 不是 08:00-21:00 这样的时段"),
     ("followup.toml", "[sms]\ndaily_limit = 0\n", "sms.daily_limit：应为从 1 起的整数"),
+    ("rules.toml", '[categories.surgery]\ntouchpoints = [{ offset = "2w", purpose = "x" }]\n',
+     "categories.surgery.touchpoints[0].offset：'2w' 不是 0d、6d、1m、12m 这样的间隔"),
+    ("rules.toml", '[matching]\norder = ["nope"]\n', "matching.order：'nope' 不是一个类别"),
 ])
 def test_a_settings_files_reasons_are_in_chinese(cli, tmp_path: Path, name: str, text: str,
                                                  reason: str) -> None:
     """The TOML validators' reasons were English inside a Chinese message."""
     (tmp_path / name).write_text(text, encoding="utf-8")
-    line = (["rules", "check", str(tmp_path / name)] if name in ("sms.toml", "scripts.toml")
+    line = (["rules", "check", str(tmp_path / name)] if name in ("sms.toml", "scripts.toml",
+                                                                  "rules.toml")
             else ["calendar", "check", str(tmp_path / name)] if name == "calendar.toml"
             else ["sms", "plan", "--date", "2026-11-04"])
     if line[0] == "sms":

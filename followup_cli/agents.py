@@ -27,7 +27,7 @@ def known_agent() -> str | None:
     """The name this user set ($FOLLOWUP_AGENT, else the config file); None if none was."""
     agent = os.environ.get("FOLLOWUP_AGENT")
     if agent:
-        return agent_name(agent)
+        return agent_name(agent, "FOLLOWUP_AGENT")
     path = config_path()
     if not os.path.exists(path):
         return None
@@ -40,17 +40,18 @@ def known_agent() -> str | None:
         raise FollowupError(t("{path}: {where}: {reason}", path=path, where="agent",
                               reason=t("expected text, e.g. agent = \"王芳\"")))
     try:
-        return agent_name(value)
+        return agent_name(value, "agent")
     except FollowupError as e:   # say which file holds the name refused
         raise FollowupError(t("{path}: {where}: {reason}", path=path, where="agent",
                               reason=e)) from None
 
 
-def default_agent(given: str | None = None) -> str:
-    """Who acts: `given` (a command's --agent), else the name this user set. FollowupError,
-    saying how to set a name, when nobody did: nothing is recorded under an unknown name."""
+def default_agent(given: str | None = None, option: str = "--agent") -> str:
+    """Who acts: `given` (a command's --agent, or the `option` named), else the name this
+    user set. FollowupError, saying how to set a name, when nobody did: nothing is recorded
+    under an unknown name."""
     if given is not None:
-        return agent_name(given)
+        return agent_name(given, option)
     agent = known_agent()
     if agent is None:
         raise FollowupError(t("who is calling? Nothing is recorded under an unknown name. Set your "
@@ -67,7 +68,7 @@ def set_agent(name: str) -> str:
 
     from followup_cli.output.files import write_text
 
-    name = agent_name(name)
+    name = agent_name(name, "NAME")
     path = config_path()
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     lines = _settings(path).splitlines() if os.path.exists(path) else []
@@ -105,7 +106,7 @@ def _settings(path: str) -> str:
         tomllib.loads(text)
     except UnicodeDecodeError:
         raise FollowupError(t("{path}: TOML syntax error: {reason}", path=path,
-                              reason="not UTF-8")) from None
+                              reason=t("not UTF-8"))) from None
     except tomllib.TOMLDecodeError as e:
         raise FollowupError(t("{path}: TOML syntax error: {reason}", path=path, reason=e)) from None
     return text

@@ -26,7 +26,11 @@ CLOSE_ACTIONS: dict[str, tuple[str, ...]] = {
     "recheck_booked": ("约复诊", "预约复查"),
     "home_care": ("居家护理", "居家观察"),
     "referred": ("转诊", "转急诊"),
+    # the call that heard the signs was voided (logged in error): no doctor's answer.
+    # Never automatic: a sign heard on a call logged to the wrong task is still real
+    "call_voided": ("通话已作废", "作废"),
 }
+VOIDED = "call_voided"
 # action -> (statuses it may follow, status it leads to)
 TRANSITIONS = {"ack": (("open",), "acknowledged"),
                "close": (("open", "acknowledged"), "closed")}
@@ -53,7 +57,7 @@ def settings_from(config: dict[str, Any], path: StrPath) -> Settings:
     for table, name in ((alerts, "alerts"), (rechecks, "rechecks")):
         if not isinstance(table, dict):
             raise FollowupError(t("{path}: {where}: {reason}", path=path, where=name,
-                                  reason="must be a table"))
+                                  reason=t("must be a table")))
     values: dict[str, Any] = {}
     for table, name, key, field in (
             (alerts, "alerts", "urgent_minutes", "urgent_minutes"),
@@ -66,12 +70,12 @@ def settings_from(config: dict[str, Any], path: StrPath) -> Settings:
             if not isinstance(value, int) or isinstance(value, bool) or not (
                     0 <= value <= 7 * 24 * 60):
                 raise FollowupError(t("{path}: {where}: {reason}", path=path, where=f"{name}.{key}",
-                                      reason="expected a whole number from 0 to 10080"))
+                                      reason=t("expected a whole number from 0 to 10080")))
             values[field] = value
     duty = alerts.get("doctor_on_duty", "")
     if not isinstance(duty, str):
         raise FollowupError(t("{path}: {where}: {reason}", path=path, where="alerts.doctor_on_duty",
-                              reason="expected a name"))
+                              reason=t("expected a name")))
     return Settings(**values, doctor_on_duty=duty.strip())
 
 
@@ -193,7 +197,12 @@ def act(conn: sqlite3.Connection, alert_id: int, action: str, *, by: str | None,
             raise FollowupError(t("--when {at} is before the doctor's answer ({answered}): an "
                                   "alert is closed after it is answered", at=_short(_iso(at)),
                                   answered=_short(answered)))
-        if by is None and (action == "ack" or not answered):
+        voided = done == VOIDED
+        if voided and conn.execute("SELECT 1 FROM calls WHERE attempt_id = ?",
+                                   (alert["attempt_id"],)).fetchone():
+            raise FollowupError(t("alert #{id}: its call #{call} is not voided; close it with "
+                                  "what the doctor did", id=alert_id, call=alert["attempt_id"]))
+        if by is None and not voided and (action == "ack" or not answered):
             # the close is the doctor's answer the deadline is judged by: never whoever typed
             raise FollowupError(t("alert #{id} has no doctor's answer yet: name the doctor who "
                                   "answered with --by", id=alert_id))
@@ -201,12 +210,13 @@ def act(conn: sqlite3.Connection, alert_id: int, action: str, *, by: str | None,
             from followup_cli.agents import default_agent
 
             closer = default_agent(None)   # nobody known: says how to give a name
-        by = agent_name(by if by is not None else str(closer))
+        by = agent_name(by, "--by") if by is not None else agent_name(str(closer))
         stamp = _iso(at)
-        # the first answer is the response the deadline is judged by
+        # the first answer is the response the deadline is judged by; a voided call's close
+        # is nobody's answer
         conn.execute("UPDATE alerts SET status = ?, acknowledged_at = coalesce(acknowledged_at, "
                      "?), acknowledged_by = coalesce(acknowledged_by, ?) WHERE alert_id = ?",
-                     (status, stamp, by, alert_id))
+                     (status, None if voided else stamp, None if voided else by, alert_id))
         if action == "close":
             conn.execute("UPDATE alerts SET closed_at = ?, closed_by = ?, action = ? "
                          "WHERE alert_id = ?", (stamp, by, done, alert_id))
@@ -246,7 +256,8 @@ def summary(alert: sqlite3.Row | dict[str, Any], now: datetime) -> dict[str, Any
         if waiting and answered is None else None,
         "response_minutes": int((answered - opened).total_seconds() // 60)
         if answered else None,
-        "breached": (answered or now) > due,
+        # closed unanswered (its call voided): no alert left to breach
+        "breached": answered > due if answered else waiting and now > due,
     }
 
 
@@ -293,10 +304,11 @@ def figures(conn: sqlite3.Connection, start: str, end: str, now: datetime,
     """Alerts opened in [start, end) (by `agent`'s calls only, if given): by urgency,
     breached, the minutes to a doctor's response (median and worst), and the same per
     doctor."""
+    # an alert closed because its call was voided is left out, as voided calls are
     rows = [summary(a, now) for a in conn.execute(
         "SELECT a.* FROM alerts a JOIN attempts c ON c.attempt_id = a.attempt_id "
         "WHERE a.opened_at >= ? AND a.opened_at < ? AND (? IS NULL OR c.agent = ?) "
-        "ORDER BY a.alert_id", (start, end, agent, agent))]
+        "AND a.action IS NOT ? ORDER BY a.alert_id", (start, end, agent, agent, VOIDED))]
     doctors: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         doctors.setdefault(row["doctor"] or "-", []).append(row)
@@ -327,7 +339,8 @@ def action_label(action: str) -> str:
     labels = {"open": t("opened"), "ack": tc("alert.action", "acknowledged"),
               "called": t("the doctor called"),
               "recheck_booked": t("re-check booked"),
-              "home_care": t("home care"), "referred": t("referred")}
+              "home_care": t("home care"), "referred": t("referred"),
+              VOIDED: t("its call was voided")}
     step, _, done = action.partition(":")
     if step == "close":
         return t("closed: {done}", done=labels.get(done, done))

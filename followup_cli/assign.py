@@ -11,15 +11,13 @@ from followup_cli import ids
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
 from followup_cli.ledger import transaction
-from followup_cli.text import given
+from followup_cli.text import agent_name, agent_names
 
 if TYPE_CHECKING:
     from followup_cli.rules import RulePack
 
 # a clinic's callback team on one shift: a list far longer is a pasted file, not a team
 MAX_AGENTS = 200
-# between the names of --agents: `王芳,李娜`, `王芳，李娜`, `王芳、李娜`
-AGENT_SEPARATORS = "[,，、]"
 
 
 def share(patients: list[str], agents: list[str], previous: dict[str, str],
@@ -50,10 +48,8 @@ def share(patients: list[str], agents: list[str], previous: dict[str, str],
 
 def on_shift(agents: list[str]) -> list[str]:
     """The agents named, each once, blanks dropped; at most MAX_AGENTS. Each item may be a
-    list itself, split on commas, full-width commas and 、 (a Chinese keyboard's defaults)."""
-    import re
-
-    names = [a.strip() for item in agents for a in re.split(AGENT_SEPARATORS, item) if given(a)]
+    list itself (text.agent_names: commas, semicolons, 、, ASCII or full-width)."""
+    names = [name for item in agents for name in agent_names(item, "--agents")]
     if not names or len(set(names)) != len(names):
         raise FollowupError(t("give the agents on shift with --agents, e.g. --agents "
                               "王芳,李娜,张伟 (no "
@@ -91,6 +87,7 @@ def assign_day(conn: sqlite3.Connection, day: date, patients: list[str], agents:
 def move(conn: sqlite3.Connection, day: date, patient_id: str, agent: str, *, by: str,
          now: datetime) -> None:
     patient_id = ids.patient_id(patient_id)
+    agent = agent_name(agent, "--to")
     with transaction(conn):
         if conn.execute("SELECT 1 FROM patients WHERE patient_id = ?",
                         (patient_id,)).fetchone() is None:

@@ -156,22 +156,23 @@ def load_calendar(path: StrPath | None) -> ClinicCalendar:
     data = read_toml(path)
     unknown = set(data) - {"national", "weekends", "closed", "years", "windows"}
     if unknown:
-        raise fail(sorted(unknown)[0], "unknown key (national, weekends, closed, years, "
-                                       "windows)")
+        raise fail(sorted(unknown)[0], t("unknown key ({keys})",
+                                         keys="national, weekends, closed, years, windows"))
     for key in ("national", "weekends"):
         if not isinstance(data.get(key, True), bool):
-            raise fail(key, "expected true or false")
+            raise fail(key, t("expected true or false"))
     weekends = data.get("weekends", True)
 
     def days(where: str, value: object) -> frozenset[date]:
         if not isinstance(value, list):
-            raise fail(where, 'expected a list of dates like ["2026-12-24"]')
+            raise fail(where, t('expected a list of dates like ["2026-12-24"]'))
         out = set()
         for i, item in enumerate(value):
             try:
                 out.add(item if isinstance(item, date) else date.fromisoformat(str(item)))
             except ValueError:
-                raise fail(f"{where}[{i}]", f"{item!r} is not a date YYYY-MM-DD") from None
+                raise fail(f"{where}[{i}]", t("{value} is not a date YYYY-MM-DD",
+                                               value=repr(item))) from None
         return frozenset(out)
 
     closed = days("closed", data.get("closed", []))
@@ -180,18 +181,19 @@ def load_calendar(path: StrPath | None) -> ClinicCalendar:
     years = set()
     raw_years = data.get("years", {})
     if not isinstance(raw_years, dict):
-        raise fail("years", "expected tables like [years.2027]")
+        raise fail("years", t("expected tables like [years.2027]"))
     for key, table in raw_years.items():
         if not (isinstance(key, str) and key.isdigit() and len(key) == 4):
-            raise fail(f"years.{key}", "a year is four digits")
+            raise fail(f"years.{key}", t("a year is four digits"))
         if not isinstance(table, dict) or set(table) - {"rest", "work"}:
-            raise fail(f"years.{key}", "expected rest = [...] and work = [...]")
+            raise fail(f"years.{key}", t("expected rest = [...] and work = [...]"))
         year = int(key)
         for name, bucket in (("rest", rest), ("work", work)):
             got = days(f"years.{key}.{name}", table.get(name, []))
             wrong = sorted(d for d in got if d.year != year)
             if wrong:
-                raise fail(f"years.{key}.{name}", f"{wrong[0]} is not in {year}")
+                raise fail(f"years.{key}.{name}", t("{day} is not in {year}", day=wrong[0],
+                                                      year=year))
             bucket.update(got)
         years.add(year)
     windows = _windows(data.get("windows", {}), fail)
@@ -202,12 +204,14 @@ def load_calendar(path: StrPath | None) -> ClinicCalendar:
 
 def _windows(raw: Any, fail: Any) -> dict[str, Any]:
     """[windows] summer = ["05-01", "09-30"], [windows.summer_hours] afternoon = "14:30-16:30"…"""
+    from followup_cli.i18n import t
+
     if not isinstance(raw, dict):
-        raise fail("windows", "expected a table")
+        raise fail("windows", t("expected a table"))
     unknown = set(raw) - {"summer", "summer_hours", "winter_hours"}
     if unknown:
         raise fail(f"windows.{sorted(unknown)[0]}",
-                   "unknown key (summer, summer_hours, winter_hours)")
+                   t("unknown key ({keys})", keys="summer, summer_hours, winter_hours"))
     out: dict[str, Any] = {}
     if "summer" in raw:
         span = raw["summer"]
@@ -215,8 +219,8 @@ def _windows(raw: Any, fail: Any) -> dict[str, Any]:
             first, last = ((int(p[:2]), int(p[3:])) for p in span)
             date(2024, *first), date(2024, *last)  # noqa: B018 - validates month and day
         except (TypeError, ValueError):
-            raise fail("windows.summer", 'expected ["MM-DD", "MM-DD"], e.g. ["05-01", '
-                                         '"09-30"]') from None
+            raise fail("windows.summer", t('expected ["MM-DD", "MM-DD"], e.g. ["05-01", '
+                                           '"09-30"]')) from None
         out["summer"] = (first, last)
     for key, field_name, default in (("summer_hours", "summer_windows", SUMMER_WINDOWS),
                                      ("winter_hours", "winter_windows", WINTER_WINDOWS)):
@@ -224,16 +228,17 @@ def _windows(raw: Any, fail: Any) -> dict[str, Any]:
             continue
         table = raw[key]
         if not isinstance(table, dict) or set(table) - set(WINDOW_NAMES):
-            raise fail(f"windows.{key}", "expected afternoon = \"HH:MM-HH:MM\" and "
-                                         "evening = \"HH:MM-HH:MM\"")
+            raise fail(f"windows.{key}", t("expected afternoon = \"HH:MM-HH:MM\" and "
+                                           "evening = \"HH:MM-HH:MM\""))
         hours = dict(default)
         for name, value in table.items():
             try:
                 start, end = (time.fromisoformat(p.strip()) for p in str(value).split("-"))
             except ValueError:
-                raise fail(f"windows.{key}.{name}", f"{value!r} is not HH:MM-HH:MM") from None
+                raise fail(f"windows.{key}.{name}", t("{value} is not HH:MM-HH:MM",
+                                                         value=repr(value))) from None
             if start >= end:
-                raise fail(f"windows.{key}.{name}", "the window ends before it starts")
+                raise fail(f"windows.{key}.{name}", t("the window ends before it starts"))
             hours[name] = (start, end)
         out[field_name] = hours
     return out

@@ -70,6 +70,7 @@ def build_app(command: str | None = None):  # noqa: ANN201 - typer is imported l
 
     # typer asks gettext for its own words (TYPER_WORDS): answer from followup's catalogue
     typer.core._ = lambda message: catalogue().gettext(message)  # type: ignore[attr-defined]
+    refuse_repeated_options()
     app = typer.Typer(
         name="followup", help=_help(), no_args_is_help=True, add_completion=True,
         pretty_exceptions_show_locals=False, rich_markup_mode=None,
@@ -81,6 +82,29 @@ def build_app(command: str | None = None):  # noqa: ANN201 - typer is imported l
     for name in modules:
         importlib.import_module(f"followup_cli.commands.{name}").register(app)
     return app
+
+
+def refuse_repeated_options() -> None:
+    """A single-value option given twice (`-d 2026-01-01 -d 2026-01-02`) is refused, naming
+    it: typer's parser would keep the last one silently. Options that collect values
+    (--sign, --db) and flags are not single-value. The fast path (fastpath.parse) leaves
+    a repeated option to typer, so both agree."""
+    from typer._click import parser
+    from typer._click.exceptions import BadOptionUsage
+
+    store = parser._Option.process
+    if getattr(store, "refuses_repeats", False):
+        return
+
+    def process(self: Any, value: Any, state: Any) -> None:
+        if self.action == "store" and self.dest in state.opts:
+            name = " / ".join(self.obj.opts)
+            raise BadOptionUsage(name, t("{option} is given twice: give it once", option=name),
+                                 ctx=state.ctx if hasattr(state, "ctx") else None)
+        store(self, value, state)
+
+    process.refuses_repeats = True  # type: ignore[attr-defined]
+    parser._Option.process = process  # type: ignore[method-assign]
 
 
 def after_root_options(argv: list[str]) -> list[str]:
@@ -117,6 +141,43 @@ COMPLETION_HELP = {
 }
 
 
+# what a help page shows for a parameter's value, by the parameter's name: the word the
+# README's synopses use (typer would show the type, `<str>`, or the name, `target`); a
+# parameter not listed shows its name in capitals
+METAVARS = {
+    "day": "YYYY-MM-DD", "start": "YYYY-MM-DD", "end": "YYYY-MM-DD", "since": "YYYY-MM-DD",
+    "booked": "YYYY-MM-DD[THH:MM]", "month": "YYYY-MM", "at_time": "HH:MM",
+    "at": "DATETIME", "when": "DATETIME", "fmt": "FORMAT", "lang": "zh|en",
+    "agent": "NAME", "agent_name": "NAME", "by": "NAME", "to": "NAME", "agents": "NAMES",
+    "move_patient": "PATIENT_ID", "patient": "PATIENT_ID", "patient_id": "PATIENT_ID",
+    "db": "FILE", "rules": "FILE", "calendar": "FILE", "output": "FILE", "skip_bad": "FILE",
+    "cert": "FILE", "key": "FILE", "file": "FILE", "target": "FILE", "files": "FILE...",
+    "map_": "HEADER=COLUMN", "anchors": "FINGERPRINT", "complaint_category": "CATEGORY",
+    "note": "TEXT", "reason": "TEXT",
+}
+# options whose default is a code of a label family: shown as the code and its word
+DEFAULT_LABELS = {"complaint_category": "complaint.category", "severity": "complaint.severity"}
+
+
+def _metavars_and_defaults(cmd: Any) -> None:
+    """Every parameter of `cmd` and its subcommands: a meaningful metavar, and a default
+    that is a code shown with its word in the user's language (`other/其他`)."""
+    from followup_cli.labels import label
+
+    for param in cmd.params:
+        if param.name in DEFAULT_LABELS and isinstance(param.default, str):
+            # as the option's help lists the codes (其他/other); typer would show the code only
+            word = label(DEFAULT_LABELS[param.name], param.default)
+            shown = param.default if word == param.default else f"{word}/{param.default}"
+            param.show_default = False
+            param.help = f"{param.help}  [{t('default: {default}', default=shown)}]"
+        if (param.metavar is None and param.name is not None and param.expose_value
+                and not getattr(param, "is_flag", False) and not getattr(param, "count", False)):
+            param.metavar = METAVARS.get(param.name, param.name.upper())
+    for sub in getattr(cmd, "commands", {}).values():
+        _metavars_and_defaults(sub)
+
+
 def click_command(app):  # noqa: ANN001, ANN201 - typer is imported lazily
     """The click command typer makes of `app`, every help text in the user's language."""
     from typer._click import Context  # typer vendors click
@@ -126,6 +187,7 @@ def click_command(app):  # noqa: ANN001, ANN201 - typer is imported lazily
     for param in command.params:
         if param.name in COMPLETION_HELP:
             param.help = t(COMPLETION_HELP[param.name])  # type: ignore[attr-defined]
+    _metavars_and_defaults(command)
 
     def translate_help_option(cmd: Any) -> None:   # click writes it in English only
         ctx = Context(cmd, info_name=cmd.name, help_option_names=["-h", "--help"])

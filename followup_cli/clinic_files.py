@@ -43,7 +43,7 @@ def read_toml(path: StrPath, *, missing: str = N_("rules file not found: "
         raise FollowupError(t(missing, path=path)) from None
     except UnicodeDecodeError:
         raise FollowupError(t("{path}: TOML syntax error: {reason}", path=path,
-                              reason="not UTF-8")) from None
+                              reason=t("not UTF-8"))) from None
     except OSError as e:   # a directory, no permission
         raise FollowupError(t("{path}: cannot be read ({reason})", path=path,
                               reason=e.strerror)) from None

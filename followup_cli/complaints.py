@@ -216,9 +216,10 @@ def events(conn: sqlite3.Connection, case_id: int) -> list[dict[str, Any]]:
 
 
 def time_left(minutes: int) -> str:
-    sign = "-" if minutes < 0 else ""
+    """Minutes to a deadline as 1h05m; past it, how long past (never "-0h25m")."""
     hours, mins = divmod(abs(minutes), 60)
-    return f"{sign}{hours}h{mins:02d}m"
+    shown = f"{hours}h{mins:02d}m"
+    return t("{time} past", time=shown) if minutes < 0 else shown
 
 
 def _iso(moment: datetime) -> str:

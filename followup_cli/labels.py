@@ -6,6 +6,9 @@ from __future__ import annotations
 from followup_cli.i18n import N_, NC_, t, tc
 
 LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
+    "category": {   # categories planned by followup itself, not by the rules
+        "recheck": N_("Missed re-check (booked on a call)"),
+    },
     "complaint.category": {
         "attitude": N_("attitude"),
         "environment": N_("environment"),

@@ -12,7 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import LANGS, set_lang, t
+from followup_cli.i18n import LANGS, N_, set_lang, t
 from followup_cli.lazy import pathlib, typer  # loaded on first use: due and log run without
 
 if TYPE_CHECKING:
@@ -44,13 +44,11 @@ class State(NamedTuple):
         return os.path.join(os.path.dirname(self.ledger_path), name)
 
     def open(self, *, create: bool = False) -> sqlite3.Connection:
-        from followup_cli.ledger import open_ledger
+        from followup_cli.ledger import missing, open_ledger
 
         path = self.ledger_path
         if not create and not os.path.exists(path):
-            raise FollowupError(t("the ledger {path} has no visits yet: run followup import "
-                                  "visits FILE, or followup init --demo to try the demo "
-                                  "clinic", path=path))
+            raise missing(path)
         return open_ledger(path, create_dirs=create)
 
     @contextmanager
@@ -122,7 +120,7 @@ class State(NamedTuple):
             path = self.beside_ledger("followup.toml")
             raise FollowupError(t("{path}: {where}: {reason}", path=path,
                                   where="calls.min_note_chars",
-                                  reason="expected a whole number"))
+                                  reason=t("expected a whole number")))
         return value
 
 
@@ -197,6 +195,11 @@ def the_day(today: bool, day: str | None) -> date:
     if today:
         return clock.today()
     raise FollowupError(t("give --today or --date YYYY-MM-DD"))
+
+
+# --category of due and report: the rules' categories and the ones followup plans itself
+CATEGORY_HELP = N_("Only this category: its id or its name (followup rules show lists them), "
+                   "or recheck: missed re-checks booked on a call, to rebook.")
 
 
 def check_choice(option: str, value: str, choices: tuple[str, ...]) -> str:

@@ -19,7 +19,9 @@ CATEGORY, TOUCHPOINT = "recheck", "missed"
 # nothing (calls.NOTED: reached, complaint), the call drops it
 STANDS = ("EXISTS (SELECT 1 FROM calls c WHERE c.attempt_id = r.attempt_id "
           "AND c.outcome IN ('reached', 'complaint'))")
-DROPPED = "recheck_dropped"   # the status_reason of a dropped booking's rebooking task
+DROPPED = "recheck_dropped"
+# a re-check agreed on the phone is within a year; a later day is a typo (2062 for 2026)
+MAX_AHEAD_DAYS = 366   # the status_reason of a dropped booking's rebooking task
 
 
 def parse_booked(value: str, called: datetime) -> datetime:
@@ -32,6 +34,13 @@ def parse_booked(value: str, called: datetime) -> datetime:
     if moment.date() < called.date():
         raise FollowupError(t("--booked {value} is before the day of the call ({day})",
                               value=value.strip(),
+                              day=called.date().isoformat()))
+    if ":" in value and moment < called:
+        raise FollowupError(t("--booked {value} is before the call ({at})", value=value.strip(),
+                              at=called.strftime("%Y-%m-%d %H:%M")))
+    if moment.date() > called.date() + timedelta(days=MAX_AHEAD_DAYS):
+        raise FollowupError(t("--booked {value} is more than a year after the call ({day}): "
+                              "check the year", value=value.strip(),
                               day=called.date().isoformat()))
     return moment
 

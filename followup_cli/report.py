@@ -394,9 +394,9 @@ def distinct_ledgers(paths: list[str]) -> list[str]:
         try:
             info = os.stat(os.path.realpath(path))
         except FileNotFoundError:
-            raise FollowupError(t("the ledger {path} has no visits yet: run followup import "
-                                  "visits FILE, or followup init --demo to try the demo "
-                                  "clinic", path=path)) from None
+            from followup_cli.ledger import missing
+
+            raise missing(path) from None
         # by position, not by identity: `w.db` given twice may be one (interned) string
         at = seen.setdefault((info.st_dev, info.st_ino), i)
         if at != i:

@@ -51,7 +51,8 @@ def load_scripts(clinic_file: StrPath | None = None) -> Scripts:
         own = _read(clinic_file)
         for key in own:
             if key not in ("common", "worries", "touchpoints", "signs"):
-                raise _fail(path, key, "unknown table (common, worries, touchpoints, signs)")
+                raise _fail(path, key, t("unknown table ({tables})",
+                                         tables="common, worries, touchpoints, signs"))
         for key in ("common", "worries", "signs"):
             data[key] = {**data.get(key, {}), **own.get(key, {})}
         for category, texts in own.get("common", {}).items():   # [common.CATEGORY]: by text
@@ -60,7 +61,7 @@ def load_scripts(clinic_file: StrPath | None = None) -> Scripts:
         touchpoints = {c: dict(v) for c, v in data.get("touchpoints", {}).items()}
         for category, table in own.get("touchpoints", {}).items():
             if not isinstance(table, dict):
-                raise _fail(path, f"touchpoints.{category}", "must be a table")
+                raise _fail(path, f"touchpoints.{category}", t("must be a table"))
             for tp, raw in table.items():
                 before = touchpoints.get(category, {}).get(tp)
                 # a clinic's own questions keep the default warning signs unless it lists its own
@@ -85,16 +86,18 @@ def _fail(path: StrPath, where: str, reason: str) -> FollowupError:
 def _text(path: StrPath, where: str, value: Any) -> Text:
     if not isinstance(value, dict) or set(value) != set(LANGS) or not all(
             isinstance(v, str) and given(v) for v in value.values()):
-        raise _fail(path, where, 'expected { zh = "…", en = "…" }, both languages')
+        raise _fail(path, where, t('expected { zh = "…", en = "…" }, both languages'))
     for lang, text in value.items():
         try:
             names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
         except ValueError as e:
-            raise _fail(path, f"{where}.{lang}", f"broken placeholder: {e}") from None
+            raise _fail(path, f"{where}.{lang}", t("broken placeholder: {reason}",
+                                                       reason=e)) from None
         unknown = names - PLACEHOLDERS
         if unknown:
-            raise _fail(path, f"{where}.{lang}", f"unknown placeholder {{{sorted(unknown)[0]}}} "
-                        f"(known: {', '.join(sorted(PLACEHOLDERS))})")
+            raise _fail(path, f"{where}.{lang}", t(
+                "unknown placeholder {name} (known: {known})",
+                name=f"{{{sorted(unknown)[0]}}}", known=", ".join(sorted(PLACEHOLDERS))))
     return dict(value)
 
 
@@ -106,12 +109,13 @@ def _default_common(category: str) -> dict[str, Any]:
 def _sign(path: StrPath, sid: str, raw: Any) -> Sign:
     where = f"signs.{sid}"
     if not re.match(r"^[a-z][a-z0-9_]*$", sid):
-        raise _fail(path, where, "a sign id is lower-case letters, digits and _")
+        raise _fail(path, where, t("a sign id is lower-case letters, digits and _"))
     if not isinstance(raw, dict) or "urgency" not in raw:
-        raise _fail(path, where, 'expected { zh = "…", en = "…", urgency = "…" }')
+        raise _fail(path, where, t('expected { zh = "…", en = "…", urgency = "…" }'))
     if raw["urgency"] not in URGENCIES:
         raise _fail(path, f"{where}.urgency",
-                    f"{raw['urgency']!r} is not one of {', '.join(URGENCIES)}")
+                    t("{value} is not one of {choices}", value=repr(raw["urgency"]),
+                      choices=", ".join(URGENCIES)))
     text = _text(path, where, {k: v for k, v in raw.items() if k != "urgency"})
     return Sign(sid, {lang: words.strip() for lang, words in text.items()}, raw["urgency"])
 
@@ -119,15 +123,15 @@ def _sign(path: StrPath, sid: str, raw: Any) -> Sign:
 def _signs(path: StrPath, raw: Any) -> dict[str, Sign]:
     """The signs, each known by its id and its Chinese words: no two may share either."""
     if not isinstance(raw, dict):
-        raise _fail(path, "signs", "must be a table")
+        raise _fail(path, "signs", t("must be a table"))
     signs = {sid: _sign(path, sid, value) for sid, value in raw.items()}
     said: dict[str, str] = {}
     for sign in signs.values():
         for words in (sign.id, sign.text["zh"].casefold()):
             if words in said and said[words] != sign.id:
                 raise _fail(path, f"signs.{sign.id}.zh",
-                            f"the same words as sign '{said[words]}': --sign could not tell them "
-                            "apart")
+                            t("the same words as sign '{other}': --sign could not tell them "
+                              "apart", other=said[words]))
             said[words] = sign.id
     return signs
 
@@ -141,7 +145,8 @@ def _build(data: dict[str, Any], path: StrPath) -> Scripts:
             continue
         where = f"common.{category}"
         if not isinstance(texts, dict) or not texts or set(texts) - set(COMMON):
-            raise _fail(path, where, f"expected a category's own {', '.join(COMMON)}")
+            raise _fail(path, where, t("expected a category's own {keys}",
+                                       keys=", ".join(COMMON)))
         by_category[category] = {k: _text(path, f"{where}.{k}", v) for k, v in texts.items()}
     worries = {k: _text(path, f"worries.{k}", v) for k, v in data.get("worries", {}).items()}
     signs = _signs(path, data.get("signs", {}))
@@ -151,24 +156,27 @@ def _build(data: dict[str, Any], path: StrPath) -> Scripts:
         for tp, raw in table.items():
             where = f"touchpoints.{category}.{tp}"
             if not isinstance(raw, dict) or set(raw) - {"questions", "worries", "signs"}:
-                raise _fail(path, where, "expected questions = [...], worries = [...] and "
-                            "signs = [...]")
+                raise _fail(path, where, t("expected questions = [...], worries = [...] and "
+                                           "signs = [...]"))
             listed = raw.get("signs", [])
             if not isinstance(listed, list):
-                raise _fail(path, f"{where}.signs", "expected a list of sign ids")
+                raise _fail(path, f"{where}.signs", t("expected a list of sign ids"))
             for i, key in enumerate(listed):
                 if not isinstance(key, str) or key not in signs:
-                    raise _fail(path, f"{where}.signs[{i}]", f"{key!r} is not in [signs]")
+                    raise _fail(path, f"{where}.signs[{i}]", t("{value} is not in [{table}]",
+                                                                value=repr(key), table="signs"))
             if len(set(listed)) != len(listed):
-                raise _fail(path, f"{where}.signs", "a sign is listed twice")
+                raise _fail(path, f"{where}.signs", t("a sign is listed twice"))
             touchpoint_signs[(category, tp)] = tuple(listed)
             questions = raw.get("questions", [])
             if not isinstance(questions, list) or not questions:
-                raise _fail(path, f"{where}.questions", "at least one question")
+                raise _fail(path, f"{where}.questions", t("at least one question"))
             named = raw.get("worries", [])
             for i, key in enumerate(named):
                 if key not in worries:
-                    raise _fail(path, f"{where}.worries[{i}]", f"'{key}' is not in [worries]")
+                    raise _fail(path, f"{where}.worries[{i}]", t("{value} is not in [{table}]",
+                                                                  value=repr(key),
+                                                                  table="worries"))
             touchpoints[(category, tp)] = (
                 tuple(_text(path, f"{where}.questions[{i}]", q) for i, q in enumerate(questions)),
                 tuple(named))

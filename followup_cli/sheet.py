@@ -299,9 +299,10 @@ def category_id(rules: RulePack, value: str) -> str:
     what its brackets add (手术 for 手术（高风险）); else an error listing the categories."""
     import re
 
-    from followup_cli.rechecks import CATEGORY as RECHECKS
+    from followup_cli.labels import LABELS
 
-    if value in rules.categories or value == RECHECKS:
+    names = rules.labels()
+    if value in names:
         return value
     wanted = value.strip().casefold()
     named = set()
@@ -312,9 +313,12 @@ def category_id(rules: RulePack, value: str) -> str:
                 named.add(cid)
     if len(named) == 1:
         return named.pop()
+    for cid in LABELS["category"]:   # the categories followup plans itself, by either name
+        short = re.split(r"[（(]", names[cid], maxsplit=1)[0]
+        if wanted in (names[cid].strip().casefold(), short.strip().casefold()):
+            return cid
     raise FollowupError(t("unknown category {value}; one of: {choices}", value=value,
-                          choices=", ".join(f"{cid} ({pick(cat.label)})"
-                                            for cid, cat in rules.categories.items())))
+                          choices=", ".join(f"{cid} ({name})" for cid, name in names.items())))
 
 
 def check_share(conn: sqlite3.Connection, day: date, agent: str) -> None:

@@ -97,26 +97,26 @@ def load_templates(clinic_file: StrPath | None = None) -> Templates:
         own = read_toml(clinic_file)
         for key, value in own.items():
             if key not in ("common", "touchpoints"):
-                raise _fail(path, key, "unknown table (common, touchpoints)")
+                raise _fail(path, key, t("unknown table ({tables})", tables="common, touchpoints"))
             if not isinstance(value, dict):
-                raise _fail(path, key, "must be a table")
+                raise _fail(path, key, t("must be a table"))
         data["common"] = {**data.get("common", {}), **own.get("common", {})}
         touchpoints = {c: dict(v) for c, v in data.get("touchpoints", {}).items()}
         for category, table in own.get("touchpoints", {}).items():
             if not isinstance(table, dict):
-                raise _fail(path, f"touchpoints.{category}", "must be a table")
+                raise _fail(path, f"touchpoints.{category}", t("must be a table"))
             touchpoints.setdefault(category, {}).update(table)
         data["touchpoints"] = touchpoints
     common = {k: _template(path, f"common.{k}", k, v) for k, v in data["common"].items()}
     for key in ("unreachable", "combined"):
         if key not in common:
-            raise _fail(path, f"common.{key}", "missing")
+            raise _fail(path, f"common.{key}", t("missing"))
     if set(common["combined"].variables("zh")) != {"text"}:
-        raise _fail(path, "common.combined.text", "the combined text holds {text} only")
+        raise _fail(path, "common.combined.text", t("the combined text holds {text} only"))
     texts: dict[tuple[str, str], Template] = {}
     for category, table in data.get("touchpoints", {}).items():
         if not isinstance(table, dict):
-            raise _fail(path, f"touchpoints.{category}", "must be a table")
+            raise _fail(path, f"touchpoints.{category}", t("must be a table"))
         for tp, raw in table.items():
             texts[(category, tp)] = _template(path, f"touchpoints.{category}.{tp}",
                                                     f"{category}.{tp}", raw)
@@ -144,31 +144,32 @@ def _fail(path: StrPath, where: str, reason: str) -> FollowupError:
 
 def _template(path: StrPath, where: str, key: str, raw: Any) -> Template:
     if not isinstance(raw, dict):
-        raise _fail(path, where, "expected a table { text = { zh = …, en = … } }")
+        raise _fail(path, where, t("expected a table like {example}",
+                                   example="{ text = { zh = …, en = … } }"))
     unknown = set(raw) - {"text", "code", "remind", "promotional"}
     if unknown:
         raise _fail(path, f"{where}.{sorted(unknown)[0]}",
-                    "unknown key (text, code, remind, promotional)")
+                    t("unknown key ({keys})", keys="text, code, remind, promotional"))
     text = raw.get("text")
     if not isinstance(text, dict) or set(text) != set(LANGS) or not all(
             isinstance(v, str) and given(v) for v in text.values()):
-        raise _fail(path, f"{where}.text", 'expected { zh = "…", en = "…" }, both languages')
+        raise _fail(path, f"{where}.text", t('expected { zh = "…", en = "…" }, both languages'))
     allowed = {"text"} if key == "combined" else set(PLACEHOLDERS)
     for lang, value in text.items():
         if "{}" in value or value.count("{") != value.count("}"):
-            raise _fail(path, f"{where}.text.{lang}", "broken placeholder")
+            raise _fail(path, f"{where}.text.{lang}", t("broken placeholder"))
         unknown_names = [n for n in _PLACEHOLDER.findall(value) if n not in allowed]
         if unknown_names:
             raise _fail(path, f"{where}.text.{lang}",
-                        f"unknown placeholder {{{unknown_names[0]}}} "
-                        f"(known: {', '.join(sorted(allowed))})")
+                        t("unknown placeholder {name} (known: {known})",
+                          name=f"{{{unknown_names[0]}}}", known=", ".join(sorted(allowed))))
     codes = raw.get("code", {})
     if not isinstance(codes, dict) or set(codes) - set(PLATFORMS) or not all(
             isinstance(v, str) and given(v) for v in codes.values()):
-        raise _fail(path, f"{where}.code", 'expected { aliyun = "SMS_…", tencent = "…" }')
+        raise _fail(path, f"{where}.code", t('expected { aliyun = "SMS_…", tencent = "…" }'))
     for flag in ("remind", "promotional"):
         if not isinstance(raw.get(flag, False), bool):
-            raise _fail(path, f"{where}.{flag}", "expected true or false")
+            raise _fail(path, f"{where}.{flag}", t("expected true or false"))
     return Template(key, dict(text), dict(codes), raw.get("remind", False),
                     raw.get("promotional", key.startswith("birthday.")))
 
@@ -177,15 +178,16 @@ def load_settings(config: dict[str, Any], path: StrPath) -> Settings:
     """[sms] of the clinic's followup.toml; every key has a default but the signature."""
     raw = config.get("sms", {})
     if not isinstance(raw, dict):
-        raise _fail(path, "sms", "must be a table")
+        raise _fail(path, "sms", t("must be a table"))
     unknown = set(raw) - {"signature", "unsubscribe", "hours", "daily_limit", "max_parts",
                           "tencent_app_id", "lang"}
     if unknown:
-        raise _fail(path, f"sms.{sorted(unknown)[0]}", "unknown key (signature, unsubscribe, "
-                    "hours, daily_limit, max_parts, tencent_app_id, lang)")
+        raise _fail(path, f"sms.{sorted(unknown)[0]}", t(
+            "unknown key ({keys})", keys="signature, unsubscribe, hours, daily_limit, "
+            "max_parts, tencent_app_id, lang"))
     lang = raw.get("lang", "zh")
     if lang not in LANGS:
-        raise _fail(path, "sms.lang", f"expected one of {', '.join(LANGS)}")
+        raise _fail(path, "sms.lang", t("expected one of {choices}", choices=", ".join(LANGS)))
     clinic = config.get("clinic", {}).get("name") if isinstance(
         config.get("clinic"), dict) else None
     clinic = clinic if isinstance(clinic, str) and given(clinic) else None
@@ -194,15 +196,15 @@ def load_settings(config: dict[str, Any], path: StrPath) -> Settings:
         signature = clinic
     elif not isinstance(signature, str) or not given(signature) or len(signature) > 20 \
             or any(c in signature for c in "【】[]"):
-        raise _fail(path, "sms.signature", "expected the signature's name, without 【】, "
-                    "at most 20 characters")
+        raise _fail(path, "sms.signature", t("expected the signature's name, without 【】, "
+                                             "at most 20 characters"))
     standard = {"zh": "回T退订", "en": "Reply T to opt out"}
     unsubscribe = raw.get("unsubscribe", standard)
     if isinstance(unsubscribe, str):   # one text: the language the messages are sent in
         unsubscribe = {**standard, lang: unsubscribe}
     if not isinstance(unsubscribe, dict) or set(unsubscribe) != set(LANGS) or not all(
             isinstance(v, str) and given(v) for v in unsubscribe.values()):
-        raise _fail(path, "sms.unsubscribe", 'expected a text or { zh = "…", en = "…" }')
+        raise _fail(path, "sms.unsubscribe", t('expected a text or { zh = "…", en = "…" }'))
     hours = raw.get("hours", "08:00-21:00")
     m = re.fullmatch(r"\s*(\d{1,2}:\d{2})\s*[-–~]\s*(\d{1,2}:\d{2})\s*", hours) \
         if isinstance(hours, str) else None
@@ -212,16 +214,17 @@ def load_settings(config: dict[str, Any], path: StrPath) -> Settings:
     except ValueError:
         start = end = None
     if start is None or end is None or start >= end:
-        raise _fail(path, "sms.hours", f"{hours!r} is not hours like 08:00-21:00")
+        raise _fail(path, "sms.hours", t("{value} is not hours like 08:00-21:00",
+                                          value=repr(hours)))
     numbers = {}
     for key, fallback in (("daily_limit", 1000), ("max_parts", 2)):
         value = raw.get(key, fallback)
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100_000:
-            raise _fail(path, f"sms.{key}", "expected a whole number from 1")
+            raise _fail(path, f"sms.{key}", t("expected a whole number from 1"))
         numbers[key] = value
     app_id = raw.get("tencent_app_id")
     if app_id is not None and (not isinstance(app_id, str) or not given(app_id)):
-        raise _fail(path, "sms.tencent_app_id", "expected the SmsSdkAppId as a text")
+        raise _fail(path, "sms.tencent_app_id", t("expected the SmsSdkAppId as a text"))
     return Settings(signature, dict(unsubscribe), start, end, numbers["daily_limit"],
                     numbers["max_parts"], app_id, clinic, lang)
 

@@ -40,16 +40,43 @@ def given(text: str | None) -> bool:
 AGENT_MAX = 40   # a name, not a paragraph: it heads columns and greets patients
 
 
-def agent_name(name: str) -> str:
+# between names given in one option (`--agents 王芳,李娜`): ASCII and full-width commas and
+# semicolons, and 、 (a Chinese keyboard's defaults)
+NAME_SEPARATORS = "[,，;；、]"
+
+
+def agent_names(value: str, option: str = "--agent") -> list[str]:
+    """The names given in one option, as recorded: split on NAME_SEPARATORS, surrounding
+    spaces dropped, empty pieces (a trailing comma) dropped, each checked (`agent_name`).
+    Every option that takes names reads them here."""
+    import re
+
+    return [_one_name(piece, option) for piece in re.split(NAME_SEPARATORS, value or "")
+            if given(piece)]
+
+
+def agent_name(name: str, option: str = "--agent") -> str:
     """The name of who calls, as recorded: given, without control characters, at most
-    AGENT_MAX characters; surrounding spaces dropped. FollowupError otherwise."""
+    AGENT_MAX characters; surrounding spaces and separators (`王芳，`) dropped.
+    FollowupError naming `option` otherwise, or when it holds several names."""
     from followup_cli.errors import FollowupError
     from followup_cli.i18n import t
 
-    name = (name or "").strip()
+    names = agent_names(name, option)
+    if len(names) > 1:
+        raise FollowupError(t("{option} takes one name ({names} given)", option=option,
+                              names="、".join(names)))
+    return names[0] if names else _one_name("", option)
+
+
+def _one_name(name: str, option: str) -> str:
+    from followup_cli.errors import FollowupError
+    from followup_cli.i18n import t
+
+    name = name.strip()
     if (not given(name) or len(name) > AGENT_MAX
             or any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in name)):
         raise FollowupError(t("the agent's name must be visible text of at most {max} characters, "
-                              "without control characters (--agent, "
-                              "FOLLOWUP_AGENT)", max=AGENT_MAX))
+                              "without control characters ({option})", max=AGENT_MAX,
+                              option=option))
     return name

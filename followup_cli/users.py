@@ -33,7 +33,7 @@ def _hasher():  # noqa: ANN202 - argon2 is imported by the commands that need it
 
 def user_name(name: str) -> str:
     """A user's name: an agent's name (as recorded on calls) without spaces in it."""
-    name = agent_name(name)
+    name = agent_name(name, "NAME")
     if any(ch.isspace() for ch in name):
         raise FollowupError(t("a user's name has no spaces"))
     return name

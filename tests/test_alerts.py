@@ -407,9 +407,39 @@ def test_a_corrected_call_leaves_its_alert_open_and_says_so(cli, ledger: Path) -
     voided = cli("log", "--void", "1", "--reason", "登记错了患者")
     assert voided.code == 0, voided.err
     assert voided.err == ("note: clinical alert #1 opened by this call is still open; if it no "
-                          "longer holds, close it with followup alert close and say why\n")
+                          "longer holds: followup alert close 1 --action call_voided --note "
+                          "WHY\n")
     assert cli("alert", "show", "1", "--format", "json").json()["status"] == "open"
     assert cli("log", "--amend", "1", "--reason", "补登", "--sign", "fever").code == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_voided_calls_alert_is_closed_as_void_with_no_doctors_answer(cli, ledger: Path,
+                                                                       lang: str) -> None:
+    """Voiding a call leaves its alert open (the sign may be real); the alert is then
+    closed as call_voided by whoever checked, with no doctor named, and counted nowhere."""
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    assert log_sign(cli, "C2", "fever").code == 0
+    refused = cli("alert", "close", "2", "--action", "call_voided", "--note", "登记错了")
+    assert (refused.code, refused.err) == (
+        2, "followup: alert #2: its call #2 is not voided; close it with what the doctor did\n")
+    assert cli("log", "--void", "1", "--reason", "登记错了患者").code == 0
+    Clock.at = datetime(2026, 11, 4, 16, 0)   # past the deadline: void, not breached
+    closed = cli("--lang", lang, "alert", "close", "1", "--action",
+                 "通话已作废" if lang == "zh" else "call_voided", "--note", "登记错了患者，已核实")
+    assert closed.code == 0, closed.err
+    assert closed.out == {"en": "alert #1 closed: its call was voided\n",
+                          "zh": "警示 #1 已结束：其通话已作废\n"}[lang]
+    shown = cli("alert", "show", "1", "--format", "json").json()
+    assert {k: shown[k] for k in ("status", "action", "acknowledged_at", "acknowledged_by",
+                                  "closed_by", "breached")} == {
+        "status": "closed", "action": "call_voided", "acknowledged_at": None,
+        "acknowledged_by": None, "closed_by": "tester", "breached": False}
+    assert "its call was voided" in cli("alert", "show", "1").out
+    report = cli("report", "--month", "2026-11", "--format", "json").json()
+    assert (report["alerts_opened"], report["alerts_breached"]) == (1, 0)
+    assert "通话已作废" in cli("--lang", "zh", "alert", "close", "--help").out
+    assert cli("doctor").code == 0
 
 
 def test_a_routine_sign_is_due_before_the_next_recheck(cli, ledger: Path) -> None:
@@ -517,3 +547,13 @@ def test_a_sheet_of_another_day_says_its_alerts_time_is_counted_from_now(cli,
                                 "2026-11-04 15:00)\n"), later.out
     rows = cli("due", "--date", "2026-11-05", "--format", "json").json()
     assert [a["minutes_left"] for r in rows for a in r["alerts"]] == [20]
+
+
+@pytest.mark.parametrize("step", [("ack",), ("close", "--action", "called")])
+def test_an_empty_by_names_by(cli, ledger: Path, step: tuple[str, ...]) -> None:
+    """`alert close --by ""` said the name was wrong in --agent, an option close has not."""
+    assert log_sign(cli, "C1", "bleeding").code == 0
+    result = cli("alert", *step, "1", "--by", "", "--note", "已回电")
+    assert (result.code, result.err) == (
+        2, "followup: the agent's name must be visible text of at most 40 characters, without "
+           "control characters (--by)\n")

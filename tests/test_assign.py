@@ -91,7 +91,8 @@ def test_a_share_never_loses_a_patient(cli, day_sheet: list[str]) -> None:
     assert shares[0] | shares[1] == set(day_sheet) and not shares[0] & shares[1]
 
 
-@pytest.mark.parametrize("agents", ["王芳，李娜", "王芳、李娜", " 王芳 ， 李娜 ", "王芳,李娜，"])
+@pytest.mark.parametrize("agents", ["王芳，李娜", "王芳、李娜", " 王芳 ， 李娜 ", "王芳,李娜，",
+                                    "王芳；李娜", "王芳;李娜;", "王芳 、 李娜,,"])
 def test_agents_split_on_chinese_commas(cli, day_sheet: list[str], agents: str) -> None:  # noqa: ANN001
     """`--agents "王芳，李娜"` (the Chinese keyboard's comma) made one agent '王芳，李娜'."""
     result = cli("assign", "--agents", agents, "--date", "2026-11-03")
@@ -115,3 +116,31 @@ def test_due_for_an_agent_with_no_share_is_refused(cli, day_sheet: list[str]) ->
     assert len(cli("due", "--date", "2026-11-04", "--agent", "赵某", "--format",
                    "json").json()) == len(cli("due", "--date", "2026-11-04", "--format",
                                               "json").json())
+
+
+def test_every_option_that_takes_a_name_reads_it_alike(cli, day_sheet: list[str]) -> None:  # noqa: ANN001
+    """A trailing comma, spaces around a name: the name itself, in --to, --agent, --by,
+    --as and config agent; several names where one is meant are refused, naming the option."""
+    assert cli("assign", "--agents", "王芳；李娜", "--date", "2026-11-03", "--by",
+               " 主管，").code == 0
+    moved = cli("assign", "--move", "C1", "--to", "李娜，", "--date", "2026-11-03")
+    assert moved.code == 0, moved.err
+    assert moved.out == "2026-11-03: patient C1 moved to 李娜\n"
+    mine = cli("due", "--date", "2026-11-03", "--agent", " 李娜 ", "--format", "json")
+    assert mine.code == 0, mine.err
+    assert "C1" in {r["patient_id"] for r in mine.json()}
+    logged = cli("log", "--patient", "C1", "-o", "no_answer", "--when", "2026-11-03T15:00",
+                 "--agent", "李娜、")
+    assert logged.code == 0, logged.err
+    report = cli("report", "--from", "2026-11-03", "--to", "2026-11-03", "--agent", "李娜 ,",
+                 "--format", "json")
+    assert report.code == 0, report.err
+    assert cli("config", "agent", "王芳；").out.startswith("from now on your calls are recorded "
+                                                         "as 王芳 (")
+    for line, option, names in ((["assign", "--move", "C1", "--to", "李娜,王芳"], "--to",
+                                  "李娜、王芳"),
+                                 (["due", "--agent", "李娜;王芳"], "--agent", "李娜、王芳"),
+                                 (["assign", "--agents", "王芳", "--by", "a、b"], "--by", "a、b")):
+        refused = cli(*line, "--date", "2026-11-03")
+        assert (refused.code, refused.err) == (
+            2, f"followup: {option} takes one name ({names} given)\n"), line

@@ -64,7 +64,7 @@ def test_usage_errors_exit_2(cli) -> None:
 def test_no_ledger_yet(cli, tmp_path: Path) -> None:
     result = cli("due", "--today")
     assert result.code == 2
-    assert result.err.startswith(f"followup: the ledger {tmp_path / 'ledger.db'} has no visits")
+    assert result.err.startswith(f"followup: the ledger {tmp_path / 'ledger.db'} does not exist")
     assert not (tmp_path / "ledger.db").exists()
 
 
@@ -367,3 +367,24 @@ def test_the_library_never_reaches_into_the_commands() -> None:
         elif where.name not in cli_side:
             assert not commands and not {"typer", "followup_cli.options",
                                          "followup_cli.lazy.typer"} & imported, where
+
+
+@pytest.mark.parametrize("line", [["due", "--today"], ["due", "--date", "2026-11-04"],
+                                  ["report", "--month", "2026-10"], ["patient", "C1"],
+                                  ["alert", "list"], ["sms", "plan"], ["complaint", "list"]])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_missing_ledger_file_is_named_and_not_created(cli, tmp_path: Path, line: list[str],
+                                                        lang: str) -> None:
+    """`--db DEMO.db` with no such file said "no visits yet", as if it were an empty ledger."""
+    db = tmp_path / "my clinic.db"
+    result = cli("--lang", lang, "--db", str(db), *line)
+    quoted = f"'{db}'"
+    assert (result.code, result.out) == (2, "")
+    assert result.err == {
+        "en": f"followup: the ledger {quoted} does not exist: create it with followup --db "
+              f"{quoted} init, or import visits into it with followup --db {quoted} import "
+              "visits FILE (init --demo makes a demo clinic to try)\n",
+        "zh": f"followup: 台账 {quoted} 不存在：用 followup --db {quoted} init 创建，或用 "
+              f"followup --db {quoted} import visits 文件 导入就诊记录（init --demo 生成一个"
+              "演示诊所）\n"}[lang]
+    assert not db.exists()

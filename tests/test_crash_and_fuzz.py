@@ -938,3 +938,48 @@ def web_session(tmp_path: Path):  # noqa: ANN201
     client.post("/login", data={"username": "王芳", "password": "agent-pass-1"})
     return client, client.get("/api/session").json()["csrf"], db
 
+
+
+@pytest.mark.parametrize(("name", "text", "reason"), [
+    ("sms.toml", '[common.unreachable]\ntext = { zh = "您好" }\n',
+     'common.unreachable.text：应为 { zh = "…", en = "…" }，中英文都要有'),
+    ("sms.toml", '[common.unreachable]\ntext = { zh = "您好", en = "Hi" }\n[bogus]\n',
+     "bogus：未知的表（可用：common, touchpoints）"),
+    ("scripts.toml", '[signs.x]\nzh = "某症状"\nen = "a sign"\nurgency = "soon"\n',
+     "signs.x.urgency：'soon' 不是 urgent, today, routine 之一"),
+    ("calendar.toml", 'closed = ["2026-13-01"]\n', "closed[0]：'2026-13-01' 不是 YYYY-MM-DD 格式的日期"),
+    ("calendar.toml", "nope = 1\n", "nope：未知的键（可用：national, weekends, closed, years, windows）"),
+    ("followup.toml", '[sms]\nhours = "21:00-08:00"\n',
+     "sms.hours：'21:00-08:00' 不是 08:00-21:00 这样的时段"),
+    ("followup.toml", "[sms]\ndaily_limit = 0\n", "sms.daily_limit：应为从 1 起的整数"),
+    ("rules.toml", '[categories.surgery]\ntouchpoints = [{ offset = "2w", purpose = "x" }]\n',
+     "categories.surgery.touchpoints[0].offset：'2w' 不是 0d、6d、1m、12m 这样的间隔"),
+    ("rules.toml", '[matching]\norder = ["nope"]\n', "matching.order：'nope' 不是一个类别"),
+])
+def test_a_settings_files_reasons_are_in_chinese(cli, tmp_path: Path, name: str, text: str,
+                                                 reason: str) -> None:
+    """The TOML validators' reasons were English inside a Chinese message."""
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    line = (["rules", "check", str(tmp_path / name)] if name in ("sms.toml", "scripts.toml",
+                                                                  "rules.toml")
+            else ["calendar", "check", str(tmp_path / name)] if name == "calendar.toml"
+            else ["sms", "plan", "--date", "2026-11-04"])
+    if line[0] == "sms":
+        assert cli("init").code == 0
+    result = cli("--lang", "zh", *line)
+    assert result.code == 2, (result.out, result.err)
+    assert result.err == f"followup: {tmp_path / name}：{reason}\n"
+
+
+def test_the_alert_settings_reasons_are_in_chinese(tmp_path: Path) -> None:
+    from followup_cli.alerts import settings_from
+    from followup_cli.errors import FollowupError
+    from followup_cli.i18n import set_lang
+
+    set_lang("zh")
+    try:
+        with pytest.raises(FollowupError) as e:
+            settings_from({"alerts": {"urgent_minutes": -1}}, "followup.toml")
+    finally:
+        set_lang(None)
+    assert str(e.value) == "followup.toml：alerts.urgent_minutes：应为 0 到 10080 的整数"

@@ -153,3 +153,40 @@ def test_usage_errors_in_the_users_language(cli, line: list[str], zh: str, en: s
         assert result.code == 2, (lang, result.err)
         assert expected in result.err, (lang, result.err)
         assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_help_pages_show_meaningful_metavars_and_defaults_as_words(cli, lang: str) -> None:
+    """Help showed `<str>`, `<file>`, a parameter's Python name (`target`, `file`) and
+    defaults as codes (`[默认：other]`)."""
+    import re
+
+    from typer._click import Context
+
+    from followup_cli.cli import build_app, click_command
+
+    set_lang(lang)
+    try:
+        root = click_command(build_app())
+
+        def walk(cmd, path: str) -> None:  # noqa: ANN001
+            ctx = Context(cmd, info_name=cmd.name)
+            for param in cmd.params:
+                if getattr(param, "is_flag", False) or not param.expose_value:
+                    continue
+                shown = param.make_metavar(ctx)
+                assert re.fullmatch(r"[A-Z0-9_|=\[\]:.\-zhen]+", shown) and not shown.startswith(
+                    "<"), f"{path} {param.name}: {shown}"
+                assert shown != param.name, f"{path} {param.name}: {shown}"
+            for name, sub in getattr(cmd, "commands", {}).items():
+                walk(sub, f"{path} {name}")
+
+        walk(root, "followup")
+    finally:
+        set_lang(None)
+    log = " ".join(cli("--lang", lang, "log", "--help").out.split())
+    assert {"zh": "[默认：其他/other]", "en": "[default: other]"}[lang] in log
+    assert {"zh": "[默认：较重/medium]", "en": "[default: medium]"}[lang] in log
+    assert "<str>" not in log and "--booked YYYY-MM-DD[THH:MM]" in log
+    backup = cli("--lang", lang, "backup", "--help").out
+    assert "{FILE}" in backup and "target" not in backup

@@ -67,7 +67,7 @@ def test_import_chinese_export(cli, tmp_path: Path, db: Path, encoding: str) -> 
         "general_projects": {"健康体检": 1},
         # the 3-, 6- and 12-month calls and a birthday in 2027, whose holidays are unknown
         "provisional_tasks": 10, "replanned": 0, "bad_rows": 0, "dry_run": False,
-        "sheet": None, "ignored_columns": [], "sms_unsubscribed": 0,
+        "sheet": None, "ignored_columns": [], "sms_unsubscribed": 0, "visits_without_calls": {},
     }
     data = dump(db)
     phones = {p["patient_id"]: p["phone"] for p in data["patients"]}
@@ -917,3 +917,22 @@ def test_an_import_as_of_a_day_still_to_come_is_refused(cli, tmp_path: Path, db:
                "earlier day\n")
     assert not db.exists()   # refused before the ledger is opened
     assert cli("import", "visits", str(export), "--date", "2026-11-08").code == 0
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "1 visit planned no calls: its category, Re-check, dressing or stitches"),
+    ("zh", "1 次就诊未安排回访：所属类别「复查/换药/拆线"),
+])
+def test_the_summary_says_why_a_follow_up_visit_planned_nothing(cli, tmp_path: Path, lang: str,
+                                                               said: str) -> None:
+    """A re-check of a patient the ledger has no treatment for plans nothing: the summary
+    says so, and why, instead of leaving a visit with no calls unexplained."""
+    export = write_export(tmp_path / "v.csv", [
+        "R1,C1,周晓雯,13812345678,2026-11-10,双眼皮复查,成交,整形外科,吴医生,林咨询,,,,",
+        "R2,C2,李娜,13912345678,2026-11-10,光子嫩肤,成交,皮肤科,吴医生,林咨询,,,,"])
+    result = cli("--lang", lang, "import", "visits", str(export), "--date", "2026-11-10")
+    assert result.code == 0, result.err
+    assert said in result.out
+    data = cli("import", "visits", str(export), "--date", "2026-11-10", "--dry-run",
+               "--format", "json")
+    assert data.json()["visits_without_calls"] == {}   # unchanged: nothing new to explain

@@ -274,7 +274,7 @@ def test_an_agent_is_a_name(cli, ledger: Path, agent: str) -> None:
                  ["patient", "C1", "--reveal", "--agent", agent]):
         err = refused(cli, ledger, *line)
         assert err == ("followup: the agent's name must be visible text of at most 40 "
-                       "characters, without control characters (--agent, FOLLOWUP_AGENT)\n"), line
+                       "characters, without control characters (--agent)\n"), line
 
 
 @pytest.mark.parametrize("given_id", ["", "  ", "\u200b"])
@@ -282,3 +282,26 @@ def test_an_empty_patient_id_is_refused(cli, ledger: Path, given_id: str) -> Non
     for line in (["patient", given_id], ["log", "--patient", given_id, "-o", "no_answer",
                                          "--when", "2026-11-03T15:00"]):
         assert refused(cli, ledger, *line) == "followup: a patient id is needed (not empty)\n"
+
+
+@pytest.mark.parametrize(("line", "option"), [
+    (["due", "-d", "2026-11-03", "-d", "2026-11-04"], "--date / -d"),
+    (["due", "--date", "2026-11-03", "--format", "json", "--format=csv"], "--format"),
+    (["report", "--month", "2026-10", "--month", "2026-11"], "--month"),
+    (["log", "--patient", "C1", "-o", "no_answer", "-o", "reached", "--when",
+      "2026-11-03T15:00"], "--outcome / -o"),
+    (["sms", "plan", "--date", "2026-11-03", "--date", "2026-11-04"], "--date"),
+    (["assign", "--agents", "王芳", "--agents", "李娜", "--date", "2026-11-03"], "--agents"),
+    (["patient", "C1", "--agent", "王芳", "--agent", "李娜"], "--agent"),
+    (["--lang", "en", "--lang", "zh", "due", "--today"], "--lang"),
+])
+def test_a_single_value_option_given_twice_is_refused(cli, ledger: Path, line: list[str],
+                                                      option: str) -> None:
+    """Typer's parser kept the last of `-d A -d B` silently: one of them was a mistake."""
+    assert refused(cli, ledger, *line) == f"followup: {option} is given twice: give it once\n"
+
+
+def test_options_that_collect_values_and_flags_may_repeat(cli, ledger: Path) -> None:
+    assert cli("due", "--today", "--today", "--format", "json").code == 0
+    group = cli("report", "--db", str(ledger), "--db", str(ledger), "--month", "2026-11")
+    assert "are the same ledger" in group.err   # read as a group report, then refused

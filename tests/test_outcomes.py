@@ -396,3 +396,19 @@ def test_amending_a_complaint_call_away_says_its_case_is_voided(
     else:
         assert amended.out.startswith(f"已更正与 C1 周晓雯 的通话 #{attempt}")
         assert amended.err.startswith(f"注意：此通话所立的投诉单 #{case}（原为已确认）随之作废")
+
+
+@pytest.mark.parametrize(("lang", "past"), [("en", "past BREACHED"), ("zh", "已过 ")])
+def test_a_deadline_gone_by_is_shown_as_time_past_not_negative(cli, ledger: Path,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              lang: str, past: str) -> None:
+    """The time left to a case's next deadline showed "-0h25m" once the deadline had gone."""
+    from datetime import datetime
+
+    from followup_cli import clock
+
+    case = complaint_at(cli, "2026-11-03T15:00")   # acknowledge by 11-04 15:00
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 4, 15, 25))
+    table = cli("--lang", lang, "complaint", "list").out
+    row = next(line for line in table.splitlines() if f"#{case}" in line)
+    assert "0h25m" in row and "-0h25m" not in row and past in row

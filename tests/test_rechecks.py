@@ -264,3 +264,39 @@ def test_the_timeline_says_a_kept_or_dropped_booking_in_words(cli, ledger: Path,
     assert "复诊已到诊" in zh and "recheck_kept" not in zh
     en = cli("patient", "C1").out
     assert "(re-check kept)" in en
+
+
+@pytest.mark.parametrize(("lang", "name"), [("en", "Missed re-check (booked on a call)"),
+                                            ("zh", "复查未到（电话中预约的复查）")])
+def test_the_recheck_category_is_listed_and_named_like_the_others(cli, ledger: Path, lang: str,
+                                                                   name: str) -> None:
+    """--category recheck is listed where the categories are, and shown as a word."""
+    refused = cli("--lang", lang, "due", "--date", DAY, "--category", "nothing")
+    assert refused.code == 2
+    assert refused.err.rstrip().endswith(f"recheck ({name})")
+    listed = cli("--lang", lang, "rules", "show").out
+    assert "log --booked" in listed and ("recheck" in listed) == (lang == "en")
+    assert "recheck" in cli("--lang", lang, "due", "--help").out
+    title = cli("--lang", lang, "report", "--month", "2026-11", "--category", "recheck")
+    assert title.code == 0, title.err
+    assert name in title.out.splitlines()[0] and "recheck)" not in title.out
+    by_name = cli("--lang", lang, "due", "--date", DAY, "--category", name.split("（")[0])
+    assert by_name.code == 0, by_name.err
+
+
+@pytest.mark.parametrize(("booked", "said"), [
+    ("2062-11-10", "--booked 2062-11-10 is more than a year after the call (2026-11-04): "
+                   "check the year"),
+    ("2026-11-04 09:00", "--booked 2026-11-04 09:00 is before the call (2026-11-04 14:00)"),
+    ("2026-11-03", "--booked 2026-11-03 is before the day of the call (2026-11-04)"),
+])
+def test_a_booking_far_ahead_or_before_the_call_is_refused(cli, ledger: Path, booked: str,
+                                                           said: str) -> None:
+    result = book(cli, booked)
+    assert (result.code, result.err) == (2, f"followup: {said}\n")
+    assert rechecks(ledger) == []
+    assert book(cli, "2027-11-05").code == 0   # a year and a day ahead: still a booking
+
+
+def test_how_to_change_a_booking_is_said(cli) -> None:
+    assert "void the call" in " ".join(cli("log", "--help").out.split())

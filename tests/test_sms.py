@@ -7,11 +7,13 @@ import json
 import os
 import sqlite3
 import stat
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from conftest import HEADER, write_export
 
+from followup_cli import clock
 from followup_cli.output.sms_files import aliyun, tencent
 from followup_cli.sms import Settings, parts
 
@@ -746,3 +748,20 @@ def test_the_sender_named_is_checked_like_any_agent(cli, ledger: Path, tmp_path:
     assert not (tmp_path / "b.csv").exists()
     conn = sqlite3.connect(ledger)
     assert conn.execute("SELECT count(*) FROM sms").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "the batch is timed for 2026-11-04 08:00: nothing is sent now"),
+    ("zh", "本批次定于 2026-11-04 08:00 发送：现在不会发出任何短信"),
+])
+def test_a_later_days_batch_says_when_it_is_timed(cli, ledger: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch, lang: str,
+                                                  said: str) -> None:
+    """Exported the evening before, the batch is timed at the day's first sending hour:
+    the output says so, so nobody reads it as sent."""
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 3, 18, 0))
+    result = cli("--lang", lang, "sms", "export", "--date", DAY, "--format", "csv", "-O",
+                 str(tmp_path / "b.csv"))
+    assert result.code == 0, result.err
+    assert said in result.out.splitlines()[1]
+    assert query(ledger, "SELECT DISTINCT send_at FROM sms") == [("2026-11-04T08:00",)]

@@ -112,7 +112,9 @@ def close_cli(
         help=t("The alert number."), metavar="ALERT_ID", callback=stored_int)],
     action: Annotated[str, typer.Option(
         "--action", help=t("What was done: called/已回电 (the doctor called the patient), "
-                           "recheck_booked/约复诊, home_care/居家护理, referred/转诊."))],
+                           "recheck_booked/约复诊, home_care/居家护理, referred/转诊, or "
+                           "call_voided/通话已作废 (the call that opened it was voided; no "
+                           "doctor's answer needed)."))],
     note: Annotated[str,
                     typer.Option("--note", "-n", help=t("What was done and why (required)."))] = "",
     by: Annotated[str | None, typer.Option(
@@ -133,7 +135,7 @@ def close_cli(
 def _act(ctx: typer.Context, alert_id: int, action: str, by: str | None, note: str,
          when: str | None, done: str | None) -> None:
     from followup_cli import clock
-    from followup_cli.alerts import act, summary
+    from followup_cli.alerts import VOIDED, act, summary
 
     now = clock.now()
     at = clock.parse_datetime(when, "--when") if when is not None else now
@@ -141,6 +143,9 @@ def _act(ctx: typer.Context, alert_id: int, action: str, by: str | None, note: s
         alert = summary(act(conn, alert_id, action, by=by, note=note, at=at, now=now,
                             done=done, closer=_closer(by)), now)
     minutes = alert["response_minutes"]
+    if alert["action"] == VOIDED:
+        typer.echo(t("alert #{id} closed: its call was voided", id=alert_id))
+        return
     typer.echo(t("alert #{id}: the doctor's answer is recorded ({minutes} minutes after it "
                  "opened)", id=alert_id, minutes=minutes) if action == "ack" else
                t("alert #{id} closed (a doctor answered {minutes} minutes after it opened)",

@@ -20,7 +20,8 @@ def register(app: typer.Typer) -> None:
 def assign_cli(
     ctx: typer.Context,
     agents: Annotated[str | None, typer.Option(
-        "--agents", help=t("The agents on shift, comma-separated: 王芳,李娜,张伟."))] = None,
+        "--agents", help=t("The agents on shift: 王芳,李娜,张伟 (separated by commas, "
+                            "semicolons or 、, ASCII or full-width)."))] = None,
     move_patient: Annotated[str | None, typer.Option(
         "--move", help=t("Move this patient to another agent's share."))] = None,
     to: Annotated[str | None, typer.Option("--to", help=t("With --move: the agent."))] = None,
@@ -37,14 +38,15 @@ def assign_cli(
     from followup_cli.agents import default_agent
     from followup_cli.assign import move, share_sheet
     from followup_cli.output.tables import emit_table
-    from followup_cli.text import given
+    from followup_cli.text import agent_name
 
     sheet_day = the_day(day is None, day)
     st = state(ctx)
-    who = default_agent(by)
+    who = default_agent(by, "--by")
     if move_patient is not None:
-        if to is None or not given(to):
+        if to is None:
             raise FollowupError(t("--move needs --to AGENT"))
+        to = agent_name(to, "--to")
         with st.ledger() as conn:
             move(conn, sheet_day, move_patient, to, by=who, now=clock.now())
         typer.echo(t("{date}: patient {patient_id} moved to {agent}", patient_id=move_patient,
@@ -52,7 +54,7 @@ def assign_cli(
                      date=sheet_day.isoformat()))
         return
     with st.ledger() as conn:
-        shares = share_sheet(conn, sheet_day, st.rule_pack(), (agents or "").split(","), by=who,
+        shares = share_sheet(conn, sheet_day, st.rule_pack(), [agents or ""], by=who,
                              now=clock.now())
     emit_table(shares, [("agent", t("Agent")), ("patients", t("Patients (calls)")),
                         ("tasks", t("Tasks"))],

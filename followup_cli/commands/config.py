@@ -36,8 +36,11 @@ def agent_cli(
                   if os.environ.get("FOLLOWUP_AGENT") else config_path())
         typer.echo(t("{agent} ({source})", agent=default_agent(), source=source))
         return
+    from followup_cli.text import agent_name
+
+    name = agent_name(name, "NAME")
     path = set_agent(name)
-    typer.echo(t("from now on your calls are recorded as {agent} ({path})", agent=name.strip(),
+    typer.echo(t("from now on your calls are recorded as {agent} ({path})", agent=name,
                  path=path))
     if os.environ.get("FOLLOWUP_AGENT"):   # it comes first: say so, or the line above misleads
         typer.echo(t("note: the environment variable FOLLOWUP_AGENT={agent} is set and comes first",

@@ -10,7 +10,7 @@ from followup_cli.errors import FollowupError
 from followup_cli.i18n import N_, t, tn
 from followup_cli.labels import label
 from followup_cli.lazy import pathlib, typer  # loaded on first use: due and log run without
-from followup_cli.options import a_file, check_choice, state, the_day
+from followup_cli.options import CATEGORY_HELP, a_file, check_choice, state, the_day
 from followup_cli.sheet import SHEET_FIELDS, sheet_record
 
 JSON_FIELDS = SHEET_FIELDS
@@ -43,7 +43,7 @@ def due_cli(
     = None,
     agent: Annotated[str | None, typer.Option("--agent", help=t("Only this agent's share."))]
     = None,
-    category: Annotated[str | None, typer.Option("--category", help=t("Only this category."))]
+    category: Annotated[str | None, typer.Option("--category", help=t(CATEGORY_HELP))]
     = None,
     fmt: Annotated[str, typer.Option(
         "--format", help=t("table, json, csv, html (printable A4) or xlsx."))] = "table",
@@ -91,6 +91,10 @@ def due_cli(
         if at_time is not None:
             moment = datetime.combine(sheet_day, parse_time(at_time))
     st = state(ctx)
+    if agent is not None:   # read as every option that takes a name reads it
+        from followup_cli.text import agent_name as one_name
+
+        agent = one_name(agent)
     rules, cal = st.rule_pack(), st.clinic_calendar()
     detailed = fmt in ("table", "html")
     with st.ledger() as conn:
@@ -98,7 +102,8 @@ def due_cli(
             check_share(conn, sheet_day, agent)
         sheet = call_sheet(conn, rules, cal, sheet_day, moment or clock.now(), agent=agent,
                            category=category, moment=moment, reveal=reveal,
-                           viewer=default_agent(agent_name or agent) if reveal else "",
+                           viewer=(default_agent(agent_name, "--as") if agent_name is not None
+                                   else default_agent(agent)) if reveal else "",
                            scripts=st.call_scripts() if detailed else None,
                            clinic=st.clinic_name() if detailed else None,
                            # a printed sheet is the team's: never the exporter's name
@@ -141,11 +146,10 @@ def due_cli(
     elif fmt in ("json", "csv"):
         _emit(fmt, records)
     elif fmt == "xlsx" and output is not None:
-        from followup_cli.i18n import pick
         from followup_cli.output.printing import write_xlsx
 
         write_xlsx(output, records, sheet_day.isoformat(),
-                   {cid: pick(c.label) for cid, c in rules.categories.items()}, sheet.share)
+                   rules.labels(), sheet.share)
         warn(t("written to {path} (readable by you only)", path=output))
     elif fmt == "html" and output is not None:
         from followup_cli.output.files import write_text

@@ -61,7 +61,10 @@ def log_cli(
     booked: Annotated[str | None, typer.Option(
         "--booked",
                                                help=t("The re-check the patient agreed to: a day "
-                                                      "(2026-12-03) or a day and time."))] = None,
+                                                      "(2026-12-03) or a day and time, within a "
+                                                      "year of the call. To change it, void the "
+                                                      "call (--void ID --reason …) and log it "
+                                                      "again with the right day."))] = None,
     amend: Annotated[int | None, typer.Option(
         "--amend", help=t("Correct logged call ATTEMPT_ID with the options given (and --reason)."),
         metavar="ATTEMPT_ID", callback=stored_int)] = None,
@@ -141,7 +144,7 @@ def log_cli(
     if result.alert_id or result.recheck_id:
         _follow_up(st, result.alert_id, result.recheck_id)
     if correcting is not None:
-        _still_open(st, correcting)
+        _still_open(st, correcting, voided=void is not None)
 
 
 def effect_text(effect: str, values: dict[str, Any], tasks: int, **more: Any) -> str:
@@ -181,15 +184,22 @@ def _patient_named(st: Any, patient_id: str) -> str:
 
 
 
-def _still_open(st: Any, attempt_id: int) -> None:
-    """A corrected call's alert stays open (a doctor may be acting on it): say so."""
+def _still_open(st: Any, attempt_id: int, *, voided: bool) -> None:
+    """A corrected call's alert stays open (a doctor may be acting on it, and the sign may
+    have been real: voiding corrects the call, not the patient): say so, and how to close."""
     from followup_cli.output.formats import warn
 
     with st.ledger() as conn:
         for (alert_id,) in conn.execute("SELECT alert_id FROM alerts WHERE attempt_id = ? AND "
                                         "status <> 'closed'", (attempt_id,)):
-            warn(t("note: clinical alert #{id} opened by this call is still open; if it no longer "
-                   "holds, close it with followup alert close and say why", id=alert_id))
+            if voided:
+                warn(t("note: clinical alert #{id} opened by this call is still open; if it no "
+                       "longer holds: followup alert close {id} --action call_voided --note "
+                       "WHY", id=alert_id))
+            else:
+                warn(t("note: clinical alert #{id} opened by this call is still open; if it no "
+                       "longer holds, close it with followup alert close and say why",
+                       id=alert_id))
 
 
 def _follow_up(st: Any, alert_id: int | None, recheck_id: int | None) -> None:

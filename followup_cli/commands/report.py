@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from followup_cli.i18n import t
 from followup_cli.labels import label
 from followup_cli.lazy import pathlib, typer  # loaded on first use: a plain report runs without
-from followup_cli.options import a_file, check_choice, state
+from followup_cli.options import CATEGORY_HELP, a_file, check_choice, state
 from followup_cli.report import ALERT_FIGURES
 
 AGENT_COLUMNS = ("due", "done", "completion_rate", "on_time_rate", "reach_rate",
@@ -37,7 +37,7 @@ def report_cli(
     = None,
     end: Annotated[str | None, typer.Option("--to", help=t("…and last day (included)."))] = None,
     agent: Annotated[str | None, typer.Option("--agent", help=t("Only this agent."))] = None,
-    category: Annotated[str | None, typer.Option("--category", help=t("Only this category."))]
+    category: Annotated[str | None, typer.Option("--category", help=t(CATEGORY_HELP))]
     = None,
     fmt: Annotated[str, typer.Option(
         "--format", help=t("table, json, csv, html (to print, with charts) or xlsx."))] = "table",
@@ -93,6 +93,10 @@ def report_cli(
     else:
         raise FollowupError(t("give --month YYYY-MM, or --from and --to"))
     st = state(ctx)
+    if agent is not None:   # read as every option that takes a name reads it
+        from followup_cli.text import agent_name
+
+        agent = agent_name(agent)
     if category is not None:   # an id or its label (手术), as due takes it; else refused
         from followup_cli.sheet import category_id
 

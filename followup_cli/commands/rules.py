@@ -64,6 +64,12 @@ def show_cli(
             f"{tp.offset:>4} {_pad(windows.get(tp.window, tp.window), width)} "
             f"{'←' if tp.move == 'earlier' else '→'} {pick(tp.purpose)}" for tp in c.touchpoints)
         rows.append((name, kinds.get(c.kind, c.kind), match, tps))
+    from followup_cli.rechecks import CATEGORY as RECHECK
+
+    # not a rule: planned when a call books a re-check (log --booked) and nobody came
+    name = pack.labels()[RECHECK]
+    rows.append((name if current() == "zh" else f"{RECHECK}\n{name}", t("booked re-check"),
+                 "log --booked", t("the first calling day after the grace: rebook")))
     columns = [Column(label("rules.col", key)) for key in ("id", "kind", "match", "touchpoints")]
     sys.stdout.write(draw(columns, rows, title=" + ".join(pack.sources), lines_between=True))
 

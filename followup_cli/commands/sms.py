@@ -163,6 +163,10 @@ def export_cli(
     typer.echo(t("{count} SMS ({parts} billed parts) written to {path} and recorded as queued",
                  count=len(done.messages), path=output,
                  parts=sum(m["parts"] for m in done.messages)))
+    if send_at > now:   # a later day's batch (or a later --at): not to be read as sent now
+        typer.echo(t("the batch is timed for {at}: nothing is sent now; upload it to the "
+                     "platform as a scheduled send for that time",
+                     at=send_at.strftime("%Y-%m-%d %H:%M")))
     if done.held:
         from followup_cli.output.formats import warn
 

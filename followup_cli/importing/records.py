@@ -64,6 +64,9 @@ class ImportSummary:
     sms_off: int = 0            # patients the export says unsubscribed, newly recorded
     provisional: list[date] = field(default_factory=list)
     general: dict[str, int] = field(default_factory=dict)
+    # visits of a category with no touchpoints (a re-check: its treatment's plan calls), by id
+    no_calls: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)   # their names, zh and en
     bad: list[BadRow] = field(default_factory=list)
     dry_run: bool = False
     sheet: str | None = None                              # the workbook's sheet read
@@ -80,6 +83,7 @@ class ImportSummary:
             "provisional_tasks": len(self.provisional), "replanned": self.replanned,
             "bad_rows": len(self.bad), "dry_run": self.dry_run, "sheet": self.sheet,
             "ignored_columns": self.ignored, "sms_unsubscribed": self.sms_off,
+            "visits_without_calls": self.no_calls,
         }
 
 

@@ -129,6 +129,9 @@ class Stager:
                 summary.no_callback += 1
             elif v.kind == "treated" and category == fallback:
                 summary.general[v.project] = summary.general.get(v.project, 0) + 1
+            if plan is not None and not plan.category.touchpoints:
+                summary.no_calls[category] = summary.no_calls.get(category, 0) + 1
+                summary.labels[category] = plan.category.label
         summary.added += len(new_visits)
         touched = [(pid,) for pid in {v.patient_id for v in chunk}] if self.note_touched else []
         return Staged(patients, new_visits, new_tasks, changed_visits, touched)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import t, tn
+from followup_cli.i18n import pick, t, tn
 from followup_cli.importing import tuning
 from followup_cli.importing.columns import ignored_headers, map_headers
 from followup_cli.importing.files import XLSX, choose_sheet, read_table, with_cells, write_bad_rows
@@ -122,6 +122,14 @@ def summary_lines(summary: ImportSummary, name: str) -> list[str]:
         projects = "、".join(f"{p} ({n})" for p, n in sorted(summary.general.items()))
         lines.append(t("these projects match no rule and get the general plan: {projects}",
                        projects=projects))
+    for category, count in sorted(summary.no_calls.items()):
+        lines.append(tn("{count} visit planned no calls: its category, {category}, has none of "
+                        "its own (a re-check, dressing or stitches visit follows a treatment, "
+                        "whose plan makes the calls)",
+                        "{count} visits planned no calls: their category, {category}, has none "
+                        "of its own (a re-check, dressing or stitches visit follows a treatment, "
+                        "whose plan makes the calls)", count,
+                        category=pick(summary.labels.get(category, {"en": category}))))
     if summary.replanned:
         lines.append(tn("{count} provisional call moved to its day under the holidays now known",
                         "{count} provisional calls moved to their day under the holidays now "

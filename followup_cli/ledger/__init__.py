@@ -53,6 +53,17 @@ def default_path() -> str:
     return os.path.join(base, "followup", "ledger.db")
 
 
+def missing(path: StrPath) -> LedgerError:
+    """What a reading command says of a ledger file that is not there (it creates none: a
+    typo in --db would otherwise leave an empty ledger behind)."""
+    import shlex
+
+    return LedgerError(t("the ledger {path} does not exist: create it with followup --db {path} "
+                         "init, or import visits into it with followup --db {path} import visits "
+                         "FILE (init --demo makes a demo clinic to try)",
+                         path=shlex.quote(os.fspath(path))))
+
+
 def open_ledger(path: StrPath, *, create_dirs: bool = False) -> sqlite3.Connection:
     """Open (creating if needed) the ledger at `path`, migrated to the latest schema.
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from followup_cli import __version__
-from followup_cli.i18n import current, pick, t
+from followup_cli.i18n import current, t
 from followup_cli.labels import label
 from followup_cli.output.files import write_workbook, writing
 from followup_cli.output.formats import safe_cell, warn
@@ -70,8 +70,8 @@ def about(st: Any) -> About:
         name = branch.clinic_name()
         if name and name not in out.clinics:
             out.clinics.append(name)
-        for cid, category in branch.rule_pack().categories.items():
-            out.categories.setdefault(cid, pick(category.label))
+        for cid, name in branch.rule_pack().labels().items():
+            out.categories.setdefault(cid, name)
     return out
 
 

@@ -74,6 +74,18 @@ class RulePack(NamedTuple):
                 return category
         raise KeyError(kind)
 
+    def labels(self) -> dict[str, str]:
+        """Every category a task can have, id -> its name in the user's language: the
+        rules' own, then those followup plans itself (rechecks.CATEGORY: a booked re-check
+        that was missed), which `--category` takes too."""
+        from followup_cli.i18n import pick
+        from followup_cli.labels import LABELS, label
+
+        named = {cid: pick(c.label) for cid, c in self.categories.items()}
+        for cid in LABELS["category"]:
+            named.setdefault(cid, label("category", cid))
+        return named
+
     @property
     def fallback(self) -> str:
         return self.order[-1]
@@ -116,14 +128,15 @@ def _merge(base: dict[str, Any], clinic: dict[str, Any], path: StrPath) -> dict[
         if key == "version":
             continue
         if key not in ("matching", "risk", "tiers", "categories"):
-            raise _fail(path, key, f"unknown table '{key}' (matching, risk, tiers, categories)")
+            raise _fail(path, key, t("unknown table ({tables})",
+                                     tables="matching, risk, tiers, categories"))
         if not isinstance(value, dict):
-            raise _fail(path, key, "must be a table")
+            raise _fail(path, key, t("must be a table"))
         if key == "categories":
             categories = dict(base.get("categories", {}))
             for cid, table in value.items():
                 if not isinstance(table, dict):
-                    raise _fail(path, f"categories.{cid}", "must be a table")
+                    raise _fail(path, f"categories.{cid}", t("must be a table"))
                 categories[cid] = {**categories.get(cid, {}), **table}
             merged["categories"] = categories
         else:
@@ -137,39 +150,43 @@ def _text_pair(path: StrPath, where: str, value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not value or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise _fail(path, where, 'expected a text or a table like { zh = "…", en = "…" }')
+        raise _fail(path, where, t('expected a text or { zh = "…", en = "…" }'))
     return dict(value)
 
 
 def _str_list(path: StrPath, where: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and given(v) for v in value):
-        raise _fail(path, where, "expected a list of non-empty texts")
+        raise _fail(path, where, t("expected a list of non-empty texts"))
     return tuple(value)
 
 
 def _touchpoint(path: StrPath, where: str, raw: Any) -> Touchpoint:
     if not isinstance(raw, dict):
-        raise _fail(path, where, "expected a table { offset = …, purpose = … }")
+        raise _fail(path, where, t("expected a table like {example}",
+                                   example="{ offset = …, purpose = … }"))
     unknown = set(raw) - {"id", "offset", "window", "move", "purpose"}
     if unknown:
         raise _fail(path, f"{where}.{sorted(unknown)[0]}",
-                    "unknown key (id, offset, window, move, purpose)")
+                    t("unknown key ({keys})", keys="id, offset, window, move, purpose"))
     offset = raw.get("offset")
     m = _OFFSET.match(offset) if isinstance(offset, str) else None
     if not m or not isinstance(offset, str):
-        raise _fail(path, f"{where}.offset", f"{offset!r} is not an offset like 0d, 6d, 1m, 12m")
+        raise _fail(path, f"{where}.offset", t("{value} is not an offset like 0d, 6d, 1m, 12m",
+                                                value=repr(offset)))
     number, unit = int(m.group(1)), m.group(2)
     window = raw.get("window", "any")
     if window not in WINDOWS:
-        raise _fail(path, f"{where}.window", f"{window!r} is not one of {', '.join(WINDOWS)}")
+        raise _fail(path, f"{where}.window", t("{value} is not one of {choices}",
+                                                value=repr(window), choices=", ".join(WINDOWS)))
     move = raw.get("move", "later")
     if move not in MOVES:
-        raise _fail(path, f"{where}.move", f"{move!r} is not one of {', '.join(MOVES)}")
+        raise _fail(path, f"{where}.move", t("{value} is not one of {choices}",
+                                              value=repr(move), choices=", ".join(MOVES)))
     if "purpose" not in raw:
-        raise _fail(path, f"{where}.purpose", "missing: why the call is made")
+        raise _fail(path, f"{where}.purpose", t("missing: why the call is made"))
     tid = raw.get("id", offset)
     if not isinstance(tid, str) or not given(tid):
-        raise _fail(path, f"{where}.id", "expected a non-empty text")
+        raise _fail(path, f"{where}.id", t("expected a non-empty text"))
     return Touchpoint(
         id=tid, offset=offset, days=number if unit == "d" else 0,
         months=number if unit == "m" else 0, window=window, move=move,
@@ -180,26 +197,27 @@ def _touchpoint(path: StrPath, where: str, raw: Any) -> Touchpoint:
 def _category(path: StrPath, cid: str, raw: dict[str, Any]) -> Category:
     where = f"categories.{cid}"
     if not _ID.match(cid):
-        raise _fail(path, where, "a category id is lower-case letters, digits and _")
+        raise _fail(path, where, t("a category id is lower-case letters, digits and _"))
     unknown = set(raw) - {"label", "kind", "match", "touchpoints", "min_tier"}
     if unknown:
         raise _fail(path, f"{where}.{sorted(unknown)[0]}",
-                    "unknown key (label, kind, match, touchpoints, min_tier)")
+                    t("unknown key ({keys})", keys="label, kind, match, touchpoints, min_tier"))
     kind = raw.get("kind")
     if kind not in KINDS:
-        raise _fail(path, f"{where}.kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+        raise _fail(path, f"{where}.kind", t("{value} is not one of {choices}", value=repr(kind),
+                                              choices=", ".join(KINDS)))
     raw_tps = raw.get("touchpoints")
     if not isinstance(raw_tps, list):
-        raise _fail(path, f"{where}.touchpoints", "expected a list of touchpoints")
+        raise _fail(path, f"{where}.touchpoints", t("expected a list of touchpoints"))
     touchpoints = tuple(
         _touchpoint(path, f"{where}.touchpoints[{i}]", tp) for i, tp in enumerate(raw_tps)
     )
     ids = [tp.id for tp in touchpoints]
     if len(set(ids)) != len(ids):
-        raise _fail(path, f"{where}.touchpoints", "two touchpoints have the same id/offset")
+        raise _fail(path, f"{where}.touchpoints", t("two touchpoints have the same id/offset"))
     min_tier = raw.get("min_tier")
     if min_tier is not None and not isinstance(min_tier, str):
-        raise _fail(path, f"{where}.min_tier", "expected a tier name")
+        raise _fail(path, f"{where}.min_tier", t("expected a tier name"))
     return Category(
         id=cid, label=_text_pair(path, f"{where}.label", raw.get("label", cid)), kind=kind,
         match=_str_list(path, f"{where}.match", raw.get("match", [])),
@@ -210,37 +228,41 @@ def _category(path: StrPath, cid: str, raw: dict[str, Any]) -> Category:
 def _build(data: dict[str, Any], path: StrPath, sources: tuple[str, ...]) -> RulePack:
     unknown = set(data) - {"version", "matching", "risk", "tiers", "categories"}
     if unknown:
-        raise _fail(path, sorted(unknown)[0], "unknown table (matching, risk, tiers, categories)")
+        raise _fail(path, sorted(unknown)[0], t("unknown table ({tables})",
+                                                tables="matching, risk, tiers, categories"))
     raw_categories = data.get("categories")
     if not isinstance(raw_categories, dict) or not raw_categories:
-        raise _fail(path, "categories", "no categories")
+        raise _fail(path, "categories", t("no categories"))
     categories = {cid: _category(path, cid, raw) for cid, raw in raw_categories.items()}
     order = _str_list(path, "matching.order", data.get("matching", {}).get("order"))
     if not order:
-        raise _fail(path, "matching.order", "empty: the last category takes every other project")
+        raise _fail(path, "matching.order", t("empty: the last category takes every other "
+                                               "project"))
     for cid in order:
         if cid not in categories:
-            raise _fail(path, "matching.order", f"'{cid}' is not a category")
+            raise _fail(path, "matching.order", t("{value} is not a category", value=repr(cid)))
         if categories[cid].kind != "treated":
-            raise _fail(path, "matching.order", f"'{cid}' is not a category of kind treated")
+            raise _fail(path, "matching.order", t("{value} is not a category of kind {kind}",
+                                                   value=repr(cid), kind="treated"))
     for kind in ("consult", "no_show", "course_end"):
         if not any(c.kind == kind for c in categories.values()):
-            raise _fail(path, "categories", f"no category of kind {kind}")
+            raise _fail(path, "categories", t("no category of kind {kind}", kind=kind))
     risk = data.get("risk", {})
     applies = frozenset(_str_list(path, "risk.applies_to", risk.get("applies_to", [])))
     risk_map: dict[str, str] = {}
     for level in RISKS:
         if level in risk:
             if not isinstance(risk[level], str) or risk[level] not in categories:
-                raise _fail(path, f"risk.{level}", f"{risk[level]!r} is not a category")
+                raise _fail(path, f"risk.{level}", t("{value} is not a category",
+                                                      value=repr(risk[level])))
             risk_map[level] = risk[level]
     for cid in applies:
         if cid not in categories:
-            raise _fail(path, "risk.applies_to", f"'{cid}' is not a category")
+            raise _fail(path, "risk.applies_to", t("{value} is not a category", value=repr(cid)))
     tiers = _str_list(path, "tiers.order", data.get("tiers", {}).get("order", []))
     for c in categories.values():
         if c.kind == "birthday" and c.min_tier is not None and c.min_tier not in tiers:
             raise _fail(path, f"categories.{c.id}.min_tier",
-                        f"'{c.min_tier}' is not in tiers.order")
+                        t("{value} is not in {key}", value=repr(c.min_tier), key="tiers.order"))
     return RulePack(categories=categories, order=order, risk_applies_to=applies,
                     risk_to_category=risk_map, tiers=tiers, sources=sources)

@@ -923,3 +923,70 @@ def test_next_patient_keeps_a_typed_note(ledger: Path) -> None:
                follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/call/")
     assert r.headers["location"] != f"/call/{task}" and attempts(ledger) == 0
+
+
+def test_alerts_are_acknowledged_and_closed_on_the_web_as_the_cli_does(  # noqa: ANN001
+        cli, ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C1")
+    assert cli("log", str(task["task_id"]), "-o", "reached", "--note", NOTE,
+               "--when", "2026-11-04 09:50", "--sign", "bleeding").code == 0
+    card = c.get(f"/call/{task['task_id']}").text   # the patient's alert, with its actions
+    assert 'action="/alert/1"' in card and 'value="ack"' in card and 'value="吴医生"' in card
+    assert 'action="/alert/1"' in c.get("/patient/C1").text
+    # without the CSRF token: refused, nothing recorded
+    assert c.post("/alert/1", data={"action": "ack", "by": "吴医生", "note": "已回电"},
+                  follow_redirects=False).status_code == 403
+    # the CLI's rules: a note is required; said with the page's field, nothing recorded
+    r = c.post("/alert/1", data={"csrf": csrf, "action": "ack", "by": "吴医生",
+                                 "back": f"/call/{task['task_id']}"})
+    assert r.status_code == 400 and "「医生的答复或处理」" in r.text
+    assert cli("alert", "show", "1", "--format", "json").json()["status"] == "open"
+    # an agent may acknowledge (the CLI lets anyone): back to the card, saying what was done
+    r = c.post("/alert/1", data={"csrf": csrf, "action": "ack", "by": "吴医生",
+                                 "note": "已电话指导压迫止血", "back": f"/call/{task['task_id']}"},
+               follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == (
+        f"/call/{task['task_id']}?alert=1&step=ack")
+    assert "已登记医生回应警示 #1（开立后 10 分钟）" in c.get(r.headers["location"]).text
+    alert = cli("alert", "show", "1", "--format", "json").json()
+    assert (alert["status"], alert["acknowledged_by"], alert["response_minutes"]) == (
+        "acknowledged", "吴医生", 10)
+    # a step that does not apply is refused as the CLI refuses it
+    r = c.post("/alert/1", data={"csrf": csrf, "action": "ack", "by": "吴医生", "note": "再次"})
+    assert r.status_code == 400 and "#1" in r.text
+    # the supervisor closes it from the board: after the answer, the signed-in user closes
+    boss, boss_csrf = signed_in(ledger, "boss", "boss-pass-12")
+    assert 'action="/alert/1"' in boss.get("/board").text
+    r = boss.post("/alert/1", data={"csrf": boss_csrf, "action": "close", "by": "",
+                                    "done": "recheck_booked", "note": "已约明早复诊",
+                                    "back": "/board"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/board?alert=1&step=close"
+    assert "警示 #1 已结束（医生回应用时 10 分钟）" in boss.get(r.headers["location"]).text
+    alert = cli("alert", "show", "1", "--format", "json").json()
+    assert (alert["status"], alert["closed_by"], alert["action"]) == (
+        "closed", "boss", "recheck_booked")
+    assert 'action="/alert/1"' not in boss.get("/board").text
+    # an unknown action, an unknown alert, a foreign back page
+    assert c.post("/alert/1", data={"csrf": csrf, "action": "reopen"}).status_code == 400
+    assert c.post("/alert/99", data={"csrf": csrf, "action": "ack", "by": "吴医生",
+                                     "note": "x"}).status_code == 400
+    r = c.post("/alert/99", data={"csrf": csrf, "action": "ack", "back": "//evil.example"})
+    assert 'href="/"' in r.text and "evil" not in r.text
+
+
+def test_an_alert_closed_without_an_answer_needs_the_doctor(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C1")
+    assert cli("log", str(task["task_id"]), "-o", "reached", "--note", NOTE,
+               "--sign", "bleeding").code == 0
+    r = c.post("/alert/1", data={"csrf": csrf, "action": "close", "by": "", "done": "called",
+                                 "note": "已回电", "back": "/"})
+    assert r.status_code == 400 and "「回应的医生」" in r.text
+    r = c.post("/alert/1", data={"csrf": csrf, "action": "close", "by": "吴医生",
+                                 "done": "called", "note": "已回电", "back": "/"},
+               follow_redirects=False)
+    assert r.status_code == 303
+    alert = cli("alert", "show", "1", "--format", "json").json()
+    assert (alert["status"], alert["acknowledged_by"], alert["closed_by"]) == (
+        "closed", "吴医生", "吴医生")

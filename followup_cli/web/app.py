@@ -282,6 +282,8 @@ OPTION_FIELDS = [
     (r"--reason", "reason"),
     (r"--sign", "signs"),
     (r"--booked", "booked"),
+    (r"--by", "by"),
+    (r"--action", "action"),
 ]
 
 
@@ -296,7 +298,8 @@ def field_words(message: str, *, api: bool = False, **words: str) -> str:
     labels = {"agents": t("Share today's sheet"), "outcome": t("Outcome"),
               "note": tc("web", "Note"), "at": t("Call back at"), "month": t("Month"),
               "reason": t("Reason (required)"), "signs": t("Warning signs"),
-              "booked": t("Re-check booked for"), **words}
+              "booked": t("Re-check booked for"), "by": t("Doctor who answered"),
+              "action": t("What was done"), **words}
     zh = current() == "zh"
     for pattern, field in OPTION_FIELDS:
         said = field if api else (f"「{labels[field]}」" if zh else f"“{labels[field]}”")
@@ -774,6 +777,7 @@ def build() -> list[Route | Mount]:
         route("/board/move", pages.move_patient, methods=("POST",), role="supervisor"),
         route("/board/complaint/{case_id:int}", pages.complaint_step, methods=("POST",),
               role="supervisor"),
+        route("/alert/{alert_id:int}", pages.alert_step, methods=("POST",)),
         route("/import", pages.import_page, role="supervisor"),
         upload_route("/import", pages.import_preview),
         route("/import/confirm", pages.import_confirm, methods=("POST",), role="supervisor"),

@@ -91,7 +91,8 @@ def home(ctx: Ctx) -> Response:
         "day.html", title=title, day=day.isoformat(),
         groups=patient_rows(sheet.records, day.isoformat()),
         cases=[case_row(c) for c in sheet.cases], alerts=alert_rows(sheet.alerts),
-        done=mine[0]["calls"] if mine else 0, saved=saved_note(ctx))
+        alert_form=alert_form(), back="/",
+        done=mine[0]["calls"] if mine else 0, saved=saved_note(ctx) or alert_note(ctx))
 
 
 def case_row(case: dict[str, Any]) -> dict[str, Any]:
@@ -116,7 +117,7 @@ def case_row(case: dict[str, Any]) -> dict[str, Any]:
 def alert_rows(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Open clinical alerts as `due` draws them on top: signs in the user's language,
     the doctor, the deadline, time left or BREACHED."""
-    from followup_cli.alerts import sign_words, time_left
+    from followup_cli.alerts import TRANSITIONS, sign_words, time_left
     from followup_cli.i18n import current
 
     statuses = {"open": tc("alert.status", "open"),
@@ -133,8 +134,67 @@ def alert_rows(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
                      "signs": sign_words(a, current()), "doctor": a["doctor"] or t("no doctor"),
                      "due": a["due_at"].replace("T", " ")[:16],
                      "status": statuses.get(a["status"], a["status"]), "left": left,
-                     "breached": bool(a["breached"])})
+                     "breached": bool(a["breached"]), "doctor_name": a["doctor"] or "",
+                     "steps": [s for s in ("ack", "close")
+                               if a["status"] in TRANSITIONS[s][0]]})
     return rows
+
+
+def alert_form() -> dict[str, Any]:
+    """The words of an alert's answer form: its steps and what a close says was done."""
+    from followup_cli.alerts import CLOSE_ACTIONS, action_label
+
+    return {"steps": {"ack": t("acknowledge"), "close": t("close")},
+            "done": {key: action_label(key) for key in CLOSE_ACTIONS}}
+
+
+def alert_step(ctx: Ctx) -> Response:
+    """A doctor's answer to an alert recorded from a page, as `alert ack` / `alert close`
+    record it (the same function and rules; anyone who may run those may do it here): the
+    doctor named on the form answered, the signed-in user closes an alert already
+    answered. Back to the page it was sent from, saying what was recorded."""
+    from followup_cli.alerts import act
+
+    alert_id = ctx.request.path_params["alert_id"]
+    action = str(ctx.data.get("action", ""))
+    if action not in ("ack", "close"):
+        raise FollowupError(t("unknown field {field}", field="action"))
+    doctor = str(ctx.data.get("by", "")).strip()
+    now = clock.now()
+    try:
+        act(ctx.conn, alert_id, action, by=doctor or None, note=str(ctx.data.get("note", "")),
+            at=now, now=now, done=str(ctx.data.get("done", "")) if action == "close" else None,
+            closer=ctx.name)
+    except FollowupError as e:
+        return ctx.render("error.html", 400, message=field_words(
+            str(e), note=t("What the doctor said or did"), by=t("Doctor who answered"),
+            action=t("What was done")), back=back_to(ctx))
+    return RedirectResponse(f"{back_to(ctx)}?alert={alert_id}&step={action}", 303)
+
+
+def back_to(ctx: Ctx) -> str:
+    """The page a form was sent from (a path of this site only), else the day page."""
+    import re
+
+    back = str(ctx.data.get("back", ""))
+    return back if re.fullmatch(r"/(board|call/\d{1,18}|patient/[^/?#\\]{1,100})?", back) \
+        else "/"
+
+
+def alert_note(ctx: Ctx) -> str:
+    """What was recorded for ?alert=N&step=…, in the words `alert ack`/`close` print."""
+    from followup_cli.alerts import answered_words, get_alert, summary
+
+    value, step = ctx.request.query_params.get("alert", ""), ctx.request.query_params.get("step")
+    if not value.isdigit() or len(value) > 18 or step not in ("ack", "close"):
+        return ""
+    try:
+        alert = summary(get_alert(ctx.conn, int(value)), clock.now())
+    except FollowupError:
+        return ""
+    if alert["acknowledged_at"] is None or (step == "close" and alert["status"] != "closed"):
+        return ""
+    return " ".join(answered_words(alert, step))
 
 
 def step_labels() -> dict[str, str]:
@@ -181,7 +241,11 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
     sheet = sheet_records(ctx, day)
     others = [r for r in sheet.records if r["patient_id"] == pid and r["task_id"] != task_id]
     windows = window_hours(web.cal.windows(day))
-    return {"task": record, "phone": phone, "script": script, "last": last, "others": others,
+    from followup_cli.alerts import open_alerts
+
+    return {"alerts": alert_rows(open_alerts(ctx.conn, now, patient_id=pid)),
+            "alert_form": alert_form(), "back": f"/call/{task_id}", "task": record,
+            "phone": phone, "script": script, "last": last, "others": others,
             "cases": [case_row(c) for c in open_cases(ctx.conn, now, patient_id=pid)],
             "outcomes": outcomes(), "categories": categories(), "severities": severities(),
             "min_note": web.min_note, "any_hours": windows.get("any", ""),
@@ -190,7 +254,7 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
             "urgencies": {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")},
             "next_url": next_patient(ctx, sheet.records, pid), "form": {},
             "earliest": now.strftime("%Y-%m-%dT%H:%M"),
-            "saved": saved_note(ctx)}
+            "saved": saved_note(ctx) or alert_note(ctx)}
 
 
 def card(ctx: Ctx) -> Response:
@@ -328,7 +392,8 @@ def board(ctx: Ctx, status: int = 200, message: str = "") -> Response:
     done = {"shared": t("today's sheet is shared out"), "moved": t("patient moved"),
             "stepped": t("complaint case updated")}
     return ctx.render("board.html", status, figures=figures, message=message,
-                      saved=done.get(ctx.request.query_params.get("done", ""), ""),
+                      saved=done.get(ctx.request.query_params.get("done", ""), "")
+                      or alert_note(ctx), alert_form=alert_form(), back="/board",
                       cases=[case_row(c) for c in open_cases(ctx.conn, clock.now())],
                       alerts=alert_rows(open_alerts(ctx.conn, clock.now())),
                       steps=step_labels(),
@@ -423,8 +488,12 @@ def patient_page(ctx: Ctx) -> Response:
     for call in history["calls"]:
         call["outcome_label"] = outcome_label(call["outcome"])
         call["at"] = call["called_at"].replace("T", " ")[:16]
+    still_open = [a for a in history["alerts"] if a["status"] != "closed"]
     return ctx.render("patient.html", h=history,
-                      cases=[case_row(c) for c in history["complaints"]])
+                      cases=[case_row(c) for c in history["complaints"]],
+                      alerts=alert_rows(still_open), alert_form=alert_form(),
+                      back=f"/patient/{history['patient']['patient_id']}",
+                      saved=alert_note(ctx))
 
 
 def audit_page(ctx: Ctx) -> Response:

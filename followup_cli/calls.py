@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from followup_cli import alerts, checkpoint, clock, complaints, ids, rechecks
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import t
+from followup_cli.i18n import N_, t, tn
 from followup_cli.labels import label
 from followup_cli.ledger import transaction
 from followup_cli.sheet import ON_SHEET, sheet_params
@@ -58,6 +58,41 @@ class CallResult(NamedTuple):
     complaint_id: int | None = None
     alert_id: int | None = None
     recheck_id: int | None = None
+    # what the call set going, said after its effect: the alert and whom it went to, the
+    # re-check booked and when a missed one comes back
+    follow_up: tuple[str, ...] = ()
+
+    def lines(self, **more: Any) -> list[str]:
+        """What the ledger did, in words: the effect, then what the call set going."""
+        return [effect_text(self.effect, self.effect_values, len(self.task_ids), **more),
+                *self.follow_up]
+
+
+def effect_text(effect: str, values: dict[str, Any], tasks: int, **more: Any) -> str:
+    """What the ledger did after a call, in words ("1 task done", "3 tasks cancelled")."""
+    if effect == "done":
+        return tn("task done", "tasks done", tasks, **values, **more)
+    if effect == "unreachable":
+        return tn("{limit} failed attempts: task unreachable; send an SMS instead",
+                  "{limit} failed attempts: tasks unreachable; send an SMS instead", tasks,
+                  **values, **more)
+    if effect == "do_not_call":
+        return tn("patient marked do-not-call: {count} pending task cancelled, none will be "
+                  "planned again",
+                  "patient marked do-not-call: {count} pending tasks cancelled, none will be "
+                  "planned again", values["count"])
+    keys = {"retry": N_("will retry at {at} (failed attempt {attempts} of {limit})"),
+            "callback": N_("will call back at {at} as asked"),
+            "wrong_number": N_("number marked wrong: the patient's tasks leave the sheet until a "
+                               "new number arrives"),
+            "complaint": N_("complaint case #{id} opened and the task done. Acknowledge within 24 "
+                            "h, a solution within 48 h, remedy and close within 72 h: followup "
+                            "complaint show {id}"),
+            "amended": N_("call #{id} with {patient} amended (correction #{correction}; the "
+                          "original stays)"),
+            "voided": N_("call #{id} with {patient} voided (record #{correction}; the original "
+                         "stays)")}
+    return t(keys[effect], **values, **more)
 
 
 def outcome_label(outcome: str) -> str:
@@ -174,10 +209,44 @@ def log_call(
             text=str(booked).strip()) if recheck is not None else None
         settle(conn, cal, patient_id, task_ids, when)
         effect, values = _effect(conn, patient_id, outcome, task_ids, complaint_id, at)
+        follow_up, notes = _set_going(conn, alert_id, recheck_id, logged_at or when)
     warnings = () if cal.window_of(when) else (t("note: {when} is outside every calling "
                                                  "window", when=_fmt(when)),)
-    return CallResult(attempt_id, patient_id, outcome, task_ids, effect, values, warnings,
-                      complaint_id, alert_id, recheck_id)
+    return CallResult(attempt_id, patient_id, outcome, task_ids, effect, values,
+                      warnings + notes, complaint_id, alert_id, recheck_id, follow_up)
+
+
+def _set_going(conn: sqlite3.Connection, alert_id: int | None, recheck_id: int | None,
+               now: datetime) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a call set going, in words (`log` prints them, the web's flash says them), and
+    the notes about it: an alert already past its deadline, an alert nobody is given."""
+    said: list[str] = []
+    notes: list[str] = []
+    if alert_id:
+        alert = conn.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
+        due = alert["due_at"].replace("T", " ")[:16]
+        urgency = {"urgent": t("urgent"), "today": t("today"),
+                   "routine": t("routine")}[alert["urgency"]]
+        said.append(t("clinical alert #{id} opened ({urgency}) for {doctor}: a doctor must answer "
+                      "by {due}", id=alert_id, urgency=urgency,
+                      doctor=alert["doctor"] or t("no doctor"), due=due))
+        if alert["due_at"] < _iso(now):
+            # a call logged after the fact (--when): the alert is breached already
+            notes.append(t("note: the deadline {due} of alert #{id} has already passed (the call "
+                           "was logged after it): a doctor must answer now, it counts as breached",
+                           due=due, id=alert_id))
+        if alert["routed"] == "none":
+            notes.append(t("note: the visit has no doctor and no doctor on duty is set "
+                           "(followup.toml [alerts] doctor_on_duty): hand the alert to a doctor "
+                           "now"))
+    if recheck_id:
+        row = conn.execute("SELECT r.booked_for, t.due_date FROM rechecks r JOIN tasks t "
+                           "ON t.task_id = r.task_id WHERE r.recheck_id = ?",
+                           (recheck_id,)).fetchone()
+        said.append(t("re-check booked for {day}; with no visit by the end of the grace it comes "
+                      "back on the sheet of {back} to rebook", day=row["booked_for"],
+                      back=row["due_date"]))
+    return tuple(said), tuple(notes)
 
 
 def _default_scripts() -> Scripts:

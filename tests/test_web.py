@@ -990,3 +990,48 @@ def test_an_alert_closed_without_an_answer_needs_the_doctor(cli, ledger: Path) -
     alert = cli("alert", "show", "1", "--format", "json").json()
     assert (alert["status"], alert["acknowledged_by"], alert["closed_by"]) == (
         "closed", "吴医生", "吴医生")
+
+
+def test_a_saved_call_says_what_followup_log_prints_about_it(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    c.post("/lang", data={"csrf": csrf, "lang": "en"})
+    sheet = {r["patient_id"]: r for r in c.get("/api/sheet").json()}
+    # a sign heard and a re-check booked: the alert, its doctor and deadline; the re-check
+    r = c.post(f"/call/{sheet['C1']['task_id']}",
+               data={"csrf": csrf, "outcome": "reached", "note": NOTE, "sign": "bleeding",
+                     "booked": "2026-11-20"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = c.get(r.headers["location"]).text
+    assert "call #1 logged: reached" in page and "task done" in page
+    assert ("clinical alert #1 opened (urgent) for 吴医生: a doctor must answer by "
+            "2026-11-04 10:30") in page
+    assert "re-check booked for 2026-11-20" in page
+    assert "clinical alert #1" not in c.get(r.headers["location"]).text   # said once
+    # a complaint: its case and deadlines
+    r = c.post(f"/call/{sheet['C2']['task_id']}",
+               data={"csrf": csrf, "outcome": "complaint", "note": NOTE,
+                     "complaint_category": "service", "severity": "high"})
+    assert "complaint case #1 opened and the task done. Acknowledge within 24 h" in r.text
+    # do-not-call: how many pending tasks were cancelled, as log says it
+    r = c.post(f"/call/{sheet['C3']['task_id']}",
+               data={"csrf": csrf, "outcome": "do_not_call", "confirm": "do_not_call"})
+    assert "patient marked do-not-call:" in r.text and "none will be planned again" in r.text
+
+
+def test_a_saved_call_says_an_alert_nobody_is_given(cli, ledger: Path,  # noqa: ANN001
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = sqlite3.connect(ledger)
+    conn.execute("UPDATE visits SET doctor = '' WHERE patient_id = 'C2'")
+    conn.commit()
+    conn.close()
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 4, 21, 30))   # after hours
+    c, csrf = signed_in(ledger)
+    c.post("/lang", data={"csrf": csrf, "lang": "en"})
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C2")
+    page = c.post(f"/call/{task['task_id']}",
+                  data={"csrf": csrf, "outcome": "reached", "note": NOTE,
+                        "sign": "fever"}).text
+    assert "for no doctor: a doctor must answer by" in page
+    assert ("note: the visit has no doctor and no doctor on duty is set (followup.toml [alerts] "
+            "doctor_on_duty): hand the alert to a doctor now") in page
+    assert "is outside every calling window" in page

@@ -174,6 +174,27 @@ class Throttle:
             self.failures.pop(("name", name, address), None)
 
 
+class Flashes:
+    """What a save said (the call's effect, what it set going, its warnings), kept for the
+    page the save sends its user on to, which says it once. Per user and call; bounded."""
+
+    KEPT = 1000
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[str, int], tuple[list[str], list[str]]] = {}
+        self.lock = threading.Lock()
+
+    def put(self, user: str, attempt_id: int, said: list[str], warned: list[str]) -> None:
+        with self.lock:
+            while len(self.kept) >= self.KEPT:
+                self.kept.pop(next(iter(self.kept)))
+            self.kept[(user, attempt_id)] = (said, warned)
+
+    def take(self, user: str, attempt_id: int) -> tuple[list[str], list[str]]:
+        with self.lock:
+            return self.kept.pop((user, attempt_id), ([], []))
+
+
 class Clinic(NamedTuple):
     """The ledger and the clinic's files, read once when the server starts (by the
     command, which knows where they are: the web side never reads the CLI's options)."""
@@ -211,6 +232,7 @@ class Web:
             self.sms_settings = self.sms_settings or load_settings({}, "followup.toml")
         self.throttle = Throttle()
         self.uploads = Uploads()
+        self.flashes = Flashes()
         self.local = threading.local()
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
                                autoescape=select_autoescape(default=True),
@@ -724,7 +746,7 @@ def api_calls(ctx: Ctx) -> Response:
                          "effect": result.effect, **result.effect_values,
                          **({"complaint_id": result.complaint_id} if result.complaint_id
                             else {}),
-                         "warnings": list(result.warnings)}, 201)
+                         "said": result.lines(), "warnings": list(result.warnings)}, 201)
 
 
 def api_report(ctx: Ctx) -> Response:

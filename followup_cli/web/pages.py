@@ -92,7 +92,7 @@ def home(ctx: Ctx) -> Response:
         groups=patient_rows(sheet.records, day.isoformat()),
         cases=[case_row(c) for c in sheet.cases], alerts=alert_rows(sheet.alerts),
         alert_form=alert_form(), back="/",
-        done=mine[0]["calls"] if mine else 0, saved=saved_note(ctx) or alert_note(ctx))
+        done=mine[0]["calls"] if mine else 0, **flash(ctx))
 
 
 def case_row(case: dict[str, Any]) -> dict[str, Any]:
@@ -212,6 +212,17 @@ def saved_note(ctx: Ctx) -> str:
     return t("call #{id} logged: {outcome}", id=value, outcome=outcome_label(row[0])) if row else ""
 
 
+def flash(ctx: Ctx) -> dict[str, Any]:
+    """What the page says about the save (or the alert's answer) that sent its user here:
+    "call #N logged", then what `followup log` prints about that call, said once."""
+    said: list[str] = []
+    warned: list[str] = []
+    value = ctx.request.query_params.get("saved", "")
+    if value.isdigit() and len(value) <= 18:
+        said, warned = ctx.web.flashes.take(ctx.name, int(value))
+    return {"saved": saved_note(ctx) or alert_note(ctx), "said": said, "warned": warned}
+
+
 def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, Any]:
     """Everything the call card shows for `task_id`."""
     from followup_cli.complaints import open_cases
@@ -254,7 +265,7 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
             "urgencies": {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")},
             "next_url": next_patient(ctx, sheet.records, pid), "form": {},
             "earliest": now.strftime("%Y-%m-%dT%H:%M"),
-            "saved": saved_note(ctx) or alert_note(ctx)}
+            **flash(ctx)}
 
 
 def card(ctx: Ctx) -> Response:
@@ -303,6 +314,7 @@ def save_call(ctx: Ctx) -> Response:
         result = log_from(ctx, {**call_options(form), "task_id": task_id})
     except FollowupError as e:
         return card_again(ctx, task_id, form, 400, str(e))
+    ctx.web.flashes.put(ctx.name, result.attempt_id, result.lines(), list(result.warnings))
     records = sheet_records(ctx, clock.today()).records
     target = next_patient(ctx, records, result.patient_id)
     return RedirectResponse(f"{target}?saved={result.attempt_id}", 303)
@@ -354,6 +366,12 @@ def correct_call(ctx: Ctx) -> Response:
                          note=fields.get("note"), min_note=ctx.web.min_note)
     except FollowupError as e:
         return ctx.render("card.html", 400, message=str(e), **card_values(ctx, task_id))
+    name = ctx.conn.execute("SELECT name FROM patients WHERE patient_id = ?",
+                            (result.patient_id,)).fetchone()
+    ctx.web.flashes.put(ctx.name, result.attempt_id, result.lines(
+        correction=result.attempt_id,
+        patient=f"{result.patient_id} {name[0]}" if name else result.patient_id),
+        list(result.warnings))
     return RedirectResponse(f"/call/{task_id}?saved={result.attempt_id}", 303)
 
 

@@ -1035,3 +1035,44 @@ def test_a_saved_call_says_an_alert_nobody_is_given(cli, ledger: Path,  # noqa: 
     assert ("note: the visit has no doctor and no doctor on duty is set (followup.toml [alerts] "
             "doctor_on_duty): hand the alert to a doctor now") in page
     assert "is outside every calling window" in page
+
+
+def test_the_report_page_has_every_table_of_the_clis_report(cli, ledger: Path,  # noqa: ANN001
+                                                           tmp_path: Path) -> None:
+    import re
+
+    unreachable_c2(cli)   # three unanswered calls: an SMS
+    c, csrf = signed_in(ledger)
+    sheet = {r["patient_id"]: r for r in c.get("/api/sheet").json()}
+    for body in ({"task_id": sheet["C1"]["task_id"], "outcome": "reached", "note": NOTE,
+                  "satisfaction": 4, "nps": 9, "signs": ["bleeding"]},
+                 {"task_id": sheet["C3"]["task_id"], "outcome": "complaint", "note": NOTE}):
+        assert c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json=body).status_code == 201
+    boss, token = signed_in(ledger, "boss", "boss-pass-12", **{"Accept-Language": "en"})
+    assert boss.post("/sms/export", data={"csrf": token, "format": "csv"}).status_code == 200
+    page = boss.get("/report?month=2026-11").text
+    report = cli("--lang", "en", "report", "--month", "2026-11", "--format", "json").json()
+    table = cli("--lang", "en", "report", "--month", "2026-11").out
+    out = tmp_path / "report.html"
+    assert cli("--lang", "en", "report", "--month", "2026-11", "--format", "html",
+               "-O", str(out)).code == 0
+    printed = out.read_text("utf-8")
+    # every breakdown the CLI prints is on the page, under the same heading
+    scopes = [k[3:] for k in report if k.startswith("by_") and report[k]]
+    assert {"agent", "category", "project", "doctor", "consultant"} <= set(scopes)
+    headings = ["Clinical alerts by urgency", "SMS", "By agent", "By category", "By project",
+                "By doctor", "By consultant"]
+    for heading in headings:
+        assert heading in table, heading   # the terminal's sections …
+        assert f"<h2>{heading}</h2>" in page, heading   # … each on the page
+    # and every row of the CLI's HTML report's tables, figure for figure
+    rows = re.findall(r"<tr><td>.*?</tr>", printed)
+    assert len(rows) > 20
+    for row in rows:
+        assert row in page, row
+    for scope in scopes:
+        for figures in report[f"by_{scope}"].values():
+            shown = re.search(rf'id="report-{scope}".*?</section>', page, re.S)
+            assert shown is not None and f"<td>{figures['due']}</td>" in shown.group(0)
+    assert report["sms_sent"] == 1 and "<td>Total</td><td>1</td><td>1</td>" in page
+    assert "<td>urgent</td><td>1</td>" in page

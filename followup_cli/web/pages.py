@@ -523,46 +523,24 @@ def audit_page(ctx: Ctx) -> Response:
 
 # --- the month report -----------------------------------------------------------------
 
-def figure_labels() -> dict[str, str]:
-    """report.HEADLINE's figures, as the CLI's report names them (labels.py)."""
-    from followup_cli.labels import LABELS, label
-
-    return {key: label("figure", key) for key in LABELS["figure"]}
-
-
-def shown(value: Any, key: str) -> str:
-    if value is None:
-        return "—"
-    return f"{value * 100:.1f}%" if key.endswith("_rate") else str(value)
-
-
-AGENT_FIGURES = ("due", "done", "completion_rate", "on_time_rate", "reach_rate",
-                 "satisfaction_mean", "nps", "conversions")
-
-
 def report_page(ctx: Ctx) -> Response:
-    """The month's figures: the same report function and numbers as `followup report`."""
-    from followup_cli.report import HEADLINE, month_report
+    """The month's figures: the same report function and numbers as `followup report`,
+    in the tables its HTML report has (output/report_files.tables)."""
+    from followup_cli.i18n import pick
+    from followup_cli.output.report_files import About, figures, tables
+    from followup_cli.report import month_report, parse_month, six_months
 
     month = ctx.request.query_params.get("month") or clock.today().strftime("%Y-%m")
     report = month_report(ctx.conn, month, clock.today(), min_note=ctx.web.min_note,
                           now=clock.now())
-    labels = figure_labels()
-    rows = [{"label": labels[k], "value": shown(report[k], k),
-             "previous": shown(report["previous"][k], k) if "previous" in report else ""}
-            for k in HEADLINE]
+    info = About([], {cid: pick(c.label) for cid, c in ctx.web.rules.categories.items()})
+    made = tables(report, info)
     dist = report["satisfaction_distribution"]
-    agents = [{"agent": name, "cells": [shown(f.get(k), k) for k in AGENT_FIGURES]}
-              for name, f in report["by_agent"].items()]
-    from followup_cli.output.report_files import figures
-    from followup_cli.report import parse_month, six_months
-
     trend = six_months(ctx.conn, parse_month(month)[0], clock.today(), min_note=ctx.web.min_note)
-    return ctx.render("report.html", month=month, rows=rows,
+    return ctx.render("report.html", month=month, headline=made[0], tables=made[1:],
                       charts=[n for n in CHARTS if n in figures(report, trend)],
                       dist=[(score, dist[score]) for score in "54321"],
-                      total=sum(dist.values()), agents=agents,
-                      agent_heads=[labels[k] for k in AGENT_FIGURES])
+                      total=sum(dist.values()))
 
 
 # --- import by upload: checked and previewed as a dry run, then imported ---------------

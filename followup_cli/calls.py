@@ -43,6 +43,9 @@ SCORED = frozenset({"reached", "complaint"})
 NOTED = frozenset({"reached", "complaint"})
 MAX_FAILED_ATTEMPTS = 3
 MIN_NOTE_CHARS = 20
+# a note is what was said on one call: longer is a paste gone wrong (the card's box, the
+# API and the CLI all stop here, and the stored note is this long at most)
+MAX_NOTE_CHARS = 4000
 
 
 class CallResult(NamedTuple):
@@ -128,6 +131,9 @@ def note_length(note: str) -> int:
 
 def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,
              at: datetime | None, when: datetime, min_note: int) -> None:
+    if len(note.strip()) > MAX_NOTE_CHARS:
+        raise FollowupError(t("--note is too long: at most {max} characters (got {length})",
+                              max=MAX_NOTE_CHARS, length=len(note.strip())))
     if outcome in NOTED and note_length(note) < min_note:
         raise FollowupError(t("a reached call needs a note of at least {min} characters (got "
                               "{length}; punctuation and spaces do not count)", min=min_note,

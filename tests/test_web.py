@@ -1076,3 +1076,36 @@ def test_the_report_page_has_every_table_of_the_clis_report(cli, ledger: Path,  
             assert shown is not None and f"<td>{figures['due']}</td>" in shown.group(0)
     assert report["sms_sent"] == 1 and "<td>Total</td><td>1</td><td>1</td>" in page
     assert "<td>urgent</td><td>1</td>" in page
+
+
+def test_a_notes_size_cap_is_one_rule_for_the_card_the_api_and_the_cli(  # noqa: ANN001
+        cli, ledger: Path) -> None:
+    from followup_cli.calls import MAX_NOTE_CHARS
+
+    long = "恢" * (MAX_NOTE_CHARS + 1)
+    c, csrf = signed_in(ledger)
+    sheet = {r["patient_id"]: r for r in c.get("/api/sheet").json()}
+    card = c.get(f"/call/{sheet['C1']['task_id']}").text
+    assert f'maxlength="{MAX_NOTE_CHARS}"' in card
+    before = attempts(ledger)
+    # the card's form (a browser that ignores maxlength, or a script)
+    r = c.post(f"/call/{sheet['C1']['task_id']}",
+               data={"csrf": csrf, "outcome": "reached", "note": long})
+    assert r.status_code == 400
+    assert f"「通话记录」太长：最多 {MAX_NOTE_CHARS} 个字符（现有 {MAX_NOTE_CHARS + 1} 个）" in r.text
+    # the API, in the user's language, naming its key
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+               json={"task_id": sheet["C1"]["task_id"], "outcome": "reached", "note": long})
+    assert r.status_code == 400 and r.json()["error"].startswith("note 太长：最多 4000 个字符")
+    # the CLI
+    result = cli("--lang", "en", "log", str(sheet["C1"]["task_id"]), "-o", "reached",
+                 "--note", long)
+    assert (result.code, result.err.strip()) == (
+        2, "followup: --note is too long: at most 4000 characters (got 4001)"), result.err
+    assert attempts(ledger) == before   # nothing logged by any of them
+    # a correction cannot make it longer either; the cap itself is allowed
+    logged = cli("log", str(sheet["C1"]["task_id"]), "-o", "reached", "--note",
+                 long[:MAX_NOTE_CHARS])
+    assert logged.code == 0, logged.err
+    result = cli("log", "--amend", "1", "--note", long, "--reason", "补充")
+    assert result.code == 2 and "4000" in result.err

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from followup_cli import clock
-from followup_cli.calls import OUTCOMES, REACHED, outcome_label
+from followup_cli.calls import MAX_NOTE_CHARS, OUTCOMES, REACHED, outcome_label
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t, tc
 from followup_cli.web.app import Ctx, call_options, field_words, log_from, sheet_records
@@ -259,7 +259,8 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
             "phone": phone, "script": script, "last": last, "others": others,
             "cases": [case_row(c) for c in open_cases(ctx.conn, now, patient_id=pid)],
             "outcomes": outcomes(), "categories": categories(), "severities": severities(),
-            "min_note": web.min_note, "any_hours": windows.get("any", ""),
+            "min_note": web.min_note, "max_note": MAX_NOTE_CHARS,
+            "any_hours": windows.get("any", ""),
             "hours": windows.get(record["window"], windows.get("any", "")),
             "window": window_labels().get(record["window"], ""), "revealed": reveal,
             "urgencies": {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")},

@@ -1109,3 +1109,24 @@ def test_a_notes_size_cap_is_one_rule_for_the_card_the_api_and_the_cli(  # noqa:
     assert logged.code == 0, logged.err
     result = cli("log", "--amend", "1", "--note", long, "--reason", "补充")
     assert result.code == 2 and "4000" in result.err
+
+
+@pytest.mark.parametrize(("lang", "agent", "supervisor", "disabled"), [
+    ("zh", "专员", "主管", "已停用"), ("en", "agent", "supervisor", "disabled")])
+def test_user_list_says_roles_as_words_in_the_users_language(  # noqa: ANN001
+        cli, ledger: Path, monkeypatch, lang, agent, supervisor, disabled) -> None:
+    assert cli("user", "disable", "李娜").code == 0
+    result = cli("--lang", lang, "user", "list")
+    assert result.code == 0, result.err
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+            for line in result.out.splitlines() if line.startswith("│")}
+    assert rows == {"boss": [supervisor, "", ""], "王芳": [agent, "", ""],
+                    "李娜": [agent, disabled, ""]}, result.out
+    # the data formats keep the codes a script reads
+    assert {u["role"] for u in cli("--lang", lang, "user", "list", "--format",
+                                   "json").json()} == {"agent", "supervisor"}
+    monkeypatch.setattr(sys, "stdin", io.StringIO("long-enough-1\n"))
+    added = cli("--lang", lang, "user", "add", "新人", "--role", "supervisor",
+                "--password-stdin")
+    assert added.code == 0 and f"({supervisor})" in added.out.replace("（", "(").replace(
+        "）", ")"), added.out

@@ -46,6 +46,9 @@ MIN_NOTE_CHARS = 20
 # a note is what was said on one call: longer is a paste gone wrong (the card's box, the
 # API and the CLI all stop here, and the stored note is this long at most)
 MAX_NOTE_CHARS = 4000
+# the same outcome on the same task by the same agent this soon after is the same call
+# logged twice (a double press, a command run again), not a second call
+REPEAT_SECONDS = 60
 
 
 class CallResult(NamedTuple):
@@ -167,11 +170,15 @@ def log_call(
     logged_at: datetime | None = None, min_note: int = MIN_NOTE_CHARS,
     complaint_category: str = "other", severity: str = "medium",
     signs: Sequence[str] = (), booked: str | None = None, scripts: Scripts | None = None,
-    settings: alerts.Settings | None = None,
+    settings: alerts.Settings | None = None, timed: bool = False,
 ) -> CallResult:
     """Record one call and settle every task of the patient on the sheet of the call's day
     (and `task_id` itself). Warning signs heard open a clinical alert; a re-check agreed
-    (`booked`) is recorded and followed. All of it lands, or none of it."""
+    (`booked`) is recorded and followed. All of it lands, or none of it.
+
+    The same outcome on the same task by the same agent within REPEAT_SECONDS of a call
+    logged before is refused as that call logged twice, unless the call's time was given
+    (`timed`: the user said when this second call happened)."""
     if (task_id is None) == (patient_id is None):
         raise FollowupError(t("give a TASK_ID or --patient PATIENT_ID (one of them)"))
     agent = agent_name(agent)
@@ -189,6 +196,8 @@ def log_call(
     recheck = rechecks.parse_booked(booked, when) if booked is not None else None
     with transaction(conn):
         patient_id, task_ids = _targets(conn, when.date(), task_id, patient_id)
+        if not timed:
+            _refuse_repeat(conn, task_ids, agent, outcome, when)
         heard = alerts.resolve_signs(scripts or _default_scripts(), _touchpoints(conn, task_ids),
                                      list(signs)) if signs else []
         cur = conn.execute(
@@ -253,6 +262,26 @@ def _set_going(conn: sqlite3.Connection, alert_id: int | None, recheck_id: int |
                       "back on the sheet of {back} to rebook", day=row["booked_for"],
                       back=row["due_date"]))
     return tuple(said), tuple(notes)
+
+
+def _refuse_repeat(conn: sqlite3.Connection, task_ids: list[int], agent: str, outcome: str,
+                   when: datetime) -> None:
+    """A call with the outcome of one `agent` logged on one of `task_ids` within
+    REPEAT_SECONDS of `when` (and not corrected since) is this call: refuse it."""
+    span = timedelta(seconds=REPEAT_SECONDS)
+    row = conn.execute(
+        f"SELECT a.attempt_id, a.called_at FROM attempt_tasks x JOIN attempts a "
+        f"ON a.attempt_id = x.attempt_id WHERE x.task_id IN ({','.join('?' * len(task_ids))}) "
+        "AND a.agent = ? AND a.outcome = ? AND a.correction IS NULL "
+        "AND a.called_at BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM attempts c "
+        "WHERE c.corrects = a.attempt_id) ORDER BY a.called_at DESC, a.attempt_id DESC LIMIT 1",
+        (*task_ids, agent, outcome, _iso(when - span), _iso(when + span))).fetchone()
+    if row is not None:
+        raise FollowupError(t(
+            "this call is already logged: call #{id} at {time}, the same outcome on the same task "
+            "by the same agent; nothing was recorded again. If a second call truly happened, log "
+            "it with its time: --when \"{when}\"", id=row["attempt_id"],
+            time=row["called_at"][11:16], when=when.strftime("%Y-%m-%d %H:%M")))
 
 
 def _default_scripts() -> Scripts:

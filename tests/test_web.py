@@ -1130,3 +1130,87 @@ def test_user_list_says_roles_as_words_in_the_users_language(  # noqa: ANN001
                 "--password-stdin")
     assert added.code == 0 and f"({supervisor})" in added.out.replace("（", "(").replace(
         "）", ")"), added.out
+
+
+# --- a double submit is one call ----------------------------------------------------------
+
+def test_the_same_call_logged_twice_at_once_is_refused_by_the_cli(cli, ledger: Path) -> None:  # noqa: ANN001
+    sheet = {r["patient_id"]: r for r in cli("due", "--date", "2026-11-04", "--format", "json").json()}
+    c1, c2 = str(sheet["C1"]["task_id"]), str(sheet["C2"]["task_id"])
+    assert cli("log", c1, "-o", "no_answer", "--agent", "王芳").code == 0
+    again = cli("--lang", "en", "log", c1, "-o", "no_answer", "--agent", "王芳")
+    assert (again.code, again.err) == (2, (
+        "followup: this call is already logged: call #1 at 10:00, the same outcome on the same "
+        "task by the same agent; nothing was recorded again. If a second call truly happened, "
+        'log it with its time: --when "2026-11-04 10:00"\n')), again.err
+    assert attempts(ledger) == 1
+    # by patient: the same task, the same refusal (the fast path and typer alike)
+    assert cli("log", "--patient", "C1", "-o", "no_answer", "--agent", "王芳").code == 2
+    # another task, another outcome or another agent: another call
+    assert cli("log", c2, "-o", "no_answer", "--agent", "王芳").code == 0
+    assert cli("log", c2, "-o", "no_answer", "--agent", "李娜").code == 0
+    assert cli("log", c1, "-o", "busy", "--agent", "王芳").code == 0
+    # a second call that truly happened: its time given
+    timed = cli("log", c1, "-o", "no_answer", "--agent", "王芳", "--when", "2026-11-04 10:00")
+    assert timed.code == 0, timed.err
+    assert attempts(ledger) == 5
+    # a voided call is no longer there to repeat
+    assert cli("log", "--void", "2", "--reason", "记错了任务").code == 0
+    assert cli("log", c2, "-o", "no_answer", "--agent", "王芳").code == 0
+
+
+def test_a_double_pressed_save_on_the_card_logs_one_call(ledger: Path) -> None:
+    import re
+    from concurrent.futures import ThreadPoolExecutor
+
+    c, csrf = signed_in(ledger)
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C1")["task_id"]
+    once = re.search(r'name="once" value="([^"]+)"', c.get(f"/call/{task}").text)
+    assert once is not None
+    form = {"csrf": csrf, "once": once.group(1), "outcome": "no_answer"}
+    first = c.post(f"/call/{task}", data=form, follow_redirects=False)
+    again = c.post(f"/call/{task}", data=form, follow_redirects=False)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]   # the first result
+    assert attempts(ledger) == 1
+    assert "#1" in c.get(again.headers["location"]).text
+    # two presses at the same moment (another tab of the same agent): still one call
+    task2 = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C2")["task_id"]
+    token = re.search(r'name="once" value="([^"]+)"', c.get(f"/call/{task2}").text)
+    assert token is not None and token.group(1) != once.group(1)   # a token a card
+    other = TestClient(c.app, base_url=BASE)   # the same server
+    assert other.post("/login", data={"username": "王芳", "password": "agent-pass-1"},
+                      follow_redirects=False).status_code == 303
+    posts = [(c, csrf), (other, other.get("/api/session").json()["csrf"])]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda p: p[0].post(
+            f"/call/{task2}", data={"csrf": p[1], "once": token.group(1), "outcome": "busy"},
+            follow_redirects=False), posts))
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["location"] == answers[1].headers["location"]
+    assert attempts(ledger) == 2
+
+
+def test_an_api_call_with_an_idempotency_key_is_logged_once(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    sheet = {r["patient_id"]: r for r in c.get("/api/sheet").json()}
+    body = {"task_id": sheet["C1"]["task_id"], "outcome": "no_answer"}
+    h = {"X-CSRF-Token": csrf, "Idempotency-Key": "tablet-7-0001"}
+    first = c.post("/api/calls", headers=h, json=body)
+    again = c.post("/api/calls", headers=h, json=body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json() and first.json()["attempt_id"] == 1
+    assert attempts(ledger) == 1
+    # the key of another call: refused, nothing recorded
+    r = c.post("/api/calls", headers=h, json={**body, "outcome": "busy"})
+    assert r.status_code == 422 and "#1" in r.json()["error"]
+    assert c.post("/api/calls", headers={**h, "Idempotency-Key": "x" * 201},
+                  json=body).status_code == 400
+    # without a key, the same call again within the minute: refused by the library's rule
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json=body)
+    assert r.status_code == 400 and "#1" in r.json()["error"]
+    assert attempts(ledger) == 1
+    # another key for another task: a call of its own
+    r = c.post("/api/calls", headers={**h, "Idempotency-Key": "tablet-7-0002"},
+               json={**body, "task_id": sheet["C2"]["task_id"]})
+    assert r.status_code == 201 and r.json()["attempt_id"] == 2

@@ -118,7 +118,8 @@ def log_cli(
                 min_note=st.min_note(), complaint_category=parse_category(complaint_category),
                 severity=parse_severity(severity), signs=sign or (), booked=booked,
                 scripts=st.call_scripts() if sign else None,
-                settings=st.alert_settings() if sign or booked is not None else None)
+                settings=st.alert_settings() if sign or booked is not None else None,
+                timed=called is not None)
     for message in result.warnings:
         warn(message)
     if fmt == "json":

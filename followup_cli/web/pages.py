@@ -4,6 +4,7 @@ labels already in the request's language; the templates only lay them out."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -14,7 +15,14 @@ from followup_cli import clock
 from followup_cli.calls import MAX_NOTE_CHARS, OUTCOMES, REACHED, outcome_label
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t, tc
-from followup_cli.web.app import Ctx, call_options, field_words, log_from, sheet_records
+from followup_cli.web.app import (
+    Ctx,
+    Once,
+    call_options,
+    field_words,
+    log_from,
+    sheet_records,
+)
 
 
 def window_labels() -> dict[str, str]:
@@ -265,7 +273,7 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
             "window": window_labels().get(record["window"], ""), "revealed": reveal,
             "urgencies": {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")},
             "next_url": next_patient(ctx, sheet.records, pid), "form": {},
-            "earliest": now.strftime("%Y-%m-%dT%H:%M"),
+            "earliest": now.strftime("%Y-%m-%dT%H:%M"), "once": secrets.token_urlsafe(16),
             **flash(ctx)}
 
 
@@ -311,14 +319,20 @@ def save_call(ctx: Ctx) -> Response:
         return card_again(ctx, task_id, form, 409, t(
             "“{outcome}”: this patient will never be called again. Press it once more to confirm.",
             outcome=outcome_label("do_not_call")), confirm=True)
-    try:
+    def save() -> tuple[int, str, list[str], list[str]]:
         result = log_from(ctx, {**call_options(form), "task_id": task_id})
+        records = sheet_records(ctx, clock.today()).records
+        return (result.attempt_id, next_patient(ctx, records, result.patient_id),
+                result.lines(), list(result.warnings))
+
+    once = str(ctx.data.get("once", ""))[:Once.LONGEST]
+    try:   # the form's one-time token: sent twice (a double press), the call is logged once
+        (attempt_id, target, said, warned), _ = (
+            ctx.web.once.run(ctx.name, once, save) if once else (save(), True))
     except FollowupError as e:
         return card_again(ctx, task_id, form, 400, str(e))
-    ctx.web.flashes.put(ctx.name, result.attempt_id, result.lines(), list(result.warnings))
-    records = sheet_records(ctx, clock.today()).records
-    target = next_patient(ctx, records, result.patient_id)
-    return RedirectResponse(f"{target}?saved={result.attempt_id}", 303)
+    ctx.web.flashes.put(ctx.name, attempt_id, said, warned)
+    return RedirectResponse(f"{target}?saved={attempt_id}", 303)
 
 
 def card_again(ctx: Ctx, task_id: int, form: dict[str, Any], status: int, message: str,

@@ -183,7 +183,7 @@ def log_call(
         raise FollowupError(t("give a TASK_ID or --patient PATIENT_ID (one of them)"))
     agent = agent_name(agent)
     if patient_id is not None:
-        patient_id = ids.patient_id(patient_id)
+        patient_id = ids.lookup_patient(conn, patient_id)
     outcome = parse_outcome(outcome)
     if logged_at is not None:   # a call is logged once made
         clock.not_future(when, logged_at, "--when")
@@ -602,7 +602,7 @@ def allow_calls(conn: sqlite3.Connection, cal: ClinicCalendar, patient_id: str, 
                 reason: str, now: datetime) -> int:
     """Undo do-not-call, on the record: who and why. Returns the tasks reopened."""
     agent = agent_name(agent)
-    patient_id = ids.patient_id(patient_id)
+    patient_id = ids.lookup_patient(conn, patient_id)
     if not given(reason):
         raise FollowupError(t("give the reason with --reason"))
     with transaction(conn):
@@ -624,7 +624,7 @@ def set_phone(conn: sqlite3.Connection, patient_id: str, phone: str, *, agent: s
               now: datetime) -> None:
     """A new number for the patient: their tasks come back to the sheet."""
     agent = agent_name(agent)
-    patient_id = ids.patient_id(patient_id)
+    patient_id = ids.lookup_patient(conn, patient_id)
     from followup_cli.phones import normalise_phone
 
     try:

@@ -1214,3 +1214,63 @@ def test_an_api_call_with_an_idempotency_key_is_logged_once(ledger: Path) -> Non
     r = c.post("/api/calls", headers={**h, "Idempotency-Key": "tablet-7-0002"},
                json={**body, "task_id": sheet["C2"]["task_id"]})
     assert r.status_code == 201 and r.json()["attempt_id"] == 2
+
+
+# --- patient ids: the exact id, else the one that differs only in case ------------------
+
+def test_a_patient_id_in_another_case_finds_the_one_patient_on_every_face(  # noqa: ANN001
+        cli, ledger: Path) -> None:
+    shown = cli("patient", "show", "c1", "--format", "json")
+    assert shown.code == 0 and shown.json()["patient"]["patient_id"] == "C1", shown.err
+    # log --patient, through the fast path (a plain line) and typer (-O-less, --lang first)
+    fast = cli("log", "--patient", "c1", "-o", "no_answer", "--agent", "王芳")
+    assert fast.code == 0, fast.err
+    typed = cli("--lang", "en", "log", "--patient", "c2", "-o", "no_answer", "--agent", "王芳",
+                "--format", "json")
+    assert typed.code == 0 and typed.json()["patient_id"] == "C2", typed.err
+    conn = sqlite3.connect(ledger)
+    assert conn.execute("SELECT patient_id FROM attempts ORDER BY attempt_id").fetchall() == [
+        ("C1",), ("C2",)]
+    conn.close()
+    c, csrf = signed_in(ledger)
+    page = c.get("/patient/c1")
+    assert page.status_code == 200 and "周晓雯" in page.text
+    found = c.get("/patients", params={"q": "c3"}).text
+    assert "/patient/C3" in found and "朱婷" in found
+    api = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+                 json={"patient_id": "c3", "outcome": "busy"})
+    assert api.status_code == 201 and api.json()["patient_id"] == "C3"
+
+
+def test_an_id_two_patients_share_ignoring_case_is_refused_naming_no_one(  # noqa: ANN001
+        cli, ledger: Path, tmp_path: Path) -> None:
+    twins = write_export(tmp_path / "twins.csv", [
+        "A7,P7,林小满,13600001111,2026-11-03,光子嫩肤,成交,皮肤科,孙医生,马咨询,,,,",
+        "A8,p7,林大满,13600002222,2026-11-03,光子嫩肤,成交,皮肤科,孙医生,马咨询,,,,"])
+    assert cli("import", "visits", str(twins), "--date", "2026-11-03").code == 0
+    # the exact id is found first, each of them
+    assert cli("patient", "show", "p7", "--format", "json").json()["patient"]["name"] == "林大满"
+    assert cli("patient", "show", "P7", "--format", "json").json()["patient"]["name"] == "林小满"
+    # neither exactly: both match ignoring case — said, nobody named, nothing logged
+    conn = sqlite3.connect(ledger)
+    conn.execute("UPDATE patients SET patient_id = 'Pp7' WHERE patient_id = 'P7'")
+    conn.execute("UPDATE patients SET patient_id = 'pP7' WHERE patient_id = 'p7'")
+    conn.commit()
+    conn.close()
+    before = attempts(ledger)
+    said = ("followup: patient id pp7 is not exact and matches 2 patients when case is ignored: "
+            "type it exactly as the clinic's system writes it\n")
+    for args in (("patient", "show", "pp7"),
+                 ("log", "--patient", "pp7", "-o", "busy", "--agent", "王芳"),
+                 ("patient", "set-phone", "pp7", "13600003333", "--agent", "王芳")):
+        result = cli("--lang", "en", *args)
+        assert (result.code, result.err) == (2, said), (args, result.err)
+        assert "林" not in result.out + result.err and "1360000" not in result.err
+    assert attempts(ledger) == before
+    c, csrf = signed_in(ledger)
+    for r in (c.get("/patient/pp7"), c.get("/patients", params={"q": "pp7"}),
+              c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+                     json={"patient_id": "pp7", "outcome": "busy"})):
+        assert r.status_code == 400 and "2" in r.text and "林" not in r.text, r.text
+    assert attempts(ledger) == before
+    assert "林小满" in c.get("/patient/Pp7").text   # typed exactly: found

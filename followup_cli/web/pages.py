@@ -499,8 +499,12 @@ def patients(ctx: Ctx) -> Response:
     from followup_cli.patients import search
 
     query = ctx.request.query_params.get("q", "")[:100]
-    return ctx.render("patients.html", q=query, found=search(ctx.conn, query) if query else [],
-                      searched=bool(query))
+    try:
+        found = search(ctx.conn, query) if query else []
+    except FollowupError as e:   # an id several patients have ignoring case: named by none
+        return ctx.render("patients.html", 400, q=query, found=[], searched=True,
+                          message=str(e))
+    return ctx.render("patients.html", q=query, found=found, searched=bool(query))
 
 
 def patient_page(ctx: Ctx) -> Response:

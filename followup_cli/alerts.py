@@ -225,6 +225,22 @@ def act(conn: sqlite3.Connection, alert_id: int, action: str, *, by: str | None,
         return get_alert(conn, alert_id)
 
 
+def answered_words(alert: dict[str, Any], action: str) -> list[str]:
+    """What `alert ack` / `alert close` say after `action` on `alert` (a summary): the
+    answer recorded, and whether it came after the deadline (the web says the same)."""
+    if alert["action"] == VOIDED:
+        return [t("alert #{id} closed: its call was voided", id=alert["alert_id"])]
+    minutes = alert["response_minutes"]
+    said = [t("alert #{id}: the doctor's answer is recorded ({minutes} minutes after it "
+              "opened)", id=alert["alert_id"], minutes=minutes) if action == "ack" else
+            t("alert #{id} closed (a doctor answered {minutes} minutes after it opened)",
+              id=alert["alert_id"], minutes=minutes)]
+    if alert["breached"]:
+        said.append(t("note: the doctor answered after the deadline {due}",
+                      due=alert["due_at"].replace("T", " ")[:16]))
+    return said
+
+
 def get_alert(conn: sqlite3.Connection, alert_id: int) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
     if row is None:

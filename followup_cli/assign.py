@@ -86,7 +86,7 @@ def assign_day(conn: sqlite3.Connection, day: date, patients: list[str], agents:
 
 def move(conn: sqlite3.Connection, day: date, patient_id: str, agent: str, *, by: str,
          now: datetime) -> None:
-    patient_id = ids.patient_id(patient_id)
+    patient_id = ids.lookup_patient(conn, patient_id)
     agent = agent_name(agent, "--to")
     with transaction(conn):
         if conn.execute("SELECT 1 FROM patients WHERE patient_id = ?",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from followup_cli import alerts, checkpoint, clock, complaints, ids, rechecks
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import t
+from followup_cli.i18n import N_, t, tn
 from followup_cli.labels import label
 from followup_cli.ledger import transaction
 from followup_cli.sheet import ON_SHEET, sheet_params
@@ -43,6 +43,12 @@ SCORED = frozenset({"reached", "complaint"})
 NOTED = frozenset({"reached", "complaint"})
 MAX_FAILED_ATTEMPTS = 3
 MIN_NOTE_CHARS = 20
+# a note is what was said on one call: longer is a paste gone wrong (the card's box, the
+# API and the CLI all stop here, and the stored note is this long at most)
+MAX_NOTE_CHARS = 4000
+# the same outcome on the same task by the same agent this soon after is the same call
+# logged twice (a double press, a command run again), not a second call
+REPEAT_SECONDS = 60
 
 
 class CallResult(NamedTuple):
@@ -58,6 +64,41 @@ class CallResult(NamedTuple):
     complaint_id: int | None = None
     alert_id: int | None = None
     recheck_id: int | None = None
+    # what the call set going, said after its effect: the alert and whom it went to, the
+    # re-check booked and when a missed one comes back
+    follow_up: tuple[str, ...] = ()
+
+    def lines(self, **more: Any) -> list[str]:
+        """What the ledger did, in words: the effect, then what the call set going."""
+        return [effect_text(self.effect, self.effect_values, len(self.task_ids), **more),
+                *self.follow_up]
+
+
+def effect_text(effect: str, values: dict[str, Any], tasks: int, **more: Any) -> str:
+    """What the ledger did after a call, in words ("1 task done", "3 tasks cancelled")."""
+    if effect == "done":
+        return tn("task done", "tasks done", tasks, **values, **more)
+    if effect == "unreachable":
+        return tn("{limit} failed attempts: task unreachable; send an SMS instead",
+                  "{limit} failed attempts: tasks unreachable; send an SMS instead", tasks,
+                  **values, **more)
+    if effect == "do_not_call":
+        return tn("patient marked do-not-call: {count} pending task cancelled, none will be "
+                  "planned again",
+                  "patient marked do-not-call: {count} pending tasks cancelled, none will be "
+                  "planned again", values["count"])
+    keys = {"retry": N_("will retry at {at} (failed attempt {attempts} of {limit})"),
+            "callback": N_("will call back at {at} as asked"),
+            "wrong_number": N_("number marked wrong: the patient's tasks leave the sheet until a "
+                               "new number arrives"),
+            "complaint": N_("complaint case #{id} opened and the task done. Acknowledge within 24 "
+                            "h, a solution within 48 h, remedy and close within 72 h: followup "
+                            "complaint show {id}"),
+            "amended": N_("call #{id} with {patient} amended (correction #{correction}; the "
+                          "original stays)"),
+            "voided": N_("call #{id} with {patient} voided (record #{correction}; the original "
+                         "stays)")}
+    return t(keys[effect], **values, **more)
 
 
 def outcome_label(outcome: str) -> str:
@@ -93,6 +134,9 @@ def note_length(note: str) -> int:
 
 def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,
              at: datetime | None, when: datetime, min_note: int) -> None:
+    if len(note.strip()) > MAX_NOTE_CHARS:
+        raise FollowupError(t("--note is too long: at most {max} characters (got {length})",
+                              max=MAX_NOTE_CHARS, length=len(note.strip())))
     if outcome in NOTED and note_length(note) < min_note:
         raise FollowupError(t("a reached call needs a note of at least {min} characters (got "
                               "{length}; punctuation and spaces do not count)", min=min_note,
@@ -126,16 +170,20 @@ def log_call(
     logged_at: datetime | None = None, min_note: int = MIN_NOTE_CHARS,
     complaint_category: str = "other", severity: str = "medium",
     signs: Sequence[str] = (), booked: str | None = None, scripts: Scripts | None = None,
-    settings: alerts.Settings | None = None,
+    settings: alerts.Settings | None = None, timed: bool = False,
 ) -> CallResult:
     """Record one call and settle every task of the patient on the sheet of the call's day
     (and `task_id` itself). Warning signs heard open a clinical alert; a re-check agreed
-    (`booked`) is recorded and followed. All of it lands, or none of it."""
+    (`booked`) is recorded and followed. All of it lands, or none of it.
+
+    The same outcome on the same task by the same agent within REPEAT_SECONDS of a call
+    logged before is refused as that call logged twice, unless the call's time was given
+    (`timed`: the user said when this second call happened)."""
     if (task_id is None) == (patient_id is None):
         raise FollowupError(t("give a TASK_ID or --patient PATIENT_ID (one of them)"))
     agent = agent_name(agent)
     if patient_id is not None:
-        patient_id = ids.patient_id(patient_id)
+        patient_id = ids.lookup_patient(conn, patient_id)
     outcome = parse_outcome(outcome)
     if logged_at is not None:   # a call is logged once made
         clock.not_future(when, logged_at, "--when")
@@ -148,6 +196,8 @@ def log_call(
     recheck = rechecks.parse_booked(booked, when) if booked is not None else None
     with transaction(conn):
         patient_id, task_ids = _targets(conn, when.date(), task_id, patient_id)
+        if not timed:
+            _refuse_repeat(conn, task_ids, agent, outcome, when)
         heard = alerts.resolve_signs(scripts or _default_scripts(), _touchpoints(conn, task_ids),
                                      list(signs)) if signs else []
         cur = conn.execute(
@@ -174,10 +224,64 @@ def log_call(
             text=str(booked).strip()) if recheck is not None else None
         settle(conn, cal, patient_id, task_ids, when)
         effect, values = _effect(conn, patient_id, outcome, task_ids, complaint_id, at)
+        follow_up, notes = _set_going(conn, alert_id, recheck_id, logged_at or when)
     warnings = () if cal.window_of(when) else (t("note: {when} is outside every calling "
                                                  "window", when=_fmt(when)),)
-    return CallResult(attempt_id, patient_id, outcome, task_ids, effect, values, warnings,
-                      complaint_id, alert_id, recheck_id)
+    return CallResult(attempt_id, patient_id, outcome, task_ids, effect, values,
+                      warnings + notes, complaint_id, alert_id, recheck_id, follow_up)
+
+
+def _set_going(conn: sqlite3.Connection, alert_id: int | None, recheck_id: int | None,
+               now: datetime) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a call set going, in words (`log` prints them, the web's flash says them), and
+    the notes about it: an alert already past its deadline, an alert nobody is given."""
+    said: list[str] = []
+    notes: list[str] = []
+    if alert_id:
+        alert = conn.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
+        due = alert["due_at"].replace("T", " ")[:16]
+        urgency = {"urgent": t("urgent"), "today": t("today"),
+                   "routine": t("routine")}[alert["urgency"]]
+        said.append(t("clinical alert #{id} opened ({urgency}) for {doctor}: a doctor must answer "
+                      "by {due}", id=alert_id, urgency=urgency,
+                      doctor=alert["doctor"] or t("no doctor"), due=due))
+        if alert["due_at"] < _iso(now):
+            # a call logged after the fact (--when): the alert is breached already
+            notes.append(t("note: the deadline {due} of alert #{id} has already passed (the call "
+                           "was logged after it): a doctor must answer now, it counts as breached",
+                           due=due, id=alert_id))
+        if alert["routed"] == "none":
+            notes.append(t("note: the visit has no doctor and no doctor on duty is set "
+                           "(followup.toml [alerts] doctor_on_duty): hand the alert to a doctor "
+                           "now"))
+    if recheck_id:
+        row = conn.execute("SELECT r.booked_for, t.due_date FROM rechecks r JOIN tasks t "
+                           "ON t.task_id = r.task_id WHERE r.recheck_id = ?",
+                           (recheck_id,)).fetchone()
+        said.append(t("re-check booked for {day}; with no visit by the end of the grace it comes "
+                      "back on the sheet of {back} to rebook", day=row["booked_for"],
+                      back=row["due_date"]))
+    return tuple(said), tuple(notes)
+
+
+def _refuse_repeat(conn: sqlite3.Connection, task_ids: list[int], agent: str, outcome: str,
+                   when: datetime) -> None:
+    """A call with the outcome of one `agent` logged on one of `task_ids` within
+    REPEAT_SECONDS of `when` (and not corrected since) is this call: refuse it."""
+    span = timedelta(seconds=REPEAT_SECONDS)
+    row = conn.execute(
+        f"SELECT a.attempt_id, a.called_at FROM attempt_tasks x JOIN attempts a "
+        f"ON a.attempt_id = x.attempt_id WHERE x.task_id IN ({','.join('?' * len(task_ids))}) "
+        "AND a.agent = ? AND a.outcome = ? AND a.correction IS NULL "
+        "AND a.called_at BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM attempts c "
+        "WHERE c.corrects = a.attempt_id) ORDER BY a.called_at DESC, a.attempt_id DESC LIMIT 1",
+        (*task_ids, agent, outcome, _iso(when - span), _iso(when + span))).fetchone()
+    if row is not None:
+        raise FollowupError(t(
+            "this call is already logged: call #{id} at {time}, the same outcome on the same task "
+            "by the same agent; nothing was recorded again. If a second call truly happened, log "
+            "it with its time: --when \"{when}\"", id=row["attempt_id"],
+            time=row["called_at"][11:16], when=when.strftime("%Y-%m-%d %H:%M")))
 
 
 def _default_scripts() -> Scripts:
@@ -498,7 +602,7 @@ def allow_calls(conn: sqlite3.Connection, cal: ClinicCalendar, patient_id: str, 
                 reason: str, now: datetime) -> int:
     """Undo do-not-call, on the record: who and why. Returns the tasks reopened."""
     agent = agent_name(agent)
-    patient_id = ids.patient_id(patient_id)
+    patient_id = ids.lookup_patient(conn, patient_id)
     if not given(reason):
         raise FollowupError(t("give the reason with --reason"))
     with transaction(conn):
@@ -520,7 +624,7 @@ def set_phone(conn: sqlite3.Connection, patient_id: str, phone: str, *, agent: s
               now: datetime) -> None:
     """A new number for the patient: their tasks come back to the sheet."""
     agent = agent_name(agent)
-    patient_id = ids.patient_id(patient_id)
+    patient_id = ids.lookup_patient(conn, patient_id)
     from followup_cli.phones import normalise_phone
 
     try:

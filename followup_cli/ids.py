@@ -3,12 +3,15 @@
 A patient id typed on a full-width keyboard (Ｃ１００１), copied with a zero-width space
 from a chat, or exported with a byte-order mark or a stray control character is the same
 id as C1001. The importer reads every patient and visit id (and every header) through
-`normalise_id`, the ledger stores what it returns, and the commands that look a patient
-up by an id from the command line pass it through the same function.
+`normalise_id`, the ledger stores what it returns, and every face that looks a patient up
+by an id a person typed (patient show, log --patient, assign, the web's search and patient
+page …) goes through `lookup_patient`: the exact id first, else the one id that differs
+only in case.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import unicodedata
 
 
@@ -31,4 +34,30 @@ def patient_id(text: str) -> str:
         from followup_cli.i18n import t
 
         raise FollowupError(t("a patient id is needed (not empty)"))
+    return found
+
+
+def lookup_patient(conn: sqlite3.Connection, text: str) -> str:
+    """The patient an id given by a person stands for: normalised (patient_id), the patient
+    of exactly that id, else the one patient whose id matches it ignoring case (p1001 for
+    P1001). Two or more such patients are refused, naming no one; no match at all gives
+    the id as typed, for the caller to say there is no such patient."""
+    found = patient_id(text)
+    if conn.execute("SELECT 1 FROM patients WHERE patient_id = ?", (found,)).fetchone():
+        return found
+    alike = [r[0] for r in conn.execute(
+        "SELECT patient_id FROM patients WHERE patient_id = ? COLLATE NOCASE LIMIT 10",
+        (found,))]
+    if len(alike) == 1:
+        return str(alike[0])
+    if alike:
+        from followup_cli.errors import FollowupError
+        from followup_cli.i18n import tn
+
+        raise FollowupError(tn(
+            "patient id {patient_id} is not exact and matches {count} patient when case is "
+            "ignored: type it exactly as the clinic's system writes it",
+            "patient id {patient_id} is not exact and matches {count} patients when case is "
+            "ignored: type it exactly as the clinic's system writes it", len(alike),
+            patient_id=found))
     return found

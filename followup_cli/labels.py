@@ -234,6 +234,10 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "this_period": N_("This period"),
         "value": N_("This month"),
     },
+    "role": {   # a web workspace user's role (followup user)
+        "agent": NC_("role", "agent"),
+        "supervisor": NC_("role", "supervisor"),
+    },
     "rules.col": {
         "id": N_("Category"),
         "kind": N_("Visit kind"),

@@ -19,7 +19,7 @@ def timeline(conn: sqlite3.Connection, patient_id: str, today: date, now: dateti
     """A patient's history as of `today`; with `reveal`, the phone in full, which the
     audit log records as shown to `viewer` at `now`. With `rules`, each task says what it
     is for (`purpose`)."""
-    patient_id = ids.patient_id(patient_id)
+    patient_id = ids.lookup_patient(conn, patient_id)
     patient = conn.execute("SELECT * FROM patients WHERE patient_id = ?",
                            (patient_id,)).fetchone()
     if patient is None:
@@ -99,16 +99,19 @@ SEARCH_LIMIT = 50
 
 
 def search(conn: sqlite3.Connection, text: str) -> list[dict[str, Any]]:
-    """Patients whose id is `text`, whose name holds it, or whose phone ends with it (four
-    digits or more), at most SEARCH_LIMIT, phones masked."""
+    """Patients whose id is `text` (ids.lookup_patient: exactly, else the one id that
+    differs only in case; first), whose name holds it, or whose phone ends with it (four
+    digits or more), at most SEARCH_LIMIT, phones masked. An id that matches several
+    patients ignoring case is refused as every lookup refuses it."""
     text = text.strip()
     if not text:
         return []
+    found = ids.lookup_patient(conn, text) if ids.normalise_id(text) else ""
     digits = text.isdigit() and len(text) >= 4
     rows = conn.execute(
         "SELECT patient_id, name, phone, vip_tier, do_not_call, phone_bad FROM patients "
-        "WHERE patient_id = :text OR instr(name, :text) > 0 "
+        "WHERE patient_id = :found OR instr(name, :text) > 0 "
         "OR (:digits AND substr(phone, -length(:text)) = :text) "
-        "ORDER BY patient_id = :text DESC, patient_id LIMIT :limit",
-        {"text": text, "digits": digits, "limit": SEARCH_LIMIT})
+        "ORDER BY patient_id = :found DESC, patient_id LIMIT :limit",
+        {"text": text, "found": found, "digits": digits, "limit": SEARCH_LIMIT})
     return [{**dict(r), "phone": mask_phone(r["phone"])} for r in rows]

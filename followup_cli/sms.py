@@ -298,7 +298,7 @@ def set_sms(conn: sqlite3.Connection, patient_id: str, *, off: bool, reason: str
     from followup_cli.ledger import transaction
 
     agent = agent_name(agent)
-    patient_id = ids.patient_id(patient_id)
+    patient_id = ids.lookup_patient(conn, patient_id)
     if not given(reason):
         raise FollowupError(t("give the reason with --reason"))
     with transaction(conn):

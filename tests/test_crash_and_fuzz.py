@@ -602,7 +602,7 @@ def test_a_full_ledger_rolls_back_and_says_so(tmp_path: Path) -> None:
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     conn.execute(f"PRAGMA max_page_count = {pages}")
     with pytest.raises(LedgerError, match="is full: nothing was recorded"):
-        log_call(conn, load_calendar(None), outcome="reached", note=NOTE * 200, agent="a",
+        log_call(conn, load_calendar(None), outcome="reached", note=NOTE * 180, agent="a",
                  patient_id="C1", when=datetime(2026, 11, 3, 15))
     assert not conn.in_transaction
     assert conn.execute("SELECT count(*) FROM attempts").fetchone()[0] == 0

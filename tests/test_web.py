@@ -923,3 +923,354 @@ def test_next_patient_keeps_a_typed_note(ledger: Path) -> None:
                follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/call/")
     assert r.headers["location"] != f"/call/{task}" and attempts(ledger) == 0
+
+
+def test_alerts_are_acknowledged_and_closed_on_the_web_as_the_cli_does(  # noqa: ANN001
+        cli, ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C1")
+    assert cli("log", str(task["task_id"]), "-o", "reached", "--note", NOTE,
+               "--when", "2026-11-04 09:50", "--sign", "bleeding").code == 0
+    card = c.get(f"/call/{task['task_id']}").text   # the patient's alert, with its actions
+    assert 'action="/alert/1"' in card and 'value="ack"' in card and 'value="吴医生"' in card
+    assert 'action="/alert/1"' in c.get("/patient/C1").text
+    # without the CSRF token: refused, nothing recorded
+    assert c.post("/alert/1", data={"action": "ack", "by": "吴医生", "note": "已回电"},
+                  follow_redirects=False).status_code == 403
+    # the CLI's rules: a note is required; said with the page's field, nothing recorded
+    r = c.post("/alert/1", data={"csrf": csrf, "action": "ack", "by": "吴医生",
+                                 "back": f"/call/{task['task_id']}"})
+    assert r.status_code == 400 and "「医生的答复或处理」" in r.text
+    assert cli("alert", "show", "1", "--format", "json").json()["status"] == "open"
+    # an agent may acknowledge (the CLI lets anyone): back to the card, saying what was done
+    r = c.post("/alert/1", data={"csrf": csrf, "action": "ack", "by": "吴医生",
+                                 "note": "已电话指导压迫止血", "back": f"/call/{task['task_id']}"},
+               follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == (
+        f"/call/{task['task_id']}?alert=1&step=ack")
+    assert "已登记医生回应警示 #1（开立后 10 分钟）" in c.get(r.headers["location"]).text
+    alert = cli("alert", "show", "1", "--format", "json").json()
+    assert (alert["status"], alert["acknowledged_by"], alert["response_minutes"]) == (
+        "acknowledged", "吴医生", 10)
+    # a step that does not apply is refused as the CLI refuses it
+    r = c.post("/alert/1", data={"csrf": csrf, "action": "ack", "by": "吴医生", "note": "再次"})
+    assert r.status_code == 400 and "#1" in r.text
+    # the supervisor closes it from the board: after the answer, the signed-in user closes
+    boss, boss_csrf = signed_in(ledger, "boss", "boss-pass-12")
+    assert 'action="/alert/1"' in boss.get("/board").text
+    r = boss.post("/alert/1", data={"csrf": boss_csrf, "action": "close", "by": "",
+                                    "done": "recheck_booked", "note": "已约明早复诊",
+                                    "back": "/board"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/board?alert=1&step=close"
+    assert "警示 #1 已结束（医生回应用时 10 分钟）" in boss.get(r.headers["location"]).text
+    alert = cli("alert", "show", "1", "--format", "json").json()
+    assert (alert["status"], alert["closed_by"], alert["action"]) == (
+        "closed", "boss", "recheck_booked")
+    assert 'action="/alert/1"' not in boss.get("/board").text
+    # an unknown action, an unknown alert, a foreign back page
+    assert c.post("/alert/1", data={"csrf": csrf, "action": "reopen"}).status_code == 400
+    assert c.post("/alert/99", data={"csrf": csrf, "action": "ack", "by": "吴医生",
+                                     "note": "x"}).status_code == 400
+    r = c.post("/alert/99", data={"csrf": csrf, "action": "ack", "back": "//evil.example"})
+    assert 'href="/"' in r.text and "evil" not in r.text
+
+
+def test_an_alert_closed_without_an_answer_needs_the_doctor(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C1")
+    assert cli("log", str(task["task_id"]), "-o", "reached", "--note", NOTE,
+               "--sign", "bleeding").code == 0
+    r = c.post("/alert/1", data={"csrf": csrf, "action": "close", "by": "", "done": "called",
+                                 "note": "已回电", "back": "/"})
+    assert r.status_code == 400 and "「回应的医生」" in r.text
+    r = c.post("/alert/1", data={"csrf": csrf, "action": "close", "by": "吴医生",
+                                 "done": "called", "note": "已回电", "back": "/"},
+               follow_redirects=False)
+    assert r.status_code == 303
+    alert = cli("alert", "show", "1", "--format", "json").json()
+    assert (alert["status"], alert["acknowledged_by"], alert["closed_by"]) == (
+        "closed", "吴医生", "吴医生")
+
+
+def test_a_saved_call_says_what_followup_log_prints_about_it(cli, ledger: Path) -> None:  # noqa: ANN001
+    c, csrf = signed_in(ledger)
+    c.post("/lang", data={"csrf": csrf, "lang": "en"})
+    sheet = {r["patient_id"]: r for r in c.get("/api/sheet").json()}
+    # a sign heard and a re-check booked: the alert, its doctor and deadline; the re-check
+    r = c.post(f"/call/{sheet['C1']['task_id']}",
+               data={"csrf": csrf, "outcome": "reached", "note": NOTE, "sign": "bleeding",
+                     "booked": "2026-11-20"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = c.get(r.headers["location"]).text
+    assert "call #1 logged: reached" in page and "task done" in page
+    assert ("clinical alert #1 opened (urgent) for 吴医生: a doctor must answer by "
+            "2026-11-04 10:30") in page
+    assert "re-check booked for 2026-11-20" in page
+    assert "clinical alert #1" not in c.get(r.headers["location"]).text   # said once
+    # a complaint: its case and deadlines
+    r = c.post(f"/call/{sheet['C2']['task_id']}",
+               data={"csrf": csrf, "outcome": "complaint", "note": NOTE,
+                     "complaint_category": "service", "severity": "high"})
+    assert "complaint case #1 opened and the task done. Acknowledge within 24 h" in r.text
+    # do-not-call: how many pending tasks were cancelled, as log says it
+    r = c.post(f"/call/{sheet['C3']['task_id']}",
+               data={"csrf": csrf, "outcome": "do_not_call", "confirm": "do_not_call"})
+    assert "patient marked do-not-call:" in r.text and "none will be planned again" in r.text
+
+
+def test_a_saved_call_says_an_alert_nobody_is_given(cli, ledger: Path,  # noqa: ANN001
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = sqlite3.connect(ledger)
+    conn.execute("UPDATE visits SET doctor = '' WHERE patient_id = 'C2'")
+    conn.commit()
+    conn.close()
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 4, 21, 30))   # after hours
+    c, csrf = signed_in(ledger)
+    c.post("/lang", data={"csrf": csrf, "lang": "en"})
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C2")
+    page = c.post(f"/call/{task['task_id']}",
+                  data={"csrf": csrf, "outcome": "reached", "note": NOTE,
+                        "sign": "fever"}).text
+    assert "for no doctor: a doctor must answer by" in page
+    assert ("note: the visit has no doctor and no doctor on duty is set (followup.toml [alerts] "
+            "doctor_on_duty): hand the alert to a doctor now") in page
+    assert "is outside every calling window" in page
+
+
+def test_the_report_page_has_every_table_of_the_clis_report(cli, ledger: Path,  # noqa: ANN001
+                                                           tmp_path: Path) -> None:
+    import re
+
+    unreachable_c2(cli)   # three unanswered calls: an SMS
+    c, csrf = signed_in(ledger)
+    sheet = {r["patient_id"]: r for r in c.get("/api/sheet").json()}
+    for body in ({"task_id": sheet["C1"]["task_id"], "outcome": "reached", "note": NOTE,
+                  "satisfaction": 4, "nps": 9, "signs": ["bleeding"]},
+                 {"task_id": sheet["C3"]["task_id"], "outcome": "complaint", "note": NOTE}):
+        assert c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json=body).status_code == 201
+    boss, token = signed_in(ledger, "boss", "boss-pass-12", **{"Accept-Language": "en"})
+    assert boss.post("/sms/export", data={"csrf": token, "format": "csv"}).status_code == 200
+    page = boss.get("/report?month=2026-11").text
+    report = cli("--lang", "en", "report", "--month", "2026-11", "--format", "json").json()
+    table = cli("--lang", "en", "report", "--month", "2026-11").out
+    out = tmp_path / "report.html"
+    assert cli("--lang", "en", "report", "--month", "2026-11", "--format", "html",
+               "-O", str(out)).code == 0
+    printed = out.read_text("utf-8")
+    # every breakdown the CLI prints is on the page, under the same heading
+    scopes = [k[3:] for k in report if k.startswith("by_") and report[k]]
+    assert {"agent", "category", "project", "doctor", "consultant"} <= set(scopes)
+    headings = ["Clinical alerts by urgency", "SMS", "By agent", "By category", "By project",
+                "By doctor", "By consultant"]
+    for heading in headings:
+        assert heading in table, heading   # the terminal's sections …
+        assert f"<h2>{heading}</h2>" in page, heading   # … each on the page
+    # and every row of the CLI's HTML report's tables, figure for figure
+    rows = re.findall(r"<tr><td>.*?</tr>", printed)
+    assert len(rows) > 20
+    for row in rows:
+        assert row in page, row
+    for scope in scopes:
+        for figures in report[f"by_{scope}"].values():
+            shown = re.search(rf'id="report-{scope}".*?</section>', page, re.S)
+            assert shown is not None and f"<td>{figures['due']}</td>" in shown.group(0)
+    assert report["sms_sent"] == 1 and "<td>Total</td><td>1</td><td>1</td>" in page
+    assert "<td>urgent</td><td>1</td>" in page
+
+
+def test_a_notes_size_cap_is_one_rule_for_the_card_the_api_and_the_cli(  # noqa: ANN001
+        cli, ledger: Path) -> None:
+    from followup_cli.calls import MAX_NOTE_CHARS
+
+    long = "恢" * (MAX_NOTE_CHARS + 1)
+    c, csrf = signed_in(ledger)
+    sheet = {r["patient_id"]: r for r in c.get("/api/sheet").json()}
+    card = c.get(f"/call/{sheet['C1']['task_id']}").text
+    assert f'maxlength="{MAX_NOTE_CHARS}"' in card
+    before = attempts(ledger)
+    # the card's form (a browser that ignores maxlength, or a script)
+    r = c.post(f"/call/{sheet['C1']['task_id']}",
+               data={"csrf": csrf, "outcome": "reached", "note": long})
+    assert r.status_code == 400
+    assert f"「通话记录」太长：最多 {MAX_NOTE_CHARS} 个字符（现有 {MAX_NOTE_CHARS + 1} 个）" in r.text
+    # the API, in the user's language, naming its key
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+               json={"task_id": sheet["C1"]["task_id"], "outcome": "reached", "note": long})
+    assert r.status_code == 400 and r.json()["error"].startswith("note 太长：最多 4000 个字符")
+    # the CLI
+    result = cli("--lang", "en", "log", str(sheet["C1"]["task_id"]), "-o", "reached",
+                 "--note", long)
+    assert (result.code, result.err.strip()) == (
+        2, "followup: --note is too long: at most 4000 characters (got 4001)"), result.err
+    assert attempts(ledger) == before   # nothing logged by any of them
+    # a correction cannot make it longer either; the cap itself is allowed
+    logged = cli("log", str(sheet["C1"]["task_id"]), "-o", "reached", "--note",
+                 long[:MAX_NOTE_CHARS])
+    assert logged.code == 0, logged.err
+    result = cli("log", "--amend", "1", "--note", long, "--reason", "补充")
+    assert result.code == 2 and "4000" in result.err
+
+
+@pytest.mark.parametrize(("lang", "agent", "supervisor", "disabled"), [
+    ("zh", "专员", "主管", "已停用"), ("en", "agent", "supervisor", "disabled")])
+def test_user_list_says_roles_as_words_in_the_users_language(  # noqa: ANN001
+        cli, ledger: Path, monkeypatch, lang, agent, supervisor, disabled) -> None:
+    assert cli("user", "disable", "李娜").code == 0
+    result = cli("--lang", lang, "user", "list")
+    assert result.code == 0, result.err
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+            for line in result.out.splitlines() if line.startswith("│")}
+    assert rows == {"boss": [supervisor, "", ""], "王芳": [agent, "", ""],
+                    "李娜": [agent, disabled, ""]}, result.out
+    # the data formats keep the codes a script reads
+    assert {u["role"] for u in cli("--lang", lang, "user", "list", "--format",
+                                   "json").json()} == {"agent", "supervisor"}
+    monkeypatch.setattr(sys, "stdin", io.StringIO("long-enough-1\n"))
+    added = cli("--lang", lang, "user", "add", "新人", "--role", "supervisor",
+                "--password-stdin")
+    assert added.code == 0 and f"({supervisor})" in added.out.replace("（", "(").replace(
+        "）", ")"), added.out
+
+
+# --- a double submit is one call ----------------------------------------------------------
+
+def test_the_same_call_logged_twice_at_once_is_refused_by_the_cli(cli, ledger: Path) -> None:  # noqa: ANN001
+    sheet = {r["patient_id"]: r for r in cli("due", "--date", "2026-11-04", "--format", "json").json()}
+    c1, c2 = str(sheet["C1"]["task_id"]), str(sheet["C2"]["task_id"])
+    assert cli("log", c1, "-o", "no_answer", "--agent", "王芳").code == 0
+    again = cli("--lang", "en", "log", c1, "-o", "no_answer", "--agent", "王芳")
+    assert (again.code, again.err) == (2, (
+        "followup: this call is already logged: call #1 at 10:00, the same outcome on the same "
+        "task by the same agent; nothing was recorded again. If a second call truly happened, "
+        'log it with its time: --when "2026-11-04 10:00"\n')), again.err
+    assert attempts(ledger) == 1
+    # by patient: the same task, the same refusal (the fast path and typer alike)
+    assert cli("log", "--patient", "C1", "-o", "no_answer", "--agent", "王芳").code == 2
+    # another task, another outcome or another agent: another call
+    assert cli("log", c2, "-o", "no_answer", "--agent", "王芳").code == 0
+    assert cli("log", c2, "-o", "no_answer", "--agent", "李娜").code == 0
+    assert cli("log", c1, "-o", "busy", "--agent", "王芳").code == 0
+    # a second call that truly happened: its time given
+    timed = cli("log", c1, "-o", "no_answer", "--agent", "王芳", "--when", "2026-11-04 10:00")
+    assert timed.code == 0, timed.err
+    assert attempts(ledger) == 5
+    # a voided call is no longer there to repeat
+    assert cli("log", "--void", "2", "--reason", "记错了任务").code == 0
+    assert cli("log", c2, "-o", "no_answer", "--agent", "王芳").code == 0
+
+
+def test_a_double_pressed_save_on_the_card_logs_one_call(ledger: Path) -> None:
+    import re
+    from concurrent.futures import ThreadPoolExecutor
+
+    c, csrf = signed_in(ledger)
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C1")["task_id"]
+    once = re.search(r'name="once" value="([^"]+)"', c.get(f"/call/{task}").text)
+    assert once is not None
+    form = {"csrf": csrf, "once": once.group(1), "outcome": "no_answer"}
+    first = c.post(f"/call/{task}", data=form, follow_redirects=False)
+    again = c.post(f"/call/{task}", data=form, follow_redirects=False)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]   # the first result
+    assert attempts(ledger) == 1
+    assert "#1" in c.get(again.headers["location"]).text
+    # two presses at the same moment (another tab of the same agent): still one call
+    task2 = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C2")["task_id"]
+    token = re.search(r'name="once" value="([^"]+)"', c.get(f"/call/{task2}").text)
+    assert token is not None and token.group(1) != once.group(1)   # a token a card
+    other = TestClient(c.app, base_url=BASE)   # the same server
+    assert other.post("/login", data={"username": "王芳", "password": "agent-pass-1"},
+                      follow_redirects=False).status_code == 303
+    posts = [(c, csrf), (other, other.get("/api/session").json()["csrf"])]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda p: p[0].post(
+            f"/call/{task2}", data={"csrf": p[1], "once": token.group(1), "outcome": "busy"},
+            follow_redirects=False), posts))
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["location"] == answers[1].headers["location"]
+    assert attempts(ledger) == 2
+
+
+def test_an_api_call_with_an_idempotency_key_is_logged_once(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    sheet = {r["patient_id"]: r for r in c.get("/api/sheet").json()}
+    body = {"task_id": sheet["C1"]["task_id"], "outcome": "no_answer"}
+    h = {"X-CSRF-Token": csrf, "Idempotency-Key": "tablet-7-0001"}
+    first = c.post("/api/calls", headers=h, json=body)
+    again = c.post("/api/calls", headers=h, json=body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json() and first.json()["attempt_id"] == 1
+    assert attempts(ledger) == 1
+    # the key of another call: refused, nothing recorded
+    r = c.post("/api/calls", headers=h, json={**body, "outcome": "busy"})
+    assert r.status_code == 422 and "#1" in r.json()["error"]
+    assert c.post("/api/calls", headers={**h, "Idempotency-Key": "x" * 201},
+                  json=body).status_code == 400
+    # without a key, the same call again within the minute: refused by the library's rule
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json=body)
+    assert r.status_code == 400 and "#1" in r.json()["error"]
+    assert attempts(ledger) == 1
+    # another key for another task: a call of its own
+    r = c.post("/api/calls", headers={**h, "Idempotency-Key": "tablet-7-0002"},
+               json={**body, "task_id": sheet["C2"]["task_id"]})
+    assert r.status_code == 201 and r.json()["attempt_id"] == 2
+
+
+# --- patient ids: the exact id, else the one that differs only in case ------------------
+
+def test_a_patient_id_in_another_case_finds_the_one_patient_on_every_face(  # noqa: ANN001
+        cli, ledger: Path) -> None:
+    shown = cli("patient", "show", "c1", "--format", "json")
+    assert shown.code == 0 and shown.json()["patient"]["patient_id"] == "C1", shown.err
+    # log --patient, through the fast path (a plain line) and typer (-O-less, --lang first)
+    fast = cli("log", "--patient", "c1", "-o", "no_answer", "--agent", "王芳")
+    assert fast.code == 0, fast.err
+    typed = cli("--lang", "en", "log", "--patient", "c2", "-o", "no_answer", "--agent", "王芳",
+                "--format", "json")
+    assert typed.code == 0 and typed.json()["patient_id"] == "C2", typed.err
+    conn = sqlite3.connect(ledger)
+    assert conn.execute("SELECT patient_id FROM attempts ORDER BY attempt_id").fetchall() == [
+        ("C1",), ("C2",)]
+    conn.close()
+    c, csrf = signed_in(ledger)
+    page = c.get("/patient/c1")
+    assert page.status_code == 200 and "周晓雯" in page.text
+    found = c.get("/patients", params={"q": "c3"}).text
+    assert "/patient/C3" in found and "朱婷" in found
+    api = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+                 json={"patient_id": "c3", "outcome": "busy"})
+    assert api.status_code == 201 and api.json()["patient_id"] == "C3"
+
+
+def test_an_id_two_patients_share_ignoring_case_is_refused_naming_no_one(  # noqa: ANN001
+        cli, ledger: Path, tmp_path: Path) -> None:
+    twins = write_export(tmp_path / "twins.csv", [
+        "A7,P7,林小满,13600001111,2026-11-03,光子嫩肤,成交,皮肤科,孙医生,马咨询,,,,",
+        "A8,p7,林大满,13600002222,2026-11-03,光子嫩肤,成交,皮肤科,孙医生,马咨询,,,,"])
+    assert cli("import", "visits", str(twins), "--date", "2026-11-03").code == 0
+    # the exact id is found first, each of them
+    assert cli("patient", "show", "p7", "--format", "json").json()["patient"]["name"] == "林大满"
+    assert cli("patient", "show", "P7", "--format", "json").json()["patient"]["name"] == "林小满"
+    # neither exactly: both match ignoring case — said, nobody named, nothing logged
+    conn = sqlite3.connect(ledger)
+    conn.execute("UPDATE patients SET patient_id = 'Pp7' WHERE patient_id = 'P7'")
+    conn.execute("UPDATE patients SET patient_id = 'pP7' WHERE patient_id = 'p7'")
+    conn.commit()
+    conn.close()
+    before = attempts(ledger)
+    said = ("followup: patient id pp7 is not exact and matches 2 patients when case is ignored: "
+            "type it exactly as the clinic's system writes it\n")
+    for args in (("patient", "show", "pp7"),
+                 ("log", "--patient", "pp7", "-o", "busy", "--agent", "王芳"),
+                 ("patient", "set-phone", "pp7", "13600003333", "--agent", "王芳")):
+        result = cli("--lang", "en", *args)
+        assert (result.code, result.err) == (2, said), (args, result.err)
+        assert "林" not in result.out + result.err and "1360000" not in result.err
+    assert attempts(ledger) == before
+    c, csrf = signed_in(ledger)
+    for r in (c.get("/patient/pp7"), c.get("/patients", params={"q": "pp7"}),
+              c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+                     json={"patient_id": "pp7", "outcome": "busy"})):
+        assert r.status_code == 400 and "2" in r.text and "林" not in r.text, r.text
+    assert attempts(ledger) == before
+    assert "林小满" in c.get("/patient/Pp7").text   # typed exactly: found

@@ -135,25 +135,17 @@ def close_cli(
 def _act(ctx: typer.Context, alert_id: int, action: str, by: str | None, note: str,
          when: str | None, done: str | None) -> None:
     from followup_cli import clock
-    from followup_cli.alerts import VOIDED, act, summary
+    from followup_cli.alerts import act, answered_words, summary
 
     now = clock.now()
     at = clock.parse_datetime(when, "--when") if when is not None else now
     with state(ctx).ledger() as conn:
         alert = summary(act(conn, alert_id, action, by=by, note=note, at=at, now=now,
                             done=done, closer=_closer(by)), now)
-    minutes = alert["response_minutes"]
-    if alert["action"] == VOIDED:
-        typer.echo(t("alert #{id} closed: its call was voided", id=alert_id))
-        return
-    typer.echo(t("alert #{id}: the doctor's answer is recorded ({minutes} minutes after it "
-                 "opened)", id=alert_id, minutes=minutes) if action == "ack" else
-               t("alert #{id} closed (a doctor answered {minutes} minutes after it opened)",
-                 id=alert_id, minutes=minutes))
-    if alert["breached"]:
-        typer.echo(t("note: the doctor answered after the deadline {due}",
-                     due=alert["due_at"].replace("T", " ")[:16]),
-                   err=True)
+    said = answered_words(alert, action)
+    typer.echo(said[0])
+    for line in said[1:]:
+        typer.echo(line, err=True)
 
 
 def _closer(by: str | None) -> str | None:

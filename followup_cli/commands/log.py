@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from followup_cli.i18n import N_, t, tn
+from followup_cli.i18n import t, tn
 from followup_cli.lazy import typer  # loaded on first use: due and log run without it
 from followup_cli.options import check_choice, state, stored_int
 
@@ -121,7 +121,8 @@ def log_cli(
                 min_note=st.min_note(), complaint_category=parse_category(complaint_category),
                 severity=parse_severity(severity), signs=sign or (), booked=booked,
                 scripts=st.call_scripts() if sign else None,
-                settings=st.alert_settings() if sign or booked is not None else None)
+                settings=st.alert_settings() if sign or booked is not None else None,
+                timed=called is not None)
     for message in result.warnings:
         warn(message)
     if fmt == "json":
@@ -137,42 +138,12 @@ def log_cli(
                  "logged call #{attempt_id} ({outcome}) for tasks {tasks}", len(result.task_ids),
                      attempt_id=result.attempt_id, outcome=outcome_label(result.outcome),
                      tasks=", ".join(map(str, result.task_ids))))
-    print(effect_text(result.effect, result.effect_values, len(result.task_ids),
-                      correction=result.attempt_id,
-                      patient=_patient_named(st, result.patient_id)
-                      if correcting is not None else ""))
-    if result.alert_id or result.recheck_id:
-        _follow_up(st, result.alert_id, result.recheck_id)
+    for line in result.lines(correction=result.attempt_id,
+                             patient=_patient_named(st, result.patient_id)
+                             if correcting is not None else ""):
+        print(line)
     if correcting is not None:
         _still_open(st, correcting, voided=void is not None)
-
-
-def effect_text(effect: str, values: dict[str, Any], tasks: int, **more: Any) -> str:
-    """What the ledger did after a call, in words ("1 task done", "3 tasks cancelled")."""
-    if effect == "done":
-        return tn("task done", "tasks done", tasks, **values, **more)
-    if effect == "unreachable":
-        return tn("{limit} failed attempts: task unreachable; send an SMS instead",
-                  "{limit} failed attempts: tasks unreachable; send an SMS instead", tasks,
-                  **values,
-                      **more)
-    if effect == "do_not_call":
-        return tn("patient marked do-not-call: {count} pending task cancelled, none will be "
-                  "planned again",
-                  "patient marked do-not-call: {count} pending tasks cancelled, none will be "
-                  "planned again", values["count"])
-    keys = {"retry": N_("will retry at {at} (failed attempt {attempts} of {limit})"),
-            "callback": N_("will call back at {at} as asked"),
-            "wrong_number": N_("number marked wrong: the patient's tasks leave the sheet until a "
-                               "new number arrives"),
-            "complaint": N_("complaint case #{id} opened and the task done. Acknowledge within 24 "
-                            "h, a solution within 48 h, remedy and close within 72 h: followup "
-                            "complaint show {id}"),
-            "amended": N_("call #{id} with {patient} amended (correction #{correction}; the "
-                          "original stays)"),
-            "voided": N_("call #{id} with {patient} voided (record #{correction}; the original "
-                         "stays)")}
-    return t(keys[effect], **values, **more)
 
 
 def _patient_named(st: Any, patient_id: str) -> str:
@@ -200,40 +171,3 @@ def _still_open(st: Any, attempt_id: int, *, voided: bool) -> None:
                 warn(t("note: clinical alert #{id} opened by this call is still open; if it no "
                        "longer holds, close it with followup alert close and say why",
                        id=alert_id))
-
-
-def _follow_up(st: Any, alert_id: int | None, recheck_id: int | None) -> None:
-    """What the call set going: the alert and whom it went to, the re-check and when a
-    missed one comes back."""
-    from followup_cli.output.formats import warn
-
-    with st.ledger() as conn:
-        if alert_id:
-            alert = conn.execute("SELECT * FROM alerts WHERE alert_id = ?",
-                                 (alert_id,)).fetchone()
-            print(t("clinical alert #{id} opened ({urgency}) for {doctor}: a doctor must answer by "
-                    "{due}", id=alert_id, urgency=_urgency(alert["urgency"]),
-                    doctor=alert["doctor"] or t("no doctor"),
-                    due=alert["due_at"].replace("T", " ")[:16]))
-            from followup_cli import clock
-
-            if alert["due_at"] < clock.now().isoformat(timespec="seconds"):
-                # a call logged after the fact (--when): the alert is breached already
-                warn(t("note: the deadline {due} of alert #{id} has already passed (the call was "
-                       "logged after it): a doctor must answer now, it counts as breached",
-                       due=alert["due_at"].replace("T", " ")[:16], id=alert_id))
-            if alert["routed"] == "none":
-                warn(t("note: the visit has no doctor and no doctor on duty is set (followup.toml "
-                       "[alerts] doctor_on_duty): hand the alert to a doctor now"))
-        if recheck_id:
-            row = conn.execute("SELECT r.booked_for, t.due_date FROM rechecks r JOIN tasks t "
-                               "ON t.task_id = r.task_id WHERE r.recheck_id = ?",
-                               (recheck_id,)).fetchone()
-            print(t("re-check booked for {day}; with no visit by the end of the grace it comes "
-                    "back on the sheet of {back} to rebook", day=row["booked_for"],
-                    back=row["due_date"]))
-
-
-def _urgency(urgency: str) -> str:
-    return {"urgent": t("urgent"), "today": t("today"),
-            "routine": t("routine")}[urgency]

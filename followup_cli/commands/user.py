@@ -61,7 +61,9 @@ def add_cli(
     password = read_password(password_stdin)
     with state(ctx).ledger() as conn:
         add_user(conn, name, role, password, clock.now())
-    typer.echo(t("user {name} added ({role})", name=name, role=role))
+    from followup_cli.labels import label
+
+    typer.echo(t("user {name} added ({role})", name=name, role=label("role", role)))
 
 
 def list_cli(
@@ -80,7 +82,12 @@ def list_cli(
         rows = list_users(conn)
     for row in rows:
         row["disabled"] = bool(row["disabled"])
-    shown = [{**r, "state": t("disabled") if r["disabled"] else ""} for r in rows]
+    from followup_cli.labels import label
+
+    # the table in words: the role as the team says it, a time as a clock shows it
+    shown = [{**r, "role": label("role", r["role"]),
+              "state": t("disabled") if r["disabled"] else "",
+              "last_seen": (r["last_seen"] or "").replace("T", " ")[:16]} for r in rows]
     emit_rows(fmt, rows if fmt != "table" else shown,
               [("username", t("User")), ("role", t("Role")),
                ("state", t("State")), ("last_seen", t("Last seen"))],

@@ -322,6 +322,47 @@ def _scope_columns(scope: str, table: dict[str, dict[str, Any]], page: bool) -> 
     return [k for k in keys if any(k in v for v in table.values())]
 
 
+class Table(NamedTuple):
+    """One of the report's tables as a page shows it: a heading, the column heads, rows
+    of text (its first column names the row)."""
+
+    key: str
+    title: str
+    head: list[str]
+    rows: list[list[str]]
+
+
+def tables(report: dict[str, Any], info: About) -> list[Table]:
+    """The report's tables, as the HTML report (and the web's report page) show them: the
+    headline figures (against the period before), the alerts by urgency, the SMS, and a
+    breakdown per branch, agent, category, project, doctor and consultant."""
+    headline = []
+    for k in HEADLINE:
+        cells = [label("figure", k), _show(report[k], k)]
+        if "previous" in report:
+            cells += [_show(report["previous"][k], k), _change(report["change"][k], k)]
+        headline.append(cells)
+    out = [Table("headline", t("Headline figures"), _value_columns(report), headline)]
+    urgencies = _urgency_rows(report)
+    if urgencies:
+        out.append(Table("alerts", t("Clinical alerts by urgency"),
+                         [t("Urgency"), label("figure", "alerts_opened")],
+                         [[str(c) for c in row] for row in urgencies]))
+    sms = _sms_rows(report, info)
+    if sms:
+        out.append(Table("sms", t("SMS"), _sms_head(), [[str(c) for c in row] for row in sms]))
+    for scope in SCOPES:
+        data = report.get(f"by_{scope}")
+        if not data:
+            continue
+        keys = _scope_columns(scope, data, page=True)
+        out.append(Table(scope, label("report.by", scope),
+                         [label("report.col", scope), *(label("figure", k) for k in keys)],
+                         [[name, *(_show(v.get(k), k) for k in keys)]
+                          for name, v in _scope_rows(scope, data, report, info)]))
+    return out
+
+
 # --- HTML --------------------------------------------------------------------------------
 
 CSS = """@page { size: A4; margin: 12mm 12mm 14mm; }
@@ -370,13 +411,14 @@ def write_html(path: Path, report: dict[str, Any], trend: list[dict[str, Any]],
     facts = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in _facts(report, info,
                                                                        clinic=False))
     clinic = f"<p class='clinic'>{e(' / '.join(info.clinics))}</p>" if info.clinics else ""
-    rows = []
-    for k in HEADLINE:
-        cells = [label("figure", k), _show(report[k], k)]
-        if "previous" in report:
-            cells += [_show(report["previous"][k], k), _change(report["change"][k], k)]
-        rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
-    parts = [section(t("Headline figures"), table(_value_columns(report), rows))]
+    def html_table(found: Table) -> str:
+        body = ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>"
+                for row in found.rows]
+        return section(found.title, table(found.head, body),
+                       len(body) if found.key != "headline" else 0)
+
+    made_tables = tables(report, info)
+    parts = [html_table(made_tables[0])]
     pictures = charts(report, trend)
     images = [f"<figure><img alt='{e(name)}' src='data:image/png;base64,"
               f"{base64.b64encode(png).decode()}'></figure>" for name, png in pictures.items()]
@@ -385,27 +427,7 @@ def write_html(path: Path, report: dict[str, Any], trend: list[dict[str, Any]],
         images.append(f"<p class='empty'>{e(none)}</p>")
     # the heading goes with the first chart: never alone at a page's end
     parts.append(section(t("Charts"), images[0]) + "".join(images[1:]))
-    urgencies = _urgency_rows(report)
-    if urgencies:
-        body = ["<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>"
-                for row in urgencies]
-        parts.append(section(t("Clinical alerts by urgency"),
-                             table([t("Urgency"), label("figure", "alerts_opened")], body)))
-    sms = _sms_rows(report, info)
-    if sms:
-        body = ["<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>"
-                for row in sms]
-        parts.append(section(t("SMS"), table(_sms_head(), body), len(body)))
-    for scope in SCOPES:
-        data = report.get(f"by_{scope}")
-        if not data:
-            continue
-        keys = _scope_columns(scope, data, page=True)
-        body = [f"<tr><td>{e(name)}</td>"
-                + "".join(f"<td>{e(_show(v.get(k), k))}</td>" for k in keys) + "</tr>"
-                for name, v in _scope_rows(scope, data, report, info)]
-        parts.append(section(label("report.by", scope), table(
-            [label("report.col", scope), *(label("figure", k) for k in keys)], body), len(body)))
+    parts += [html_table(found) for found in made_tables[1:]]
     how = t("How each figure is computed: followup report --explain. Every number can be "
             "traced to patients with followup patient.")
     made = t("Made by followup {version} (followup report) with data as of {day}.",

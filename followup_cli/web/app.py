@@ -174,6 +174,72 @@ class Throttle:
             self.failures.pop(("name", name, address), None)
 
 
+class Flashes:
+    """What a save said (the call's effect, what it set going, its warnings), kept for the
+    page the save sends its user on to, which says it once. Per user and call; bounded."""
+
+    KEPT = 1000
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[str, int], tuple[list[str], list[str]]] = {}
+        self.lock = threading.Lock()
+
+    def put(self, user: str, attempt_id: int, said: list[str], warned: list[str]) -> None:
+        with self.lock:
+            while len(self.kept) >= self.KEPT:
+                self.kept.pop(next(iter(self.kept)))
+            self.kept[(user, attempt_id)] = (said, warned)
+
+    def take(self, user: str, attempt_id: int) -> tuple[list[str], list[str]]:
+        with self.lock:
+            return self.kept.pop((user, attempt_id), ([], []))
+
+
+class Once:
+    """One-time keys of writes (the call form's token, an API call's Idempotency-Key): the
+    first request with a key does the write; a repeat, even one sent while the first is
+    still being answered, records nothing and is given the first one's answer. A key whose
+    write failed is free again. Per user; in memory (the one server process); bounded."""
+
+    KEPT = 10_000
+    LONGEST = 200   # characters of a key
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[str, str], Any] = {}
+        self.lock = threading.Lock()
+
+    def run(self, user: str, key: str, work: Callable[[], Any]) -> tuple[Any, bool]:
+        """`work()`'s answer and True; or, for a key used before, the first answer and
+        False."""
+        slot = (user, key)
+        while True:
+            with self.lock:
+                found = self.kept.get(slot)
+                if found is None:
+                    event = threading.Event()
+                    self.kept[slot] = event
+                    break
+            if not isinstance(found, threading.Event):
+                return found, False
+            found.wait(30)   # the first is being written: its answer is this one's
+        try:
+            answer = work()
+        except BaseException:
+            with self.lock:
+                self.kept.pop(slot, None)
+            event.set()
+            raise
+        with self.lock:
+            while len(self.kept) >= self.KEPT:
+                oldest = next(iter(self.kept))
+                if isinstance(self.kept[oldest], threading.Event):
+                    break
+                self.kept.pop(oldest)
+            self.kept[slot] = answer
+        event.set()
+        return answer, True
+
+
 class Clinic(NamedTuple):
     """The ledger and the clinic's files, read once when the server starts (by the
     command, which knows where they are: the web side never reads the CLI's options)."""
@@ -211,6 +277,8 @@ class Web:
             self.sms_settings = self.sms_settings or load_settings({}, "followup.toml")
         self.throttle = Throttle()
         self.uploads = Uploads()
+        self.flashes = Flashes()
+        self.once = Once()
         self.local = threading.local()
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
                                autoescape=select_autoescape(default=True),
@@ -282,6 +350,8 @@ OPTION_FIELDS = [
     (r"--reason", "reason"),
     (r"--sign", "signs"),
     (r"--booked", "booked"),
+    (r"--by", "by"),
+    (r"--action", "action"),
 ]
 
 
@@ -296,7 +366,8 @@ def field_words(message: str, *, api: bool = False, **words: str) -> str:
     labels = {"agents": t("Share today's sheet"), "outcome": t("Outcome"),
               "note": tc("web", "Note"), "at": t("Call back at"), "month": t("Month"),
               "reason": t("Reason (required)"), "signs": t("Warning signs"),
-              "booked": t("Re-check booked for"), **words}
+              "booked": t("Re-check booked for"), "by": t("Doctor who answered"),
+              "action": t("What was done"), **words}
     zh = current() == "zh"
     for pattern, field in OPTION_FIELDS:
         said = field if api else (f"「{labels[field]}」" if zh else f"“{labels[field]}”")
@@ -715,13 +786,31 @@ def log_from(ctx: Ctx, options: dict[str, Any]) -> Any:
 
 
 def api_calls(ctx: Ctx) -> Response:
-    result = log_from(ctx, call_options(ctx.data))
-    return JSONResponse({"attempt_id": result.attempt_id, "patient_id": result.patient_id,
-                         "outcome": result.outcome, "task_ids": result.task_ids,
-                         "effect": result.effect, **result.effect_values,
-                         **({"complaint_id": result.complaint_id} if result.complaint_id
-                            else {}),
-                         "warnings": list(result.warnings)}, 201)
+    """Log a call (201 with its attempt_id). With an `Idempotency-Key` header, a repeat of
+    the key records nothing and is answered 200 with the first call's answer."""
+    options = call_options(ctx.data)
+    key = ctx.request.headers.get("idempotency-key")
+    if key is None:
+        return JSONResponse(call_answer(log_from(ctx, options)), 201)
+    if not key.strip() or len(key) > Once.LONGEST:
+        raise FollowupError(t("the Idempotency-Key header must be 1 to {max} characters",
+                              max=Once.LONGEST))
+    sent = json.dumps(options, sort_keys=True, ensure_ascii=False)
+    (body, first_sent), first = ctx.web.once.run(
+        ctx.name, key, lambda: (call_answer(log_from(ctx, options)), sent))
+    if not first and first_sent != sent:
+        return JSONResponse({"error": t("this Idempotency-Key was used for another call "
+                                        "(#{id}): a new call needs a new key",
+                                        id=body["attempt_id"])}, 422)
+    return JSONResponse(body, 201 if first else 200)
+
+
+def call_answer(result: Any) -> dict[str, Any]:
+    return {"attempt_id": result.attempt_id, "patient_id": result.patient_id,
+            "outcome": result.outcome, "task_ids": result.task_ids,
+            "effect": result.effect, **result.effect_values,
+            **({"complaint_id": result.complaint_id} if result.complaint_id else {}),
+            "said": result.lines(), "warnings": list(result.warnings)}
 
 
 def api_report(ctx: Ctx) -> Response:
@@ -774,6 +863,7 @@ def build() -> list[Route | Mount]:
         route("/board/move", pages.move_patient, methods=("POST",), role="supervisor"),
         route("/board/complaint/{case_id:int}", pages.complaint_step, methods=("POST",),
               role="supervisor"),
+        route("/alert/{alert_id:int}", pages.alert_step, methods=("POST",)),
         route("/import", pages.import_page, role="supervisor"),
         upload_route("/import", pages.import_preview),
         route("/import/confirm", pages.import_confirm, methods=("POST",), role="supervisor"),

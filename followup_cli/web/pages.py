@@ -4,6 +4,7 @@ labels already in the request's language; the templates only lay them out."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -11,10 +12,17 @@ from typing import Any
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from followup_cli import clock
-from followup_cli.calls import OUTCOMES, REACHED, outcome_label
+from followup_cli.calls import MAX_NOTE_CHARS, OUTCOMES, REACHED, outcome_label
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t, tc
-from followup_cli.web.app import Ctx, call_options, field_words, log_from, sheet_records
+from followup_cli.web.app import (
+    Ctx,
+    Once,
+    call_options,
+    field_words,
+    log_from,
+    sheet_records,
+)
 
 
 def window_labels() -> dict[str, str]:
@@ -91,7 +99,8 @@ def home(ctx: Ctx) -> Response:
         "day.html", title=title, day=day.isoformat(),
         groups=patient_rows(sheet.records, day.isoformat()),
         cases=[case_row(c) for c in sheet.cases], alerts=alert_rows(sheet.alerts),
-        done=mine[0]["calls"] if mine else 0, saved=saved_note(ctx))
+        alert_form=alert_form(), back="/",
+        done=mine[0]["calls"] if mine else 0, **flash(ctx))
 
 
 def case_row(case: dict[str, Any]) -> dict[str, Any]:
@@ -116,7 +125,7 @@ def case_row(case: dict[str, Any]) -> dict[str, Any]:
 def alert_rows(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Open clinical alerts as `due` draws them on top: signs in the user's language,
     the doctor, the deadline, time left or BREACHED."""
-    from followup_cli.alerts import sign_words, time_left
+    from followup_cli.alerts import TRANSITIONS, sign_words, time_left
     from followup_cli.i18n import current
 
     statuses = {"open": tc("alert.status", "open"),
@@ -133,8 +142,67 @@ def alert_rows(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
                      "signs": sign_words(a, current()), "doctor": a["doctor"] or t("no doctor"),
                      "due": a["due_at"].replace("T", " ")[:16],
                      "status": statuses.get(a["status"], a["status"]), "left": left,
-                     "breached": bool(a["breached"])})
+                     "breached": bool(a["breached"]), "doctor_name": a["doctor"] or "",
+                     "steps": [s for s in ("ack", "close")
+                               if a["status"] in TRANSITIONS[s][0]]})
     return rows
+
+
+def alert_form() -> dict[str, Any]:
+    """The words of an alert's answer form: its steps and what a close says was done."""
+    from followup_cli.alerts import CLOSE_ACTIONS, action_label
+
+    return {"steps": {"ack": t("acknowledge"), "close": t("close")},
+            "done": {key: action_label(key) for key in CLOSE_ACTIONS}}
+
+
+def alert_step(ctx: Ctx) -> Response:
+    """A doctor's answer to an alert recorded from a page, as `alert ack` / `alert close`
+    record it (the same function and rules; anyone who may run those may do it here): the
+    doctor named on the form answered, the signed-in user closes an alert already
+    answered. Back to the page it was sent from, saying what was recorded."""
+    from followup_cli.alerts import act
+
+    alert_id = ctx.request.path_params["alert_id"]
+    action = str(ctx.data.get("action", ""))
+    if action not in ("ack", "close"):
+        raise FollowupError(t("unknown field {field}", field="action"))
+    doctor = str(ctx.data.get("by", "")).strip()
+    now = clock.now()
+    try:
+        act(ctx.conn, alert_id, action, by=doctor or None, note=str(ctx.data.get("note", "")),
+            at=now, now=now, done=str(ctx.data.get("done", "")) if action == "close" else None,
+            closer=ctx.name)
+    except FollowupError as e:
+        return ctx.render("error.html", 400, message=field_words(
+            str(e), note=t("What the doctor said or did"), by=t("Doctor who answered"),
+            action=t("What was done")), back=back_to(ctx))
+    return RedirectResponse(f"{back_to(ctx)}?alert={alert_id}&step={action}", 303)
+
+
+def back_to(ctx: Ctx) -> str:
+    """The page a form was sent from (a path of this site only), else the day page."""
+    import re
+
+    back = str(ctx.data.get("back", ""))
+    return back if re.fullmatch(r"/(board|call/\d{1,18}|patient/[^/?#\\]{1,100})?", back) \
+        else "/"
+
+
+def alert_note(ctx: Ctx) -> str:
+    """What was recorded for ?alert=N&step=…, in the words `alert ack`/`close` print."""
+    from followup_cli.alerts import answered_words, get_alert, summary
+
+    value, step = ctx.request.query_params.get("alert", ""), ctx.request.query_params.get("step")
+    if not value.isdigit() or len(value) > 18 or step not in ("ack", "close"):
+        return ""
+    try:
+        alert = summary(get_alert(ctx.conn, int(value)), clock.now())
+    except FollowupError:
+        return ""
+    if alert["acknowledged_at"] is None or (step == "close" and alert["status"] != "closed"):
+        return ""
+    return " ".join(answered_words(alert, step))
 
 
 def step_labels() -> dict[str, str]:
@@ -150,6 +218,17 @@ def saved_note(ctx: Ctx) -> str:
     row = ctx.conn.execute("SELECT outcome FROM attempts WHERE attempt_id = ? AND agent = ?",
                            (int(value), ctx.name)).fetchone()
     return t("call #{id} logged: {outcome}", id=value, outcome=outcome_label(row[0])) if row else ""
+
+
+def flash(ctx: Ctx) -> dict[str, Any]:
+    """What the page says about the save (or the alert's answer) that sent its user here:
+    "call #N logged", then what `followup log` prints about that call, said once."""
+    said: list[str] = []
+    warned: list[str] = []
+    value = ctx.request.query_params.get("saved", "")
+    if value.isdigit() and len(value) <= 18:
+        said, warned = ctx.web.flashes.take(ctx.name, int(value))
+    return {"saved": saved_note(ctx) or alert_note(ctx), "said": said, "warned": warned}
 
 
 def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, Any]:
@@ -181,16 +260,21 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
     sheet = sheet_records(ctx, day)
     others = [r for r in sheet.records if r["patient_id"] == pid and r["task_id"] != task_id]
     windows = window_hours(web.cal.windows(day))
-    return {"task": record, "phone": phone, "script": script, "last": last, "others": others,
+    from followup_cli.alerts import open_alerts
+
+    return {"alerts": alert_rows(open_alerts(ctx.conn, now, patient_id=pid)),
+            "alert_form": alert_form(), "back": f"/call/{task_id}", "task": record,
+            "phone": phone, "script": script, "last": last, "others": others,
             "cases": [case_row(c) for c in open_cases(ctx.conn, now, patient_id=pid)],
             "outcomes": outcomes(), "categories": categories(), "severities": severities(),
-            "min_note": web.min_note, "any_hours": windows.get("any", ""),
+            "min_note": web.min_note, "max_note": MAX_NOTE_CHARS,
+            "any_hours": windows.get("any", ""),
             "hours": windows.get(record["window"], windows.get("any", "")),
             "window": window_labels().get(record["window"], ""), "revealed": reveal,
             "urgencies": {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")},
             "next_url": next_patient(ctx, sheet.records, pid), "form": {},
-            "earliest": now.strftime("%Y-%m-%dT%H:%M"),
-            "saved": saved_note(ctx)}
+            "earliest": now.strftime("%Y-%m-%dT%H:%M"), "once": secrets.token_urlsafe(16),
+            **flash(ctx)}
 
 
 def card(ctx: Ctx) -> Response:
@@ -235,13 +319,20 @@ def save_call(ctx: Ctx) -> Response:
         return card_again(ctx, task_id, form, 409, t(
             "“{outcome}”: this patient will never be called again. Press it once more to confirm.",
             outcome=outcome_label("do_not_call")), confirm=True)
-    try:
+    def save() -> tuple[int, str, list[str], list[str]]:
         result = log_from(ctx, {**call_options(form), "task_id": task_id})
+        records = sheet_records(ctx, clock.today()).records
+        return (result.attempt_id, next_patient(ctx, records, result.patient_id),
+                result.lines(), list(result.warnings))
+
+    once = str(ctx.data.get("once", ""))[:Once.LONGEST]
+    try:   # the form's one-time token: sent twice (a double press), the call is logged once
+        (attempt_id, target, said, warned), _ = (
+            ctx.web.once.run(ctx.name, once, save) if once else (save(), True))
     except FollowupError as e:
         return card_again(ctx, task_id, form, 400, str(e))
-    records = sheet_records(ctx, clock.today()).records
-    target = next_patient(ctx, records, result.patient_id)
-    return RedirectResponse(f"{target}?saved={result.attempt_id}", 303)
+    ctx.web.flashes.put(ctx.name, attempt_id, said, warned)
+    return RedirectResponse(f"{target}?saved={attempt_id}", 303)
 
 
 def card_again(ctx: Ctx, task_id: int, form: dict[str, Any], status: int, message: str,
@@ -290,6 +381,12 @@ def correct_call(ctx: Ctx) -> Response:
                          note=fields.get("note"), min_note=ctx.web.min_note)
     except FollowupError as e:
         return ctx.render("card.html", 400, message=str(e), **card_values(ctx, task_id))
+    name = ctx.conn.execute("SELECT name FROM patients WHERE patient_id = ?",
+                            (result.patient_id,)).fetchone()
+    ctx.web.flashes.put(ctx.name, result.attempt_id, result.lines(
+        correction=result.attempt_id,
+        patient=f"{result.patient_id} {name[0]}" if name else result.patient_id),
+        list(result.warnings))
     return RedirectResponse(f"/call/{task_id}?saved={result.attempt_id}", 303)
 
 
@@ -328,7 +425,8 @@ def board(ctx: Ctx, status: int = 200, message: str = "") -> Response:
     done = {"shared": t("today's sheet is shared out"), "moved": t("patient moved"),
             "stepped": t("complaint case updated")}
     return ctx.render("board.html", status, figures=figures, message=message,
-                      saved=done.get(ctx.request.query_params.get("done", ""), ""),
+                      saved=done.get(ctx.request.query_params.get("done", ""), "")
+                      or alert_note(ctx), alert_form=alert_form(), back="/board",
                       cases=[case_row(c) for c in open_cases(ctx.conn, clock.now())],
                       alerts=alert_rows(open_alerts(ctx.conn, clock.now())),
                       steps=step_labels(),
@@ -401,8 +499,12 @@ def patients(ctx: Ctx) -> Response:
     from followup_cli.patients import search
 
     query = ctx.request.query_params.get("q", "")[:100]
-    return ctx.render("patients.html", q=query, found=search(ctx.conn, query) if query else [],
-                      searched=bool(query))
+    try:
+        found = search(ctx.conn, query) if query else []
+    except FollowupError as e:   # an id several patients have ignoring case: named by none
+        return ctx.render("patients.html", 400, q=query, found=[], searched=True,
+                          message=str(e))
+    return ctx.render("patients.html", q=query, found=found, searched=bool(query))
 
 
 def patient_page(ctx: Ctx) -> Response:
@@ -423,8 +525,12 @@ def patient_page(ctx: Ctx) -> Response:
     for call in history["calls"]:
         call["outcome_label"] = outcome_label(call["outcome"])
         call["at"] = call["called_at"].replace("T", " ")[:16]
+    still_open = [a for a in history["alerts"] if a["status"] != "closed"]
     return ctx.render("patient.html", h=history,
-                      cases=[case_row(c) for c in history["complaints"]])
+                      cases=[case_row(c) for c in history["complaints"]],
+                      alerts=alert_rows(still_open), alert_form=alert_form(),
+                      back=f"/patient/{history['patient']['patient_id']}",
+                      saved=alert_note(ctx))
 
 
 def audit_page(ctx: Ctx) -> Response:
@@ -436,46 +542,24 @@ def audit_page(ctx: Ctx) -> Response:
 
 # --- the month report -----------------------------------------------------------------
 
-def figure_labels() -> dict[str, str]:
-    """report.HEADLINE's figures, as the CLI's report names them (labels.py)."""
-    from followup_cli.labels import LABELS, label
-
-    return {key: label("figure", key) for key in LABELS["figure"]}
-
-
-def shown(value: Any, key: str) -> str:
-    if value is None:
-        return "—"
-    return f"{value * 100:.1f}%" if key.endswith("_rate") else str(value)
-
-
-AGENT_FIGURES = ("due", "done", "completion_rate", "on_time_rate", "reach_rate",
-                 "satisfaction_mean", "nps", "conversions")
-
-
 def report_page(ctx: Ctx) -> Response:
-    """The month's figures: the same report function and numbers as `followup report`."""
-    from followup_cli.report import HEADLINE, month_report
+    """The month's figures: the same report function and numbers as `followup report`,
+    in the tables its HTML report has (output/report_files.tables)."""
+    from followup_cli.i18n import pick
+    from followup_cli.output.report_files import About, figures, tables
+    from followup_cli.report import month_report, parse_month, six_months
 
     month = ctx.request.query_params.get("month") or clock.today().strftime("%Y-%m")
     report = month_report(ctx.conn, month, clock.today(), min_note=ctx.web.min_note,
                           now=clock.now())
-    labels = figure_labels()
-    rows = [{"label": labels[k], "value": shown(report[k], k),
-             "previous": shown(report["previous"][k], k) if "previous" in report else ""}
-            for k in HEADLINE]
+    info = About([], {cid: pick(c.label) for cid, c in ctx.web.rules.categories.items()})
+    made = tables(report, info)
     dist = report["satisfaction_distribution"]
-    agents = [{"agent": name, "cells": [shown(f.get(k), k) for k in AGENT_FIGURES]}
-              for name, f in report["by_agent"].items()]
-    from followup_cli.output.report_files import figures
-    from followup_cli.report import parse_month, six_months
-
     trend = six_months(ctx.conn, parse_month(month)[0], clock.today(), min_note=ctx.web.min_note)
-    return ctx.render("report.html", month=month, rows=rows,
+    return ctx.render("report.html", month=month, headline=made[0], tables=made[1:],
                       charts=[n for n in CHARTS if n in figures(report, trend)],
                       dist=[(score, dist[score]) for score in "54321"],
-                      total=sum(dist.values()), agents=agents,
-                      agent_heads=[labels[k] for k in AGENT_FIGURES])
+                      total=sum(dist.values()))
 
 
 # --- import by upload: checked and previewed as a dry run, then imported ---------------

@@ -277,11 +277,13 @@ def _refuse_repeat(conn: sqlite3.Connection, task_ids: list[int], agent: str, ou
         "WHERE c.corrects = a.attempt_id) ORDER BY a.called_at DESC, a.attempt_id DESC LIMIT 1",
         (*task_ids, agent, outcome, _iso(when - span), _iso(when + span))).fetchone()
     if row is not None:
-        raise FollowupError(t(
+        error = FollowupError(t(
             "this call is already logged: call #{id} at {time}, the same outcome on the same task "
-            "by the same agent; nothing was recorded again. If a second call truly happened, log "
-            "it with its time: --when \"{when}\"", id=row["attempt_id"],
-            time=row["called_at"][11:16], when=when.strftime("%Y-%m-%d %H:%M")))
+            "by the same agent; nothing was recorded again", id=row["attempt_id"],
+            time=row["called_at"][11:16]))
+        error.cli_hint = t("If a second call truly happened, log it with its time: "
+                           "--when \"{when}\"", when=when.strftime("%Y-%m-%d %H:%M"))
+        raise error
 
 
 def _default_scripts() -> Scripts:

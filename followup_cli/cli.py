@@ -317,7 +317,8 @@ def _run(argv: list[str]) -> int:
         code = run_fast(argv)   # a plain `due` or `log` line: no typer to load
         return _run_typer(argv) if code is None else code
     except FollowupError as e:
-        sys.stderr.write(f"followup: {e}\n")
+        said = t("{error}. {hint}", error=str(e), hint=e.cli_hint) if e.cli_hint else str(e)
+        sys.stderr.write(f"followup: {said}\n")
         return e.exit_code
     except KeyboardInterrupt:
         return 130

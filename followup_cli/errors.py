@@ -5,6 +5,9 @@ class FollowupError(Exception):
     """Something the user can fix: bad input, a bad option, a refused action. Exit code 2."""
 
     exit_code = 2
+    # what the command line can do about it (an option to give); the CLI adds it, the web,
+    # which has no such option, does not
+    cli_hint = ""
 
 
 class LedgerError(FollowupError):

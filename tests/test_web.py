@@ -1174,6 +1174,15 @@ def test_a_double_pressed_save_on_the_card_logs_one_call(ledger: Path) -> None:
     assert first.headers["location"] == again.headers["location"]   # the first result
     assert attempts(ledger) == 1
     assert "#1" in c.get(again.headers["location"]).text
+    # the same call again on a fresh card (a new token) within the minute: refused, said
+    # without the command line's --when (the card has no such field)
+    fresh = re.search(r'name="once" value="([^"]+)"', c.get(f"/call/{task}").text)
+    assert fresh is not None
+    refused = c.post(f"/call/{task}", data={**form, "once": fresh.group(1)},
+                     follow_redirects=False)
+    assert refused.status_code == 400 and "已经登记过" in refused.text
+    assert "--when" not in refused.text
+    assert attempts(ledger) == 1
     # two presses at the same moment (another tab of the same agent): still one call
     task2 = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C2")["task_id"]
     token = re.search(r'name="once" value="([^"]+)"', c.get(f"/call/{task2}").text)

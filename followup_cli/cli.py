@@ -8,7 +8,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from followup_cli.i18n import N_, t
+from followup_cli.i18n import N_, t, tn
 
 if TYPE_CHECKING:
     from typer._click.exceptions import UsageError
@@ -273,8 +273,9 @@ def usage_error(e: UsageError) -> str:
         said = t("invalid value for {name}: {reason}", name=hint or "-",
                  reason=type_failure(e.message))
     elif e.message.startswith("Got unexpected extra argument"):
-        said = t("unexpected extra argument(s): {args}",
-                 args=e.message.partition(" (")[2].removesuffix(")"))   # "argument(s) (…)"
+        extra = e.message.partition(" (")[2].removesuffix(")")   # "argument(s) (…)"
+        said = tn("unexpected extra argument: {args}", "unexpected extra arguments: {args}",
+                  len(extra.split()), args=extra)
     else:
         said = e.format_message()
     if e.ctx is not None:

@@ -133,7 +133,7 @@ def test_calendar_commands(cli, tmp_path: Path) -> None:
     assert unknown.code == 0 and "are not known" in unknown.err
     (tmp_path / "calendar.toml").write_text('closed = ["2026-12-24"]\n', encoding="utf-8")
     checked = cli("calendar", "check")
-    assert checked.out == (f"{tmp_path / 'calendar.toml'}: valid. 1 closure day(s); years "
+    assert checked.out == (f"{tmp_path / 'calendar.toml'}: valid. 1 closure day; years "
                            "given: -; weekends are calling days: yes\n")
     assert cli("calendar", "check", str(tmp_path / "none.toml")).code == 2
 

@@ -70,6 +70,12 @@ def test_every_message_has_its_chinese_text(ident: tuple[str | None, str]) -> No
         assert placeholders(text) == placeholders(ids[0]), where
 
 
+def test_no_message_guesses_its_plural() -> None:
+    """"1 part(s)", "1 day(s) overdue": a count is said through tn, which picks the form."""
+    guessed = sorted(f"{CODE[k][0]}:{CODE[k][1]}: {k[1]}" for k in CODE if "(s)" in k[1])
+    assert not guessed, guessed
+
+
 def test_the_catalogue_holds_only_what_the_code_says() -> None:
     unused = sorted((k for k in ZH if k not in CODE), key=str)
     assert not unused, f"followup.po has texts no code says: {unused[:10]}"
@@ -145,7 +151,7 @@ def test_every_command_and_option_help_is_translated() -> None:
     (["init", "--demo", "--patients", "5"], "5 不在范围 10<=x<=",
      "5 is not in the range 10<=x<="),
     (["backup", "."], "'.' 是文件夹，不是文件", "'.' is a folder, not a file"),
-    (["due", "--today", "x", "y"], "多余的参数：x y", "unexpected extra argument(s): x y"),
+    (["due", "--today", "x", "y"], "多余的参数：x y", "unexpected extra arguments: x y"),
 ])
 def test_usage_errors_in_the_users_language(cli, line: list[str], zh: str, en: str) -> None:
     for lang, expected in (("zh", zh), ("en", en)):

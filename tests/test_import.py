@@ -216,7 +216,7 @@ def test_missing_column_lists_headers_and_the_fix(cli, tmp_path: Path) -> None:
     result = cli("import", "visits", str(export))
     assert result.code == 2
     assert result.err == (
-        f"followup: {export}: required column(s) missing: visit_date. Headers found: "
+        f"followup: {export}: a required column is missing: visit_date. Headers found: "
         "客户编号、客户姓名、手机号、预约到院时间、治疗项目. If one of them is the column needed, "
         "add: --map 预约到院时间=visit_date\n")
     fixed = cli("import", "visits", str(export), "--date", "2026-11-02", "--map",
@@ -780,9 +780,9 @@ def test_a_row_cut_off_mid_write_is_refused(cli, tmp_path: Path, db: Path) -> No
                  "--date", "2026-11-08")
     assert result.code == 2
     assert result.err.splitlines()[1:] == [
-        "  v.csv line 3, column '-': the row has 6 cell(s), the header 14 (a file cut off "
+        "  v.csv line 3, column '-': the row has 6 cells, the header 14 (a file cut off "
         "mid-write?)",
-        "  v.csv line 4, column '-': the row has 15 cell(s), the header 14 (a file cut off "
+        "  v.csv line 4, column '-': the row has 15 cells, the header 14 (a file cut off "
         "mid-write?)"]
     assert all(rows == [] for rows in dump(db).values())
 
@@ -870,7 +870,7 @@ def test_no_personal_data_when_the_header_row_is_missing(cli, tmp_path: Path) ->
     result = cli("import", "visits", str(export), "--date", "2026-11-08")
     assert result.code == 2
     assert result.err == (
-        f"followup: {export}: required column(s) missing: patient_id, name, phone, visit_date, "
+        f"followup: {export}: required columns are missing: patient_id, name, phone, visit_date, "
         "project. Headers found: none: the first row does not look like a header row (columns "
         "1..14); does the file lack its header row?. If one of them is the column needed, add: "
         "--map HEADER=patient_id --map …=name --map …=phone --map …=visit_date --map …=project\n")

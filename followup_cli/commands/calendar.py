@@ -136,8 +136,10 @@ def check_cli(
         raise FollowupError(t("rules file not found: {path}", path=path))
     cal = load_calendar(path)
     years = ", ".join(str(y) for y in sorted(cal.years)) or "-"
-    typer.echo(t("{path}: valid. {closed} closure day(s); years given: {years}; weekends are "
-                 "calling days: {weekends}", path=path, closed=len(cal.closed), years=years,
+    typer.echo(tn("{path}: valid. {count} closure day; years given: {years}; weekends are "
+                  "calling days: {weekends}",
+                  "{path}: valid. {count} closure days; years given: {years}; weekends are "
+                  "calling days: {weekends}", len(cal.closed), path=path, years=years,
                  weekends=t("yes") if cal.weekends else t("no")))
 
 

@@ -7,7 +7,7 @@ import sys
 from typing import Annotated, Any
 
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import N_, t
+from followup_cli.i18n import N_, t, tn
 from followup_cli.lazy import pathlib, typer
 from followup_cli.options import State, a_file, check_choice, state
 
@@ -77,7 +77,8 @@ def plan_cli(
 
     rows = [(f"{m['patient_id']}\n{m['name']}", m["phone"],
              "\n".join(t(KIND_LABELS[r["kind"]]) for r in m["reasons"]), m["text"],
-             t("{length} chars / {parts} part(s)", length=m["length"], parts=m["parts"]))
+             tn("{length} chars / {count} part", "{length} chars / {count} parts",
+                m["parts"], length=m["length"]))
             for m in plan.messages]
     columns = [Column(t("Patient")), Column(t("Phone"), fold=False),
                Column(t("Why")), Column(t("Text")),

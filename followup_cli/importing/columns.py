@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import t
+from followup_cli.i18n import t, tn
 from followup_cli.ids import normalise_id
 
 # canonical column -> (required, recognised headers)
@@ -88,8 +88,12 @@ def map_headers(path: Path, headers: list[str], user_map: dict[str, str]) -> dic
                    and is_header_row and _header_like(h)]
         example = unknown[0] if unknown else t("HEADER")
         fix = " ".join(f"--map {example if i == 0 else '…'}={c}" for i, c in enumerate(missing))
-        raise FollowupError(t("{path}: required column(s) missing: {columns}. Headers found: "
-                              "{headers}. If one of them is the column needed, add: {fix}",
+        raise FollowupError(tn("{path}: a required column is missing: {columns}. Headers "
+                               "found: {headers}. If one of them is the column needed, add: "
+                               "{fix}",
+                               "{path}: required columns are missing: {columns}. Headers "
+                               "found: {headers}. If one of them is the column needed, add: "
+                               "{fix}", len(missing),
                               path=path, columns=", ".join(missing),
                               headers=shown_headers(headers, is_header_row), fix=fix))
     return mapping

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import t
+from followup_cli.i18n import t, tn
 from followup_cli.importing import tuning
 from followup_cli.importing.records import BadRow
 
@@ -110,10 +110,13 @@ def check_unpacked_size(path: Path) -> None:
     if len(members) > MAX_MEMBERS or total > limit or any(
             m.file_size > LARGE_MEMBER and m.file_size > MAX_RATIO * max(m.compress_size, 1)
             for m in members):
-        raise FollowupError(t("{path}: this workbook would unpack to too much ({members} "
-                              "member(s), {mb} MB; the limits are {limit} MB and 100:1 for a "
-                              "large member): not read", path=path, members=len(members),
-                              mb=total >> 20, limit=limit >> 20))
+        raise FollowupError(tn("{path}: this workbook would unpack to too much ({count} "
+                               "member, {mb} MB; the limits are {limit} MB and 100:1 for a "
+                               "large member): not read",
+                               "{path}: this workbook would unpack to too much ({count} "
+                               "members, {mb} MB; the limits are {limit} MB and 100:1 for a "
+                               "large member): not read", len(members), path=path,
+                               mb=total >> 20, limit=limit >> 20))
 
 
 def choose_sheet(path: Path, sheet: str | None) -> str:

@@ -10,7 +10,7 @@ from datetime import date
 from operator import attrgetter
 from typing import Any
 
-from followup_cli.i18n import t
+from followup_cli.i18n import t, tn
 from followup_cli.ids import normalise_id
 from followup_cli.importing import tuning
 from followup_cli.importing.columns import COLUMNS, REQUIRED
@@ -52,8 +52,10 @@ class RowParser:
         n = len(cells)
         if n < self.width or (n > self.width and any(str(c).strip()
                                                      for c in cells[self.width:])):
-            raise RowError("-", t("the row has {cells} cell(s), the header {header} (a file cut "
-                                  "off mid-write?)", cells=n, header=self.width))
+            raise RowError("-", tn("the row has {count} cell, the header {header} (a file cut "
+                                   "off mid-write?)",
+                                   "the row has {count} cells, the header {header} (a file "
+                                   "cut off mid-write?)", n, header=self.width))
         cell: dict[str, Any] = {}
         for column, i in self.columns:
             value = cells[i]

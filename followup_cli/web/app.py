@@ -639,8 +639,9 @@ def login(ctx: Ctx) -> Response:
     wait = ctx.web.throttle.wait(name, address, account)
     if wait:
         return ctx.render("login.html", 429,
-                          message=t("too many failed sign-ins: try again in {minutes} minute(s)",
-                                    minutes=-(-wait // 60)))
+                          message=tn("too many failed sign-ins: try again in {count} minute",
+                                     "too many failed sign-ins: try again in {count} minutes",
+                                     -(-wait // 60)))
     user = authenticate(ctx.conn, name, password)
     if user is None:
         ctx.web.throttle.failed(name, address, account)

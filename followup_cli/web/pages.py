@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from followup_cli import clock
 from followup_cli.calls import MAX_NOTE_CHARS, OUTCOMES, REACHED, outcome_label
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import t, tc
+from followup_cli.i18n import t, tc, tn
 from followup_cli.web.app import (
     Ctx,
     Once,
@@ -668,8 +668,8 @@ def sms_page(ctx: Ctx, status: int = 200, message: str = "") -> Response:
     plan = _sms_plan(ctx, day)
     rows = [{"patient_id": m["patient_id"], "name": m["name"], "phone": m["phone"],
              "why": [kinds.get(r["kind"], r["kind"]) for r in m["reasons"]], "text": m["text"],
-             "length": t("{length} chars / {parts} part(s)", length=m["length"],
-                         parts=m["parts"])}
+             "length": tn("{length} chars / {count} part", "{length} chars / {count} parts",
+                          m["parts"], length=m["length"])}
             for m in plan.messages]
     notes = []
     if plan.held:

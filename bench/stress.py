@@ -81,13 +81,20 @@ def worker(db: str, index: int, calls: int, queue: mp.Queue, first: int | None =
     started = time.perf_counter()
     devnull = open(os.devnull, "w")  # noqa: SIM115
     sys.stdout = devnull
-    for n, (pid, outcome, note) in enumerate(agent_calls(index, calls, first)):
-        k, step = divmod(n, 2)
-        when = ["--when", f"{day}T{15 + step * 4}:{k % 60:02d}"] if day else []
-        code = run(["--db", db, "log", "--patient", pid, "-o", outcome, "--note", note,
-                    "--agent", f"agent{index}", *when])
+    for n, call in enumerate(agent_calls(index, calls, first)):
+        code = run(log_args(db, index, n, call, day))
         codes[code] = codes.get(code, 0) + 1
     queue.put((index, codes, time.perf_counter() - started))
+
+
+def log_args(db: str, index: int, n: int, call: tuple[str, str, str],
+             day: str | None = DAY) -> list[str]:
+    """The `followup log` arguments of agent `index`'s n-th call (`agent_calls`)."""
+    pid, outcome, note = call
+    k, step = divmod(n, 2)
+    when = ["--when", f"{day}T{15 + step * 4}:{k % 60:02d}"] if day else []
+    return ["--db", db, "log", "--patient", pid, "-o", outcome, "--note", note,
+            "--agent", f"agent{index}", *when]
 
 
 def reader(db: str, seconds: float, queue: mp.Queue) -> None:

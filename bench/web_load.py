@@ -257,6 +257,41 @@ def describe_http(f: dict[str, Any]) -> list[str]:
         *(f"      refused: {e}" for e in f["errors"])]
 
 
+def cli_processes(workers: int, calls: int) -> dict[str, Any]:
+    """The CLI as an agent types it: W shells at once, each running C `followup log`
+    processes one after the other (bench/stress.py's calls); a process each pays for
+    starting Python and followup, which the in-process stress run does not."""
+    tmp = Path(tempfile.mkdtemp(prefix="cli-processes-"))
+    db = stress.new_ledger(tmp, workers * (calls // 2))
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "followup_cli")],
+                   check=True)   # as installed: from bytecode
+    codes: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def shell(index: int) -> None:
+        for n, call in enumerate(stress.agent_calls(index, calls)):
+            code = subprocess.run([sys.executable, "-m", "followup_cli",
+                                   *stress.log_args(db, index, n, call)], env=env(),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  cwd=ROOT).returncode
+            with lock:
+                codes[code] = codes.get(code, 0) + 1
+
+    shells = [threading.Thread(target=shell, args=(i,)) for i in range(workers)]
+    started = time.perf_counter()
+    for s in shells:
+        s.start()
+    for s in shells:
+        s.join()
+    elapsed = time.perf_counter() - started
+    expected = workers * (calls // 2) * 2
+    figures = {"workers": workers, "calls": calls, "expected": expected, "codes": codes,
+               "elapsed_s": elapsed, "calls_per_s": expected / elapsed,
+               **stress.tally(db, expected)}
+    shutil.rmtree(tmp, ignore_errors=True)
+    return figures
+
+
 def sheet_page(size: int, runs: int, today: date) -> dict[str, Any]:
     """The day page, the whole sheet and /api/sheet on the worked ledger of `size` visits,
     against `due --today --format json` processes, in rounds (see the docstring)."""
@@ -325,6 +360,9 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=500, help="calls per agent (even)")
     parser.add_argument("--cli-workers", type=int, default=None,
                         help="CLI processes (default: as many as --agents; 0: none)")
+    parser.add_argument("--cli-processes", type=int, default=20,
+                        help="`followup log` processes per shell for the CLI as typed "
+                        "(even; 0: none)")
     parser.add_argument("--client", choices=("processes", "threads"), default="processes",
                         help="the HTTP agents: a process each (default) or threads of one")
     parser.add_argument("--ledger-size", type=int, default=1_000_000,
@@ -350,6 +388,15 @@ def main() -> int:
         print(f"HTTP / CLI: {web['calls_per_s'] / cli['calls_per_s']:.1f}x the calls per "
               "second", flush=True)
         ok = ok and cli["ok"]
+    if args.cli_processes:
+        typed = cli_processes(workers or args.agents, args.cli_processes)
+        print(f"CLI as typed: {typed['workers']} shells x {typed['calls']} `followup log` "
+              f"processes = {typed['expected']} calls in {typed['elapsed_s']:.1f} s: "
+              f"{typed['calls_per_s']:.1f} calls/s; exit codes {typed['codes']}; lost "
+              f"{typed['lost']}; duplicated {typed['duplicates']}; doctor exit {typed['doctor']}")
+        print(f"HTTP / CLI as typed: {web['calls_per_s'] / typed['calls_per_s']:.0f}x the calls "
+              "per second", flush=True)
+        ok = ok and typed["lost"] == 0 and typed["duplicates"] == 0 and typed["doctor"] == 0
     if args.ledger_size:
         print("\n".join(describe_sheet(sheet_page(args.ledger_size, args.runs, args.today))))
     print("OK" if ok else "FAILED")

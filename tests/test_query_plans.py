@@ -125,6 +125,22 @@ def test_a_days_import_reads_only_its_patients(ledger: Path, day: date, tmp_path
     assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
+def test_sharing_the_sheet_reads_only_its_patients_calls(ledger: Path, day: date,
+                                                        tmp_path: Path) -> None:
+    """`assign` and the board's share: who called each patient last is read by patient
+    (the whole call log took minutes on 1 M visits, holding the write lock)."""
+    from followup_cli.assign import share_sheet
+
+    work = tmp_path / "work.db"
+    work.write_bytes(ledger.read_bytes())
+    queries = statements(work, lambda conn: share_sheet(
+        conn, day, load_rules(None), ["王芳", "李娜"], by="主管",
+        now=datetime.combine(day, time(9))))
+    assert any(" calls c " in q for q in queries)
+    for sql in queries:
+        assert scans(work, sql) == [], sql
+
+
 def grow(db: Path, patients: int, day: date) -> None:
     """Years of history that is over: patients with an old visit, its call done and logged."""
     old = (day - timedelta(days=800)).isoformat()

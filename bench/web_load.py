@@ -13,7 +13,9 @@
    and the CPU seconds of the server and of the clients (the clients must not be what
    limits the rate: on 2 cores they share the machine with the server).
 2. The CLI on the same shape in the same run: bench/stress.py's W processes x C calls
-   (no reader or import beside them), and the ratio HTTP calls/s / CLI calls/s.
+   (no reader or import beside them), and the ratio HTTP calls/s / CLI calls/s; then the
+   CLI as an agent types it, W shells each running --cli-processes `followup log`
+   processes one after the other (a process a call), and that ratio too.
 3. The sheet on a worked ledger of --ledger-size visits (bench/run.py's cache in
    bench/.data/, built by bench/generate.py when missing: about 25 min for 1 M): in rounds,
    a `followup due --today --format json` process, the agent's day page (`GET /`: nothing

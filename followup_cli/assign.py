@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from datetime import date, datetime
@@ -71,9 +72,14 @@ def assign_day(conn: sqlite3.Connection, day: date, patients: list[str], agents:
             (day.isoformat(),)) if r[1] in agents}
         conn.execute("DELETE FROM assignments WHERE day = ? AND manual = 1 AND agent NOT IN "
                      f"({','.join('?' * len(agents))})", (day.isoformat(), *agents))
+        # who called each patient of the sheet last (the latest call wins a tie): read by
+        # patient, never the whole call log (minutes on a clinic group's ledger, all of
+        # them holding the write lock)
         previous = {r[0]: r[1] for r in conn.execute(
-            "SELECT patient_id, agent FROM calls c WHERE called_at = (SELECT max(called_at) "
-            "FROM calls x WHERE x.patient_id = c.patient_id)")}
+            "SELECT c.patient_id, c.agent FROM json_each(?) j CROSS JOIN calls c "
+            "ON c.patient_id = j.value WHERE c.called_at = (SELECT max(x.called_at) "
+            "FROM calls x WHERE x.patient_id = c.patient_id) ORDER BY c.attempt_id",
+            (json.dumps(patients),))}
         plan = share(patients, agents, previous, fixed)
         conn.execute("DELETE FROM assignments WHERE day = ? AND manual = 0", (day.isoformat(),))
         conn.executemany(

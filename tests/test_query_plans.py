@@ -125,6 +125,22 @@ def test_a_days_import_reads_only_its_patients(ledger: Path, day: date, tmp_path
     assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
+def test_sharing_the_sheet_reads_only_its_patients_calls(ledger: Path, day: date,
+                                                        tmp_path: Path) -> None:
+    """`assign` and the board's share: who called each patient last is read by patient
+    (the whole call log took minutes on 1 M visits, holding the write lock)."""
+    from followup_cli.assign import share_sheet
+
+    work = tmp_path / "work.db"
+    work.write_bytes(ledger.read_bytes())
+    queries = statements(work, lambda conn: share_sheet(
+        conn, day, load_rules(None), ["王芳", "李娜"], by="主管",
+        now=datetime.combine(day, time(9))))
+    assert any(" calls c " in q for q in queries)
+    for sql in queries:
+        assert scans(work, sql) == [], sql
+
+
 def grow(db: Path, patients: int, day: date) -> None:
     """Years of history that is over: patients with an old visit, its call done and logged."""
     old = (day - timedelta(days=800)).isoformat()
@@ -207,3 +223,51 @@ def test_the_hot_paths_cost_the_same_on_a_ledger_with_years_more_history(
         before, after = vm_steps(small, work), vm_steps(big, work)
         assert before > 0, (work.__name__, before, after)
         assert after <= before * 1.1 + 20, (work.__name__, before, after)
+
+
+def test_the_workspaces_day_page_and_board_read_only_their_own_rows(
+        ledger: Path, day: date, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The agent's day page, the whole sheet and the supervisor's board (polled all day)
+    over HTTP: every SELECT the server ran for them, explained. Calls made today are
+    counted from today's attempts, not from every call ever logged (17 s on 1 M visits)."""
+    pytest.importorskip("starlette")
+    import io
+    import sys
+
+    from starlette.testclient import TestClient
+
+    from followup_cli import clock
+    from followup_cli import ledger as ledger_module
+    from followup_cli.commands.serve import clinic_of
+    from followup_cli.options import State
+    from followup_cli.web.app import create_app
+
+    db = tmp_path / "web.db"
+    db.write_bytes(ledger.read_bytes())
+    for name, role in (("王芳", "agent"), ("boss", "supervisor")):
+        monkeypatch.setattr(sys, "stdin", io.StringIO("password-123\n"))
+        assert run(["--db", str(db), "user", "add", name, "--role", role,
+                    "--password-stdin"]) == 0
+    monkeypatch.setattr(clock, "now", lambda: datetime.combine(day, time(10)))
+    seen: list[str] = []
+    opened = ledger_module.open_ledger
+
+    def traced(*args, **kw):  # noqa: ANN002, ANN003, ANN202 - the server's real connection
+        conn = opened(*args, **kw)
+        conn.set_trace_callback(seen.append)
+        return conn
+
+    monkeypatch.setattr(ledger_module, "open_ledger", traced)
+    pages = {"王芳": ["/"], "boss": ["/?sheet=1", "/board", "/api/board"]}
+    queries: list[str] = []
+    for name, paths in pages.items():
+        c = TestClient(create_app(clinic_of(State((db,)))), base_url="http://127.0.0.1:8765")
+        assert c.post("/login", data={"username": name, "password": "password-123"},
+                      follow_redirects=False).status_code == 303
+        for path in paths:
+            seen.clear()
+            assert c.get(path).status_code == 200, path
+            queries += [s for s in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    assert any(" FROM calls " in q for q in queries)
+    for sql in queries:
+        assert scans(db, sql) == [], sql

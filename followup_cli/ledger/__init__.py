@@ -12,6 +12,7 @@ import contextlib
 import os
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -174,6 +175,15 @@ def backup_to(conn: sqlite3.Connection, target: StrPath) -> str | None:
     return None if found == ["ok"] else str(found[0])
 
 
+# The threads of one process that write (the web server's, a connection each) take turns
+# here, each let in the moment the one before it ends. Left to SQLite's busy handler they
+# sleep in steps of up to 100 ms and may wake to find the ledger taken again (8 agents over
+# HTTP: a call now and then waited most of a second). Other processes' writers (the CLI,
+# an import) are still waited for by SQLite. Re-entrant: a thread that opens a second
+# connection's transaction inside its own meets SQLite's lock, as it did before.
+_WRITERS = threading.RLock()
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection, *, immediate: bool = True) -> Iterator[None]:
     """One write transaction: all of it lands, or none of it.
@@ -193,24 +203,32 @@ def transaction(conn: sqlite3.Connection, *, immediate: bool = True) -> Iterator
             raise
         conn.execute("RELEASE nested")
         return
-    _begin(conn, immediate)
-    try:
-        yield
-        checkpoint.reached("commit")
-        conn.execute("COMMIT")
-        checkpoint.reached("committed")
-    except BaseException as e:
-        if conn.in_transaction:   # SQLite rolls back by itself on some errors (disk full)
-            conn.execute("ROLLBACK")
-        known = explained(e, _path_of(conn)) if isinstance(e, sqlite3.Error) else None
-        if known is not None:
-            raise known from e
-        raise
-
-
-def _begin(conn: sqlite3.Connection, immediate: bool) -> None:
-    """BEGIN, waiting for another writer in steps of the busy timeout, up to the limit."""
     started = time.monotonic()
+    # the wait for this process's other writers counts against the wait limit; past it,
+    # on to SQLite's lock and its message (a thread stuck inside a write)
+    turn = immediate and _WRITERS.acquire(timeout=_wait_limit())
+    try:
+        _begin(conn, immediate, started)
+        try:
+            yield
+            checkpoint.reached("commit")
+            conn.execute("COMMIT")
+            checkpoint.reached("committed")
+        except BaseException as e:
+            if conn.in_transaction:   # SQLite rolls back by itself on some errors (disk full)
+                conn.execute("ROLLBACK")
+            known = explained(e, _path_of(conn)) if isinstance(e, sqlite3.Error) else None
+            if known is not None:
+                raise known from e
+            raise
+    finally:
+        if turn:
+            _WRITERS.release()
+
+
+def _begin(conn: sqlite3.Connection, immediate: bool, started: float) -> None:
+    """BEGIN, waiting for another writer in steps of the busy timeout, up to the limit
+    (counted from `started`)."""
     told = False
     while True:
         try:

@@ -138,8 +138,9 @@ def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,
         raise FollowupError(t("--note is too long: at most {max} characters (got {length})",
                               max=MAX_NOTE_CHARS, length=len(note.strip())))
     if outcome in NOTED and note_length(note) < min_note:
-        raise FollowupError(t("a reached call needs a note of at least {min} characters (got "
-                              "{length}; punctuation and spaces do not count)", min=min_note,
+        raise FollowupError(t("a call logged as {outcome} needs a note of at least {min} "
+                              "characters (got {length}; punctuation and spaces do not count)",
+                              outcome=outcome_label(outcome), min=min_note,
                               length=note_length(note)))
     if (satisfaction is not None or nps is not None) and outcome not in SCORED:
         raise FollowupError(t("satisfaction and NPS apply only to a call that reached the patient"))

@@ -412,3 +412,21 @@ def test_a_deadline_gone_by_is_shown_as_time_past_not_negative(cli, ledger: Path
     table = cli("--lang", lang, "complaint", "list").out
     row = next(line for line in table.splitlines() if f"#{case}" in line)
     assert "0h25m" in row and "-0h25m" not in row and past in row
+
+
+@pytest.mark.parametrize(("lang", "outcome", "says"), [
+    ("en", "complaint", "followup: a call logged as complaint needs a note of at least 20 "
+                        "characters (got 0; punctuation and spaces do not count)\n"),
+    ("en", "reached", "followup: a call logged as reached needs a note of at least 20 "
+                      "characters (got 0; punctuation and spaces do not count)\n"),
+    ("zh", "投诉", "followup: 登记为「投诉」的通话需要至少 20 个字的回访记录（现在 0 个字；"
+                  "标点和空格不算）\n"),
+])
+def test_a_note_too_short_names_the_outcome_given(cli, ledger: Path, lang: str, outcome: str,
+                                                  says: str) -> None:
+    """`log 14304 -o 投诉` without a note said "接通后需要至少 20 个字的回访记录": a complaint
+    is not a reached call to the one who logged it."""
+    result = cli("--lang", lang, "log", "--patient", "C1", "-o", outcome,
+                 "--when", "2026-11-03T15:00")
+    assert (result.code, result.err) == (2, says)
+    assert query(ledger, "SELECT count(*) FROM attempts") == [(0,)]

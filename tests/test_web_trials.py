@@ -1,0 +1,32 @@
+"""Findings of the new-user trials of `followup serve` that the CLI shares: a note's rule
+names the outcome, a callback's horizon, time left in words, the patient page, flashes.
+
+The ledger and the clock are test_web's: visits imported on 3 Nov 2026, now 4 Nov 10:00."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_web import NOTE, attempts, ledger, signed_in  # noqa: F401
+
+pytest.importorskip("starlette")
+
+EN = {"Accept-Language": "en-GB,en;q=0.9"}
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
+
+
+@pytest.mark.parametrize(("headers", "says"), [
+    (EN, "a call logged as complaint needs a note of at least 20 characters"),
+    (ZH, "登记为「投诉」的通话需要至少 20 个字的回访记录")])
+def test_a_complaint_without_a_note_is_told_about_a_complaint_on_the_web(
+        ledger: Path, headers: dict[str, str], says: str) -> None:  # noqa: F811
+    """`log -o 投诉` without a note said "接通后需要至少 20 个字": the rule of a reached call."""
+    c, csrf = signed_in(ledger, **headers)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+               json={"task_id": task, "outcome": "complaint"})
+    assert r.status_code == 400 and says in r.json()["error"], r.text
+    card = c.post(f"/call/{task}", data={"csrf": csrf, "outcome": "complaint", "note": "太短"})
+    assert card.status_code == 400 and says in card.text
+    assert attempts(ledger) == 0

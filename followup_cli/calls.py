@@ -155,6 +155,10 @@ def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,
         if at <= when:
             raise FollowupError(t("--at {at} is before the call itself ({when})", at=_fmt(at),
                                   when=_fmt(when)))
+        if at.date() > when.date() + timedelta(days=rechecks.MAX_AHEAD_DAYS):
+            # as far as a booked re-check: a later day is a typo (2030 for 2026)
+            raise FollowupError(t("--at {at} is more than a year after the call ({day}): "
+                                  "check the year", at=_fmt(at), day=when.date().isoformat()))
 
 
 def _check_callback_day(cal: ClinicCalendar, outcome: str, at: datetime | None) -> None:

@@ -430,3 +430,17 @@ def test_a_note_too_short_names_the_outcome_given(cli, ledger: Path, lang: str, 
                  "--when", "2026-11-03T15:00")
     assert (result.code, result.err) == (2, says)
     assert query(ledger, "SELECT count(*) FROM attempts") == [(0,)]
+
+
+@pytest.mark.parametrize(("at", "code"), [("2027-11-04 10:00", 0), ("2027-11-05 10:00", 2),
+                                          ("2030-01-01 10:00", 2)])
+def test_a_callback_is_within_a_year_as_a_booked_re_check(cli, ledger: Path, at: str,
+                                                          code: int) -> None:
+    """`-o callback_requested --at 2030-01-01` was taken: years ahead is a typo of the year."""
+    result = cli("log", "--patient", "C1", "-o", "callback_requested", "--at", at,
+                 "--when", "2026-11-03T15:00")
+    assert result.code == code, result.err
+    if code:
+        assert result.err == (f"followup: --at {at} is more than a year after the call "
+                              "(2026-11-03): check the year\n")
+        assert query(ledger, "SELECT count(*) FROM attempts") == [(0,)]

@@ -30,3 +30,15 @@ def test_a_complaint_without_a_note_is_told_about_a_complaint_on_the_web(
     card = c.post(f"/call/{task}", data={"csrf": csrf, "outcome": "complaint", "note": "太短"})
     assert card.status_code == 400 and says in card.text
     assert attempts(ledger) == 0
+
+
+def test_a_callback_years_ahead_is_refused_over_http(ledger: Path) -> None:  # noqa: F811
+    """`POST /api/calls {"outcome": "callback_requested", "at": "2030-01-01 10:00"}` → 201."""
+    c, csrf = signed_in(ledger, **EN)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json={
+        "task_id": task, "outcome": "callback_requested", "at": "2030-01-01 10:00"})
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == ("at 2030-01-01 10:00 is more than a year after the call "
+                                 "(2026-11-04): check the year")
+    assert attempts(ledger) == 0

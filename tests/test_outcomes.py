@@ -398,7 +398,8 @@ def test_amending_a_complaint_call_away_says_its_case_is_voided(
         assert amended.err.startswith(f"注意：此通话所立的投诉单 #{case}（原为已确认）随之作废")
 
 
-@pytest.mark.parametrize(("lang", "past"), [("en", "past BREACHED"), ("zh", "已过 ")])
+@pytest.mark.parametrize(("lang", "past"), [("en", "25 min past BREACHED"),
+                                            ("zh", "已超时 25分钟")])
 def test_a_deadline_gone_by_is_shown_as_time_past_not_negative(cli, ledger: Path,
                                                               monkeypatch: pytest.MonkeyPatch,
                                                               lang: str, past: str) -> None:
@@ -411,7 +412,7 @@ def test_a_deadline_gone_by_is_shown_as_time_past_not_negative(cli, ledger: Path
     monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 4, 15, 25))
     table = cli("--lang", lang, "complaint", "list").out
     row = next(line for line in table.splitlines() if f"#{case}" in line)
-    assert "0h25m" in row and "-0h25m" not in row and past in row
+    assert past in row and "-" not in row.split("│")[-2]
 
 
 @pytest.mark.parametrize(("lang", "outcome", "says"), [
@@ -444,3 +445,18 @@ def test_a_callback_is_within_a_year_as_a_booked_re_check(cli, ledger: Path, at:
         assert result.err == (f"followup: --at {at} is more than a year after the call "
                               "(2026-11-03): check the year\n")
         assert query(ledger, "SELECT count(*) FROM attempts") == [(0,)]
+
+
+@pytest.mark.parametrize(("lang", "left"), [("en", "3 h 58 min"), ("zh", "3小时58分")])
+def test_time_left_is_said_in_the_users_language(cli, ledger: Path, lang: str, left: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Complaint and alert tables said "3h58m" and "0h29m" on Chinese screens too."""
+    from datetime import datetime
+
+    from followup_cli import clock
+
+    case = complaint_at(cli, "2026-11-03T15:00")   # acknowledge by 11-04 15:00
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 4, 11, 2))
+    table = cli("--lang", lang, "complaint", "list").out
+    row = next(line for line in table.splitlines() if f"#{case}" in line)
+    assert left in row and "3h58m" not in row

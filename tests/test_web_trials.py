@@ -42,3 +42,20 @@ def test_a_callback_years_ahead_is_refused_over_http(ledger: Path) -> None:  # n
     assert r.json()["error"] == ("at 2030-01-01 10:00 is more than a year after the call "
                                  "(2026-11-04): check the year")
     assert attempts(ledger) == 0
+
+
+@pytest.mark.parametrize(("headers", "left", "past"), [
+    (EN, "2 h 59 min", "29 min past"), (ZH, "2小时59分", "已超时 29分钟")])
+def test_time_left_on_the_web_is_in_the_pages_language(
+        cli, ledger: Path, headers: dict[str, str], left: str,  # noqa: F811
+        past: str) -> None:  # noqa: ANN001
+    """The day page said "0h29m" and "已过 0h25m" on a Chinese page."""
+    c, _ = signed_in(ledger, **headers)
+    sheet = {r["patient_id"]: r["task_id"] for r in c.get("/api/sheet").json()}
+    for patient, sign, when in (("C1", "bleeding", "2026-11-04 09:01"),   # due 09:31
+                                ("C2", "fever", "2026-11-04 08:59")):     # due 12:59
+        logged = cli("log", str(sheet[patient]), "-o", "reached", "--note", NOTE,
+                     "--when", when, "--sign", sign)
+        assert logged.code == 0, logged.err
+    day = c.get("/").text
+    assert f"<td>{left}</td>" in day and past in day and "h59m" not in day and "0h" not in day

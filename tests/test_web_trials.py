@@ -59,3 +59,16 @@ def test_time_left_on_the_web_is_in_the_pages_language(
         assert logged.code == 0, logged.err
     day = c.get("/").text
     assert f"<td>{left}</td>" in day and past in day and "h59m" not in day and "0h" not in day
+
+
+def test_an_upload_with_bad_bytes_names_their_line(ledger: Path) -> None:  # noqa: F811
+    """The import page said "broken.csv 第 1 行：无法识别的文字编码" of bad bytes on line 3."""
+    from conftest import HEADER
+
+    export = ("\r\n".join([HEADER, "A9,C9,韩梅,13600001111,2026-11-03,水光针,成交,皮肤科,孙医生,"
+                           "马咨询,,,,"]) + "\r\n").encode("utf-8") + b"A10,C10,\xff\xfe,1\r\n"
+    boss, csrf = signed_in(ledger, "boss", "boss-pass-12", **ZH)
+    r = boss.post("/import", data={"csrf": csrf},
+                  files={"file": ("broken.csv", export, "text/csv")})
+    assert r.status_code == 400, r.text
+    assert "第 3 行第 9 个字符处：无法识别的文字编码" in r.text and "第 1 行" not in r.text

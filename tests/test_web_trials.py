@@ -72,3 +72,30 @@ def test_an_upload_with_bad_bytes_names_their_line(ledger: Path) -> None:  # noq
                   files={"file": ("broken.csv", export, "text/csv")})
     assert r.status_code == 400, r.text
     assert "第 3 行第 9 个字符处：无法识别的文字编码" in r.text and "第 1 行" not in r.text
+
+
+def test_an_exported_batch_is_said_exported_and_named_by_its_day(cli, ledger: Path) -> None:  # noqa: F811, ANN001
+    """After an export the page said "2026-11-30 已经发送过 9 条" of a batch only queued; the
+    download was named sms-2026-11-30-csv.csv; a batch for 2030-01-01 was exported."""
+    from test_web import unreachable_c2
+
+    unreachable_c2(cli)
+    boss, token = signed_in(ledger, "boss", "boss-pass-12", **ZH)
+    from datetime import date
+
+    from followup_cli.output.sms_files import batch_name
+
+    names = {}
+    for fmt in ("csv", "xlsx"):   # the platforms' JSON needs a signature set up
+        r = boss.post("/sms/export", data={"csrf": token, "format": fmt})
+        assert r.status_code == 200, r.text
+        names[fmt] = r.headers["content-disposition"]
+    assert names == {"csv": 'attachment; filename="sms-2026-11-04.csv"',
+                     "xlsx": 'attachment; filename="sms-2026-11-04.xlsx"'}
+    assert [batch_name(date(2026, 11, 4), fmt) for fmt in ("aliyun", "tencent")] == [
+        "sms-2026-11-04-aliyun.json", "sms-2026-11-04-tencent.json"]
+    page = boss.get("/sms").text
+    assert "2026-11-04 已经导出过 1 条" in page and "发送过" not in page
+    far = boss.post("/sms/export", data={"csrf": token, "format": "csv", "date": "2030-01-01"})
+    assert far.status_code == 400
+    assert "2030-01-01 距今超过 30 天：短信最早提前 30 天导出" in far.text

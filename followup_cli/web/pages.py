@@ -683,7 +683,8 @@ def sms_page(ctx: Ctx, status: int = 200, message: str = "") -> Response:
     if plan.held:
         notes.append(t("{count} more are over the daily limit and left out", count=plan.held))
     if plan.sent:
-        notes.append(t("{count} already sent for {date}", count=plan.sent, date=day.isoformat()))
+        notes.append(t("{count} already exported for {date}", count=plan.sent,
+                       date=day.isoformat()))
     return ctx.render("sms.html", status, message=message, day=day.isoformat(), rows=rows,
                       notes=notes, formats=EXPORT_FORMATS, sent=plan.sent)
 
@@ -703,7 +704,7 @@ def sms_export(ctx: Ctx) -> Response:
     from datetime import datetime
     from pathlib import Path
 
-    from followup_cli.output.sms_files import export_day
+    from followup_cli.output.sms_files import batch_name, export_day
     from followup_cli.sms import check_hours
 
     fmt = str(ctx.data.get("format", ""))
@@ -717,9 +718,9 @@ def sms_export(ctx: Ctx) -> Response:
         check_hours(config, send_at)
     except FollowupError as e:
         return sms_page(ctx, 400, field_words(str(e), at=t("Sent at")))
-    media, ext = SMS_TYPES[fmt]
+    media, _ = SMS_TYPES[fmt]
     folder = Path(tempfile.mkdtemp(prefix="followup-sms-"))
-    output = folder / f"sms-{day.isoformat()}-{fmt}.{ext}"
+    output = folder / batch_name(day, fmt)
     try:
         done = export_day(ctx.conn, lambda **kw: _sms_plan(ctx, day, reveal=True, **kw), fmt,
                           output, config, day=day, send_at=send_at, now=now, agent=ctx.name,

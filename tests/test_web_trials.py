@@ -99,3 +99,25 @@ def test_an_exported_batch_is_said_exported_and_named_by_its_day(cli, ledger: Pa
     far = boss.post("/sms/export", data={"csrf": token, "format": "csv", "date": "2030-01-01"})
     assert far.status_code == 400
     assert "2030-01-01 距今超过 30 天：短信最早提前 30 天导出" in far.text
+
+
+def test_the_patient_page_shows_alerts_re_checks_and_backfill_as_patient_show(
+        cli, ledger: Path) -> None:  # noqa: F811, ANN001
+    """`patient show` said "临床警示 #1 … 已结束" and "复查预约 2026-11-20" (and the backfill
+    count); /patient/C1 said none of them."""
+    c, _ = signed_in(ledger, **ZH)
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C1")
+    logged = cli("log", str(task["task_id"]), "-o", "reached", "--note", NOTE, "--when",
+                 "2026-11-04 09:00", "--sign", "bleeding", "--booked", "2026-11-20")
+    assert logged.code == 0, logged.err
+    closed = cli("alert", "close", "1", "--by", "吴医生", "--action", "called", "--note",
+                 "已电话指导压迫止血，患者出血已止住", "--when", "2026-11-04 09:20")
+    assert closed.code == 0, closed.err
+    shown = cli("--lang", "zh", "patient", "C1", "--date", "2026-11-04").out
+    assert "临床警示 #1" in shown and "已结束" in shown and "复查预约 2026-11-20" in shown
+    assert "补录" in shown
+    page = c.get("/patient/C1").text
+    assert "临床警示与复查预约" in page
+    assert "<td>临床警示 #1</td>" in page and "已结束" in page and "出血不止" in page
+    assert "<td>复查预约 2026-11-20</td>" in page
+    assert "导入前已过期的回访 1 个" in page

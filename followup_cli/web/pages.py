@@ -533,8 +533,14 @@ def patient_page(ctx: Ctx) -> Response:
     for call in history["calls"]:
         call["outcome_label"] = outcome_label(call["outcome"])
         call["at"] = call["called_at"].replace("T", " ")[:16]
+    from followup_cli.output.patient import alert_and_recheck_rows, backfill_note
+
+    backfills = [(v["visit_id"], note) for v in history["visits"]
+                 if (note := backfill_note(v))]
     still_open = [a for a in history["alerts"] if a["status"] != "closed"]
-    return ctx.render("patient.html", h=history,
+    # what `patient show` says of alerts (closed ones too) and booked re-checks
+    return ctx.render("patient.html", h=history, backfills=backfills,
+                      alerts_and_rechecks=sorted(alert_and_recheck_rows(history)),
                       cases=[case_row(c) for c in history["complaints"]],
                       alerts=alert_rows(still_open), alert_form=alert_form(),
                       back=f"/patient/{history['patient']['patient_id']}",

@@ -121,3 +121,26 @@ def test_the_patient_page_shows_alerts_re_checks_and_backfill_as_patient_show(
     assert "<td>临床警示 #1</td>" in page and "已结束" in page and "出血不止" in page
     assert "<td>复查预约 2026-11-20</td>" in page
     assert "导入前已过期的回访 1 个" in page
+
+
+@pytest.mark.parametrize(("headers", "action", "leads"), [
+    (ZH, "void", "已作废与 "), (EN, "void", "call #{logged} with "),
+    (ZH, "amend", "已更正与 ")])
+def test_a_corrections_flash_leads_with_the_correction(
+        ledger: Path, headers: dict[str, str], action: str,  # noqa: F811
+        leads: str) -> None:
+    """After voiding a call on the card the first banner said "已登记通话 #13351：占线", read as
+    a new call, and only then "已作废与 … 的通话 #13349"."""
+    c, csrf = signed_in(ledger, **headers)
+    task = c.get("/api/sheet").json()[0]
+    logged = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+                    json={"task_id": task["task_id"], "outcome": "busy"}).json()["attempt_id"]
+    r = c.post(f"/call/{task['task_id']}/correct/{logged}",
+               data={"csrf": csrf, "action": action, "outcome": "no_answer",
+                     "reason": "误点了占线"})
+    assert r.status_code == 200, r.text
+    banners = r.text.split('<p class="saved"')[1:]
+    assert banners, r.text
+    first = banners[0].split(">", 1)[1]
+    assert first.startswith(leads.format(logged=logged)), first[:80]
+    assert "已登记通话" not in r.text and "logged: busy" not in r.text

@@ -223,8 +223,9 @@ def saved_note(ctx: Ctx) -> str:
     value = ctx.request.query_params.get("saved", "")
     if not value.isdigit() or len(value) > 18:
         return ""
-    row = ctx.conn.execute("SELECT outcome FROM attempts WHERE attempt_id = ? AND agent = ?",
-                           (int(value), ctx.name)).fetchone()
+    # a correction (amend or void) is no new call: its own lines (flash) lead, saying so
+    row = ctx.conn.execute("SELECT outcome FROM attempts WHERE attempt_id = ? AND agent = ? "
+                           "AND correction IS NULL", (int(value), ctx.name)).fetchone()
     return t("call #{id} logged: {outcome}", id=value, outcome=outcome_label(row[0])) if row else ""
 
 

@@ -144,3 +144,21 @@ def test_a_corrections_flash_leads_with_the_correction(
     first = banners[0].split(">", 1)[1]
     assert first.startswith(leads.format(logged=logged)), first[:80]
     assert "已登记通话" not in r.text and "logged: busy" not in r.text
+
+
+@pytest.mark.parametrize(("headers", "says"), [
+    (EN, "Today this patient is on 李娜&#39;s list"), (ZH, "今天这位患者在 李娜 的名单上")])
+def test_a_colleagues_patient_says_whose_list_it_is_on(
+        ledger: Path, headers: dict[str, str], says: str) -> None:  # noqa: F811
+    """王芳 opening a patient on 李娜's list today got no hint: it is allowed (a team
+    covers), and the card says whose list the patient is on."""
+    boss, token = signed_in(ledger, "boss", "boss-pass-12")
+    r = boss.post("/api/assign", headers={"X-CSRF-Token": token},
+                  json={"patient_id": "C1", "agent": "李娜", "date": "2026-11-04"})
+    assert r.status_code == 200, r.text
+    lina, _ = signed_in(ledger, "李娜", "agent-pass-2", **headers)
+    task = next(r for r in lina.get("/api/sheet").json() if r["patient_id"] == "C1")
+    c, _ = signed_in(ledger, **headers)
+    card = c.get(f"/call/{task['task_id']}")
+    assert card.status_code == 200 and says in card.text
+    assert says not in lina.get(f"/call/{task['task_id']}").text   # her own: no hint

@@ -270,6 +270,10 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
     others = [r for r in sheet.records if r["patient_id"] == pid and r["task_id"] != task_id]
     windows = window_hours(web.cal.windows(day))
     from followup_cli.alerts import open_alerts
+    from followup_cli.assign import assigned
+
+    # a colleague's patient may be called (a team covers), but the card says whose it is
+    owner = assigned(ctx.conn, day).get(pid)
 
     return {"alerts": alert_rows(open_alerts(ctx.conn, now, patient_id=pid)),
             "alert_form": alert_form(), "back": f"/call/{task_id}", "task": record,
@@ -283,7 +287,7 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
             "urgencies": {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")},
             "next_url": next_patient(ctx, sheet.records, pid), "form": {},
             "earliest": now.strftime("%Y-%m-%dT%H:%M"), "once": secrets.token_urlsafe(16),
-            **flash(ctx)}
+            "colleague": owner if owner and owner != ctx.name else "", **flash(ctx)}
 
 
 def card(ctx: Ctx) -> Response:

@@ -138,8 +138,9 @@ def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,
         raise FollowupError(t("--note is too long: at most {max} characters (got {length})",
                               max=MAX_NOTE_CHARS, length=len(note.strip())))
     if outcome in NOTED and note_length(note) < min_note:
-        raise FollowupError(t("a reached call needs a note of at least {min} characters (got "
-                              "{length}; punctuation and spaces do not count)", min=min_note,
+        raise FollowupError(t("a call logged as {outcome} needs a note of at least {min} "
+                              "characters (got {length}; punctuation and spaces do not count)",
+                              outcome=outcome_label(outcome), min=min_note,
                               length=note_length(note)))
     if (satisfaction is not None or nps is not None) and outcome not in SCORED:
         raise FollowupError(t("satisfaction and NPS apply only to a call that reached the patient"))
@@ -154,6 +155,10 @@ def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,
         if at <= when:
             raise FollowupError(t("--at {at} is before the call itself ({when})", at=_fmt(at),
                                   when=_fmt(when)))
+        if at.date() > when.date() + timedelta(days=rechecks.MAX_AHEAD_DAYS):
+            # as far as a booked re-check: a later day is a typo (2030 for 2026)
+            raise FollowupError(t("--at {at} is more than a year after the call ({day}): "
+                                  "check the year", at=_fmt(at), day=when.date().isoformat()))
 
 
 def _check_callback_day(cal: ClinicCalendar, outcome: str, at: datetime | None) -> None:

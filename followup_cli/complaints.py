@@ -216,9 +216,16 @@ def events(conn: sqlite3.Connection, case_id: int) -> list[dict[str, Any]]:
 
 
 def time_left(minutes: int) -> str:
-    """Minutes to a deadline as 1h05m; past it, how long past (never "-0h25m")."""
+    """Minutes to a deadline (of a complaint's step or a clinical alert) in the user's
+    words: 1 h 5 min, 1小时5分; past it, how long past (never "-0h25m"). The one display of
+    time left, for the CLI's tables and the web pages."""
     hours, mins = divmod(abs(minutes), 60)
-    shown = f"{hours}h{mins:02d}m"
+    if not hours:
+        shown = t("{minutes} min", minutes=mins)
+    elif not mins:
+        shown = t("{hours} h", hours=hours)
+    else:
+        shown = t("{hours} h {minutes} min", hours=hours, minutes=mins)
     return t("{time} past", time=shown) if minutes < 0 else shown
 
 

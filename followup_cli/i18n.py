@@ -100,21 +100,35 @@ def _load(lang: str) -> gettext.NullTranslations:
                             "followup，或在源码目录运行 python build_catalogue.py") from None
 
 
+_STOPS = (".", "?", "!", "。", "？", "！")
+
+
+def _fill(text: str, values: dict[str, object]) -> str:
+    """`text` with its {placeholders} filled; a value that ends its own sentence ("does the
+    file lack its header row?") stands in for the stop the message puts after it, so no
+    message reads "?." or ".." or "？。"."""
+    for name, value in values.items():
+        if isinstance(value, str) and value.endswith(_STOPS):
+            for stop in (".", "。"):
+                text = text.replace("{" + name + "}" + stop, "{" + name + "}")
+    return text.format(**values)
+
+
 def t(message: str, **values: object) -> str:
     """`message` in the current language, its {placeholders} filled from `values`."""
     text = catalogue().gettext(message)
-    return text.format(**values) if values else text
+    return _fill(text, values) if values else text
 
 
 def tn(singular: str, plural: str, n: int, **values: object) -> str:
     """The form of the message for the count `n`, which fills its `{count}`."""
-    return catalogue().ngettext(singular, plural, n).format(count=n, **values)
+    return _fill(catalogue().ngettext(singular, plural, n), {"count": n, **values})
 
 
 def tc(context: str, message: str, **values: object) -> str:
     """`message` as meant in `context` (an English word with two Chinese ones)."""
     text = catalogue().pgettext(context, message)
-    return text.format(**values) if values else text
+    return _fill(text, values) if values else text
 
 
 def N_(message: str) -> str:

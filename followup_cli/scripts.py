@@ -201,26 +201,53 @@ def signs_of(scripts: Scripts, category: str, touchpoint: str) -> list[Sign]:
     return [scripts.signs[key] for key in scripts.touchpoint_signs.get((category, touchpoint), ())]
 
 
-def fill(text: Text, lang: str, values: dict[str, Any]) -> str:
+def unknown(value: Any) -> bool:
+    """A placeholder's value that is not known for this task (a complaint's or a birthday's
+    task has no visit, so no days since it): a line saying it would read "您是天前…"."""
+    return value is None or str(value).strip() in ("", "-")
+
+
+def fill(text: Text, lang: str, values: dict[str, Any]) -> str | None:
+    """The text with its placeholders filled; None when one of them is not known for this
+    task: such a line is not said at all."""
+    names = re.findall(r"\{(\w+)\}", text[lang])
+    if any(name in values and unknown(values[name]) for name in names):
+        return None
     return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), text[lang])
+
+
+def _line(texts: list[Text], lang: str, values: dict[str, Any]) -> str:
+    """The first of `texts` (a category's own, then the common one) that can be said in
+    full; "" when none can (the renderers leave an empty line out)."""
+    for text in texts:
+        said = fill(text, lang, values)
+        if said is not None:
+            return said
+    return ""
 
 
 def script_for(scripts: Scripts, category: str, touchpoint: str, lang: str,
                values: dict[str, Any]) -> dict[str, Any]:
     """The whole script of one call, filled, in the order an agent uses it."""
     questions, worry_keys = scripts.touchpoints.get((category, touchpoint), ((), ()))
-    common = {**scripts.common, **scripts.by_category.get(category, {})}
+    own = scripts.by_category.get(category, {})
+
+    def common(key: str) -> str:
+        return _line([own[key], scripts.common[key]] if key in own else [scripts.common[key]],
+                     lang, values)
+
+    worries = {key: fill(scripts.worries[key], lang, values) for key in worry_keys}
     return {
-        "greeting": fill(common["greeting"], lang, values),
-        "identity": fill(common["identity"], lang, values),
+        "greeting": common("greeting"),
+        "identity": common("identity"),
         "purpose": values.get("purpose", ""),
-        "questions": [fill(q, lang, values) for q in questions],
-        "worries": {key: fill(scripts.worries[key], lang, values) for key in worry_keys},
+        "questions": [q for q in (fill(q, lang, values) for q in questions) if q is not None],
+        "worries": {key: said for key, said in worries.items() if said is not None},
         "signs": [{"id": sign.id, "words": sign.text[lang], "zh": sign.text["zh"],
                    "en": sign.text["en"], "urgency": sign.urgency}
                   for sign in signs_of(scripts, category, touchpoint)],
-        "closing": fill(common["closing"], lang, values),
-        "not_convenient": fill(common["not_convenient"], lang, values),
+        "closing": common("closing"),
+        "not_convenient": common("not_convenient"),
     }
 
 
@@ -229,7 +256,7 @@ def script_values(record: dict[str, Any], clinic: str | None, agent: str) -> dic
     return {
         "name": record["name"], "project": record["project"] or t("your treatment"),
         "doctor": record["doctor"] or t("your doctor"),
-        "days": record["days_since_visit"] if record["days_since_visit"] is not None else "",
+        "days": record["days_since_visit"],   # None without a visit: its lines are not said
         "next": record.get("next_due") or t("your next check"),
         "clinic": clinic or t("our clinic"), "agent": agent or t("your care adviser"),
         "purpose": record["purpose"],
@@ -267,9 +294,11 @@ def filled_scripts(scripts: Scripts, records: list[dict[str, Any]], lang: str,
 
 def prompt(scripts: Scripts, record: dict[str, Any], lang: str, clinic: str | None,
            agent: str) -> str | None:
-    """The first question of the task's script, filled: the prompt printed on the sheet."""
+    """The first question of the task's script that can be said in full, filled: the prompt
+    printed on the sheet."""
     questions, _ = scripts.touchpoints.get((record["category"], record["touchpoint"]), ((), ()))
-    return fill(questions[0], lang, script_values(record, clinic, agent)) if questions else None
+    values = script_values(record, clinic, agent)
+    return next((said for q in questions if (said := fill(q, lang, values)) is not None), None)
 
 
 def is_scripts_file(path: StrPath) -> bool:

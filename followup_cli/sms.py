@@ -34,6 +34,17 @@ DEFAULT_PATH = os.path.join(os.path.dirname(__file__), "rules", "sms.toml")
 PLACEHOLDERS = ("name", "project", "date", "clinic", "doctor")
 PLATFORMS = ("aliyun", "tencent")
 EXPORT_FORMATS = ("csv", "xlsx", *PLATFORMS)
+# a day's batch is exported in the days before it at the earliest; a day further ahead is a
+# typo of the year (2030 for 2026), and its messages would sit queued for years
+MAX_EXPORT_AHEAD_DAYS = 30
+
+
+def check_export_day(day: date, today: date) -> None:
+    """A day's batch is exported at most MAX_EXPORT_AHEAD_DAYS days before the day."""
+    if day > today + timedelta(days=MAX_EXPORT_AHEAD_DAYS):
+        raise FollowupError(t("{date} is more than {limit} days ahead: a day's SMS are "
+                              "exported at most {limit} days before it", date=day.isoformat(),
+                              limit=MAX_EXPORT_AHEAD_DAYS))
 # numbers one request may carry: SendBatchSms 100, Tencent SendSms 200
 BATCH_LIMIT = {"aliyun": 100, "tencent": 200}
 # the signature counts; one message holds 70 characters, a long one 67 a part

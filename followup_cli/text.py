@@ -80,3 +80,9 @@ def _one_name(name: str, option: str) -> str:
                               "without control characters ({option})", max=AGENT_MAX,
                               option=option))
     return name
+
+
+def capfirst(text: str) -> str:
+    """`text` starting with a capital: an English heading or message said on its own ("call
+    #3 logged" is a clause a CLI line begins with); Chinese text is as it is."""
+    return text[:1].upper() + text[1:]

@@ -366,10 +366,10 @@ def test_the_timeline_judges_deadlines_now_and_a_reveal_is_logged_when_it_happen
     listed = cli("alert", "list", "--format", "json").json()[0]
     assert alert["breached"] is False and alert["minutes_left"] == listed["minutes_left"] == 20
     [row] = [line for line in cli("patient", "C1").out.splitlines() if "Clinical alert" in line]
-    assert "0h20m left" in row and "BREACHED" not in row
+    assert "20 min left" in row and "BREACHED" not in row
     [row] = [line for line in cli("--lang", "zh", "patient", "C1").out.splitlines()
              if "临床警示" in line]
-    assert "还剩 0h20m" in row
+    assert "还剩 20分钟" in row
     conn = sqlite3.connect(ledger)
     assert conn.execute("SELECT at FROM audit ORDER BY audit_id DESC").fetchone()[0] \
         == "2026-11-04T15:00:00"

@@ -872,7 +872,7 @@ def test_no_personal_data_when_the_header_row_is_missing(cli, tmp_path: Path) ->
     assert result.err == (
         f"followup: {export}: required columns are missing: patient_id, name, phone, visit_date, "
         "project. Headers found: none: the first row does not look like a header row (columns "
-        "1..14); does the file lack its header row?. If one of them is the column needed, add: "
+        "1..14); does the file lack its header row? If one of them is the column needed, add: "
         "--map HEADER=patient_id --map …=name --map …=phone --map …=visit_date --map …=project\n")
     for private in ("周晓雯", "1234", "5678", "1994"):
         assert private not in result.err
@@ -936,3 +936,44 @@ def test_the_summary_says_why_a_follow_up_visit_planned_nothing(cli, tmp_path: P
     data = cli("import", "visits", str(export), "--date", "2026-11-10", "--dry-run",
                "--format", "json")
     assert data.json()["visits_without_calls"] == {}   # unchanged: nothing new to explain
+
+
+@pytest.mark.parametrize(("encoding", "lang", "says"), [
+    ("utf-8", "en", "bad.csv line 3, column 7: unreadable text encoding (UTF-8 and GB18030 "
+                    "are supported)"),
+    ("gb18030", "en", "bad.csv line 3, column 7: unreadable text encoding"),
+    ("utf-8", "zh", "bad.csv 第 3 行第 7 个字符处：无法识别的文字编码"),
+])
+def test_an_encoding_error_names_the_line_and_column_of_the_bad_bytes(
+        cli, tmp_path: Path, encoding: str, lang: str, says: str) -> None:
+    """bad bytes on line 3 said "第 1 行：无法识别的文字编码": the reader decodes ahead in
+    blocks, and a UTF-8 file with bad bytes was sniffed as GB18030, which stops at line 1."""
+    good = write_export(tmp_path / "bad.csv", ROWS[1:2], encoding=encoding)
+    bad = good.read_bytes() + b"A2,C2,\xff\xff," + ROWS[2].split(",", 3)[3].encode(encoding)
+    good.write_bytes(bad)
+    result = cli("--lang", lang, "import", "visits", str(good), "--date", "2026-11-08")
+    assert result.code == 2 and says in result.err, result.err
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_message_says_a_stop_after_a_value_that_ends_its_sentence(lang: str) -> None:
+    """"Headers found: …does the file lack its header row?. If one…": a value that ends with
+    its own stop takes the place of the message's, for every message of the catalogue."""
+    import re
+
+    from followup_cli.i18n import catalogue, set_lang, t
+
+    set_lang(lang)
+    try:
+        ids = list(catalogue()._catalog) if lang == "zh" else []   # type: ignore[attr-defined]
+        messages = [m for m in ids if isinstance(m, str) and m] or [
+            "{error}. {hint}", "{path}: a required column is missing: {columns}. Headers "
+            "found: {headers}. If one of them is the column needed, add: {fix}"]
+        for message in messages:
+            names = set(re.findall(r"\{(\w+)\}", message))
+            if not names or "\x04" in message:
+                continue
+            said = t(message, **{n: "x?" if n != "count" else 2 for n in names})
+            assert "?." not in said and "?。" not in said, message
+    finally:
+        set_lang(None)

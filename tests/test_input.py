@@ -84,7 +84,7 @@ def test_invisible_characters_do_not_count_towards_a_note(cli, ledger: Path) -> 
     padded = "患者恢复良好" + "\u200b" * 30    # 6 characters a reader sees
     err = refused(cli, ledger, "log", "--patient", "C1", "-o", "reached", "--note", padded,
                   "--when", "2026-11-03T15:00")
-    assert err == ("followup: a reached call needs a note of at least 20 characters (got 6; "
+    assert err == ("followup: a call logged as reached needs a note of at least 20 characters (got 6; "
                    "punctuation and spaces do not count)\n")
     refused(cli, ledger, "log", "--patient", "C1", "-o", "complaint", "--note",
             INVISIBLE * 10, "--when", "2026-11-03T15:00")

@@ -398,7 +398,8 @@ def test_amending_a_complaint_call_away_says_its_case_is_voided(
         assert amended.err.startswith(f"注意：此通话所立的投诉单 #{case}（原为已确认）随之作废")
 
 
-@pytest.mark.parametrize(("lang", "past"), [("en", "past BREACHED"), ("zh", "已过 ")])
+@pytest.mark.parametrize(("lang", "past"), [("en", "25 min past BREACHED"),
+                                            ("zh", "已超时 25分钟")])
 def test_a_deadline_gone_by_is_shown_as_time_past_not_negative(cli, ledger: Path,
                                                               monkeypatch: pytest.MonkeyPatch,
                                                               lang: str, past: str) -> None:
@@ -411,4 +412,51 @@ def test_a_deadline_gone_by_is_shown_as_time_past_not_negative(cli, ledger: Path
     monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 4, 15, 25))
     table = cli("--lang", lang, "complaint", "list").out
     row = next(line for line in table.splitlines() if f"#{case}" in line)
-    assert "0h25m" in row and "-0h25m" not in row and past in row
+    assert past in row and "-" not in row.split("│")[-2]
+
+
+@pytest.mark.parametrize(("lang", "outcome", "says"), [
+    ("en", "complaint", "followup: a call logged as complaint needs a note of at least 20 "
+                        "characters (got 0; punctuation and spaces do not count)\n"),
+    ("en", "reached", "followup: a call logged as reached needs a note of at least 20 "
+                      "characters (got 0; punctuation and spaces do not count)\n"),
+    ("zh", "投诉", "followup: 登记为「投诉」的通话需要至少 20 个字的回访记录（现在 0 个字；"
+                  "标点和空格不算）\n"),
+])
+def test_a_note_too_short_names_the_outcome_given(cli, ledger: Path, lang: str, outcome: str,
+                                                  says: str) -> None:
+    """`log 14304 -o 投诉` without a note said "接通后需要至少 20 个字的回访记录": a complaint
+    is not a reached call to the one who logged it."""
+    result = cli("--lang", lang, "log", "--patient", "C1", "-o", outcome,
+                 "--when", "2026-11-03T15:00")
+    assert (result.code, result.err) == (2, says)
+    assert query(ledger, "SELECT count(*) FROM attempts") == [(0,)]
+
+
+@pytest.mark.parametrize(("at", "code"), [("2027-11-04 10:00", 0), ("2027-11-05 10:00", 2),
+                                          ("2030-01-01 10:00", 2)])
+def test_a_callback_is_within_a_year_as_a_booked_re_check(cli, ledger: Path, at: str,
+                                                          code: int) -> None:
+    """`-o callback_requested --at 2030-01-01` was taken: years ahead is a typo of the year."""
+    result = cli("log", "--patient", "C1", "-o", "callback_requested", "--at", at,
+                 "--when", "2026-11-03T15:00")
+    assert result.code == code, result.err
+    if code:
+        assert result.err == (f"followup: --at {at} is more than a year after the call "
+                              "(2026-11-03): check the year\n")
+        assert query(ledger, "SELECT count(*) FROM attempts") == [(0,)]
+
+
+@pytest.mark.parametrize(("lang", "left"), [("en", "3 h 58 min"), ("zh", "3小时58分")])
+def test_time_left_is_said_in_the_users_language(cli, ledger: Path, lang: str, left: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Complaint and alert tables said "3h58m" and "0h29m" on Chinese screens too."""
+    from datetime import datetime
+
+    from followup_cli import clock
+
+    case = complaint_at(cli, "2026-11-03T15:00")   # acknowledge by 11-04 15:00
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 4, 11, 2))
+    table = cli("--lang", lang, "complaint", "list").out
+    row = next(line for line in table.splitlines() if f"#{case}" in line)
+    assert left in row and "3h58m" not in row

@@ -578,3 +578,30 @@ def test_the_printed_reports_agents_add_up_to_the_clinic(cli, tmp_path: Path) ->
     header = [c.value for c in sheet[1]]
     due = [row[header.index("Due")] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert sum(due) == whole["due"]
+
+
+@pytest.mark.filterwarnings("ignore:Glyph")
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_chart_has_headroom_above_its_highest_bar(lang: str) -> None:
+    """"投诉处理时限" was drawn with its bars reaching the top of the y-axis, cut off there;
+    so were the agents' bars at 100%."""
+    from followup_cli.i18n import set_lang
+    from followup_cli.output.report_files import STATES, STEPS, figures
+
+    deadlines = {step: dict.fromkeys(STATES, 0) for step in STEPS}
+    deadlines["acknowledge"].update(met=2, broken=1)
+    deadlines["resolve"]["met"] = 3
+    report = {"by_agent": {"王芳": {"completion_rate": 1.0, "reach_rate": 0.8}},
+              "satisfaction_distribution": {"1": 0, "2": 1, "3": 2, "4": 5, "5": 9},
+              "complaint_deadlines": deadlines}
+    trend = [{"label": f"2026-{m:02d}", "completion_rate": 1.0, "on_time_rate": 0.9,
+              "reach_rate": 0.95} for m in range(6, 12)]
+    set_lang(lang)
+    try:
+        drawn = figures(report, trend)
+    finally:
+        set_lang(None)
+    assert set(drawn) == {"agents", "satisfaction", "complaints", "trend"}
+    for name, fig in drawn.items():
+        ax = fig.axes[0]
+        assert ax.get_ylim()[1] >= ax.dataLim.ymax * 1.1, name

@@ -159,3 +159,43 @@ def test_a_categorys_own_texts_are_checked(cli, tmp_path: Path, text: str, messa
     result = cli("rules", "check", str(bad))
     assert result.code == 2
     assert result.err.startswith(f"followup: {bad}: {message}"), result.err
+
+
+COMPLAINT_NOTE = "患者对术后肿胀时间过长不满意，要求主治医生当面解释原因。"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_task_without_a_visit_never_says_an_empty_placeholder(cli, tmp_path: Path,
+                                                               lang: str) -> None:
+    """`script` of a complaint's follow-up said "您是天前在我们这里做的本次项目，对吗？" /
+    "you had your treatment with us  days ago?": the task has no visit, so no days since it.
+    A line whose placeholder is not known is never said: the category's own line, or none."""
+    export = write_export(tmp_path / "v.csv", [
+        "A1,C1,周晓雯,13812345678,2026-11-02,双眼皮,成交,整形外科,吴医生,林咨询,,,,",
+        "A2,C2,胡静,13912345678,2026-11-02,深层清洁,成交,皮肤科,李医生,林咨询,,1990-11-20,金卡,"])
+    assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
+    opened = cli("log", "--patient", "C1", "-o", "complaint", "--note", COMPLAINT_NOTE,
+                 "--when", "2026-11-03T15:00", "--format", "json")
+    assert opened.code == 0, opened.err
+    case = str(opened.json()["complaint_id"])
+    assert cli("complaint", "close", case, "--note", "患者认可，结案",
+               "--when", "2026-11-03T16:00").code == 0
+    due = {r["category"]: r["task_id"] for day in ("2026-11-05", "2026-11-20")
+           for r in cli("due", "--date", day, "--format", "json").json()}
+    assert {"complaint", "birthday"} <= set(due)
+    for category in ("complaint", "birthday"):
+        task = str(due[category])
+        data = cli("--lang", lang, "script", task, "--format", "json").json()
+        said = [data["greeting"], data["identity"], *data["questions"],
+                *data["worries"].values(), data["closing"], data["not_convenient"]]
+        assert all(line for line in said[:2]), category      # both identity checks are said
+        for line in said:
+            assert "天前" not in line and " days ago" not in line, (category, line)
+            assert "{" not in line and "  " not in line, (category, line)
+        text = cli("--lang", lang, "script", task).out
+        assert "天前" not in text and "days ago" not in text, category
+    values = {"name": "胡静", "project": "深层清洁", "doctor": "李医生", "days": None,
+              "next": "2026-12-01", "clinic": "本院", "agent": "王芳"}
+    for days in (None, "", "-"):   # a treatment's own line, its days not known: not said
+        filled = script_for(SCRIPTS, "low", "3d", lang, {**values, "days": days})
+        assert filled["identity"] == "", days

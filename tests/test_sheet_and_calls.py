@@ -179,7 +179,7 @@ def test_do_not_call_survives_a_new_visit(cli, ledger: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["-o", "reached", "--note", "太短了"], "a reached call needs a note of at least 20 "
+    (["-o", "reached", "--note", "太短了"], "a call logged as reached needs a note of at least 20 "
      "characters (got 3; punctuation and spaces do not count)"),
     (["-o", "reached", "--note", NOTE, "--satisfaction", "6"], "satisfaction must be a whole "
      "number 1–5"),

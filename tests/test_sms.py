@@ -765,3 +765,36 @@ def test_a_later_days_batch_says_when_it_is_timed(cli, ledger: Path, tmp_path: P
     assert result.code == 0, result.err
     assert said in result.out.splitlines()[1]
     assert query(ledger, "SELECT DISTINCT send_at FROM sms") == [("2026-11-04T08:00",)]
+
+
+@pytest.mark.parametrize(("day", "code"), [("2026-12-04", 0), ("2026-12-05", 2),
+                                           ("2030-01-01", 2)])
+def test_a_batch_is_exported_at_most_30_days_ahead(cli, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch, day: str,
+                                                   code: int) -> None:
+    """`sms export --date 2030-01-01` was taken, its messages queued for years."""
+    from datetime import datetime
+
+    from followup_cli import clock
+
+    assert cli("init").code in (0, 2)
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 4, 10, 0))
+    out = tmp_path / "batch.csv"
+    result = cli("sms", "export", "--date", day, "--format", "csv", "-O", str(out))
+    assert result.code == code, result.err
+    if code:
+        assert result.err == (f"followup: {day} is more than 30 days ahead: a day's SMS are "
+                              "exported at most 30 days before it\n")
+        assert not out.exists()
+
+
+def test_the_days_note_says_exported_not_sent() -> None:
+    """`sms plan` said "9 already sent for 2026-11-30" of a batch only exported and queued."""
+    from followup_cli.i18n import set_lang, t
+
+    set_lang("zh")
+    try:
+        said = t("{count} already exported for {date}", count=9, date="2026-11-30")
+    finally:
+        set_lang(None)
+    assert said.startswith("2026-11-30 已经导出过 9 条") and "发送过" not in said

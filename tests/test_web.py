@@ -1024,20 +1024,20 @@ def test_a_saved_call_says_what_followup_log_prints_about_it(cli, ledger: Path) 
                      "booked": "2026-11-20"}, follow_redirects=False)
     assert r.status_code == 303
     page = c.get(r.headers["location"]).text
-    assert "call #1 logged: reached" in page and "task done" in page
-    assert ("clinical alert #1 opened (urgent) for 吴医生: a doctor must answer by "
+    assert "Call #1 logged: reached" in page and "Task done" in page
+    assert ("Clinical alert #1 opened (urgent) for 吴医生: a doctor must answer by "
             "2026-11-04 10:30") in page
-    assert "re-check booked for 2026-11-20" in page
-    assert "clinical alert #1" not in c.get(r.headers["location"]).text   # said once
+    assert "Re-check booked for 2026-11-20" in page
+    assert "Clinical alert #1" not in c.get(r.headers["location"]).text   # said once
     # a complaint: its case and deadlines
     r = c.post(f"/call/{sheet['C2']['task_id']}",
                data={"csrf": csrf, "outcome": "complaint", "note": NOTE,
                      "complaint_category": "service", "severity": "high"})
-    assert "complaint case #1 opened and the task done. Acknowledge within 24 h" in r.text
+    assert "Complaint case #1 opened and the task done. Acknowledge within 24 h" in r.text
     # do-not-call: how many pending tasks were cancelled, as log says it
     r = c.post(f"/call/{sheet['C3']['task_id']}",
                data={"csrf": csrf, "outcome": "do_not_call", "confirm": "do_not_call"})
-    assert "patient marked do-not-call:" in r.text and "none will be planned again" in r.text
+    assert "Patient marked do-not-call:" in r.text and "none will be planned again" in r.text
 
 
 def test_a_saved_call_says_an_alert_nobody_is_given(cli, ledger: Path,  # noqa: ANN001
@@ -1054,7 +1054,7 @@ def test_a_saved_call_says_an_alert_nobody_is_given(cli, ledger: Path,  # noqa: 
                   data={"csrf": csrf, "outcome": "reached", "note": NOTE,
                         "sign": "fever"}).text
     assert "for no doctor: a doctor must answer by" in page
-    assert ("note: the visit has no doctor and no doctor on duty is set (followup.toml [alerts] "
+    assert ("Note: the visit has no doctor and no doctor on duty is set (followup.toml [alerts] "
             "doctor_on_duty): hand the alert to a doctor now") in page
     assert "is outside every calling window" in page
 

@@ -70,6 +70,7 @@ def show_cli(
 
 def render(history: dict[str, Any]) -> None:
     from followup_cli.calls import outcome_label
+    from followup_cli.output.patient import backfill_note
     from followup_cli.output.tables import Column, draw, paragraph
 
     p = history["patient"]
@@ -86,10 +87,7 @@ def render(history: dict[str, Any]) -> None:
         if v["converted_by"]:
             detail += " → " + t("converted by {visit}", visit=v["converted_by"])
         if v["backfill"]:
-            detail += " · " + tn("{count} call already past when the visit came in (backfill, left "
-                                 "out of the figures)",
-                                 "{count} calls already past when the visit came in (backfill, "
-                                 "left out of the figures)", v["backfill"])
+            detail += " · " + backfill_note(v)
         rows.append((v["visit_date"], t("visit") + " " + v["visit_id"], detail))
     reasons = {"converted": t("converted"), "do_not_call": tc("reason", "do not call"),
                "reopened": t("complaint reopened"), "replanned": t("replanned"),
@@ -134,32 +132,9 @@ def render(history: dict[str, Any]) -> None:
 
 def _alert_rows(history: dict[str, Any], rows: list[tuple[str, str, str]]) -> None:
     """The patient's clinical alerts and booked re-checks, as timeline rows."""
-    from followup_cli.alerts import action_label, sign_words, time_left
-    from followup_cli.i18n import current
+    from followup_cli.output.patient import alert_and_recheck_rows
 
-    statuses = {"open": tc("alert.status", "open"),
-                "acknowledged": tc("alert.status", "acknowledged"),
-                "closed": tc("alert.status", "closed")}
-    for a in history.get("alerts", []):
-        answer = (f"{a['acknowledged_by']} {a['acknowledged_at'].replace('T', ' ')[:16]}"
-                  if a["acknowledged_at"] else "")
-        # a doctor's answer still awaited: the time left, as alert list and the sheet say it
-        left = (t("{left} left", left=time_left(a["minutes_left"]))
-                if a["minutes_left"] is not None and not a["breached"] else "")
-        rows.append((a["opened_at"].replace("T", " ")[:16],
-                     t("Clinical alert") + f" #{a['alert_id']}",
-                     " · ".join(filter(None, (
-                         sign_words(a, current()), a["doctor"], statuses[a["status"]], answer,
-                         action_label(a["action"]) if a["action"] else "", left,
-                         t("BREACHED") if a["breached"] else "")))))
-    states = {"booked": t("booked"), "kept": t("kept"),
-              "missed": tc("recheck.state", "missed"),
-              "dropped": tc("recheck.state", "dropped")}
-    for r in history.get("rechecks", []):
-        rows.append((r["booked_at"].replace("T", " ")[:16],
-                     t("Re-check") + f" {r['booked_for']}",
-                     " · ".join(filter(None, (r["agent"], states[r["state"]],
-                                              r["kept_visit_id"] or "")))))
+    rows += alert_and_recheck_rows(history)
 
 
 def set_phone_cli(

@@ -60,7 +60,7 @@ def render(task_id: int, record: dict[str, Any], script: dict[str, Any]) -> None
         out.append("\n" + bold[0] + text + bold[1] + "\n")
 
     def lines(*texts: str) -> None:
-        for text in texts:
+        for text in filter(None, texts):   # a line that cannot be said in full is ""
             for piece in wrap(text, width - 2):
                 out.append("  " + piece + "\n")
 
@@ -78,5 +78,5 @@ def render(task_id: int, record: dict[str, Any], script: dict[str, Any]) -> None
         heading(t("If they are worried"))
         lines(*(f"▸{answer}" for answer in script["worries"].values()))
     heading(t("Closing"))
-    lines(script["closing"], f"({script['not_convenient']})")
+    lines(script["closing"], f"({script['not_convenient']})" if script["not_convenient"] else "")
     sys.stdout.write("".join(out))

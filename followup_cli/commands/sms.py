@@ -94,7 +94,8 @@ def _notes(plan: Any) -> None:
     if plan.held:
         warn(t("{count} more are over the daily limit and left out", count=plan.held))
     if plan.sent:
-        warn(t("{count} already sent for {date}", count=plan.sent, date=plan.day.isoformat()))
+        warn(t("{count} already exported for {date}", count=plan.sent,
+               date=plan.day.isoformat()))
 
 
 def export_cli(

@@ -46,6 +46,31 @@ def _sniff_encoding(path: Path) -> str:
     return "gb18030"
 
 
+def _undecodable(path: Path, encoding: str) -> FollowupError:
+    """The error of a file with bytes `encoding` cannot read, naming the line and column
+    where they are. The reader decodes ahead in blocks, so its own line is not theirs; and
+    a UTF-8 file with a few bad bytes was sniffed as GB18030, which stops at its first
+    Chinese character: the bad bytes are where the encoding that reads farthest stops."""
+    tried = ("utf-8-sig",) if encoding == "utf-8-sig" else ("utf-8", "gb18030")
+    found = [where for enc in tried if (where := _first_undecodable(path, enc)) is not None]
+    line, column = max(found, default=(1, 1))
+    return FollowupError(t("{path} line {line}, column {column}: unreadable text encoding "
+                           "(UTF-8 and GB18030 are supported)", path=path, line=line,
+                           column=column))
+
+
+def _first_undecodable(path: Path, encoding: str) -> tuple[int, int] | None:
+    """The line and column (in characters) of the first bytes `encoding` cannot read."""
+    with open(path, "rb") as f:
+        # a newline byte is never part of a UTF-8 or GB18030 character: split on it safely
+        for line, raw in enumerate(f, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError as e:
+                return line, len(raw[:e.start].decode(encoding, errors="replace")) + 1
+    return None
+
+
 def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
     encoding = _sniff_encoding(path)
     handle = open(path, encoding=encoding, newline="")  # noqa: SIM115 - closed by rows()
@@ -54,8 +79,7 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
         header = next(reader, None)
     except UnicodeDecodeError:
         handle.close()
-        raise FollowupError(t("{path} line {line}: unreadable text encoding (UTF-8 and GB18030 "
-                              "are supported)", path=path, line=1)) from None
+        raise _undecodable(path, encoding) from None
     except csv.Error as e:
         handle.close()
         raise FollowupError(t("{path} line {line}, column '{column}': {reason}", path=path, line=1,
@@ -74,9 +98,7 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
                 except StopIteration:
                     return
                 except UnicodeDecodeError:
-                    raise FollowupError(t("{path} line {line}: unreadable text encoding (UTF-8 "
-                                          "and GB18030 are supported)", path=path,
-                                          line=start)) from None
+                    raise _undecodable(path, encoding) from None
                 except csv.Error as e:
                     raise FollowupError(t("{path} line {line}, column '{column}': "
                                           "{reason}", path=path, line=start,

@@ -184,7 +184,7 @@ def _patient_block(number: int, tasks: list[dict[str, Any]], window: str, day: s
     if worries:
         parts.append("<div class='worries'>" + "".join(
             f"<p>· {e(a)}</p>" for a in worries) + "</div>")
-    if said:
+    if said and said[0]['closing']:
         parts.append(f"<div class='script'><p>{e(said[0]['closing'])}</p></div>")
     parts.append(f"</div><div class='record'><div class='boxes'>{boxes}</div>"
                  "<div class='label'>" + e(t("Note:")) + "</div><div class='lines'>"

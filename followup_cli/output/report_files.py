@@ -52,6 +52,7 @@ URGENCIES = ("urgent", "today", "routine")
 SMS_FIGURES = ("sent", "queued", "delivered", "failed")
 LONG_TABLE = 20   # rows: a longer breakdown may go on over a page break, its header repeated
 COLOURS = ("#2f6f9f", "#e08a2c", "#4a9a6a", "#b03a3a")
+HEADROOM = 1.12   # every chart's y-axis reaches this much above its highest value
 _cjk: list[str] | None = None   # found once per run
 
 
@@ -159,6 +160,10 @@ def figures(report: dict[str, Any], trend: list[dict[str, Any]]) -> dict[str, An
         return fig, fig.add_subplot()
 
     def save(name: str, fig: Any, ax: Any, title: str, legend: bool = True) -> None:
+        # headroom above the highest bar (or point, or its label): a bar reaching the
+        # top of the axis read as cut off
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, max(high, ax.dataLim.ymax * HEADROOM))
         ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
         if legend:   # below the plot, never over the bars
             handles, labels = ax.get_legend_handles_labels()

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from followup_cli.errors import FollowupError
 from followup_cli.i18n import t
-from followup_cli.sms import BATCH_LIMIT, Settings
+from followup_cli.sms import BATCH_LIMIT, Settings, check_export_day
 
 ALIYUN_VERSION = "2017-05-25"
 TENCENT_VERSION = "2021-01-11"
@@ -145,6 +145,13 @@ class Exported(NamedTuple):
     held: int = 0   # over the daily limit, left out
 
 
+def batch_name(day: date, fmt: str) -> str:
+    """The batch file's name as a download: sms-2026-11-30.csv, sms-2026-11-30-aliyun.json
+    (a platform's JSON names the platform)."""
+    kind = FILE_KIND[fmt]
+    return f"sms-{day.isoformat()}{'' if kind == fmt else '-' + fmt}.{kind}"
+
+
 def export_day(conn: sqlite3.Connection, plan_of: Callable[..., Any], fmt: str,
                output: Any, settings: Settings, *, day: date, send_at: datetime,
                now: datetime, agent: str, batch: str, again: bool = False) -> Exported:
@@ -157,6 +164,7 @@ def export_day(conn: sqlite3.Connection, plan_of: Callable[..., Any], fmt: str,
     from followup_cli.ledger import transaction
     from followup_cli.sms import queued_messages, record_batch
 
+    check_export_day(day, now.date())
     action = f"sms export --date {day.isoformat()} --format {fmt}"
     plan = plan_of(again=again, resend=again)
     if not plan.messages and plan.sent and not again:

@@ -284,6 +284,9 @@ class Web:
                                autoescape=select_autoescape(default=True),
                                trim_blocks=True, lstrip_blocks=True)
         self.env.globals.update(t=t, tc=tc, tn=tn)   # the CLI's catalogue, the same calls
+        from followup_cli.text import capfirst
+
+        self.env.filters["capfirst"] = capfirst   # headings and flashes: "Call #3 logged"
 
     @contextmanager
     def ledger(self) -> Iterator[sqlite3.Connection]:

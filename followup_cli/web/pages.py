@@ -223,8 +223,9 @@ def saved_note(ctx: Ctx) -> str:
     value = ctx.request.query_params.get("saved", "")
     if not value.isdigit() or len(value) > 18:
         return ""
-    row = ctx.conn.execute("SELECT outcome FROM attempts WHERE attempt_id = ? AND agent = ?",
-                           (int(value), ctx.name)).fetchone()
+    # a correction (amend or void) is no new call: its own lines (flash) lead, saying so
+    row = ctx.conn.execute("SELECT outcome FROM attempts WHERE attempt_id = ? AND agent = ? "
+                           "AND correction IS NULL", (int(value), ctx.name)).fetchone()
     return t("call #{id} logged: {outcome}", id=value, outcome=outcome_label(row[0])) if row else ""
 
 
@@ -269,6 +270,10 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
     others = [r for r in sheet.records if r["patient_id"] == pid and r["task_id"] != task_id]
     windows = window_hours(web.cal.windows(day))
     from followup_cli.alerts import open_alerts
+    from followup_cli.assign import assigned
+
+    # a colleague's patient may be called (a team covers), but the card says whose it is
+    owner = assigned(ctx.conn, day).get(pid)
 
     return {"alerts": alert_rows(open_alerts(ctx.conn, now, patient_id=pid)),
             "alert_form": alert_form(), "back": f"/call/{task_id}", "task": record,
@@ -282,7 +287,7 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
             "urgencies": {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")},
             "next_url": next_patient(ctx, sheet.records, pid), "form": {},
             "earliest": now.strftime("%Y-%m-%dT%H:%M"), "once": secrets.token_urlsafe(16),
-            **flash(ctx)}
+            "colleague": owner if owner and owner != ctx.name else "", **flash(ctx)}
 
 
 def card(ctx: Ctx) -> Response:
@@ -533,8 +538,14 @@ def patient_page(ctx: Ctx) -> Response:
     for call in history["calls"]:
         call["outcome_label"] = outcome_label(call["outcome"])
         call["at"] = call["called_at"].replace("T", " ")[:16]
+    from followup_cli.output.patient import alert_and_recheck_rows, backfill_note
+
+    backfills = [(v["visit_id"], note) for v in history["visits"]
+                 if (note := backfill_note(v))]
     still_open = [a for a in history["alerts"] if a["status"] != "closed"]
-    return ctx.render("patient.html", h=history,
+    # what `patient show` says of alerts (closed ones too) and booked re-checks
+    return ctx.render("patient.html", h=history, backfills=backfills,
+                      alerts_and_rechecks=sorted(alert_and_recheck_rows(history)),
                       cases=[case_row(c) for c in history["complaints"]],
                       alerts=alert_rows(still_open), alert_form=alert_form(),
                       back=f"/patient/{history['patient']['patient_id']}",
@@ -683,7 +694,8 @@ def sms_page(ctx: Ctx, status: int = 200, message: str = "") -> Response:
     if plan.held:
         notes.append(t("{count} more are over the daily limit and left out", count=plan.held))
     if plan.sent:
-        notes.append(t("{count} already sent for {date}", count=plan.sent, date=day.isoformat()))
+        notes.append(t("{count} already exported for {date}", count=plan.sent,
+                       date=day.isoformat()))
     return ctx.render("sms.html", status, message=message, day=day.isoformat(), rows=rows,
                       notes=notes, formats=EXPORT_FORMATS, sent=plan.sent)
 
@@ -703,7 +715,7 @@ def sms_export(ctx: Ctx) -> Response:
     from datetime import datetime
     from pathlib import Path
 
-    from followup_cli.output.sms_files import export_day
+    from followup_cli.output.sms_files import batch_name, export_day
     from followup_cli.sms import check_hours
 
     fmt = str(ctx.data.get("format", ""))
@@ -717,9 +729,9 @@ def sms_export(ctx: Ctx) -> Response:
         check_hours(config, send_at)
     except FollowupError as e:
         return sms_page(ctx, 400, field_words(str(e), at=t("Sent at")))
-    media, ext = SMS_TYPES[fmt]
+    media, _ = SMS_TYPES[fmt]
     folder = Path(tempfile.mkdtemp(prefix="followup-sms-"))
-    output = folder / f"sms-{day.isoformat()}-{fmt}.{ext}"
+    output = folder / batch_name(day, fmt)
     try:
         done = export_day(ctx.conn, lambda **kw: _sms_plan(ctx, day, reveal=True, **kw), fmt,
                           output, config, day=day, send_at=send_at, now=now, agent=ctx.name,

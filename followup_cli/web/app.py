@@ -280,9 +280,12 @@ class Web:
         self.flashes = Flashes()
         self.once = Once()
         self.local = threading.local()
+        # every {{ }} output passes the terminal's sanitiser: a control character or a
+        # text-direction override in a name or note shows as a visible stand-in, never
+        # reorders what the agent reads (JSON answers keep the text whole)
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
                                autoescape=select_autoescape(default=True),
-                               trim_blocks=True, lstrip_blocks=True)
+                               trim_blocks=True, lstrip_blocks=True, finalize=_shown)
         self.env.globals.update(t=t, tc=tc, tn=tn)   # the CLI's catalogue, the same calls
 
     @contextmanager
@@ -311,6 +314,12 @@ class Web:
         finally:
             if conn.in_transaction:   # never left holding the write lock
                 conn.execute("ROLLBACK")
+
+
+def _shown(value: Any) -> Any:
+    from followup_cli.output.terminal import clean
+
+    return clean(value) if isinstance(value, str) else value
 
 
 class Ctx(NamedTuple):

@@ -1,0 +1,49 @@
+"""What the workspace's pages say, as a new user reads them: text from the ledger shown as
+it is (no control character or direction override acting on the page), in the user's
+language, without the command line's options or codes. Real temporary ledgers, over
+HTTP in-process (the fixtures of test_web)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import write_export
+
+pytest.importorskip("starlette")
+import test_web  # noqa: E402
+from test_web import client, signed_in  # noqa: E402, F401
+
+ledger = test_web.ledger   # the fixture: the ledger of test_web, with its users
+
+RLO, PDF, ESC = "\u202e", "\u202c", "\x1b"
+
+
+def test_direction_overrides_and_controls_are_shown_as_stand_ins(  # noqa: ANN001
+        cli, ledger: Path, tmp_path: Path) -> None:
+    export = write_export(tmp_path / "odd.csv", [
+        f"A9,X004,{RLO}王五\u202d,13600004444,2026-11-03,光子嫩肤,成交,皮肤科,孙医生,马咨询,,,,"])
+    assert cli("import", "visits", str(export), "--date", "2026-11-03").code == 0
+    c, csrf = signed_in(ledger)
+    note = f"患者说{RLO}恢复很好{PDF}，已提醒{ESC}[2J换药并清淡饮食注意休息。"
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+               json={"patient_id": "X004", "outcome": "reached", "note": note})
+    assert r.status_code == 201, r.text
+    task = sqlite3.connect(ledger).execute(
+        "SELECT task_id FROM tasks WHERE patient_id = 'X004'").fetchone()[0]
+    for page in (c.get(f"/call/{task}"), c.get("/patient/X004"),
+                 c.get("/patients", params={"q": "X004"})):
+        assert page.status_code == 200
+        assert "王五" in page.text
+        assert not {RLO, PDF, "\u202d", ESC} & set(page.text), page.url
+    # the terminal: the same stand-ins
+    shown = cli("patient", "show", "X004")
+    assert shown.code == 0 and "王五" in shown.out
+    assert not {RLO, PDF, "\u202d", ESC} & set(shown.out)
+    # what was recorded stays whole
+    conn = sqlite3.connect(ledger)
+    assert conn.execute("SELECT name FROM patients WHERE patient_id = 'X004'").fetchone()[0] \
+        == f"{RLO}王五\u202d"
+    assert conn.execute("SELECT note FROM attempts WHERE patient_id = 'X004'").fetchone()[0] \
+        == note

@@ -47,3 +47,26 @@ def test_direction_overrides_and_controls_are_shown_as_stand_ins(  # noqa: ANN00
         == f"{RLO}王五\u202d"
     assert conn.execute("SELECT note FROM attempts WHERE patient_id = 'X004'").fetchone()[0] \
         == note
+
+
+def test_the_page_language_is_the_users_choice_never_the_browsers(ledger: Path) -> None:
+    english = {"Accept-Language": "en-US,en;q=0.9"}
+    # nothing chosen: Chinese, whatever the browser says
+    zh = '<html lang="zh-CN">'
+    assert zh in client(ledger, **english).get("/login").text
+    c, csrf = signed_in(ledger, "boss", "boss-pass-12", **english)
+    assert zh in c.get("/board").text and c.get("/api/session").json()["lang"] == "zh"
+    # 王芳 chose Chinese: her pages and a refusal before her request is read are Chinese
+    c, csrf = signed_in(ledger, **english)
+    c.post("/lang", data={"csrf": csrf, "lang": "zh"})
+    assert c.get("/api/session").json()["lang"] == "zh"
+    assert "我的回访" in c.get("/").text
+    cross = c.post("/lang", data={"csrf": csrf, "lang": "en"},
+                   headers={"Sec-Fetch-Site": "cross-site"})
+    assert cross.status_code == 403 and "refused" not in cross.text, cross.text
+    # a choice made on the sign-in page is kept on the browser and saved at sign-in
+    c, csrf = signed_in(ledger, "李娜", "agent-pass-2", lang="en")
+    assert "My calls" in c.get("/").text
+    again = client(ledger)
+    again.post("/login", data={"username": "李娜", "password": "agent-pass-2"})
+    assert "My calls" in again.get("/").text and again.get("/api/session").json()["lang"] == "en"

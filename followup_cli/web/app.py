@@ -385,19 +385,28 @@ def field_words(message: str, *, api: bool = False, **words: str) -> str:
     return message
 
 
+LANG_COOKIE = "followup_lang"   # the language picked before signing in (not a secret)
+
+
 def choose_lang(request: Request, user: dict[str, Any] | None) -> str:
-    """The user's choice, else ?lang= on the sign-in page, else Accept-Language, else zh."""
+    """The signed-in user's saved choice; else the one picked on this browser (?lang= on
+    the sign-in page, kept in a cookie); else Chinese, as the CLI. Never the browser's
+    Accept-Language: a page changing language with the computer it is read on is not
+    what its user chose."""
     if user and user.get("lang") in LANGS:
         return str(user["lang"])
-    asked = request.query_params.get("lang")
-    if asked in LANGS:
-        return str(asked)
-    for part in request.headers.get("accept-language", "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        for lang in LANGS:
-            if tag.startswith(lang):
-                return lang
+    for asked in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if asked in LANGS:
+            return str(asked)
     return "zh"
+
+
+def keep_lang(response: Response, lang: str, web: Web) -> Response:
+    """The language picked, remembered on this browser (pages said before the session is
+    known, a next sign-in)."""
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, httponly=True,
+                        samesite="strict", secure=web.secure, path="/")
+    return response
 
 
 def same_origin(request: Request) -> bool:
@@ -452,10 +461,11 @@ def route(path: str, handler: Handler, *, methods: tuple[str, ...] = ("GET",),
         data: dict[str, Any] = {}
         if request.method == "POST":
             if not same_origin(request):
-                return refused(request, api, 403, N_("refused: the request came from another site"))
+                return await run_in_threadpool(refused, request, api, 403,
+                                               N_("refused: the request came from another site"))
             body = await read_body(request)
             if body is None:
-                return refused(request, api, 400,
+                return await run_in_threadpool(refused, request, api, 400,
                                N_("the request's content cannot be read (too large or malformed)"))
             data = body
         return await run_in_threadpool(answer, request, handler, data, role, api)
@@ -513,12 +523,15 @@ def upload_route(path: str, handler: Handler) -> Route:
 
     async def endpoint(request: Request) -> Response:
         if not same_origin(request):
-            return refused(request, False, 403, N_("refused: the request came from another site"))
+            return await run_in_threadpool(refused, request, False, 403,
+                                           N_("refused: the request came from another site"))
         if int(request.headers.get("content-length") or 0) > MAX_UPLOAD:
-            return refused(request, False, 413, N_("the file is too large (64 MB at most)"))
+            return await run_in_threadpool(refused, request, False, 413,
+                                           N_("the file is too large (64 MB at most)"))
         user = await run_in_threadpool(_session_user, request)
         if user is None or user["role"] != "supervisor":
-            return refused(request, False, 403, N_("only a supervisor can do this"))
+            return await run_in_threadpool(refused, request, False, 403,
+                                           N_("only a supervisor can do this"))
         from starlette.datastructures import UploadFile
         from starlette.formparsers import MultiPartException
 
@@ -530,7 +543,7 @@ def upload_route(path: str, handler: Handler) -> Route:
                 if isinstance(upload, UploadFile) and upload.filename:
                     data["upload"] = await run_in_threadpool(_keep_upload, upload)
         except MultiPartException:
-            return refused(request, False, 400,
+            return await run_in_threadpool(refused, request, False, 400,
                            N_("the request's content cannot be read (too large or malformed)"))
         except FollowupError as e:
             data["error"] = str(e)
@@ -578,9 +591,19 @@ def _keep_upload(upload: Any) -> Path:
 
 
 def refused(request: Request, api: bool, status: int, key: str) -> Response:
-    with speaking(choose_lang(request, None)):
+    """A request refused before it is read, said in its user's language."""
+    with speaking(request_lang(request)):
         text = t(key)
     return JSONResponse({"error": text}, status) if api else PlainTextResponse(text, status)
+
+
+def request_lang(request: Request) -> str:
+    """The language of a request answered outside `answer` (its session looked up)."""
+    try:
+        user = _session_user(request)
+    except FollowupError:   # the ledger unavailable: the browser's pick, else Chinese
+        user = None
+    return choose_lang(request, user)
 
 
 def answer(request: Request, handler: Handler, data: dict[str, Any], role: str | None,
@@ -634,7 +657,8 @@ def error(ctx: Ctx, status: int, message: str) -> Response:
 def login_page(ctx: Ctx) -> Response:
     if ctx.user is not None:
         return RedirectResponse("/", 303)
-    return ctx.render("login.html")
+    page = ctx.render("login.html")
+    return keep_lang(page, current(), ctx.web) if ctx.request.query_params.get("lang") else page
 
 
 def login(ctx: Ctx) -> Response:
@@ -663,7 +687,14 @@ def login(ctx: Ctx) -> Response:
     if old:   # a new sign-in never keeps a session someone else may have set
         end_session(ctx.conn, old)
     token = start_session(ctx.conn, user["username"], clock.now())
-    response = RedirectResponse("/", 303)
+    lang = user["lang"]
+    picked = ctx.request.cookies.get(LANG_COOKIE)
+    if lang not in LANGS and picked in LANGS:   # none saved yet: the sign-in page's pick
+        from followup_cli.users import set_lang
+
+        set_lang(ctx.conn, user["username"], picked)
+    lang = lang if lang in LANGS else (picked if picked in LANGS else current())
+    response = keep_lang(RedirectResponse("/", 303), lang, ctx.web)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=ctx.web.secure,
                         path="/")
     return response
@@ -682,8 +713,9 @@ def logout(ctx: Ctx) -> Response:
 def choose_language(ctx: Ctx) -> Response:
     from followup_cli.users import set_lang
 
-    set_lang(ctx.conn, ctx.name, str(ctx.data.get("lang", "")))
-    return RedirectResponse("/", 303)
+    lang = str(ctx.data.get("lang", ""))
+    set_lang(ctx.conn, ctx.name, lang)
+    return keep_lang(RedirectResponse("/", 303), lang, ctx.web)
 
 
 def healthz(request: Request) -> Response:

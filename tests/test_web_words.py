@@ -70,3 +70,25 @@ def test_the_page_language_is_the_users_choice_never_the_browsers(ledger: Path) 
     again = client(ledger)
     again.post("/login", data={"username": "李娜", "password": "agent-pass-2"})
     assert "My calls" in again.get("/").text and again.get("/api/session").json()["lang"] == "en"
+
+
+def test_the_sms_text_is_the_patients_language_whatever_the_page_speaks(  # noqa: ANN001
+        cli, ledger: Path) -> None:
+    import re
+
+    from test_web import unreachable_c2
+
+    unreachable_c2(cli)
+    planned = cli("--lang", "en", "sms", "plan", "--date", "2026-11-04", "--format", "json")
+    assert planned.code == 0, planned.err
+    text = {m["patient_id"]: m["text"] for m in planned.json()["messages"]}["C2"]
+    assert text.startswith("【诊所】")   # no signature set: the patients' (zh) word for it
+    assert cli("--lang", "zh", "sms", "plan", "--date", "2026-11-04", "--format",
+               "json").json()["messages"][0]["text"] == text
+    boss, csrf = signed_in(ledger, "boss", "boss-pass-12")
+    for lang in ("zh", "en"):
+        boss.post("/lang", data={"csrf": csrf, "lang": lang})
+        page = boss.get("/sms").text
+        assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}">' in page
+        assert re.findall("【[^】]*】", page) == ["【诊所】"], lang
+        assert text in page.replace("&#39;", "'"), lang

@@ -92,3 +92,28 @@ def test_the_sms_text_is_the_patients_language_whatever_the_page_speaks(  # noqa
         assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}">' in page
         assert re.findall("【[^】]*】", page) == ["【诊所】"], lang
         assert text in page.replace("&#39;", "'"), lang
+
+
+def test_a_supervisors_correction_shows_who_corrected_and_why(cli, ledger: Path) -> None:  # noqa: ANN001
+    import re
+
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]
+    logged = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+                    json={"task_id": task["task_id"], "outcome": "busy"}).json()["attempt_id"]
+    boss, boss_csrf = signed_in(ledger, "boss", "boss-pass-12")
+    r = boss.post(f"/call/{task['task_id']}/correct/{logged}", follow_redirects=False,
+                  data={"csrf": boss_csrf, "action": "amend", "outcome": "no_answer",
+                        "reason": "录音核实为无人接听"})
+    assert r.status_code == 303, r.text
+    page = c.get(f"/patient/{task['patient_id']}").text
+    # the amendment's row: what it is, by the supervisor, the reason, in words
+    row = next(x for x in re.findall(r"<tr>.*?</tr>", page, re.S) if "→" in x)
+    assert "更正 #" in row and f"→ #{logged}" in row and "boss" in row and "王芳" not in row
+    assert "原因：录音核实为无人接听" in row and "amend" not in row
+    # the card's last calls: the call as it stands, amended by whom and why
+    card = c.get(f"/call/{task['task_id']}").text
+    assert "boss 更正：录音核实为无人接听" in card
+    # the same words as `patient show`
+    shown = cli("patient", "show", task["patient_id"], "--date", "2026-11-04").out
+    assert f"→ #{logged}" in shown and "boss" in shown and "录音核实为无人接听" in shown

@@ -258,12 +258,17 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
                      patient_ids=[pid], at=now)
     assert ctx.user is not None
     supervisor = ctx.user["role"] == "supervisor"
+    # a call as it stands; amended, by whom and why (the amendment's logged_by and reason)
     last = [{"id": r["attempt_id"], "at": r["called_at"].replace("T", " ")[:16],
              "agent": r["agent"], "outcome": outcome_label(r["outcome"]), "note": r["note"],
-             "mine": supervisor or r["agent"] == ctx.name}
+             "mine": supervisor or r["agent"] == ctx.name,
+             "amended": t("amended by {agent}: {reason}", agent=r["amender"],
+                          reason=r["reason"]) if r["amended_by"] else ""}
             for r in ctx.conn.execute(
-                "SELECT attempt_id, called_at, agent, outcome, note FROM calls "
-                "WHERE patient_id = ? ORDER BY called_at DESC, attempt_id DESC LIMIT 5",
+                "SELECT c.attempt_id, c.called_at, c.agent, c.outcome, c.note, c.amended_by, "
+                "coalesce(m.logged_by, m.agent) AS amender, m.reason FROM calls c "
+                "LEFT JOIN attempts m ON m.attempt_id = c.amended_by "
+                "WHERE c.patient_id = ? ORDER BY c.called_at DESC, c.attempt_id DESC LIMIT 5",
                 (pid,))]
     sheet = sheet_records(ctx, day)
     others = [r for r in sheet.records if r["patient_id"] == pid and r["task_id"] != task_id]
@@ -517,7 +522,7 @@ def patients(ctx: Ctx) -> Response:
 
 def patient_page(ctx: Ctx) -> Response:
     """A patient's timeline: visits, planned calls and what became of them, calls made."""
-    from followup_cli.patients import timeline
+    from followup_cli.patients import call_words, timeline
 
     states = {"planned": t("planned"), "due": t("due"), "missed": t("missed"),
               "done": t("done"), "unreachable": t("unreachable"),
@@ -530,9 +535,10 @@ def patient_page(ctx: Ctx) -> Response:
         visit["kind_label"] = kinds.get(visit["kind"], visit["kind"])
     for task in history["tasks"]:
         task["state_label"] = states.get(task["state"], task["state"])
-    for call in history["calls"]:
+    for call in history["calls"]:   # as `patient show` says them: a correction by its maker
         call["outcome_label"] = outcome_label(call["outcome"])
         call["at"] = call["called_at"].replace("T", " ")[:16]
+        call["what"], call["who"] = call_words(call)
     still_open = [a for a in history["alerts"] if a["status"] != "closed"]
     return ctx.render("patient.html", h=history,
                       cases=[case_row(c) for c in history["complaints"]],

@@ -117,3 +117,20 @@ def test_a_supervisors_correction_shows_who_corrected_and_why(cli, ledger: Path)
     # the same words as `patient show`
     shown = cli("patient", "show", task["patient_id"], "--date", "2026-11-04").out
     assert f"→ #{logged}" in shown and "boss" in shown and "录音核实为无人接听" in shown
+
+
+def test_a_birthday_calls_card_says_the_birthday_not_an_empty_visit(  # noqa: ANN001
+        cli, ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime
+
+    from followup_cli import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 5, 10, 0))   # her birthday
+    c, _ = signed_in(ledger)
+    birthday = [r for r in c.get("/api/sheet").json() if not r["visit_id"]]
+    assert birthday, "the fixture's member (born 5 November) has a birthday call"
+    card = c.get(f"/call/{birthday[0]['task_id']}").text
+    assert "就诊：-" not in card and "-（- 天前）" not in card
+    assert "生日：2026-11-05" in card
+    visit = [r for r in c.get("/api/sheet").json() if r["visit_id"]][0]
+    assert "就诊：" in c.get(f"/call/{visit['task_id']}").text

@@ -276,6 +276,7 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
     from followup_cli.alerts import open_alerts
 
     return {"alerts": alert_rows(open_alerts(ctx.conn, now, patient_id=pid)),
+            "about": about_line(ctx, record),
             "alert_form": alert_form(), "back": f"/call/{task_id}", "task": record,
             "phone": phone, "script": script, "last": last, "others": others,
             "cases": [case_row(c) for c in open_cases(ctx.conn, now, patient_id=pid)],
@@ -288,6 +289,23 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
             "next_url": next_patient(ctx, sheet.records, pid), "form": {},
             "earliest": now.strftime("%Y-%m-%dT%H:%M"), "once": secrets.token_urlsafe(16),
             **flash(ctx)}
+
+
+def about_line(ctx: Ctx, record: dict[str, Any]) -> str:
+    """What the card says the call is about: the visit it follows up; a birthday call, the
+    birthday; a task of no visit (a complaint's call), nothing more than its purpose."""
+    if record["visit_id"]:
+        days = record["days_since_visit"]
+        return t("Visit: {project} on {date} ({days} days ago), {doctor}",
+                 project=record["project"] or "-", date=record["visit_date"] or "-",
+                 days=days if days is not None else "-", doctor=record["doctor"] or "-")
+    category = ctx.web.rules.categories.get(record["category"])
+    if category is not None and category.kind == "birthday":
+        row = ctx.conn.execute("SELECT nominal_date FROM tasks WHERE task_id = ?",
+                               (record["task_id"],)).fetchone()
+        if row and row[0]:
+            return t("Birthday: {date}", date=row[0])
+    return ""
 
 
 def card(ctx: Ctx) -> Response:

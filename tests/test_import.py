@@ -216,7 +216,7 @@ def test_missing_column_lists_headers_and_the_fix(cli, tmp_path: Path) -> None:
     result = cli("import", "visits", str(export))
     assert result.code == 2
     assert result.err == (
-        f"followup: {export}: a required column is missing: visit_date. Headers found: "
+        f"followup: {export}: a required column is missing: 就诊日期/到诊日期/治疗日期. Headers found: "
         "客户编号、客户姓名、手机号、预约到院时间、治疗项目. If one of them is the column needed, "
         "add: --map 预约到院时间=visit_date\n")
     fixed = cli("import", "visits", str(export), "--date", "2026-11-02", "--map",
@@ -870,8 +870,8 @@ def test_no_personal_data_when_the_header_row_is_missing(cli, tmp_path: Path) ->
     result = cli("import", "visits", str(export), "--date", "2026-11-08")
     assert result.code == 2
     assert result.err == (
-        f"followup: {export}: required columns are missing: patient_id, name, phone, visit_date, "
-        "project. Headers found: none: the first row does not look like a header row (columns "
+        f"followup: {export}: required columns are missing: 客户编号/患者ID/患者编号、姓名/客户姓名/"
+        "患者姓名、电话/手机/手机号、就诊日期/到诊日期/治疗日期、项目/治疗项目/消费项目. Headers found: none: the first row does not look like a header row (columns "
         "1..14); does the file lack its header row?. If one of them is the column needed, add: "
         "--map HEADER=patient_id --map …=name --map …=phone --map …=visit_date --map …=project\n")
     for private in ("周晓雯", "1234", "5678", "1994"):

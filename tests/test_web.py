@@ -545,7 +545,7 @@ def test_the_audit_log_is_for_supervisors(ledger: Path) -> None:
     assert c.get("/audit").status_code == 403
     boss, _ = signed_in(ledger, "boss", "boss-pass-12")
     page = boss.get("/audit")
-    assert page.status_code == 200 and "serve: call" in page.text and "王芳" in page.text
+    assert page.status_code == 200 and f"工作台：任务 {task} 查看号码" in page.text and "王芳" in page.text
 
 
 def test_the_month_report_page_has_the_cli_figures(cli, ledger: Path) -> None:  # noqa: ANN001

@@ -134,3 +134,128 @@ def test_a_birthday_calls_card_says_the_birthday_not_an_empty_visit(  # noqa: AN
     assert "生日：2026-11-05" in card
     visit = [r for r in c.get("/api/sheet").json() if r["visit_id"]][0]
     assert "就诊：" in c.get(f"/call/{visit['task_id']}").text
+
+
+# --- no command line and no English code on a page ------------------------------------
+
+def page_text(html_page: str) -> str:
+    """What a reader sees of a page: its text, not its tags, attributes or scripts."""
+    import html
+    import re
+
+    html_page = re.sub(r"(?is)<(style|script|select)\b.*?</\1>", " ", html_page)
+    return html.unescape(re.sub(r"<[^>]+>", " ", html_page))
+
+
+def message_of(html_page: str) -> str:
+    import html
+    import re
+
+    found = re.search(r'<p class="message" role="alert">(.*?)</p>', html_page, re.S)
+    assert found, html_page[-800:]
+    return html.unescape(found.group(1))
+
+
+def web_codes() -> set[str]:
+    from test_chinese_output import english_codes
+
+    return english_codes() | {
+        "amend", "void", "general", "phone", "visit_date", "project", "patient_id", "serve",
+        "reveal", "satisfaction", "action", "date", "at", "agents", "severity", "Not", "Found",
+        "Method", "Allowed", "complaint_category"}
+
+
+def refusals(cli, ledger: Path, tmp_path: Path, lang: str) -> dict[str, str]:  # noqa: ANN001
+    """The messages of what a new user can get wrong on the pages, in `lang`."""
+    from conftest import HEADER  # noqa: F401
+
+    agent, csrf = signed_in(ledger, lang=lang)
+    boss, boss_csrf = signed_in(ledger, "boss", "boss-pass-12", lang=lang)
+    task = agent.get("/api/sheet").json()[0]["task_id"]
+    card = f"/call/{task}"
+    said: dict[str, str] = {}
+    for name, form in {"outcome": {"outcome": "xyz"},
+                       "satisfaction": {"outcome": "reached", "satisfaction": "abc"},
+                       "at": {"outcome": "callback_requested", "at": "abc"},
+                       "category": {"outcome": "complaint", "note": "患者对术后效果不满意，要求主管回电说明情况。",
+                                    "complaint_category": "zzz_never"},
+                       "severity": {"outcome": "complaint", "note": "患者对术后效果不满意，要求主管回电说明情况。",
+                                    "severity": "zzz_never"}}.items():
+        r = agent.post(card, data={"csrf": csrf, **form})
+        assert r.status_code == 400, (name, r.status_code)
+        said[name] = message_of(r.text)
+    r = boss.post("/board/share", data={"csrf": boss_csrf, "agents": " , "})
+    said["share"] = message_of(r.text)
+    r = boss.post("/board/share", data={"csrf": boss_csrf, "agents": ",".join(
+        f"专员{i}" for i in range(201))})
+    said["share too many"] = message_of(r.text)
+    boss.post("/board/share", data={"csrf": boss_csrf, "agents": "王芳,李娜"})
+    r = boss.post("/board/move", data={"csrf": boss_csrf, "patient_id": "C1",
+                                       "agent": "不存在的人"})
+    said["move"] = message_of(r.text)
+    said["sms date"] = message_of(boss.get("/sms", params={"date": "abc"}).text)
+    r = boss.post("/board/complaint/1", data={"csrf": boss_csrf, "action": "bogus"})
+    said["action"] = message_of(r.text)
+    export = write_export(tmp_path / f"no-columns-{lang}.csv", ["C9,张三,2026-11-01"],
+                          header="客户编号,客户姓名,预约到院时间")
+    r = boss.post("/import", data={"csrf": boss_csrf},
+                  files={"file": ("11月.csv", export.read_bytes(), "text/csv")})
+    said["import"] = message_of(r.text)
+    for path in ("/call/abc", "/nope"):
+        said[path] = message_of(agent.get(path).text)
+    said["405"] = message_of(agent.post("/patients", data={"csrf": csrf}).text)
+    return said
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_message_on_a_page_names_a_command_line_option(  # noqa: ANN001
+        cli, ledger: Path, tmp_path: Path, lang: str) -> None:
+    said = refusals(cli, ledger, tmp_path, lang)
+    for name, message in said.items():
+        assert message.strip() and "--" not in message, (name, message)
+    if lang == "zh":
+        from test_chinese_output import found_codes
+
+        for name, message in said.items():
+            assert found_codes(message.replace("11月.csv", ""), web_codes()) == [], (name, message)
+        assert "手机号" in said["import"] and "预约到院时间" in said["import"]
+        assert "已接通" in said["outcome"]
+
+
+def test_the_api_names_its_json_keys(ledger: Path) -> None:
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    for body, key in (({"outcome": "busy"}, "patient_id"),
+                      ({"task_id": task, "outcome": "reached", "satisfaction": "abc"},
+                       "satisfaction"),
+                      ({"task_id": task, "outcome": "complaint", "note": "x" * 30,
+                        "severity": "zzz"}, "severity")):
+        r = c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json=body)
+        assert r.status_code == 400 and key in r.json()["error"], r.json()
+        assert "--" not in r.json()["error"]
+    r = c.get("/api/nope")
+    assert r.status_code == 404 and r.json()["error"]
+
+
+def test_chinese_pages_show_no_english_code(cli, ledger: Path) -> None:  # noqa: ANN001
+    from test_chinese_output import found_codes
+
+    agent, csrf = signed_in(ledger)
+    sheet = agent.get("/api/sheet").json()
+    task = sheet[0]["task_id"]
+    logged = agent.post("/api/calls", headers={"X-CSRF-Token": csrf}, json={
+        "task_id": task, "outcome": "busy"}).json()["attempt_id"]
+    boss, boss_csrf = signed_in(ledger, "boss", "boss-pass-12")
+    boss.post(f"/call/{task}/correct/{logged}", data={
+        "csrf": boss_csrf, "action": "amend", "outcome": "no_answer", "reason": "核实为无人接听"})
+    boss.post(f"/call/{sheet[1]['task_id']}/reveal", data={"csrf": boss_csrf})
+    pages = {path: agent.get(path) for path in (
+        "/", f"/call/{sheet[1]['task_id']}", f"/patient/{sheet[0]['patient_id']}",
+        "/patients?q=C", "/call/abc", "/nope")}
+    pages.update({path: boss.get(path) for path in (
+        "/board", "/?sheet=1", "/report", "/sms", "/import", "/audit")})
+    for path, r in pages.items():
+        assert '<html lang="zh-CN">' in r.text, path
+        assert found_codes(page_text(r.text), web_codes()) == [], path
+    assert "工作台：任务" in page_text(pages["/audit"].text)
+    assert pages["/nope"].status_code == 404 and 'href="/"' in pages["/nope"].text

@@ -21,6 +21,7 @@ from followup_cli.web.app import (
     call_options,
     field_words,
     log_from,
+    option,
     sheet_records,
 )
 
@@ -174,7 +175,7 @@ def alert_step(ctx: Ctx) -> Response:
     alert_id = ctx.request.path_params["alert_id"]
     action = str(ctx.data.get("action", ""))
     if action not in ("ack", "close"):
-        raise FollowupError(t("unknown field {field}", field="action"))
+        raise FollowupError(t("unknown field {field}", field=option("action")))
     doctor = str(ctx.data.get("by", "")).strip()
     now = clock.now()
     try:
@@ -508,7 +509,7 @@ def _step(ctx: Ctx) -> None:
 
     action = str(ctx.data.get("action", ""))
     if action not in step_labels():
-        raise FollowupError(t("unknown field {field}", field="action"))
+        raise FollowupError(t("unknown field {field}", field=option("action")))
     now = clock.now()
     act(ctx.conn, ctx.request.path_params["case_id"], action, agent=ctx.name, at=now,
         note=str(ctx.data.get("note", "")), rules=ctx.web.rules, cal=ctx.web.cal, now=now)
@@ -567,9 +568,12 @@ def patient_page(ctx: Ctx) -> Response:
 
 def audit_page(ctx: Ctx) -> Response:
     """Who was shown full numbers, the latest first (supervisors)."""
-    from followup_cli.audit import entries
+    from followup_cli.audit import action_words, entries
 
-    return ctx.render("audit.html", rows=entries(ctx.conn)[::-1][:500])
+    rows = entries(ctx.conn)[::-1][:500]
+    for row in rows:   # the command as recorded, said in words
+        row["action"] = action_words(row["action"])
+    return ctx.render("audit.html", rows=rows)
 
 
 # --- the month report -----------------------------------------------------------------
@@ -714,7 +718,7 @@ def sms_page(ctx: Ctx, status: int = 200, message: str = "") -> Response:
 
 def the_day(ctx: Ctx) -> date:
     value = ctx.data.get("date") or ctx.request.query_params.get("date")
-    return clock.parse_day(str(value), "date") if value else clock.today()
+    return clock.parse_day(str(value), option("date")) if value else clock.today()
 
 
 def sms_export(ctx: Ctx) -> Response:

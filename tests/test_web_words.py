@@ -201,6 +201,14 @@ def refusals(cli, ledger: Path, tmp_path: Path, lang: str) -> dict[str, str]:  #
     r = boss.post("/import", data={"csrf": boss_csrf},
                   files={"file": ("11月.csv", export.read_bytes(), "text/csv")})
     said["import"] = message_of(r.text)
+    future = write_export(tmp_path / f"future-{lang}.csv", [
+        "A9,C9,张三,13800001111,2026-12-01,双眼皮,成交,整形外科,吴医生,林咨询,,,,"])
+    r = boss.post("/import", data={"csrf": boss_csrf},
+                  files={"file": ("12月.csv", future.read_bytes(), "text/csv")})
+    said["import bad rows"] = message_of(r.text)
+    # the command line is told what its options can do
+    typed = cli("--lang", lang, "import", "visits", str(future))
+    assert typed.code == 2 and "--skip-bad" in typed.err and "--date" in typed.err
     for path in ("/call/abc", "/nope"):
         said[path] = message_of(agent.get(path).text)
     said["405"] = message_of(agent.post("/patients", data={"csrf": csrf}).text)

@@ -573,10 +573,11 @@ def queued_messages(conn: sqlite3.Connection, replanned: Plan) -> list[dict[str,
                             "day = ? GROUP BY patient_id) ORDER BY sms_id", (day,)):
         m = fresh.get(row["patient_id"])
         if m is None or m["template"] != row["template"] or m["text"] != row["text"]:
-            raise FollowupError(t("the SMS {key} of {date} queued before is not what the day "
-                                  "plans now (its text or its patient changed): add --again to "
-                                  "send the day's messages as they are now",
-                                  key=row["sms_id"], date=day))
+            changed = FollowupError(t("the SMS {key} of {date} queued before is not what the "
+                                      "day plans now (its text or its patient changed)",
+                                      key=row["sms_id"], date=day))
+            changed.cli_hint = t("Add --again to send the day's messages as they are now")
+            raise changed
         out.append({**m, "phone": row["phone"], "length": row["length"], "parts": row["parts"]})
     return out
 

@@ -193,6 +193,8 @@ def refusals(cli, ledger: Path, tmp_path: Path, lang: str) -> dict[str, str]:  #
     r = boss.post("/board/move", data={"csrf": boss_csrf, "patient_id": "C1",
                                        "agent": "不存在的人"})
     said["move"] = message_of(r.text)
+    r = boss.post("/board/move", data={"csrf": boss_csrf, "patient_id": "C1", "agent": " "})
+    said["move to no one"] = message_of(r.text)
     said["sms date"] = message_of(boss.get("/sms", params={"date": "abc"}).text)
     r = boss.post("/board/complaint/1", data={"csrf": boss_csrf, "action": "bogus"})
     said["action"] = message_of(r.text)

@@ -375,6 +375,7 @@ OPTION_FIELDS = [
     (r"--patient-id", "patient_id"),
     (r"--patient", "patient_id"),
     (r"--task-id", "task_id"),
+    (r"--to", "agent"),
 ]
 
 
@@ -393,7 +394,8 @@ def field_label(field: str) -> str:
               "action": t("What was done"), "complaint_category": t("Complaint category"),
               "severity": t("Complaint severity"), "satisfaction": t("Satisfaction 1–5"),
               "nps": t("Would recommend 0–10"), "date": tc("web", "Date"),
-              "patient_id": tc("web.col", "Patient"), "task_id": t("Task")}
+              "patient_id": tc("web.col", "Patient"), "task_id": t("Task"),
+              "agent": tc("web.col", "Agent")}
     return labels.get(field, field)
 
 

@@ -52,9 +52,8 @@ def on_shift(agents: list[str]) -> list[str]:
     list itself (text.agent_names: commas, semicolons, 、, ASCII or full-width)."""
     names = [name for item in agents for name in agent_names(item, "--agents")]
     if not names or len(set(names)) != len(names):
-        raise FollowupError(t("give the agents on shift with --agents, e.g. --agents "
-                              "王芳,李娜,张伟 (no "
-                              "repeats)"))
+        raise FollowupError(t("{option}: give the agents on shift, e.g. 王芳,李娜,张伟 (no "
+                              "repeats)", option="--agents"))
     if len(names) > MAX_AGENTS:
         raise FollowupError(t("--agents: at most {limit} agents on a shift ({count} given)",
                               limit=MAX_AGENTS, count=len(names)))
@@ -102,10 +101,13 @@ def move(conn: sqlite3.Connection, day: date, patient_id: str, agent: str, *, by
             "SELECT DISTINCT agent FROM assignments WHERE day = ? ORDER BY agent",
             (day.isoformat(),))]
         if shift and agent not in shift:   # once the day is shared, only among its agents
-            raise FollowupError(t("{agent} is not on shift on {day} (on shift: {shift}): share "
-                                  "the sheet with followup assign --agents including {agent} first",
-                                  agent=agent, day=day.isoformat(),
-                                  shift="、".join(shift) or "-"))
+            refused = FollowupError(t("{agent} is not on shift on {day} (on shift: {shift})",
+                                      agent=agent, day=day.isoformat(),
+                                      shift="、".join(shift) or "-"))
+            # the board shares the sheet from its own form; the command line, so:
+            refused.cli_hint = t("Share the sheet with followup assign --agents including "
+                                 "{agent} first", agent=agent)
+            raise refused
         conn.execute(
             "INSERT INTO assignments (day, patient_id, agent, manual, assigned_at, assigned_by) "
             "VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT(day, patient_id) DO UPDATE SET "

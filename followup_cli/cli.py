@@ -318,7 +318,10 @@ def _run(argv: list[str]) -> int:
         code = run_fast(argv)   # a plain `due` or `log` line: no typer to load
         return _run_typer(argv) if code is None else code
     except FollowupError as e:
-        said = t("{error}. {hint}", error=str(e), hint=e.cli_hint) if e.cli_hint else str(e)
+        said = str(e)
+        if e.cli_hint:   # after a list of lines (bad rows), on a line of its own
+            said = f"{said}\n{e.cli_hint}" if "\n" in said else t("{error}. {hint}", error=said,
+                                                                   hint=e.cli_hint)
         sys.stderr.write(f"followup: {said}\n")
         return e.exit_code
     except KeyboardInterrupt:

@@ -75,6 +75,18 @@ def timeline(conn: sqlite3.Connection, patient_id: str, today: date, now: dateti
             "sms": patient_messages(conn, patient_id)}
 
 
+def call_words(call: dict[str, Any]) -> tuple[str, str]:
+    """What a call of the timeline is and who it is by, as `patient show` and the web say
+    them: "call #N", or "amendment #N → #M" / "void #N → #M" by whoever corrected it (the
+    row's logged_by), never the agent who made the call."""
+    from followup_cli.i18n import tc
+
+    if not call["correction"]:
+        return t("call") + f" #{call['attempt_id']}", call["agent"]
+    what = tc("patient", "void") if call["correction"] == "void" else t("amendment")
+    return f"{what} #{call['attempt_id']} → #{call['corrects']}", call["logged_by"] or call["agent"]
+
+
 def task_state(task: dict[str, Any], today: date) -> str:
     """What a task is, seen today: open tasks become missed once they expire."""
     if task["status"] == "open":

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from followup_cli import ids
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import LANGS, t, tc
+from followup_cli.i18n import LANGS, speaking, t, tc
 from followup_cli.phones import mask_phone
 from followup_cli.text import agent_name, given
 
@@ -250,11 +250,19 @@ def signed(signature: str, body: str) -> str:
     return f"【{signature}】{body}"
 
 
+def patients_signature(settings: Settings, lang: str) -> str:
+    """The signature of a message in `lang`: [sms] signature, else [clinic] name, else the
+    word for a clinic in the patients' language (never the interface's)."""
+    if settings.signature:
+        return str(settings.signature)
+    with speaking(lang):
+        return tc("sms", "Clinic")
+
+
 def check(templates: Templates, settings: Settings, rules: RulePack) -> tuple[list[str], list[str]]:
     """What `rules check` says of the texts: (errors, warnings), each naming the text."""
     errors: list[str] = []
     warnings: list[str] = []
-    signature = settings.signature or tc("sms", "Clinic")
     entries = [(f"common.{k}", tpl) for k, tpl in templates.common.items() if k != "combined"]
     entries += [(f"touchpoints.{c}.{tp}", tpl) for (c, tp), tpl in templates.touchpoints.items()]
     known = {(c.id, tp.id) for c in rules.categories.values() for tp in c.touchpoints}
@@ -270,6 +278,7 @@ def check(templates: Templates, settings: Settings, rules: RulePack) -> tuple[li
             else:   # the clinic's own text: a typo in its touchpoint
                 errors.append(t("{where}: the rules have no such touchpoint", where=where))
         for lang in LANGS:
+            signature = patients_signature(settings, lang)
             body = _fill(tpl.text[lang], {**SAMPLE, "clinic": signature})
             length = len(signed(signature, body))
             if parts(length) > settings.max_parts:
@@ -405,10 +414,13 @@ def plan_day(conn: sqlite3.Connection, rules: RulePack, templates: Templates,
             {"kind": kind, "task_id": row["task_id"], "visit_id": row["visit_id"],
              "category": row["category"], "touchpoint": row["touchpoint"],
              "due_date": row["due_date"], "project": row["project"], "doctor": row["doctor"]})
-    signature = settings.signature or tc("sms", "Clinic")
-    values_of = {"clinic": settings.clinic or signature}
-    messages = [_message(rows[pid], found, templates, settings, signature, lang, values_of,
-                         reveal) for pid, found in reasons.items()]
+    # what the patient reads is in the patients' language, whatever language the batch is
+    # prepared in: the default signature, "your doctor", "your treatment" too
+    with speaking(lang):
+        signature = patients_signature(settings, lang)
+        values_of = {"clinic": settings.clinic or signature}
+        messages = [_message(rows[pid], found, templates, settings, signature, lang,
+                             values_of, reveal) for pid, found in reasons.items()]
     messages.sort(key=lambda m: (KINDS.index(m["reasons"][0]["kind"]), m["patient_id"]))
     # a day's batch sent again counts once, as the report counts it
     sent = conn.execute("SELECT count(DISTINCT patient_id) FROM sms WHERE day = ?",
@@ -572,10 +584,11 @@ def queued_messages(conn: sqlite3.Connection, replanned: Plan) -> list[dict[str,
                             "day = ? GROUP BY patient_id) ORDER BY sms_id", (day,)):
         m = fresh.get(row["patient_id"])
         if m is None or m["template"] != row["template"] or m["text"] != row["text"]:
-            raise FollowupError(t("the SMS {key} of {date} queued before is not what the day "
-                                  "plans now (its text or its patient changed): add --again to "
-                                  "send the day's messages as they are now",
-                                  key=row["sms_id"], date=day))
+            changed = FollowupError(t("the SMS {key} of {date} queued before is not what the "
+                                      "day plans now (its text or its patient changed)",
+                                      key=row["sms_id"], date=day))
+            changed.cli_hint = t("Add --again to send the day's messages as they are now")
+            raise changed
         out.append({**m, "phone": row["phone"], "length": row["length"], "parts": row["parts"]})
     return out
 

@@ -80,7 +80,7 @@ def test_a_share_never_loses_a_patient(cli, day_sheet: list[str]) -> None:
     assert cli("assign", "--agents", "王芳,李娜", "--date", "2026-11-03").code == 0
     refused = cli("assign", "--move", "C3", "--to", "赵六", "--date", "2026-11-03")
     assert (refused.code, refused.err) == (2, (
-        "followup: 赵六 is not on shift on 2026-11-03 (on shift: 李娜、王芳): share the sheet "
+        "followup: 赵六 is not on shift on 2026-11-03 (on shift: 李娜、王芳). Share the sheet "
         "with followup assign --agents including 赵六 first\n"))
     assert cli("assign", "--agents", "王芳,李娜,赵六", "--date", "2026-11-03").code == 0
     assert cli("assign", "--move", "C3", "--to", "赵六", "--date", "2026-11-03").code == 0

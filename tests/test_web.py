@@ -60,8 +60,11 @@ def client(ledger: Path, **headers: str) -> TestClient:
 
 
 def signed_in(ledger: Path, name: str = "王芳", password: str = "agent-pass-1",
-              **headers: str) -> tuple[TestClient, str]:
+              lang: str | None = None, **headers: str) -> tuple[TestClient, str]:
+    """A session of `name`; with `lang`, that language picked on the sign-in page."""
     c = client(ledger, **headers)
+    if lang:
+        c.get("/login", params={"lang": lang})
     r = c.post("/login", data={"username": name, "password": password}, follow_redirects=False)
     assert r.status_code == 303, r.text
     return c, c.get("/api/session").json()["csrf"]
@@ -217,7 +220,7 @@ def test_a_cross_site_post_is_refused_even_with_the_token(ledger: Path) -> None:
 # --- the JSON API ---------------------------------------------------------------------
 
 def test_the_sheet_is_the_records_of_due_json(cli, ledger: Path) -> None:
-    c, _ = signed_in(ledger, "boss", "boss-pass-12", **{"Accept-Language": "en"})
+    c, _ = signed_in(ledger, "boss", "boss-pass-12", lang="en")
     due = cli("due", "--date", "2026-11-04", "--format", "json").json()
     assert c.get("/api/sheet?date=2026-11-04").json() == due
     assert c.get("/api/sheet").json() == due    # today is the 4th
@@ -282,7 +285,7 @@ def test_an_agent_cannot_do_a_supervisors_writes(ledger: Path) -> None:
 # --- the pages ------------------------------------------------------------------------
 
 def test_an_agents_day_and_a_call_card_then_the_next_patient(cli, ledger: Path) -> None:
-    c, csrf = signed_in(ledger, **{"Accept-Language": "en-GB,en;q=0.9"})
+    c, csrf = signed_in(ledger, lang="en")
     day = c.get("/")
     assert day.status_code == 200 and "My calls on 2026-11-04" in day.text
     assert "周晓雯" in day.text and "13812345678" not in day.text   # masked
@@ -542,7 +545,7 @@ def test_the_audit_log_is_for_supervisors(ledger: Path) -> None:
     assert c.get("/audit").status_code == 403
     boss, _ = signed_in(ledger, "boss", "boss-pass-12")
     page = boss.get("/audit")
-    assert page.status_code == 200 and "serve: call" in page.text and "王芳" in page.text
+    assert page.status_code == 200 and f"工作台：任务 {task} 查看号码" in page.text and "王芳" in page.text
 
 
 def test_the_month_report_page_has_the_cli_figures(cli, ledger: Path) -> None:  # noqa: ANN001
@@ -551,7 +554,7 @@ def test_the_month_report_page_has_the_cli_figures(cli, ledger: Path) -> None:  
     c.post("/api/calls", headers={"X-CSRF-Token": csrf},
            json={"task_id": task, "outcome": "reached", "note": NOTE, "satisfaction": 4})
     assert c.get("/report").status_code == 403
-    boss, _ = signed_in(ledger, "boss", "boss-pass-12", **{"Accept-Language": "en"})
+    boss, _ = signed_in(ledger, "boss", "boss-pass-12", lang="en")
     page = boss.get("/report?month=2026-11").text
     report = cli("report", "--month", "2026-11", "--format", "json", "--date",
                  "2026-11-04").json()
@@ -639,7 +642,7 @@ def test_an_import_by_upload_is_previewed_then_imported(cli, ledger: Path,  # no
     agent, agent_csrf = signed_in(ledger)
     files = {"file": ("11月就诊.csv", export, "text/csv")}
     assert agent.post("/import", data={"csrf": agent_csrf}, files=files).status_code == 403
-    boss, csrf = signed_in(ledger, "boss", "boss-pass-12", **{"Accept-Language": "en"})
+    boss, csrf = signed_in(ledger, "boss", "boss-pass-12", lang="en")
     assert boss.post("/import", data={}, files=files).status_code == 403    # no token
     assert boss.post("/import", data={"csrf": csrf}, files=files,
                      headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
@@ -1070,7 +1073,7 @@ def test_the_report_page_has_every_table_of_the_clis_report(cli, ledger: Path,  
                   "satisfaction": 4, "nps": 9, "signs": ["bleeding"]},
                  {"task_id": sheet["C3"]["task_id"], "outcome": "complaint", "note": NOTE}):
         assert c.post("/api/calls", headers={"X-CSRF-Token": csrf}, json=body).status_code == 201
-    boss, token = signed_in(ledger, "boss", "boss-pass-12", **{"Accept-Language": "en"})
+    boss, token = signed_in(ledger, "boss", "boss-pass-12", lang="en")
     assert boss.post("/sms/export", data={"csrf": token, "format": "csv"}).status_code == 200
     page = boss.get("/report?month=2026-11").text
     report = cli("--lang", "en", "report", "--month", "2026-11", "--format", "json").json()

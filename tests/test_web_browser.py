@@ -70,10 +70,12 @@ def server(tmp_path: Path):  # noqa: ANN201
     proc.wait(timeout=20)
 
 
-def sign_in(driver, base: str, name: str, password: str) -> None:  # noqa: ANN001
+def sign_in(driver, base: str, name: str, password: str,  # noqa: ANN001
+            lang: str = "zh") -> None:
+    """Sign in, the page's language picked on the sign-in page (never the browser's)."""
     from selenium.webdriver.common.by import By
 
-    driver.get(base + "/login")
+    driver.get(base + f"/login?lang={lang}")
     driver.find_element(By.NAME, "username").send_keys(name)
     driver.find_element(By.NAME, "password").send_keys(password + "\n")
 
@@ -124,7 +126,7 @@ def test_three_calls_from_the_keyboard_then_the_board(server,
         agent.quit()
     boss = _driver(tmp_path, "en-US")
     try:
-        sign_in(boss, base, "主管", passwords["主管"])
+        sign_in(boss, base, "主管", passwords["主管"], "en")
         assert boss.current_url.endswith("/board")
         row = boss.find_element(By.CSS_SELECTOR, 'tr[data-agent="王芳"]')
         made = _today_calls(db, "王芳")

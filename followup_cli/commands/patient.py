@@ -72,6 +72,7 @@ def render(history: dict[str, Any]) -> None:
     from followup_cli.calls import outcome_label
     from followup_cli.output.patient import backfill_note
     from followup_cli.output.tables import Column, draw, paragraph
+    from followup_cli.patients import call_words
 
     p = history["patient"]
     flags = [t("[do not call]")] if p["do_not_call"] else []
@@ -100,12 +101,7 @@ def render(history: dict[str, Any]) -> None:
                      f"{task.get('purpose') or task['touchpoint']} · "
                      f"{label('state', task['state'])}{reason}"))
     for c in history["calls"]:
-        what = t("call") + f" #{c['attempt_id']}"
-        who = c["agent"]
-        if c["correction"]:
-            what = tc("patient", "void") if c["correction"] == "void" else t("amendment")
-            what += f" #{c['attempt_id']} → #{c['corrects']}"
-            who = c["logged_by"] or who   # a correction's row names who corrected, not the caller
+        what, who = call_words(c)
         scores = " ".join(filter(None, (f"★{c['satisfaction']}" if c["satisfaction"] else "",
                                         f"NPS {c['nps']}" if c["nps"] is not None else "")))
         detail = " · ".join(filter(None, (who, outcome_label(c["outcome"]), scores,

@@ -38,6 +38,11 @@ COLUMNS: dict[str, tuple[bool, tuple[str, ...]]] = {
 REQUIRED = [c for c, (req, _) in COLUMNS.items() if req]
 
 
+def column_words(column: str) -> str:
+    """A column as a reader knows it: the first headers that export it (手机号, not phone)."""
+    return "/".join(COLUMNS[column][1][:3])
+
+
 def norm_header(header: str) -> str:
     """A header as it is matched: normalised like an id (ｖｉｓｉｔ＿ｉｄ is visit_id), no
     spaces inside, case folded."""
@@ -88,14 +93,16 @@ def map_headers(path: Path, headers: list[str], user_map: dict[str, str]) -> dic
                    and is_header_row and _header_like(h)]
         example = unknown[0] if unknown else t("HEADER")
         fix = " ".join(f"--map {example if i == 0 else '…'}={c}" for i, c in enumerate(missing))
-        raise FollowupError(tn("{path}: a required column is missing: {columns}. Headers "
-                               "found: {headers}. If one of them is the column needed, add: "
-                               "{fix}",
-                               "{path}: required columns are missing: {columns}. Headers "
-                               "found: {headers}. If one of them is the column needed, add: "
-                               "{fix}", len(missing),
-                              path=path, columns=", ".join(missing),
-                              headers=shown_headers(headers, is_header_row), fix=fix))
+        # the columns as a clinic's export heads them (the web cannot give --map: how to
+        # map a header is the command line's hint)
+        refused = FollowupError(tn("{path}: a required column is missing: {columns}. Headers "
+                                   "found: {headers}",
+                                   "{path}: required columns are missing: {columns}. Headers "
+                                   "found: {headers}", len(missing),
+                                   path=path, columns="、".join(map(column_words, missing)),
+                                   headers=shown_headers(headers, is_header_row)))
+        refused.cli_hint = t("If one of them is the column needed, add: {fix}", fix=fix)
+        raise refused
     return mapping
 
 

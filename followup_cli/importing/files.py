@@ -163,8 +163,10 @@ def choose_sheet(path: Path, sheet: str | None) -> str:
     for m in sheets:
         if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet:
             return str(m.name)
-    raise FollowupError(t("{path}: no visible worksheet (sheets: {sheets}); choose one with "
-                          "--sheet", path=path, sheets="、".join(names)))
+    hidden = FollowupError(t("{path}: no visible worksheet (sheets: {sheets})", path=path,
+                             sheets="、".join(names)))
+    hidden.cli_hint = t("Choose one with --sheet")
+    raise hidden
 
 
 def _read_xlsx(path: Path, sheet: str | None

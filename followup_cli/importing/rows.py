@@ -115,8 +115,7 @@ class RowParser:
             if isinstance(value, str) and len(self.dates) < 100_000:
                 self.dates[value] = parsed
         if parsed[0] > self.as_of:
-            raise RowError(self.header[column], t("the date is after the import day {as_of} (to "
-                                                  "load history, give --date)",
+            raise RowError(self.header[column], t("the date is after the import day {as_of}",
                                                   as_of=self.as_of.isoformat()))
         if parsed[0] < earliest:
             raise RowError(self.header[column], t("not a date (use 2026-10-01, 2026/10/1, "

@@ -92,7 +92,7 @@ def import_visits(
             visits.close()   # a second process still reading is stopped
     summary.bad.sort(key=lambda row: row.line)
     if summary.bad and skip_bad is None:
-        raise FollowupError(_bad_rows_message(path, summary.bad))
+        raise _bad_rows_error(path, summary.bad)
     return summary
 
 
@@ -189,11 +189,13 @@ class _Rollback(Exception):
     pass
 
 
-def _bad_rows_message(path: Path, bad: list[BadRow]) -> str:
+def _bad_rows_error(path: Path, bad: list[BadRow]) -> FollowupError:
+    """The rows that cannot be imported, each with its line, column and reason; what the
+    command line's options can do about them is its hint (the web has no such options)."""
     lines = [tn("{path}: {count} row cannot be imported; nothing of the file was written. Fix "
-                "it and retry, or use --skip-bad BAD.csv to import the good rows only:",
+                "it and retry:",
                 "{path}: {count} rows cannot be imported; nothing of the file was written. Fix "
-                "them and retry, or use --skip-bad BAD.csv to import the good rows only:",
+                "them and retry:",
                 len(bad), path=path)]
     for row in bad[:MAX_BAD_SHOWN]:
         lines.append("  " + t("{path} line {line}, column '{column}': {reason}", path=path.name,
@@ -202,4 +204,10 @@ def _bad_rows_message(path: Path, bad: list[BadRow]) -> str:
     if len(bad) > MAX_BAD_SHOWN:
         lines.append("  " + tn("… and {count} more bad row", "… and {count} more bad rows",
                                      len(bad) - MAX_BAD_SHOWN))
-    return "\n".join(lines)
+    error = FollowupError("\n".join(lines))
+    hints = [t("Or use --skip-bad BAD.csv to import the good rows only.")]
+    after = t("the date is after the import day {as_of}", as_of="\0").split("\0")[0]
+    if any(row.reason.startswith(after) for row in bad):
+        hints.append(t("To load history, give the import day with --date."))
+    error.cli_hint = " ".join(hints)
+    return error

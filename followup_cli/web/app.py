@@ -280,9 +280,12 @@ class Web:
         self.flashes = Flashes()
         self.once = Once()
         self.local = threading.local()
+        # every {{ }} output passes the terminal's sanitiser: a control character or a
+        # text-direction override in a name or note shows as a visible stand-in, never
+        # reorders what the agent reads (JSON answers keep the text whole)
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
                                autoescape=select_autoescape(default=True),
-                               trim_blocks=True, lstrip_blocks=True)
+                               trim_blocks=True, lstrip_blocks=True, finalize=_shown)
         self.env.globals.update(t=t, tc=tc, tn=tn)   # the CLI's catalogue, the same calls
         from followup_cli.text import capfirst
 
@@ -316,6 +319,12 @@ class Web:
                 conn.execute("ROLLBACK")
 
 
+def _shown(value: Any) -> Any:
+    from followup_cli.output.terminal import clean
+
+    return clean(value) if isinstance(value, str) else value
+
+
 class Ctx(NamedTuple):
     """One request being answered: its ledger connection, user (None: not signed in),
     the form or JSON it sent, and the language it is answered in."""
@@ -325,6 +334,11 @@ class Ctx(NamedTuple):
     conn: sqlite3.Connection
     user: dict[str, Any] | None
     data: dict[str, Any]
+
+    @property
+    def api(self) -> bool:
+        """Whether this is a JSON call (its messages name the JSON keys)."""
+        return self.request.url.path.startswith("/api/")
 
     @property
     def name(self) -> str:
@@ -345,6 +359,7 @@ Handler = Callable[[Ctx], Response]
 # for each on a page (and its key in a JSON call)
 OPTION_FIELDS = [
     (r"followup assign --agents", "agents"),
+    (r"--agents", "agents"),
     (r"--outcome\s*[（(]-o[)）]", "outcome"),
     (r"--outcome", "outcome"),
     (r"--note", "note"),
@@ -355,43 +370,78 @@ OPTION_FIELDS = [
     (r"--booked", "booked"),
     (r"--by", "by"),
     (r"--action", "action"),
+    (r"--complaint-category", "complaint_category"),
+    (r"--severity", "severity"),
+    (r"--satisfaction", "satisfaction"),
+    (r"--nps", "nps"),
+    (r"--date", "date"),
+    (r"--patient-id", "patient_id"),
+    (r"--patient", "patient_id"),
+    (r"--task-id", "task_id"),
+    (r"--to", "agent"),
 ]
+
+
+def option(key: str) -> str:
+    """The option that stands for a field of a form or a JSON call in a message the web
+    makes itself: `field_words` then names it as the page or the API does."""
+    return "--" + key.replace("_", "-")
+
+
+def field_label(field: str) -> str:
+    """The words of a field on the workspace's pages."""
+    labels = {"agents": t("Agents on shift (comma-separated)"), "outcome": t("Outcome"),
+              "note": tc("web", "Note"), "at": t("Call back at"), "month": t("Month"),
+              "reason": t("Reason (required)"), "signs": t("Warning signs"),
+              "booked": t("Re-check booked for"), "by": t("Doctor who answered"),
+              "action": t("What was done"), "complaint_category": t("Complaint category"),
+              "severity": t("Complaint severity"), "satisfaction": t("Satisfaction 1–5"),
+              "nps": t("Would recommend 0–10"), "date": tc("web", "Date"),
+              "patient_id": tc("web.col", "Patient"), "task_id": t("Task"),
+              "agent": tc("web.col", "Agent")}
+    return labels.get(field, field)
 
 
 def field_words(message: str, *, api: bool = False, **words: str) -> str:
     """A library message said on the web: the CLI options it names (--note, --at,
     --outcome, --month …) become the words of the page's fields, quoted (`words` overrides
-    a field's word on one page), or the JSON call's keys for the API."""
+    a field's word on one page), or the JSON call's keys for the API. Every option a
+    message the web can show names is in OPTION_FIELDS (tests/test_web_words.py)."""
     import re
 
     if "-" not in message:
         return message
-    labels = {"agents": t("Share today's sheet"), "outcome": t("Outcome"),
-              "note": tc("web", "Note"), "at": t("Call back at"), "month": t("Month"),
-              "reason": t("Reason (required)"), "signs": t("Warning signs"),
-              "booked": t("Re-check booked for"), "by": t("Doctor who answered"),
-              "action": t("What was done"), **words}
     zh = current() == "zh"
     for pattern, field in OPTION_FIELDS:
-        said = field if api else (f"「{labels[field]}」" if zh else f"“{labels[field]}”")
+        label = words.get(field) or field_label(field)
+        said = field if api else (f"「{label}」" if zh else f"“{label}”")
         around = " ?" if zh and not api else ""   # 「…」 needs no spaces beside it
         message = re.sub(around + pattern + r"(?![\w-])" + around, said, message)
     return message
 
 
+LANG_COOKIE = "followup_lang"   # the language picked before signing in (not a secret)
+
+
 def choose_lang(request: Request, user: dict[str, Any] | None) -> str:
-    """The user's choice, else ?lang= on the sign-in page, else Accept-Language, else zh."""
+    """The signed-in user's saved choice; else the one picked on this browser (?lang= on
+    the sign-in page, kept in a cookie); else Chinese, as the CLI. Never the browser's
+    Accept-Language: a page changing language with the computer it is read on is not
+    what its user chose."""
     if user and user.get("lang") in LANGS:
         return str(user["lang"])
-    asked = request.query_params.get("lang")
-    if asked in LANGS:
-        return str(asked)
-    for part in request.headers.get("accept-language", "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        for lang in LANGS:
-            if tag.startswith(lang):
-                return lang
+    for asked in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if asked in LANGS:
+            return str(asked)
     return "zh"
+
+
+def keep_lang(response: Response, lang: str, web: Web) -> Response:
+    """The language picked, remembered on this browser (pages said before the session is
+    known, a next sign-in)."""
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, httponly=True,
+                        samesite="strict", secure=web.secure, path="/")
+    return response
 
 
 def same_origin(request: Request) -> bool:
@@ -446,10 +496,11 @@ def route(path: str, handler: Handler, *, methods: tuple[str, ...] = ("GET",),
         data: dict[str, Any] = {}
         if request.method == "POST":
             if not same_origin(request):
-                return refused(request, api, 403, N_("refused: the request came from another site"))
+                return await run_in_threadpool(refused, request, api, 403,
+                                               N_("refused: the request came from another site"))
             body = await read_body(request)
             if body is None:
-                return refused(request, api, 400,
+                return await run_in_threadpool(refused, request, api, 400,
                                N_("the request's content cannot be read (too large or malformed)"))
             data = body
         return await run_in_threadpool(answer, request, handler, data, role, api)
@@ -507,12 +558,15 @@ def upload_route(path: str, handler: Handler) -> Route:
 
     async def endpoint(request: Request) -> Response:
         if not same_origin(request):
-            return refused(request, False, 403, N_("refused: the request came from another site"))
+            return await run_in_threadpool(refused, request, False, 403,
+                                           N_("refused: the request came from another site"))
         if int(request.headers.get("content-length") or 0) > MAX_UPLOAD:
-            return refused(request, False, 413, N_("the file is too large (64 MB at most)"))
+            return await run_in_threadpool(refused, request, False, 413,
+                                           N_("the file is too large (64 MB at most)"))
         user = await run_in_threadpool(_session_user, request)
         if user is None or user["role"] != "supervisor":
-            return refused(request, False, 403, N_("only a supervisor can do this"))
+            return await run_in_threadpool(refused, request, False, 403,
+                                           N_("only a supervisor can do this"))
         from starlette.datastructures import UploadFile
         from starlette.formparsers import MultiPartException
 
@@ -524,7 +578,7 @@ def upload_route(path: str, handler: Handler) -> Route:
                 if isinstance(upload, UploadFile) and upload.filename:
                     data["upload"] = await run_in_threadpool(_keep_upload, upload)
         except MultiPartException:
-            return refused(request, False, 400,
+            return await run_in_threadpool(refused, request, False, 400,
                            N_("the request's content cannot be read (too large or malformed)"))
         except FollowupError as e:
             data["error"] = str(e)
@@ -572,9 +626,37 @@ def _keep_upload(upload: Any) -> Path:
 
 
 def refused(request: Request, api: bool, status: int, key: str) -> Response:
-    with speaking(choose_lang(request, None)):
-        text = t(key)
-    return JSONResponse({"error": text}, status) if api else PlainTextResponse(text, status)
+    """A request refused before it is read, said in its user's language."""
+    return error_page(request, status, lambda: t(key), api=api)
+
+
+def error_page(request: Request, status: int, say: Callable[[], str], *,
+               api: bool = False, headers: dict[str, str] | None = None) -> Response:
+    """A request answered with an error outside `answer` (refused before it is read, no
+    such page, a method the page does not take): a page in its user's language with the
+    way back home, or the API's JSON error."""
+    try:
+        user = _session_user(request)
+    except FollowupError:   # the ledger unavailable: the browser's pick, else Chinese
+        user = None
+    with speaking(choose_lang(request, user)):
+        text = say()
+        if api or request.url.path.startswith("/api/"):
+            return JSONResponse({"error": text}, status, headers=headers)
+        web: Web = request.app.state.web
+        page = web.env.get_template("error.html").render(
+            user=user, csrf=user["csrf"] if user else "", lang=current(), langs=LANGS,
+            message=text, back="/")
+    return HTMLResponse(page, status, headers=headers)
+
+
+async def no_such_page(request: Request, exc: Exception) -> Response:
+    """404 and 405 (Starlette's), as the workspace's own error page."""
+    status = int(getattr(exc, "status_code", 404))
+    say = (lambda: t("this page does not take that request (method not allowed)")) \
+        if status == 405 else (lambda: t("there is no such page"))
+    return await run_in_threadpool(error_page, request, status, say,
+                                   headers=getattr(exc, "headers", None))
 
 
 def answer(request: Request, handler: Handler, data: dict[str, Any], role: str | None,
@@ -582,10 +664,9 @@ def answer(request: Request, handler: Handler, data: dict[str, Any], role: str |
     try:
         return _answer(request, handler, data, role, api)
     except FollowupError as e:   # the ledger itself: gone, damaged, full, busy too long
-        with speaking(choose_lang(request, None)):
-            text = str(e)
         log.error("ledger unavailable on %s %s", request.method, request.url.path)
-        return JSONResponse({"error": text}, 503) if api else PlainTextResponse(text, 503)
+        text = str(e)
+        return error_page(request, 503, lambda: text, api=api)
 
 
 def _answer(request: Request, handler: Handler, data: dict[str, Any], role: str | None,
@@ -628,7 +709,8 @@ def error(ctx: Ctx, status: int, message: str) -> Response:
 def login_page(ctx: Ctx) -> Response:
     if ctx.user is not None:
         return RedirectResponse("/", 303)
-    return ctx.render("login.html")
+    page = ctx.render("login.html")
+    return keep_lang(page, current(), ctx.web) if ctx.request.query_params.get("lang") else page
 
 
 def login(ctx: Ctx) -> Response:
@@ -657,7 +739,14 @@ def login(ctx: Ctx) -> Response:
     if old:   # a new sign-in never keeps a session someone else may have set
         end_session(ctx.conn, old)
     token = start_session(ctx.conn, user["username"], clock.now())
-    response = RedirectResponse("/", 303)
+    lang = user["lang"]
+    picked = ctx.request.cookies.get(LANG_COOKIE)
+    if lang not in LANGS and picked in LANGS:   # none saved yet: the sign-in page's pick
+        from followup_cli.users import set_lang
+
+        set_lang(ctx.conn, user["username"], picked)
+    lang = lang if lang in LANGS else (picked if picked in LANGS else current())
+    response = keep_lang(RedirectResponse("/", 303), lang, ctx.web)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=ctx.web.secure,
                         path="/")
     return response
@@ -676,8 +765,9 @@ def logout(ctx: Ctx) -> Response:
 def choose_language(ctx: Ctx) -> Response:
     from followup_cli.users import set_lang
 
-    set_lang(ctx.conn, ctx.name, str(ctx.data.get("lang", "")))
-    return RedirectResponse("/", 303)
+    lang = str(ctx.data.get("lang", ""))
+    set_lang(ctx.conn, ctx.name, lang)
+    return keep_lang(RedirectResponse("/", 303), lang, ctx.web)
 
 
 def healthz(request: Request) -> Response:
@@ -696,8 +786,8 @@ def api_session(ctx: Ctx) -> Response:
                          "csrf": ctx.user["csrf"], "lang": current()})
 
 
-def the_date(value: str | None, option: str = "date") -> date:
-    return clock.parse_day(value, option) if value else clock.today()
+def the_date(value: str | None) -> date:
+    return clock.parse_day(value, option("date")) if value else clock.today()
 
 
 def sheet_records(ctx: Ctx, day: date, *, detailed: bool = False) -> Any:
@@ -741,15 +831,15 @@ def call_options(data: dict[str, Any]) -> dict[str, Any]:
         if kind is list:   # warning signs: ids or Chinese words, one or a list
             items = value if isinstance(value, list) else [value]
             if not all(isinstance(item, str) for item in items):
-                raise FollowupError(t("{field} must be text", field=key))
+                raise FollowupError(t("{field} must be text", field=option(key)))
             out["signs"] = [*out.get("signs", []), *(i for i in items if i.strip())]
         elif kind is int:
             number = whole_number(value)
             if number is None:
-                raise FollowupError(t("{field} must be a whole number", field=key))
+                raise FollowupError(t("{field} must be a whole number", field=option(key)))
             out[key] = number
         elif not isinstance(value, str):
-            raise FollowupError(t("{field} must be text", field=key))
+            raise FollowupError(t("{field} must be text", field=option(key)))
         else:
             out[key] = value
     return out
@@ -766,27 +856,70 @@ def whole_number(value: Any) -> int | None:
 
 def log_from(ctx: Ctx, options: dict[str, Any]) -> Any:
     """Log a call as `followup log` does, the signed-in user its agent."""
-    from followup_cli.calls import log_call
-    from followup_cli.complaints import parse_category, parse_severity
+    from followup_cli.calls import log_call, parse_outcome
+    from followup_cli.complaints import SEVERITIES, parse_category, parse_severity
+    from followup_cli.labels import label
 
     if not options.get("outcome"):
-        raise FollowupError(t("--outcome (-o) is required: reached, no_answer, busy, switched_off, "
-                              "wrong_number, callback_requested, declined, do_not_call, complaint"))
+        raise FollowupError(t("{field} is required: {choices}", field=option("outcome"),
+                              choices=choice_words(ctx, dict(outcomes_said()))))
+    if not options.get("task_id") and not options.get("patient_id"):
+        raise FollowupError(t("give {task} or {patient} (one of them)", task=option("task_id"),
+                              patient=option("patient_id")))
+    outcome = chosen(ctx, options["outcome"], parse_outcome, dict(outcomes_said()), "outcome")
+    category = chosen(ctx, options.get("complaint_category", "other"), parse_category,
+                      categories_said(), "complaint_category")
+    severity = chosen(ctx, options.get("severity", "medium"), parse_severity,
+                      {k: label("complaint.severity", k) for k in SEVERITIES},
+                      "severity")
     now = clock.now()
     at = options.get("at")
     signs, booked = options.get("signs") or (), options.get("booked")
     return log_call(
-        ctx.conn, ctx.web.cal, outcome=options["outcome"], when=now, agent=ctx.name,
+        ctx.conn, ctx.web.cal, outcome=outcome, when=now, agent=ctx.name,
         task_id=options.get("task_id"), patient_id=options.get("patient_id"),
         note=options.get("note", ""), satisfaction=options.get("satisfaction"),
         nps=options.get("nps"),
-        at=clock.parse_datetime(at, "at") if at else None,
+        at=clock.parse_datetime(at, option("at")) if at else None,
         logged_at=now, min_note=ctx.web.min_note,
-        complaint_category=parse_category(options.get("complaint_category", "other")),
-        severity=parse_severity(options.get("severity", "medium")),
+        complaint_category=category, severity=severity,
         signs=signs, booked=booked,
         scripts=ctx.web.scripts if signs else None,
         settings=ctx.web.alert_settings if signs or booked is not None else None)
+
+
+def outcomes_said() -> list[tuple[str, str]]:
+    from followup_cli.calls import OUTCOMES, outcome_label
+
+    return [(o, outcome_label(o)) for o in OUTCOMES]
+
+
+def categories_said() -> dict[str, str]:
+    from followup_cli.complaints import CATEGORIES
+    from followup_cli.labels import label
+
+    return {k: label("complaint.category", k) for k in CATEGORIES}
+
+
+def choice_words(ctx: Ctx, said: dict[str, str]) -> str:
+    """The choices of a field: a JSON call's codes, a page's words."""
+    if ctx.api:
+        return ", ".join(said)
+    return ("、" if current() == "zh" else ", ").join(said.values())
+
+
+def chosen(ctx: Ctx, value: str, parse: Callable[[str], str], said: dict[str, str],
+           field: str) -> str:
+    """`value` read by the library's `parse` (codes and words in either language); if it
+    is none of them, a message naming the field and its choices as the page shows them
+    (the CLI's message lists its codes and aliases)."""
+    try:
+        return parse(value)
+    except FollowupError:
+        if ctx.api:
+            raise
+        raise FollowupError(t("{option} {value}: one of {choices}", option=option(field),
+                              value=value[:40], choices=choice_words(ctx, said))) from None
 
 
 def api_calls(ctx: Ctx) -> Response:
@@ -882,7 +1015,8 @@ def build() -> list[Route | Mount]:
 
 
 def create_app(clinic: Clinic, *, secure: bool = False) -> Guard:
-    app = Starlette(routes=build())
+    app = Starlette(routes=build(),
+                    exception_handlers={404: no_such_page, 405: no_such_page})
     app.state.web = Web(clinic, secure=secure)
     return Guard(app)
 

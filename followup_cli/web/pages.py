@@ -21,6 +21,7 @@ from followup_cli.web.app import (
     call_options,
     field_words,
     log_from,
+    option,
     sheet_records,
 )
 
@@ -174,7 +175,7 @@ def alert_step(ctx: Ctx) -> Response:
     alert_id = ctx.request.path_params["alert_id"]
     action = str(ctx.data.get("action", ""))
     if action not in ("ack", "close"):
-        raise FollowupError(t("unknown field {field}", field="action"))
+        raise FollowupError(t("unknown field {field}", field=option("action")))
     doctor = str(ctx.data.get("by", "")).strip()
     now = clock.now()
     try:
@@ -259,12 +260,17 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
                      patient_ids=[pid], at=now)
     assert ctx.user is not None
     supervisor = ctx.user["role"] == "supervisor"
+    # a call as it stands; amended, by whom and why (the amendment's logged_by and reason)
     last = [{"id": r["attempt_id"], "at": r["called_at"].replace("T", " ")[:16],
              "agent": r["agent"], "outcome": outcome_label(r["outcome"]), "note": r["note"],
-             "mine": supervisor or r["agent"] == ctx.name}
+             "mine": supervisor or r["agent"] == ctx.name,
+             "amended": t("amended by {agent}: {reason}", agent=r["amender"],
+                          reason=r["reason"]) if r["amended_by"] else ""}
             for r in ctx.conn.execute(
-                "SELECT attempt_id, called_at, agent, outcome, note FROM calls "
-                "WHERE patient_id = ? ORDER BY called_at DESC, attempt_id DESC LIMIT 5",
+                "SELECT c.attempt_id, c.called_at, c.agent, c.outcome, c.note, c.amended_by, "
+                "coalesce(m.logged_by, m.agent) AS amender, m.reason FROM calls c "
+                "LEFT JOIN attempts m ON m.attempt_id = c.amended_by "
+                "WHERE c.patient_id = ? ORDER BY c.called_at DESC, c.attempt_id DESC LIMIT 5",
                 (pid,))]
     sheet = sheet_records(ctx, day)
     others = [r for r in sheet.records if r["patient_id"] == pid and r["task_id"] != task_id]
@@ -276,6 +282,7 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
     owner = assigned(ctx.conn, day).get(pid)
 
     return {"alerts": alert_rows(open_alerts(ctx.conn, now, patient_id=pid)),
+            "about": about_line(ctx, record),
             "alert_form": alert_form(), "back": f"/call/{task_id}", "task": record,
             "phone": phone, "script": script, "last": last, "others": others,
             "cases": [case_row(c) for c in open_cases(ctx.conn, now, patient_id=pid)],
@@ -288,6 +295,23 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
             "next_url": next_patient(ctx, sheet.records, pid), "form": {},
             "earliest": now.strftime("%Y-%m-%dT%H:%M"), "once": secrets.token_urlsafe(16),
             "colleague": owner if owner and owner != ctx.name else "", **flash(ctx)}
+
+
+def about_line(ctx: Ctx, record: dict[str, Any]) -> str:
+    """What the card says the call is about: the visit it follows up; a birthday call, the
+    birthday; a task of no visit (a complaint's call), nothing more than its purpose."""
+    if record["visit_id"]:
+        days = record["days_since_visit"]
+        return t("Visit: {project} on {date} ({days} days ago), {doctor}",
+                 project=record["project"] or "-", date=record["visit_date"] or "-",
+                 days=days if days is not None else "-", doctor=record["doctor"] or "-")
+    category = ctx.web.rules.categories.get(record["category"])
+    if category is not None and category.kind == "birthday":
+        row = ctx.conn.execute("SELECT nominal_date FROM tasks WHERE task_id = ?",
+                               (record["task_id"],)).fetchone()
+        if row and row[0]:
+            return t("Birthday: {date}", date=row[0])
+    return ""
 
 
 def card(ctx: Ctx) -> Response:
@@ -490,7 +514,7 @@ def _step(ctx: Ctx) -> None:
 
     action = str(ctx.data.get("action", ""))
     if action not in step_labels():
-        raise FollowupError(t("unknown field {field}", field="action"))
+        raise FollowupError(t("unknown field {field}", field=option("action")))
     now = clock.now()
     act(ctx.conn, ctx.request.path_params["case_id"], action, agent=ctx.name, at=now,
         note=str(ctx.data.get("note", "")), rules=ctx.web.rules, cal=ctx.web.cal, now=now)
@@ -522,7 +546,7 @@ def patients(ctx: Ctx) -> Response:
 
 def patient_page(ctx: Ctx) -> Response:
     """A patient's timeline: visits, planned calls and what became of them, calls made."""
-    from followup_cli.patients import timeline
+    from followup_cli.patients import call_words, timeline
 
     states = {"planned": t("planned"), "due": t("due"), "missed": t("missed"),
               "done": t("done"), "unreachable": t("unreachable"),
@@ -535,9 +559,10 @@ def patient_page(ctx: Ctx) -> Response:
         visit["kind_label"] = kinds.get(visit["kind"], visit["kind"])
     for task in history["tasks"]:
         task["state_label"] = states.get(task["state"], task["state"])
-    for call in history["calls"]:
+    for call in history["calls"]:   # as `patient show` says them: a correction by its maker
         call["outcome_label"] = outcome_label(call["outcome"])
         call["at"] = call["called_at"].replace("T", " ")[:16]
+        call["what"], call["who"] = call_words(call)
     from followup_cli.output.patient import alert_and_recheck_rows, backfill_note
 
     backfills = [(v["visit_id"], note) for v in history["visits"]
@@ -554,9 +579,12 @@ def patient_page(ctx: Ctx) -> Response:
 
 def audit_page(ctx: Ctx) -> Response:
     """Who was shown full numbers, the latest first (supervisors)."""
-    from followup_cli.audit import entries
+    from followup_cli.audit import action_words, entries
 
-    return ctx.render("audit.html", rows=entries(ctx.conn)[::-1][:500])
+    rows = entries(ctx.conn)[::-1][:500]
+    for row in rows:   # the command as recorded, said in words
+        row["action"] = action_words(row["action"])
+    return ctx.render("audit.html", rows=rows)
 
 
 # --- the month report -----------------------------------------------------------------
@@ -702,7 +730,7 @@ def sms_page(ctx: Ctx, status: int = 200, message: str = "") -> Response:
 
 def the_day(ctx: Ctx) -> date:
     value = ctx.data.get("date") or ctx.request.query_params.get("date")
-    return clock.parse_day(str(value), "date") if value else clock.today()
+    return clock.parse_day(str(value), option("date")) if value else clock.today()
 
 
 def sms_export(ctx: Ctx) -> Response:

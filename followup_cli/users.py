@@ -93,13 +93,17 @@ def set_password(conn: sqlite3.Connection, name: str, password: str, now: dateti
         conn.execute("DELETE FROM sessions WHERE username = ?", (user["username"],))
 
 
-def disable(conn: sqlite3.Connection, name: str, now: datetime) -> None:
-    """The user can no longer sign in, and is signed out everywhere; their calls stay."""
+def disable(conn: sqlite3.Connection, name: str, now: datetime) -> bool:
+    """The user can no longer sign in, and is signed out everywhere; their calls stay.
+    False if they were disabled already (nothing changes)."""
     user = existing(conn, name)
+    if user["disabled"]:
+        return False
     with transaction(conn):
         conn.execute("UPDATE users SET disabled = 1, updated_at = ? WHERE username = ?",
                      (_stamp(now), user["username"]))
         conn.execute("DELETE FROM sessions WHERE username = ?", (user["username"],))
+    return True
 
 
 def set_lang(conn: sqlite3.Connection, name: str, lang: str) -> None:

@@ -432,7 +432,7 @@ def test_serve_demo_prints_the_team_and_serves_the_ledger(tmp_path: Path) -> Non
         # each on Linux, 200 ms on Windows): the accepted sockets are TCP_NODELAY
         import http.client
 
-        conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=context)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         started = time.perf_counter()
         for _ in range(20):
             conn.request("GET", "/healthz")

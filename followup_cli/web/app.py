@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import (
@@ -43,7 +44,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from followup_cli import clock
-from followup_cli.errors import FollowupError
+from followup_cli.errors import FollowupError, NotFound
 from followup_cli.i18n import LANGS, N_, current, speaking, t, tc, tn
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
 HERE = Path(__file__).parent
 COOKIE = "followup_session"
 MAX_BODY = 64 * 1024      # a form or a call as JSON; anything larger is refused unread
+LOGGED_PATH = 200          # characters of a path the log shows (a path can be any length)
 log = logging.getLogger("followup.web")
 access = logging.getLogger("followup.web.access")
 
@@ -103,7 +105,7 @@ class Guard:
             if os.environ.get("FOLLOWUP_DEBUG"):   # as the CLI: a developer sees the traceback
                 raise
             log.error("internal error (%s) on %s %s", type(e).__name__, scope.get("method"),
-                      scope.get("path"))
+                      logged_path(scope))
             if not started:
                 await PlainTextResponse(t("internal error: nothing was done, the ledger is not "
                                           "half-written"), 500)(scope, receive, with_headers)
@@ -112,7 +114,12 @@ class Guard:
             # may hold a patient's name or phone)
             client = scope.get("client")
             access.info("%s %s %s %d %.0f ms", client[0] if client else "-", scope.get("method"),
-                        scope.get("path"), status, (time.perf_counter() - clock_started) * 1000)
+                        logged_path(scope), status, (time.perf_counter() - clock_started) * 1000)
+
+
+def logged_path(scope: Scope) -> str:
+    path = str(scope.get("path", ""))
+    return path if len(path) <= LOGGED_PATH else path[:LOGGED_PATH] + "…"
 
 
 class Throttle:
@@ -581,7 +588,7 @@ def answer(request: Request, handler: Handler, data: dict[str, Any], role: str |
     except FollowupError as e:   # the ledger itself: gone, damaged, full, busy too long
         with speaking(choose_lang(request, None)):
             text = str(e)
-        log.error("ledger unavailable on %s %s", request.method, request.url.path)
+        log.error("ledger unavailable on %s %s", request.method, logged_path(request.scope))
         return JSONResponse({"error": text}, 503) if api else PlainTextResponse(text, 503)
 
 
@@ -610,6 +617,8 @@ def _answer(request: Request, handler: Handler, data: dict[str, Any], role: str 
                                        "reload it and try again"))
             try:
                 return handler(ctx)
+            except NotFound as e:   # the page's address names nothing
+                return error(ctx, 404, str(e))
             except FollowupError as e:   # the library's messages name no personal data
                 return error(ctx, 400, str(e))
 
@@ -752,9 +761,36 @@ def call_options(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+class IdConvertor(Convertor[int]):
+    """A row id in a page's address: ASCII digits, at most 18 of them (always within
+    SQLite's 64-bit integers); a longer one matches no page and is answered 404, never
+    handed to SQLite (OverflowError) or to int() (a 20,000-digit ValueError)."""
+
+    regex = "[0-9]{1,18}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", IdConvertor())
+
+
+def an_id(value: str | None) -> int | None:
+    """A row id a query string carries (?saved=, ?alert=): as IdConvertor reads a path's."""
+    import re
+
+    return int(value) if value and re.fullmatch(IdConvertor.regex, value) else None
+
+
 def whole_number(value: Any) -> int | None:
     """An int as JSON or a form sends it ("7" or 7), within SQLite's range; else None."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 25:
+    import re
+
+    # ASCII digits only: "²" is a digit to str.isdigit, and int("²") raises
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,19}\s*", value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         return None
@@ -847,10 +883,10 @@ def build() -> list[Route | Mount]:
         route("/logout", logout, methods=("POST",)),
         route("/lang", choose_language, methods=("POST",)),
         route("/", pages.home),
-        route("/call/{task_id:int}", pages.card),
-        route("/call/{task_id:int}", pages.save_call, methods=("POST",)),
-        route("/call/{task_id:int}/reveal", pages.reveal, methods=("POST",)),
-        route("/call/{task_id:int}/correct/{attempt_id:int}", pages.correct_call,
+        route("/call/{task_id:id}", pages.card),
+        route("/call/{task_id:id}", pages.save_call, methods=("POST",)),
+        route("/call/{task_id:id}/reveal", pages.reveal, methods=("POST",)),
+        route("/call/{task_id:id}/correct/{attempt_id:id}", pages.correct_call,
               methods=("POST",)),
         route("/patients", pages.patients),
         route("/patient/{patient_id}", pages.patient_page),
@@ -862,9 +898,9 @@ def build() -> list[Route | Mount]:
         route("/board", pages.board, role="supervisor"),
         route("/board/share", pages.share, methods=("POST",), role="supervisor"),
         route("/board/move", pages.move_patient, methods=("POST",), role="supervisor"),
-        route("/board/complaint/{case_id:int}", pages.complaint_step, methods=("POST",),
+        route("/board/complaint/{case_id:id}", pages.complaint_step, methods=("POST",),
               role="supervisor"),
-        route("/alert/{alert_id:int}", pages.alert_step, methods=("POST",)),
+        route("/alert/{alert_id:id}", pages.alert_step, methods=("POST",)),
         route("/import", pages.import_page, role="supervisor"),
         upload_route("/import", pages.import_preview),
         route("/import/confirm", pages.import_confirm, methods=("POST",), role="supervisor"),

@@ -18,6 +18,7 @@ from followup_cli.i18n import t, tc, tn
 from followup_cli.web.app import (
     Ctx,
     Once,
+    an_id,
     call_options,
     field_words,
     log_from,
@@ -201,11 +202,11 @@ def alert_note(ctx: Ctx) -> str:
     """What was recorded for ?alert=N&step=…, in the words `alert ack`/`close` print."""
     from followup_cli.alerts import answered_words, get_alert, summary
 
-    value, step = ctx.request.query_params.get("alert", ""), ctx.request.query_params.get("step")
-    if not value.isdigit() or len(value) > 18 or step not in ("ack", "close"):
+    value, step = an_id(ctx.request.query_params.get("alert")), ctx.request.query_params.get("step")
+    if value is None or step not in ("ack", "close"):
         return ""
     try:
-        alert = summary(get_alert(ctx.conn, int(value)), clock.now())
+        alert = summary(get_alert(ctx.conn, value), clock.now())
     except FollowupError:
         return ""
     if alert["acknowledged_at"] is None or (step == "close" and alert["status"] != "closed"):
@@ -220,11 +221,11 @@ def step_labels() -> dict[str, str]:
 
 def saved_note(ctx: Ctx) -> str:
     """"Call #N logged: outcome" after a save sent the agent on (?saved=N)."""
-    value = ctx.request.query_params.get("saved", "")
-    if not value.isdigit() or len(value) > 18:
+    value = an_id(ctx.request.query_params.get("saved"))
+    if value is None:
         return ""
     row = ctx.conn.execute("SELECT outcome FROM attempts WHERE attempt_id = ? AND agent = ?",
-                           (int(value), ctx.name)).fetchone()
+                           (value, ctx.name)).fetchone()
     return t("call #{id} logged: {outcome}", id=value, outcome=outcome_label(row[0])) if row else ""
 
 
@@ -233,9 +234,9 @@ def flash(ctx: Ctx) -> dict[str, Any]:
     "call #N logged", then what `followup log` prints about that call, said once."""
     said: list[str] = []
     warned: list[str] = []
-    value = ctx.request.query_params.get("saved", "")
-    if value.isdigit() and len(value) <= 18:
-        said, warned = ctx.web.flashes.take(ctx.name, int(value))
+    value = an_id(ctx.request.query_params.get("saved"))
+    if value is not None:
+        said, warned = ctx.web.flashes.take(ctx.name, value)
     return {"saved": saved_note(ctx) or alert_note(ctx), "said": said, "warned": warned}
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("starlette")
-from test_web import ledger, signed_in  # noqa: E402, F401
+from test_web import attempts, ledger, signed_in  # noqa: E402, F401
 
 
 def test_disabling_a_disabled_user_says_so(cli, ledger: Path) -> None:  # noqa: ANN001, F811
@@ -19,3 +19,38 @@ def test_disabling_a_disabled_user_says_so(cli, ledger: Path) -> None:  # noqa: 
     assert again.code == 0
     assert again.out.strip() == ("user 李娜 is already disabled (followup user passwd enables "
                                  "them again)")
+
+
+HUGE = "9" * 23
+
+
+@pytest.mark.parametrize("path", [
+    f"/call/{HUGE}", f"/call/{'9' * 20_000}", "/call/9223372036854775808", "/alert/" + HUGE,
+])
+def test_a_huge_id_in_an_address_is_not_found(ledger: Path, path: str,  # noqa: F811
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    c, csrf = signed_in(ledger, "boss", "boss-pass-12")
+    assert c.get(path).status_code in (404, 405)
+    assert c.post(path, data={"csrf": csrf, "action": "ack"}).status_code == 404
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    for post in (f"/call/{HUGE}/reveal", f"/call/{task}/correct/{HUGE}",
+                 f"/board/complaint/{HUGE}"):
+        assert c.post(post, data={"csrf": csrf, "reason": "原因"}).status_code == 404
+    assert all(len(r.getMessage()) < 400 for r in caplog.records)   # the log shows 200 chars
+
+
+def test_a_task_that_does_not_exist_is_not_found(ledger: Path) -> None:  # noqa: F811
+    c, _ = signed_in(ledger)
+    r = c.get("/call/999999")
+    assert r.status_code == 404 and "没有编号为 999999 的任务" in r.text
+
+
+def test_query_ids_and_numbers_in_other_digits_are_not_an_error(ledger: Path) -> None:  # noqa: F811
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    assert c.get(f"/call/{task}?saved=²").status_code == 200
+    assert c.get(f"/?saved={HUGE}&alert={HUGE}&step=ack").status_code == 200
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "outcome": "reached", "satisfaction": "²",
+                                      "note": "患者反馈恢复顺利，肿胀明显消退，已提醒按时换药并清淡饮食。"})
+    assert r.status_code == 400 and "satisfaction" in r.text
+

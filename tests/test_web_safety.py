@@ -54,3 +54,29 @@ def test_query_ids_and_numbers_in_other_digits_are_not_an_error(ledger: Path) ->
                                       "note": "患者反馈恢复顺利，肿胀明显消退，已提醒按时换药并清淡饮食。"})
     assert r.status_code == 400 and "satisfaction" in r.text
 
+
+def test_a_correction_needs_a_known_action_a_change_and_a_short_reason(  # noqa: F811
+        cli, ledger: Path) -> None:  # noqa: ANN001, F811
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    logged = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+                    json={"task_id": task, "outcome": "busy"}).json()["attempt_id"]
+    before = attempts(ledger)
+    url = f"/call/{task}/correct/{logged}"
+    r = c.post(url, data={"csrf": csrf, "action": "bogus", "reason": "原因"})
+    assert r.status_code == 400 and "action bogus" in r.text
+    r = c.post(url, data={"csrf": csrf, "action": "amend", "outcome": "busy", "reason": "原因"})
+    assert r.status_code == 400 and "没有改变任何内容" in r.text
+    r = c.post(url, data={"csrf": csrf, "action": "void", "reason": "原" * 501})
+    assert r.status_code == 400 and "501" in r.text and "500" in r.text
+    assert attempts(ledger) == before
+    said = cli("log", "--amend", str(logged), "--reason", "原因")
+    assert (said.code, said.err) == (2, f"followup: call #{logged}: this amendment changes "
+                                        "nothing (give a new --outcome, --note, --when, --at, "
+                                        "--satisfaction or --nps)\n")
+    said = cli("log", "--void", str(logged), "--reason", "x" * 501)
+    assert (said.code, said.err) == (2, "followup: --reason is 501 characters long: at most "
+                                        "500\n")
+    assert attempts(ledger) == before
+    assert c.post(url, data={"csrf": csrf, "action": "void", "reason": "原" * 500},
+                  follow_redirects=False).status_code == 303

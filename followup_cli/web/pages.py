@@ -382,11 +382,16 @@ def correct_call(ctx: Ctx) -> Response:
     if ctx.user["role"] != "supervisor" and row["agent"] != ctx.name:
         return ctx.render("error.html", 403,
                           message=t("you can correct your own calls only (a supervisor, anyone's)"))
+    action = str(ctx.data.get("action", ""))
+    if action not in ("amend", "void"):   # never taken for an amendment
+        return ctx.render("card.html", 400, **card_values(ctx, task_id), message=t(
+            "{option} {value}: one of {choices}", option="action", value=action[:20],
+            choices="amend/void"))
     fields = call_options({k: v for k, v in ctx.data.items() if k in ("outcome", "note")})
     try:
         result = correct(ctx.conn, ctx.web.cal, attempt_id, agent=ctx.name,
                          reason=str(ctx.data.get("reason", "")), now=clock.now(),
-                         void=ctx.data.get("action") == "void", outcome=fields.get("outcome"),
+                         void=action == "void", outcome=fields.get("outcome"),
                          note=fields.get("note"), min_note=ctx.web.min_note)
     except FollowupError as e:
         return ctx.render("card.html", 400, message=str(e), **card_values(ctx, task_id))

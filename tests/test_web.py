@@ -532,7 +532,7 @@ def test_patient_search_and_timeline_keep_names_out_of_the_log(ledger: Path,
     assert "GET /patients 200" in caplog.text
     timeline = c.get("/patient/C1")
     assert timeline.status_code == 200 and "双眼皮" in timeline.text
-    assert c.get("/patient/NOBODY").status_code == 400
+    assert c.get("/patient/NOBODY").status_code == 404   # no such patient: not found
 
 
 def test_the_audit_log_is_for_supervisors(ledger: Path) -> None:

@@ -80,3 +80,42 @@ def test_a_correction_needs_a_known_action_a_change_and_a_short_reason(  # noqa:
     assert attempts(ledger) == before
     assert c.post(url, data={"csrf": csrf, "action": "void", "reason": "原" * 500},
                   follow_redirects=False).status_code == 303
+
+
+def test_the_day_is_shared_to_enabled_accounts_only(cli, ledger: Path) -> None:  # noqa: ANN001, F811
+    boss, csrf = signed_in(ledger, "boss", "boss-pass-12")
+    for agents in ("不存在,王芳", "主管", "王芳，nobody"):
+        r = boss.post("/board/share", data={"csrf": csrf, "agents": agents})
+        assert r.status_code == 400 and "no enabled account" not in r.text   # said in Chinese
+        assert "没有这个名字的可用账号" in r.text
+        assert boss.get("/api/board").json()["unassigned"] == 3   # nothing shared
+    r = boss.post("/board/move", data={"csrf": csrf, "patient_id": "C1", "agent": "张三"})
+    assert r.status_code == 400 and "张三" in r.text
+    r = boss.post("/api/assign", headers={"X-CSRF-Token": csrf},
+                  json={"patient_id": "C1", "agent": "张三"})
+    assert r.status_code == 400 and "张三" in r.json()["error"]
+    # a supervisor can call too: given patients when they have an account
+    assert boss.post("/board/share", data={"csrf": csrf, "agents": "王芳,boss"},
+                     follow_redirects=False).status_code == 303
+    assert boss.get("/api/board").json()["unassigned"] == 0
+    assert cli("user", "disable", "王芳").code == 0
+    r = boss.post("/board/share", data={"csrf": csrf, "agents": "王芳,boss"})
+    assert r.status_code == 400 and "王芳" in r.text
+
+
+def test_the_cli_shares_to_anyone_but_warns_of_a_name_without_an_account(  # noqa: F811
+        cli, ledger: Path) -> None:  # noqa: ANN001, F811
+    r = cli("assign", "--agents", "王芳,不存在", "--date", "2026-11-04")
+    assert r.code == 0
+    assert r.err == ("warning: 不存在 has no enabled account, so cannot sign in to the workspace "
+                     "to see their share (followup user list shows the team)\n")
+
+
+def test_a_clinic_without_accounts_shares_without_a_warning(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    from conftest import write_export
+    from test_web import ROWS
+
+    export = write_export(tmp_path / "visits.csv", ROWS)
+    assert cli("import", "visits", str(export), "--date", "2026-11-03").code == 0
+    r = cli("assign", "--agents", "王芳,李娜", "--date", "2026-11-04")
+    assert (r.code, r.err) == (0, "")

@@ -865,6 +865,11 @@ def api_assign(ctx: Ctx) -> Response:
     patient, agent = ctx.data.get("patient_id"), ctx.data.get("agent")
     if not isinstance(patient, str) or not isinstance(agent, str):
         raise FollowupError(t("patient_id and agent are needed"))
+    from followup_cli.text import agent_name
+    from followup_cli.users import check_accounts
+
+    agent = agent_name(agent, "agent")
+    check_accounts(ctx.conn, [agent])
     move(ctx.conn, the_date(ctx.data.get("date")), patient, agent, by=ctx.name,
          now=clock.now())
     return JSONResponse({"patient_id": patient, "agent": agent})

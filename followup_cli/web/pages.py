@@ -472,18 +472,23 @@ def on_board(action: Callable[[Ctx], Any], done: str) -> Callable[[Ctx], Respons
 
 
 def _share(ctx: Ctx) -> None:
-    from followup_cli.assign import share_sheet
+    from followup_cli.assign import on_shift, share_sheet
+    from followup_cli.users import check_accounts
 
-    share_sheet(ctx.conn, clock.today(), ctx.web.rules,
-                str(ctx.data.get("agents", "")).replace("，", ",").split(","), by=ctx.name,
-                now=clock.now())
+    names = on_shift([str(ctx.data.get("agents", ""))])
+    check_accounts(ctx.conn, names)   # the workspace shares to people who can sign in
+    share_sheet(ctx.conn, clock.today(), ctx.web.rules, names, by=ctx.name, now=clock.now())
 
 
 def _move(ctx: Ctx) -> None:
     from followup_cli.assign import move
+    from followup_cli.text import agent_name
+    from followup_cli.users import check_accounts
 
-    move(ctx.conn, clock.today(), str(ctx.data.get("patient_id", "")),
-         str(ctx.data.get("agent", "")), by=ctx.name, now=clock.now())
+    agent = agent_name(str(ctx.data.get("agent", "")), "--to")
+    check_accounts(ctx.conn, [agent])
+    move(ctx.conn, clock.today(), str(ctx.data.get("patient_id", "")), agent, by=ctx.name,
+         now=clock.now())
 
 
 def _step(ctx: Ctx) -> None:

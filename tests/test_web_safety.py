@@ -119,3 +119,32 @@ def test_a_clinic_without_accounts_shares_without_a_warning(cli, tmp_path: Path)
     assert cli("import", "visits", str(export), "--date", "2026-11-03").code == 0
     r = cli("assign", "--agents", "王芳,李娜", "--date", "2026-11-04")
     assert (r.code, r.err) == (0, "")
+
+
+def test_the_api_takes_json_of_the_right_types_and_known_fields_only(ledger: Path) -> None:  # noqa: F811
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    body = '{"task_id": %d, "outcome": "busy", "secret": "周晓雯 13812345678"}' % task
+    r = c.post("/api/calls", headers={"X-CSRF-Token": csrf, "Content-Type": "text/plain"},
+               content=body.encode())
+    assert r.status_code == 415 and r.json() == {
+        "error": "请发送 JSON（Content-Type: application/json）"}
+    assert "周晓雯" not in r.text
+    for sent, field in (({"task_id": str(task)}, "task_id"), ({"task_id": True}, "task_id"),
+                        ({"task_id": task, "nps": "7"}, "nps"),
+                        ({"task_id": task, "note": 5}, "note"),
+                        ({"task_id": task, "signs": [1]}, "signs")):
+        r = c.post("/api/calls", headers={"X-CSRF-Token": csrf},
+                   json={**sent, "outcome": "busy"})
+        assert r.status_code == 400 and field in r.json()["error"], (sent, r.text)
+    assert attempts(ledger) == 0
+    boss, boss_csrf = signed_in(ledger, "boss", "boss-pass-12")
+    h = {"X-CSRF-Token": boss_csrf}
+    for sent in ({"x": 1}, {"date": 20261104}, {"when": "2026-11-05"}):
+        r = boss.post("/api/assign", headers=h, json={"patient_id": "C1", "agent": "李娜", **sent})
+        assert r.status_code == 400, (sent, r.text)
+    assert "C1" in {x["patient_id"] for x in c.get("/api/sheet").json()}   # nothing moved
+    r = boss.post("/api/assign", headers=h, json={"patient_id": "C1", "agent": "李娜",
+                                                  "date": "2026-11-05"})
+    assert r.status_code == 200   # the date is honoured: the 5th's share, not today's
+    assert "C1" in {x["patient_id"] for x in c.get("/api/sheet").json()}

@@ -20,7 +20,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -424,7 +424,7 @@ async def read_body(request: Request) -> dict[str, Any] | None:
         body += chunk
         if len(body) > MAX_BODY:
             return None
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    kind = content_type(request)
     try:
         if kind == "application/json":
             data = json.loads(bytes(body) or b"{}", parse_constant=_no_constant)
@@ -441,6 +441,10 @@ async def read_body(request: Request) -> dict[str, Any] | None:
         return None
 
 
+def content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 def route(path: str, handler: Handler, *, methods: tuple[str, ...] = ("GET",),
           role: str | None = "any", api: bool = False) -> Route:
     """`handler` behind the checks: role None is public; "any" needs a session;
@@ -451,6 +455,9 @@ def route(path: str, handler: Handler, *, methods: tuple[str, ...] = ("GET",),
         if request.method == "POST":
             if not same_origin(request):
                 return refused(request, api, 403, N_("refused: the request came from another site"))
+            if api and content_type(request) != "application/json":
+                return refused(request, api, 415,
+                               N_("send JSON (Content-Type: application/json)"))
             body = await read_body(request)
             if body is None:
                 return refused(request, api, 400,
@@ -732,6 +739,24 @@ CALL_FIELDS = {"task_id": int, "patient_id": str, "outcome": str, "note": str,
                "severity": str, "signs": list, "sign": list, "booked": str}
 
 
+def json_fields(data: dict[str, Any], fields: Mapping[str, type]) -> None:
+    """A JSON call's fields: each one of `fields`, of its JSON type (a number a number, not
+    "7"; text text), or a message naming the field (never echoing what was sent)."""
+    for key, value in data.items():
+        kind = fields.get(key)
+        if kind is None and key != "csrf":
+            raise FollowupError(t("unknown field {field}", field=key[:40]))
+        if value is None:
+            continue
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            raise FollowupError(t("{field} must be a whole number", field=key))
+        if kind is list and not (isinstance(value, str) or (
+                isinstance(value, list) and all(isinstance(i, str) for i in value))):
+            raise FollowupError(t("{field} must be text", field=key))
+        if kind in (str, None) and not isinstance(value, str):
+            raise FollowupError(t("{field} must be text", field=key))
+
+
 def call_options(data: dict[str, Any]) -> dict[str, Any]:
     """The `log` options of a JSON call or a form: each of the type `log` reads, or a
     message naming the field (never echoing a note)."""
@@ -825,6 +850,7 @@ def log_from(ctx: Ctx, options: dict[str, Any]) -> Any:
 def api_calls(ctx: Ctx) -> Response:
     """Log a call (201 with its attempt_id). With an `Idempotency-Key` header, a repeat of
     the key records nothing and is answered 200 with the first call's answer."""
+    json_fields(ctx.data, CALL_FIELDS)
     options = call_options(ctx.data)
     key = ctx.request.headers.get("idempotency-key")
     if key is None:
@@ -858,10 +884,15 @@ def api_report(ctx: Ctx) -> Response:
                                      now=clock.now()))
 
 
+ASSIGN_FIELDS = {"patient_id": str, "agent": str, "date": str}
+
+
 def api_assign(ctx: Ctx) -> Response:
-    """A supervisor moves a patient of a day's sheet to an agent (`assign --move`)."""
+    """A supervisor moves a patient of a day's sheet (`date`, default today) to an agent
+    (`assign --move`)."""
     from followup_cli.assign import move
 
+    json_fields(ctx.data, ASSIGN_FIELDS)
     patient, agent = ctx.data.get("patient_id"), ctx.data.get("agent")
     if not isinstance(patient, str) or not isinstance(agent, str):
         raise FollowupError(t("patient_id and agent are needed"))

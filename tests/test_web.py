@@ -359,7 +359,8 @@ def test_oversized_and_malformed_bodies_are_refused(ledger: Path) -> None:
     h = {"X-CSRF-Token": csrf, "Content-Type": "application/json"}
     assert c.post("/api/calls", headers=h, content=b"[1, 2]").status_code == 400
     assert c.post("/api/calls", headers=h, content=b"{not json").status_code == 400
-    assert c.post("/api/calls", headers=h, content=b"{" + b" " * 70_000 + b"}").status_code == 400
+    r = c.post("/api/calls", headers=h, content=b"{" + b" " * 70_000 + b"}")
+    assert r.status_code == 413 and r.json() == {"error": "请求内容过大：最多 64 KB"}
     assert c.post("/api/calls", headers=h, content=b'{"task_id": "\xff"}').status_code == 400
     assert attempts(ledger) == 0
 

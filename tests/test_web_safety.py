@@ -148,3 +148,18 @@ def test_the_api_takes_json_of_the_right_types_and_known_fields_only(ledger: Pat
                                                   "date": "2026-11-05"})
     assert r.status_code == 200   # the date is honoured: the 5th's share, not today's
     assert "C1" in {x["patient_id"] for x in c.get("/api/sheet").json()}
+
+
+@pytest.mark.parametrize("length", [4000, 8700, 60_000])
+def test_a_long_note_on_the_card_is_never_lost(ledger: Path, length: int) -> None:  # noqa: F811
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    note = ("患者反馈恢复顺利肿胀明显消退" * 5000)[:length]
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "outcome": "reached", "note": note},
+               follow_redirects=False)
+    if length <= 4000:   # a full note, url-encoded 36 KB, is logged
+        assert r.status_code == 303 and attempts(ledger) == 1
+        return
+    assert r.status_code == 400 and attempts(ledger) == 0
+    assert "最多 4000 个字符" in r.text or "4000" in r.text
+    assert f">{note}</textarea>" in r.text   # the card again, the note kept

@@ -58,7 +58,11 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).parent
 COOKIE = "followup_session"
-MAX_BODY = 64 * 1024      # a form or a call as JSON; anything larger is refused unread
+MAX_BODY = 64 * 1024      # a call as JSON; anything larger is refused unread (413)
+# a page's form: a full note (4,000 Chinese characters are 36 KB url-encoded) with room,
+# and a pasted note far over the note's limit still read, so that the card comes back
+# with it kept and the library's message ("at most 4000 characters"), never lost
+MAX_FORM = 1024 * 1024
 LOGGED_PATH = 200          # characters of a path the log shows (a path can be any length)
 log = logging.getLogger("followup.web")
 access = logging.getLogger("followup.web.access")
@@ -417,13 +421,25 @@ def _no_constant(name: str) -> Any:
     raise ValueError(name)   # NaN and Infinity are not JSON
 
 
-async def read_body(request: Request) -> dict[str, Any] | None:
-    """The form or JSON object sent, at most MAX_BODY bytes; None if it is not one."""
+def declared_length(request: Request) -> int:
+    """The Content-Length a request declares (0 if none or not a number)."""
+    value = request.headers.get("content-length", "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else 0
+
+
+class TooLarge(Exception):
+    """A request's body over its limit (read no further)."""
+
+
+async def read_body(request: Request, limit: int) -> dict[str, Any] | None:
+    """The form or JSON object sent; None if it is not one; TooLarge over `limit` bytes."""
+    if declared_length(request) > limit:
+        raise TooLarge
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY:
-            return None
+        if len(body) > limit:
+            raise TooLarge
     kind = content_type(request)
     try:
         if kind == "application/json":
@@ -458,7 +474,12 @@ def route(path: str, handler: Handler, *, methods: tuple[str, ...] = ("GET",),
             if api and content_type(request) != "application/json":
                 return refused(request, api, 415,
                                N_("send JSON (Content-Type: application/json)"))
-            body = await read_body(request)
+            limit = MAX_BODY if api else MAX_FORM
+            try:
+                body = await read_body(request, limit)
+            except TooLarge:
+                return refused(request, api, 413, N_("the request is too large: at most {size} KB"),
+                               size=limit // 1024)
             if body is None:
                 return refused(request, api, 400,
                                N_("the request's content cannot be read (too large or malformed)"))
@@ -519,7 +540,7 @@ def upload_route(path: str, handler: Handler) -> Route:
     async def endpoint(request: Request) -> Response:
         if not same_origin(request):
             return refused(request, False, 403, N_("refused: the request came from another site"))
-        if int(request.headers.get("content-length") or 0) > MAX_UPLOAD:
+        if declared_length(request) > MAX_UPLOAD:
             return refused(request, False, 413, N_("the file is too large (64 MB at most)"))
         user = await run_in_threadpool(_session_user, request)
         if user is None or user["role"] != "supervisor":
@@ -582,9 +603,9 @@ def _keep_upload(upload: Any) -> Path:
     return target
 
 
-def refused(request: Request, api: bool, status: int, key: str) -> Response:
+def refused(request: Request, api: bool, status: int, key: str, **values: Any) -> Response:
     with speaking(choose_lang(request, None)):
-        text = t(key)
+        text = t(key, **values)
     return JSONResponse({"error": text}, status) if api else PlainTextResponse(text, status)
 
 

@@ -4,6 +4,7 @@ the Host header. HTTP in-process on real temporary ledgers (test_web's fixtures)
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -124,7 +125,7 @@ def test_a_clinic_without_accounts_shares_without_a_warning(cli, tmp_path: Path)
 def test_the_api_takes_json_of_the_right_types_and_known_fields_only(ledger: Path) -> None:  # noqa: F811
     c, csrf = signed_in(ledger)
     task = c.get("/api/sheet").json()[0]["task_id"]
-    body = '{"task_id": %d, "outcome": "busy", "secret": "周晓雯 13812345678"}' % task
+    body = json.dumps({"task_id": task, "outcome": "busy", "secret": "周晓雯 13812345678"})
     r = c.post("/api/calls", headers={"X-CSRF-Token": csrf, "Content-Type": "text/plain"},
                content=body.encode())
     assert r.status_code == 415 and r.json() == {
@@ -163,3 +164,43 @@ def test_a_long_note_on_the_card_is_never_lost(ledger: Path, length: int) -> Non
     assert r.status_code == 400 and attempts(ledger) == 0
     assert "最多 4000 个字符" in r.text or "4000" in r.text
     assert f">{note}</textarea>" in r.text   # the card again, the note kept
+
+
+def test_sign_ins_are_throttled_per_name_and_per_address(cli, ledger: Path,  # noqa: ANN001, F811
+                                                         monkeypatch) -> None:  # noqa: ANN001
+    from starlette.testclient import TestClient
+    from test_web import BASE
+
+    from followup_cli.commands.serve import clinic_of
+    from followup_cli.options import State
+    from followup_cli.web.app import create_app
+
+    app = create_app(clinic_of(State((ledger,))))
+
+    def at(address: str) -> TestClient:
+        return TestClient(app, base_url=BASE, client=(address, 50000))
+
+    one, two, three = at("10.0.0.1"), at("10.0.0.2"), at("10.0.0.3")
+    for _ in range(5):   # 李娜's password guessed from one address …
+        assert one.post("/login", data={"username": "李娜", "password": "wrong-pass"}
+                        ).status_code == 401
+    r = two.post("/login", data={"username": "李娜", "password": "agent-pass-2"})
+    assert r.status_code == 429   # … locks the name from every address
+    assert 800 < int(r.headers["retry-after"]) <= 901
+    r = two.post("/login", json={"username": "李娜", "password": "agent-pass-2"})
+    assert r.status_code == 429 and r.json() == {"error": "登录失败次数过多：请 15 分钟后再试"}
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("brand-new-pass\n"))
+    assert cli("user", "passwd", "李娜", "--password-stdin").code == 0
+    assert two.post("/login", data={"username": "李娜", "password": "brand-new-pass"},
+                    follow_redirects=False).status_code == 303   # a new password lifts it
+    # one address trying many names (password spraying) is slowed whatever the names
+    for n in range(10):
+        r = three.post("/login", data={"username": f"user{n}", "password": "Spring2026!"})
+        assert r.status_code == 401
+    r = three.post("/login", data={"username": "王芳", "password": "agent-pass-1"},
+                   headers={"Accept": "application/json"})
+    assert r.status_code == 429 and "retry-after" in r.headers and "error" in r.json()
+    assert one.post("/login", data={"username": "王芳", "password": "agent-pass-1"},
+                    follow_redirects=False).status_code == 303   # another address is not
+    r = one.post("/login", json={"username": "王芳", "password": "nope"})
+    assert r.status_code == 401 and r.json() == {"error": "用户名或密码不正确"}

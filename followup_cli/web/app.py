@@ -127,13 +127,14 @@ def logged_path(scope: Scope) -> str:
 
 
 class Throttle:
-    """Failed sign-ins: after LIMIT failures within WINDOW seconds for one name from one
-    address, NAME_LIMIT for one name from anywhere, or IP_LIMIT from one address, sign-in
-    is refused until the oldest ages out. One address guessing a colleague's password
-    locks that name from that address only; a name's failures are forgotten when its
-    account changes (`user passwd`, `user add`: `account` is a fingerprint of it)."""
+    """Failed sign-ins: after NAME_LIMIT failures within WINDOW seconds for one name, from
+    any address, or IP_LIMIT from one address, whatever the names, sign-in is refused
+    until the oldest ages out: guessing one colleague's password from many addresses and
+    trying many names from one (password spraying) are both slowed. A name's failures are
+    forgotten when it signs in, or when its account changes (`user passwd`, `user add`:
+    `account` is a fingerprint of it), so a new password lifts its lock."""
 
-    LIMIT, NAME_LIMIT, IP_LIMIT, WINDOW = 5, 100, 30, 900.0
+    NAME_LIMIT, IP_LIMIT, WINDOW = 5, 10, 900.0
 
     def __init__(self) -> None:
         self.failures: dict[tuple[str, ...], deque[float]] = {}
@@ -142,15 +143,13 @@ class Throttle:
 
     def _keys(self, name: str, address: str) -> list[tuple[tuple[str, ...], int]]:
         name = name.strip().casefold()
-        return [(("name", name, address), self.LIMIT), (("name", name), self.NAME_LIMIT),
-                (("ip", address), self.IP_LIMIT)]
+        return [(("name", name), self.NAME_LIMIT), (("ip", address), self.IP_LIMIT)]
 
     def _account(self, name: str, account: str) -> None:
         """Forget a name's failures if its account changed since they were counted."""
         name = name.strip().casefold()
         if self.accounts.get(name, account) != account:
-            self.failures = {k: v for k, v in self.failures.items()
-                             if not (k[0] == "name" and k[1] == name)}
+            self.failures.pop(("name", name), None)
         self.accounts[name] = account
 
     def wait(self, name: str, address: str, account: str = "") -> int:
@@ -164,7 +163,7 @@ class Throttle:
                 while times and now - times[0] > self.WINDOW:
                     times.popleft()
                 if times and len(times) >= limit:
-                    longest = max(longest, self.WINDOW - (now - times[0]))
+                    longest = max(longest, self.WINDOW - (now - times[-limit]))
         return int(longest) + 1 if longest else 0
 
     def failed(self, name: str, address: str, account: str = "") -> None:
@@ -180,9 +179,8 @@ class Throttle:
                 self.failures.setdefault(key, deque()).append(now)
 
     def passed(self, name: str, address: str) -> None:
-        name = name.strip().casefold()
         with self.lock:
-            self.failures.pop(("name", name, address), None)
+            self.failures.pop(("name", name.strip().casefold()), None)
 
 
 class Flashes:
@@ -673,17 +671,27 @@ def login(ctx: Ctx) -> Response:
     from followup_cli.users import account_stamp
 
     account = account_stamp(ctx.conn, name)
+    # a script (JSON sent, or asked for) is answered JSON, a browser the sign-in page
+    wants_json = (content_type(ctx.request) == "application/json"
+                  or "application/json" in ctx.request.headers.get("accept", ""))
+
+    def refuse(status: int, message: str, **headers: str) -> Response:
+        if wants_json:
+            return JSONResponse({"error": message}, status, headers=headers)
+        page = ctx.render("login.html", status, message=message)
+        page.headers.update(headers)
+        return page
+
     wait = ctx.web.throttle.wait(name, address, account)
     if wait:
-        return ctx.render("login.html", 429,
-                          message=tn("too many failed sign-ins: try again in {count} minute",
-                                     "too many failed sign-ins: try again in {count} minutes",
-                                     -(-wait // 60)))
+        return refuse(429, tn("too many failed sign-ins: try again in {count} minute",
+                              "too many failed sign-ins: try again in {count} minutes",
+                              -(-wait // 60)), **{"Retry-After": str(wait)})
     user = authenticate(ctx.conn, name, password)
     if user is None:
         ctx.web.throttle.failed(name, address, account)
         log.info("sign-in refused from %s", address)
-        return ctx.render("login.html", 401, message=t("wrong user name or password"))
+        return refuse(401, t("wrong user name or password"))
     ctx.web.throttle.passed(name, address)
     from followup_cli.users import end_session
 

@@ -204,3 +204,55 @@ def test_sign_ins_are_throttled_per_name_and_per_address(cli, ledger: Path,  # n
                     follow_redirects=False).status_code == 303   # another address is not
     r = one.post("/login", json={"username": "王芳", "password": "nope"})
     assert r.status_code == 401 and r.json() == {"error": "用户名或密码不正确"}
+
+
+def test_uploads_are_kept_beside_the_ledger_only_as_long_as_needed(  # noqa: F811
+        ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stat
+
+    from conftest import HEADER
+    from starlette.testclient import TestClient
+    from test_web import BASE
+
+    from followup_cli.commands.serve import clinic_of
+    from followup_cli.options import State
+    from followup_cli.web import app as web_app
+
+    folder = ledger.parent / "ledger.db.uploads"
+    stale = folder / "followup-upload-left"   # a server stopped without cleaning up
+    stale.mkdir(parents=True)
+    (stale / "old.csv").write_text("x")
+
+    def kept() -> list[str]:
+        return sorted(p.name for p in folder.glob("followup-upload-*/*"))
+
+    export = ("\r\n".join([HEADER, "A9,C9,韩梅,13600001111,2026-11-03,水光针,成交,皮肤科,"
+                           "孙医生,马咨询,,,,"]) + "\r\n").encode("gb18030")
+    with TestClient(web_app.create_app(clinic_of(State((ledger,)))), base_url=BASE) as boss:
+        assert kept() == []   # cleared at start
+        boss.post("/login", data={"username": "boss", "password": "boss-pass-12"})
+        csrf = boss.get("/api/session").json()["csrf"]
+
+        def upload(name: str, content: bytes) -> str:
+            r = boss.post("/import", data={"csrf": csrf}, files={"file": (name, content, "x")})
+            return r.text
+
+        said = upload("empty.csv", b"")
+        assert "empty.csv" in said and str(folder) not in said and "/tmp" not in said
+        assert kept() == []   # a failed check keeps nothing
+        upload("first.csv", export)
+        assert kept() == ["first.csv"]
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        page = upload("second.csv", export)
+        assert kept() == ["second.csv"]   # a newer upload replaces the user's last
+        key = page.split('name="key" value="')[1].split('"')[0]
+        assert boss.post("/import/confirm", data={"csrf": csrf, "key": key}).status_code == 200
+        assert kept() == []   # imported: gone
+        upload("third.csv", export)
+        monkeypatch.setattr(web_app, "UPLOAD_KEPT", 0.0)
+        boss.app.app.state.web.uploads.expire()   # what the minute's sweep does
+        assert kept() == []   # expired: gone
+        monkeypatch.setattr(web_app, "UPLOAD_KEPT", 3600.0)
+        upload("fourth.csv", export)
+        assert kept() == ["fourth.csv"]
+    assert kept() == []   # and all at a clean stop

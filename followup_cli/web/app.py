@@ -20,8 +20,8 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -285,7 +285,7 @@ class Web:
             self.sms_texts = self.sms_texts or load_templates(None)
             self.sms_settings = self.sms_settings or load_settings({}, "followup.toml")
         self.throttle = Throttle()
-        self.uploads = Uploads()
+        self.uploads = Uploads(uploads_folder(clinic.path))
         self.flashes = Flashes()
         self.once = Once()
         self.local = threading.local()
@@ -489,21 +489,42 @@ def route(path: str, handler: Handler, *, methods: tuple[str, ...] = ("GET",),
 
 MAX_UPLOAD = 64 * 1024 * 1024   # a clinic's month of visits is a few MB
 UPLOAD_KINDS = {".csv": "csv", ".xlsx": "xlsx"}
-UPLOAD_KEPT = 1800.0   # seconds an upload waits for its import to be confirmed
+UPLOAD_KEPT = 3600.0   # seconds an upload waits for its import to be confirmed
+UPLOAD_PREFIX = "followup-upload-"
+
+
+def uploads_folder(ledger: str) -> Path:
+    """Where uploads wait: an owner-only folder beside the ledger (the same disk, the same
+    care as the ledger), not the shared /tmp."""
+    path = Path(ledger)
+    return path.parent / f"{path.name}.uploads"
 
 
 class Uploads:
-    """Exports uploaded for an import, each in a folder of its own readable by the server's
-    user only, kept until imported or UPLOAD_KEPT seconds; known by a random key."""
+    """Exports uploaded for an import (whole patient exports), each in a folder of its own
+    readable by the server's user only, known by a random key. Kept only while needed:
+    dropped when imported, when its check fails, when its user uploads another, after
+    UPLOAD_KEPT seconds, and all of them when the server starts and stops."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.kept: dict[str, tuple[Path, str, float]] = {}
         self.lock = threading.Lock()
+
+    def place(self) -> Path:
+        """A new private folder for one upload."""
+        import tempfile
+
+        self.folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(self.folder, 0o700)
+        return Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX, dir=self.folder))
 
     def add(self, path: Path, owner: str) -> str:
         key = secrets.token_urlsafe(16)
         with self.lock:
             self._expire()
+            for old in [k for k, (_, who, _) in self.kept.items() if who == owner]:
+                _remove_upload(self.kept.pop(old)[0])   # a newer upload replaces it
             self.kept[key] = (path, owner, time.monotonic())
         return key
 
@@ -519,16 +540,35 @@ class Uploads:
         if found is not None:
             _remove_upload(found[0])
 
+    def expire(self) -> None:
+        with self.lock:
+            self._expire()
+
     def _expire(self) -> None:
         now = time.monotonic()
         for key in [k for k, (_, _, at) in self.kept.items() if now - at > UPLOAD_KEPT]:
             _remove_upload(self.kept.pop(key)[0])
+
+    def clear(self) -> None:
+        """Every upload gone: those kept, and any a stopped server left behind."""
+        import shutil
+
+        with self.lock:
+            self.kept.clear()
+        if self.folder.is_dir():
+            for left in self.folder.glob(UPLOAD_PREFIX + "*"):
+                shutil.rmtree(left, ignore_errors=True)
 
 
 def _remove_upload(path: Path) -> None:
     import shutil
 
     shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def upload_words(message: str, path: Path) -> str:
+    """A message about an upload names the file the user sent, never the server's folder."""
+    return message.replace(str(path), path.name).replace(str(path.parent), "")
 
 
 def upload_route(path: str, handler: Handler) -> Route:
@@ -552,7 +592,8 @@ def upload_route(path: str, handler: Handler) -> Route:
                 data["csrf"] = str(form.get("csrf") or "")
                 upload = form.get("file")
                 if isinstance(upload, UploadFile) and upload.filename:
-                    data["upload"] = await run_in_threadpool(_keep_upload, upload)
+                    data["upload"] = await run_in_threadpool(
+                        _keep_upload, upload, request.app.state.web.uploads)
         except MultiPartException:
             return refused(request, False, 400,
                            N_("the request's content cannot be read (too large or malformed)"))
@@ -574,19 +615,20 @@ def _session_user(request: Request) -> dict[str, Any] | None:
         return session_of(conn, token, clock.now())
 
 
-def _keep_upload(upload: Any) -> Path:
+def _keep_upload(upload: Any, uploads: Uploads) -> Path:
     """The uploaded file written whole into a new private folder, under its base name."""
-    import os
-    import tempfile
-
     from followup_cli.output.files import writing
 
     name = os.path.basename(str(upload.filename).replace("\\", "/")).strip() or "upload"
     kind = UPLOAD_KINDS.get(os.path.splitext(name)[1].casefold())
     if kind is None:
         raise FollowupError(t("{name}: only .csv or .xlsx files can be imported", name=name[:80]))
-    folder = Path(tempfile.mkdtemp(prefix="followup-upload-"))
-    target = folder / name
+    try:
+        target = uploads.place() / name
+    except OSError as e:
+        raise FollowupError(t("cannot keep the upload beside the ledger ({folder}): {reason}",
+                              folder=uploads.folder,
+                              reason=e.strerror or type(e).__name__)) from None
     written = 0
     try:
         with writing(target, "wb", kind=kind) as out:
@@ -980,8 +1022,30 @@ def build() -> list[Route | Mount]:
 
 
 def create_app(clinic: Clinic, *, secure: bool = False) -> Guard:
-    app = Starlette(routes=build())
-    app.state.web = Web(clinic, secure=secure)
+    web = Web(clinic, secure=secure)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        """Uploads left by a server that stopped are removed at start; while serving,
+        expired ones every minute; at a clean stop, all."""
+        import asyncio
+
+        await run_in_threadpool(web.uploads.clear)
+
+        async def sweep() -> None:
+            while True:
+                await asyncio.sleep(60)
+                await run_in_threadpool(web.uploads.expire)
+
+        sweeping = asyncio.create_task(sweep())
+        try:
+            yield
+        finally:
+            sweeping.cancel()
+            await run_in_threadpool(web.uploads.clear)
+
+    app = Starlette(routes=build(), lifespan=lifespan)
+    app.state.web = web
     return Guard(app)
 
 

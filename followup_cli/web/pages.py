@@ -23,6 +23,7 @@ from followup_cli.web.app import (
     field_words,
     log_from,
     sheet_records,
+    upload_words,
 )
 
 
@@ -613,7 +614,10 @@ def import_preview(ctx: Ctx) -> Response:
         summary = _import(ctx, path, dry_run=True)
     except FollowupError as e:
         ctx.web.uploads.drop(key)
-        return ctx.render("import.html", 400, message=str(e))
+        return ctx.render("import.html", 400, message=upload_words(str(e), path))
+    except BaseException:
+        ctx.web.uploads.drop(key)
+        raise
     return ctx.render("import.html",
                       lines=import_summary_lines(summary),
                       key=key, name=path.name)
@@ -629,7 +633,7 @@ def import_confirm(ctx: Ctx) -> Response:
     try:
         summary = _import(ctx, path, dry_run=False)
     except FollowupError as e:
-        return ctx.render("import.html", 400, message=str(e))
+        return ctx.render("import.html", 400, message=upload_words(str(e), path))
     finally:
         ctx.web.uploads.drop(key)
     return ctx.render("import.html", lines=import_summary_lines(summary), done=True)

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the `ledger` fixture, imported from test_web, is every test's argument
 """`followup serve` under a new user's safety trial: whom a day is shared to, corrections,
 huge ids, uploads kept, sign-in throttling, the API's types, long notes, start-up errors,
 the Host header. HTTP in-process on real temporary ledgers (test_web's fixtures)."""
@@ -256,3 +257,37 @@ def test_uploads_are_kept_beside_the_ledger_only_as_long_as_needed(  # noqa: F81
         upload("fourth.csv", export)
         assert kept() == ["fourth.csv"]
     assert kept() == []   # and all at a clean stop
+
+
+def test_serve_checks_its_certificate_and_host_before_saying_it_started(  # noqa: F811
+        cli, ledger: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    import shutil
+    import socket
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("no openssl to make a certificate")
+    pairs = []
+    for n in (1, 2):
+        cert, key = tmp_path / f"cert{n}.pem", tmp_path / f"key{n}.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                        "1", "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                       check=True, capture_output=True)
+        pairs.append((str(cert), str(key)))
+    (cert, key), (_, other_key) = pairs
+    missing = str(tmp_path / "nonexist.pem")
+    for args, says in (
+            (("--cert", missing, "--key", key), f"--cert {missing}: No such file or directory"),
+            (("--cert", cert, "--key", missing), f"--key {missing}: No such file or directory"),
+            (("--cert", key, "--key", cert), f"--cert {key} is not a certificate in PEM (are "
+                                             "--cert and --key swapped?)"),
+            (("--cert", cert, "--key", other_key), f"--cert {cert} and --key {other_key} are "
+                                                   "not one pair"),
+            (("--host", "999.1.1.1"), "--host 999.1.1.1 is not a valid address: give an IP "
+                                      "address of this machine, localhost, or 0.0.0.0")):
+        with socket.socket() as taken:   # were a check missed, serving fails, never hangs
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            result = cli("serve", "--port", str(taken.getsockname()[1]), *args)
+        assert result.code == 2 and says in result.err, result.err
+        assert "running" not in result.out and "--port" not in result.err

@@ -60,8 +60,10 @@ def serve_cli(
     if host in ("0.0.0.0", "::"):
         warn(t("warning: the workspace is open to the clinic's network (0.0.0.0). Use it on a "
                "trusted network only, best with --cert/--key"))
-    from followup_cli.web.app import listening_socket, serve
+    from followup_cli.web.app import check_tls, listening_socket, serve
 
+    if cert is not None and key is not None:
+        check_tls(cert, key)
     clinic = clinic_of(st)
     sock = listening_socket(host, port)
     scheme = "https" if cert is not None else "http"

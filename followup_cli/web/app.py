@@ -1062,11 +1062,42 @@ LOG_CONFIG: dict[str, Any] = {
 }
 
 
+def check_tls(cert: Path, key: Path) -> None:
+    """The certificate and key `serve --cert/--key` was given: each there and readable, in
+    PEM, and one pair; said now, naming the file, before anything claims to be listening."""
+    import ssl
+
+    for option, path, marker, what in (
+            ("--cert", cert, b"-----BEGIN CERTIFICATE-----", N_("a certificate")),
+            ("--key", key, b"PRIVATE KEY-----", N_("a private key"))):
+        try:
+            head = path.read_bytes()[:1 << 20]
+        except OSError as e:
+            raise FollowupError(t("{option} {path}: {reason}", option=option, path=path,
+                                  reason=e.strerror or type(e).__name__)) from None
+        if marker not in head:
+            raise FollowupError(t("{option} {path} is not {what} in PEM (are --cert and --key "
+                                  "swapped?)", option=option, path=path, what=t(what)))
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (ssl.SSLError, ValueError) as e:
+        reason = getattr(e, "reason", None) or type(e).__name__
+        raise FollowupError(t("--cert {cert} and --key {key} are not one pair ({reason}): give "
+                              "the private key of this certificate", cert=cert, key=key,
+                              reason=reason)) from None
+
+
 def listening_socket(host: str, port: int) -> Any:
     """The server's socket, bound now, so an address in use or unknown is said plainly
     (exit 2) before anything claims to be listening."""
     import socket
 
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise FollowupError(t("--host {host} is not a valid address: give an IP address of this "
+                              "machine, localhost, or 0.0.0.0 for the clinic's network",
+                              host=host[:100])) from None
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         sock = socket.create_server((host, port), family=family)
@@ -1077,9 +1108,14 @@ def listening_socket(host: str, port: int) -> Any:
         return socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP,
                              fileno=sock.detach())
     except OSError as e:   # in use, no permission, not an address of this machine
+        import errno
+
         reason = (e.strerror or type(e).__name__).split(" (while attempting")[0]
-        raise FollowupError(t("cannot listen on {address}: {reason} (a port in use: choose another "
-                              "--port)", address=f"{host}:{port}",
+        if e.errno == errno.EADDRINUSE:
+            raise FollowupError(t("cannot listen on {address}: {reason} (a port in use: choose "
+                                  "another --port)", address=f"{host}:{port}",
+                                  reason=reason)) from None
+        raise FollowupError(t("cannot listen on {address}: {reason}", address=f"{host}:{port}",
                               reason=reason)) from None
 
 

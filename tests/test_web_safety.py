@@ -291,3 +291,38 @@ def test_serve_checks_its_certificate_and_host_before_saying_it_started(  # noqa
             result = cli("serve", "--port", str(taken.getsockname()[1]), *args)
         assert result.code == 2 and says in result.err, result.err
         assert "running" not in result.out and "--port" not in result.err
+
+
+def test_a_request_sent_to_another_name_is_refused(ledger: Path) -> None:
+    from starlette.testclient import TestClient
+    from test_web import BASE
+
+    from followup_cli.commands.serve import clinic_of
+    from followup_cli.options import State
+    from followup_cli.web.app import create_app
+
+    clinic = clinic_of(State((ledger,)))
+
+    def status(app, host: str) -> int:  # noqa: ANN001
+        r = TestClient(app, base_url=BASE).post(
+            "/login", data={"username": "王芳", "password": "agent-pass-1"},
+            headers={"Host": host}, follow_redirects=False)
+        assert (r.status_code == 303) == ("followup_session" in r.cookies)
+        return r.status_code
+
+    local = create_app(clinic)   # serve's default: 127.0.0.1
+    for host in ("127.0.0.1:8765", "localhost:8765", "[::1]:8765", "127.0.0.1", "LOCALHOST."):
+        assert status(local, host) == 303, host
+    for host in ("evil.example:18750", "evil.example", "192.168.1.5:8765", "", "[zz]:1",
+                 "127.0.0.1.evil.example"):
+        assert status(local, host) == 400, host
+    r = TestClient(local, base_url=BASE).get("/api/session", headers={"Host": "evil.example"})
+    assert r.status_code == 400 and "--allow-host" in r.json()["error"]
+    everywhere = create_app(clinic, host="0.0.0.0")
+    assert status(everywhere, "192.168.1.5:8765") == 303   # any address: no rebinding
+    assert status(everywhere, "evil.example:8765") == 400
+    named = create_app(clinic, host="0.0.0.0", allow_hosts=("followup.clinic.lan",))
+    assert status(named, "followup.clinic.lan:8765") == 303
+    one = create_app(clinic, host="192.168.1.5")
+    assert status(one, "192.168.1.5:8765") == 303
+    assert status(one, "localhost:8765") == 400 and status(one, "192.168.1.6") == 400

@@ -29,6 +29,11 @@ def serve_cli(
         callback=a_file)] = None,
     key: Annotated[pathlib.Path | None, typer.Option(
         "--key", help=t("TLS private key (PEM)."), dir_okay=False, callback=a_file)] = None,
+    allow_host: Annotated[list[str] | None, typer.Option(
+        "--allow-host", metavar="NAME",
+        help=t("A name the team opens the workspace by (e.g. followup.clinic.lan), besides "
+               "its address; repeatable. Requests sent to any other name are refused."))]
+    = None,
     demo: Annotated[bool, typer.Option(
         "--demo",
                                        help=t("On a demo ledger (init --demo): sign-ins for a "
@@ -70,7 +75,7 @@ def serve_cli(
     shown = "[" + host + "]" if ":" in host else host
     print(t("workspace running at {url} (Ctrl+C stops it)",
             url=f"{scheme}://{shown}:{port}/"), flush=True)
-    serve(clinic, sock, cert=cert, key=key)
+    serve(clinic, sock, cert=cert, key=key, host=host, allow_hosts=tuple(allow_host or ()))
 
 
 def clinic_of(st: State) -> Clinic:

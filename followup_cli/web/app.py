@@ -126,6 +126,61 @@ def logged_path(scope: Scope) -> str:
     return path if len(path) <= LOGGED_PATH else path[:LOGGED_PATH] + "…"
 
 
+class HostCheck:
+    """A request must name this server in its Host header (DNS rebinding: a page of
+    evil.example whose name is made to point at 127.0.0.1 would otherwise talk to the
+    workspace as a same-origin page). Any IP address that reaches the bound address is
+    fine (a rebinding needs a name); a name must be localhost on a loopback or all-address
+    bind, the bound name, or one given with `serve --allow-host`."""
+
+    def __init__(self, app: ASGIApp, bound: str, names: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.bound = bound.strip("[]").lower()
+        self.names = {n.strip().strip("[]").lower() for n in names} | {self.bound}
+
+    def allowed(self, header: str) -> bool:
+        import ipaddress
+        import re
+
+        found = re.fullmatch(r"\[([0-9a-fA-F:.]+)\](?::\d{1,5})?|([^:\[\]]+)(?::\d{1,5})?",
+                             header.strip())
+        if found is None:
+            return False
+        name = (found[1] or found[2]).lower().rstrip(".")
+        wildcard = self.bound in ("0.0.0.0", "::", "")
+        loopback = self.bound == "localhost" or _is_loopback(self.bound)
+        try:
+            address = ipaddress.ip_address(name)
+        except ValueError:
+            return name in self.names or (name == "localhost" and (wildcard or loopback))
+        if wildcard:
+            return True
+        if loopback:
+            return address.is_loopback
+        return name == self.bound
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = next((v.decode("latin-1") for k, v in scope.get("headers", ())
+                         if k == b"host"), "")
+            if not self.allowed(host):
+                await refused(Request(scope), scope["path"].startswith("/api/"), 400, N_(
+                    "refused: this server is not known by the name the request was sent to; "
+                    "open it by its address, or start serve with --allow-host NAME"))(
+                    scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class Throttle:
     """Failed sign-ins: after NAME_LIMIT failures within WINDOW seconds for one name, from
     any address, or IP_LIMIT from one address, whatever the names, sign-in is refused
@@ -1021,7 +1076,10 @@ def build() -> list[Route | Mount]:
     ]
 
 
-def create_app(clinic: Clinic, *, secure: bool = False) -> Guard:
+def create_app(clinic: Clinic, *, secure: bool = False, host: str = "127.0.0.1",
+               allow_hosts: tuple[str, ...] = ()) -> Guard:
+    """The workspace, answering requests sent to `host` (the bound address) or to one of
+    `allow_hosts` (HostCheck)."""
     web = Web(clinic, secure=secure)
 
     @asynccontextmanager
@@ -1046,7 +1104,7 @@ def create_app(clinic: Clinic, *, secure: bool = False) -> Guard:
 
     app = Starlette(routes=build(), lifespan=lifespan)
     app.state.web = web
-    return Guard(app)
+    return Guard(HostCheck(app, host, allow_hosts))
 
 
 # uvicorn's own access log is off (it prints query strings); Guard writes one that names
@@ -1119,11 +1177,13 @@ def listening_socket(host: str, port: int) -> Any:
                               reason=reason)) from None
 
 
-def serve(clinic: Clinic, sock: Any, *, cert: Any = None, key: Any = None) -> None:
-    """Answer on `sock` (listening_socket) until stopped."""
+def serve(clinic: Clinic, sock: Any, *, cert: Any = None, key: Any = None,
+          host: str = "127.0.0.1", allow_hosts: tuple[str, ...] = ()) -> None:
+    """Answer on `sock` (listening_socket, bound to `host`) until stopped."""
     import uvicorn
 
-    config = uvicorn.Config(create_app(clinic, secure=cert is not None),
+    config = uvicorn.Config(create_app(clinic, secure=cert is not None, host=host,
+                                       allow_hosts=allow_hosts),
                             ssl_certfile=str(cert) if cert else None,
                             ssl_keyfile=str(key) if key else None, log_config=LOG_CONFIG,
                             access_log=False, server_header=False, proxy_headers=False,

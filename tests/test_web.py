@@ -735,7 +735,7 @@ def test_a_correction_must_name_a_call_of_the_cards_patient(cli, ledger: Path) -
     assert not [x for x in calls if x.get("corrects")]
 
 
-def test_user_passwd_lifts_the_sign_in_lockout_and_an_address_locks_only_itself(
+def test_user_passwd_lifts_the_sign_in_lockout_of_a_name_locked_from_every_address(
         cli, ledger: Path, monkeypatch) -> None:  # noqa: ANN001
     app = create_app(clinic_of(State((ledger,))))
     attacker = TestClient(app, base_url=BASE, client=("10.0.0.66", 5000))
@@ -745,9 +745,9 @@ def test_user_passwd_lifts_the_sign_in_lockout_and_an_address_locks_only_itself(
                                              "password": "wrong-password"}).status_code == 401
     assert attacker.post("/login", data={"username": "王芳",
                                          "password": "agent-pass-1"}).status_code == 429
-    # another address is not locked out by the attacker's guesses
+    # the name is locked from every address (guesses from many addresses are slowed too)
     assert colleague.post("/login", data={"username": "王芳", "password": "agent-pass-1"},
-                          follow_redirects=False).status_code == 303
+                          follow_redirects=False).status_code == 429
     # a new password lifts the lockout of the name everywhere
     monkeypatch.setattr(sys, "stdin", io.StringIO("fresh-pass-99\n"))
     assert cli("user", "passwd", "王芳", "--password-stdin").code == 0

@@ -251,7 +251,10 @@ def test_uploads_are_kept_beside_the_ledger_only_as_long_as_needed(  # noqa: F81
         assert kept() == []   # imported: gone
         upload("third.csv", export)
         monkeypatch.setattr(web_app, "UPLOAD_KEPT", 0.0)
-        boss.app.app.state.web.uploads.expire()   # what the minute's sweep does
+        inner = boss.app
+        while not hasattr(inner, "state"):   # under the middleware: the Starlette app
+            inner = inner.app
+        inner.state.web.uploads.expire()   # what the minute's sweep does
         assert kept() == []   # expired: gone
         monkeypatch.setattr(web_app, "UPLOAD_KEPT", 3600.0)
         upload("fourth.csv", export)

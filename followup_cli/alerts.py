@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from followup_cli import clock, rechecks
-from followup_cli.errors import FollowupError
+from followup_cli.errors import FollowupError, NotFound
 from followup_cli.i18n import t, tc
 from followup_cli.text import agent_name, given
 
@@ -244,7 +244,7 @@ def answered_words(alert: dict[str, Any], action: str) -> list[str]:
 def get_alert(conn: sqlite3.Connection, alert_id: int) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
     if row is None:
-        raise FollowupError(t("no alert #{id}", id=alert_id))
+        raise NotFound(t("no alert #{id}", id=alert_id))
     return row
 
 

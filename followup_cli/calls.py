@@ -46,6 +46,7 @@ MIN_NOTE_CHARS = 20
 # a note is what was said on one call: longer is a paste gone wrong (the card's box, the
 # API and the CLI all stop here, and the stored note is this long at most)
 MAX_NOTE_CHARS = 4000
+MAX_REASON_CHARS = 500   # why a call is corrected: a sentence or two, not a pasted file
 # the same outcome on the same task by the same agent this soon after is the same call
 # logged twice (a double press, a command run again), not a second call
 REPEAT_SECONDS = 60
@@ -514,6 +515,9 @@ def correct(
     """Amend or void a logged call by appending a correction; the original stays."""
     if not given(reason):
         raise FollowupError(t("give the reason with --reason"))
+    if len(reason.strip()) > MAX_REASON_CHARS:
+        raise FollowupError(t("--reason is {count} characters long: at most {limit}",
+                              count=len(reason.strip()), limit=MAX_REASON_CHARS))
     if when is not None:
         clock.not_future(when, now, "--when")
     with transaction(conn):
@@ -544,6 +548,10 @@ def correct(
             validate(new["outcome"], new["note"], new["satisfaction"], new["nps"], back,
                      called, min_note)
             _check_callback_day(cal, new["outcome"], back)
+            if new == dict(current):   # an amendment that changes nothing is not recorded
+                raise FollowupError(t("call #{id}: this amendment changes nothing (give a new "
+                                      "--outcome, --note, --when, --at, --satisfaction or "
+                                      "--nps)", id=attempt_id))
         cur = conn.execute(
             "INSERT INTO attempts (patient_id, called_at, logged_at, agent, outcome, note, "
             "satisfaction, nps, callback_at, corrects, correction, reason, logged_by) "

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from followup_cli import clock, planning
 from followup_cli.calendar import ClinicCalendar
-from followup_cli.errors import FollowupError
+from followup_cli.errors import FollowupError, NotFound
 from followup_cli.i18n import t
 from followup_cli.labels import label
 from followup_cli.rules import RulePack
@@ -146,7 +146,7 @@ def _act(conn: sqlite3.Connection, case_id: int, action: str, *, agent: str, at:
 def get_case(conn: sqlite3.Connection, case_id: int) -> sqlite3.Row:
     case = conn.execute("SELECT * FROM complaints WHERE complaint_id = ?", (case_id,)).fetchone()
     if case is None:
-        raise FollowupError(t("there is no complaint case {id}", id=case_id))
+        raise NotFound(t("there is no complaint case {id}", id=case_id))
     return case
 
 

@@ -12,3 +12,8 @@ class FollowupError(Exception):
 
 class LedgerError(FollowupError):
     """The ledger file cannot be opened or is not a followup ledger."""
+
+
+class NotFound(FollowupError):
+    """What was named (a task, a case, an alert, a patient) does not exist: the web answers
+    404 where a page's address named it."""

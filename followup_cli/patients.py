@@ -9,7 +9,7 @@ from typing import Any
 
 from followup_cli import ids
 from followup_cli.complaints import summary
-from followup_cli.errors import FollowupError
+from followup_cli.errors import NotFound
 from followup_cli.i18n import t
 from followup_cli.phones import mask_phone
 
@@ -23,7 +23,7 @@ def timeline(conn: sqlite3.Connection, patient_id: str, today: date, now: dateti
     patient = conn.execute("SELECT * FROM patients WHERE patient_id = ?",
                            (patient_id,)).fetchone()
     if patient is None:
-        raise FollowupError(t("there is no patient {patient_id}", patient_id=patient_id))
+        raise NotFound(t("there is no patient {patient_id}", patient_id=patient_id))
     info = dict(patient)
     info["phone"] = info["phone"] if reveal else mask_phone(info["phone"])
     visits = [dict(r) for r in conn.execute(

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from followup_cli.errors import FollowupError
+from followup_cli.errors import FollowupError, NotFound
 from followup_cli.i18n import pick, t
 from followup_cli.phones import mask_phone
 from followup_cli.rules import RulePack
@@ -417,5 +417,5 @@ def task_script(conn: sqlite3.Connection, task_id: int, day: date, rules: RulePa
 
     record = task_record(conn, task_id, day, rules)
     if record is None:
-        raise FollowupError(t("there is no task {task_id}", task_id=task_id))
+        raise NotFound(t("there is no task {task_id}", task_id=task_id))
     return record, filled_script(scripts, record, current(), clinic, caller)

@@ -84,5 +84,12 @@ def _one_name(name: str, option: str) -> str:
 
 def capfirst(text: str) -> str:
     """`text` starting with a capital: an English heading or message said on its own ("call
-    #3 logged" is a clause a CLI line begins with); Chinese text is as it is."""
+    #3 logged" is a clause a CLI line begins with). Only an English word is raised: a text
+    in Chinese, or one that begins with what the user gave (a file name `empty.csv`, an id
+    `p1001`, a code `no_answer`), is as it is."""
+    from followup_cli.i18n import current
+
+    first = text.split(" ", 1)[0].rstrip(":,;").replace("-", "").replace("'", "")
+    if current() != "en" or not (first.isascii() and first.isalpha() and first.islower()):
+        return text
     return text[:1].upper() + text[1:]

@@ -93,13 +93,33 @@ def set_password(conn: sqlite3.Connection, name: str, password: str, now: dateti
         conn.execute("DELETE FROM sessions WHERE username = ?", (user["username"],))
 
 
-def disable(conn: sqlite3.Connection, name: str, now: datetime) -> None:
-    """The user can no longer sign in, and is signed out everywhere; their calls stay."""
+def disable(conn: sqlite3.Connection, name: str, now: datetime) -> bool:
+    """The user can no longer sign in, and is signed out everywhere; their calls stay.
+    False if they were disabled already (nothing changes)."""
     user = existing(conn, name)
+    if user["disabled"]:
+        return False
     with transaction(conn):
         conn.execute("UPDATE users SET disabled = 1, updated_at = ? WHERE username = ?",
                      (_stamp(now), user["username"]))
         conn.execute("DELETE FROM sessions WHERE username = ?", (user["username"],))
+    return True
+
+
+def without_account(conn: sqlite3.Connection, names: list[str]) -> list[str]:
+    """Those of `names` who cannot sign in: no account by that name, or a disabled one."""
+    enabled = {r[0] for r in conn.execute("SELECT username FROM users WHERE disabled = 0")}
+    return [name for name in names if name not in enabled]
+
+
+def check_accounts(conn: sqlite3.Connection, names: list[str]) -> None:
+    """Patients are given to people who can sign in and call them: every name an enabled
+    account (an agent's or a supervisor's)."""
+    missing = without_account(conn, names)
+    if missing:
+        raise FollowupError(t("{names}: no enabled account by this name, so nobody could sign in "
+                              "to call these patients (followup user list shows the team)",
+                              names="、".join(missing)))
 
 
 def set_lang(conn: sqlite3.Connection, name: str, lang: str) -> None:

@@ -188,3 +188,23 @@ def test_english_headings_and_flashes_start_with_a_capital(cli, ledger: Path) ->
     assert refused.status_code == 403 and '<p class="message" role="alert">Only ' in refused.text
     zh, _ = signed(ledger, ZH, "李娜", "agent-pass-2")
     assert f"已接通：{NOTE}" in zh.get(f"/call/{task}").text
+
+
+def test_capfirst_raises_an_english_word_never_what_the_user_gave() -> None:
+    from followup_cli.i18n import set_lang
+    from followup_cli.text import capfirst
+
+    set_lang("en")
+    try:
+        assert capfirst("call #3 logged: reached") == "Call #3 logged: reached"
+        assert capfirst("re-check booked for 2026-11-20") == "Re-check booked for 2026-11-20"
+        for given in ("empty.csv: the file is empty", "p1001: no such patient",
+                      "no_answer needs no note", "王芳 is not an account"):
+            assert capfirst(given) == given
+    finally:
+        set_lang(None)
+    set_lang("zh")
+    try:
+        assert capfirst("empty.csv：文件是空的") == "empty.csv：文件是空的"
+    finally:
+        set_lang(None)

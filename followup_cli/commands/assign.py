@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -49,6 +49,7 @@ def assign_cli(
         to = agent_name(to, "--to")
         with st.ledger() as conn:
             move(conn, sheet_day, move_patient, to, by=who, now=clock.now())
+            _warn_without_account(conn, [to])
         typer.echo(t("{date}: patient {patient_id} moved to {agent}", patient_id=move_patient,
                      agent=to,
                      date=sheet_day.isoformat()))
@@ -56,6 +57,21 @@ def assign_cli(
     with st.ledger() as conn:
         shares = share_sheet(conn, sheet_day, st.rule_pack(), [agents or ""], by=who,
                              now=clock.now())
+        _warn_without_account(conn, [row["agent"] for row in shares])
     emit_table(shares, [("agent", t("Agent")), ("patients", t("Patients (calls)")),
                         ("tasks", t("Tasks"))],
                title=t("Shares for {date}", date=sheet_day.isoformat()))
+
+
+def _warn_without_account(conn: Any, names: list[str]) -> None:
+    """A clinic on the CLI alone has no accounts and needs none; one whose team signs in
+    to the workspace is told of a name that cannot sign in (a typo gives patients to no
+    one)."""
+    from followup_cli.output.formats import warn
+    from followup_cli.users import without_account
+
+    if conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is None:
+        return
+    for name in without_account(conn, names):
+        warn(t("warning: {name} has no enabled account, so cannot sign in to the workspace to "
+               "see their share (followup user list shows the team)", name=name))

@@ -29,6 +29,11 @@ def serve_cli(
         callback=a_file)] = None,
     key: Annotated[pathlib.Path | None, typer.Option(
         "--key", help=t("TLS private key (PEM)."), dir_okay=False, callback=a_file)] = None,
+    allow_host: Annotated[list[str] | None, typer.Option(
+        "--allow-host", metavar="NAME",
+        help=t("A name the team opens the workspace by (e.g. followup.clinic.lan), besides "
+               "its address; repeatable. Requests sent to any other name are refused."))]
+    = None,
     demo: Annotated[bool, typer.Option(
         "--demo",
                                        help=t("On a demo ledger (init --demo): sign-ins for a "
@@ -60,15 +65,17 @@ def serve_cli(
     if host in ("0.0.0.0", "::"):
         warn(t("warning: the workspace is open to the clinic's network (0.0.0.0). Use it on a "
                "trusted network only, best with --cert/--key"))
-    from followup_cli.web.app import listening_socket, serve
+    from followup_cli.web.app import check_tls, listening_socket, serve
 
+    if cert is not None and key is not None:
+        check_tls(cert, key)
     clinic = clinic_of(st)
     sock = listening_socket(host, port)
     scheme = "https" if cert is not None else "http"
     shown = "[" + host + "]" if ":" in host else host
     print(t("workspace running at {url} (Ctrl+C stops it)",
             url=f"{scheme}://{shown}:{port}/"), flush=True)
-    serve(clinic, sock, cert=cert, key=key)
+    serve(clinic, sock, cert=cert, key=key, host=host, allow_hosts=tuple(allow_host or ()))
 
 
 def clinic_of(st: State) -> Clinic:

@@ -127,5 +127,9 @@ def disable_cli(
     from followup_cli.users import disable
 
     with state(ctx).ledger() as conn:
-        disable(conn, name, clock.now())
+        changed = disable(conn, name, clock.now())
+    if not changed:
+        typer.echo(t("user {name} is already disabled (followup user passwd enables them again)",
+                     name=name))
+        return
     typer.echo(t("user {name} disabled and signed out; their calls stay", name=name))

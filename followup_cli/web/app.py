@@ -20,8 +20,8 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import (
@@ -43,7 +44,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from followup_cli import clock
-from followup_cli.errors import FollowupError
+from followup_cli.errors import FollowupError, NotFound
 from followup_cli.i18n import LANGS, N_, current, speaking, t, tc, tn
 
 if TYPE_CHECKING:
@@ -57,7 +58,12 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).parent
 COOKIE = "followup_session"
-MAX_BODY = 64 * 1024      # a form or a call as JSON; anything larger is refused unread
+MAX_BODY = 64 * 1024      # a call as JSON; anything larger is refused unread (413)
+# a page's form: a full note (4,000 Chinese characters are 36 KB url-encoded) with room,
+# and a pasted note far over the note's limit still read, so that the card comes back
+# with it kept and the library's message ("at most 4000 characters"), never lost
+MAX_FORM = 1024 * 1024
+LOGGED_PATH = 200          # characters of a path the log shows (a path can be any length)
 log = logging.getLogger("followup.web")
 access = logging.getLogger("followup.web.access")
 
@@ -103,7 +109,7 @@ class Guard:
             if os.environ.get("FOLLOWUP_DEBUG"):   # as the CLI: a developer sees the traceback
                 raise
             log.error("internal error (%s) on %s %s", type(e).__name__, scope.get("method"),
-                      scope.get("path"))
+                      logged_path(scope))
             if not started:
                 await PlainTextResponse(t("internal error: nothing was done, the ledger is not "
                                           "half-written"), 500)(scope, receive, with_headers)
@@ -112,17 +118,80 @@ class Guard:
             # may hold a patient's name or phone)
             client = scope.get("client")
             access.info("%s %s %s %d %.0f ms", client[0] if client else "-", scope.get("method"),
-                        scope.get("path"), status, (time.perf_counter() - clock_started) * 1000)
+                        logged_path(scope), status, (time.perf_counter() - clock_started) * 1000)
+
+
+def logged_path(scope: Scope) -> str:
+    path = str(scope.get("path", ""))
+    return path if len(path) <= LOGGED_PATH else path[:LOGGED_PATH] + "…"
+
+
+class HostCheck:
+    """A request must name this server in its Host header (DNS rebinding: a page of
+    evil.example whose name is made to point at 127.0.0.1 would otherwise talk to the
+    workspace as a same-origin page). Any IP address that reaches the bound address is
+    fine (a rebinding needs a name); a name must be localhost on a loopback or all-address
+    bind, the bound name, or one given with `serve --allow-host`."""
+
+    def __init__(self, app: ASGIApp, bound: str, names: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.bound = bound.strip("[]").lower()
+        self.names = {n.strip().strip("[]").lower() for n in names} | {self.bound}
+
+    def allowed(self, header: str) -> bool:
+        import ipaddress
+        import re
+
+        found = re.fullmatch(r"\[([0-9a-fA-F:.]+)\](?::\d{1,5})?|([^:\[\]]+)(?::\d{1,5})?",
+                             header.strip())
+        if found is None:
+            return False
+        name = (found[1] or found[2]).lower().rstrip(".")
+        wildcard = self.bound in ("0.0.0.0", "::", "")
+        loopback = self.bound == "localhost" or _is_loopback(self.bound)
+        try:
+            address = ipaddress.ip_address(name)
+        except ValueError:
+            return name in self.names or (name == "localhost" and (wildcard or loopback))
+        if wildcard:
+            return True
+        if loopback:
+            return address.is_loopback
+        return name == self.bound
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = next((v.decode("latin-1") for k, v in scope.get("headers", ())
+                         if k == b"host"), "")
+            if not self.allowed(host):
+                scope = {**scope, "app": self.app}   # the refusal is a page of the workspace
+                page = await run_in_threadpool(
+                    refused, Request(scope), scope["path"].startswith("/api/"), 400, N_(
+                        "refused: this server is not known by the name the request was sent "
+                        "to; open it by its address, or start serve with --allow-host NAME"))
+                await page(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Throttle:
-    """Failed sign-ins: after LIMIT failures within WINDOW seconds for one name from one
-    address, NAME_LIMIT for one name from anywhere, or IP_LIMIT from one address, sign-in
-    is refused until the oldest ages out. One address guessing a colleague's password
-    locks that name from that address only; a name's failures are forgotten when its
-    account changes (`user passwd`, `user add`: `account` is a fingerprint of it)."""
+    """Failed sign-ins: after NAME_LIMIT failures within WINDOW seconds for one name, from
+    any address, or IP_LIMIT from one address, whatever the names, sign-in is refused
+    until the oldest ages out: guessing one colleague's password from many addresses and
+    trying many names from one (password spraying) are both slowed. A name's failures are
+    forgotten when it signs in, or when its account changes (`user passwd`, `user add`:
+    `account` is a fingerprint of it), so a new password lifts its lock."""
 
-    LIMIT, NAME_LIMIT, IP_LIMIT, WINDOW = 5, 100, 30, 900.0
+    NAME_LIMIT, IP_LIMIT, WINDOW = 5, 10, 900.0
 
     def __init__(self) -> None:
         self.failures: dict[tuple[str, ...], deque[float]] = {}
@@ -131,15 +200,13 @@ class Throttle:
 
     def _keys(self, name: str, address: str) -> list[tuple[tuple[str, ...], int]]:
         name = name.strip().casefold()
-        return [(("name", name, address), self.LIMIT), (("name", name), self.NAME_LIMIT),
-                (("ip", address), self.IP_LIMIT)]
+        return [(("name", name), self.NAME_LIMIT), (("ip", address), self.IP_LIMIT)]
 
     def _account(self, name: str, account: str) -> None:
         """Forget a name's failures if its account changed since they were counted."""
         name = name.strip().casefold()
         if self.accounts.get(name, account) != account:
-            self.failures = {k: v for k, v in self.failures.items()
-                             if not (k[0] == "name" and k[1] == name)}
+            self.failures.pop(("name", name), None)
         self.accounts[name] = account
 
     def wait(self, name: str, address: str, account: str = "") -> int:
@@ -153,7 +220,7 @@ class Throttle:
                 while times and now - times[0] > self.WINDOW:
                     times.popleft()
                 if times and len(times) >= limit:
-                    longest = max(longest, self.WINDOW - (now - times[0]))
+                    longest = max(longest, self.WINDOW - (now - times[-limit]))
         return int(longest) + 1 if longest else 0
 
     def failed(self, name: str, address: str, account: str = "") -> None:
@@ -169,9 +236,8 @@ class Throttle:
                 self.failures.setdefault(key, deque()).append(now)
 
     def passed(self, name: str, address: str) -> None:
-        name = name.strip().casefold()
         with self.lock:
-            self.failures.pop(("name", name, address), None)
+            self.failures.pop(("name", name.strip().casefold()), None)
 
 
 class Flashes:
@@ -276,7 +342,7 @@ class Web:
             self.sms_texts = self.sms_texts or load_templates(None)
             self.sms_settings = self.sms_settings or load_settings({}, "followup.toml")
         self.throttle = Throttle()
-        self.uploads = Uploads()
+        self.uploads = Uploads(uploads_folder(clinic.path))
         self.flashes = Flashes()
         self.once = Once()
         self.local = threading.local()
@@ -463,14 +529,26 @@ def _no_constant(name: str) -> Any:
     raise ValueError(name)   # NaN and Infinity are not JSON
 
 
-async def read_body(request: Request) -> dict[str, Any] | None:
-    """The form or JSON object sent, at most MAX_BODY bytes; None if it is not one."""
+def declared_length(request: Request) -> int:
+    """The Content-Length a request declares (0 if none or not a number)."""
+    value = request.headers.get("content-length", "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else 0
+
+
+class TooLarge(Exception):
+    """A request's body over its limit (read no further)."""
+
+
+async def read_body(request: Request, limit: int) -> dict[str, Any] | None:
+    """The form or JSON object sent; None if it is not one; TooLarge over `limit` bytes."""
+    if declared_length(request) > limit:
+        raise TooLarge
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY:
-            return None
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if len(body) > limit:
+            raise TooLarge
+    kind = content_type(request)
     try:
         if kind == "application/json":
             data = json.loads(bytes(body) or b"{}", parse_constant=_no_constant)
@@ -487,6 +565,10 @@ async def read_body(request: Request) -> dict[str, Any] | None:
         return None
 
 
+def content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 def route(path: str, handler: Handler, *, methods: tuple[str, ...] = ("GET",),
           role: str | None = "any", api: bool = False) -> Route:
     """`handler` behind the checks: role None is public; "any" needs a session;
@@ -498,7 +580,16 @@ def route(path: str, handler: Handler, *, methods: tuple[str, ...] = ("GET",),
             if not same_origin(request):
                 return await run_in_threadpool(refused, request, api, 403,
                                                N_("refused: the request came from another site"))
-            body = await read_body(request)
+            if api and content_type(request) != "application/json":
+                return await run_in_threadpool(refused, request, api, 415,
+                                               N_("send JSON (Content-Type: application/json)"))
+            limit = MAX_BODY if api else MAX_FORM
+            try:
+                body = await read_body(request, limit)
+            except TooLarge:
+                return await run_in_threadpool(
+                    refused, request, api, 413, N_("the request is too large: at most {size} KB"),
+                    size=limit // 1024)
             if body is None:
                 return await run_in_threadpool(refused, request, api, 400,
                                N_("the request's content cannot be read (too large or malformed)"))
@@ -510,21 +601,42 @@ def route(path: str, handler: Handler, *, methods: tuple[str, ...] = ("GET",),
 
 MAX_UPLOAD = 64 * 1024 * 1024   # a clinic's month of visits is a few MB
 UPLOAD_KINDS = {".csv": "csv", ".xlsx": "xlsx"}
-UPLOAD_KEPT = 1800.0   # seconds an upload waits for its import to be confirmed
+UPLOAD_KEPT = 3600.0   # seconds an upload waits for its import to be confirmed
+UPLOAD_PREFIX = "followup-upload-"
+
+
+def uploads_folder(ledger: str) -> Path:
+    """Where uploads wait: an owner-only folder beside the ledger (the same disk, the same
+    care as the ledger), not the shared /tmp."""
+    path = Path(ledger)
+    return path.parent / f"{path.name}.uploads"
 
 
 class Uploads:
-    """Exports uploaded for an import, each in a folder of its own readable by the server's
-    user only, kept until imported or UPLOAD_KEPT seconds; known by a random key."""
+    """Exports uploaded for an import (whole patient exports), each in a folder of its own
+    readable by the server's user only, known by a random key. Kept only while needed:
+    dropped when imported, when its check fails, when its user uploads another, after
+    UPLOAD_KEPT seconds, and all of them when the server starts and stops."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.kept: dict[str, tuple[Path, str, float]] = {}
         self.lock = threading.Lock()
+
+    def place(self) -> Path:
+        """A new private folder for one upload."""
+        import tempfile
+
+        self.folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(self.folder, 0o700)
+        return Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX, dir=self.folder))
 
     def add(self, path: Path, owner: str) -> str:
         key = secrets.token_urlsafe(16)
         with self.lock:
             self._expire()
+            for old in [k for k, (_, who, _) in self.kept.items() if who == owner]:
+                _remove_upload(self.kept.pop(old)[0])   # a newer upload replaces it
             self.kept[key] = (path, owner, time.monotonic())
         return key
 
@@ -540,16 +652,35 @@ class Uploads:
         if found is not None:
             _remove_upload(found[0])
 
+    def expire(self) -> None:
+        with self.lock:
+            self._expire()
+
     def _expire(self) -> None:
         now = time.monotonic()
         for key in [k for k, (_, _, at) in self.kept.items() if now - at > UPLOAD_KEPT]:
             _remove_upload(self.kept.pop(key)[0])
+
+    def clear(self) -> None:
+        """Every upload gone: those kept, and any a stopped server left behind."""
+        import shutil
+
+        with self.lock:
+            self.kept.clear()
+        if self.folder.is_dir():
+            for left in self.folder.glob(UPLOAD_PREFIX + "*"):
+                shutil.rmtree(left, ignore_errors=True)
 
 
 def _remove_upload(path: Path) -> None:
     import shutil
 
     shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def upload_words(message: str, path: Path) -> str:
+    """A message about an upload names the file the user sent, never the server's folder."""
+    return message.replace(str(path), path.name).replace(str(path.parent), "")
 
 
 def upload_route(path: str, handler: Handler) -> Route:
@@ -560,7 +691,7 @@ def upload_route(path: str, handler: Handler) -> Route:
         if not same_origin(request):
             return await run_in_threadpool(refused, request, False, 403,
                                            N_("refused: the request came from another site"))
-        if int(request.headers.get("content-length") or 0) > MAX_UPLOAD:
+        if declared_length(request) > MAX_UPLOAD:
             return await run_in_threadpool(refused, request, False, 413,
                                            N_("the file is too large (64 MB at most)"))
         user = await run_in_threadpool(_session_user, request)
@@ -576,7 +707,8 @@ def upload_route(path: str, handler: Handler) -> Route:
                 data["csrf"] = str(form.get("csrf") or "")
                 upload = form.get("file")
                 if isinstance(upload, UploadFile) and upload.filename:
-                    data["upload"] = await run_in_threadpool(_keep_upload, upload)
+                    data["upload"] = await run_in_threadpool(
+                        _keep_upload, upload, request.app.state.web.uploads)
         except MultiPartException:
             return await run_in_threadpool(refused, request, False, 400,
                            N_("the request's content cannot be read (too large or malformed)"))
@@ -598,19 +730,20 @@ def _session_user(request: Request) -> dict[str, Any] | None:
         return session_of(conn, token, clock.now())
 
 
-def _keep_upload(upload: Any) -> Path:
+def _keep_upload(upload: Any, uploads: Uploads) -> Path:
     """The uploaded file written whole into a new private folder, under its base name."""
-    import os
-    import tempfile
-
     from followup_cli.output.files import writing
 
     name = os.path.basename(str(upload.filename).replace("\\", "/")).strip() or "upload"
     kind = UPLOAD_KINDS.get(os.path.splitext(name)[1].casefold())
     if kind is None:
         raise FollowupError(t("{name}: only .csv or .xlsx files can be imported", name=name[:80]))
-    folder = Path(tempfile.mkdtemp(prefix="followup-upload-"))
-    target = folder / name
+    try:
+        target = uploads.place() / name
+    except OSError as e:
+        raise FollowupError(t("cannot keep the upload beside the ledger ({folder}): {reason}",
+                              folder=uploads.folder,
+                              reason=e.strerror or type(e).__name__)) from None
     written = 0
     try:
         with writing(target, "wb", kind=kind) as out:
@@ -625,9 +758,9 @@ def _keep_upload(upload: Any) -> Path:
     return target
 
 
-def refused(request: Request, api: bool, status: int, key: str) -> Response:
+def refused(request: Request, api: bool, status: int, key: str, **values: Any) -> Response:
     """A request refused before it is read, said in its user's language."""
-    return error_page(request, status, lambda: t(key), api=api)
+    return error_page(request, status, lambda: t(key, **values), api=api)
 
 
 def error_page(request: Request, status: int, say: Callable[[], str], *,
@@ -664,7 +797,7 @@ def answer(request: Request, handler: Handler, data: dict[str, Any], role: str |
     try:
         return _answer(request, handler, data, role, api)
     except FollowupError as e:   # the ledger itself: gone, damaged, full, busy too long
-        log.error("ledger unavailable on %s %s", request.method, request.url.path)
+        log.error("ledger unavailable on %s %s", request.method, logged_path(request.scope))
         text = str(e)
         return error_page(request, 503, lambda: text, api=api)
 
@@ -694,6 +827,8 @@ def _answer(request: Request, handler: Handler, data: dict[str, Any], role: str 
                                        "reload it and try again"))
             try:
                 return handler(ctx)
+            except NotFound as e:   # the page's address names nothing
+                return error(ctx, 404, str(e))
             except FollowupError as e:   # the library's messages name no personal data
                 return error(ctx, 400, str(e))
 
@@ -721,17 +856,27 @@ def login(ctx: Ctx) -> Response:
     from followup_cli.users import account_stamp
 
     account = account_stamp(ctx.conn, name)
+    # a script (JSON sent, or asked for) is answered JSON, a browser the sign-in page
+    wants_json = (content_type(ctx.request) == "application/json"
+                  or "application/json" in ctx.request.headers.get("accept", ""))
+
+    def refuse(status: int, message: str, **headers: str) -> Response:
+        if wants_json:
+            return JSONResponse({"error": message}, status, headers=headers)
+        page = ctx.render("login.html", status, message=message)
+        page.headers.update(headers)
+        return page
+
     wait = ctx.web.throttle.wait(name, address, account)
     if wait:
-        return ctx.render("login.html", 429,
-                          message=tn("too many failed sign-ins: try again in {count} minute",
-                                     "too many failed sign-ins: try again in {count} minutes",
-                                     -(-wait // 60)))
+        return refuse(429, tn("too many failed sign-ins: try again in {count} minute",
+                              "too many failed sign-ins: try again in {count} minutes",
+                              -(-wait // 60)), **{"Retry-After": str(wait)})
     user = authenticate(ctx.conn, name, password)
     if user is None:
         ctx.web.throttle.failed(name, address, account)
         log.info("sign-in refused from %s", address)
-        return ctx.render("login.html", 401, message=t("wrong user name or password"))
+        return refuse(401, t("wrong user name or password"))
     ctx.web.throttle.passed(name, address)
     from followup_cli.users import end_session
 
@@ -816,6 +961,24 @@ CALL_FIELDS = {"task_id": int, "patient_id": str, "outcome": str, "note": str,
                "severity": str, "signs": list, "sign": list, "booked": str}
 
 
+def json_fields(data: dict[str, Any], fields: Mapping[str, type]) -> None:
+    """A JSON call's fields: each one of `fields`, of its JSON type (a number a number, not
+    "7"; text text), or a message naming the field (never echoing what was sent)."""
+    for key, value in data.items():
+        kind = fields.get(key)
+        if kind is None and key != "csrf":
+            raise FollowupError(t("unknown field {field}", field=key[:40]))
+        if value is None:
+            continue
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            raise FollowupError(t("{field} must be a whole number", field=key))
+        if kind is list and not (isinstance(value, str) or (
+                isinstance(value, list) and all(isinstance(i, str) for i in value))):
+            raise FollowupError(t("{field} must be text", field=key))
+        if kind in (str, None) and not isinstance(value, str):
+            raise FollowupError(t("{field} must be text", field=key))
+
+
 def call_options(data: dict[str, Any]) -> dict[str, Any]:
     """The `log` options of a JSON call or a form: each of the type `log` reads, or a
     message naming the field (never echoing a note)."""
@@ -845,9 +1008,36 @@ def call_options(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+class IdConvertor(Convertor[int]):
+    """A row id in a page's address: ASCII digits, at most 18 of them (always within
+    SQLite's 64-bit integers); a longer one matches no page and is answered 404, never
+    handed to SQLite (OverflowError) or to int() (a 20,000-digit ValueError)."""
+
+    regex = "[0-9]{1,18}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", IdConvertor())
+
+
+def an_id(value: str | None) -> int | None:
+    """A row id a query string carries (?saved=, ?alert=): as IdConvertor reads a path's."""
+    import re
+
+    return int(value) if value and re.fullmatch(IdConvertor.regex, value) else None
+
+
 def whole_number(value: Any) -> int | None:
     """An int as JSON or a form sends it ("7" or 7), within SQLite's range; else None."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 25:
+    import re
+
+    # ASCII digits only: "²" is a digit to str.isdigit, and int("²") raises
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,19}\s*", value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         return None
@@ -925,6 +1115,7 @@ def chosen(ctx: Ctx, value: str, parse: Callable[[str], str], said: dict[str, st
 def api_calls(ctx: Ctx) -> Response:
     """Log a call (201 with its attempt_id). With an `Idempotency-Key` header, a repeat of
     the key records nothing and is answered 200 with the first call's answer."""
+    json_fields(ctx.data, CALL_FIELDS)
     options = call_options(ctx.data)
     key = ctx.request.headers.get("idempotency-key")
     if key is None:
@@ -958,13 +1149,23 @@ def api_report(ctx: Ctx) -> Response:
                                      now=clock.now()))
 
 
+ASSIGN_FIELDS = {"patient_id": str, "agent": str, "date": str}
+
+
 def api_assign(ctx: Ctx) -> Response:
-    """A supervisor moves a patient of a day's sheet to an agent (`assign --move`)."""
+    """A supervisor moves a patient of a day's sheet (`date`, default today) to an agent
+    (`assign --move`)."""
     from followup_cli.assign import move
 
+    json_fields(ctx.data, ASSIGN_FIELDS)
     patient, agent = ctx.data.get("patient_id"), ctx.data.get("agent")
     if not isinstance(patient, str) or not isinstance(agent, str):
         raise FollowupError(t("patient_id and agent are needed"))
+    from followup_cli.text import agent_name
+    from followup_cli.users import check_accounts
+
+    agent = agent_name(agent, "agent")
+    check_accounts(ctx.conn, [agent])
     move(ctx.conn, the_date(ctx.data.get("date")), patient, agent, by=ctx.name,
          now=clock.now())
     return JSONResponse({"patient_id": patient, "agent": agent})
@@ -983,10 +1184,10 @@ def build() -> list[Route | Mount]:
         route("/logout", logout, methods=("POST",)),
         route("/lang", choose_language, methods=("POST",)),
         route("/", pages.home),
-        route("/call/{task_id:int}", pages.card),
-        route("/call/{task_id:int}", pages.save_call, methods=("POST",)),
-        route("/call/{task_id:int}/reveal", pages.reveal, methods=("POST",)),
-        route("/call/{task_id:int}/correct/{attempt_id:int}", pages.correct_call,
+        route("/call/{task_id:id}", pages.card),
+        route("/call/{task_id:id}", pages.save_call, methods=("POST",)),
+        route("/call/{task_id:id}/reveal", pages.reveal, methods=("POST",)),
+        route("/call/{task_id:id}/correct/{attempt_id:id}", pages.correct_call,
               methods=("POST",)),
         route("/patients", pages.patients),
         route("/patient/{patient_id}", pages.patient_page),
@@ -998,9 +1199,9 @@ def build() -> list[Route | Mount]:
         route("/board", pages.board, role="supervisor"),
         route("/board/share", pages.share, methods=("POST",), role="supervisor"),
         route("/board/move", pages.move_patient, methods=("POST",), role="supervisor"),
-        route("/board/complaint/{case_id:int}", pages.complaint_step, methods=("POST",),
+        route("/board/complaint/{case_id:id}", pages.complaint_step, methods=("POST",),
               role="supervisor"),
-        route("/alert/{alert_id:int}", pages.alert_step, methods=("POST",)),
+        route("/alert/{alert_id:id}", pages.alert_step, methods=("POST",)),
         route("/import", pages.import_page, role="supervisor"),
         upload_route("/import", pages.import_preview),
         route("/import/confirm", pages.import_confirm, methods=("POST",), role="supervisor"),
@@ -1014,11 +1215,36 @@ def build() -> list[Route | Mount]:
     ]
 
 
-def create_app(clinic: Clinic, *, secure: bool = False) -> Guard:
-    app = Starlette(routes=build(),
+def create_app(clinic: Clinic, *, secure: bool = False, host: str = "127.0.0.1",
+               allow_hosts: tuple[str, ...] = ()) -> Guard:
+    """The workspace, answering requests sent to `host` (the bound address) or to one of
+    `allow_hosts` (HostCheck)."""
+    web = Web(clinic, secure=secure)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        """Uploads left by a server that stopped are removed at start; while serving,
+        expired ones every minute; at a clean stop, all."""
+        import asyncio
+
+        await run_in_threadpool(web.uploads.clear)
+
+        async def sweep() -> None:
+            while True:
+                await asyncio.sleep(60)
+                await run_in_threadpool(web.uploads.expire)
+
+        sweeping = asyncio.create_task(sweep())
+        try:
+            yield
+        finally:
+            sweeping.cancel()
+            await run_in_threadpool(web.uploads.clear)
+
+    app = Starlette(routes=build(), lifespan=lifespan,
                     exception_handlers={404: no_such_page, 405: no_such_page})
-    app.state.web = Web(clinic, secure=secure)
-    return Guard(app)
+    app.state.web = web
+    return Guard(HostCheck(app, host, allow_hosts))
 
 
 # uvicorn's own access log is off (it prints query strings); Guard writes one that names
@@ -1034,11 +1260,42 @@ LOG_CONFIG: dict[str, Any] = {
 }
 
 
+def check_tls(cert: Path, key: Path) -> None:
+    """The certificate and key `serve --cert/--key` was given: each there and readable, in
+    PEM, and one pair; said now, naming the file, before anything claims to be listening."""
+    import ssl
+
+    for option, path, marker, what in (
+            ("--cert", cert, b"-----BEGIN CERTIFICATE-----", N_("a certificate")),
+            ("--key", key, b"PRIVATE KEY-----", N_("a private key"))):
+        try:
+            head = path.read_bytes()[:1 << 20]
+        except OSError as e:
+            raise FollowupError(t("{option} {path}: {reason}", option=option, path=path,
+                                  reason=e.strerror or type(e).__name__)) from None
+        if marker not in head:
+            raise FollowupError(t("{option} {path} is not {what} in PEM (are --cert and --key "
+                                  "swapped?)", option=option, path=path, what=t(what)))
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (ssl.SSLError, ValueError) as e:
+        reason = getattr(e, "reason", None) or type(e).__name__
+        raise FollowupError(t("--cert {cert} and --key {key} are not one pair ({reason}): give "
+                              "the private key of this certificate", cert=cert, key=key,
+                              reason=reason)) from None
+
+
 def listening_socket(host: str, port: int) -> Any:
     """The server's socket, bound now, so an address in use or unknown is said plainly
     (exit 2) before anything claims to be listening."""
     import socket
 
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise FollowupError(t("--host {host} is not a valid address: give an IP address of this "
+                              "machine, localhost, or 0.0.0.0 for the clinic's network",
+                              host=host[:100])) from None
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         sock = socket.create_server((host, port), family=family)
@@ -1049,17 +1306,24 @@ def listening_socket(host: str, port: int) -> Any:
         return socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP,
                              fileno=sock.detach())
     except OSError as e:   # in use, no permission, not an address of this machine
+        import errno
+
         reason = (e.strerror or type(e).__name__).split(" (while attempting")[0]
-        raise FollowupError(t("cannot listen on {address}: {reason} (a port in use: choose another "
-                              "--port)", address=f"{host}:{port}",
+        if e.errno == errno.EADDRINUSE:
+            raise FollowupError(t("cannot listen on {address}: {reason} (a port in use: choose "
+                                  "another --port)", address=f"{host}:{port}",
+                                  reason=reason)) from None
+        raise FollowupError(t("cannot listen on {address}: {reason}", address=f"{host}:{port}",
                               reason=reason)) from None
 
 
-def serve(clinic: Clinic, sock: Any, *, cert: Any = None, key: Any = None) -> None:
-    """Answer on `sock` (listening_socket) until stopped."""
+def serve(clinic: Clinic, sock: Any, *, cert: Any = None, key: Any = None,
+          host: str = "127.0.0.1", allow_hosts: tuple[str, ...] = ()) -> None:
+    """Answer on `sock` (listening_socket, bound to `host`) until stopped."""
     import uvicorn
 
-    config = uvicorn.Config(create_app(clinic, secure=cert is not None),
+    config = uvicorn.Config(create_app(clinic, secure=cert is not None, host=host,
+                                       allow_hosts=allow_hosts),
                             ssl_certfile=str(cert) if cert else None,
                             ssl_keyfile=str(key) if key else None, log_config=LOG_CONFIG,
                             access_log=False, server_header=False, proxy_headers=False,

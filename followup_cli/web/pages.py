@@ -18,11 +18,13 @@ from followup_cli.i18n import t, tc, tn
 from followup_cli.web.app import (
     Ctx,
     Once,
+    an_id,
     call_options,
     field_words,
     log_from,
     option,
     sheet_records,
+    upload_words,
 )
 
 
@@ -202,11 +204,11 @@ def alert_note(ctx: Ctx) -> str:
     """What was recorded for ?alert=N&step=…, in the words `alert ack`/`close` print."""
     from followup_cli.alerts import answered_words, get_alert, summary
 
-    value, step = ctx.request.query_params.get("alert", ""), ctx.request.query_params.get("step")
-    if not value.isdigit() or len(value) > 18 or step not in ("ack", "close"):
+    value, step = an_id(ctx.request.query_params.get("alert")), ctx.request.query_params.get("step")
+    if value is None or step not in ("ack", "close"):
         return ""
     try:
-        alert = summary(get_alert(ctx.conn, int(value)), clock.now())
+        alert = summary(get_alert(ctx.conn, value), clock.now())
     except FollowupError:
         return ""
     if alert["acknowledged_at"] is None or (step == "close" and alert["status"] != "closed"):
@@ -221,12 +223,12 @@ def step_labels() -> dict[str, str]:
 
 def saved_note(ctx: Ctx) -> str:
     """"Call #N logged: outcome" after a save sent the agent on (?saved=N)."""
-    value = ctx.request.query_params.get("saved", "")
-    if not value.isdigit() or len(value) > 18:
+    value = an_id(ctx.request.query_params.get("saved"))
+    if value is None:
         return ""
     # a correction (amend or void) is no new call: its own lines (flash) lead, saying so
     row = ctx.conn.execute("SELECT outcome FROM attempts WHERE attempt_id = ? AND agent = ? "
-                           "AND correction IS NULL", (int(value), ctx.name)).fetchone()
+                           "AND correction IS NULL", (value, ctx.name)).fetchone()
     return t("call #{id} logged: {outcome}", id=value, outcome=outcome_label(row[0])) if row else ""
 
 
@@ -235,9 +237,9 @@ def flash(ctx: Ctx) -> dict[str, Any]:
     "call #N logged", then what `followup log` prints about that call, said once."""
     said: list[str] = []
     warned: list[str] = []
-    value = ctx.request.query_params.get("saved", "")
-    if value.isdigit() and len(value) <= 18:
-        said, warned = ctx.web.flashes.take(ctx.name, int(value))
+    value = an_id(ctx.request.query_params.get("saved"))
+    if value is not None:
+        said, warned = ctx.web.flashes.take(ctx.name, value)
     return {"saved": saved_note(ctx) or alert_note(ctx), "said": said, "warned": warned}
 
 
@@ -410,11 +412,16 @@ def correct_call(ctx: Ctx) -> Response:
     if ctx.user["role"] != "supervisor" and row["agent"] != ctx.name:
         return ctx.render("error.html", 403,
                           message=t("you can correct your own calls only (a supervisor, anyone's)"))
+    action = str(ctx.data.get("action", ""))
+    if action not in ("amend", "void"):   # never taken for an amendment
+        return ctx.render("card.html", 400, **card_values(ctx, task_id), message=t(
+            "{option} {value}: one of {choices}", option=t("Correct"), value=action[:20],
+            choices=" / ".join((t("Amend to the above"), t("Void this call")))))
     fields = call_options({k: v for k, v in ctx.data.items() if k in ("outcome", "note")})
     try:
         result = correct(ctx.conn, ctx.web.cal, attempt_id, agent=ctx.name,
                          reason=str(ctx.data.get("reason", "")), now=clock.now(),
-                         void=ctx.data.get("action") == "void", outcome=fields.get("outcome"),
+                         void=action == "void", outcome=fields.get("outcome"),
                          note=fields.get("note"), min_note=ctx.web.min_note)
     except FollowupError as e:
         return ctx.render("card.html", 400, message=str(e), **card_values(ctx, task_id))
@@ -495,18 +502,23 @@ def on_board(action: Callable[[Ctx], Any], done: str) -> Callable[[Ctx], Respons
 
 
 def _share(ctx: Ctx) -> None:
-    from followup_cli.assign import share_sheet
+    from followup_cli.assign import on_shift, share_sheet
+    from followup_cli.users import check_accounts
 
-    share_sheet(ctx.conn, clock.today(), ctx.web.rules,
-                str(ctx.data.get("agents", "")).replace("，", ",").split(","), by=ctx.name,
-                now=clock.now())
+    names = on_shift([str(ctx.data.get("agents", ""))])
+    check_accounts(ctx.conn, names)   # the workspace shares to people who can sign in
+    share_sheet(ctx.conn, clock.today(), ctx.web.rules, names, by=ctx.name, now=clock.now())
 
 
 def _move(ctx: Ctx) -> None:
     from followup_cli.assign import move
+    from followup_cli.text import agent_name
+    from followup_cli.users import check_accounts
 
-    move(ctx.conn, clock.today(), str(ctx.data.get("patient_id", "")),
-         str(ctx.data.get("agent", "")), by=ctx.name, now=clock.now())
+    agent = agent_name(str(ctx.data.get("agent", "")), "--to")
+    check_accounts(ctx.conn, [agent])
+    move(ctx.conn, clock.today(), str(ctx.data.get("patient_id", "")), agent, by=ctx.name,
+         now=clock.now())
 
 
 def _step(ctx: Ctx) -> None:
@@ -641,7 +653,10 @@ def import_preview(ctx: Ctx) -> Response:
         summary = _import(ctx, path, dry_run=True)
     except FollowupError as e:
         ctx.web.uploads.drop(key)
-        return ctx.render("import.html", 400, message=str(e))
+        return ctx.render("import.html", 400, message=upload_words(str(e), path))
+    except BaseException:
+        ctx.web.uploads.drop(key)
+        raise
     return ctx.render("import.html",
                       lines=import_summary_lines(summary),
                       key=key, name=path.name)
@@ -657,7 +672,7 @@ def import_confirm(ctx: Ctx) -> Response:
     try:
         summary = _import(ctx, path, dry_run=False)
     except FollowupError as e:
-        return ctx.render("import.html", 400, message=str(e))
+        return ctx.render("import.html", 400, message=upload_words(str(e), path))
     finally:
         ctx.web.uploads.drop(key)
     return ctx.render("import.html", lines=import_summary_lines(summary), done=True)

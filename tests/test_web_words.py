@@ -70,6 +70,16 @@ def test_the_page_language_is_the_users_choice_never_the_browsers(ledger: Path) 
     again = client(ledger)
     again.post("/login", data={"username": "李娜", "password": "agent-pass-2"})
     assert "My calls" in again.get("/").text and again.get("/api/session").json()["lang"] == "en"
+    # 王芳, who chose Chinese, picks English on the sign-in page: what she just chose wins
+    import re
+
+    c = client(ledger)
+    form = c.get("/login", params={"lang": "en"}).text
+    assert re.search(r'<input type="hidden" name="lang" value="en">', form)
+    c.post("/login", data={"username": "王芳", "password": "agent-pass-1", "lang": "en"})
+    assert "My calls" in c.get("/").text and c.get("/api/session").json()["lang"] == "en"
+    # a sign-in page opened without a pick carries none: her saved choice stands
+    assert 'name="lang"' not in client(ledger).get("/login").text
 
 
 def test_the_sms_text_is_the_patients_language_whatever_the_page_speaks(  # noqa: ANN001

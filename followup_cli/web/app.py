@@ -844,8 +844,9 @@ def error(ctx: Ctx, status: int, message: str) -> Response:
 def login_page(ctx: Ctx) -> Response:
     if ctx.user is not None:
         return RedirectResponse("/", 303)
-    page = ctx.render("login.html")
-    return keep_lang(page, current(), ctx.web) if ctx.request.query_params.get("lang") else page
+    chosen = ctx.request.query_params.get("lang") in LANGS   # picked here, by the link
+    page = ctx.render("login.html", chosen=chosen)
+    return keep_lang(page, current(), ctx.web) if chosen else page
 
 
 def login(ctx: Ctx) -> Response:
@@ -885,11 +886,15 @@ def login(ctx: Ctx) -> Response:
         end_session(ctx.conn, old)
     token = start_session(ctx.conn, user["username"], clock.now())
     lang = user["lang"]
-    picked = ctx.request.cookies.get(LANG_COOKIE)
-    if lang not in LANGS and picked in LANGS:   # none saved yet: the sign-in page's pick
+    chosen = str(ctx.data.get("lang", ""))   # a language picked on this sign-in page, now
+    picked = chosen if chosen in LANGS else ctx.request.cookies.get(LANG_COOKIE)
+    if picked in LANGS and (chosen in LANGS or lang not in LANGS):
+        # what the user just chose wins over what they chose before; a browser's earlier
+        # pick only stands in for a choice never made
         from followup_cli.users import set_lang
 
         set_lang(ctx.conn, user["username"], picked)
+        lang = picked
     lang = lang if lang in LANGS else (picked if picked in LANGS else current())
     response = keep_lang(RedirectResponse("/", 303), lang, ctx.web)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=ctx.web.secure,

@@ -100,7 +100,14 @@ def test_the_day_is_shared_to_enabled_accounts_only(cli, ledger: Path) -> None: 
     assert boss.post("/board/share", data={"csrf": csrf, "agents": "王芳,boss"},
                      follow_redirects=False).status_code == 303
     assert boss.get("/api/board").json()["unassigned"] == 0
+    assert "无法登录" not in boss.get("/board").text
     assert cli("user", "disable", "王芳").code == 0
+    # her patients of today are held by a name that cannot sign in: the board says so
+    board = boss.get("/board").text
+    row = board[board.index('<tr data-agent="王芳">'):]
+    assert "无法登录：请移交这些患者" in row[:row.index("</tr>")]
+    assert [a["stranded"] for a in boss.get("/api/board").json()["agents"]
+            if a["agent"] == "王芳"] == [True]
     r = boss.post("/board/share", data={"csrf": csrf, "agents": "王芳,boss"})
     assert r.status_code == 400 and "王芳" in r.text
 

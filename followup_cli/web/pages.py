@@ -452,9 +452,13 @@ def board_figures(ctx: Ctx, day: date) -> dict[str, Any]:
     agents = [r["username"] for r in ctx.conn.execute(
         "SELECT username FROM users WHERE role = 'agent' AND disabled = 0 ORDER BY username")]
     names = sorted(set(agents) | set(made) | {a for a in left if a})
+    # patients held by a name that cannot sign in (disabled, or shared before accounts):
+    # nobody will call them unless the supervisor moves them
+    enabled = {r[0] for r in ctx.conn.execute("SELECT username FROM users WHERE disabled = 0")}
     rows = [{"agent": a, "calls": made.get(a, {}).get("calls", 0),
              "reached": made.get(a, {}).get("reached", 0) or 0,
-             "left": len(left.get(a, ()))} for a in names]
+             "left": len(left.get(a, ())),
+             "stranded": bool(left.get(a)) and a not in enabled} for a in names]
     return {"day": day.isoformat(), "agents": rows, "unassigned": len(left.get("", ())),
             "patients": len({r["patient_id"] for r in records}),
             "complaints": len(open_cases(ctx.conn, clock.now())),

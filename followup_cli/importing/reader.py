@@ -48,7 +48,9 @@ def read_in_a_second_process(path: Path, user_map: dict[str, str], as_of: date,
         except EOFError:
             got = ("crash", "EOFError")
         if got[0] == "error":
-            raise FollowupError(got[1])
+            error = FollowupError(got[1])
+            error.cli_hint = got[2]   # what only the command line can do, as said here
+            raise error
         if got[0] == "crash":
             raise RuntimeError(f"the reading process failed: {got[1]}")
         return got
@@ -102,6 +104,6 @@ def _reader(send: Any, receive: Any, path: Path, user_map: dict[str, str],
         send.send(("visits", batch, bad))
         send.send(("end",))
     except FollowupError as e:
-        send.send(("error", str(e)))
+        send.send(("error", str(e), e.cli_hint))
     except BaseException as e:  # noqa: BLE001 - reported to the importing process
         send.send(("crash", type(e).__name__))

@@ -400,6 +400,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+
+def answers_at_once(conn) -> None:  # noqa: ANN001
+    """Answers are not held back by Nagle waiting for the client's delayed ACK (40 ms each on
+    Linux, 200 ms on Windows): the accepted sockets are TCP_NODELAY."""
+    import time
+
+    started = time.perf_counter()
+    for _ in range(20):
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().read() == b"ok"
+    conn.close()
+    assert time.perf_counter() - started < 0.4   # 0.8 s when held back
+
+
 def test_serve_demo_prints_the_team_and_serves_the_ledger(tmp_path: Path) -> None:
     import time
     import urllib.error
@@ -432,17 +446,9 @@ def test_serve_demo_prints_the_team_and_serves_the_ledger(tmp_path: Path) -> Non
                 break
             except urllib.error.URLError:
                 time.sleep(0.1)
-        # answers are not held back by Nagle waiting for the client's delayed ACK (40 ms
-        # each on Linux, 200 ms on Windows): the accepted sockets are TCP_NODELAY
         import http.client
 
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        started = time.perf_counter()
-        for _ in range(20):
-            conn.request("GET", "/healthz")
-            assert conn.getresponse().read() == b"ok"
-        conn.close()
-        assert time.perf_counter() - started < 0.4   # 0.8 s when held back
+        answers_at_once(http.client.HTTPConnection("127.0.0.1", port, timeout=10))
 
         class NoRedirect(urllib.request.HTTPRedirectHandler):
             def redirect_request(self, *args, **kw):  # noqa: ANN002, ANN003, ANN202
@@ -605,17 +611,10 @@ def test_serve_over_tls_marks_the_cookie_secure(tmp_path: Path) -> None:
                 break
             except urllib.error.URLError:
                 time.sleep(0.1)
-        # answers are not held back by Nagle waiting for the client's delayed ACK (40 ms
-        # each on Linux, 200 ms on Windows): the accepted sockets are TCP_NODELAY
         import http.client
 
-        conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=context)
-        started = time.perf_counter()
-        for _ in range(20):
-            conn.request("GET", "/healthz")
-            assert conn.getresponse().read() == b"ok"
-        conn.close()
-        assert time.perf_counter() - started < 0.4   # 0.8 s when held back
+        answers_at_once(http.client.HTTPSConnection("127.0.0.1", port, timeout=10,
+                                                    context=context))
 
         class NoRedirect(urllib.request.HTTPRedirectHandler):
             def redirect_request(self, *args, **kw):  # noqa: ANN002, ANN003, ANN202

@@ -484,11 +484,13 @@ def board(ctx: Ctx, status: int = 200, message: str = "") -> Response:
 
 def on_shift_today(ctx: Ctx, figures: dict[str, Any]) -> list[str]:
     """Whom a patient can be moved to: once the day is shared, its agents only (as
-    assign.move allows); before, any agent on the board."""
+    assign.move allows); before, any agent on the board. Never a name that cannot sign in
+    (disabled, or no account): the move would be refused, or strand the patient again."""
+    enabled = {r[0] for r in ctx.conn.execute("SELECT username FROM users WHERE disabled = 0")}
     shift = [r[0] for r in ctx.conn.execute(
         "SELECT DISTINCT agent FROM assignments WHERE day = ? ORDER BY agent",
         (figures["day"],))]
-    return shift or [a["agent"] for a in figures["agents"]]
+    return [a for a in shift or [a["agent"] for a in figures["agents"]] if a in enabled]
 
 
 def on_board(action: Callable[[Ctx], Any], done: str) -> Callable[[Ctx], Response]:

@@ -28,3 +28,26 @@ def test_the_move_menu_leaves_out_a_name_that_cannot_sign_in(cli, ledger: Path) 
     page = boss.get("/board").text
     assert "无法登录：请移交这些患者" in page   # her row says move her patients
     assert move_menu(page) == ["李娜"]          # and the menu offers only whom they can go to
+
+
+def test_an_alert_closed_on_the_card_says_so_and_the_patient_page_shows_who_and_the_note(  # noqa: D103
+        cli, ledger: Path) -> None:  # noqa: ANN001, F811
+    from test_web import NOTE
+
+    c, csrf = signed_in(ledger)
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C1")
+    assert cli("log", str(task["task_id"]), "-o", "reached", "--note", NOTE,
+               "--when", "2026-11-04 09:50", "--sign", "bleeding").code == 0
+    back = f"/call/{task['task_id']}"
+    r = c.post("/alert/1", data={"csrf": csrf, "action": "ack", "by": "吴医生",
+                                 "note": "已电话指导压迫止血", "back": back})
+    assert "已登记医生回应警示 #1" in r.text
+    r = c.post("/alert/1", data={"csrf": csrf, "action": "close", "by": "",
+                                 "done": "recheck_booked", "note": "已约明早复诊", "back": back})
+    assert r.status_code == 200, r.text
+    assert "警示 #1 已结束" in r.text
+    # the patient page lists who answered and who closed it, with what they said
+    page = c.get("/patient/C1").text
+    assert "已电话指导压迫止血" in page and "已约明早复诊" in page
+    rows = page.split("临床警示与复查预约")[1].split("</table>")[0]
+    assert "王芳" in rows and "吴医生" in rows   # she closed it; the doctor answered

@@ -588,11 +588,22 @@ def patient_page(ctx: Ctx) -> Response:
     still_open = [a for a in history["alerts"] if a["status"] != "closed"]
     # what `patient show` says of alerts (closed ones too) and booked re-checks
     return ctx.render("patient.html", h=history, backfills=backfills,
-                      alerts_and_rechecks=sorted(alert_and_recheck_rows(history)),
+                      alerts_and_rechecks=sorted(alert_and_recheck_rows(history)
+                                                 + alert_answer_rows(ctx, history["alerts"])),
                       cases=[case_row(c) for c in history["complaints"]],
                       alerts=alert_rows(still_open), alert_form=alert_form(),
                       back=f"/patient/{history['patient']['patient_id']}",
                       saved=alert_note(ctx))
+
+
+def alert_answer_rows(ctx: Ctx, alerts: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """Each answer to the patient's alerts as `alert show` lists it: when, who
+    acknowledged or closed it, what was done, and the note they gave."""
+    from followup_cli.alerts import action_label, events
+
+    return [(e["at"].replace("T", " ")[:16], t("Clinical alert") + f" #{a['alert_id']}",
+             " · ".join(filter(None, (action_label(e["action"]), e["agent"], e["note"]))))
+            for a in alerts for e in events(ctx.conn, a["alert_id"]) if e["action"] != "open"]
 
 
 def audit_page(ctx: Ctx) -> Response:

@@ -51,3 +51,40 @@ def test_an_alert_closed_on_the_card_says_so_and_the_patient_page_shows_who_and_
     assert "已电话指导压迫止血" in page and "已约明早复诊" in page
     rows = page.split("临床警示与复查预约")[1].split("</table>")[0]
     assert "王芳" in rows and "吴医生" in rows   # she closed it; the doctor answered
+
+
+def section(page: str, heading: str) -> str:
+    from test_web_words import page_text
+
+    return page_text(page.split(heading, 1)[1].split("</section>")[0])
+
+
+def test_the_board_says_codes_as_words_in_both_languages(cli, ledger: Path) -> None:  # noqa: ANN001, F811
+    from test_chinese_output import found_codes
+    from test_web import NOTE
+
+    c, _ = signed_in(ledger)
+    sheet = c.get("/api/sheet").json()
+    c1, c2 = (next(r for r in sheet if r["patient_id"] == p) for p in ("C1", "C2"))
+    assert cli("log", str(c1["task_id"]), "-o", "reached", "--note", NOTE,
+               "--when", "2026-11-04 09:50", "--sign", "fever").code == 0
+    assert cli("log", str(c2["task_id"]), "-o", "complaint", "--note", NOTE,
+               "--complaint-category", "result", "--when", "2026-11-04 09:55").code == 0
+    codes = {"resolve", "close", "acknowledge", "ack", "result", "low", "medium", "high", "open",
+             "acknowledged", "resolved", "closed", "urgent", "today", "routine"}
+    boss, csrf = signed_in(ledger, "boss", "boss-pass-12")
+    boss.post("/lang", data={"csrf": csrf, "lang": "en"})
+    page = boss.get("/board").text
+    alerts, cases = section(page, "Clinical alerts"), section(page, "Open complaint cases")
+    assert found_codes(alerts + cases, codes) == [], alerts + cases
+    assert "Same day" in alerts and "Open" in alerts and "Record the answer" in alerts
+    assert "Treatment outcome" in cases and "Medium" in cases
+    assert "Record the solution" in cases and "Close the case" in cases
+    # the same words in Chinese; the alert table's patient column as every table says it
+    boss.post("/lang", data={"csrf": csrf, "lang": "zh"})
+    page = boss.get("/board").text
+    alerts, cases = section(page, "临床警示"), section(page, "未结投诉单")
+    assert "当日" in alerts and "待回应" in alerts and "确认" in alerts
+    assert "效果" in cases and "较重" in cases and "给出方案" in cases and "结案" in cases
+    card = c.get(f"/call/{c1['task_id']}").text
+    assert "<th>患者</th>" in card and "客户" not in card

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from followup_cli import clock
 from followup_cli.calls import MAX_NOTE_CHARS, OUTCOMES, REACHED, outcome_label
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import t, tc, tn
+from followup_cli.i18n import t, tn
 from followup_cli.web.app import (
     Ctx,
     Once,
@@ -34,15 +34,20 @@ def window_labels() -> dict[str, str]:
     return {key: label("window", key) for key in LABELS["window"]}
 
 
-def categories() -> dict[str, str]:
+def words(family: str) -> dict[str, str]:
+    """A family of codes (labels.py) in the page's words: every code to its word."""
     from followup_cli.labels import LABELS, label
 
-    return {key: label("complaint.category", key) for key in LABELS["complaint.category"]}
+    return {key: label(family, key) for key in LABELS[family]}
+
+
+def categories() -> dict[str, str]:
+    return words("page.complaint.category")
 
 
 def severities() -> dict[str, str]:
-    return {"low": t("low"), "medium": t("medium"),
-            "high": t("high")}
+    said = words("page.complaint.severity")
+    return {key: said[key] for key in ("low", "medium", "high")}   # the card's select, in order
 
 
 def outcomes() -> list[dict[str, Any]]:
@@ -117,10 +122,7 @@ def home(ctx: Ctx) -> Response:
 def case_row(case: dict[str, Any]) -> dict[str, Any]:
     from followup_cli.complaints import TRANSITIONS, time_left
 
-    statuses = {"open": tc("complaint.status", "open"),
-                "acknowledged": t("acknowledged"),
-                "resolved": t("resolved"),
-                "closed": t("closed"), "void": tc("complaint.status", "void")}
+    statuses = words("page.complaint.status")
     left = case.get("minutes_left")
     return {"id": case["complaint_id"], "patient_id": case["patient_id"],
             "category": categories().get(case["category"], case["category"]),
@@ -139,10 +141,8 @@ def alert_rows(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     from followup_cli.alerts import TRANSITIONS, sign_words, time_left
     from followup_cli.i18n import current
 
-    statuses = {"open": tc("alert.status", "open"),
-                "acknowledged": tc("alert.status", "acknowledged"),
-                "closed": tc("alert.status", "closed")}
-    urgencies = {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")}
+    statuses = words("page.alert.status")
+    urgencies = words("page.urgency")
     rows = []
     for a in alerts:
         left = time_left(a["minutes_left"]) if a["minutes_left"] is not None else ""
@@ -163,7 +163,7 @@ def alert_form() -> dict[str, Any]:
     """The words of an alert's answer form: its steps and what a close says was done."""
     from followup_cli.alerts import CLOSE_ACTIONS, action_label
 
-    return {"steps": {"ack": t("acknowledge"), "close": t("close")},
+    return {"steps": words("page.alert.step"),
             "done": {key: action_label(key) for key in CLOSE_ACTIONS}}
 
 
@@ -217,8 +217,7 @@ def alert_note(ctx: Ctx) -> str:
 
 
 def step_labels() -> dict[str, str]:
-    return {"ack": t("acknowledge"), "resolve": t("resolve"),
-            "close": t("close")}
+    return words("page.complaint.step")
 
 
 def saved_note(ctx: Ctx) -> str:
@@ -293,7 +292,7 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
             "any_hours": windows.get("any", ""),
             "hours": windows.get(record["window"], windows.get("any", "")),
             "window": window_labels().get(record["window"], ""), "revealed": reveal,
-            "urgencies": {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")},
+            "urgencies": words("page.urgency"),
             "next_url": next_patient(ctx, sheet.records, pid), "form": {},
             "earliest": now.strftime("%Y-%m-%dT%H:%M"), "once": secrets.token_urlsafe(16),
             "colleague": owner if owner and owner != ctx.name else "", **flash(ctx)}

@@ -88,3 +88,13 @@ def test_the_board_says_codes_as_words_in_both_languages(cli, ledger: Path) -> N
     assert "效果" in cases and "较重" in cases and "给出方案" in cases and "结案" in cases
     card = c.get(f"/call/{c1['task_id']}").text
     assert "<th>患者</th>" in card and "客户" not in card
+
+
+def test_the_saved_calls_flash_names_the_patient(ledger: Path) -> None:  # noqa: F811
+    from test_web import NOTE
+
+    c, csrf = signed_in(ledger)
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C2")
+    r = c.post(f"/call/{task['task_id']}", data={"csrf": csrf, "outcome": "reached",
+                                                 "note": NOTE})
+    assert "已登记与 C2 冯雪 的通话 #1：已接通" in r.text

@@ -226,9 +226,15 @@ def saved_note(ctx: Ctx) -> str:
     if value is None:
         return ""
     # a correction (amend or void) is no new call: its own lines (flash) lead, saying so
-    row = ctx.conn.execute("SELECT outcome FROM attempts WHERE attempt_id = ? AND agent = ? "
-                           "AND correction IS NULL", (value, ctx.name)).fetchone()
-    return t("call #{id} logged: {outcome}", id=value, outcome=outcome_label(row[0])) if row else ""
+    # the patient named (id and name) as a correction's flash names them
+    row = ctx.conn.execute("SELECT a.outcome, a.patient_id, p.name FROM attempts a "
+                           "JOIN patients p ON p.patient_id = a.patient_id "
+                           "WHERE a.attempt_id = ? AND a.agent = ? AND a.correction IS NULL",
+                           (value, ctx.name)).fetchone()
+    if row is None:
+        return ""
+    return t("call #{id} with {patient} logged: {outcome}", id=value,
+             patient=f"{row[1]} {row[2]}", outcome=outcome_label(row[0]))
 
 
 def flash(ctx: Ctx) -> dict[str, Any]:

@@ -98,3 +98,11 @@ def test_the_saved_calls_flash_names_the_patient(ledger: Path) -> None:  # noqa:
     r = c.post(f"/call/{task['task_id']}", data={"csrf": csrf, "outcome": "reached",
                                                  "note": NOTE})
     assert "已登记与 C2 冯雪 的通话 #1：已接通" in r.text
+
+
+def test_a_move_says_which_patient_went_to_whom(ledger: Path) -> None:  # noqa: F811
+    boss, csrf = signed_in(ledger, "boss", "boss-pass-12")
+    assert boss.post("/board/share", data={"csrf": csrf, "agents": "王芳,李娜"},
+                     follow_redirects=False).status_code == 303
+    r = boss.post("/board/move", data={"csrf": csrf, "patient_id": "c1", "agent": "李娜"})
+    assert r.status_code == 200 and "已将患者 C1 周晓雯 移交给 李娜" in r.text

@@ -475,7 +475,7 @@ def board(ctx: Ctx, status: int = 200, message: str = "") -> Response:
     from followup_cli.complaints import open_cases
 
     figures = board_figures(ctx, clock.today())
-    done = {"shared": t("today's sheet is shared out"), "moved": t("patient moved"),
+    done = {"shared": t("today's sheet is shared out"), "moved": moved_note(ctx),
             "stepped": t("complaint case updated")}
     return ctx.render("board.html", status, figures=figures, message=message,
                       saved=done.get(ctx.request.query_params.get("done", ""), "")
@@ -485,6 +485,18 @@ def board(ctx: Ctx, status: int = 200, message: str = "") -> Response:
                       steps=step_labels(),
                       team=",".join(a["agent"] for a in figures["agents"]),
                       shift=on_shift_today(ctx, figures))
+
+
+def moved_note(ctx: Ctx) -> str:
+    """What a move did (?done=moved&patient=ID): which patient (id and name) is now on
+    whose list today, as the ledger has it."""
+    row = ctx.conn.execute(
+        "SELECT p.patient_id, p.name, a.agent FROM assignments a "
+        "JOIN patients p ON p.patient_id = a.patient_id WHERE a.day = ? AND a.patient_id = ?",
+        (clock.today().isoformat(), ctx.request.query_params.get("patient", "")[:100])).fetchone()
+    if row is None:
+        return t("patient moved")
+    return t("patient {patient} moved to {agent}", patient=f"{row[0]} {row[1]}", agent=row[2])
 
 
 def on_shift_today(ctx: Ctx, figures: dict[str, Any]) -> list[str]:
@@ -499,15 +511,17 @@ def on_shift_today(ctx: Ctx, figures: dict[str, Any]) -> list[str]:
 
 
 def on_board(action: Callable[[Ctx], Any], done: str) -> Callable[[Ctx], Response]:
-    """A supervisor's action from the board: back to the board saying it was done, or the
+    """A supervisor's action from the board: back to the board saying it was done (what
+    the action returns, if anything, goes in the query: whom it was done to), or the
     board with the library's message."""
+    from urllib.parse import urlencode
 
     def handler(ctx: Ctx) -> Response:
         try:
-            action(ctx)
+            said = action(ctx)
         except FollowupError as e:   # the complaint's --note is the board's "What was done"
             return board(ctx, 400, field_words(str(e), note=t("What was done")))
-        return RedirectResponse(f"/board?done={done}", 303)
+        return RedirectResponse(f"/board?{urlencode({'done': done, **(said or {})})}", 303)
 
     return handler
 
@@ -521,15 +535,17 @@ def _share(ctx: Ctx) -> None:
     share_sheet(ctx.conn, clock.today(), ctx.web.rules, names, by=ctx.name, now=clock.now())
 
 
-def _move(ctx: Ctx) -> None:
+def _move(ctx: Ctx) -> dict[str, str]:
+    from followup_cli import ids
     from followup_cli.assign import move
     from followup_cli.text import agent_name
     from followup_cli.users import check_accounts
 
     agent = agent_name(str(ctx.data.get("agent", "")), "--to")
     check_accounts(ctx.conn, [agent])
-    move(ctx.conn, clock.today(), str(ctx.data.get("patient_id", "")), agent, by=ctx.name,
-         now=clock.now())
+    patient_id = str(ctx.data.get("patient_id", ""))
+    move(ctx.conn, clock.today(), patient_id, agent, by=ctx.name, now=clock.now())
+    return {"patient": ids.lookup_patient(ctx.conn, patient_id)}
 
 
 def _step(ctx: Ctx) -> None:

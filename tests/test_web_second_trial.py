@@ -106,3 +106,59 @@ def test_a_move_says_which_patient_went_to_whom(ledger: Path) -> None:  # noqa: 
                      follow_redirects=False).status_code == 303
     r = boss.post("/board/move", data={"csrf": csrf, "patient_id": "c1", "agent": "李娜"})
     assert r.status_code == 200 and "已将患者 C1 周晓雯 移交给 李娜" in r.text
+
+
+@pytest.mark.slow
+def test_shift_n_goes_to_the_next_patient_as_n_does(tmp_path: Path) -> None:
+    """In a real browser (test_web_browser's Chromium): the card's "(N)" is N or n."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from test_web_browser import _driver, sign_in
+
+    db = tmp_path / "demo.db"
+    followup = [sys.executable, "-m", "followup_cli", "--db", str(db)]
+    subprocess.run([*followup, "init", "--demo", "--patients", "60"], check=True,
+                   capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([*followup, "serve", "--demo", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        lines: list[str] = []
+        while not lines or "http://" not in lines[-1]:
+            line = proc.stdout.readline() if proc.stdout else ""
+            assert line, "serve stopped"
+            lines.append(line.strip())
+        passwords = dict(line.removeprefix("demo sign-in ").split(", password ")
+                         for line in lines[:-1])
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz").close()
+                break
+            except urllib.error.URLError:
+                time.sleep(0.1)
+        agent = _driver(tmp_path, "zh-CN")
+        try:
+            sign_in(agent, base, "王芳", passwords["王芳"])
+            agent.find_element(By.CSS_SELECTOR, "a.button").click()
+            first = agent.current_url
+            agent.find_element(By.TAG_NAME, "body").send_keys(Keys.SHIFT + "n")
+            for _ in range(50):
+                if agent.current_url != first:
+                    break
+                time.sleep(0.1)
+            assert agent.current_url != first and "saved=" not in agent.current_url
+        finally:
+            agent.quit()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

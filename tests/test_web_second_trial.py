@@ -162,3 +162,17 @@ def test_shift_n_goes_to_the_next_patient_as_n_does(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_patient_search_takes_a_phone_as_people_write_it_and_says_a_short_one_is_short(
+        ledger: Path) -> None:  # noqa: F811
+    c, _ = signed_in(ledger)
+    for q in ("13812345678", "138 1234 5678", "138-1234-5678", " 5678"):
+        r = c.get("/patients", params={"q": q})
+        assert r.status_code == 200 and 'href="/patient/C1"' in r.text, q
+    r = c.get("/patients", params={"q": "12"})
+    assert r.status_code == 400 and "没有找到" not in r.text
+    assert "「12」：按手机号查询需要输入号码末尾至少 4 位数字" in r.text
+    r = c.get("/patients", params={"q": "C1"})   # an id or a name: as before
+    assert 'href="/patient/C1"' in r.text
+    assert "没有找到" in c.get("/patients", params={"q": "nobody"}).text

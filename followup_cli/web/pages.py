@@ -577,8 +577,9 @@ def patients(ctx: Ctx) -> Response:
     query = ctx.request.query_params.get("q", "")[:100]
     try:
         found = search(ctx.conn, query) if query else []
-    except FollowupError as e:   # an id several patients have ignoring case: named by none
-        return ctx.render("patients.html", 400, q=query, found=[], searched=True,
+    except FollowupError as e:   # an id several patients have ignoring case: named by none;
+        # too few of a phone's digits: the message says why, not "nobody found"
+        return ctx.render("patients.html", 400, q=query, found=[], searched=False,
                           message=str(e))
     return ctx.render("patients.html", q=query, found=found, searched=bool(query))
 

@@ -176,3 +176,15 @@ def test_patient_search_takes_a_phone_as_people_write_it_and_says_a_short_one_is
     r = c.get("/patients", params={"q": "C1"})   # an id or a name: as before
     assert 'href="/patient/C1"' in r.text
     assert "没有找到" in c.get("/patients", params={"q": "nobody"}).text
+
+
+def test_the_audit_page_shows_times_to_the_minute(ledger: Path) -> None:  # noqa: F811
+    import re
+
+    c, csrf = signed_in(ledger)
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    c.post(f"/call/{task}/reveal", data={"csrf": csrf})
+    boss, _ = signed_in(ledger, "boss", "boss-pass-12")
+    page = boss.get("/audit").text
+    assert "<td>2026-11-04 10:00</td>" in page
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", page)

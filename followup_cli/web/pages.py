@@ -618,12 +618,17 @@ def patient_page(ctx: Ctx) -> Response:
                       saved=alert_note(ctx))
 
 
+def minute(stamp: str | None) -> str:
+    """A stored time ("2026-11-30T13:04:36") as the pages show times: "2026-11-30 13:04"."""
+    return (stamp or "").replace("T", " ")[:16]
+
+
 def alert_answer_rows(ctx: Ctx, alerts: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     """Each answer to the patient's alerts as `alert show` lists it: when, who
     acknowledged or closed it, what was done, and the note they gave."""
     from followup_cli.alerts import action_label, events
 
-    return [(e["at"].replace("T", " ")[:16], t("Clinical alert") + f" #{a['alert_id']}",
+    return [(minute(e["at"]), t("Clinical alert") + f" #{a['alert_id']}",
              " · ".join(filter(None, (action_label(e["action"]), e["agent"], e["note"]))))
             for a in alerts for e in events(ctx.conn, a["alert_id"]) if e["action"] != "open"]
 
@@ -633,8 +638,9 @@ def audit_page(ctx: Ctx) -> Response:
     from followup_cli.audit import action_words, entries
 
     rows = entries(ctx.conn)[::-1][:500]
-    for row in rows:   # the command as recorded, said in words
+    for row in rows:   # the command as recorded, said in words; the time to the minute
         row["action"] = action_words(row["action"])
+        row["at"] = minute(row["at"])
     return ctx.render("audit.html", rows=rows)
 
 

@@ -188,3 +188,31 @@ def test_the_audit_page_shows_times_to_the_minute(ledger: Path) -> None:  # noqa
     page = boss.get("/audit").text
     assert "<td>2026-11-04 10:00</td>" in page
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", page)
+
+
+@pytest.mark.parametrize(("lang", "says", "twice"), [
+    ("zh", "改约需要「改约回电时间」（如 2026-11-23T15:00）", "回电时间」回电时间"),
+    ("en", "callback_requested needs “Call back at” (e.g. 2026-11-23T15:00)", "the time to call back")])
+def test_a_fields_words_are_said_once_in_a_message(ledger: Path, lang: str, says: str,  # noqa: F811
+                                                  twice: str) -> None:
+    c, csrf = signed_in(ledger)
+    c.post("/lang", data={"csrf": csrf, "lang": lang})
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C2")
+    r = c.post(f"/call/{task['task_id']}", data={"csrf": csrf, "outcome": "callback_requested"})
+    assert r.status_code == 400 and says in r.text and twice not in r.text
+
+
+@pytest.mark.parametrize(("lang", "says"), [
+    ("zh", "请给出「医生的答复或处理」"), ("en", "Give “What the doctor said or did”")])
+def test_an_alerts_answer_without_a_note_names_the_field_once(cli, ledger: Path,  # noqa: ANN001, F811
+                                                               lang: str, says: str) -> None:
+    from test_web import NOTE
+    from test_web_words import message_of
+
+    c, csrf = signed_in(ledger)
+    c.post("/lang", data={"csrf": csrf, "lang": lang})
+    task = next(r for r in c.get("/api/sheet").json() if r["patient_id"] == "C1")
+    assert cli("log", str(task["task_id"]), "-o", "reached", "--note", NOTE,
+               "--when", "2026-11-04 09:50", "--sign", "bleeding").code == 0
+    r = c.post("/alert/1", data={"csrf": csrf, "action": "ack", "by": "吴医生", "back": "/"})
+    assert r.status_code == 400 and message_of(r.text) == says

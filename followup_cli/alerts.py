@@ -183,7 +183,7 @@ def act(conn: sqlite3.Connection, alert_id: int, action: str, *, by: str | None,
     with transaction(conn):
         alert = get_alert(conn, alert_id)   # an unknown alert is said first
         if not given(note):
-            raise FollowupError(t("give --note: what the doctor said or did"))
+            raise FollowupError(t("give --note: {what}", what=t("what the doctor said or did")))
         allowed, status = TRANSITIONS[action]
         if alert["status"] not in allowed:
             raise FollowupError(t("alert #{id} is {status}: that step does not apply", id=alert_id,
@@ -204,8 +204,8 @@ def act(conn: sqlite3.Connection, alert_id: int, action: str, *, by: str | None,
                                   "what the doctor did", id=alert_id, call=alert["attempt_id"]))
         if by is None and not voided and (action == "ack" or not answered):
             # the close is the doctor's answer the deadline is judged by: never whoever typed
-            raise FollowupError(t("alert #{id} has no doctor's answer yet: name the doctor who "
-                                  "answered with --by", id=alert_id))
+            raise FollowupError(t("alert #{id} has no doctor's answer yet: give --by, {what}",
+                                  id=alert_id, what=t("the doctor who answered")))
         if by is None and closer is None:
             from followup_cli.agents import default_agent
 

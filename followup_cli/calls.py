@@ -151,8 +151,8 @@ def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,
         raise FollowupError(t("NPS must be a whole number 0–10"))
     if outcome == "callback_requested":
         if at is None:
-            raise FollowupError(t("callback_requested needs --at, the time to call back (e.g. "
-                                  "2026-11-23T15:00)"))
+            raise FollowupError(t("callback_requested needs --at, {what} (e.g. "
+                                  "2026-11-23T15:00)", what=t("the time to call back")))
         if at <= when:
             raise FollowupError(t("--at {at} is before the call itself ({when})", at=_fmt(at),
                                   when=_fmt(when)))

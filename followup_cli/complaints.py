@@ -104,7 +104,7 @@ def _act(conn: sqlite3.Connection, case_id: int, action: str, *, agent: str, at:
                               action=actions[action],
                               status=label("complaint.status", case['status'])))
     if not given(note):
-        raise FollowupError(t("say what was done with --note"))
+        raise FollowupError(t("give --note: {what}", what=t("what was done")))
     if at < datetime.fromisoformat(case["opened_at"]):
         raise FollowupError(t("{at} is before the case was opened ({opened})", at=_iso(at),
                               opened=case["opened_at"]))

@@ -288,6 +288,47 @@ LABELS: dict[str, dict[str, str | tuple[str, str]]] = {
         "window": N_("Window"),
         "yes": N_("yes"),
     },
+    # the pages' words for codes (a table cell, a button): words, never the code itself
+    "page.alert.status": {
+        "acknowledged": NC_("page.alert.status", "Doctor answered"),
+        "closed": NC_("page.alert.status", "Closed"),
+        "open": NC_("page.alert.status", "Open"),
+    },
+    "page.alert.step": {
+        "ack": NC_("page.alert.step", "Record the answer"),
+        "close": NC_("page.alert.step", "Close the alert"),
+    },
+    "page.complaint.category": {
+        "attitude": NC_("page.complaint.category", "Staff attitude"),
+        "environment": NC_("page.complaint.category", "Environment"),
+        "other": NC_("page.complaint.category", "Other"),
+        "price": NC_("page.complaint.category", "Price"),
+        "result": NC_("page.complaint.category", "Treatment outcome"),
+        "safety": NC_("page.complaint.category", "Safety"),
+        "service": NC_("page.complaint.category", "Service"),
+    },
+    "page.complaint.severity": {
+        "high": NC_("page.complaint.severity", "High"),
+        "low": NC_("page.complaint.severity", "Low"),
+        "medium": NC_("page.complaint.severity", "Medium"),
+    },
+    "page.complaint.status": {
+        "acknowledged": NC_("page.complaint.status", "Acknowledged"),
+        "closed": NC_("page.complaint.status", "Closed"),
+        "open": NC_("page.complaint.status", "Open"),
+        "resolved": NC_("page.complaint.status", "Solution given"),
+        "void": NC_("page.complaint.status", "Void"),
+    },
+    "page.complaint.step": {
+        "ack": NC_("page.complaint.step", "Acknowledge"),
+        "close": NC_("page.complaint.step", "Close the case"),
+        "resolve": NC_("page.complaint.step", "Record the solution"),
+    },
+    "page.urgency": {
+        "routine": NC_("page.urgency", "Routine"),
+        "today": NC_("page.urgency", "Same day"),
+        "urgent": NC_("page.urgency", "Urgent"),
+    },
 }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from followup_cli import ids
 from followup_cli.complaints import summary
-from followup_cli.errors import NotFound
+from followup_cli.errors import FollowupError, NotFound
 from followup_cli.i18n import t
 from followup_cli.phones import mask_phone
 
@@ -119,11 +119,24 @@ def search(conn: sqlite3.Connection, text: str) -> list[dict[str, Any]]:
     if not text:
         return []
     found = ids.lookup_patient(conn, text) if ids.normalise_id(text) else ""
-    digits = text.isdigit() and len(text) >= 4
+    digits = phone_digits(text)
     rows = conn.execute(
         "SELECT patient_id, name, phone, vip_tier, do_not_call, phone_bad FROM patients "
         "WHERE patient_id = :found OR instr(name, :text) > 0 "
-        "OR (:digits AND substr(phone, -length(:text)) = :text) "
+        "OR (length(:digits) >= 4 AND substr(phone, -length(:digits)) = :digits) "
         "ORDER BY patient_id = :found DESC, patient_id LIMIT :limit",
-        {"text": text, "found": found, "digits": digits, "limit": SEARCH_LIMIT})
+        {"text": text, "found": found, "digits": digits, "limit": SEARCH_LIMIT}).fetchall()
+    if not rows and digits and len(digits) < 4:   # the start of a phone, not yet one
+        raise FollowupError(t("“{text}”: a phone number is searched by its last digits, at "
+                              "least 4 of them", text=digits))
     return [{**dict(r), "phone": mask_phone(r["phone"])} for r in rows]
+
+
+def phone_digits(text: str) -> str:
+    """The digits of `text` typed as a phone number, the spaces, dashes, dots and
+    brackets people write in one left out ("171 4379 1439", "171-4379-1439"); "" when
+    `text` is not a phone number's digits."""
+    import re
+
+    digits = re.sub(r"[\s\-‐–—.()（）]", "", text)
+    return digits if digits.isascii() and digits.isdigit() else ""

@@ -93,3 +93,14 @@ def capfirst(text: str) -> str:
     if current() != "en" or not (first.isascii() and first.isalpha() and first.islower()):
         return text
     return text[:1].upper() + text[1:]
+
+
+
+def glosses() -> list[str]:
+    """What a CLI message says an option is, right after naming it ("--at, the time to
+    call back"), in the current language: a page names the option by its field's words
+    instead and leaves these out (web.app.field_words), else it says the field twice."""
+    from followup_cli.i18n import t
+
+    return [t("the time to call back"), t("what the doctor said or did"), t("what was done"),
+            t("the doctor who answered")]

@@ -319,8 +319,8 @@ def test_a_close_is_never_before_the_answer_nor_unnamed_when_it_is_the_answer(
     # no answer yet: the close is the doctor's answer, so the doctor is named
     unnamed = cli("alert", "close", "1", "--action", "called", "--note", "医生已回电")
     assert (unnamed.code, unnamed.err) == (
-        2, "followup: alert #1 has no doctor's answer yet: name the doctor who answered with "
-           "--by\n")
+        2, "followup: alert #1 has no doctor's answer yet: give --by, the doctor who "
+           "answered\n")
     zh = cli("--lang", "zh", "alert", "close", "1", "--action", "called", "--note", "已回电")
     assert zh.code == 2 and "--by" in zh.err and "no doctor" not in zh.err
     assert count(ledger, "alert_events") == 1

@@ -95,7 +95,7 @@ def test_a_complaint_step_needs_a_visible_note(cli, ledger: Path) -> None:
                "2026-11-03T15:00", "--format", "json").json()["complaint_id"]
     err = refused(cli, ledger, "complaint", "ack", str(case), "--note", INVISIBLE,
                   "--when", "2026-11-04T09:00")
-    assert err == "followup: say what was done with --note\n"
+    assert err == "followup: give --note: what was done\n"
 
 
 # --- phone numbers that cannot be real ----------------------------------------------------

@@ -1027,7 +1027,7 @@ def test_a_saved_call_says_what_followup_log_prints_about_it(cli, ledger: Path) 
                      "booked": "2026-11-20"}, follow_redirects=False)
     assert r.status_code == 303
     page = c.get(r.headers["location"]).text
-    assert "Call #1 logged: reached" in page and "Task done" in page
+    assert "Call #1 with C1 周晓雯 logged: reached" in page and "Task done" in page
     assert ("Clinical alert #1 opened (urgent) for 吴医生: a doctor must answer by "
             "2026-11-04 10:30") in page
     assert "Re-check booked for 2026-11-20" in page

@@ -483,6 +483,11 @@ def field_words(message: str, *, api: bool = False, **words: str) -> str:
         said = field if api else (f"「{label}」" if zh else f"“{label}”")
         around = " ?" if zh and not api else ""   # 「…」 needs no spaces beside it
         message = re.sub(around + pattern + r"(?![\w-])" + around, said, message)
+    if not api:   # the field's words say what the CLI's gloss after the option said
+        from followup_cli.text import glosses
+
+        for gloss in glosses():
+            message = re.sub(r"([」”])\s*[:：,，]?\s*" + re.escape(gloss), r"\1", message)
     return message
 
 

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from followup_cli import clock
 from followup_cli.calls import MAX_NOTE_CHARS, OUTCOMES, REACHED, outcome_label
 from followup_cli.errors import FollowupError
-from followup_cli.i18n import t, tc, tn
+from followup_cli.i18n import t, tn
 from followup_cli.web.app import (
     Ctx,
     Once,
@@ -34,15 +34,20 @@ def window_labels() -> dict[str, str]:
     return {key: label("window", key) for key in LABELS["window"]}
 
 
-def categories() -> dict[str, str]:
+def words(family: str) -> dict[str, str]:
+    """A family of codes (labels.py) in the page's words: every code to its word."""
     from followup_cli.labels import LABELS, label
 
-    return {key: label("complaint.category", key) for key in LABELS["complaint.category"]}
+    return {key: label(family, key) for key in LABELS[family]}
+
+
+def categories() -> dict[str, str]:
+    return words("page.complaint.category")
 
 
 def severities() -> dict[str, str]:
-    return {"low": t("low"), "medium": t("medium"),
-            "high": t("high")}
+    said = words("page.complaint.severity")
+    return {key: said[key] for key in ("low", "medium", "high")}   # the card's select, in order
 
 
 def outcomes() -> list[dict[str, Any]]:
@@ -117,10 +122,7 @@ def home(ctx: Ctx) -> Response:
 def case_row(case: dict[str, Any]) -> dict[str, Any]:
     from followup_cli.complaints import TRANSITIONS, time_left
 
-    statuses = {"open": tc("complaint.status", "open"),
-                "acknowledged": t("acknowledged"),
-                "resolved": t("resolved"),
-                "closed": t("closed"), "void": tc("complaint.status", "void")}
+    statuses = words("page.complaint.status")
     left = case.get("minutes_left")
     return {"id": case["complaint_id"], "patient_id": case["patient_id"],
             "category": categories().get(case["category"], case["category"]),
@@ -139,10 +141,8 @@ def alert_rows(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     from followup_cli.alerts import TRANSITIONS, sign_words, time_left
     from followup_cli.i18n import current
 
-    statuses = {"open": tc("alert.status", "open"),
-                "acknowledged": tc("alert.status", "acknowledged"),
-                "closed": tc("alert.status", "closed")}
-    urgencies = {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")}
+    statuses = words("page.alert.status")
+    urgencies = words("page.urgency")
     rows = []
     for a in alerts:
         left = time_left(a["minutes_left"]) if a["minutes_left"] is not None else ""
@@ -163,7 +163,7 @@ def alert_form() -> dict[str, Any]:
     """The words of an alert's answer form: its steps and what a close says was done."""
     from followup_cli.alerts import CLOSE_ACTIONS, action_label
 
-    return {"steps": {"ack": t("acknowledge"), "close": t("close")},
+    return {"steps": words("page.alert.step"),
             "done": {key: action_label(key) for key in CLOSE_ACTIONS}}
 
 
@@ -217,8 +217,7 @@ def alert_note(ctx: Ctx) -> str:
 
 
 def step_labels() -> dict[str, str]:
-    return {"ack": t("acknowledge"), "resolve": t("resolve"),
-            "close": t("close")}
+    return words("page.complaint.step")
 
 
 def saved_note(ctx: Ctx) -> str:
@@ -227,9 +226,15 @@ def saved_note(ctx: Ctx) -> str:
     if value is None:
         return ""
     # a correction (amend or void) is no new call: its own lines (flash) lead, saying so
-    row = ctx.conn.execute("SELECT outcome FROM attempts WHERE attempt_id = ? AND agent = ? "
-                           "AND correction IS NULL", (value, ctx.name)).fetchone()
-    return t("call #{id} logged: {outcome}", id=value, outcome=outcome_label(row[0])) if row else ""
+    # the patient named (id and name) as a correction's flash names them
+    row = ctx.conn.execute("SELECT a.outcome, a.patient_id, p.name FROM attempts a "
+                           "JOIN patients p ON p.patient_id = a.patient_id "
+                           "WHERE a.attempt_id = ? AND a.agent = ? AND a.correction IS NULL",
+                           (value, ctx.name)).fetchone()
+    if row is None:
+        return ""
+    return t("call #{id} with {patient} logged: {outcome}", id=value,
+             patient=f"{row[1]} {row[2]}", outcome=outcome_label(row[0]))
 
 
 def flash(ctx: Ctx) -> dict[str, Any]:
@@ -293,7 +298,7 @@ def card_values(ctx: Ctx, task_id: int, *, reveal: bool = False) -> dict[str, An
             "any_hours": windows.get("any", ""),
             "hours": windows.get(record["window"], windows.get("any", "")),
             "window": window_labels().get(record["window"], ""), "revealed": reveal,
-            "urgencies": {"urgent": t("urgent"), "today": t("today"), "routine": t("routine")},
+            "urgencies": words("page.urgency"),
             "next_url": next_patient(ctx, sheet.records, pid), "form": {},
             "earliest": now.strftime("%Y-%m-%dT%H:%M"), "once": secrets.token_urlsafe(16),
             "colleague": owner if owner and owner != ctx.name else "", **flash(ctx)}
@@ -470,7 +475,7 @@ def board(ctx: Ctx, status: int = 200, message: str = "") -> Response:
     from followup_cli.complaints import open_cases
 
     figures = board_figures(ctx, clock.today())
-    done = {"shared": t("today's sheet is shared out"), "moved": t("patient moved"),
+    done = {"shared": t("today's sheet is shared out"), "moved": moved_note(ctx),
             "stepped": t("complaint case updated")}
     return ctx.render("board.html", status, figures=figures, message=message,
                       saved=done.get(ctx.request.query_params.get("done", ""), "")
@@ -482,25 +487,41 @@ def board(ctx: Ctx, status: int = 200, message: str = "") -> Response:
                       shift=on_shift_today(ctx, figures))
 
 
+def moved_note(ctx: Ctx) -> str:
+    """What a move did (?done=moved&patient=ID): which patient (id and name) is now on
+    whose list today, as the ledger has it."""
+    row = ctx.conn.execute(
+        "SELECT p.patient_id, p.name, a.agent FROM assignments a "
+        "JOIN patients p ON p.patient_id = a.patient_id WHERE a.day = ? AND a.patient_id = ?",
+        (clock.today().isoformat(), ctx.request.query_params.get("patient", "")[:100])).fetchone()
+    if row is None:
+        return t("patient moved")
+    return t("patient {patient} moved to {agent}", patient=f"{row[0]} {row[1]}", agent=row[2])
+
+
 def on_shift_today(ctx: Ctx, figures: dict[str, Any]) -> list[str]:
     """Whom a patient can be moved to: once the day is shared, its agents only (as
-    assign.move allows); before, any agent on the board."""
+    assign.move allows); before, any agent on the board. Never a name that cannot sign in
+    (disabled, or no account): the move would be refused, or strand the patient again."""
+    enabled = {r[0] for r in ctx.conn.execute("SELECT username FROM users WHERE disabled = 0")}
     shift = [r[0] for r in ctx.conn.execute(
         "SELECT DISTINCT agent FROM assignments WHERE day = ? ORDER BY agent",
         (figures["day"],))]
-    return shift or [a["agent"] for a in figures["agents"]]
+    return [a for a in shift or [a["agent"] for a in figures["agents"]] if a in enabled]
 
 
 def on_board(action: Callable[[Ctx], Any], done: str) -> Callable[[Ctx], Response]:
-    """A supervisor's action from the board: back to the board saying it was done, or the
+    """A supervisor's action from the board: back to the board saying it was done (what
+    the action returns, if anything, goes in the query: whom it was done to), or the
     board with the library's message."""
+    from urllib.parse import urlencode
 
     def handler(ctx: Ctx) -> Response:
         try:
-            action(ctx)
+            said = action(ctx)
         except FollowupError as e:   # the complaint's --note is the board's "What was done"
             return board(ctx, 400, field_words(str(e), note=t("What was done")))
-        return RedirectResponse(f"/board?done={done}", 303)
+        return RedirectResponse(f"/board?{urlencode({'done': done, **(said or {})})}", 303)
 
     return handler
 
@@ -514,15 +535,17 @@ def _share(ctx: Ctx) -> None:
     share_sheet(ctx.conn, clock.today(), ctx.web.rules, names, by=ctx.name, now=clock.now())
 
 
-def _move(ctx: Ctx) -> None:
+def _move(ctx: Ctx) -> dict[str, str]:
+    from followup_cli import ids
     from followup_cli.assign import move
     from followup_cli.text import agent_name
     from followup_cli.users import check_accounts
 
     agent = agent_name(str(ctx.data.get("agent", "")), "--to")
     check_accounts(ctx.conn, [agent])
-    move(ctx.conn, clock.today(), str(ctx.data.get("patient_id", "")), agent, by=ctx.name,
-         now=clock.now())
+    patient_id = str(ctx.data.get("patient_id", ""))
+    move(ctx.conn, clock.today(), patient_id, agent, by=ctx.name, now=clock.now())
+    return {"patient": ids.lookup_patient(ctx.conn, patient_id)}
 
 
 def _step(ctx: Ctx) -> None:
@@ -554,8 +577,9 @@ def patients(ctx: Ctx) -> Response:
     query = ctx.request.query_params.get("q", "")[:100]
     try:
         found = search(ctx.conn, query) if query else []
-    except FollowupError as e:   # an id several patients have ignoring case: named by none
-        return ctx.render("patients.html", 400, q=query, found=[], searched=True,
+    except FollowupError as e:   # an id several patients have ignoring case: named by none;
+        # too few of a phone's digits: the message says why, not "nobody found"
+        return ctx.render("patients.html", 400, q=query, found=[], searched=False,
                           message=str(e))
     return ctx.render("patients.html", q=query, found=found, searched=bool(query))
 
@@ -586,11 +610,27 @@ def patient_page(ctx: Ctx) -> Response:
     still_open = [a for a in history["alerts"] if a["status"] != "closed"]
     # what `patient show` says of alerts (closed ones too) and booked re-checks
     return ctx.render("patient.html", h=history, backfills=backfills,
-                      alerts_and_rechecks=sorted(alert_and_recheck_rows(history)),
+                      alerts_and_rechecks=sorted(alert_and_recheck_rows(history)
+                                                 + alert_answer_rows(ctx, history["alerts"])),
                       cases=[case_row(c) for c in history["complaints"]],
                       alerts=alert_rows(still_open), alert_form=alert_form(),
                       back=f"/patient/{history['patient']['patient_id']}",
                       saved=alert_note(ctx))
+
+
+def minute(stamp: str | None) -> str:
+    """A stored time ("2026-11-30T13:04:36") as the pages show times: "2026-11-30 13:04"."""
+    return (stamp or "").replace("T", " ")[:16]
+
+
+def alert_answer_rows(ctx: Ctx, alerts: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """Each answer to the patient's alerts as `alert show` lists it: when, who
+    acknowledged or closed it, what was done, and the note they gave."""
+    from followup_cli.alerts import action_label, events
+
+    return [(minute(e["at"]), t("Clinical alert") + f" #{a['alert_id']}",
+             " · ".join(filter(None, (action_label(e["action"]), e["agent"], e["note"]))))
+            for a in alerts for e in events(ctx.conn, a["alert_id"]) if e["action"] != "open"]
 
 
 def audit_page(ctx: Ctx) -> Response:
@@ -598,8 +638,9 @@ def audit_page(ctx: Ctx) -> Response:
     from followup_cli.audit import action_words, entries
 
     rows = entries(ctx.conn)[::-1][:500]
-    for row in rows:   # the command as recorded, said in words
+    for row in rows:   # the command as recorded, said in words; the time to the minute
         row["action"] = action_words(row["action"])
+        row["at"] = minute(row["at"])
     return ctx.render("audit.html", rows=rows)
 
 

@@ -10,7 +10,9 @@ document.addEventListener("keydown", function (e) {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   if (e.key === "Escape" && typing(document.activeElement)) { document.activeElement.blur(); return; }
   if (typing(document.activeElement)) return;
-  var target = document.querySelector('[data-key="' + CSS.escape(e.key) + '"]');
+  // a letter's key with Shift or Caps Lock ("N") is the same key as without ("n")
+  var target = document.querySelector('[data-key="' + CSS.escape(e.key) + '"]') ||
+    document.querySelector('[data-key="' + CSS.escape(e.key.toLowerCase()) + '"]');
   if (!target) return;
   e.preventDefault();
   target.click();

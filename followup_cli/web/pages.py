@@ -731,7 +731,11 @@ def sms_page(ctx: Ctx, status: int = 200, message: str = "") -> Response:
     kinds = {"unreachable": t("three calls unanswered"), "reminder": t("reminder"),
              "birthday": t("birthday greeting")}   # as `sms plan` says them
     day = the_day(ctx)
-    plan = _sms_plan(ctx, day)
+    try:   # a day too far ahead is refused before anything is planned for it
+        plan = _sms_plan(ctx, day)
+    except FollowupError as e:
+        return ctx.render("sms.html", 400, message=str(e), day=day.isoformat(), rows=[],
+                          notes=[], formats=EXPORT_FORMATS, sent=0)
     rows = [{"patient_id": m["patient_id"], "name": m["name"], "phone": m["phone"],
              "why": [kinds.get(r["kind"], r["kind"]) for r in m["reasons"]], "text": m["text"],
              "length": tn("{length} chars / {count} part", "{length} chars / {count} parts",

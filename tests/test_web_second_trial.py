@@ -1,0 +1,59 @@
+"""Findings of a new user's second trial of `followup serve`: looking never writes, the next
+patient is one callable now, a callback time is never dropped, a JSON sign-in is answered in
+JSON, no command-line instructions on the web, messages in the page's language.
+
+The ledger and the clock are test_web's: visits imported on 3 Nov 2026, now 4 Nov 10:00."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from test_web import ledger, signed_in  # noqa: F401
+
+pytest.importorskip("starlette")
+
+
+def ledger_rows(ledger: Path, sql: str) -> list[tuple]:  # noqa: F811
+    conn = sqlite3.connect(ledger)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def birthdays(ledger: Path) -> list[tuple]:  # noqa: F811
+    return ledger_rows(ledger, "SELECT plan_key FROM tasks WHERE category = 'birthday' "
+                               "ORDER BY plan_key")
+
+
+@pytest.mark.parametrize("day", ["2031-01-01", "2034-12-01", "2099-01-01"])
+def test_the_sms_page_of_a_far_day_is_refused_and_writes_nothing(cli, ledger: Path,  # noqa: F811, ANN001
+                                                                 day: str) -> None:
+    """GET /sms?date=2099-01-01 planned VIP birthdays up to 2100."""
+    before = birthdays(ledger)
+    boss, _ = signed_in(ledger, "boss", "boss-pass-12")
+    r = boss.get(f"/sms?date={day}")
+    assert r.status_code == 400
+    assert f"{day} 距今超过 30 天：短信最早提前 30 天安排和导出" in r.text
+    assert "没有要发的短信" not in r.text
+    plan = cli("sms", "plan", "--date", day)
+    assert plan.code == 2
+    assert plan.err == (f"followup: {day} is more than 30 days ahead: a day's SMS are planned "
+                        "and exported at most 30 days before it\n")
+    assert birthdays(ledger) == before
+
+
+def test_a_sheet_more_than_a_year_ahead_is_refused_and_writes_nothing(cli, ledger: Path) -> None:  # noqa: F811, ANN001
+    """`due --date 2099-01-01` (and /api/sheet?date=) planned VIP birthdays up to 2100."""
+    before = birthdays(ledger)
+    due = cli("due", "--date", "2099-01-01")
+    assert due.code == 2
+    assert due.err == ("followup: 2099-01-01 is more than 366 days ahead: a day's call sheet "
+                       "is drawn at most 366 days (a year) before it\n")
+    agent, _ = signed_in(ledger)
+    r = agent.get("/api/sheet?date=2099-01-01")
+    assert r.status_code == 400 and "距今超过 366 天" in r.json()["error"]
+    assert birthdays(ledger) == before
+    assert cli("due", "--date", "2027-11-05").code == 0   # a year ahead is still drawn

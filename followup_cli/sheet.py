@@ -241,9 +241,13 @@ def callable_at(records: list[dict[str, Any]], moment: datetime,
     tasks for any window or this one, whose retry or requested callback time has come."""
     if window is None:
         return []
+    return [r for r in ready_at(records, moment) if r["window"] in ("any", window)]
+
+
+def ready_at(records: list[dict[str, Any]], moment: datetime) -> list[dict[str, Any]]:
+    """The tasks whose retry or requested callback time has come by `moment`."""
     now = moment.isoformat(timespec="seconds")
-    return [r for r in records
-            if r["window"] in ("any", window) and (r["next_try_at"] or "") <= now]
+    return [r for r in records if (r["next_try_at"] or "") <= now]
 
 
 def numbers_to_fix(conn: sqlite3.Connection) -> int:

@@ -57,3 +57,33 @@ def test_a_sheet_more_than_a_year_ahead_is_refused_and_writes_nothing(cli, ledge
     assert r.status_code == 400 and "距今超过 366 天" in r.json()["error"]
     assert birthdays(ledger) == before
     assert cli("due", "--date", "2027-11-05").code == 0   # a year ahead is still drawn
+
+
+def test_next_patient_is_one_callable_now(ledger: Path) -> None:  # noqa: F811
+    """"Next patient" after a save brought back a patient just logged no-answer, before
+    their retry time."""
+    c, csrf = signed_in(ledger, lang="en")
+    sheet = c.get("/api/sheet").json()
+    task_of = {r["patient_id"]: r["task_id"] for r in sheet}
+    assert len(task_of) >= 2
+    waiting: set[str] = set()
+    task = sheet[0]["task_id"]
+    while True:
+        patient = next(p for p, k in task_of.items() if k == task)
+        r = c.post(f"/call/{task}", data={"csrf": csrf, "outcome": "no_answer"},
+                   follow_redirects=False)
+        assert r.status_code == 303, r.text
+        waiting.add(patient)
+        target = r.headers["location"]
+        if not target.startswith("/call/"):
+            break
+        task = int(target.split("?")[0].rsplit("/", 1)[1])
+        assert task in task_of.values() and task_of[patient] != task
+        assert next(p for p, k in task_of.items() if k == task) not in waiting
+    assert waiting == set(task_of)   # every one was offered once, then no one
+    assert target.startswith("/?next=none&saved=")
+    page = c.get(target).text
+    assert "No other patient can be called now" in page
+    # "Next patient" without a save says the same
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "next": "1"}, follow_redirects=False)
+    assert r.headers["location"] == "/?next=none"

@@ -149,6 +149,11 @@ def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,
         raise FollowupError(t("satisfaction must be a whole number 1–5"))
     if nps is not None and not 0 <= nps <= 10:
         raise FollowupError(t("NPS must be a whole number 0–10"))
+    if at is not None and outcome != "callback_requested":
+        # a callback time on another outcome would be dropped without a word
+        raise FollowupError(t("--at, the time to call back, is only for a call logged as "
+                              "{callback}; clear it, or log the call as {callback}",
+                              callback=outcome_label("callback_requested")))
     if outcome == "callback_requested":
         if at is None:
             raise FollowupError(t("callback_requested needs --at, the time to call back (e.g. "

@@ -87,3 +87,22 @@ def test_next_patient_is_one_callable_now(ledger: Path) -> None:  # noqa: F811
     # "Next patient" without a save says the same
     r = c.post(f"/call/{task}", data={"csrf": csrf, "next": "1"}, follow_redirects=False)
     assert r.headers["location"] == "/?next=none"
+
+
+def test_a_callback_time_on_an_outcome_without_one_is_refused(cli, ledger: Path) -> None:  # noqa: F811, ANN001
+    """The card posted outcome=reached with at=2030-01-01T10:00: saved, the time dropped."""
+    from test_web import NOTE, attempts
+
+    c, csrf = signed_in(ledger, lang="en")
+    task = c.get("/api/sheet").json()[0]["task_id"]
+    r = c.post(f"/call/{task}", data={"csrf": csrf, "outcome": "reached", "note": NOTE,
+                                      "at": "2030-01-01T10:00"})
+    assert r.status_code == 400
+    assert ("“Call back at”, the time to call back, is only for a call logged as "
+            "callback requested") in r.text.replace("&#34;", '"').replace("&#39;", "'")
+    api = c.post("/api/calls", headers={"x-csrf-token": csrf}, json={
+        "task_id": task, "outcome": "no_answer", "at": "2026-11-05 10:00"})
+    assert api.status_code == 400 and api.json()["error"].startswith("at, the time to call back")
+    line = cli("log", str(task), "-o", "no_answer", "--at", "2026-11-05T10:00")
+    assert line.code == 2 and "--at, the time to call back, is only for" in line.err
+    assert attempts(ledger) == 0

@@ -106,3 +106,24 @@ def test_a_callback_time_on_an_outcome_without_one_is_refused(cli, ledger: Path)
     line = cli("log", str(task), "-o", "no_answer", "--at", "2026-11-05T10:00")
     assert line.code == 2 and "--at, the time to call back, is only for" in line.err
     assert attempts(ledger) == 0
+
+
+def test_a_json_sign_in_is_answered_in_json(ledger: Path) -> None:  # noqa: F811
+    """`POST /login` with a JSON body answered 303 to `/`; the README says JSON."""
+    from test_web import client
+
+    c = client(ledger)
+    r = c.post("/login", json={"username": "王芳", "password": "agent-pass-1"},
+               follow_redirects=False)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["user"], body["role"]) == ("王芳", "agent")
+    assert any(h.startswith("followup_session=") and "HttpOnly" in h
+               for h in r.headers.get_list("set-cookie"))
+    # the token answered is the session's: a write sent with it is taken
+    session = c.get("/api/session").json()
+    assert session["username"] == "王芳" and session["csrf"] == body["csrf"]
+    # a browser's form is still sent on to its day
+    form = client(ledger).post("/login", data={"username": "王芳", "password": "agent-pass-1"},
+                               follow_redirects=False)
+    assert form.status_code == 303 and form.headers["location"] == "/"

@@ -896,7 +896,16 @@ def login(ctx: Ctx) -> Response:
         set_lang(ctx.conn, user["username"], picked)
         lang = picked
     lang = lang if lang in LANGS else (picked if picked in LANGS else current())
-    response = keep_lang(RedirectResponse("/", 303), lang, ctx.web)
+    if wants_json:   # a script: who it is signed in as, and the token its writes send
+        from followup_cli.users import session_of
+
+        session = session_of(ctx.conn, token, clock.now())
+        assert session is not None
+        answer: Response = JSONResponse({"user": user["username"], "role": user["role"],
+                                         "csrf": session["csrf"], "lang": lang})
+    else:
+        answer = RedirectResponse("/", 303)
+    response = keep_lang(answer, lang, ctx.web)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=ctx.web.secure,
                         path="/")
     return response

@@ -127,3 +127,48 @@ def test_a_json_sign_in_is_answered_in_json(ledger: Path) -> None:  # noqa: F811
     form = client(ledger).post("/login", data={"username": "王芳", "password": "agent-pass-1"},
                                follow_redirects=False)
     assert form.status_code == 303 and form.headers["location"] == "/"
+
+
+CLI_WORDS = __import__("re").compile(r"followup [a-z]|(?<![\w-])--[a-z]")
+
+
+def said_on(html: str) -> list[str]:
+    """The messages and flashes of a page: what it says about what was just done."""
+    import re
+
+    return re.findall(r'<p class="(?:message|saved)"[^>]*>(.*?)</p>', html, re.S)
+
+
+def test_no_command_line_instructions_in_the_webs_messages(ledger: Path) -> None:  # noqa: F811
+    """A complaint logged on the card ended "…并结案：followup complaint show 57"; sharing to a
+    mistyped name ended "（followup user list 列出团队成员）" (also /api/assign)."""
+    from test_web import NOTE
+
+    said: list[str] = []
+    agent, csrf = signed_in(ledger)
+    task = agent.get("/api/sheet").json()[0]["task_id"]
+    r = agent.post(f"/call/{task}", data={"csrf": csrf, "outcome": "complaint", "note": NOTE,
+                                          "complaint_category": "service", "severity": "medium"})
+    assert r.status_code == 200 and "#1" in r.text
+    said += said_on(r.text)
+    task = agent.get("/api/sheet").json()[0]["task_id"]
+    api = agent.post("/api/calls", headers={"x-csrf-token": csrf}, json={
+        "task_id": task, "outcome": "complaint", "note": NOTE})
+    assert api.status_code == 201, api.text
+    said += api.json()["said"]
+    boss, token = signed_in(ledger, "boss", "boss-pass-12")
+    for path, data in (("/board/share", {"agents": "王芳,王芳芳"}),
+                       ("/board/move", {"patient_id": "C3", "agent": "王芳芳"})):
+        r = boss.post(path, data={"csrf": token, **data})
+        assert r.status_code == 400 and "王芳芳" in r.text
+        said += said_on(r.text)
+    r = boss.post("/api/assign", headers={"x-csrf-token": token},
+                  json={"patient_id": "C3", "agent": "王芳芳"})
+    assert r.status_code == 400
+    said.append(r.json()["error"])
+    for lang in ("en", "zh"):
+        boss.post("/lang", data={"csrf": token, "lang": lang})
+        said += said_on(boss.post("/board/share", data={"csrf": token,
+                                                         "agents": "王芳芳"}).text)
+    assert [s for s in said if CLI_WORDS.search(s)] == []
+    assert any("投诉单在看板上" in s for s in said)

@@ -1152,7 +1152,7 @@ def call_answer(result: Any) -> dict[str, Any]:
             "outcome": result.outcome, "task_ids": result.task_ids,
             "effect": result.effect, **result.effect_values,
             **({"complaint_id": result.complaint_id} if result.complaint_id else {}),
-            "said": result.lines(), "warnings": list(result.warnings)}
+            "said": result.lines(web=True), "warnings": list(result.warnings)}
 
 
 def api_report(ctx: Ctx) -> Response:

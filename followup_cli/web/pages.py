@@ -371,7 +371,7 @@ def save_call(ctx: Ctx) -> Response:
         result = log_from(ctx, {**call_options(form), "task_id": task_id})
         records = sheet_records(ctx, clock.today()).records
         return (result.attempt_id, next_patient(ctx, records, result.patient_id),
-                result.lines(), list(result.warnings))
+                result.lines(web=True), list(result.warnings))
 
     once = str(ctx.data.get("once", ""))[:Once.LONGEST]
     try:   # the form's one-time token: sent twice (a double press), the call is logged once

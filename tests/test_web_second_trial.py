@@ -172,3 +172,43 @@ def test_no_command_line_instructions_in_the_webs_messages(ledger: Path) -> None
                                                          "agents": "王芳芳"}).text)
     assert [s for s in said if CLI_WORDS.search(s)] == []
     assert any("投诉单在看板上" in s for s in said)
+
+
+def test_refusals_are_said_in_the_pages_language(ledger: Path) -> None:  # noqa: F811
+    """An English card listed "skin_pale (注射部位…)"; an English board "called(已回电)/…";
+    the English import page said "s.py：只能导入 .csv 或 .xlsx 文件" and, for a damaged
+    workbook, "无法读取 Excel 文件（ZipError）"."""
+    import re
+
+    from test_web import NOTE
+
+    def chinese(text: str) -> list[str]:
+        return [m for s in said_on(text) for m in re.findall(r"[\u4e00-\u9fff]+", s)
+                if m not in ("周晓雯", "冯雪", "朱婷")]
+
+    agent, csrf = signed_in(ledger, lang="en")
+    task = next(r["task_id"] for r in agent.get("/api/sheet").json() if r["patient_id"] == "C1")
+    r = agent.post(f"/call/{task}", data={"csrf": csrf, "outcome": "reached", "note": NOTE,
+                                          "sign": ["bleeding", "nope"]})
+    assert r.status_code == 400 and "not a known warning sign" in r.text
+    assert chinese(r.text) == []
+    r = agent.post(f"/call/{task}", data={"csrf": csrf, "outcome": "reached", "note": NOTE,
+                                          "sign": "bleeding"}, follow_redirects=False)
+    assert r.status_code == 303
+    boss, token = signed_in(ledger, "boss", "boss-pass-12", lang="en")
+    r = boss.post("/alert/1", data={"csrf": token, "action": "close", "by": "吴医生",
+                                    "note": "已回电", "done": "prayed", "back": "/board"})
+    assert r.status_code == 400 and "called/" in r.text
+    assert chinese(r.text) == []
+    from followup_cli.i18n import set_lang
+
+    set_lang("zh")   # the server started in a Chinese environment; this user reads English
+    try:
+        for name, content, says in (
+                ("s.py", b"print(1)", "s.py: only .csv or .xlsx files can be imported"),
+                ("garbage.xlsx", b"not a zip", "garbage.xlsx: not a readable Excel workbook")):
+            r = boss.post("/import", data={"csrf": token}, files={"file": (name, content, "x")})
+            assert r.status_code == 400 and says in r.text, said_on(r.text)
+            assert "ZipError" not in r.text and chinese(r.text) == []
+    finally:
+        set_lang(None)

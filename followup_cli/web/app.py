@@ -707,8 +707,10 @@ def upload_route(path: str, handler: Handler) -> Route:
                 data["csrf"] = str(form.get("csrf") or "")
                 upload = form.get("file")
                 if isinstance(upload, UploadFile) and upload.filename:
+                    # checked here, before `answer` speaks: in the user's language too
                     data["upload"] = await run_in_threadpool(
-                        _keep_upload, upload, request.app.state.web.uploads)
+                        _keep_upload, upload, request.app.state.web.uploads,
+                        choose_lang(request, user))
         except MultiPartException:
             return await run_in_threadpool(refused, request, False, 400,
                            N_("the request's content cannot be read (too large or malformed)"))
@@ -730,8 +732,14 @@ def _session_user(request: Request) -> dict[str, Any] | None:
         return session_of(conn, token, clock.now())
 
 
-def _keep_upload(upload: Any, uploads: Uploads) -> Path:
-    """The uploaded file written whole into a new private folder, under its base name."""
+def _keep_upload(upload: Any, uploads: Uploads, lang: str) -> Path:
+    """The uploaded file written whole into a new private folder, under its base name;
+    refused in `lang`, its user's language."""
+    with speaking(lang):
+        return _keep_upload_as(upload, uploads)
+
+
+def _keep_upload_as(upload: Any, uploads: Uploads) -> Path:
     from followup_cli.output.files import writing
 
     name = os.path.basename(str(upload.filename).replace("\\", "/")).strip() or "upload"

@@ -212,3 +212,19 @@ def test_refusals_are_said_in_the_pages_language(ledger: Path) -> None:  # noqa:
             assert "ZipError" not in r.text and chinese(r.text) == []
     finally:
         set_lang(None)
+
+
+def test_a_share_of_a_past_day_is_refused(ledger: Path) -> None:  # noqa: F811
+    """`POST /api/assign` with date 2020-01-01 was accepted."""
+    boss, token = signed_in(ledger, "boss", "boss-pass-12", lang="en")
+    before = ledger_rows(ledger, "SELECT count(*) FROM assignments")
+    for day in ("2020-01-01", "2026-11-03"):
+        r = boss.post("/api/assign", headers={"x-csrf-token": token},
+                      json={"patient_id": "C3", "agent": "李娜", "date": day})
+        assert r.status_code == 400
+        assert r.json()["error"] == (f"date {day} is before today (2026-11-04): only today's "
+                                     "sheet or a later one is shared")
+    assert ledger_rows(ledger, "SELECT count(*) FROM assignments") == before
+    r = boss.post("/api/assign", headers={"x-csrf-token": token},
+                  json={"patient_id": "C3", "agent": "李娜", "date": "2026-11-04"})
+    assert r.status_code == 200, r.text

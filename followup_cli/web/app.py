@@ -1187,9 +1187,13 @@ def api_assign(ctx: Ctx) -> Response:
     from followup_cli.users import check_accounts
 
     agent = agent_name(agent, "agent")
+    day, today = the_date(ctx.data.get("date")), clock.today()
+    if day < today:   # a past day's calls are made: sharing them again changes nothing
+        raise FollowupError(t("{option} {value} is before today ({today}): only today's "
+                              "sheet or a later one is shared", option=option("date"),
+                              value=day.isoformat(), today=today.isoformat()))
     check_accounts(ctx.conn, [agent])
-    move(ctx.conn, the_date(ctx.data.get("date")), patient, agent, by=ctx.name,
-         now=clock.now())
+    move(ctx.conn, day, patient, agent, by=ctx.name, now=clock.now())
     return JSONResponse({"patient_id": patient, "agent": agent})
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from followup_cli import clock, rechecks
 from followup_cli.errors import FollowupError, NotFound
-from followup_cli.i18n import t, tc
+from followup_cli.i18n import current, t, tc
 from followup_cli.text import agent_name, given
 
 if TYPE_CHECKING:
@@ -100,8 +100,10 @@ def resolve_signs(scripts: Scripts, touchpoints: list[tuple[str, str]],
         if sign is None:
             listed = {s.id: s for category, tp in touchpoints
                       for s in signs_of(scripts, category, tp)}
-            choices = ", ".join(f"{s.id} ({s.text['zh']})" for s in listed.values()) or \
-                ", ".join(scripts.signs)
+            # the signs' words in the language spoken (a page's, the command line's)
+            lang = current()
+            choices = ", ".join(f"{s.id} ({s.text.get(lang, s.text['zh'])})"
+                                for s in listed.values()) or ", ".join(scripts.signs)
             shown = normalise_id(value)[:40] or "''"
             raise FollowupError(t("--sign {value}: not a known warning sign. The signs of this "
                                   "call's touchpoint: {choices}", value=shown, choices=choices))

@@ -69,9 +69,11 @@ class CallResult(NamedTuple):
     # re-check booked and when a missed one comes back
     follow_up: tuple[str, ...] = ()
 
-    def lines(self, **more: Any) -> list[str]:
-        """What the ledger did, in words: the effect, then what the call set going."""
-        return [effect_text(self.effect, self.effect_values, len(self.task_ids), **more),
+    def lines(self, *, web: bool = False, **more: Any) -> list[str]:
+        """What the ledger did, in words: the effect, then what the call set going. With
+        `web`, said for the workspace: no command to run, the page that has it instead."""
+        effect = "complaint_web" if web and self.effect == "complaint" else self.effect
+        return [effect_text(effect, self.effect_values, len(self.task_ids), **more),
                 *self.follow_up]
 
 
@@ -95,6 +97,9 @@ def effect_text(effect: str, values: dict[str, Any], tasks: int, **more: Any) ->
             "complaint": N_("complaint case #{id} opened and the task done. Acknowledge within 24 "
                             "h, a solution within 48 h, remedy and close within 72 h: followup "
                             "complaint show {id}"),
+            "complaint_web": N_("complaint case #{id} opened and the task done. Acknowledge "
+                                "within 24 h, a solution within 48 h, remedy and close within "
+                                "72 h: the case is on the board"),
             "amended": N_("call #{id} with {patient} amended (correction #{correction}; the "
                           "original stays)"),
             "voided": N_("call #{id} with {patient} voided (record #{correction}; the original "
@@ -149,6 +154,11 @@ def validate(outcome: str, note: str, satisfaction: int | None, nps: int | None,
         raise FollowupError(t("satisfaction must be a whole number 1–5"))
     if nps is not None and not 0 <= nps <= 10:
         raise FollowupError(t("NPS must be a whole number 0–10"))
+    if at is not None and outcome != "callback_requested":
+        # a callback time on another outcome would be dropped without a word
+        raise FollowupError(t("--at, the time to call back, is only for a call logged as "
+                              "{callback}; clear it, or log the call as {callback}",
+                              callback=outcome_label("callback_requested")))
     if outcome == "callback_requested":
         if at is None:
             raise FollowupError(t("callback_requested needs --at, {what} (e.g. "

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from followup_cli import clock, planning
 from followup_cli.calendar import ClinicCalendar
 from followup_cli.errors import FollowupError, NotFound
-from followup_cli.i18n import t
+from followup_cli.i18n import current, t
 from followup_cli.labels import label
 from followup_cli.rules import RulePack
 from followup_cli.text import given
@@ -46,8 +46,11 @@ def canonical(value: str, table: dict[str, tuple[str, ...]], option: str) -> str
     for key, aliases in table.items():
         if folded == key or value.strip() in aliases:
             return key
+    # in Chinese each key with its Chinese word; in English the keys are the words
+    zh = current() == "zh"
     raise FollowupError(t("{option} {value}: one of {choices}", option=option, value=value,
-                          choices="/".join(f"{k}({a[0]})" for k, a in table.items())))
+                          choices="/".join(f"{k}({a[0]})" if zh else k
+                                           for k, a in table.items())))
 
 
 def parse_category(value: str) -> str:

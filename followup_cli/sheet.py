@@ -241,9 +241,13 @@ def callable_at(records: list[dict[str, Any]], moment: datetime,
     tasks for any window or this one, whose retry or requested callback time has come."""
     if window is None:
         return []
+    return [r for r in ready_at(records, moment) if r["window"] in ("any", window)]
+
+
+def ready_at(records: list[dict[str, Any]], moment: datetime) -> list[dict[str, Any]]:
+    """The tasks whose retry or requested callback time has come by `moment`."""
     now = moment.isoformat(timespec="seconds")
-    return [r for r in records
-            if r["window"] in ("any", window) and (r["next_try_at"] or "") <= now]
+    return [r for r in records if (r["next_try_at"] or "") <= now]
 
 
 def numbers_to_fix(conn: sqlite3.Connection) -> int:
@@ -335,6 +339,19 @@ def check_share(conn: sqlite3.Connection, day: date, agent: str) -> None:
                               agents=", ".join(sorted(shared))))
 
 
+# a sheet is looked at up to a year before its day; a day further ahead is a typo of the
+# year (2099 for 2026), and drawing it would plan birthdays for every year up to it
+MAX_SHEET_AHEAD_DAYS = 366
+
+
+def check_sheet_day(day: date, today: date) -> None:
+    """A day's sheet is drawn at most MAX_SHEET_AHEAD_DAYS days before the day."""
+    if day > today + timedelta(days=MAX_SHEET_AHEAD_DAYS):
+        raise FollowupError(t("{date} is more than {limit} days ahead: a day's call sheet is "
+                              "drawn at most {limit} days (a year) before it", date=day.isoformat(),
+                              limit=MAX_SHEET_AHEAD_DAYS))
+
+
 def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, day: date,
                now: datetime, *, agent: str | None = None, category: str | None = None,
                moment: datetime | None = None, reveal: bool = False, viewer: str = "",
@@ -349,6 +366,7 @@ def call_sheet(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar, d
 
     if category is not None:
         category = category_id(rules, category)
+    check_sheet_day(day, now.date())
     # VIP birthdays are planned a year ahead; top the plan up when a new year is reached
     if planning.birthdays_planned_through(conn) < day.year + 1:
         from followup_cli.ledger import transaction

@@ -43,8 +43,8 @@ def check_export_day(day: date, today: date) -> None:
     """A day's batch is exported at most MAX_EXPORT_AHEAD_DAYS days before the day."""
     if day > today + timedelta(days=MAX_EXPORT_AHEAD_DAYS):
         raise FollowupError(t("{date} is more than {limit} days ahead: a day's SMS are "
-                              "exported at most {limit} days before it", date=day.isoformat(),
-                              limit=MAX_EXPORT_AHEAD_DAYS))
+                              "planned and exported at most {limit} days before it",
+                              date=day.isoformat(), limit=MAX_EXPORT_AHEAD_DAYS))
 # numbers one request may carry: SendBatchSms 100, Tencent SendSms 200
 BATCH_LIMIT = {"aliyun": 100, "tencent": 200}
 # the signature counts; one message holds 70 characters, a long one 67 a part
@@ -432,10 +432,13 @@ def plan_day(conn: sqlite3.Connection, rules: RulePack, templates: Templates,
 def plan_birthdays_for(conn: sqlite3.Connection, rules: RulePack, cal: ClinicCalendar,
                        day: date, today: date) -> None:
     """Members' birthdays planned through `day`'s next year, as the call sheet tops them
-    up: a day's greetings are there even if no sheet of that year was looked at yet."""
+    up: a day's greetings are there even if no sheet of that year was looked at yet. A day
+    more than MAX_EXPORT_AHEAD_DAYS ahead is refused first, as its export is: looking at a
+    typo of the year would plan birthdays for years."""
     from followup_cli import planning
     from followup_cli.ledger import transaction
 
+    check_export_day(day, today)
     if planning.birthdays_planned_through(conn) < day.year + 1:
         with transaction(conn):
             planning.top_up_birthdays(conn, rules, cal, day, today)

@@ -66,7 +66,9 @@ def get_user(conn: sqlite3.Connection, name: str) -> dict[str, Any] | None:
 def existing(conn: sqlite3.Connection, name: str) -> dict[str, Any]:
     user = get_user(conn, user_name(name))
     if user is None:
-        raise FollowupError(t("no user {name} (followup user list shows them)", name=name))
+        missing = FollowupError(t("no user {name}", name=name))
+        missing.cli_hint = t("See the team with followup user list")
+        raise missing
     return user
 
 
@@ -117,9 +119,10 @@ def check_accounts(conn: sqlite3.Connection, names: list[str]) -> None:
     account (an agent's or a supervisor's)."""
     missing = without_account(conn, names)
     if missing:
-        raise FollowupError(t("{names}: no enabled account by this name, so nobody could sign in "
-                              "to call these patients (followup user list shows the team)",
-                              names="、".join(missing)))
+        refused = FollowupError(t("{names}: no enabled account by this name, so nobody could "
+                                  "sign in to call these patients", names="、".join(missing)))
+        refused.cli_hint = t("See the team with followup user list")   # the web has no such
+        raise refused
 
 
 def set_lang(conn: sqlite3.Connection, name: str, lang: str) -> None:

@@ -155,7 +155,8 @@ def birthday_years(db) -> list[int]:  # noqa: ANN001
 def test_a_sheet_years_ahead_plans_every_birthday_in_between(cli, tmp_path,  # noqa: ANN001
                                                              monkeypatch) -> None:  # noqa: ANN001
     """`due --date 2030-06-01` once planned 2030-31 and moved the mark there: the
-    birthdays of 2028 and 2029 were never planned, nor 2030's before June."""
+    birthdays of 2028 and 2029 were never planned, nor 2030's before June. A sheet is now
+    drawn at most a year ahead; the year after it is planned whole."""
     from datetime import datetime
 
     from conftest import write_export
@@ -167,10 +168,10 @@ def test_a_sheet_years_ahead_plans_every_birthday_in_between(cli, tmp_path,  # n
         "A1,C1,周晓雯,13812345678,2026-11-02,光子嫩肤,成交,,,,,1990-03-15,金卡,"])
     assert cli("import", "visits", str(export), "--date", "2026-11-02").code == 0
     assert birthday_years(tmp_path / "ledger.db") == [2027]
-    assert cli("due", "--date", "2030-06-01").code == 0
-    assert birthday_years(tmp_path / "ledger.db") == [2027, 2028, 2029, 2030, 2031]
-    # far ahead: the years looked at, and the gap is still planned when it is reached
-    assert cli("due", "--date", "2099-06-01").code == 0
-    assert birthday_years(tmp_path / "ledger.db")[-2:] == [2099, 2100]
-    assert cli("due", "--date", "2035-06-01").code == 0
-    assert birthday_years(tmp_path / "ledger.db") == [*range(2027, 2037), 2099, 2100]
+    # the sheet of the next year tops the plan up to the year after it
+    assert cli("due", "--date", "2027-11-01").code == 0
+    assert birthday_years(tmp_path / "ledger.db") == [2027, 2028]
+    # years ahead is a typo of the year: refused, nothing planned for it
+    for day in ("2030-06-01", "2099-06-01"):
+        assert cli("due", "--date", day).code == 2
+    assert birthday_years(tmp_path / "ledger.db") == [2027, 2028]

@@ -593,11 +593,18 @@ def test_report_counts_sms_by_category_never_as_calls(cli, ledger: Path, tmp_pat
     assert "已发短信" in zh and "发送失败" in zh
 
 
-def test_a_later_years_birthdays_are_planned_first(cli, ledger: Path) -> None:
+def test_a_later_years_birthdays_are_planned_first(cli, ledger: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timedelta
+
     assert query(ledger, "SELECT 1 FROM tasks WHERE plan_key LIKE 'birthday/C4/2029/%'") == []
+    # a day's SMS are planned at most 30 days ahead: the clock is a day before
+    monkeypatch.setattr(clock, "now", lambda: datetime(2029, 1, 1, 10, 0))
     assert cli("sms", "plan", "--date", "2029-01-02").code == 0
     ((due,),) = query(ledger, "SELECT due_date FROM tasks "
                               "WHERE plan_key LIKE 'birthday/C4/2029/%'")
+    before = datetime.fromisoformat(due) - timedelta(days=1)
+    monkeypatch.setattr(clock, "now", lambda: before)
     assert "C4" in [m["patient_id"] for m in plan_on(cli, due)["messages"]]
 
 
@@ -784,7 +791,7 @@ def test_a_batch_is_exported_at_most_30_days_ahead(cli, tmp_path: Path,
     assert result.code == code, result.err
     if code:
         assert result.err == (f"followup: {day} is more than 30 days ahead: a day's SMS are "
-                              "exported at most 30 days before it\n")
+                              "planned and exported at most 30 days before it\n")
         assert not out.exists()
 
 

@@ -106,7 +106,7 @@ def test_an_exported_batch_is_said_exported_and_named_by_its_day(cli, ledger: Pa
     assert "2026-11-04 已经导出过 1 条" in page and "发送过" not in page
     far = boss.post("/sms/export", data={"csrf": token, "format": "csv", "date": "2030-01-01"})
     assert far.status_code == 400
-    assert "2030-01-01 距今超过 30 天：短信最早提前 30 天导出" in far.text
+    assert "2030-01-01 距今超过 30 天：短信最早提前 30 天安排和导出" in far.text
 
 
 def test_the_patient_page_shows_alerts_re_checks_and_backfill_as_patient_show(

@@ -141,6 +141,13 @@ def check_unpacked_size(path: Path) -> None:
                                mb=total >> 20, limit=limit >> 20))
 
 
+def not_a_workbook(path: Path) -> FollowupError:
+    """A file calamine cannot read (damaged, or not an Excel workbook at all): said so, never
+    by the reader's internal error class."""
+    return FollowupError(t("{path}: not a readable Excel workbook (.xlsx): damaged, or another "
+                           "kind of file renamed", path=path))
+
+
 def choose_sheet(path: Path, sheet: str | None) -> str:
     """The sheet to read: `sheet`, else the workbook's first visible worksheet (a hidden
     first sheet is often a template or a lookup list)."""
@@ -150,9 +157,8 @@ def choose_sheet(path: Path, sheet: str | None) -> str:
     try:
         with CalamineWorkbook.from_path(str(path)) as book:
             sheets = book.sheets_metadata
-    except Exception as e:  # calamine raises its own types for every kind of damage
-        raise FollowupError(t("{path}: cannot read the Excel file ({reason})", path=path,
-                              reason=type(e).__name__)) from None
+    except Exception:  # calamine raises its own types for every kind of damage
+        raise not_a_workbook(path) from None
     names = [m.name for m in sheets]
     if sheet is not None:
         if sheet not in names:
@@ -177,9 +183,8 @@ def _read_xlsx(path: Path, sheet: str | None
     try:
         rows = iter(CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).iter_rows())
         header = next(rows, None)
-    except Exception as e:  # calamine raises its own types for every kind of damage
-        raise FollowupError(t("{path}: cannot read the Excel file ({reason})", path=path,
-                              reason=type(e).__name__)) from None
+    except Exception:  # calamine raises its own types for every kind of damage
+        raise not_a_workbook(path) from None
     if not header or not any(str(h).strip() for h in header):
         raise FollowupError(t("{path}: the file is empty, no header row", path=path))
 

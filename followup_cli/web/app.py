@@ -487,7 +487,9 @@ def field_words(message: str, *, api: bool = False, **words: str) -> str:
         from followup_cli.text import glosses
 
         for gloss in glosses():
-            message = re.sub(r"([」”])\s*[:：,，]?\s*" + re.escape(gloss), r"\1", message)
+            # "“Call back at”, the time to call back, is …": the gloss and its commas go
+            message = re.sub(r"([」”])\s*[:：,，]?\s*" + re.escape(gloss) + r"(?:[,，](?=\s))?",
+                             r"\1", message)
     return message
 
 
@@ -712,8 +714,10 @@ def upload_route(path: str, handler: Handler) -> Route:
                 data["csrf"] = str(form.get("csrf") or "")
                 upload = form.get("file")
                 if isinstance(upload, UploadFile) and upload.filename:
+                    # checked here, before `answer` speaks: in the user's language too
                     data["upload"] = await run_in_threadpool(
-                        _keep_upload, upload, request.app.state.web.uploads)
+                        _keep_upload, upload, request.app.state.web.uploads,
+                        choose_lang(request, user))
         except MultiPartException:
             return await run_in_threadpool(refused, request, False, 400,
                            N_("the request's content cannot be read (too large or malformed)"))
@@ -735,8 +739,14 @@ def _session_user(request: Request) -> dict[str, Any] | None:
         return session_of(conn, token, clock.now())
 
 
-def _keep_upload(upload: Any, uploads: Uploads) -> Path:
-    """The uploaded file written whole into a new private folder, under its base name."""
+def _keep_upload(upload: Any, uploads: Uploads, lang: str) -> Path:
+    """The uploaded file written whole into a new private folder, under its base name;
+    refused in `lang`, its user's language."""
+    with speaking(lang):
+        return _keep_upload_as(upload, uploads)
+
+
+def _keep_upload_as(upload: Any, uploads: Uploads) -> Path:
     from followup_cli.output.files import writing
 
     name = os.path.basename(str(upload.filename).replace("\\", "/")).strip() or "upload"
@@ -901,7 +911,16 @@ def login(ctx: Ctx) -> Response:
         set_lang(ctx.conn, user["username"], picked)
         lang = picked
     lang = lang if lang in LANGS else (picked if picked in LANGS else current())
-    response = keep_lang(RedirectResponse("/", 303), lang, ctx.web)
+    if wants_json:   # a script: who it is signed in as, and the token its writes send
+        from followup_cli.users import session_of
+
+        session = session_of(ctx.conn, token, clock.now())
+        assert session is not None
+        answer: Response = JSONResponse({"user": user["username"], "role": user["role"],
+                                         "csrf": session["csrf"], "lang": lang})
+    else:
+        answer = RedirectResponse("/", 303)
+    response = keep_lang(answer, lang, ctx.web)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=ctx.web.secure,
                         path="/")
     return response
@@ -1148,7 +1167,7 @@ def call_answer(result: Any) -> dict[str, Any]:
             "outcome": result.outcome, "task_ids": result.task_ids,
             "effect": result.effect, **result.effect_values,
             **({"complaint_id": result.complaint_id} if result.complaint_id else {}),
-            "said": result.lines(), "warnings": list(result.warnings)}
+            "said": result.lines(web=True), "warnings": list(result.warnings)}
 
 
 def api_report(ctx: Ctx) -> Response:
@@ -1175,9 +1194,13 @@ def api_assign(ctx: Ctx) -> Response:
     from followup_cli.users import check_accounts
 
     agent = agent_name(agent, "agent")
+    day, today = the_date(ctx.data.get("date")), clock.today()
+    if day < today:   # a past day's calls are made: sharing them again changes nothing
+        raise FollowupError(t("{option} {value} is before today ({today}): only today's "
+                              "sheet or a later one is shared", option=option("date"),
+                              value=day.isoformat(), today=today.isoformat()))
     check_accounts(ctx.conn, [agent])
-    move(ctx.conn, the_date(ctx.data.get("date")), patient, agent, by=ctx.name,
-         now=clock.now())
+    move(ctx.conn, day, patient, agent, by=ctx.name, now=clock.now())
     return JSONResponse({"patient_id": patient, "agent": agent})
 
 

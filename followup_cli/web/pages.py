@@ -111,12 +111,17 @@ def home(ctx: Ctx) -> Response:
              if ctx.user["role"] == "agent"
              else t("Call sheet for {date}: {patients} patients", date=day.isoformat(),
                     patients=patients))
+    shown = flash(ctx)
+    if ctx.request.query_params.get("next") == "none":   # "Next patient" found no one
+        shown["warned"] = [*shown["warned"], t(
+            "no other patient can be called now: the others wait for their retry or "
+            "callback time")]
     return ctx.render(
         "day.html", title=title, day=day.isoformat(),
         groups=patient_rows(sheet.records, day.isoformat()),
         cases=[case_row(c) for c in sheet.cases], alerts=alert_rows(sheet.alerts),
         alert_form=alert_form(), back="/",
-        done=mine[0]["calls"] if mine else 0, **flash(ctx))
+        done=mine[0]["calls"] if mine else 0, **shown)
 
 
 def case_row(case: dict[str, Any]) -> dict[str, Any]:
@@ -330,18 +335,22 @@ def reveal(ctx: Ctx) -> Response:
                                                  reveal=True))
 
 
-def next_patient(ctx: Ctx, records: list[dict[str, Any]], after: str) -> str:
-    """The card of the patient after `after` in calling order (wrapping round), else the
-    day page."""
-    from followup_cli.sheet import in_calling_order
+NONE_CALLABLE = "/?next=none"
 
-    order = [tasks[0] for tasks in in_calling_order(records)]
+
+def next_patient(ctx: Ctx, records: list[dict[str, Any]], after: str) -> str:
+    """The card of the patient after `after` in calling order (wrapping round) who may be
+    called now: a task waiting for a later retry or callback time is skipped, as `due --now`
+    skips it. None: the day page, saying so."""
+    from followup_cli.sheet import in_calling_order, ready_at
+
+    order = [tasks[0] for tasks in in_calling_order(ready_at(records, clock.now()))]
     ids = [r["patient_id"] for r in order]
     start = ids.index(after) + 1 if after in ids else 0
     for record in order[start:] + order[:start]:
         if record["patient_id"] != after:
             return f"/call/{record['task_id']}"
-    return "/"
+    return NONE_CALLABLE
 
 
 def save_call(ctx: Ctx) -> Response:
@@ -367,7 +376,7 @@ def save_call(ctx: Ctx) -> Response:
         result = log_from(ctx, {**call_options(form), "task_id": task_id})
         records = sheet_records(ctx, clock.today()).records
         return (result.attempt_id, next_patient(ctx, records, result.patient_id),
-                result.lines(), list(result.warnings))
+                result.lines(web=True), list(result.warnings))
 
     once = str(ctx.data.get("once", ""))[:Once.LONGEST]
     try:   # the form's one-time token: sent twice (a double press), the call is logged once
@@ -376,7 +385,8 @@ def save_call(ctx: Ctx) -> Response:
     except FollowupError as e:
         return card_again(ctx, task_id, form, 400, str(e))
     ctx.web.flashes.put(ctx.name, attempt_id, said, warned)
-    return RedirectResponse(f"{target}?saved={attempt_id}", 303)
+    joint = "&" if "?" in target else "?"
+    return RedirectResponse(f"{target}{joint}saved={attempt_id}", 303)
 
 
 def card_again(ctx: Ctx, task_id: int, form: dict[str, Any], status: int, message: str,
@@ -772,7 +782,11 @@ def sms_page(ctx: Ctx, status: int = 200, message: str = "") -> Response:
     kinds = {"unreachable": t("three calls unanswered"), "reminder": t("reminder"),
              "birthday": t("birthday greeting")}   # as `sms plan` says them
     day = the_day(ctx)
-    plan = _sms_plan(ctx, day)
+    try:   # a day too far ahead is refused before anything is planned for it
+        plan = _sms_plan(ctx, day)
+    except FollowupError as e:
+        return ctx.render("sms.html", 400, message=str(e), day=day.isoformat(), rows=[],
+                          notes=[], formats=EXPORT_FORMATS, sent=0)
     rows = [{"patient_id": m["patient_id"], "name": m["name"], "phone": m["phone"],
              "why": [kinds.get(r["kind"], r["kind"]) for r in m["reasons"]], "text": m["text"],
              "length": tn("{length} chars / {count} part", "{length} chars / {count} parts",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from test_web import ledger, signed_in  # noqa: F401
+from test_web_browser import server  # noqa: F401 - the browser tests' server
 
 pytest.importorskip("starlette")
 
@@ -109,59 +110,28 @@ def test_a_move_says_which_patient_went_to_whom(ledger: Path) -> None:  # noqa: 
 
 
 @pytest.mark.slow
-def test_shift_n_goes_to_the_next_patient_as_n_does(tmp_path: Path) -> None:
-    """In a real browser (test_web_browser's Chromium): the card's "(N)" is N or n."""
-    import socket
-    import subprocess
-    import sys
+def test_shift_n_goes_to_the_next_patient_as_n_does(server, tmp_path: Path) -> None:  # noqa: ANN001, F811
+    """In a real browser (test_web_browser's Chromium and server): the card's "(N)" is N or n."""
     import time
-    import urllib.error
-    import urllib.request
 
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from test_web_browser import _driver, sign_in
 
-    db = tmp_path / "demo.db"
-    followup = [sys.executable, "-m", "followup_cli", "--db", str(db)]
-    subprocess.run([*followup, "init", "--demo", "--patients", "60"], check=True,
-                   capture_output=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([*followup, "serve", "--demo", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    base, passwords, _db = server
+    agent = _driver(tmp_path, "zh-CN")
     try:
-        lines: list[str] = []
-        while not lines or "http://" not in lines[-1]:
-            line = proc.stdout.readline() if proc.stdout else ""
-            assert line, "serve stopped"
-            lines.append(line.strip())
-        passwords = dict(line.removeprefix("demo sign-in ").split(", password ")
-                         for line in lines[:-1])
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz").close()
+        sign_in(agent, base, "王芳", passwords["王芳"])
+        agent.find_element(By.CSS_SELECTOR, "a.button").click()
+        first = agent.current_url
+        agent.find_element(By.TAG_NAME, "body").send_keys(Keys.SHIFT + "n")
+        for _ in range(50):
+            if agent.current_url != first:
                 break
-            except urllib.error.URLError:
-                time.sleep(0.1)
-        agent = _driver(tmp_path, "zh-CN")
-        try:
-            sign_in(agent, base, "王芳", passwords["王芳"])
-            agent.find_element(By.CSS_SELECTOR, "a.button").click()
-            first = agent.current_url
-            agent.find_element(By.TAG_NAME, "body").send_keys(Keys.SHIFT + "n")
-            for _ in range(50):
-                if agent.current_url != first:
-                    break
-                time.sleep(0.1)
-            assert agent.current_url != first and "saved=" not in agent.current_url
-        finally:
-            agent.quit()
+            time.sleep(0.1)
+        assert agent.current_url != first and "saved=" not in agent.current_url
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        agent.quit()
 
 
 def test_patient_search_takes_a_phone_as_people_write_it_and_says_a_short_one_is_short(
